@@ -1,0 +1,13 @@
+/* cli.h: the subcommands of digits-cli. Each lives in its own cli-<name>.c and
+ * returns the process exit status: 0 on success, 1 on a failure already reported
+ * on stderr, 2 on a usage error. */
+#pragma once
+
+#include <glib.h>
+
+int cli_info (int argc, char **argv);
+int cli_evaluate (int argc, char **argv);
+int cli_predict (int argc, char **argv);
+int cli_bench (int argc, char **argv);
+int cli_train (int argc, char **argv);
+int cli_robustness (int argc, char **argv);

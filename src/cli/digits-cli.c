@@ -1,0 +1,47 @@
+/* digits-cli: the core's pipelines, headless. This file only dispatches. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+} CliCommand;
+
+static const CliCommand commands[] = {
+  { "info",       cli_info,       "MODEL               layers, shapes, parameters, Keras version" },
+  { "evaluate",   cli_evaluate,   "MODEL [--data DIR]  accuracy, per-class scores, confusion matrix" },
+  { "predict",    cli_predict,    "MODEL IMAGE...      classify PNG or JPEG images" },
+  { "train",      cli_train,      "RECIPE              baseline, cnn, advanced or finetune DIR" },
+  { "robustness", cli_robustness, "MODEL               accuracy under noise, blur, rotation, shift, thickening" },
+  { "bench",      cli_bench,      "[--train]           inference and training speed" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: digits-cli COMMAND [OPTION...]\n\nCommands:\n");
+  for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'digits-cli COMMAND --help' for the options of a command.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      print_usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+  for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+  fprintf (stderr, "digits-cli: unknown command '%s'\n\n", argv[1]);
+  print_usage (stderr);
+  return 2;
+}

@@ -1,0 +1,46 @@
+/* nn-image.h: PNG and JPEG files as grey pixels, and drawings as MNIST input.
+ *
+ * Preprocessing follows how MNIST itself was made: find the ink, crop to it, scale
+ * the longer side to 20 px with area averaging, centre by centre of mass in a
+ * 28 x 28 field, white ink on black.
+ */
+#pragma once
+
+#include <glib.h>
+#include "nn-dataset.h"
+
+G_BEGIN_DECLS
+
+#define NN_IMAGE_MAX_SIDE 4096 /* larger files are refused, not decoded */
+
+typedef struct {
+  int width, height;
+  guint8 *pixels; /* (height, width) row-major grey, 0 black .. 255 white */
+} NnGreyImage;
+
+/* Decodes a PNG or JPEG (any bit depth, grey, colour, palette or alpha; alpha is
+ * composited over white) by its content, not its name. */
+NnGreyImage *nn_grey_image_load (const char *path, GError **error);
+NnGreyImage *nn_grey_image_new (int width, int height);
+void         nn_grey_image_free (NnGreyImage *img);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnGreyImage, nn_grey_image_free)
+/* Writes an 8-bit grey PNG through a temporary file and a rename. */
+gboolean     nn_grey_image_save_png (const NnGreyImage *img, const char *path, GError **error);
+
+typedef enum {
+  NN_BACKGROUND_AUTO,  /* guess from the border pixels */
+  NN_BACKGROUND_DARK,  /* light ink on a dark background, like MNIST */
+  NN_BACKGROUND_LIGHT, /* dark ink on a light background, like paper */
+} NnBackground;
+
+/* Turns grey pixels (any size, with row stride in bytes) into the model input
+ * out (28, 28, 1) in [0, 1]. A blank or nearly blank picture gives
+ * NN_ERROR_NOTHING_DRAWN and leaves out untouched. */
+gboolean nn_preprocess_digit (const guint8 *grey, int width, int height, int stride,
+                              NnBackground background, float out[NN_IMAGE_PIXELS],
+                              GError **error);
+
+/* The guess NN_BACKGROUND_AUTO makes for this picture. */
+NnBackground nn_detect_background (const guint8 *grey, int width, int height, int stride);
+
+G_END_DECLS

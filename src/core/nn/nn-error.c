@@ -1,0 +1,3 @@
+#include "nn-error.h"
+
+G_DEFINE_QUARK (nn-error-quark, nn_error)

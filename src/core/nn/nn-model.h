@@ -1,0 +1,147 @@
+/* nn-model.h: a model is a graph of layers in topological order.
+ *
+ * layers[0] is always the InputLayer. Every other layer reads the outputs of
+ * earlier layers only, so one pass in index order runs the graph. All variables
+ * sit in one allocation (params), and all their gradients in another of the same
+ * layout (grads), as in llm.c.
+ *
+ * Building a model:
+ *   NnModel *m = nn_model_new ("sequential", NN_MODEL_SEQUENTIAL);
+ *   nn_model_add_input (m, (NnShape){28, 28, 1}, NN_INPUT_IMAGE, "input_layer");
+ *   int l = nn_model_add_conv2d (m, "conv2d", prev, &(NnConvConfig){...});
+ *   ...
+ *   nn_model_finish (m, &error);      // shapes checked, variables allocated
+ *
+ * Running it:
+ *   NnWorkspace *ws = nn_workspace_new (m, max_batch, NN_MODE_INFERENCE);
+ *   nn_model_predict (m, ws, x, n, probs);          // x (N, 28, 28, 1), probs (N, 10)
+ * The workspace owns every activation buffer, so no call allocates per batch.
+ */
+#pragma once
+
+#include <glib.h>
+#include "nn-layer.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  NN_MODEL_SEQUENTIAL,
+  NN_MODEL_FUNCTIONAL,
+} NnModelStyle;
+
+/* How the declared Keras input was spelled; all three are MNIST layouts. */
+typedef enum {
+  NN_INPUT_IMAGE, /* (28, 28, 1) */
+  NN_INPUT_MATRIX,/* (28, 28) */
+  NN_INPUT_FLAT,  /* (784,) */
+} NnInputLayout;
+
+typedef enum {
+  NN_MODE_INFERENCE, /* dropout off, BatchNormalization uses moving statistics */
+  NN_MODE_TRAINING,  /* dropout on, BatchNormalization uses and updates batch statistics */
+} NnMode;
+
+typedef struct {
+  char *name;            /* Keras model name, e.g. "sequential_1" */
+  NnModelStyle style;
+  NnInputLayout input_layout;
+  NnLayer *layers;       /* n_layers, topological order, layers[0] is the input */
+  int n_layers;
+  int output;            /* index of the output layer */
+  int n_classes;         /* size of the output vector */
+  /* TRUE when the output layer ends in softmax (Dense or Activation): forward
+   * passes then stop at the logits, and probabilities add the softmax back. */
+  gboolean output_softmax;
+
+  float *params;         /* all variables, one allocation, NnVar.offset into it */
+  float *grads;          /* same layout as params */
+  size_t n_params;
+
+  /* From metadata.json / config.json when loaded, kept for writing back. */
+  char *keras_version;   /* "3.12.0" */
+  char *date_saved;
+  char *compile_config_json; /* serialized compile_config or NULL */
+  GHashTable *metadata;  /* extra string metadata (e.g. "test_accuracy"); may be NULL */
+
+  int n_threads;         /* batch split across this many threads (default 1) */
+} NnModel;
+
+NnModel   *nn_model_new (const char *name, NnModelStyle style);
+void       nn_model_free (NnModel *model);
+NnModel   *nn_model_copy (const NnModel *model); /* deep copy, including params */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnModel, nn_model_free)
+
+/* Builders return the new layer's index, or -1 (with a g_critical) on misuse. */
+int nn_model_add_input (NnModel *m, NnShape shape, NnInputLayout layout, const char *name);
+int nn_model_add_layer (NnModel *m, const NnLayer *proto); /* copies name and config */
+int nn_model_add_conv2d (NnModel *m, const char *name, int input, const NnConvConfig *cfg);
+int nn_model_add_depthwise_conv2d (NnModel *m, const char *name, int input, const NnConvConfig *cfg);
+int nn_model_add_separable_conv2d (NnModel *m, const char *name, int input, const NnConvConfig *cfg);
+int nn_model_add_batch_norm (NnModel *m, const char *name, int input, const NnBatchNormConfig *cfg);
+int nn_model_add_activation (NnModel *m, const char *name, int input, NnActivation act);
+int nn_model_add_max_pool (NnModel *m, const char *name, int input, const NnPoolConfig *cfg);
+int nn_model_add_avg_pool (NnModel *m, const char *name, int input, const NnPoolConfig *cfg);
+int nn_model_add_global_avg_pool (NnModel *m, const char *name, int input);
+int nn_model_add_dropout (NnModel *m, const char *name, int input, float rate);
+int nn_model_add_flatten (NnModel *m, const char *name, int input);
+int nn_model_add_reshape (NnModel *m, const char *name, int input, NnShape target);
+int nn_model_add_rescaling (NnModel *m, const char *name, int input, float scale, float offset);
+int nn_model_add_dense (NnModel *m, const char *name, int input, const NnDenseConfig *cfg);
+int nn_model_add_add (NnModel *m, const char *name, const int *inputs, int n_inputs);
+int nn_model_add_concatenate (NnModel *m, const char *name, const int *inputs, int n_inputs);
+
+/* Infers every shape, checks that they fit (GError naming the layer otherwise),
+ * lays out and zero-allocates params and grads, and sets output, n_classes and
+ * output_softmax. The last layer added is the output. */
+gboolean nn_model_finish (NnModel *m, GError **error);
+
+/* Glorot-uniform kernels, zero biases, BN gamma 1 / beta 0 / mean 0 / var 1. */
+void     nn_model_init_weights (NnModel *m, guint64 seed);
+/* NN_ERROR_NUMERIC naming the first layer and variable holding a NaN or Inf. */
+gboolean nn_model_check_finite (const NnModel *m, GError **error);
+
+int      nn_model_find_layer (const NnModel *m, const char *name); /* -1 if absent */
+size_t   nn_model_count_params (const NnModel *m, gboolean trainable_only);
+size_t   nn_layer_count_params (const NnLayer *layer);
+static inline float *
+nn_model_var_data (const NnModel *m, const NnVar *v)
+{
+  return m->params + v->offset;
+}
+void     nn_model_set_threads (NnModel *m, int n_threads);
+
+/* ---- running ---------------------------------------------------------------- */
+
+typedef struct _NnWorkspace NnWorkspace; /* opaque: activations, scratch, per-thread grads */
+
+NnWorkspace *nn_workspace_new (const NnModel *m, int max_batch, NnMode mode);
+void         nn_workspace_free (NnWorkspace *ws);
+int          nn_workspace_max_batch (const NnWorkspace *ws);
+/* Seeds the dropout masks of the next training forward pass (deterministic). */
+void         nn_workspace_set_seed (NnWorkspace *ws, guint64 seed);
+
+/* Runs the graph on x (N, input shape), N <= max_batch. Returns the logits
+ * (N, n_classes), owned by the workspace: the output layer's values, with a final
+ * softmax left out when output_softmax is set. In NN_MODE_TRAINING,
+ * BatchNormalization moving statistics are updated in m->params. */
+const float *nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n);
+
+/* Back-propagates dlogits (N, n_classes), the gradient of the loss with respect to
+ * the logits the last forward returned (already divided by N for a mean loss).
+ * Overwrites m->grads with the gradients of every trainable variable (frozen and
+ * non-trainable variables get 0). If dx is not NULL it receives d loss / d x. */
+void nn_model_backward (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx);
+
+/* Output of any layer after the last forward: (N, layer out_shape), owned by ws. */
+const float *nn_workspace_layer_output (const NnWorkspace *ws, int layer);
+/* Gradient with respect to a layer's output after the last backward, or NULL. */
+const float *nn_workspace_layer_grad (const NnWorkspace *ws, int layer);
+
+/* Inference on N images: probabilities (N, n_classes). Splits big N into chunks
+ * of the workspace's max batch. ws must be an NN_MODE_INFERENCE workspace. */
+void nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs);
+
+/* Numerically stable softmax of each row. */
+void nn_softmax_rows (float *out, const float *logits, int n, int classes);
+
+G_END_DECLS
