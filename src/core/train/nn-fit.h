@@ -1,0 +1,101 @@
+/* nn-fit.h: the training loop, shared unchanged by digits-cli and the app's worker.
+ *
+ *   NnFitConfig cfg;
+ *   nn_fit_config_init (&cfg);              // Adam 1e-3, batch 128, 10 epochs
+ *   cfg.on_batch = my_batch_cb;             // runs in the training thread
+ *   cfg.cancel = &job->cancel_flag;         // or cfg.cancellable
+ *   cfg.checkpoint_path = "models/x.keras"; // best by val accuracy, atomic saves
+ *   if (!nn_fit (model, train, val, &cfg, &result, &error)) ...
+ *
+ * Batches are gathered from the uint8 dataset, converted to float and augmented
+ * in a helper thread while the previous batch trains. Per epoch: shuffle (seeded),
+ * train, evaluate on val in inference mode, then the callbacks Keras users know:
+ * best checkpoint, early stopping with restore-best, ReduceLROnPlateau, CSV history.
+ * A NaN or Inf loss stops the run with NN_ERROR_NUMERIC and the model holding the
+ * last weights that gave a finite loss. Cancellation is checked before every batch
+ * and ends with NN_ERROR_CANCELLED; files already saved stay as they were.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "nn-model.h"
+#include "nn-dataset.h"
+#include "nn-optimizer.h"
+#include "nn-schedule.h"
+#include "nn-augment.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int epoch, epochs;      /* 1-based epoch, planned epochs */
+  int batch, batches;     /* 1-based batch within the epoch, batches per epoch */
+  gint64 step;            /* optimizer iterations so far */
+  float loss, accuracy;   /* running means over the epoch so far */
+  float batch_loss;       /* this batch alone */
+  float lr;               /* learning rate of the last step */
+  double images_per_second;
+  double epoch_seconds;   /* elapsed in this epoch */
+  double eta_seconds;     /* rest of this epoch */
+  /* on_epoch only: */
+  float val_loss, val_accuracy;   /* NaN without validation data */
+  gboolean improved;              /* new best val accuracy (checkpoint written) */
+  float best_val_accuracy;
+  int best_epoch;                 /* 1-based, 0 before any */
+} NnFitProgress;
+
+typedef void (*NnFitCallback) (const NnFitProgress *progress, gpointer user_data);
+
+typedef struct {
+  int epochs;
+  int batch_size;
+  guint64 seed;
+  int threads;               /* nn_model_set_threads; 0 keeps the model's setting */
+
+  NnOptimizerConfig optimizer;
+  NnSchedule schedule;       /* default: constant optimizer.learning_rate */
+  float label_smoothing;
+
+  NnAugmentConfig augment;   /* all zero: none */
+
+  /* callbacks (all monitor val accuracy except the plateau, which watches val loss) */
+  int early_stopping_patience;  /* 0: off */
+  gboolean restore_best;        /* end with the best epoch's weights */
+  gboolean reduce_on_plateau;
+  float plateau_factor;
+  int plateau_patience;
+  float plateau_min_lr;
+  const char *checkpoint_path;  /* best model by val accuracy, or NULL */
+  const char *history_path;     /* CSV per epoch, or NULL */
+
+  NnFitCallback on_batch, on_epoch;
+  gpointer user_data;
+  const gint *cancel;           /* non-zero cancels (read atomically); may be NULL */
+  GCancellable *cancellable;    /* may be NULL */
+} NnFitConfig;
+
+typedef struct {
+  int epochs_run;
+  int best_epoch;             /* 1-based, 0 if none */
+  float best_val_accuracy, best_val_loss;
+  float last_loss, last_accuracy;
+  gboolean stopped_early;
+  gint64 steps;
+  double seconds;
+  double images_per_second;   /* training only, over the whole run */
+} NnFitResult;
+
+void     nn_fit_config_init (NnFitConfig *cfg);
+
+gboolean nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
+                 const NnFitConfig *cfg, NnFitResult *result, GError **error);
+
+/* Mean loss (with the given label smoothing) and accuracy of the model on ds, in
+ * inference mode. progress/cancel may be NULL. Returns FALSE only when cancelled. */
+gboolean nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing,
+                          int batch_size, float *loss, float *accuracy, const gint *cancel);
+
+/* Images [start, start + count) of ds by an index table, as float (count, 28, 28, 1). */
+void     nn_fit_gather (const NnDataset *ds, const int *indices, int count, float *x,
+                        guint8 *labels);
+
+G_END_DECLS
