@@ -1,0 +1,98 @@
+/* nn-eval.h: how well a digit model does on a labelled set.
+ *
+ * A confusion matrix counts, for every true label, what the model answered:
+ *   counts[label][pred]                                    // (10, 10)
+ * Accuracy, per-class precision, recall and F1 follow from it alone, so the
+ * numbers the CLI prints, the CSV and the app's heat map always agree.
+ *
+ * nn_evaluate() runs a model over a dataset in batches through nn_model_predict()
+ * and keeps every probability, so callers can list the misclassified images and
+ * write an index,label,pred,p0..p9 CSV. It reports progress per batch and checks
+ * a cancel callback between batches; both may be called from a worker thread.
+ */
+#pragma once
+
+#include <glib.h>
+#include "nn-model.h"
+#include "nn-dataset.h"
+
+G_BEGIN_DECLS
+
+#define NN_EVAL_CLASSES 10
+
+/* Progress: done of total images (or image evaluations in a sweep). */
+typedef void     (*NnEvalProgressFunc) (gint64 done, gint64 total, gpointer user_data);
+/* Returns TRUE to stop the work; checked between batches. For a GCancellable
+ * pass a small wrapper around g_cancellable_is_cancelled(). */
+typedef gboolean (*NnEvalCancelFunc) (gpointer user_data);
+
+typedef struct {
+  guint32 counts[NN_EVAL_CLASSES][NN_EVAL_CLASSES]; /* [true label][predicted] */
+} NnConfusion;
+
+typedef struct {
+  int support;      /* images whose true label is this class (row sum) */
+  int predicted;    /* images predicted as this class (column sum) */
+  int correct;      /* the diagonal cell */
+  double precision; /* correct / predicted, 0 when nothing was predicted */
+  double recall;    /* correct / support, 0 when the class is absent */
+  double f1;        /* harmonic mean of the two, 0 when both are 0 */
+} NnClassScores;
+
+void    nn_confusion_clear (NnConfusion *cm);
+void    nn_confusion_add (NnConfusion *cm, int label, int pred);
+gint64  nn_confusion_total (const NnConfusion *cm);
+gint64  nn_confusion_correct (const NnConfusion *cm);
+double  nn_confusion_accuracy (const NnConfusion *cm); /* 0 for an empty matrix */
+void    nn_confusion_scores (const NnConfusion *cm, NnClassScores out[NN_EVAL_CLASSES]);
+/* Unweighted mean of the per-class F1 over the classes that occur (support > 0). */
+double  nn_confusion_macro_f1 (const NnConfusion *cm);
+
+/* One wrong answer. */
+typedef struct {
+  int index;        /* into the evaluated dataset */
+  int label;        /* true label */
+  int pred;         /* predicted label */
+  float confidence; /* probability of pred */
+} NnMisclassified;
+
+typedef struct {
+  int n;            /* images evaluated */
+  NnConfusion confusion;
+  guint8 *labels;   /* (N,) true labels */
+  guint8 *preds;    /* (N,) argmax of probs */
+  float *probs;     /* (N, 10) */
+  double seconds;   /* wall time of the forward passes */
+} NnEvalResult;
+
+/* Builds a result from known labels and probabilities (copied); preds and the
+ * confusion matrix are derived. Used by nn_evaluate() and by tests. */
+NnEvalResult *nn_eval_result_new (int n, const guint8 *labels, const float *probs);
+void          nn_eval_result_free (NnEvalResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnEvalResult, nn_eval_result_free)
+
+static inline double
+nn_eval_result_accuracy (const NnEvalResult *r)
+{
+  return nn_confusion_accuracy (&r->confusion);
+}
+
+/* The misclassified images whose true label is `label` and prediction `pred`
+ * (-1 for any), most confident first. Returns a new array (free with g_free)
+ * and its length in n_out; NULL when there are none. */
+NnMisclassified *nn_eval_result_misclassified (const NnEvalResult *r, int label, int pred,
+                                               int *n_out);
+
+/* Writes "index,label,pred,p0,...,p9", one row per image, through a temporary
+ * file renamed into place. */
+gboolean nn_eval_result_write_csv (const NnEvalResult *r, const char *path, GError **error);
+
+/* Runs m over every image of ds. The model must have 10 outputs (else
+ * NN_ERROR_SHAPE); ds must not be empty (NN_ERROR_NO_DATA). progress and
+ * cancelled may be NULL. A raised cancel gives NN_ERROR_CANCELLED and no result.
+ * Threads: whatever nn_model_set_threads() set on m. */
+gboolean nn_evaluate (NnModel *m, const NnDataset *ds, NnEvalProgressFunc progress,
+                      NnEvalCancelFunc cancelled, gpointer user_data, NnEvalResult **out,
+                      GError **error);
+
+G_END_DECLS
