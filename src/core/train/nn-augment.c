@@ -1,6 +1,6 @@
 /* nn-augment.c: per-image random warps and degradations for training. */
 #include "nn-augment.h"
-#include "nn-rng.h"
+#include "nn-train-rng.h"
 
 #include <math.h>
 #include <string.h>
@@ -136,13 +136,13 @@ nn_augment_blur (float *img, float sigma)
 }
 
 static void
-elastic (float *dst, const float *src, NnRng *rng, float alpha, float sigma)
+elastic (float *dst, const float *src, NnTrainRng *rng, float alpha, float sigma)
 {
   float fx[NPIX], fy[NPIX];
   for (int i = 0; i < NPIX; i++)
     {
-      fx[i] = (float) nn_rng_range (rng, -1.0, 1.0);
-      fy[i] = (float) nn_rng_range (rng, -1.0, 1.0);
+      fx[i] = (float) nn_train_rng_range (rng, -1.0, 1.0);
+      fy[i] = (float) nn_train_rng_range (rng, -1.0, 1.0);
     }
   nn_augment_blur (fx, sigma);
   nn_augment_blur (fy, sigma);
@@ -155,28 +155,28 @@ void
 nn_augment_image (const NnAugmentConfig *c, float *img, guint64 seed, guint64 epoch,
                   guint64 index)
 {
-  NnRng rng = nn_rng_derive (seed, epoch, index);
+  NnTrainRng rng = nn_train_rng_derive (seed, epoch, index);
   float tmp[NPIX];
 
   if (c->rotation > 0 || c->translation > 0 || c->zoom > 0)
     {
-      float angle = (float) nn_rng_range (&rng, -1.0, 1.0) * c->rotation * 2.0f * (float) G_PI;
-      float scale = 1.0f + (float) nn_rng_range (&rng, -1.0, 1.0) * c->zoom;
-      float dx = (float) nn_rng_range (&rng, -1.0, 1.0) * c->translation * S;
-      float dy = (float) nn_rng_range (&rng, -1.0, 1.0) * c->translation * S;
+      float angle = (float) nn_train_rng_range (&rng, -1.0, 1.0) * c->rotation * 2.0f * (float) G_PI;
+      float scale = 1.0f + (float) nn_train_rng_range (&rng, -1.0, 1.0) * c->zoom;
+      float dx = (float) nn_train_rng_range (&rng, -1.0, 1.0) * c->translation * S;
+      float dy = (float) nn_train_rng_range (&rng, -1.0, 1.0) * c->translation * S;
       nn_augment_affine (tmp, img, angle, scale, dx, dy);
       memcpy (img, tmp, sizeof tmp);
     }
-  if (c->elastic_p > 0 && nn_rng_uniform (&rng) < c->elastic_p)
+  if (c->elastic_p > 0 && nn_train_rng_uniform (&rng) < c->elastic_p)
     {
       elastic (tmp, img, &rng, c->elastic_alpha, c->elastic_sigma);
       memcpy (img, tmp, sizeof tmp);
     }
   // Thickening and thinning exclude each other.
-  double u = nn_rng_uniform (&rng);
+  double u = nn_train_rng_uniform (&rng);
   if (u < c->thicken_p)
     {
-      int k = 2 + (int) nn_rng_below (&rng, (guint32) MAX (c->thicken_max - 1, 1));
+      int k = 2 + (int) nn_train_rng_below (&rng, (guint32) MAX (c->thicken_max - 1, 1));
       nn_augment_dilate (tmp, img, k);
       memcpy (img, tmp, sizeof tmp);
     }
@@ -185,13 +185,13 @@ nn_augment_image (const NnAugmentConfig *c, float *img, guint64 seed, guint64 ep
       nn_augment_erode (tmp, img, 2);
       memcpy (img, tmp, sizeof tmp);
     }
-  if (c->blur_p > 0 && nn_rng_uniform (&rng) < c->blur_p)
-    nn_augment_blur (img, (float) nn_rng_range (&rng, 0.5, MAX (c->blur_max, 0.5f)));
-  if (c->noise_p > 0 && nn_rng_uniform (&rng) < c->noise_p)
+  if (c->blur_p > 0 && nn_train_rng_uniform (&rng) < c->blur_p)
+    nn_augment_blur (img, (float) nn_train_rng_range (&rng, 0.5, MAX (c->blur_max, 0.5f)));
+  if (c->noise_p > 0 && nn_train_rng_uniform (&rng) < c->noise_p)
     {
-      float sigma = (float) nn_rng_range (&rng, 0.0, c->noise_max);
+      float sigma = (float) nn_train_rng_range (&rng, 0.0, c->noise_max);
       for (int i = 0; i < NPIX; i++)
-        img[i] = CLAMP (img[i] + sigma * (float) nn_rng_normal (&rng), 0.0f, 1.0f);
+        img[i] = CLAMP (img[i] + sigma * (float) nn_train_rng_normal (&rng), 0.0f, 1.0f);
     }
 }
 

@@ -1,7 +1,7 @@
 /* nn-fit.c: the epoch loop with Keras-style callbacks. */
 #include "nn-fit.h"
 #include "nn-loss.h"
-#include "nn-rng.h"
+#include "nn-train-rng.h"
 #include "nn-error.h"
 #include "nn-keras.h"
 
@@ -184,7 +184,7 @@ train_step (Fit *f, const float *x, const guint8 *y, int n, float *loss, int *hi
   const NnFitConfig *cfg = f->cfg;
   float lr = current_lr (f);
 
-  nn_workspace_set_seed (f->ws, nn_rng_mix (cfg->seed ^ (guint64) (f->opt->iterations + 1)
+  nn_workspace_set_seed (f->ws, nn_train_rng_mix (cfg->seed ^ (guint64) (f->opt->iterations + 1)
                                             * G_GUINT64_CONSTANT (0x2545f4914f6cdd1d)));
   const float *logits = nn_model_forward (m, f->ws, x, n);               // (N, K)
   *loss = nn_loss_sparse_ce (logits, y, n, m->n_classes, cfg->label_smoothing,
@@ -213,8 +213,8 @@ run_epoch (Fit *f, int epoch, NnFitProgress *p, GError **error)
 
   for (int i = 0; i < n_train; i++)
     f->order[i] = i;
-  NnRng rng = nn_rng_derive (cfg->seed, (guint64) epoch, G_GUINT64_CONSTANT (0x5f3759df));
-  nn_rng_shuffle (&rng, f->order, n_train);
+  NnTrainRng rng = nn_train_rng_derive (cfg->seed, (guint64) epoch, G_GUINT64_CONSTANT (0x5f3759df));
+  nn_train_rng_shuffle (&rng, f->order, n_train);
 
   BatchJob jobs[2];
   GThread *worker = NULL;
