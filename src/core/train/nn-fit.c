@@ -119,9 +119,9 @@ nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int
 /* ---- history --------------------------------------------------------------- */
 
 static FILE *
-history_open (const char *path, GError **error)
+history_open (const char *path, gboolean append, GError **error)
 {
-  FILE *f = fopen (path, "w");
+  FILE *f = fopen (path, append ? "a" : "w");
   if (!f)
     {
       int saved = errno;
@@ -129,7 +129,8 @@ history_open (const char *path, GError **error)
                    path, g_strerror (saved));
       return NULL;
     }
-  fprintf (f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
+  if (!append || ftell (f) == 0)
+    fprintf (f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
   fflush (f);
   return f;
 }
@@ -314,7 +315,7 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
   if (p->improved)
     {
       memcpy (f->best, m->params, m->n_params * sizeof (float));
-      res->best_epoch = epoch + 1;
+      res->best_epoch = cfg->epoch_offset + epoch + 1;
       res->best_val_accuracy = p->val_accuracy;
       res->best_val_loss = p->val_loss;
       if (cfg->checkpoint_path && !nn_keras_save (m, cfg->checkpoint_path, NULL, error))
@@ -323,7 +324,7 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
   p->best_epoch = res->best_epoch;
   p->best_val_accuracy = res->best_val_accuracy;
   if (f->history)
-    history_row (f->history, epoch, p);
+    history_row (f->history, cfg->epoch_offset + epoch, p);
   if (cfg->on_epoch)
     cfg->on_epoch (p, cfg->user_data);
   return TRUE;
@@ -376,7 +377,7 @@ nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
 
   const int bs = cfg->batch_size;
   Fit f = { .model = model, .train = train, .val = val, .cfg = cfg, .lr_scale = 1.0f };
-  if (cfg->history_path && !(f.history = history_open (cfg->history_path, error)))
+  if (cfg->history_path && !(f.history = history_open (cfg->history_path, cfg->history_append, error)))
     return FALSE;
   f.ws = nn_workspace_new (model, bs, NN_MODE_TRAINING);
   f.opt = nn_optimizer_new (&cfg->optimizer, model);
@@ -398,10 +399,10 @@ nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
   gint64 images = 0;
   gboolean ok = TRUE, stop = FALSE;
   NnFitProgress p = { 0 };
-  p.epochs = cfg->epochs;
+  p.epochs = cfg->epoch_offset + cfg->epochs;
   for (int epoch = 0; epoch < cfg->epochs && ok && !stop; epoch++)
     {
-      p.epoch = epoch + 1;
+      p.epoch = cfg->epoch_offset + epoch + 1;
       ok = run_epoch (&f, epoch, &p, error);
       if (!ok)
         break;

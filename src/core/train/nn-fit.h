@@ -66,6 +66,8 @@ typedef struct {
   float plateau_min_lr;
   const char *checkpoint_path;  /* best model by val accuracy, or NULL */
   const char *history_path;     /* CSV per epoch, or NULL */
+  gboolean history_append;      /* add rows to an existing history (a second phase) */
+  int epoch_offset;             /* epochs already run by an earlier phase (history, progress) */
 
   NnFitCallback on_batch, on_epoch;
   gpointer user_data;

@@ -1,0 +1,82 @@
+/* nn-recipe.h: the training recipes of `digits-cli train` and the app's Train page.
+ *
+ *   NnRecipeOptions o;
+ *   nn_recipe_options_init (&o, NN_RECIPE_CNN);   // the recipe's defaults
+ *   o.epochs = 3; o.on_epoch = cb; o.cancel = &flag;
+ *   NnRecipeReport r;
+ *   if (!nn_recipe_run (&o, &r, &error)) ...       // r filled as far as it got
+ *   nn_recipe_report_clear (&r);
+ *
+ * baseline, cnn, advanced: MNIST's 60k training images (or the first --limit),
+ * the last 6,000 of them (a tenth with --limit) held out for validation, best
+ * checkpoint by val accuracy written to out, then the test accuracy measured once
+ * and stored in the model's metadata ("test_accuracy"); the test set decides nothing.
+ * finetune: a 0 ... 9 folder, a seeded stratified 20% validation split, phase 1
+ * (head only, Adam) then phase 2 (deeper conv layers unfrozen, AdamW).
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "nn-fit.h"
+#include "nn-folder.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  NN_RECIPE_BASELINE,
+  NN_RECIPE_CNN,
+  NN_RECIPE_ADVANCED,
+  NN_RECIPE_FINETUNE,
+} NnRecipeKind;
+
+const char *nn_recipe_name (NnRecipeKind kind);                  /* "cnn" */
+gboolean    nn_recipe_from_name (const char *name, NnRecipeKind *out);
+
+typedef struct {
+  NnRecipeKind kind;
+  int epochs;            /* finetune: phase 2's maximum */
+  int batch_size;
+  float learning_rate;   /* finetune: phase 2's (phase 1 uses 1e-3) */
+  guint64 seed;
+  int threads;           /* 0: the number of cores */
+  int limit;             /* use only the first N training images; 0: all */
+  gboolean augment;      /* the recipe's augmentation (default TRUE) */
+  const char *out;       /* model file written (best checkpoint, then final) */
+  const char *history;   /* CSV path or NULL */
+  const char *mnist_dir; /* NULL: nn_mnist_load's default */
+  const char *data_dir;  /* finetune: the 0 ... 9 folder */
+  const char *base;      /* finetune: starting model */
+
+  NnFitCallback on_batch, on_epoch;
+  /* Called when a stage starts: "phase 1: head only" ...; may be NULL. */
+  void (*on_stage) (const char *stage, gpointer user_data);
+  gpointer user_data;
+  const gint *cancel;
+  GCancellable *cancellable;
+} NnRecipeOptions;
+
+typedef struct {
+  NnFitResult fit;          /* the last phase */
+  int n_train, n_val;
+  float test_accuracy;      /* MNIST recipes; NaN otherwise */
+  float val_before, val_after; /* finetune */
+  NnFolderReport folder;    /* finetune: per-class counts and skipped files */
+  double seconds;
+} NnRecipeReport;
+
+void     nn_recipe_options_init (NnRecipeOptions *o, NnRecipeKind kind);
+void     nn_recipe_report_clear (NnRecipeReport *r);
+
+/* The recipe's untrained model (Glorot-uniform from seed), Keras layer names. */
+NnModel *nn_recipe_build_model (NnRecipeKind kind, guint64 seed, GError **error);
+
+/* The fit configuration the recipe uses for n_train training images. */
+void     nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg);
+
+gboolean nn_recipe_run (const NnRecipeOptions *o, NnRecipeReport *report, GError **error);
+
+/* Finetune's freezing: head only (phase 1) or head plus the deeper third of the
+ * convolutional layers and their BatchNormalization (phase 2). */
+void     nn_recipe_freeze_for_finetune (NnModel *m, int phase);
+
+G_END_DECLS
