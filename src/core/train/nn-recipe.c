@@ -3,6 +3,7 @@
 #include "nn-error.h"
 #include "nn-keras.h"
 #include "nn-train-rng.h"
+#include "nn-zoo.h"
 
 #include <math.h>
 #include <string.h>
@@ -73,113 +74,17 @@ nn_recipe_report_clear (NnRecipeReport *r)
 
 /* ---- models ------------------------------------------------------------------ */
 
-/* Keras's automatic layer names in a fresh session: conv2d, conv2d_1, ... */
-typedef struct {
-  GHashTable *counts;
-  GPtrArray *names;
-} Names;
-
-static const char *
-next_name (Names *n, const char *base)
-{
-  int k = GPOINTER_TO_INT (g_hash_table_lookup (n->counts, base));
-  g_hash_table_insert (n->counts, (gpointer) base, GINT_TO_POINTER (k + 1));
-  char *name = k == 0 ? g_strdup (base) : g_strdup_printf ("%s_%d", base, k);
-  g_ptr_array_add (n->names, name);
-  return name;
-}
-
-static int
-conv (NnModel *m, Names *n, int in, int filters, int k, NnPadding pad, gboolean bias,
-      NnActivation act)
-{
-  NnConvConfig c = { .filters = filters, .depth_multiplier = 1, .kh = k, .kw = k,
-                     .stride_h = 1, .stride_w = 1, .padding = pad, .use_bias = bias,
-                     .activation = act };
-  return nn_model_add_conv2d (m, next_name (n, "conv2d"), in, &c);
-}
-
-static int
-pool2 (NnModel *m, Names *n, int in)
-{
-  NnPoolConfig p = { .pool_h = 2, .pool_w = 2, .stride_h = 2, .stride_w = 2,
-                     .padding = NN_PAD_VALID };
-  return nn_model_add_max_pool (m, next_name (n, "max_pooling2d"), in, &p);
-}
-
-static int
-dense (NnModel *m, Names *n, int in, int units, NnActivation act)
-{
-  NnDenseConfig d = { .units = units, .use_bias = TRUE, .activation = act };
-  return nn_model_add_dense (m, next_name (n, "dense"), in, &d);
-}
-
-static int
-bn_relu (NnModel *m, Names *n, int in)
-{
-  NnBatchNormConfig b = { .momentum = 0.99f, .epsilon = 1e-3f, .center = TRUE, .scale = TRUE };
-  int l = nn_model_add_batch_norm (m, next_name (n, "batch_normalization"), in, &b);
-  return nn_model_add_activation (m, next_name (n, "activation"), l, NN_ACT_RELU);
-}
-
-static int
-advanced_block (NnModel *m, Names *n, int in, int f, float drop)
-{
-  int l = conv (m, n, in, f, 3, NN_PAD_SAME, FALSE, NN_ACT_LINEAR);
-  l = bn_relu (m, n, l);
-  NnConvConfig dw = { .filters = f, .depth_multiplier = 1, .kh = 3, .kw = 3, .stride_h = 1,
-                      .stride_w = 1, .padding = NN_PAD_SAME, .use_bias = FALSE,
-                      .activation = NN_ACT_LINEAR };
-  l = nn_model_add_depthwise_conv2d (m, next_name (n, "depthwise_conv2d"), l, &dw);
-  l = conv (m, n, l, f, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR);
-  l = bn_relu (m, n, l);
-  l = pool2 (m, n, l);
-  return nn_model_add_dropout (m, next_name (n, "dropout"), l, drop);
-}
-
 NnModel *
 nn_recipe_build_model (NnRecipeKind kind, guint64 seed, GError **error)
 {
   g_return_val_if_fail (kind != NN_RECIPE_FINETUNE, NULL);
-
-  Names n = { g_hash_table_new (g_str_hash, g_str_equal), g_ptr_array_new_with_free_func (g_free) };
-  NnModel *m = nn_model_new ("sequential", NN_MODEL_SEQUENTIAL);
-  int l = nn_model_add_input (m, (NnShape) { 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
-  switch (kind)
+  // The engine's zoo holds the architectures (and the Keras layer names).
+  NnModel *m = kind == NN_RECIPE_BASELINE ? nn_zoo_logreg ()
+               : kind == NN_RECIPE_CNN ? nn_zoo_cnn () : nn_zoo_advanced ();
+  if (!m)
     {
-    case NN_RECIPE_BASELINE:
-      l = nn_model_add_flatten (m, next_name (&n, "flatten"), l);
-      break;
-    case NN_RECIPE_CNN:
-      l = conv (m, &n, l, 32, 3, NN_PAD_SAME, TRUE, NN_ACT_RELU);
-      l = conv (m, &n, l, 32, 3, NN_PAD_VALID, TRUE, NN_ACT_RELU);
-      l = pool2 (m, &n, l);
-      l = nn_model_add_dropout (m, next_name (&n, "dropout"), l, 0.25f);
-      l = conv (m, &n, l, 64, 3, NN_PAD_SAME, TRUE, NN_ACT_RELU);
-      l = conv (m, &n, l, 64, 3, NN_PAD_VALID, TRUE, NN_ACT_RELU);
-      l = pool2 (m, &n, l);
-      l = nn_model_add_dropout (m, next_name (&n, "dropout"), l, 0.25f);
-      l = nn_model_add_flatten (m, next_name (&n, "flatten"), l);
-      l = dense (m, &n, l, 128, NN_ACT_RELU);
-      l = nn_model_add_dropout (m, next_name (&n, "dropout"), l, 0.5f);
-      break;
-    case NN_RECIPE_ADVANCED:
-      l = advanced_block (m, &n, l, 32, 0.2f);
-      l = advanced_block (m, &n, l, 64, 0.3f);
-      l = advanced_block (m, &n, l, 96, 0.4f);
-      l = nn_model_add_flatten (m, next_name (&n, "flatten"), l);
-      l = dense (m, &n, l, 128, NN_ACT_RELU);
-      l = nn_model_add_dropout (m, next_name (&n, "dropout"), l, 0.5f);
-      break;
-    case NN_RECIPE_FINETUNE:
-      break;
-    }
-  dense (m, &n, l, 10, NN_ACT_SOFTMAX);
-  g_hash_table_unref (n.counts);
-  g_ptr_array_unref (n.names);
-  if (!nn_model_finish (m, error))
-    {
-      nn_model_free (m);
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID, "No architecture for recipe %s",
+                   nn_recipe_name (kind));
       return NULL;
     }
   nn_model_init_weights (m, seed);
