@@ -1,9 +1,148 @@
+/* digits-cli bench --train: training throughput beside the PyTorch peer.
+ *
+ * One training step is what the peer times: forward in training mode, softmax
+ * cross-entropy, backward, Adam update, on batches of MNIST (no augmentation).
+ * Repeats are timed separately and the median is reported, because the machine
+ * is shared and identical runs move by 10-20%.
+ */
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "nn-error.h"
+#include "nn-fit.h"
+#include "nn-loss.h"
+#include "nn-zoo.h"
+
+/* ../shared/bench/README.md: PyTorch 1.13 on this machine, batch 128, 2 threads,
+ * and the FLOP floor of a 60k epoch at the machine's FMA peak. */
+typedef struct {
+  const char *arch;
+  double peer_img_s;
+  double floor_s;
+} PeerFigures;
+
+static const PeerFigures peers[] = {
+  { "cnn", 2217.0, 11.5 },
+  { "advanced", 1859.0, 7.4 },
+};
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* Images per second of one architecture: median over reps of `batches` steps. */
+static double
+bench_arch (const char *arch, const NnDataset *ds, int batch, int threads, int batches,
+            int reps)
+{
+  g_autoptr (NnModel) m = nn_zoo_build (arch);
+  nn_model_set_threads (m, threads);
+  NnWorkspace *ws = nn_workspace_new (m, batch, NN_MODE_TRAINING);
+  NnOptimizerConfig oc = nn_optimizer_config_default (NN_OPTIMIZER_ADAM);
+  g_autoptr (NnOptimizer) opt = nn_optimizer_new (&oc, m);
+  float *x = nn_alloc_floats ((size_t) batch * NN_IMAGE_PIXELS);
+  float *dlogits = nn_alloc_floats ((size_t) batch * m->n_classes);
+  guint8 *y = g_new (guint8, batch);
+  int *idx = g_new (int, batch);
+  double *rates = g_new (double, reps);
+  int next = 0;
+
+  for (int r = -1; r < reps; r++) // r = -1 warms caches and the thread pool up
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      int steps = r < 0 ? 3 : batches;
+      for (int s = 0; s < steps; s++)
+        {
+          for (int i = 0; i < batch; i++)
+            idx[i] = (next + i) % ds->n;
+          next = (next + batch) % ds->n;
+          nn_fit_gather (ds, idx, batch, x, y);
+          nn_workspace_set_seed (ws, (guint64) s + 1);
+          const float *logits = nn_model_forward (m, ws, x, batch);
+          nn_loss_sparse_ce (logits, y, batch, m->n_classes, 0.0f, dlogits, NULL);
+          nn_model_backward (m, ws, dlogits, batch, NULL);
+          nn_optimizer_step (opt, m, 1e-3f);
+        }
+      if (r >= 0)
+        rates[r] = (double) steps * batch / ((g_get_monotonic_time () - t0) / 1e6);
+    }
+  qsort (rates, reps, sizeof *rates, cmp_double);
+  double median = rates[reps / 2];
+  g_free (rates);
+  g_free (idx);
+  g_free (y);
+  nn_free (dlogits);
+  nn_free (x);
+  nn_workspace_free (ws);
+  return median;
+}
 
 int
 cli_bench_train (int argc, char **argv)
 {
-  fprintf (stderr, "digits-cli bench --train: not built yet\n");
-  return 1;
+  int batch = 128, threads = 2, batches = 30, reps = 5;
+  char *arch = NULL, *mnist = NULL;
+  gboolean train_flag = FALSE;
+  GOptionEntry entries[] = {
+    { "train", 0, 0, G_OPTION_ARG_NONE, &train_flag, "Training throughput (this benchmark)", NULL },
+    { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "cnn or advanced (default both)", "NAME" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Batch size (default 128)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (default 2)", "N" },
+    { "batches", 0, 0, G_OPTION_ARG_INT, &batches, "Timed steps per repeat (default 30)", "N" },
+    { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Repeats, median reported (default 5)", "N" },
+    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder", "DIR" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("--train - training throughput");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      fprintf (stderr, "digits-cli bench --train: %s\n", error->message);
+      return 2;
+    }
+  if (batch <= 0 || threads <= 0 || batches <= 0 || reps <= 0)
+    {
+      fprintf (stderr, "digits-cli bench --train: numbers must be positive\n");
+      return 2;
+    }
+  g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TRAIN, &error);
+  if (!ds)
+    {
+      fprintf (stderr, "digits-cli bench --train: %s\n", error->message);
+      return 1;
+    }
+
+  printf ("Training throughput: batch %d, %d threads, Adam, no augmentation, "
+          "median of %d x %d steps\n\n", batch, threads, reps, batches);
+  printf ("%-9s %10s %12s %12s %10s %14s\n", "model", "images/s", "s/60k epoch",
+          "PyTorch img/s", "vs PyTorch", "FLOP floor s");
+  int ran = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      if (arch && strcmp (arch, peers[i].arch) != 0)
+        continue;
+      double ips = bench_arch (peers[i].arch, ds, batch, threads, batches, reps);
+      double epoch = 60000.0 / ips;
+      printf ("%-9s %10.0f %12.1f %12.0f %9.2fx %8.1f (%.0f%%)\n", peers[i].arch, ips, epoch,
+              peers[i].peer_img_s, ips / peers[i].peer_img_s, peers[i].floor_s,
+              100.0 * peers[i].floor_s / epoch);
+      fflush (stdout);
+      ran++;
+    }
+  g_free (arch);
+  g_free (mnist);
+  if (!ran)
+    {
+      fprintf (stderr, "digits-cli bench --train: --arch must be cnn or advanced\n");
+      return 2;
+    }
+  printf ("\nGoals: cnn >= 1.5x PyTorch, advanced >= 2x. The last column is the share of\n"
+          "the machine's FMA peak reached (FLOP floor / measured epoch time).\n");
+  return 0;
 }
