@@ -1,0 +1,360 @@
+/* nn-conv.c: Conv2D (im2col + GEMM), DepthwiseConv2D (direct) and
+ * SeparableConv2D (depthwise then a 1x1 GEMM). NHWC, Keras kernel layouts. */
+#include <cblas.h>
+#include <string.h>
+#include "nn-private.h"
+#include "nn-kernels.h"
+
+/* im2col columns of a chunk stay around L2 size: bigger chunks only add misses. */
+#define COL_BUDGET_FLOATS (1u << 19)
+
+static gboolean
+is_pointwise (const NnConvConfig *cfg)
+{
+  /* A 1x1 kernel with stride 1 needs no padding in either mode: x is its own im2col. */
+  return cfg->kh == 1 && cfg->kw == 1 && cfg->stride_h == 1 && cfg->stride_w == 1;
+}
+
+int
+nn_conv_chunk (const NnLayer *l, int n)
+{
+  const NnConvConfig *cfg = &l->cfg.conv;
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t k = (size_t) cfg->kh * cfg->kw * l->in_shape.c;
+  size_t per = pixels * (k + (size_t) l->out_shape.c + (size_t) l->in_shape.c * cfg->depth_multiplier);
+  int b = (int) (COL_BUDGET_FLOATS / MAX (per, 1));
+  return CLAMP (b, 1, MAX (n, 1));
+}
+
+// col (b, OH, OW, KH * KW * C) from x (b, H, W, C); zero outside the image
+void
+nn_im2col (float *col, const float *x, int b, NnShape in, NnShape out, const NnConvConfig *cfg)
+{
+  int pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding);
+  int pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding);
+  int C = in.c;
+  size_t csize = (size_t) C * sizeof (float);
+  for (int i = 0; i < b; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          for (int ky = 0; ky < cfg->kh; ky++)
+            {
+              int ih = oh * cfg->stride_h - pt + ky;
+              for (int kx = 0; kx < cfg->kw; kx++)
+                {
+                  int iw = ow * cfg->stride_w - pl + kx;
+                  if (ih < 0 || ih >= in.h || iw < 0 || iw >= in.w)
+                    memset (col, 0, csize);
+                  else
+                    memcpy (col, x + (((size_t) i * in.h + ih) * in.w + iw) * C, csize);
+                  col += C;
+                }
+            }
+        }
+}
+
+// dx (b, H, W, C) = sum of the columns of dcol (b, OH, OW, KH * KW * C) at their pixels
+void
+nn_col2im (float *dx, const float *dcol, int b, NnShape in, NnShape out, const NnConvConfig *cfg)
+{
+  int pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding);
+  int pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding);
+  int C = in.c;
+  memset (dx, 0, (size_t) b * nn_shape_size (in) * sizeof (float));
+  for (int i = 0; i < b; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        for (int ky = 0; ky < cfg->kh; ky++)
+          {
+            int ih = oh * cfg->stride_h - pt + ky;
+            for (int kx = 0; kx < cfg->kw; kx++, dcol += C)
+              {
+                int iw = ow * cfg->stride_w - pl + kx;
+                if (ih < 0 || ih >= in.h || iw < 0 || iw >= in.w)
+                  continue;
+                float *d = dx + (((size_t) i * in.h + ih) * in.w + iw) * C;
+                for (int c = 0; c < C; c++)
+                  d[c] += dcol[c];
+              }
+          }
+}
+
+/* z (rows, F) += bias, then y = act(z). y and z may be the same buffer. */
+static void
+bias_act_forward (float *y, float *z, const float *bias, size_t rows, int F, NnActivation act)
+{
+  if (bias)
+    for (size_t r = 0; r < rows; r++)
+      for (int f = 0; f < F; f++)
+        z[r * F + f] += bias[f];
+  if (y != z)
+    memcpy (y, z, rows * F * sizeof (float));
+  nn_act_forward (y, rows, F, act);
+}
+
+static void
+bias_grad (float *db, const float *dz, size_t rows, int F)
+{
+  for (size_t r = 0; r < rows; r++)
+    for (int f = 0; f < F; f++)
+      db[f] += dz[r * F + f];
+}
+
+static inline const float *
+param (const NnCall *c, int v)
+{
+  return c->m->params + c->l->vars[v].offset;
+}
+
+static inline float *
+grad (const NnCall *c, int v)
+{
+  return c->dw ? c->dw + c->l->vars[v].offset : NULL;
+}
+
+/* ---- Conv2D ----------------------------------------------------------------- */
+
+void
+nn_conv2d_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int K = cfg->kh * cfg->kw * in.c, F = out.c;
+  size_t M = (size_t) out.h * out.w;
+  const float *w = param (c, 0);                           // (K, F)
+  const float *bias = cfg->use_bias ? param (c, 1) : NULL; // (F,)
+  float *z = c->z ? c->z : c->y;                           // (n, OH, OW, F)
+  if (c->n == 0)
+    return;
+  if (nn_conv_fast_forward (c, z))
+    ;
+  else if (is_pointwise (cfg))
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c->n * M, F, K, 1.0f, c->x[0], K, w,
+                 F, 0.0f, z, F);
+  else
+    {
+      int chunk = nn_conv_chunk (l, c->n);
+      float *col = c->t->scratch; // (chunk, OH, OW, K)
+      for (int i0 = 0; i0 < c->n; i0 += chunk)
+        {
+          int b = MIN (chunk, c->n - i0);
+          nn_im2col (col, c->x[0] + i0 * nn_shape_size (in), b, in, out, cfg);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, b * M, F, K, 1.0f, col, K, w,
+                       F, 0.0f, z + i0 * M * F, F);
+        }
+    }
+  bias_act_forward (c->y, z, bias, c->n * M, F, c->act);
+}
+
+void
+nn_conv2d_backward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int K = cfg->kh * cfg->kw * in.c, F = out.c;
+  size_t M = (size_t) out.h * out.w;
+  const float *w = param (c, 0);
+  float *dw = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
+  gboolean pw = is_pointwise (cfg);
+  int chunk = nn_conv_chunk (l, c->n);
+  float *dz = c->t->scratch;               // (chunk, OH, OW, F)
+  float *col = dz + (size_t) chunk * M * F; // (chunk, OH, OW, K)
+  for (int i0 = 0; i0 < c->n; i0 += chunk)
+    {
+      int b = MIN (chunk, c->n - i0);
+      size_t o = i0 * M * F, rows = b * M;
+      nn_act_backward (dz, c->dy + o, c->y + o, c->z ? c->z + o : NULL, rows, F, c->act);
+      const float *x = c->x[0] + i0 * nn_shape_size (in);
+      if (dw)
+        {
+          if (db)
+            bias_grad (db, dz, rows, F);
+          if (!pw)
+            nn_im2col (col, x, b, in, out, cfg);
+          // dw (K, F) += col^T (K, rows) dz (rows, F)
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, F, rows, 1.0f, pw ? x : col,
+                       K, dz, F, 1.0f, dw, F);
+        }
+      if (c->dx[0])
+        {
+          float *dx = c->dx[0] + i0 * nn_shape_size (in);
+          // dcol (rows, K) = dz (rows, F) w^T (F, K)
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, F, 1.0f, dz, F, w, F,
+                       0.0f, pw ? dx : col, K);
+          if (!pw)
+            nn_col2im (dx, col, b, in, out, cfg);
+        }
+    }
+}
+
+/* ---- DepthwiseConv2D ---------------------------------------------------------- */
+
+/* Output channel j = c * M + m reads input channel c with kernel (ky, kx, c, m):
+ * the kernel's flat (C, M) index is the output channel, as in TensorFlow. */
+// y (n, OH, OW, C * M) from x (n, H, W, C), k (KH, KW, C, M)
+static void
+depthwise_forward (float *y, const float *x, const float *k, int n, NnShape in, NnShape out,
+                   const NnConvConfig *cfg)
+{
+  int C = in.c, Mu = cfg->depth_multiplier, CM = C * Mu;
+  int pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding);
+  int pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding);
+  for (int i = 0; i < n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          float *yr = y + (((size_t) i * out.h + oh) * out.w + ow) * CM;
+          memset (yr, 0, CM * sizeof (float));
+          for (int ky = 0; ky < cfg->kh; ky++)
+            {
+              int ih = oh * cfg->stride_h - pt + ky;
+              if (ih < 0 || ih >= in.h)
+                continue;
+              for (int kx = 0; kx < cfg->kw; kx++)
+                {
+                  int iw = ow * cfg->stride_w - pl + kx;
+                  if (iw < 0 || iw >= in.w)
+                    continue;
+                  const float *xr = x + (((size_t) i * in.h + ih) * in.w + iw) * C;
+                  const float *kr = k + (ky * cfg->kw + kx) * CM;
+                  if (Mu == 1)
+                    for (int j = 0; j < C; j++)
+                      yr[j] += xr[j] * kr[j];
+                  else
+                    for (int j = 0; j < CM; j++)
+                      yr[j] += xr[j / Mu] * kr[j];
+                }
+            }
+        }
+}
+
+// dx (n, H, W, C) (overwritten, may be NULL), dk (KH, KW, C, M) (+=, may be NULL)
+static void
+depthwise_backward (float *dx, float *dk, const float *dz, const float *x, const float *k, int n,
+                    NnShape in, NnShape out, const NnConvConfig *cfg)
+{
+  int C = in.c, Mu = cfg->depth_multiplier, CM = C * Mu;
+  int pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding);
+  int pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding);
+  if (dx)
+    memset (dx, 0, (size_t) n * nn_shape_size (in) * sizeof (float));
+  for (int i = 0; i < n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          const float *dzr = dz + (((size_t) i * out.h + oh) * out.w + ow) * CM;
+          for (int ky = 0; ky < cfg->kh; ky++)
+            {
+              int ih = oh * cfg->stride_h - pt + ky;
+              if (ih < 0 || ih >= in.h)
+                continue;
+              for (int kx = 0; kx < cfg->kw; kx++)
+                {
+                  int iw = ow * cfg->stride_w - pl + kx;
+                  if (iw < 0 || iw >= in.w)
+                    continue;
+                  size_t xo = (((size_t) i * in.h + ih) * in.w + iw) * C;
+                  size_t ko = (size_t) (ky * cfg->kw + kx) * CM;
+                  for (int j = 0; j < CM; j++)
+                    {
+                      if (dk)
+                        dk[ko + j] += dzr[j] * x[xo + j / Mu];
+                      if (dx)
+                        dx[xo + j / Mu] += dzr[j] * k[ko + j];
+                    }
+                }
+            }
+        }
+}
+
+void
+nn_depthwise_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  float *z = c->z ? c->z : c->y;
+  const float *bias = cfg->use_bias ? param (c, 1) : NULL;
+  if (!nn_depthwise_fast_forward (c, z))
+    depthwise_forward (z, c->x[0], param (c, 0), c->n, l->in_shape, l->out_shape, cfg);
+  bias_act_forward (c->y, z, bias, (size_t) c->n * l->out_shape.h * l->out_shape.w,
+                    l->out_shape.c, c->act);
+}
+
+void
+nn_depthwise_backward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  size_t per_out = nn_shape_size (l->out_shape), per_in = nn_shape_size (l->in_shape);
+  float *dk = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
+  int chunk = nn_conv_chunk (l, c->n);
+  float *dz = c->t->scratch; // (chunk, OH, OW, C * M)
+  for (int i0 = 0; i0 < c->n; i0 += chunk)
+    {
+      int b = MIN (chunk, c->n - i0);
+      size_t o = i0 * per_out, rows = (size_t) b * l->out_shape.h * l->out_shape.w;
+      nn_act_backward (dz, c->dy + o, c->y + o, c->z ? c->z + o : NULL, rows, l->out_shape.c,
+                       c->act);
+      if (db)
+        bias_grad (db, dz, rows, l->out_shape.c);
+      depthwise_backward (c->dx[0] ? c->dx[0] + i0 * per_in : NULL, dk, dz,
+                          c->x[0] + i0 * per_in, param (c, 0), b, l->in_shape, l->out_shape, cfg);
+    }
+}
+
+/* ---- SeparableConv2D ------------------------------------------------------- */
+
+/* The depthwise stage's output (n, OH, OW, C * M) is kept in aux for backward. */
+void
+nn_separable_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  int CM = l->in_shape.c * cfg->depth_multiplier, F = l->out_shape.c;
+  size_t rows = (size_t) c->n * l->out_shape.h * l->out_shape.w;
+  float *z = c->z ? c->z : c->y;
+  float *mid = c->aux;
+  if (c->n == 0)
+    return;
+  depthwise_forward (mid, c->x[0], param (c, 0), c->n, l->in_shape, l->out_shape, cfg);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, F, CM, 1.0f, mid, CM, param (c, 1),
+               F, 0.0f, z, F);
+  bias_act_forward (c->y, z, cfg->use_bias ? param (c, 2) : NULL, rows, F, c->act);
+}
+
+void
+nn_separable_backward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  int CM = l->in_shape.c * cfg->depth_multiplier, F = l->out_shape.c;
+  size_t M = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t per_in = nn_shape_size (l->in_shape);
+  float *dk = grad (c, 0), *dpw = grad (c, 1), *db = cfg->use_bias ? grad (c, 2) : NULL;
+  int chunk = nn_conv_chunk (l, c->n);
+  float *dz = c->t->scratch;                  // (chunk, OH, OW, F)
+  float *dmid = dz + (size_t) chunk * M * F;  // (chunk, OH, OW, C * M)
+  for (int i0 = 0; i0 < c->n; i0 += chunk)
+    {
+      int b = MIN (chunk, c->n - i0);
+      size_t rows = b * M;
+      const float *mid = c->aux + i0 * M * CM;
+      size_t o = i0 * M * F;
+      nn_act_backward (dz, c->dy + o, c->y + o, c->z ? c->z + o : NULL, rows, F, c->act);
+      if (db)
+        bias_grad (db, dz, rows, F);
+      if (dpw)
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, CM, F, rows, 1.0f, mid, CM, dz, F,
+                     1.0f, dpw, F);
+      if (!dk && !c->dx[0])
+        continue;
+      // dmid (rows, CM) = dz (rows, F) pw^T (F, CM)
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, CM, F, 1.0f, dz, F, param (c, 1),
+                   F, 0.0f, dmid, CM);
+      depthwise_backward (c->dx[0] ? c->dx[0] + i0 * per_in : NULL, dk, dmid,
+                          c->x[0] + i0 * per_in, param (c, 0), b, l->in_shape, l->out_shape, cfg);
+    }
+}

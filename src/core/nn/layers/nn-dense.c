@@ -1,0 +1,58 @@
+/* nn-dense.c: Dense on the last axis, y = act(x W + b) with W (In, Out). */
+#include <cblas.h>
+#include <string.h>
+#include "nn-private.h"
+
+// y (n, H, W, F) from x (n, H, W, K), kernel (K, F), bias (F,)
+void
+nn_dense_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  int K = l->in_shape.c, F = l->out_shape.c;
+  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  float *z = c->z ? c->z : c->y;
+  if (rows == 0)
+    return;
+  const float *w = c->m->params + l->vars[0].offset;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, F, K, 1.0f, c->x[0], K, w, F,
+               0.0f, z, F);
+  if (l->cfg.dense.use_bias)
+    {
+      const float *b = c->m->params + l->vars[1].offset;
+      for (size_t r = 0; r < rows; r++)
+        for (int f = 0; f < F; f++)
+          z[r * F + f] += b[f];
+    }
+  if (c->y != z)
+    memcpy (c->y, z, rows * F * sizeof (float));
+  nn_act_forward (c->y, rows, F, c->act);
+}
+
+void
+nn_dense_backward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  int K = l->in_shape.c, F = l->out_shape.c;
+  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  if (rows == 0)
+    return;
+  float *dz = c->t->scratch; // (rows, F)
+  nn_act_backward (dz, c->dy, c->y, c->z, rows, F, c->act);
+  if (c->dw)
+    {
+      float *dw = c->dw + l->vars[0].offset;
+      // dw (K, F) += x^T (K, rows) dz (rows, F)
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, F, rows, 1.0f, c->x[0], K, dz, F,
+                   1.0f, dw, F);
+      if (l->cfg.dense.use_bias)
+        {
+          float *db = c->dw + l->vars[1].offset;
+          for (size_t r = 0; r < rows; r++)
+            for (int f = 0; f < F; f++)
+              db[f] += dz[r * F + f];
+        }
+    }
+  if (c->dx[0])
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, F, 1.0f, dz, F,
+                 c->m->params + l->vars[0].offset, F, 0.0f, c->dx[0], K);
+}

@@ -1,0 +1,320 @@
+/* nn-elementwise.c: activations, Activation, Dropout, Rescaling, Add, Concatenate,
+ * Flatten and Reshape. Forward and backward side by side. */
+#include <math.h>
+#include <string.h>
+#include "nn-private.h"
+
+/* ---- fused activations ---------------------------------------------------- */
+
+gboolean
+nn_act_needs_z (NnActivation act)
+{
+  /* The others have derivatives that are functions of their output. */
+  return act == NN_ACT_GELU || act == NN_ACT_SILU;
+}
+
+static inline float
+sigmoidf (float x)
+{
+  return 1.0f / (1.0f + expf (-x));
+}
+
+// y (rows, C) in place: holds z on entry
+void
+nn_act_forward (float *y, size_t rows, int channels, NnActivation act)
+{
+  size_t n = rows * (size_t) channels;
+  switch (act)
+    {
+    case NN_ACT_LINEAR:
+      break;
+    case NN_ACT_RELU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+      break;
+    case NN_ACT_RELU6:
+      for (size_t i = 0; i < n; i++)
+        y[i] = y[i] > 0.0f ? (y[i] < 6.0f ? y[i] : 6.0f) : 0.0f;
+      break;
+    case NN_ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++)
+        y[i] = sigmoidf (y[i]);
+      break;
+    case NN_ACT_TANH:
+      for (size_t i = 0; i < n; i++)
+        y[i] = tanhf (y[i]);
+      break;
+    case NN_ACT_ELU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = y[i] > 0.0f ? y[i] : expm1f (y[i]);
+      break;
+    case NN_ACT_GELU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = 0.5f * y[i] * (1.0f + erff (y[i] * (float) M_SQRT1_2));
+      break;
+    case NN_ACT_SILU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = y[i] * sigmoidf (y[i]);
+      break;
+    case NN_ACT_SOFTMAX:
+      nn_softmax_rows (y, y, (int) rows, channels);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+// dz, dy, y, z (rows, C); dz may alias dy
+void
+nn_act_backward (float *dz, const float *dy, const float *y, const float *z, size_t rows,
+                 int channels, NnActivation act)
+{
+  size_t n = rows * (size_t) channels;
+  switch (act)
+    {
+    case NN_ACT_LINEAR:
+      if (dz != dy)
+        memcpy (dz, dy, n * sizeof (float));
+      break;
+    case NN_ACT_RELU:
+      for (size_t i = 0; i < n; i++)
+        dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+      break;
+    case NN_ACT_RELU6:
+      for (size_t i = 0; i < n; i++)
+        dz[i] = (y[i] > 0.0f && y[i] < 6.0f) ? dy[i] : 0.0f;
+      break;
+    case NN_ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++)
+        dz[i] = dy[i] * y[i] * (1.0f - y[i]);
+      break;
+    case NN_ACT_TANH:
+      for (size_t i = 0; i < n; i++)
+        dz[i] = dy[i] * (1.0f - y[i] * y[i]);
+      break;
+    case NN_ACT_ELU:
+      for (size_t i = 0; i < n; i++)
+        dz[i] = y[i] > 0.0f ? dy[i] : dy[i] * (y[i] + 1.0f);
+      break;
+    case NN_ACT_GELU:
+      for (size_t i = 0; i < n; i++)
+        {
+          float x = z[i];
+          float cdf = 0.5f * (1.0f + erff (x * (float) M_SQRT1_2));
+          float pdf = expf (-0.5f * x * x) * 0.3989422804014327f;
+          dz[i] = dy[i] * (cdf + x * pdf);
+        }
+      break;
+    case NN_ACT_SILU:
+      for (size_t i = 0; i < n; i++)
+        {
+          float s = sigmoidf (z[i]);
+          dz[i] = dy[i] * s * (1.0f + z[i] * (1.0f - s));
+        }
+      break;
+    case NN_ACT_SOFTMAX:
+      for (size_t r = 0; r < rows; r++)
+        {
+          const float *yr = y + r * channels, *dyr = dy + r * channels;
+          float *dzr = dz + r * channels;
+          float dot = 0.0f;
+          for (int k = 0; k < channels; k++)
+            dot += dyr[k] * yr[k];
+          for (int k = 0; k < channels; k++)
+            dzr[k] = yr[k] * (dyr[k] - dot);
+        }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+void
+nn_softmax_rows (float *out, const float *logits, int n, int classes)
+{
+  g_return_if_fail (out != NULL && logits != NULL);
+  for (int r = 0; r < n; r++)
+    {
+      const float *l = logits + (size_t) r * classes;
+      float *o = out + (size_t) r * classes;
+      float mx = l[0];
+      for (int k = 1; k < classes; k++)
+        mx = l[k] > mx ? l[k] : mx;
+      float sum = 0.0f;
+      for (int k = 0; k < classes; k++)
+        {
+          o[k] = expf (l[k] - mx);
+          sum += o[k];
+        }
+      float inv = 1.0f / sum;
+      for (int k = 0; k < classes; k++)
+        o[k] *= inv;
+    }
+}
+
+/* ---- Activation ------------------------------------------------------------- */
+
+static size_t
+out_count (const NnCall *c)
+{
+  return (size_t) c->n * nn_shape_size (c->l->out_shape);
+}
+
+void
+nn_activation_forward (NnCall *c)
+{
+  size_t count = out_count (c);
+  if (c->y != c->x[0])
+    memcpy (c->y, c->x[0], count * sizeof (float));
+  nn_act_forward (c->y, count / c->l->out_shape.c, c->l->out_shape.c, c->act);
+}
+
+void
+nn_activation_backward (NnCall *c)
+{
+  if (c->dx[0] == NULL)
+    return;
+  size_t count = out_count (c);
+  /* z of an Activation layer is its input, kept anyway. */
+  nn_act_backward (c->dx[0], c->dy, c->y, c->x[0], count / c->l->out_shape.c,
+                   c->l->out_shape.c, c->act);
+}
+
+/* ---- Dropout ---------------------------------------------------------------- */
+
+/* Keras's inverted dropout: kept values are scaled by 1 / (1 - rate) in training,
+ * so inference is the identity. The mask of element i of image k depends only on
+ * the seed, the pass, the layer and (k, i): the same whatever the thread split. */
+void
+nn_dropout_forward (NnCall *c)
+{
+  size_t per = nn_shape_size (c->l->out_shape);
+  size_t count = out_count (c);
+  float rate = c->l->cfg.dropout.rate;
+  if (!c->training || rate <= 0.0f)
+    {
+      if (c->y != c->x[0])
+        memcpy (c->y, c->x[0], count * sizeof (float));
+      return;
+    }
+  float scale = 1.0f / (1.0f - rate);
+  guint32 threshold = (guint32) ((double) rate * 4294967296.0);
+  guint64 key = nn_workspace_dropout_key (c->ws, c->index);
+  float *mask = c->aux; // (n, out shape)
+  for (int k = 0; k < c->n; k++)
+    {
+      guint64 state = key ^ ((guint64) (c->t->n0 + k) * 0xd1b54a32d192ed03ull);
+      for (size_t i = 0; i < per; i += 2)
+        {
+          guint64 r = nn_rng_next (&state);
+          mask[k * per + i] = (guint32) r >= threshold ? scale : 0.0f;
+          if (i + 1 < per)
+            mask[k * per + i + 1] = (guint32) (r >> 32) >= threshold ? scale : 0.0f;
+        }
+    }
+  for (size_t i = 0; i < count; i++)
+    c->y[i] = c->x[0][i] * mask[i];
+}
+
+void
+nn_dropout_backward (NnCall *c)
+{
+  if (c->dx[0] == NULL)
+    return;
+  size_t count = out_count (c);
+  if (!c->training || c->l->cfg.dropout.rate <= 0.0f)
+    {
+      memcpy (c->dx[0], c->dy, count * sizeof (float));
+      return;
+    }
+  for (size_t i = 0; i < count; i++)
+    c->dx[0][i] = c->dy[i] * c->aux[i];
+}
+
+/* ---- Rescaling, Flatten, Reshape ---------------------------------------------- */
+
+void
+nn_rescaling_forward (NnCall *c)
+{
+  size_t count = out_count (c);
+  float s = c->l->cfg.rescaling.scale, o = c->l->cfg.rescaling.offset;
+  for (size_t i = 0; i < count; i++)
+    c->y[i] = c->x[0][i] * s + o;
+}
+
+void
+nn_rescaling_backward (NnCall *c)
+{
+  if (c->dx[0] == NULL)
+    return;
+  size_t count = out_count (c);
+  float s = c->l->cfg.rescaling.scale;
+  for (size_t i = 0; i < count; i++)
+    c->dx[0][i] = c->dy[i] * s;
+}
+
+void
+nn_copy_forward (NnCall *c)
+{
+  if (c->y != c->x[0])
+    memcpy (c->y, c->x[0], out_count (c) * sizeof (float));
+}
+
+void
+nn_copy_backward (NnCall *c)
+{
+  if (c->dx[0] != NULL)
+    memcpy (c->dx[0], c->dy, out_count (c) * sizeof (float));
+}
+
+/* ---- Add, Concatenate ------------------------------------------------------- */
+
+void
+nn_add_forward (NnCall *c)
+{
+  size_t count = out_count (c);
+  memcpy (c->y, c->x[0], count * sizeof (float));
+  for (int j = 1; j < c->l->n_inputs; j++)
+    for (size_t i = 0; i < count; i++)
+      c->y[i] += c->x[j][i];
+}
+
+void
+nn_add_backward (NnCall *c)
+{
+  for (int j = 0; j < c->l->n_inputs; j++)
+    if (c->dx[j])
+      memcpy (c->dx[j], c->dy, out_count (c) * sizeof (float));
+}
+
+// y (n, H, W, sum C_j), x_j (n, H, W, C_j)
+void
+nn_concat_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  size_t pixels = (size_t) c->n * l->out_shape.h * l->out_shape.w;
+  int co = l->out_shape.c, at = 0;
+  for (int j = 0; j < l->n_inputs; j++)
+    {
+      int cj = c->m->layers[l->inputs[j]].out_shape.c;
+      for (size_t p = 0; p < pixels; p++)
+        memcpy (c->y + p * co + at, c->x[j] + p * cj, cj * sizeof (float));
+      at += cj;
+    }
+}
+
+void
+nn_concat_backward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  size_t pixels = (size_t) c->n * l->out_shape.h * l->out_shape.w;
+  int co = l->out_shape.c, at = 0;
+  for (int j = 0; j < l->n_inputs; j++)
+    {
+      int cj = c->m->layers[l->inputs[j]].out_shape.c;
+      if (c->dx[j])
+        for (size_t p = 0; p < pixels; p++)
+          memcpy (c->dx[j] + p * cj, c->dy + p * co + at, cj * sizeof (float));
+      at += cj;
+    }
+}

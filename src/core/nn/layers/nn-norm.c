@@ -1,0 +1,144 @@
+/* nn-norm.c: BatchNormalization over the channel axis, with Keras 3 semantics:
+ * training normalises with the batch mean and the biased batch variance, and
+ * moves  moving = moving * momentum + batch * (1 - momentum)  with that same
+ * biased variance (keras/src/layers/normalization/batch_normalization.py).
+ * A frozen layer (trainable = false) always uses its moving statistics. */
+#include <math.h>
+#include <string.h>
+#include "nn-private.h"
+
+typedef struct {
+  const float *gamma, *beta; /* NULL when scale / center is off */
+  float *mean, *var;         /* moving statistics */
+  int gamma_v, beta_v;       /* variable indices, -1 if absent */
+} BnVars;
+
+static BnVars
+bn_vars (const NnCall *c)
+{
+  const NnLayer *l = c->l;
+  BnVars b = { .gamma_v = -1, .beta_v = -1 };
+  int v = 0;
+  if (l->cfg.bn.scale)
+    b.gamma_v = v++;
+  if (l->cfg.bn.center)
+    b.beta_v = v++;
+  b.gamma = b.gamma_v >= 0 ? c->m->params + l->vars[b.gamma_v].offset : NULL;
+  b.beta = b.beta_v >= 0 ? c->m->params + l->vars[b.beta_v].offset : NULL;
+  b.mean = c->m->params + l->vars[v].offset;
+  b.var = c->m->params + l->vars[v + 1].offset;
+  return b;
+}
+
+/* c->stats holds this thread's copy of (mean, invstd) for backward: (2, C). */
+void
+nn_batch_norm_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  int C = l->in_shape.c;
+  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  BnVars b = bn_vars (c);
+  float eps = l->cfg.bn.epsilon, mom = l->cfg.bn.momentum;
+  float *mean = c->stats, *invstd = c->stats + C;
+  const float *x = c->x[0];
+  if (c->training)
+    {
+      double *s = (double *) c->t->scratch; // (2, C): sum, sum of squares
+      memset (s, 0, 2 * C * sizeof (double));
+      for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < C; k++)
+          {
+            double v = x[r * C + k];
+            s[k] += v;
+            s[C + k] += v * v;
+          }
+      nn_sync_sum (c, s, 2 * C, 0);
+      double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
+      for (int k = 0; k < C; k++)
+        {
+          double mu = s[k] / total;
+          double var = MAX (s[C + k] / total - mu * mu, 0.0);
+          mean[k] = (float) mu;
+          invstd[k] = (float) (1.0 / sqrt (var + eps));
+          if (c->t->tid == 0)
+            {
+              b.mean[k] = b.mean[k] * mom + (float) mu * (1.0f - mom);
+              b.var[k] = b.var[k] * mom + (float) var * (1.0f - mom);
+            }
+        }
+    }
+  else
+    for (int k = 0; k < C; k++)
+      {
+        mean[k] = b.mean[k];
+        invstd[k] = 1.0f / sqrtf (b.var[k] + eps);
+      }
+  float *a = c->t->scratch, *o = a + C; // y = x * a + o, per channel
+  for (int k = 0; k < C; k++)
+    {
+      a[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
+      o[k] = (b.beta ? b.beta[k] : 0.0f) - mean[k] * a[k];
+    }
+  for (size_t r = 0; r < rows; r++)
+    for (int k = 0; k < C; k++)
+      c->y[r * C + k] = x[r * C + k] * a[k] + o[k];
+}
+
+/* Training:  dx = gamma * invstd / M * (M dy - sum dy - xhat * sum (dy xhat)),
+ * with the sums over the whole batch (all threads). Inference: dx = dy gamma invstd. */
+void
+nn_batch_norm_backward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  int C = l->in_shape.c;
+  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  BnVars b = bn_vars (c);
+  const float *mean = c->stats, *invstd = c->stats + C;
+  const float *x = c->x[0], *dy = c->dy;
+  double *s = (double *) c->t->scratch; // (2, C): sum dy, sum dy * xhat
+  memset (s, 0, 2 * C * sizeof (double));
+  for (size_t r = 0; r < rows; r++)
+    for (int k = 0; k < C; k++)
+      {
+        float xhat = (x[r * C + k] - mean[k]) * invstd[k];
+        s[k] += dy[r * C + k];
+        s[C + k] += dy[r * C + k] * xhat;
+      }
+  if (c->dw)
+    {
+      /* Each thread adds its own slice; the per-thread gradients are summed later. */
+      for (int k = 0; k < C; k++)
+        {
+          if (b.gamma_v >= 0)
+            c->dw[l->vars[b.gamma_v].offset + k] += (float) s[C + k];
+          if (b.beta_v >= 0)
+            c->dw[l->vars[b.beta_v].offset + k] += (float) s[k];
+        }
+    }
+  if (c->training)
+    nn_sync_sum (c, s, 2 * C, 1);
+  if (c->dx[0] == NULL)
+    return;
+  float *dx = c->dx[0];
+  if (!c->training)
+    {
+      for (size_t r = 0; r < rows; r++)
+        for (int k = 0; k < C; k++)
+          dx[r * C + k] = dy[r * C + k] * invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
+      return;
+    }
+  double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
+  float *g = (float *) (s + 2 * C), *m1 = g + C, *m2 = m1 + C;
+  for (int k = 0; k < C; k++)
+    {
+      g[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
+      m1[k] = (float) (s[k] / total);
+      m2[k] = (float) (s[C + k] / total);
+    }
+  for (size_t r = 0; r < rows; r++)
+    for (int k = 0; k < C; k++)
+      {
+        float xhat = (x[r * C + k] - mean[k]) * invstd[k];
+        dx[r * C + k] = g[k] * (dy[r * C + k] - m1[k] - xhat * m2[k]);
+      }
+}

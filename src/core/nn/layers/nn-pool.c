@@ -1,0 +1,184 @@
+/* nn-pool.c: MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D.
+ * With 'same' padding the padded cells take no part, as in TensorFlow: a max
+ * ignores them and an average divides by the number of real cells. */
+#include <string.h>
+#include "nn-private.h"
+
+typedef struct {
+  int pt, pl;
+} PoolPad;
+
+static PoolPad
+pool_pad (const NnLayer *l)
+{
+  const NnPoolConfig *p = &l->cfg.pool;
+  return (PoolPad){
+    nn_conv_pad_before (l->in_shape.h, l->out_shape.h, p->pool_h, p->stride_h, p->padding),
+    nn_conv_pad_before (l->in_shape.w, l->out_shape.w, p->pool_w, p->stride_w, p->padding),
+  };
+}
+
+/* The window of output (oh, ow), clipped to the image. */
+static inline void
+window (const NnLayer *l, PoolPad pad, int oh, int ow, int *h0, int *h1, int *w0, int *w1)
+{
+  const NnPoolConfig *p = &l->cfg.pool;
+  *h0 = oh * p->stride_h - pad.pt;
+  *w0 = ow * p->stride_w - pad.pl;
+  *h1 = MIN (*h0 + p->pool_h, l->in_shape.h);
+  *w1 = MIN (*w0 + p->pool_w, l->in_shape.w);
+  *h0 = MAX (*h0, 0);
+  *w0 = MAX (*w0, 0);
+}
+
+// y (n, OH, OW, C) from x (n, H, W, C)
+void
+nn_max_pool_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c;
+  PoolPad pad = pool_pad (l);
+  for (int i = 0; i < c->n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          int h0, h1, w0, w1;
+          window (l, pad, oh, ow, &h0, &h1, &w0, &w1);
+          float *yr = c->y + (((size_t) i * out.h + oh) * out.w + ow) * C;
+          const float *x0 = c->x[0] + (((size_t) i * in.h + h0) * in.w + w0) * C;
+          memcpy (yr, x0, C * sizeof (float));
+          for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++)
+              {
+                const float *xr = c->x[0] + (((size_t) i * in.h + h) * in.w + w) * C;
+                for (int k = 0; k < C; k++)
+                  yr[k] = xr[k] > yr[k] ? xr[k] : yr[k];
+              }
+        }
+}
+
+/* The gradient goes to the first cell holding the maximum, as TensorFlow does. */
+void
+nn_max_pool_backward (NnCall *c)
+{
+  if (c->dx[0] == NULL)
+    return;
+  const NnLayer *l = c->l;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c;
+  PoolPad pad = pool_pad (l);
+  memset (c->dx[0], 0, (size_t) c->n * nn_shape_size (in) * sizeof (float));
+  for (int i = 0; i < c->n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          int h0, h1, w0, w1;
+          window (l, pad, oh, ow, &h0, &h1, &w0, &w1);
+          size_t yo = (((size_t) i * out.h + oh) * out.w + ow) * C;
+          for (int k = 0; k < C; k++)
+            {
+              float best = c->y[yo + k];
+              gboolean done = FALSE;
+              for (int h = h0; h < h1 && !done; h++)
+                for (int w = w0; w < w1; w++)
+                  {
+                    size_t xo = (((size_t) i * in.h + h) * in.w + w) * C + k;
+                    if (c->x[0][xo] == best)
+                      {
+                        c->dx[0][xo] += c->dy[yo + k];
+                        done = TRUE;
+                        break;
+                      }
+                  }
+            }
+        }
+}
+
+void
+nn_avg_pool_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c;
+  PoolPad pad = pool_pad (l);
+  for (int i = 0; i < c->n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          int h0, h1, w0, w1;
+          window (l, pad, oh, ow, &h0, &h1, &w0, &w1);
+          float *yr = c->y + (((size_t) i * out.h + oh) * out.w + ow) * C;
+          memset (yr, 0, C * sizeof (float));
+          for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++)
+              {
+                const float *xr = c->x[0] + (((size_t) i * in.h + h) * in.w + w) * C;
+                for (int k = 0; k < C; k++)
+                  yr[k] += xr[k];
+              }
+          float inv = 1.0f / (float) ((h1 - h0) * (w1 - w0));
+          for (int k = 0; k < C; k++)
+            yr[k] *= inv;
+        }
+}
+
+void
+nn_avg_pool_backward (NnCall *c)
+{
+  if (c->dx[0] == NULL)
+    return;
+  const NnLayer *l = c->l;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c;
+  PoolPad pad = pool_pad (l);
+  memset (c->dx[0], 0, (size_t) c->n * nn_shape_size (in) * sizeof (float));
+  for (int i = 0; i < c->n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          int h0, h1, w0, w1;
+          window (l, pad, oh, ow, &h0, &h1, &w0, &w1);
+          const float *dyr = c->dy + (((size_t) i * out.h + oh) * out.w + ow) * C;
+          float inv = 1.0f / (float) ((h1 - h0) * (w1 - w0));
+          for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++)
+              {
+                float *d = c->dx[0] + (((size_t) i * in.h + h) * in.w + w) * C;
+                for (int k = 0; k < C; k++)
+                  d[k] += dyr[k] * inv;
+              }
+        }
+}
+
+// y (n, 1, 1, C) = mean over (H, W) of x (n, H, W, C)
+void
+nn_gap_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  int C = l->in_shape.c, P = l->in_shape.h * l->in_shape.w;
+  for (int i = 0; i < c->n; i++)
+    {
+      float *yr = c->y + (size_t) i * C;
+      const float *x = c->x[0] + (size_t) i * P * C;
+      memset (yr, 0, C * sizeof (float));
+      for (int p = 0; p < P; p++)
+        for (int k = 0; k < C; k++)
+          yr[k] += x[p * C + k];
+      for (int k = 0; k < C; k++)
+        yr[k] /= (float) P;
+    }
+}
+
+void
+nn_gap_backward (NnCall *c)
+{
+  if (c->dx[0] == NULL)
+    return;
+  const NnLayer *l = c->l;
+  int C = l->in_shape.c, P = l->in_shape.h * l->in_shape.w;
+  for (int i = 0; i < c->n; i++)
+    for (int p = 0; p < P; p++)
+      for (int k = 0; k < C; k++)
+        c->dx[0][((size_t) i * P + p) * C + k] = c->dy[(size_t) i * C + k] / (float) P;
+}

@@ -1,0 +1,668 @@
+/* nn-model.c: building a model graph, inferring its shapes and laying out its
+ * variables in Keras's order (see nn-tensor.h for the layouts). */
+#include <math.h>
+#include <string.h>
+#include "nn-model.h"
+#include "nn-error.h"
+#include "nn-private.h"
+
+NnModel *
+nn_model_new (const char *name, NnModelStyle style)
+{
+  NnModel *m = g_new0 (NnModel, 1);
+  m->name = g_strdup (name ? name : (style == NN_MODEL_SEQUENTIAL ? "sequential" : "functional"));
+  m->style = style;
+  m->output = -1;
+  m->n_threads = 1;
+  return m;
+}
+
+static void
+layer_clear (NnLayer *l)
+{
+  g_free (l->name);
+  g_free (l->extra_config_json);
+}
+
+void
+nn_model_free (NnModel *m)
+{
+  if (m == NULL)
+    return;
+  for (int i = 0; i < m->n_layers; i++)
+    layer_clear (&m->layers[i]);
+  g_free (m->layers);
+  nn_free (m->params);
+  nn_free (m->grads);
+  g_free (m->name);
+  g_free (m->keras_version);
+  g_free (m->date_saved);
+  g_free (m->compile_config_json);
+  if (m->metadata)
+    g_hash_table_unref (m->metadata);
+  g_free (m);
+}
+
+NnModel *
+nn_model_copy (const NnModel *src)
+{
+  g_return_val_if_fail (src != NULL, NULL);
+  NnModel *m = g_new0 (NnModel, 1);
+  *m = *src;
+  m->name = g_strdup (src->name);
+  m->layers = g_new0 (NnLayer, MAX (src->n_layers, 1));
+  for (int i = 0; i < src->n_layers; i++)
+    {
+      m->layers[i] = src->layers[i];
+      m->layers[i].name = g_strdup (src->layers[i].name);
+      m->layers[i].extra_config_json = g_strdup (src->layers[i].extra_config_json);
+    }
+  m->params = NULL;
+  m->grads = NULL;
+  if (src->params)
+    {
+      m->params = nn_alloc_floats (src->n_params);
+      memcpy (m->params, src->params, src->n_params * sizeof (float));
+    }
+  if (src->grads)
+    {
+      m->grads = nn_alloc_floats (src->n_params);
+      memcpy (m->grads, src->grads, src->n_params * sizeof (float));
+    }
+  m->keras_version = g_strdup (src->keras_version);
+  m->date_saved = g_strdup (src->date_saved);
+  m->compile_config_json = g_strdup (src->compile_config_json);
+  m->metadata = NULL;
+  if (src->metadata)
+    {
+      m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, src->metadata);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        g_hash_table_insert (m->metadata, g_strdup (k), g_strdup (v));
+    }
+  return m;
+}
+
+/* ---- builders --------------------------------------------------------------- */
+
+int
+nn_model_add_layer (NnModel *m, const NnLayer *proto)
+{
+  g_return_val_if_fail (m != NULL && proto != NULL, -1);
+  g_return_val_if_fail (proto->kind >= 0 && proto->kind < NN_LAYER_N_KINDS, -1);
+  g_return_val_if_fail (m->params == NULL, -1); /* finished models are closed */
+  if (proto->kind == NN_LAYER_INPUT)
+    g_return_val_if_fail (m->n_layers == 0 && proto->n_inputs == 0, -1);
+  else
+    {
+      g_return_val_if_fail (m->n_layers > 0, -1);
+      g_return_val_if_fail (proto->n_inputs >= 1 && proto->n_inputs <= NN_MAX_INPUTS, -1);
+      for (int i = 0; i < proto->n_inputs; i++)
+        g_return_val_if_fail (proto->inputs[i] >= 0 && proto->inputs[i] < m->n_layers, -1);
+    }
+  m->layers = g_renew (NnLayer, m->layers, m->n_layers + 1);
+  NnLayer *l = &m->layers[m->n_layers];
+  *l = *proto;
+  l->name = g_strdup (proto->name ? proto->name : "layer");
+  l->extra_config_json = g_strdup (proto->extra_config_json);
+  l->n_vars = 0;
+  return m->n_layers++;
+}
+
+static int
+add_simple (NnModel *m, NnLayerKind kind, const char *name, int input, NnLayer *proto)
+{
+  proto->kind = kind;
+  proto->name = (char *) name;
+  proto->trainable = TRUE;
+  proto->n_inputs = 1;
+  proto->inputs[0] = input;
+  return nn_model_add_layer (m, proto);
+}
+
+int
+nn_model_add_input (NnModel *m, NnShape shape, NnInputLayout layout, const char *name)
+{
+  g_return_val_if_fail (m != NULL && m->n_layers == 0, -1);
+  g_return_val_if_fail (shape.h > 0 && shape.w > 0 && shape.c > 0, -1);
+  NnLayer proto = { .kind = NN_LAYER_INPUT, .name = (char *) (name ? name : "input_layer"),
+                    .trainable = TRUE, .in_shape = shape, .out_shape = shape };
+  m->input_layout = layout;
+  return nn_model_add_layer (m, &proto);
+}
+
+static gboolean
+conv_cfg_valid (const NnConvConfig *c)
+{
+  return c->kh > 0 && c->kw > 0 && c->stride_h > 0 && c->stride_w > 0
+         && c->activation >= 0 && c->activation < NN_ACT_N_KINDS;
+}
+
+int
+nn_model_add_conv2d (NnModel *m, const char *name, int input, const NnConvConfig *cfg)
+{
+  g_return_val_if_fail (cfg != NULL && conv_cfg_valid (cfg) && cfg->filters > 0, -1);
+  NnLayer p = { .cfg.conv = *cfg };
+  p.cfg.conv.depth_multiplier = 1;
+  return add_simple (m, NN_LAYER_CONV2D, name ? name : "conv2d", input, &p);
+}
+
+int
+nn_model_add_depthwise_conv2d (NnModel *m, const char *name, int input, const NnConvConfig *cfg)
+{
+  g_return_val_if_fail (cfg != NULL && conv_cfg_valid (cfg), -1);
+  NnLayer p = { .cfg.conv = *cfg };
+  if (p.cfg.conv.depth_multiplier < 1)
+    p.cfg.conv.depth_multiplier = 1;
+  return add_simple (m, NN_LAYER_DEPTHWISE_CONV2D, name ? name : "depthwise_conv2d", input, &p);
+}
+
+int
+nn_model_add_separable_conv2d (NnModel *m, const char *name, int input, const NnConvConfig *cfg)
+{
+  g_return_val_if_fail (cfg != NULL && conv_cfg_valid (cfg) && cfg->filters > 0, -1);
+  NnLayer p = { .cfg.conv = *cfg };
+  if (p.cfg.conv.depth_multiplier < 1)
+    p.cfg.conv.depth_multiplier = 1;
+  return add_simple (m, NN_LAYER_SEPARABLE_CONV2D, name ? name : "separable_conv2d", input, &p);
+}
+
+int
+nn_model_add_batch_norm (NnModel *m, const char *name, int input, const NnBatchNormConfig *cfg)
+{
+  g_return_val_if_fail (cfg != NULL && cfg->epsilon > 0, -1);
+  NnLayer p = { .cfg.bn = *cfg };
+  return add_simple (m, NN_LAYER_BATCH_NORM, name ? name : "batch_normalization", input, &p);
+}
+
+int
+nn_model_add_activation (NnModel *m, const char *name, int input, NnActivation act)
+{
+  g_return_val_if_fail (act >= 0 && act < NN_ACT_N_KINDS, -1);
+  NnLayer p = { .cfg.act.activation = act };
+  return add_simple (m, NN_LAYER_ACTIVATION, name ? name : "activation", input, &p);
+}
+
+int
+nn_model_add_max_pool (NnModel *m, const char *name, int input, const NnPoolConfig *cfg)
+{
+  g_return_val_if_fail (cfg != NULL && cfg->pool_h > 0 && cfg->pool_w > 0, -1);
+  NnLayer p = { .cfg.pool = *cfg };
+  if (p.cfg.pool.stride_h <= 0)
+    p.cfg.pool.stride_h = cfg->pool_h; /* Keras: strides default to pool_size */
+  if (p.cfg.pool.stride_w <= 0)
+    p.cfg.pool.stride_w = cfg->pool_w;
+  return add_simple (m, NN_LAYER_MAX_POOL, name ? name : "max_pooling2d", input, &p);
+}
+
+int
+nn_model_add_avg_pool (NnModel *m, const char *name, int input, const NnPoolConfig *cfg)
+{
+  g_return_val_if_fail (cfg != NULL && cfg->pool_h > 0 && cfg->pool_w > 0, -1);
+  NnLayer p = { .cfg.pool = *cfg };
+  if (p.cfg.pool.stride_h <= 0)
+    p.cfg.pool.stride_h = cfg->pool_h;
+  if (p.cfg.pool.stride_w <= 0)
+    p.cfg.pool.stride_w = cfg->pool_w;
+  return add_simple (m, NN_LAYER_AVG_POOL, name ? name : "average_pooling2d", input, &p);
+}
+
+int
+nn_model_add_global_avg_pool (NnModel *m, const char *name, int input)
+{
+  NnLayer p = { 0 };
+  return add_simple (m, NN_LAYER_GLOBAL_AVG_POOL, name ? name : "global_average_pooling2d",
+                     input, &p);
+}
+
+int
+nn_model_add_dropout (NnModel *m, const char *name, int input, float rate)
+{
+  g_return_val_if_fail (rate >= 0.0f && rate < 1.0f, -1);
+  NnLayer p = { .cfg.dropout.rate = rate };
+  return add_simple (m, NN_LAYER_DROPOUT, name ? name : "dropout", input, &p);
+}
+
+int
+nn_model_add_flatten (NnModel *m, const char *name, int input)
+{
+  NnLayer p = { 0 };
+  return add_simple (m, NN_LAYER_FLATTEN, name ? name : "flatten", input, &p);
+}
+
+int
+nn_model_add_reshape (NnModel *m, const char *name, int input, NnShape target)
+{
+  NnLayer p = { .cfg.reshape = target };
+  return add_simple (m, NN_LAYER_RESHAPE, name ? name : "reshape", input, &p);
+}
+
+int
+nn_model_add_rescaling (NnModel *m, const char *name, int input, float scale, float offset)
+{
+  NnLayer p = { .cfg.rescaling = { scale, offset } };
+  return add_simple (m, NN_LAYER_RESCALING, name ? name : "rescaling", input, &p);
+}
+
+int
+nn_model_add_dense (NnModel *m, const char *name, int input, const NnDenseConfig *cfg)
+{
+  g_return_val_if_fail (cfg != NULL && cfg->units > 0, -1);
+  g_return_val_if_fail (cfg->activation >= 0 && cfg->activation < NN_ACT_N_KINDS, -1);
+  NnLayer p = { .cfg.dense = *cfg };
+  return add_simple (m, NN_LAYER_DENSE, name ? name : "dense", input, &p);
+}
+
+static int
+add_merge (NnModel *m, NnLayerKind kind, const char *name, const int *inputs, int n_inputs)
+{
+  g_return_val_if_fail (inputs != NULL && n_inputs >= 1 && n_inputs <= NN_MAX_INPUTS, -1);
+  NnLayer p = { .kind = kind, .name = (char *) name, .trainable = TRUE, .n_inputs = n_inputs };
+  memcpy (p.inputs, inputs, n_inputs * sizeof (int));
+  if (kind == NN_LAYER_CONCATENATE)
+    p.cfg.concat.axis = -1;
+  return nn_model_add_layer (m, &p);
+}
+
+int
+nn_model_add_add (NnModel *m, const char *name, const int *inputs, int n_inputs)
+{
+  return add_merge (m, NN_LAYER_ADD, name ? name : "add", inputs, n_inputs);
+}
+
+int
+nn_model_add_concatenate (NnModel *m, const char *name, const int *inputs, int n_inputs)
+{
+  return add_merge (m, NN_LAYER_CONCATENATE, name ? name : "concatenate", inputs, n_inputs);
+}
+
+/* ---- shape inference and variable layout ------------------------------------ */
+
+/* TensorFlow's rule: 'same' gives ceil(in / stride), 'valid' ceil((in - k + 1) / stride). */
+int
+nn_conv_out_size (int in, int k, int stride, NnPadding pad)
+{
+  if (pad == NN_PAD_SAME)
+    return (in + stride - 1) / stride;
+  if (in < k)
+    return 0;
+  return (in - k) / stride + 1;
+}
+
+/* Padding before the first row/column; the extra one of an odd total goes after. */
+int
+nn_conv_pad_before (int in, int out, int k, int stride, NnPadding pad)
+{
+  if (pad == NN_PAD_VALID)
+    return 0;
+  int total = (out - 1) * stride + k - in;
+  return total > 0 ? total / 2 : 0;
+}
+
+static void
+add_var (NnLayer *l, const char *role, int ndim, const int *dims, gboolean trainable)
+{
+  NnVar *v = &l->vars[l->n_vars++];
+  v->role = role;
+  v->ndim = ndim;
+  v->size = 1;
+  for (int i = 0; i < 4; i++)
+    v->dims[i] = i < ndim ? dims[i] : 0;
+  for (int i = 0; i < ndim; i++)
+    v->size *= (size_t) dims[i];
+  v->trainable = trainable;
+}
+
+#define VAR(l, role, trainable, ...) \
+  add_var (l, role, G_N_ELEMENTS (((int[]){ __VA_ARGS__ })), (int[]){ __VA_ARGS__ }, trainable)
+
+static gboolean
+shape_fail (GError **error, const NnLayer *l, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+shape_fail (GError **error, const NnLayer *l, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "Layer “%s” (%s): %s", l->name,
+               nn_layer_kind_to_keras (l->kind), msg);
+  return FALSE;
+}
+
+static gboolean
+infer_conv (NnLayer *l, GError **error)
+{
+  NnConvConfig *c = &l->cfg.conv;
+  NnShape in = l->in_shape;
+  int oh = nn_conv_out_size (in.h, c->kh, c->stride_h, c->padding);
+  int ow = nn_conv_out_size (in.w, c->kw, c->stride_w, c->padding);
+  if (oh <= 0 || ow <= 0)
+    return shape_fail (error, l, "a %dx%d kernel does not fit the %dx%d input with 'valid' padding",
+                       c->kh, c->kw, in.h, in.w);
+  int cm = in.c * c->depth_multiplier;
+  switch (l->kind)
+    {
+    case NN_LAYER_CONV2D:
+      l->out_shape = (NnShape){ oh, ow, c->filters };
+      VAR (l, "kernel", TRUE, c->kh, c->kw, in.c, c->filters);
+      break;
+    case NN_LAYER_DEPTHWISE_CONV2D:
+      c->filters = cm;
+      l->out_shape = (NnShape){ oh, ow, cm };
+      VAR (l, "kernel", TRUE, c->kh, c->kw, in.c, c->depth_multiplier);
+      break;
+    default: /* separable */
+      l->out_shape = (NnShape){ oh, ow, c->filters };
+      VAR (l, "depthwise_kernel", TRUE, c->kh, c->kw, in.c, c->depth_multiplier);
+      VAR (l, "pointwise_kernel", TRUE, 1, 1, cm, c->filters);
+      break;
+    }
+  if (c->use_bias)
+    VAR (l, "bias", TRUE, l->out_shape.c);
+  return TRUE;
+}
+
+static gboolean
+infer_pool (NnLayer *l, GError **error)
+{
+  NnPoolConfig *p = &l->cfg.pool;
+  int oh = nn_conv_out_size (l->in_shape.h, p->pool_h, p->stride_h, p->padding);
+  int ow = nn_conv_out_size (l->in_shape.w, p->pool_w, p->stride_w, p->padding);
+  if (oh <= 0 || ow <= 0)
+    return shape_fail (error, l, "a %dx%d pool does not fit the %dx%d input", p->pool_h,
+                       p->pool_w, l->in_shape.h, l->in_shape.w);
+  l->out_shape = (NnShape){ oh, ow, l->in_shape.c };
+  return TRUE;
+}
+
+static gboolean
+infer_reshape (NnLayer *l, GError **error)
+{
+  NnShape t = l->cfg.reshape;
+  size_t total = nn_shape_size (l->in_shape);
+  int unknown = (t.h == -1) + (t.w == -1) + (t.c == -1);
+  if (unknown > 1 || (unknown == 0 && (t.h <= 0 || t.w <= 0 || t.c <= 0)))
+    return shape_fail (error, l, "target shape (%d, %d, %d) is not valid", t.h, t.w, t.c);
+  if (unknown == 1)
+    {
+      size_t known = (size_t) ABS (t.h) * ABS (t.w) * ABS (t.c);
+      if (known == 0 || total % known != 0)
+        return shape_fail (error, l, "cannot reshape %zu values to (%d, %d, %d)", total, t.h,
+                           t.w, t.c);
+      int fill = (int) (total / known);
+      if (t.h == -1) t.h = fill;
+      if (t.w == -1) t.w = fill;
+      if (t.c == -1) t.c = fill;
+    }
+  if (nn_shape_size (t) != total)
+    return shape_fail (error, l, "cannot reshape (%d, %d, %d) to (%d, %d, %d)", l->in_shape.h,
+                       l->in_shape.w, l->in_shape.c, t.h, t.w, t.c);
+  l->out_shape = t;
+  return TRUE;
+}
+
+static gboolean
+infer_merge (NnModel *m, NnLayer *l, GError **error)
+{
+  NnShape s = l->in_shape;
+  int channels = 0;
+  for (int i = 0; i < l->n_inputs; i++)
+    {
+      NnShape si = m->layers[l->inputs[i]].out_shape;
+      if (l->kind == NN_LAYER_ADD && !nn_shape_equal (si, s))
+        return shape_fail (error, l, "input %d has shape (%d, %d, %d), input 0 (%d, %d, %d)", i,
+                           si.h, si.w, si.c, s.h, s.w, s.c);
+      if (l->kind == NN_LAYER_CONCATENATE && (si.h != s.h || si.w != s.w))
+        return shape_fail (error, l, "input %d is %dx%d, input 0 %dx%d; only the channel axis "
+                           "may differ", i, si.h, si.w, s.h, s.w);
+      channels += si.c;
+    }
+  l->out_shape = s;
+  if (l->kind == NN_LAYER_CONCATENATE)
+    {
+      if (l->cfg.concat.axis != -1 && l->cfg.concat.axis != 3)
+        {
+          g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED,
+                       "Layer “%s” (Concatenate): axis %d is not supported, only the channel "
+                       "axis (-1)", l->name, l->cfg.concat.axis);
+          return FALSE;
+        }
+      l->out_shape.c = channels;
+    }
+  return TRUE;
+}
+
+static gboolean
+infer_layer (NnModel *m, NnLayer *l, GError **error)
+{
+  l->n_vars = 0;
+  if (l->kind == NN_LAYER_INPUT)
+    {
+      l->out_shape = l->in_shape;
+      return TRUE;
+    }
+  l->in_shape = m->layers[l->inputs[0]].out_shape;
+  NnShape in = l->in_shape;
+  switch (l->kind)
+    {
+    case NN_LAYER_CONV2D:
+    case NN_LAYER_DEPTHWISE_CONV2D:
+    case NN_LAYER_SEPARABLE_CONV2D:
+      return infer_conv (l, error);
+    case NN_LAYER_BATCH_NORM:
+      l->out_shape = in;
+      if (l->cfg.bn.scale)
+        VAR (l, "gamma", TRUE, in.c);
+      if (l->cfg.bn.center)
+        VAR (l, "beta", TRUE, in.c);
+      VAR (l, "moving_mean", FALSE, in.c);
+      VAR (l, "moving_variance", FALSE, in.c);
+      return TRUE;
+    case NN_LAYER_MAX_POOL:
+    case NN_LAYER_AVG_POOL:
+      return infer_pool (l, error);
+    case NN_LAYER_GLOBAL_AVG_POOL:
+      l->out_shape = (NnShape){ 1, 1, in.c };
+      return TRUE;
+    case NN_LAYER_FLATTEN:
+      l->out_shape = (NnShape){ 1, 1, (int) nn_shape_size (in) };
+      return TRUE;
+    case NN_LAYER_RESHAPE:
+      return infer_reshape (l, error);
+    case NN_LAYER_DENSE:
+      /* Like Keras, Dense acts on the last axis and keeps the others. */
+      l->out_shape = (NnShape){ in.h, in.w, l->cfg.dense.units };
+      VAR (l, "kernel", TRUE, in.c, l->cfg.dense.units);
+      if (l->cfg.dense.use_bias)
+        VAR (l, "bias", TRUE, l->cfg.dense.units);
+      return TRUE;
+    case NN_LAYER_ADD:
+    case NN_LAYER_CONCATENATE:
+      return infer_merge (m, l, error);
+    default: /* activation, dropout, rescaling */
+      l->out_shape = in;
+      return TRUE;
+    }
+}
+
+static NnActivation
+layer_activation (const NnLayer *l)
+{
+  switch (l->kind)
+    {
+    case NN_LAYER_CONV2D:
+    case NN_LAYER_DEPTHWISE_CONV2D:
+    case NN_LAYER_SEPARABLE_CONV2D:
+      return l->cfg.conv.activation;
+    case NN_LAYER_DENSE:
+      return l->cfg.dense.activation;
+    case NN_LAYER_ACTIVATION:
+      return l->cfg.act.activation;
+    default:
+      return NN_ACT_LINEAR;
+    }
+}
+
+gboolean
+nn_model_finish (NnModel *m, GError **error)
+{
+  g_return_val_if_fail (m != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (m->n_layers < 2 || m->layers[0].kind != NN_LAYER_INPUT)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID,
+                   "Model “%s” needs an input layer followed by at least one layer", m->name);
+      return FALSE;
+    }
+  size_t offset = 0;
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      NnLayer *l = &m->layers[i];
+      if (!infer_layer (m, l, error))
+        return FALSE;
+      if (nn_shape_size (l->out_shape) == 0 || nn_shape_size (l->out_shape) > (1u << 28))
+        return shape_fail (error, l, "output shape (%d, %d, %d) is empty or absurdly large",
+                           l->out_shape.h, l->out_shape.w, l->out_shape.c);
+      for (int v = 0; v < l->n_vars; v++)
+        {
+          /* Each variable starts on a 64-byte boundary for aligned vector loads. */
+          l->vars[v].offset = offset;
+          offset += (l->vars[v].size + 15) & ~(size_t) 15;
+        }
+    }
+  nn_free (m->params);
+  nn_free (m->grads);
+  m->n_params = offset;
+  m->params = nn_alloc_floats (offset);
+  m->grads = nn_alloc_floats (offset);
+  memset (m->params, 0, MAX (offset, 1) * sizeof (float));
+  memset (m->grads, 0, MAX (offset, 1) * sizeof (float));
+  /* BN needs variance 1 and gamma 1 to be usable before init or load. */
+  for (int i = 0; i < m->n_layers; i++)
+    for (int v = 0; v < m->layers[i].n_vars; v++)
+      {
+        NnVar *var = &m->layers[i].vars[v];
+        if (strcmp (var->role, "gamma") == 0 || strcmp (var->role, "moving_variance") == 0)
+          for (size_t k = 0; k < var->size; k++)
+            m->params[var->offset + k] = 1.0f;
+      }
+  m->output = m->n_layers - 1;
+  const NnLayer *out = &m->layers[m->output];
+  m->n_classes = (int) nn_shape_size (out->out_shape);
+  m->output_softmax = layer_activation (out) == NN_ACT_SOFTMAX
+                      && out->out_shape.h == 1 && out->out_shape.w == 1;
+  return TRUE;
+}
+
+/* ---- weights ---------------------------------------------------------------- */
+
+guint64
+nn_rng_next (guint64 *state)
+{
+  /* splitmix64: tiny, seedable with any value, good enough for initialisation. */
+  guint64 z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+float
+nn_rng_uniform (guint64 *state)
+{
+  return (float) ((nn_rng_next (state) >> 40) * (1.0 / 16777216.0));
+}
+
+void
+nn_model_init_weights (NnModel *m, guint64 seed)
+{
+  g_return_if_fail (m != NULL && m->params != NULL);
+  guint64 state = seed ^ 0x5851f42d4c957f2dull;
+  for (int i = 0; i < m->n_layers; i++)
+    for (int v = 0; v < m->layers[i].n_vars; v++)
+      {
+        NnVar *var = &m->layers[i].vars[v];
+        float *p = m->params + var->offset;
+        float fill = 0.0f;
+        if (strcmp (var->role, "kernel") == 0 || strstr (var->role, "_kernel") != NULL)
+          {
+            /* Keras compute_fans: the last two dimensions times the receptive field. */
+            size_t receptive = 1;
+            for (int d = 0; d < var->ndim - 2; d++)
+              receptive *= var->dims[d];
+            double fan_in = (double) var->dims[var->ndim - 2] * receptive;
+            double fan_out = (double) var->dims[var->ndim - 1] * receptive;
+            float limit = (float) sqrt (6.0 / (fan_in + fan_out));
+            for (size_t k = 0; k < var->size; k++)
+              p[k] = (2.0f * nn_rng_uniform (&state) - 1.0f) * limit;
+            continue;
+          }
+        if (strcmp (var->role, "gamma") == 0 || strcmp (var->role, "moving_variance") == 0)
+          fill = 1.0f;
+        for (size_t k = 0; k < var->size; k++)
+          p[k] = fill;
+      }
+}
+
+gboolean
+nn_model_check_finite (const NnModel *m, GError **error)
+{
+  g_return_val_if_fail (m != NULL, FALSE);
+  for (int i = 0; i < m->n_layers; i++)
+    for (int v = 0; v < m->layers[i].n_vars; v++)
+      {
+        const NnVar *var = &m->layers[i].vars[v];
+        const float *p = m->params + var->offset;
+        for (size_t k = 0; k < var->size; k++)
+          if (!isfinite (p[k]))
+            {
+              g_set_error (error, NN_ERROR, NN_ERROR_NUMERIC,
+                           "Layer “%s”: variable “%s” holds %s at index %zu", m->layers[i].name,
+                           var->role, isnan (p[k]) ? "NaN" : "Inf", k);
+              return FALSE;
+            }
+      }
+  return TRUE;
+}
+
+int
+nn_model_find_layer (const NnModel *m, const char *name)
+{
+  g_return_val_if_fail (m != NULL && name != NULL, -1);
+  for (int i = 0; i < m->n_layers; i++)
+    if (g_strcmp0 (m->layers[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+size_t
+nn_layer_count_params (const NnLayer *l)
+{
+  g_return_val_if_fail (l != NULL, 0);
+  size_t n = 0;
+  for (int v = 0; v < l->n_vars; v++)
+    n += l->vars[v].size;
+  return n;
+}
+
+size_t
+nn_model_count_params (const NnModel *m, gboolean trainable_only)
+{
+  g_return_val_if_fail (m != NULL, 0);
+  size_t n = 0;
+  for (int i = 0; i < m->n_layers; i++)
+    for (int v = 0; v < m->layers[i].n_vars; v++)
+      if (!trainable_only || (m->layers[i].vars[v].trainable && m->layers[i].trainable))
+        n += m->layers[i].vars[v].size;
+  return n;
+}
+
+void
+nn_model_set_threads (NnModel *m, int n_threads)
+{
+  g_return_if_fail (m != NULL);
+  m->n_threads = CLAMP (n_threads, 1, NN_MAX_THREADS);
+}

@@ -1,0 +1,114 @@
+/* nn-private.h: the engine's insides, shared by nn-workspace.c and the layers.
+ *
+ * A forward or backward pass splits the batch into one contiguous slice per
+ * thread; each thread runs the whole graph on its slice. Only BatchNormalization
+ * in training needs the whole batch, and it meets the other threads at a barrier
+ * to add up its per-channel sums (nn_sync_sum).
+ */
+#pragma once
+
+#include <pthread.h>
+#include "nn-model.h"
+
+G_BEGIN_DECLS
+
+#define NN_MAX_THREADS 8
+
+/* Conv geometry, shared by convolution and pooling. */
+int nn_conv_out_size (int in, int k, int stride, NnPadding pad);
+int nn_conv_pad_before (int in, int out, int k, int stride, NnPadding pad);
+
+guint64 nn_rng_next (guint64 *state);
+float   nn_rng_uniform (guint64 *state);
+
+typedef struct _NnThread NnThread;
+
+struct _NnThread {
+  NnWorkspace *ws;
+  pthread_t handle;
+  int tid;
+  int n0, n;             /* this thread's slice of the batch */
+  float *scratch;        /* per-thread scratch, ws->scratch_floats */
+  float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */
+  float *tmp;            /* d input of a layer whose producer feeds several layers */
+};
+
+/* One layer on one thread's slice. Pointers point at the slice's first image. */
+typedef struct {
+  NnModel *m;
+  NnWorkspace *ws;
+  NnThread *t;
+  const NnLayer *l;
+  int index;
+  int n;                 /* images in the slice */
+  int n_total;           /* images in the whole batch, over all threads */
+  gboolean training;     /* batch statistics and dropout on */
+  NnActivation act;      /* the fused activation actually applied */
+  const float *x[NN_MAX_INPUTS]; /* (n, in shape) */
+  float *y;              /* (n, out shape) */
+  float *z;              /* pre-activation (n, out shape), only for gelu/silu, else NULL */
+  float *aux;            /* per-sample scratch kept for backward, or NULL */
+  float *stats;          /* per-layer values shared by the threads (BN), or NULL */
+  /* backward */
+  const float *dy;       /* (n, out shape) */
+  float *dx[NN_MAX_INPUTS]; /* (n, in shape), overwritten; NULL when not needed */
+  float *dw;             /* gradients base pointer (layout of m->params), or NULL */
+} NnCall;
+
+/* Sums v[0..len) over the threads of the pass, in place, identical on every thread.
+ * slot picks a region of the shared reduction buffer so consecutive reductions
+ * never overwrite what a slower thread has yet to read. */
+void nn_sync_sum (NnCall *c, double *v, int len, int slot);
+
+/* Fused activations: y in place from z, and dz from dy with y (and z for gelu/silu). */
+gboolean nn_act_needs_z (NnActivation act);
+void     nn_act_forward (float *y, size_t rows, int channels, NnActivation act);
+void     nn_act_backward (float *dz, const float *dy, const float *y, const float *z,
+                          size_t rows, int channels, NnActivation act);
+
+/* The per-kind functions, in layers/. */
+void nn_conv2d_forward (NnCall *c);
+void nn_conv2d_backward (NnCall *c);
+void nn_depthwise_forward (NnCall *c);
+void nn_depthwise_backward (NnCall *c);
+void nn_separable_forward (NnCall *c);
+void nn_separable_backward (NnCall *c);
+void nn_dense_forward (NnCall *c);
+void nn_dense_backward (NnCall *c);
+void nn_batch_norm_forward (NnCall *c);
+void nn_batch_norm_backward (NnCall *c);
+void nn_max_pool_forward (NnCall *c);
+void nn_max_pool_backward (NnCall *c);
+void nn_avg_pool_forward (NnCall *c);
+void nn_avg_pool_backward (NnCall *c);
+void nn_gap_forward (NnCall *c);
+void nn_gap_backward (NnCall *c);
+void nn_activation_forward (NnCall *c);
+void nn_activation_backward (NnCall *c);
+void nn_dropout_forward (NnCall *c);
+void nn_dropout_backward (NnCall *c);
+void nn_rescaling_forward (NnCall *c);
+void nn_rescaling_backward (NnCall *c);
+void nn_add_forward (NnCall *c);
+void nn_add_backward (NnCall *c);
+void nn_concat_forward (NnCall *c);
+void nn_concat_backward (NnCall *c);
+void nn_copy_forward (NnCall *c);  /* Flatten, Reshape: NHWC order is unchanged */
+void nn_copy_backward (NnCall *c);
+
+/* Scratch the layer needs per thread for a slice of up to n images (floats). */
+size_t nn_layer_scratch_floats (const NnLayer *l, int n);
+/* Per-sample values kept from forward to backward (floats), 0 if none. */
+size_t nn_layer_aux_floats (const NnLayer *l, NnMode mode);
+
+/* Convolution chunking: images per im2col chunk for a layer. */
+int nn_conv_chunk (const NnLayer *l, int n);
+
+/* Internal: backward with control over the weight gradients (Grad-CAM wants none). */
+void nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n,
+                           float *dx, gboolean weight_grads);
+
+/* Dropout seed of the current pass. */
+guint64 nn_workspace_dropout_key (const NnWorkspace *ws, int layer);
+
+G_END_DECLS

@@ -1,0 +1,24 @@
+/* nn-tensor.c: aligned buffers for the engine. */
+#include <stdlib.h>
+#include <string.h>
+#include "nn-tensor.h"
+
+float *
+nn_alloc_floats (size_t n)
+{
+  /* 64 bytes: one AVX-512 register, one cache line. Size rounded up as
+   * aligned_alloc wants, and never zero so the result is never NULL by accident. */
+  size_t bytes = ((n * sizeof (float) + 63) / 64) * 64;
+  if (bytes == 0)
+    bytes = 64;
+  float *p = aligned_alloc (64, bytes);
+  if (p == NULL)
+    g_error ("out of memory allocating %zu bytes", bytes);
+  return p;
+}
+
+void
+nn_free (void *p)
+{
+  free (p);
+}

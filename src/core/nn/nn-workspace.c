@@ -1,0 +1,672 @@
+/* nn-workspace.c: running the graph. The workspace owns every buffer a pass
+ * needs, so no forward or backward call allocates (the gradient buffers are
+ * made once, at the first backward).
+ *
+ * Threads: the batch is cut into one slice per thread and each thread runs the
+ * whole graph on its slice with single-threaded BLAS; for a small GEMM on 2 cores
+ * that beats one GEMM on 2 BLAS threads (see bench/). BatchNormalization in
+ * training adds its sums over the threads with nn_sync_sum.
+ */
+#include <cblas.h>
+#include <string.h>
+#include "nn-private.h"
+
+typedef void (*NnLayerFn) (NnCall *c);
+
+static const struct {
+  NnLayerFn forward, backward;
+} layer_ops[NN_LAYER_N_KINDS] = {
+  [NN_LAYER_CONV2D] = { nn_conv2d_forward, nn_conv2d_backward },
+  [NN_LAYER_DEPTHWISE_CONV2D] = { nn_depthwise_forward, nn_depthwise_backward },
+  [NN_LAYER_SEPARABLE_CONV2D] = { nn_separable_forward, nn_separable_backward },
+  [NN_LAYER_BATCH_NORM] = { nn_batch_norm_forward, nn_batch_norm_backward },
+  [NN_LAYER_ACTIVATION] = { nn_activation_forward, nn_activation_backward },
+  [NN_LAYER_MAX_POOL] = { nn_max_pool_forward, nn_max_pool_backward },
+  [NN_LAYER_AVG_POOL] = { nn_avg_pool_forward, nn_avg_pool_backward },
+  [NN_LAYER_GLOBAL_AVG_POOL] = { nn_gap_forward, nn_gap_backward },
+  [NN_LAYER_DROPOUT] = { nn_dropout_forward, nn_dropout_backward },
+  [NN_LAYER_FLATTEN] = { nn_copy_forward, nn_copy_backward },
+  [NN_LAYER_RESHAPE] = { nn_copy_forward, nn_copy_backward },
+  [NN_LAYER_RESCALING] = { nn_rescaling_forward, nn_rescaling_backward },
+  [NN_LAYER_DENSE] = { nn_dense_forward, nn_dense_backward },
+  [NN_LAYER_ADD] = { nn_add_forward, nn_add_backward },
+  [NN_LAYER_CONCATENATE] = { nn_concat_forward, nn_concat_backward },
+};
+
+struct _NnWorkspace {
+  int n_layers;
+  int max_batch;
+  NnMode mode;
+  size_t n_params;
+  NnShape *shapes;     /* out shape per layer, to check the model passed in */
+
+  /* Per layer, each (max_batch, out shape) or NULL. */
+  float **out;         /* outputs; a Flatten/Reshape/identity Dropout shares its input's */
+  float **z;           /* pre-activations of gelu/silu layers */
+  float **aux;         /* dropout masks, separable depthwise outputs */
+  float **grad;        /* d loss / d output, made at the first backward */
+  float *grad_block;
+  float *stats;        /* BN (mean, invstd) per layer and thread */
+  size_t *stats_off;
+  double *reduce;      /* nn_sync_sum regions: (layer, slot, thread, reduce_len) */
+  int reduce_len;
+
+  size_t scratch_floats;
+  size_t tmp_floats;   /* one fan-out gradient buffer */
+  int n_tmp;           /* buffers a layer needs at most */
+  size_t tmp_alloc;    /* floats allocated per thread */
+
+  /* the thread pool */
+  int nt;                       /* threads started (1: no pool) */
+  NnThread threads[NN_MAX_THREADS];
+  pthread_mutex_t mu;
+  pthread_cond_t cv_start, cv_done;
+  pthread_barrier_t barrier;
+  guint gen;
+  int pending;
+  gboolean quit;
+  void (*job) (NnThread *t);
+
+  /* the current pass */
+  NnModel *m;
+  int n, nt_eff;
+  const float *x;
+  const float *dlogits;
+  float *dx;
+  gboolean weight_grads;
+  gboolean *up;        /* the layer's output gradient is needed */
+  int *writer;         /* the consumer that writes a producer's gradient first */
+  guint64 seed, step;
+};
+
+static size_t
+slice_size (const NnWorkspace *ws, int layer)
+{
+  return nn_shape_size (ws->shapes[layer]);
+}
+
+size_t
+nn_layer_aux_floats (const NnLayer *l, NnMode mode)
+{
+  if (l->kind == NN_LAYER_SEPARABLE_CONV2D)
+    return (size_t) l->out_shape.h * l->out_shape.w * l->in_shape.c * l->cfg.conv.depth_multiplier;
+  if (l->kind == NN_LAYER_DROPOUT && mode == NN_MODE_TRAINING && l->cfg.dropout.rate > 0.0f)
+    return nn_shape_size (l->out_shape);
+  return 0;
+}
+
+size_t
+nn_layer_scratch_floats (const NnLayer *l, int n)
+{
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  switch (l->kind)
+    {
+    case NN_LAYER_CONV2D:
+      return nn_conv_chunk (l, n) * pixels
+             * ((size_t) cfg->kh * cfg->kw * l->in_shape.c + l->out_shape.c);
+    case NN_LAYER_DEPTHWISE_CONV2D:
+      return nn_conv_chunk (l, n) * pixels * l->out_shape.c;
+    case NN_LAYER_SEPARABLE_CONV2D:
+      return nn_conv_chunk (l, n) * pixels
+             * ((size_t) l->out_shape.c + (size_t) l->in_shape.c * cfg->depth_multiplier);
+    case NN_LAYER_DENSE:
+      return (size_t) n * pixels * l->out_shape.c;
+    case NN_LAYER_BATCH_NORM:
+      return 8 * (size_t) l->in_shape.c;
+    default:
+      return 0;
+    }
+}
+
+static gboolean
+layer_aliases_input (const NnLayer *l, NnMode mode)
+{
+  return l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_RESHAPE
+         || (l->kind == NN_LAYER_DROPOUT && nn_layer_aux_floats (l, mode) == 0);
+}
+
+static NnActivation
+fused_activation (const NnModel *m, int index)
+{
+  const NnLayer *l = &m->layers[index];
+  NnActivation act;
+  switch (l->kind)
+    {
+    case NN_LAYER_CONV2D:
+    case NN_LAYER_DEPTHWISE_CONV2D:
+    case NN_LAYER_SEPARABLE_CONV2D:
+      act = l->cfg.conv.activation;
+      break;
+    case NN_LAYER_DENSE:
+      act = l->cfg.dense.activation;
+      break;
+    case NN_LAYER_ACTIVATION:
+      act = l->cfg.act.activation;
+      break;
+    default:
+      return NN_ACT_LINEAR;
+    }
+  /* The final softmax is left to nn_model_predict: passes stop at the logits. */
+  if (index == m->output && m->output_softmax)
+    return NN_ACT_LINEAR;
+  return act;
+}
+
+NnWorkspace *
+nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
+{
+  g_return_val_if_fail (m != NULL && m->params != NULL, NULL);
+  g_return_val_if_fail (max_batch >= 1, NULL);
+  NnWorkspace *ws = g_new0 (NnWorkspace, 1);
+  int L = m->n_layers;
+  ws->n_layers = L;
+  ws->max_batch = max_batch;
+  ws->mode = mode;
+  ws->n_params = m->n_params;
+  ws->shapes = g_new (NnShape, L);
+  ws->out = g_new0 (float *, L);
+  ws->z = g_new0 (float *, L);
+  ws->aux = g_new0 (float *, L);
+  ws->grad = g_new0 (float *, L);
+  ws->stats_off = g_new0 (size_t, L);
+  ws->up = g_new0 (gboolean, L);
+  ws->writer = g_new0 (int, L);
+  ws->reduce_len = 1;
+  size_t stats = 0;
+  for (int i = 0; i < L; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      size_t per = nn_shape_size (l->out_shape);
+      ws->shapes[i] = l->out_shape;
+      if (i > 0 && layer_aliases_input (l, mode))
+        ws->out[i] = ws->out[l->inputs[0]];
+      else
+        ws->out[i] = nn_alloc_floats (max_batch * per);
+      if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
+        ws->z[i] = nn_alloc_floats (max_batch * per);
+      size_t aux = nn_layer_aux_floats (l, mode);
+      if (aux)
+        ws->aux[i] = nn_alloc_floats (max_batch * aux);
+      ws->scratch_floats = MAX (ws->scratch_floats, nn_layer_scratch_floats (l, max_batch));
+      if (l->kind == NN_LAYER_BATCH_NORM)
+        {
+          ws->stats_off[i] = stats;
+          stats += (size_t) NN_MAX_THREADS * 2 * l->in_shape.c;
+          ws->reduce_len = MAX (ws->reduce_len, 2 * l->in_shape.c);
+        }
+    }
+  ws->stats = nn_alloc_floats (MAX (stats, 1));
+  ws->reduce = g_new0 (double, (size_t) L * 2 * NN_MAX_THREADS * ws->reduce_len);
+  ws->nt = 1;
+  ws->threads[0].ws = ws;
+  ws->threads[0].scratch = nn_alloc_floats (MAX (ws->scratch_floats, 1));
+  pthread_mutex_init (&ws->mu, NULL);
+  pthread_cond_init (&ws->cv_start, NULL);
+  pthread_cond_init (&ws->cv_done, NULL);
+  return ws;
+}
+
+/* ---- the thread pool -------------------------------------------------------- */
+
+static void *
+worker_main (void *data)
+{
+  NnThread *t = data;
+  NnWorkspace *ws = t->ws;
+  guint seen = 0;
+  pthread_mutex_lock (&ws->mu);
+  for (;;)
+    {
+      while (ws->gen == seen && !ws->quit)
+        pthread_cond_wait (&ws->cv_start, &ws->mu);
+      if (ws->quit)
+        break;
+      seen = ws->gen;
+      pthread_mutex_unlock (&ws->mu);
+      if (t->tid < ws->nt_eff)
+        ws->job (t);
+      pthread_mutex_lock (&ws->mu);
+      if (--ws->pending == 0)
+        pthread_cond_signal (&ws->cv_done);
+    }
+  pthread_mutex_unlock (&ws->mu);
+  return NULL;
+}
+
+static void
+pool_stop (NnWorkspace *ws)
+{
+  if (ws->nt <= 1)
+    return;
+  pthread_mutex_lock (&ws->mu);
+  ws->quit = TRUE;
+  pthread_cond_broadcast (&ws->cv_start);
+  pthread_mutex_unlock (&ws->mu);
+  for (int t = 1; t < ws->nt; t++)
+    pthread_join (ws->threads[t].handle, NULL);
+  pthread_barrier_destroy (&ws->barrier);
+  ws->quit = FALSE;
+  ws->nt = 1;
+}
+
+static void
+pool_start (NnWorkspace *ws, int nt)
+{
+  /* Each thread calls BLAS on its own slice: BLAS must not start threads of its own. */
+  openblas_set_num_threads (1);
+  pthread_barrier_init (&ws->barrier, NULL, nt);
+  for (int t = 1; t < nt; t++)
+    {
+      NnThread *th = &ws->threads[t];
+      th->ws = ws;
+      th->tid = t;
+      if (th->scratch == NULL)
+        th->scratch = nn_alloc_floats (MAX (ws->scratch_floats, 1));
+      pthread_create (&th->handle, NULL, worker_main, th);
+    }
+  ws->nt = nt;
+}
+
+static void
+pool_run (NnWorkspace *ws, void (*job) (NnThread *t))
+{
+  int want = CLAMP (ws->m->n_threads, 1, NN_MAX_THREADS);
+  if (want != ws->nt)
+    {
+      pool_stop (ws);
+      if (want > 1)
+        pool_start (ws, want);
+    }
+  /* A batch smaller than the pool runs on one thread; BN then skips the barrier. */
+  ws->nt_eff = ws->n >= ws->nt ? ws->nt : 1;
+  for (int t = 0; t < ws->nt_eff; t++)
+    {
+      ws->threads[t].n0 = (int) ((gint64) ws->n * t / ws->nt_eff);
+      ws->threads[t].n = (int) ((gint64) ws->n * (t + 1) / ws->nt_eff) - ws->threads[t].n0;
+    }
+  if (ws->nt == 1 || ws->nt_eff == 1)
+    {
+      job (&ws->threads[0]);
+      return;
+    }
+  pthread_mutex_lock (&ws->mu);
+  ws->job = job;
+  ws->pending = ws->nt - 1;
+  ws->gen++;
+  pthread_cond_broadcast (&ws->cv_start);
+  pthread_mutex_unlock (&ws->mu);
+  job (&ws->threads[0]);
+  pthread_mutex_lock (&ws->mu);
+  while (ws->pending > 0)
+    pthread_cond_wait (&ws->cv_done, &ws->mu);
+  pthread_mutex_unlock (&ws->mu);
+}
+
+void
+nn_sync_sum (NnCall *c, double *v, int len, int slot)
+{
+  NnWorkspace *ws = c->ws;
+  int nt = ws->nt_eff, tid = c->t->tid;
+  if (nt == 1)
+    return;
+  g_assert (len <= ws->reduce_len);
+  double *region = ws->reduce + ((size_t) (c->index * 2 + slot) * NN_MAX_THREADS) * ws->reduce_len;
+  memcpy (region + (size_t) tid * ws->reduce_len, v, len * sizeof (double));
+  pthread_barrier_wait (&ws->barrier);
+  /* The same order on every thread, so every thread gets bit-identical sums. */
+  for (int k = 0; k < len; k++)
+    {
+      double s = 0.0;
+      for (int t = 0; t < nt; t++)
+        s += region[(size_t) t * ws->reduce_len + k];
+      v[k] = s;
+    }
+}
+
+void
+nn_workspace_free (NnWorkspace *ws)
+{
+  if (ws == NULL)
+    return;
+  pool_stop (ws);
+  for (int i = 0; i < ws->n_layers; i++)
+    {
+      gboolean shared = FALSE;
+      for (int j = 0; j < i; j++)
+        shared |= ws->out[j] == ws->out[i];
+      if (!shared)
+        nn_free (ws->out[i]);
+      nn_free (ws->z[i]);
+      nn_free (ws->aux[i]);
+    }
+  nn_free (ws->grad_block);
+  for (int t = 0; t < NN_MAX_THREADS; t++)
+    {
+      nn_free (ws->threads[t].scratch);
+      nn_free (ws->threads[t].grads);
+      nn_free (ws->threads[t].tmp);
+    }
+  nn_free (ws->stats);
+  g_free (ws->reduce);
+  g_free (ws->shapes);
+  g_free (ws->out);
+  g_free (ws->z);
+  g_free (ws->aux);
+  g_free (ws->grad);
+  g_free (ws->stats_off);
+  g_free (ws->up);
+  g_free (ws->writer);
+  pthread_mutex_destroy (&ws->mu);
+  pthread_cond_destroy (&ws->cv_start);
+  pthread_cond_destroy (&ws->cv_done);
+  g_free (ws);
+}
+
+int
+nn_workspace_max_batch (const NnWorkspace *ws)
+{
+  g_return_val_if_fail (ws != NULL, 0);
+  return ws->max_batch;
+}
+
+void
+nn_workspace_set_seed (NnWorkspace *ws, guint64 seed)
+{
+  g_return_if_fail (ws != NULL);
+  ws->seed = seed;
+  ws->step = 0;
+}
+
+guint64
+nn_workspace_dropout_key (const NnWorkspace *ws, int layer)
+{
+  guint64 s = ws->seed ^ (ws->step * 0x9e3779b97f4a7c15ull) ^ ((guint64) layer << 48);
+  return nn_rng_next (&s);
+}
+
+const float *
+nn_workspace_layer_output (const NnWorkspace *ws, int layer)
+{
+  g_return_val_if_fail (ws != NULL && layer >= 0 && layer < ws->n_layers, NULL);
+  return ws->out[layer];
+}
+
+const float *
+nn_workspace_layer_grad (const NnWorkspace *ws, int layer)
+{
+  g_return_val_if_fail (ws != NULL && layer >= 0 && layer < ws->n_layers, NULL);
+  return layer > 0 && ws->up[layer] ? ws->grad[layer] : NULL;
+}
+
+/* ---- forward ---------------------------------------------------------------- */
+
+static NnCall
+make_call (NnWorkspace *ws, NnThread *t, int i)
+{
+  NnModel *m = ws->m;
+  const NnLayer *l = &m->layers[i];
+  size_t per = slice_size (ws, i);
+  NnCall c = {
+    .m = m, .ws = ws, .t = t, .l = l, .index = i, .n = t->n, .n_total = ws->n,
+    .act = fused_activation (m, i),
+    .y = ws->out[i] + t->n0 * per,
+    .z = ws->z[i] ? ws->z[i] + t->n0 * per : NULL,
+    .aux = ws->aux[i] ? ws->aux[i] + t->n0 * nn_layer_aux_floats (l, ws->mode) : NULL,
+    .stats = ws->stats + ws->stats_off[i] + (size_t) t->tid * 2 * l->in_shape.c,
+  };
+  /* Keras runs a frozen BatchNormalization in inference mode even while training. */
+  c.training = ws->mode == NN_MODE_TRAINING
+               && (l->kind != NN_LAYER_BATCH_NORM || l->trainable);
+  for (int j = 0; j < l->n_inputs; j++)
+    c.x[j] = ws->out[l->inputs[j]] + t->n0 * slice_size (ws, l->inputs[j]);
+  return c;
+}
+
+static void
+forward_job (NnThread *t)
+{
+  NnWorkspace *ws = t->ws;
+  size_t in = slice_size (ws, 0);
+  memcpy (ws->out[0] + t->n0 * in, ws->x + t->n0 * in, t->n * in * sizeof (float));
+  for (int i = 1; i <= ws->m->output; i++)
+    {
+      NnCall c = make_call (ws, t, i);
+      layer_ops[c.l->kind].forward (&c);
+    }
+}
+
+static gboolean
+check_model (const NnModel *m, const NnWorkspace *ws)
+{
+  if (m->n_layers != ws->n_layers || m->n_params != ws->n_params)
+    return FALSE;
+  for (int i = 0; i < m->n_layers; i++)
+    if (!nn_shape_equal (m->layers[i].out_shape, ws->shapes[i]))
+      return FALSE;
+  return TRUE;
+}
+
+const float *
+nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n)
+{
+  g_return_val_if_fail (m != NULL && ws != NULL && x != NULL, NULL);
+  g_return_val_if_fail (n >= 1 && n <= ws->max_batch, NULL);
+  g_return_val_if_fail (check_model (m, ws), NULL);
+  ws->m = m;
+  ws->n = n;
+  ws->x = x;
+  if (ws->mode == NN_MODE_TRAINING)
+    ws->step++;
+  pool_run (ws, forward_job);
+  return ws->out[m->output];
+}
+
+/* ---- backward --------------------------------------------------------------- */
+
+static float *
+grad_base (NnWorkspace *ws, int layer)
+{
+  return layer == 0 ? ws->dx : ws->grad[layer];
+}
+
+static void
+backward_job (NnThread *t)
+{
+  NnWorkspace *ws = t->ws;
+  NnModel *m = ws->m;
+  if (t->tid > 0 && ws->weight_grads)
+    memset (t->grads, 0, ws->n_params * sizeof (float));
+  size_t nc = m->n_classes;
+  memcpy (ws->grad[m->output] + t->n0 * nc, ws->dlogits + t->n0 * nc, t->n * nc * sizeof (float));
+  for (int i = m->output; i >= 1; i--)
+    {
+      const NnLayer *l = &m->layers[i];
+      if (!ws->up[i])
+        continue;
+      NnCall c = make_call (ws, t, i);
+      c.dy = ws->grad[i] + t->n0 * slice_size (ws, i);
+      gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
+      c.dw = learns ? (t->tid == 0 ? m->grads : t->grads) : NULL;
+      int n_tmp = 0;
+      gboolean is_tmp[NN_MAX_INPUTS] = { FALSE };
+      for (int j = 0; j < l->n_inputs; j++)
+        {
+          int p = l->inputs[j];
+          gboolean repeated = FALSE;
+          for (int k = 0; k < j; k++)
+            repeated |= l->inputs[k] == p;
+          if (!ws->up[p])
+            c.dx[j] = NULL;
+          else if (ws->writer[p] == i && !repeated)
+            c.dx[j] = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+          else
+            {
+              c.dx[j] = t->tmp + (size_t) (n_tmp++) * ws->tmp_floats;
+              is_tmp[j] = TRUE;
+            }
+        }
+      layer_ops[l->kind].backward (&c);
+      /* Fan-out: later consumers' gradients are added to what the first one wrote. */
+      for (int j = 0; j < l->n_inputs; j++)
+        {
+          if (!is_tmp[j])
+            continue;
+          int p = l->inputs[j];
+          float *dst = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+          size_t count = t->n * slice_size (ws, p);
+          for (size_t k = 0; k < count; k++)
+            dst[k] += c.dx[j][k];
+        }
+    }
+}
+
+/* up[i]: some variable at or before layer i, or the input (when dx is wanted),
+ * needs the gradient of layer i's output. writer[p]: the last consumer of p that
+ * passes a gradient to it; it runs first in backward and overwrites. */
+static void
+plan_backward (NnWorkspace *ws, gboolean want_dx)
+{
+  NnModel *m = ws->m;
+  gboolean *reach = g_newa (gboolean, m->n_layers);
+  memset (reach, 0, m->n_layers * sizeof (gboolean));
+  reach[m->output] = TRUE;
+  for (int i = m->output; i >= 1; i--)
+    if (reach[i])
+      for (int j = 0; j < m->layers[i].n_inputs; j++)
+        reach[m->layers[i].inputs[j]] = TRUE;
+  int max_inputs_tmp = 0;
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      gboolean learns = FALSE;
+      for (int v = 0; v < l->n_vars; v++)
+        learns |= l->vars[v].trainable;
+      learns &= l->trainable && ws->weight_grads;
+      ws->up[i] = i == 0 ? want_dx : learns;
+      for (int j = 0; j < l->n_inputs; j++)
+        ws->up[i] |= ws->up[l->inputs[j]];
+      ws->up[i] &= reach[i];
+      ws->writer[i] = -1;
+    }
+  /* The fan-out needs one scratch buffer per extra edge of a layer. */
+  ws->tmp_floats = 0;
+  for (int i = m->output; i >= 1; i--)
+    {
+      const NnLayer *l = &m->layers[i];
+      if (!ws->up[i])
+        continue;
+      int extra = 0;
+      for (int j = 0; j < l->n_inputs; j++)
+        {
+          int p = l->inputs[j];
+          if (!ws->up[p])
+            continue;
+          gboolean repeated = FALSE;
+          for (int k = 0; k < j; k++)
+            repeated |= l->inputs[k] == p;
+          if (ws->writer[p] == -1)
+            ws->writer[p] = i;
+          else
+            repeated = TRUE;
+          if (repeated)
+            {
+              extra++;
+              ws->tmp_floats = MAX (ws->tmp_floats, ws->max_batch * slice_size (ws, p));
+            }
+        }
+      max_inputs_tmp = MAX (max_inputs_tmp, extra);
+    }
+  ws->n_tmp = max_inputs_tmp;
+  if ((size_t) ws->n_tmp * ws->tmp_floats > ws->tmp_alloc)
+    {
+      for (int t = 0; t < NN_MAX_THREADS; t++)
+        {
+          nn_free (ws->threads[t].tmp);
+          ws->threads[t].tmp = NULL;
+        }
+      ws->tmp_alloc = (size_t) ws->n_tmp * ws->tmp_floats;
+    }
+}
+
+static void
+alloc_backward_buffers (NnWorkspace *ws)
+{
+  if (ws->grad_block == NULL)
+    {
+      size_t total = 0;
+      for (int i = 1; i < ws->n_layers; i++)
+        total += (size_t) ws->max_batch * slice_size (ws, i);
+      ws->grad_block = nn_alloc_floats (total);
+      size_t at = 0;
+      for (int i = 1; i < ws->n_layers; i++)
+        {
+          ws->grad[i] = ws->grad_block + at;
+          at += (size_t) ws->max_batch * slice_size (ws, i);
+        }
+    }
+  for (int t = 0; t < ws->nt; t++)
+    {
+      NnThread *th = &ws->threads[t];
+      if (t > 0 && th->grads == NULL)
+        th->grads = nn_alloc_floats (ws->n_params);
+      if (ws->tmp_alloc > 0 && th->tmp == NULL)
+        th->tmp = nn_alloc_floats (ws->tmp_alloc);
+    }
+}
+
+void
+nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx,
+                      gboolean weight_grads)
+{
+  g_return_if_fail (m != NULL && ws != NULL && dlogits != NULL);
+  g_return_if_fail (ws->m == m && ws->n == n);
+  ws->dlogits = dlogits;
+  ws->dx = dx;
+  ws->weight_grads = weight_grads;
+  plan_backward (ws, dx != NULL);
+  /* The pool may grow before the job starts: make the per-thread buffers first. */
+  int want = CLAMP (m->n_threads, 1, NN_MAX_THREADS);
+  if (want != ws->nt)
+    {
+      pool_stop (ws);
+      if (want > 1)
+        pool_start (ws, want);
+    }
+  alloc_backward_buffers (ws);
+  memset (m->grads, 0, m->n_params * sizeof (float));
+  pool_run (ws, backward_job);
+  if (weight_grads)
+    for (int t = 1; t < ws->nt_eff; t++)
+      {
+        const float *g = ws->threads[t].grads;
+        for (size_t k = 0; k < m->n_params; k++)
+          m->grads[k] += g[k];
+      }
+}
+
+void
+nn_model_backward (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx)
+{
+  nn_model_backward_ex (m, ws, dlogits, n, dx, TRUE);
+}
+
+/* ---- inference -------------------------------------------------------------- */
+
+void
+nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs)
+{
+  g_return_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL);
+  g_return_if_fail (ws->mode == NN_MODE_INFERENCE);
+  size_t in = nn_shape_size (m->layers[0].out_shape);
+  for (int i0 = 0; i0 < n; i0 += ws->max_batch)
+    {
+      int b = MIN (ws->max_batch, n - i0);
+      const float *logits = nn_model_forward (m, ws, x + i0 * in, b);
+      float *p = probs + (size_t) i0 * m->n_classes;
+      if (m->output_softmax)
+        nn_softmax_rows (p, logits, b, m->n_classes);
+      else
+        memcpy (p, logits, (size_t) b * m->n_classes * sizeof (float));
+    }
+}

@@ -1,0 +1,115 @@
+/* nn-zoo.c: the project's architectures (see nn-zoo.h). */
+#include <string.h>
+#include "nn-zoo.h"
+
+static NnModel *
+finish (NnModel *m)
+{
+  g_autoptr (GError) error = NULL;
+  if (!nn_model_finish (m, &error))
+    g_error ("nn-zoo: %s", error->message); /* a programming error, not a user's */
+  nn_model_init_weights (m, 0);
+  return m;
+}
+
+/* Keras's auto-naming: the first layer of a class gets its snake_case name, the
+ * next ones "_1", "_2" and so on. */
+static const char *
+auto_name (GHashTable *seen, const char *base, char buf[64])
+{
+  int k = GPOINTER_TO_INT (g_hash_table_lookup (seen, base));
+  g_hash_table_insert (seen, (gpointer) base, GINT_TO_POINTER (k + 1));
+  if (k == 0)
+    g_strlcpy (buf, base, 64);
+  else
+    g_snprintf (buf, 64, "%s_%d", base, k);
+  return buf;
+}
+
+NnModel *
+nn_zoo_logreg (void)
+{
+  NnModel *m = nn_model_new ("sequential", NN_MODEL_SEQUENTIAL);
+  int l = nn_model_add_input (m, (NnShape){ 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
+  l = nn_model_add_flatten (m, "flatten", l);
+  nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 10, TRUE, NN_ACT_SOFTMAX });
+  return finish (m);
+}
+
+NnModel *
+nn_zoo_cnn (void)
+{
+  NnModel *m = nn_model_new ("sequential", NN_MODEL_SEQUENTIAL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  char buf[64];
+  int l = nn_model_add_input (m, (NnShape){ 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
+  for (int block = 0; block < 2; block++)
+    {
+      int f = block == 0 ? 32 : 64;
+      NnConvConfig same = { f, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU };
+      NnConvConfig valid = same;
+      valid.padding = NN_PAD_VALID;
+      l = nn_model_add_conv2d (m, auto_name (seen, "conv2d", buf), l, &same);
+      l = nn_model_add_conv2d (m, auto_name (seen, "conv2d", buf), l, &valid);
+      l = nn_model_add_max_pool (m, auto_name (seen, "max_pooling2d", buf), l,
+                                 &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+      l = nn_model_add_dropout (m, auto_name (seen, "dropout", buf), l, 0.25f);
+    }
+  l = nn_model_add_flatten (m, auto_name (seen, "flatten", buf), l);
+  l = nn_model_add_dense (m, auto_name (seen, "dense", buf), l,
+                          &(NnDenseConfig){ 128, TRUE, NN_ACT_RELU });
+  l = nn_model_add_dropout (m, auto_name (seen, "dropout", buf), l, 0.5f);
+  nn_model_add_dense (m, auto_name (seen, "dense", buf), l,
+                      &(NnDenseConfig){ 10, TRUE, NN_ACT_SOFTMAX });
+  return finish (m);
+}
+
+NnModel *
+nn_zoo_advanced (void)
+{
+  NnModel *m = nn_model_new ("functional", NN_MODEL_FUNCTIONAL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  char buf[64];
+  static const int filters[3] = { 32, 64, 96 };
+  static const float rates[3] = { 0.2f, 0.3f, 0.4f };
+  const NnBatchNormConfig bn = { 0.99f, 0.001f, TRUE, TRUE };
+  int l = nn_model_add_input (m, (NnShape){ 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
+  for (int b = 0; b < 3; b++)
+    {
+      int f = filters[b];
+      l = nn_model_add_conv2d (m, auto_name (seen, "conv2d", buf), l,
+                               &(NnConvConfig){ f, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+      l = nn_model_add_batch_norm (m, auto_name (seen, "batch_normalization", buf), l, &bn);
+      l = nn_model_add_activation (m, auto_name (seen, "activation", buf), l, NN_ACT_RELU);
+      l = nn_model_add_depthwise_conv2d (m, auto_name (seen, "depthwise_conv2d", buf), l,
+                                         &(NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE,
+                                                          NN_ACT_LINEAR });
+      l = nn_model_add_conv2d (m, auto_name (seen, "conv2d", buf), l,
+                               &(NnConvConfig){ f, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
+      l = nn_model_add_batch_norm (m, auto_name (seen, "batch_normalization", buf), l, &bn);
+      l = nn_model_add_activation (m, auto_name (seen, "activation", buf), l, NN_ACT_RELU);
+      l = nn_model_add_max_pool (m, auto_name (seen, "max_pooling2d", buf), l,
+                                 &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+      l = nn_model_add_dropout (m, auto_name (seen, "dropout", buf), l, rates[b]);
+    }
+  l = nn_model_add_flatten (m, auto_name (seen, "flatten", buf), l);
+  l = nn_model_add_dense (m, auto_name (seen, "dense", buf), l,
+                          &(NnDenseConfig){ 128, TRUE, NN_ACT_RELU });
+  l = nn_model_add_dropout (m, auto_name (seen, "dropout", buf), l, 0.5f);
+  nn_model_add_dense (m, auto_name (seen, "dense", buf), l,
+                      &(NnDenseConfig){ 10, TRUE, NN_ACT_SOFTMAX });
+  return finish (m);
+}
+
+NnModel *
+nn_zoo_build (const char *name)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+  if (strcmp (name, "logreg") == 0 || strcmp (name, "baseline") == 0)
+    return nn_zoo_logreg ();
+  if (strcmp (name, "cnn") == 0)
+    return nn_zoo_cnn ();
+  if (strcmp (name, "advanced") == 0)
+    return nn_zoo_advanced ();
+  return NULL;
+}
