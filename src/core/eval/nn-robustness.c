@@ -5,8 +5,6 @@
 
 #include "nn-error.h"
 
-#define SWEEP_BATCH 256
-
 void
 nn_robustness_result_free (NnRobustnessResult *result)
 {
@@ -40,121 +38,6 @@ nn_robustness_result_worst (const NnRobustnessResult *result)
     if (worst == NULL || result->rows[i].accuracy < worst->accuracy)
       worst = &result->rows[i];
   return worst;
-}
-
-/* A per-image seed: the sweep's seed and the image index, mixed, so that noise
- * does not depend on how the images are batched. */
-static guint64
-image_seed (guint64 seed, int index)
-{
-  guint64 z = seed * 0x9e3779b97f4a7c15ull + (guint64) index;
-  z = (z ^ (z >> 31)) * 0xd6e8feb86659fd93ull;
-  return z ^ (z >> 32);
-}
-
-static int
-argmax10 (const float *p)
-{
-  int best = 0;
-  for (int k = 1; k < NN_EVAL_CLASSES; k++)
-    if (p[k] > p[best])
-      best = k;
-  return best;
-}
-
-gboolean
-nn_robustness_sweep (NnModel *m, const NnDataset *ds, const NnPerturbation *perturbations,
-                     int n_perturbations, guint64 seed, NnEvalProgressFunc progress,
-                     NnEvalCancelFunc cancelled, gpointer user_data, NnRobustnessResult **out,
-                     GError **error)
-{
-  NnRobustnessResult *res;
-  NnWorkspace *ws;
-  float *clean, *x, *probs;
-  gint64 t0, done = 0, total;
-  int batch;
-  gboolean ok = TRUE;
-
-  g_return_val_if_fail (m != NULL && ds != NULL && out != NULL, FALSE);
-  g_return_val_if_fail (perturbations == NULL || n_perturbations > 0, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  *out = NULL;
-
-  if (m->n_classes != NN_EVAL_CLASSES)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
-                   "the model has %d outputs; a digit classifier needs %d", m->n_classes,
-                   NN_EVAL_CLASSES);
-      return FALSE;
-    }
-  if (ds->n <= 0)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_NO_DATA, "there are no images to evaluate");
-      return FALSE;
-    }
-  if (perturbations == NULL)
-    perturbations = nn_perturbation_standard_set (&n_perturbations);
-
-  res = g_new0 (NnRobustnessResult, 1);
-  res->n_rows = n_perturbations;
-  res->rows = g_new0 (NnRobustnessRow, n_perturbations);
-  res->n_images = ds->n;
-  res->seed = seed;
-
-  batch = MIN (SWEEP_BATCH, ds->n);
-  ws = nn_workspace_new (m, batch, NN_MODE_INFERENCE);
-  clean = nn_alloc_floats ((size_t) batch * NN_IMAGE_PIXELS); // (B, 28, 28, 1)
-  x = nn_alloc_floats ((size_t) batch * NN_IMAGE_PIXELS);     // (B, 28, 28, 1)
-  probs = g_new (float, (size_t) batch * NN_EVAL_CLASSES);     // (B, 10)
-  total = (gint64) n_perturbations * ds->n;
-  t0 = g_get_monotonic_time ();
-
-  /* Batches outside, perturbations inside: each clean batch is converted once. */
-  for (int start = 0; ok && start < ds->n; start += batch)
-    {
-      int count = MIN (batch, ds->n - start);
-
-      nn_dataset_get_batch (ds, start, count, clean);
-      for (int p = 0; p < n_perturbations; p++)
-        {
-          NnRobustnessRow *row = &res->rows[p];
-
-          if (cancelled != NULL && cancelled (user_data))
-            {
-              g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "robustness sweep cancelled");
-              ok = FALSE;
-              break;
-            }
-          row->perturbation = perturbations[p];
-          for (int i = 0; i < count; i++)
-            nn_perturbation_apply (&perturbations[p], x + (size_t) i * NN_IMAGE_PIXELS,
-                                   clean + (size_t) i * NN_IMAGE_PIXELS, NN_IMAGE_SIDE,
-                                   NN_IMAGE_SIDE, image_seed (seed, start + i));
-          nn_model_predict (m, ws, x, count, probs);
-          for (int i = 0; i < count; i++)
-            if (argmax10 (probs + (size_t) i * NN_EVAL_CLASSES) == ds->labels[start + i])
-              row->correct++;
-          row->n += count;
-          done += count;
-          if (progress != NULL)
-            progress (done, total, user_data);
-        }
-    }
-
-  nn_free (clean);
-  nn_free (x);
-  g_free (probs);
-  nn_workspace_free (ws);
-  if (!ok)
-    {
-      nn_robustness_result_free (res);
-      return FALSE;
-    }
-  for (int p = 0; p < n_perturbations; p++)
-    res->rows[p].accuracy = (double) res->rows[p].correct / res->rows[p].n;
-  res->seconds = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
-  *out = res;
-  return TRUE;
 }
 
 static void
