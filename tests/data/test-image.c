@@ -219,6 +219,7 @@ test_jpeg (void)
   g_assert_true (g_file_get_contents (pg, &data, &len, NULL));
   g_assert_true (g_file_set_contents (misnamed, data, (gssize) len, NULL));
   g_autoptr (NnGreyImage) im = load_ok (misnamed);
+  g_assert_cmpmem (im->pixels, W * H, ig->pixels, W * H);
 }
 
 static void

@@ -34,13 +34,19 @@ typedef enum {
 } NnBackground;
 
 /* Turns grey pixels (any size, with row stride in bytes) into the model input
- * out (28, 28, 1) in [0, 1]. A blank or nearly blank picture gives
- * NN_ERROR_NOTHING_DRAWN and leaves out untouched. */
+ * out (28, 28, 1) in [0, 1], ink = 1: the ink's bounding box scaled so its longer
+ * side is exactly 20 pixels, its centre of mass within half a pixel of (14, 14)
+ * (pixel-index coordinates, as in MNIST), the strongest pixel 1.0. Ink levels
+ * are measured from the background's own level, so grey paper works too. A blank
+ * or nearly blank picture (no contrast, only a dot, a few stray pixels) gives
+ * NN_ERROR_NOTHING_DRAWN and leaves out untouched. About 0.3 ms for 560 x 560. */
 gboolean nn_preprocess_digit (const guint8 *grey, int width, int height, int stride,
                               NnBackground background, float out[NN_IMAGE_PIXELS],
                               GError **error);
 
-/* The guess NN_BACKGROUND_AUTO makes for this picture. */
+/* The guess NN_BACKGROUND_AUTO makes for this picture: the background is the
+ * median of a band along the border, and ink is whichever side (darker or
+ * lighter) strays further from it. */
 NnBackground nn_detect_background (const guint8 *grey, int width, int height, int stride);
 
 G_END_DECLS
