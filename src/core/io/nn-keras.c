@@ -1,0 +1,453 @@
+/* nn-keras.c: the .keras zip container, metadata.json, and the public entry points.
+ * See ../shared/docs/KERAS_FORMAT.md for what Keras 3.12 writes and reads. */
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <zip.h>
+#include "nn-keras-private.h"
+
+#define MAX_META_BYTES    (1u << 20)
+#define MAX_CONFIG_BYTES  (64u << 20)
+#define MAX_WEIGHTS_BYTES (1u << 30)
+
+char *
+nn_keras_snake_case (const char *class_name)
+{
+  g_return_val_if_fail (class_name != NULL, NULL);
+  /* keras.src.utils.naming.to_snake_case, regex for regex. */
+  static const struct { const char *pattern, *replacement; } steps[] = {
+    { "\\W+", "" },
+    { "(.)([A-Z][a-z]+)", "\\1_\\2" },
+    { "([a-z])([A-Z])", "\\1_\\2" },
+  };
+  char *s = g_strdup (class_name);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      GRegex *re = g_regex_new (steps[i].pattern, 0, 0, NULL);
+      char *next = g_regex_replace (re, s, -1, 0, steps[i].replacement, 0, NULL);
+      g_regex_unref (re);
+      g_free (s);
+      s = next ? next : g_strdup ("");
+    }
+  char *lower = g_ascii_strdown (s, -1);
+  g_free (s);
+  return lower;
+}
+
+/* ---- reading the zip ------------------------------------------------------------ */
+
+static char *
+read_entry (zip_t *za, const char *display, const char *name, guint64 max, gsize *len,
+            gboolean required, GError **error)
+{
+  zip_int64_t idx = zip_name_locate (za, name, 0);
+  zip_stat_t st;
+  if (idx < 0)
+    {
+      if (required)
+        g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: the archive has no %s; is it a "
+                     "Keras 3 .keras file?", display, name);
+      return NULL;
+    }
+  zip_stat_init (&st);
+  if (zip_stat_index (za, idx, 0, &st) < 0 || !(st.valid & ZIP_STAT_SIZE))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: %s cannot be read from the archive",
+                   display, name);
+      return NULL;
+    }
+  if (st.size > max)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: %s is too large (%" G_GUINT64_FORMAT
+                   " bytes)", display, name, (guint64) st.size);
+      return NULL;
+    }
+  zip_file_t *zf = zip_fopen_index (za, idx, 0);
+  if (zf == NULL)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: %s cannot be opened in the archive: %s",
+                   display, name, zip_strerror (za));
+      return NULL;
+    }
+  char *buf = g_malloc (st.size + 1);
+  zip_uint64_t got = 0;
+  while (got < st.size)
+    {
+      zip_int64_t n = zip_fread (zf, buf + got, st.size - got);
+      if (n <= 0)
+        break;
+      got += (zip_uint64_t) n;
+    }
+  /* One more read reaches the end, where libzip checks the CRC. */
+  char probe;
+  gboolean ok = got == st.size && zip_fread (zf, &probe, 1) == 0;
+  if (!ok)
+    g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: %s is truncated or corrupt in the "
+                 "archive (%s)", display, name, zip_file_strerror (zf));
+  zip_fclose (zf);
+  if (!ok)
+    {
+      g_free (buf);
+      return NULL;
+    }
+  buf[st.size] = '\0';
+  *len = st.size;
+  return buf;
+}
+
+static void
+read_metadata (NnModel *m, const char *text, gsize len)
+{
+  /* Keras never reads metadata.json: a broken one costs only the metadata. */
+  if (!g_utf8_validate (text, (gssize) len, NULL) || !nn_json_depth_ok (text, len, 8))
+    return;
+  g_autoptr (JsonParser) p = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (p, text, (gssize) len, NULL))
+    return;
+  JsonNode *root = json_parser_get_root (p);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  JsonObjectIter it;
+  const char *key;
+  JsonNode *v;
+  json_object_iter_init_ordered (&it, json_node_get_object (root));
+  while (json_object_iter_next_ordered (&it, &key, &v))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (v))
+        continue;
+      char *value = NULL;
+      GType t = json_node_get_value_type (v);
+      if (t == G_TYPE_STRING)
+        value = g_strdup (json_node_get_string (v));
+      else if (t == G_TYPE_INT64)
+        value = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (v));
+      else if (t == G_TYPE_DOUBLE)
+        {
+          GString *s = g_string_new (NULL);
+          nn_json_write_double (s, json_node_get_double (v));
+          value = g_string_free (s, FALSE);
+        }
+      else
+        continue;
+      if (strcmp (key, "keras_version") == 0)
+        g_free (m->keras_version), m->keras_version = value;
+      else if (strcmp (key, "date_saved") == 0)
+        g_free (m->date_saved), m->date_saved = value;
+      else
+        {
+          if (m->metadata == NULL)
+            m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_insert (m->metadata, g_strdup (key), value);
+        }
+    }
+}
+
+static zip_t *
+open_zip (const char *path, const char *display, GError **error)
+{
+  GStatBuf st;
+  if (g_stat (path, &st) != 0)
+    {
+      int e = errno;
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: cannot open: %s", display, g_strerror (e));
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: not a regular file", display);
+      return NULL;
+    }
+  if (st.st_size == 0)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: the file is empty", display);
+      return NULL;
+    }
+  int zerr = 0;
+  zip_t *za = zip_open (path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+  if (za == NULL)
+    {
+      zip_error_t ze;
+      zip_error_init_with_code (&ze, zerr);
+      g_set_error (error, NN_ERROR, zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ ? NN_ERROR_IO
+                   : NN_ERROR_FORMAT, "%s: not a readable .keras file (a .keras file is a zip "
+                   "archive): %s", display, zip_error_strerror (&ze));
+      zip_error_fini (&ze);
+    }
+  return za;
+}
+
+NnModel *
+nn_keras_load (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_autofree char *display = g_filename_display_name (path);
+  zip_t *za = open_zip (path, display, error);
+  if (za == NULL)
+    return NULL;
+  gsize config_len = 0, weights_len = 0, meta_len = 0;
+  g_autofree char *config = read_entry (za, display, "config.json", MAX_CONFIG_BYTES,
+                                        &config_len, TRUE, error);
+  g_autofree char *weights = NULL;
+  g_autofree char *meta = NULL;
+  if (config != NULL && zip_name_locate (za, "model.weights.h5", 0) < 0
+      && zip_name_locate (za, "model.weights.npz", 0) >= 0)
+    g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED, "%s: weights saved as "
+                 "model.weights.npz are not supported (only model.weights.h5)", display);
+  else if (config != NULL)
+    weights = read_entry (za, display, "model.weights.h5", MAX_WEIGHTS_BYTES, &weights_len,
+                          TRUE, error);
+  if (weights != NULL)
+    meta = read_entry (za, display, "metadata.json", MAX_META_BYTES, &meta_len, FALSE, NULL);
+  zip_discard (za);
+  if (weights == NULL)
+    return NULL;
+
+  NnKerasGraph g = { 0 };
+  if (!nn_keras_config_parse (display, config, config_len, &g, error))
+    return NULL;
+  if (!nn_keras_h5_read (display, weights, weights_len, &g, error))
+    {
+      nn_keras_graph_clear (&g);
+      return NULL;
+    }
+  if (!nn_model_check_finite (g.model, error))
+    {
+      g_prefix_error (error, "%s: ", display);
+      nn_keras_graph_clear (&g);
+      return NULL;
+    }
+  NnModel *m = g_steal_pointer (&g.model);
+  nn_keras_graph_clear (&g);
+  if (meta)
+    read_metadata (m, meta, meta_len);
+  return m;
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+static gboolean
+looks_numeric (const char *s)
+{
+  char *end = NULL;
+  if (s == NULL || *s == '\0' || g_ascii_isspace (*s))
+    return FALSE;
+  double v = g_ascii_strtod (s, &end);
+  return end && *end == '\0' && isfinite (v) && strpbrk (s, "nNiIxX") == NULL;
+}
+
+static char *
+metadata_json (const NnModel *m)
+{
+  GString *s = g_string_new ("{\"keras_version\": \"3.12.0\", \"date_saved\": ");
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d@%H:%M:%S");
+  nn_json_write_string (s, date);
+  if (m->metadata)
+    {
+      /* Sorted, so the same model always writes the same text. */
+      GList *keys = g_list_sort (g_hash_table_get_keys (m->metadata), (GCompareFunc) strcmp);
+      for (GList *k = keys; k; k = k->next)
+        {
+          const char *v = g_hash_table_lookup (m->metadata, k->data);
+          if (strcmp (k->data, "keras_version") == 0 || strcmp (k->data, "date_saved") == 0)
+            continue;
+          g_string_append (s, ", ");
+          nn_json_write_string (s, k->data);
+          g_string_append (s, ": ");
+          if (looks_numeric (v))
+            g_string_append (s, v);
+          else
+            nn_json_write_string (s, v ? v : "");
+        }
+      g_list_free (keys);
+    }
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+archive_add (zip_t *za, const char *name, const void *data, gsize len, time_t mtime)
+{
+  zip_source_t *src = zip_source_buffer (za, data, len, 0);
+  if (src == NULL)
+    return FALSE;
+  zip_int64_t idx = zip_file_add (za, name, src, 0);
+  if (idx < 0)
+    {
+      zip_source_free (src);
+      return FALSE;
+    }
+  return zip_set_file_compression (za, idx, ZIP_CM_STORE, 0) == 0
+         && zip_file_set_mtime (za, idx, mtime, 0) == 0
+         && zip_file_set_external_attributes (za, idx, 0, ZIP_OPSYS_UNIX, 0600u << 16) == 0;
+}
+
+/* The archive in memory: Keras's three entries, stored, in Keras's order. */
+static guint8 *
+build_zip (const char *meta, const char *config, const guint8 *h5, gsize h5_len, gsize *len,
+           GError **error)
+{
+  zip_error_t ze;
+  zip_error_init (&ze);
+  zip_source_t *mem = zip_source_buffer_create (NULL, 0, 0, &ze);
+  zip_t *za = NULL;
+  guint8 *out = NULL;
+  /* zipfile dates entries it opens for writing 1980-01-01, and writestr()'s now. */
+  struct tm epoch = { .tm_year = 80, .tm_mon = 0, .tm_mday = 1, .tm_isdst = -1 };
+  time_t t1980 = mktime (&epoch);
+  if (mem == NULL)
+    goto fail;
+  zip_source_keep (mem);
+  za = zip_open_from_source (mem, ZIP_TRUNCATE, &ze);
+  if (za == NULL)
+    goto fail;
+  if (!archive_add (za, "metadata.json", meta, strlen (meta), t1980)
+      || !archive_add (za, "config.json", config, strlen (config), t1980)
+      || !archive_add (za, "model.weights.h5", h5, h5_len, time (NULL)))
+    {
+      zip_error_set (&ze, zip_error_code_zip (zip_get_error (za)), 0);
+      zip_discard (za);
+      goto fail;
+    }
+  if (zip_close (za) < 0)
+    {
+      zip_error_set (&ze, zip_error_code_zip (zip_get_error (za)), 0);
+      zip_discard (za);
+      goto fail;
+    }
+  zip_stat_t st;
+  zip_stat_init (&st);
+  if (zip_source_stat (mem, &st) < 0 || zip_source_open (mem) < 0)
+    goto fail;
+  out = g_malloc (st.size ? st.size : 1);
+  if (zip_source_read (mem, out, st.size) != (zip_int64_t) st.size)
+    {
+      zip_source_close (mem);
+      g_clear_pointer (&out, g_free);
+      goto fail;
+    }
+  zip_source_close (mem);
+  zip_source_free (mem);
+  *len = st.size;
+  return out;
+fail:
+  g_set_error (error, NN_ERROR, NN_ERROR_IO, "Cannot build the .keras archive: %s",
+               zip_error_strerror (&ze));
+  zip_error_fini (&ze);
+  if (mem)
+    zip_source_free (mem);
+  return NULL;
+}
+
+/* Writes PATH.XXXXXX beside PATH and renames it over PATH, so that PATH is either
+ * the old file or the complete new one, never half of either. */
+static gboolean
+write_atomically (const char *path, const guint8 *data, gsize len, GError **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "Cannot save “%s”: %s", display,
+                   g_strerror (e));
+      return FALSE;
+    }
+  gsize done = 0;
+  int e = 0;
+  while (done < len)
+    {
+      ssize_t n = write (fd, data + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          e = n < 0 ? errno : EIO;
+          break;
+        }
+      done += (gsize) n;
+    }
+  if (e == 0 && fsync (fd) != 0)
+    e = errno;
+  if (close (fd) != 0 && e == 0)
+    e = errno;
+  if (e == 0 && g_rename (tmp, path) != 0)
+    e = errno;
+  if (e != 0)
+    {
+      g_unlink (tmp);
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "Cannot save “%s”: %s", display,
+                   g_strerror (e));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_savable (const NnModel *m, const NnKerasSaveOptions *options, GError **error)
+{
+  if (m->params == NULL || m->n_layers < 2 || m->layers[0].kind != NN_LAYER_INPUT
+      || m->output < 1 || m->output >= m->n_layers)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID, "Model “%s” is not finished; nothing to "
+                   "save", m->name ? m->name : "?");
+      return FALSE;
+    }
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      const char *n = m->layers[i].name;
+      if (n == NULL || *n == '\0' || !g_utf8_validate (n, -1, NULL)
+          || !g_hash_table_add (names, (gpointer) n))
+        {
+          g_set_error (error, NN_ERROR, NN_ERROR_INVALID, "Model “%s”: layer %d has an empty, "
+                       "invalid or repeated name “%s”; Keras needs unique names",
+                       m->name ? m->name : "?", i, n ? n : "");
+          return FALSE;
+        }
+    }
+  const NnKerasOptimizer *o = options ? options->optimizer : NULL;
+  if (o && (o->slots_per_var < 0 || (o->slots_per_var > 0 && o->slots == NULL)))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_INVALID, "The optimizer state to save is "
+                   "incomplete");
+      return FALSE;
+    }
+  if (!nn_model_check_finite (m, error))
+    {
+      g_prefix_error (error, "Not saving model “%s”: ", m->name ? m->name : "?");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+nn_keras_save (const NnModel *model, const char *path, const NnKerasSaveOptions *options,
+               GError **error)
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  if (!check_savable (model, options, error))
+    return FALSE;
+  g_autofree char *config = nn_keras_config_write (model, options, error);
+  if (config == NULL)
+    return FALSE;
+  g_autofree char *meta = metadata_json (model);
+  gsize h5_len = 0, zip_len = 0;
+  g_autofree guint8 *h5 = nn_keras_h5_write (model, options, &h5_len, error);
+  if (h5 == NULL)
+    return FALSE;
+  g_autofree guint8 *zip = build_zip (meta, config, h5, h5_len, &zip_len, error);
+  if (zip == NULL)
+    return FALSE;
+  return write_atomically (path, zip, zip_len, error);
+}
