@@ -272,10 +272,11 @@ check_model (const char *what, NnModel *m, int n, double atol)
     {
       NnWorkspace *ws = nn_workspace_new (m, n + 1, mode);
       /* Training mode moves the BN statistics: keep the ones the reference needs. */
-      g_autofree float *saved = g_memdup2 (m->params, m->n_params * sizeof (float));
+      size_t bytes = MAX (m->n_params, 1) * sizeof (float);
+      g_autofree float *saved = g_memdup2 (m->params, bytes);
       nn_model_forward (m, ws, x, n);
-      g_autofree float *after = g_memdup2 (m->params, m->n_params * sizeof (float));
-      memcpy (m->params, saved, m->n_params * sizeof (float));
+      g_autofree float *after = g_memdup2 (m->params, bytes);
+      memcpy (m->params, saved, bytes);
       double worst = 0;
       int worst_layer = -1;
       size_t where = 0, w = 0;
@@ -307,7 +308,7 @@ check_model (const char *what, NnModel *m, int n, double atol)
       tap_ok (worst <= 1.0, "%s (%s): worst error %.3g%s%s at %zu", what,
               mode ? "training" : "inference", worst, worst_layer >= 0 ? " in " : "",
               worst_layer >= 0 ? m->layers[worst_layer].name : "", where);
-      memcpy (m->params, after, m->n_params * sizeof (float));
+      memcpy (m->params, after, bytes);
       nn_workspace_free (ws);
     }
   nn_model_free (m);

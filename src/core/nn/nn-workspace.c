@@ -634,7 +634,8 @@ nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, 
         pool_start (ws, want);
     }
   alloc_backward_buffers (ws);
-  memset (m->grads, 0, m->n_params * sizeof (float));
+  if (weight_grads)
+    memset (m->grads, 0, m->n_params * sizeof (float));
   pool_run (ws, backward_job);
   if (weight_grads)
     for (int t = 1; t < ws->nt_eff; t++)

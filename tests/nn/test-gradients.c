@@ -1,0 +1,376 @@
+/* test-gradients.c: every layer's backward pass, and whole small graphs, against
+ * central finite differences, in the manner of ggml's test-backend-ops: a
+ * 4-point stencil, a per-check epsilon and a normalised mean squared error
+ * threshold, the first mismatching elements printed. TAP output.
+ *
+ * The loss is L = sum_i w_i * logits_i with fixed random w, so dL/dlogits = w.
+ * Dropout masks are pinned by re-seeding the workspace before every pass. */
+#include "nn-test-util.h"
+#include "nn-zoo.h"
+
+typedef struct {
+  NnModel *m;
+  NnWorkspace *ws;
+  const float *w;  /* (n, classes) */
+  float *x;        /* (n, input) */
+  int n;
+} Probe;
+
+static double
+probe_loss (Probe *p)
+{
+  nn_workspace_set_seed (p->ws, 1234);
+  const float *y = nn_model_forward (p->m, p->ws, p->x, p->n);
+  double s = 0;
+  for (int i = 0; i < p->n * p->m->n_classes; i++)
+    s += (double) p->w[i] * y[i];
+  return s;
+}
+
+/* d L / d v by the 4-point stencil, v being a float the loss reads. Double-checked:
+ * if the central differences at eps and 2 eps disagree, a kink (relu, max) lies
+ * within reach; the check retries with a step 8 times smaller and gives up (NAN,
+ * the value is skipped) if the disagreement remains. */
+static double
+numeric (Probe *p, float *v, float eps, const float *saved_params)
+{
+  float orig = *v;
+  for (int attempt = 0; attempt < 2; attempt++, eps /= 8)
+    {
+      double f[4];
+      const float steps[4] = { -2, -1, 1, 2 };
+      for (int k = 0; k < 4; k++)
+        {
+          *v = orig + steps[k] * eps;
+          f[k] = probe_loss (p);
+          /* training passes move BN statistics; put them back */
+          memcpy (p->m->params, saved_params, MAX (p->m->n_params, 1) * sizeof (float));
+          *v = orig + steps[k] * eps;
+        }
+      *v = orig;
+      double c1 = (f[2] - f[1]) / (2.0 * eps), c2 = (f[3] - f[0]) / (4.0 * eps);
+      if (fabs (c1 - c2) <= 1e-3 + 1e-2 * fabs (c1))
+        return (8 * (f[2] - f[1]) - (f[3] - f[0])) / (12.0 * eps);
+    }
+  return NAN;
+}
+
+typedef struct {
+  double num, den;    /* sum (a - n)^2, sum n^2 */
+  int shown, checked, skipped;
+} Err;
+
+static void
+err_add (Err *e, const char *what, const char *where, size_t k, double a, double nm)
+{
+  if (isnan (nm))
+    {
+      e->skipped++;
+      return;
+    }
+  e->num += (a - nm) * (a - nm);
+  e->den += nm * nm;
+  e->checked++;
+  if (fabs (a - nm) > 1e-2 + 2e-2 * fabs (nm) && e->shown < 3)
+    {
+      printf ("# %s: %s[%zu] analytic %.6g numeric %.6g\n", what, where, k, a, nm);
+      e->shown++;
+    }
+}
+
+/* Up to `cap` indices spread over [0, n). */
+static size_t
+stride_for (size_t n, size_t cap)
+{
+  return n <= cap ? 1 : (n + cap - 1) / cap;
+}
+
+static void
+grad_check (const char *what, NnModel *m, int n, NnMode mode, int threads, float eps,
+            double max_nmse)
+{
+  g_autoptr (GError) error = NULL;
+  if (m->params == NULL && !nn_model_finish (m, &error))
+    {
+      tap_ok (FALSE, "%s: %s", what, error->message);
+      nn_model_free (m);
+      return;
+    }
+  test_randomize_params (m, 17);
+  nn_model_set_threads (m, threads);
+  size_t in = nn_shape_size (m->layers[0].out_shape);
+  g_autofree float *x = g_new (float, n * in);
+  g_autofree float *w = g_new (float, n * m->n_classes);
+  g_autofree float *dx = g_new (float, n * in);
+  test_fill (x, n * in, 23, 1.0f);
+  test_fill (w, n * m->n_classes, 29, 1.0f);
+  Probe p = { m, nn_workspace_new (m, n, mode), w, x, n };
+  g_autofree float *saved = g_memdup2 (m->params, MAX (m->n_params, 1) * sizeof (float));
+
+  probe_loss (&p);
+  nn_model_backward (m, p.ws, w, n, dx);
+  memcpy (m->params, saved, MAX (m->n_params, 1) * sizeof (float));
+  g_autofree float *grads = g_memdup2 (m->grads, MAX (m->n_params, 1) * sizeof (float));
+
+  Err e = { 0 };
+  for (int li = 1; li < m->n_layers; li++)
+    for (int v = 0; v < m->layers[li].n_vars; v++)
+      {
+        NnVar *var = &m->layers[li].vars[v];
+        if (!var->trainable)
+          continue;
+        g_autofree char *where = g_strdup_printf ("%s/%s", m->layers[li].name, var->role);
+        for (size_t k = 0; k < var->size; k += stride_for (var->size, 40))
+          {
+            double nm = m->layers[li].trainable
+                          ? numeric (&p, m->params + var->offset + k, eps, saved) : 0.0;
+            err_add (&e, what, where, k, grads[var->offset + k], nm);
+          }
+      }
+  for (size_t k = 0; k < n * in; k += stride_for (n * in, 120))
+    err_add (&e, what, "x", k, dx[k], numeric (&p, x + k, eps, saved));
+  double nmse = e.den > 0 ? e.num / e.den : e.num;
+  /* Only a few values may sit on a kink. */
+  gboolean ok = nmse <= max_nmse && e.skipped * 10 <= e.checked;
+  tap_ok (ok, "%s (%s, %d thread%s): nmse %.2e over %d values, %d at kinks skipped", what,
+          mode ? "training" : "inference", threads, threads > 1 ? "s" : "", nmse, e.checked,
+          e.skipped);
+  nn_workspace_free (p.ws);
+  nn_model_free (m);
+}
+
+static NnModel *
+input_model (NnShape s, int *l)
+{
+  NnModel *m = nn_model_new ("test", NN_MODEL_FUNCTIONAL);
+  *l = nn_model_add_input (m, s, NN_INPUT_IMAGE, "input_layer");
+  return m;
+}
+
+/* ---- single layers -------------------------------------------------------------- */
+
+static void
+check_conv (const char *what, NnLayerKind kind, NnShape s, NnConvConfig cfg, float eps,
+            double tol)
+{
+  for (int mode = 0; mode < 2; mode++)
+    {
+      int l;
+      NnModel *m = input_model (s, &l);
+      if (kind == NN_LAYER_CONV2D)
+        nn_model_add_conv2d (m, "conv", l, &cfg);
+      else if (kind == NN_LAYER_DEPTHWISE_CONV2D)
+        nn_model_add_depthwise_conv2d (m, "dw", l, &cfg);
+      else
+        nn_model_add_separable_conv2d (m, "sep", l, &cfg);
+      grad_check (what, m, 2, mode, 1, eps, tol);
+    }
+}
+
+static void
+test_convolutions (void)
+{
+  check_conv ("conv2d 3x3 same relu", NN_LAYER_CONV2D, (NnShape){ 6, 6, 2 },
+              (NnConvConfig){ 3, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU }, 1e-3f, 1e-4);
+  check_conv ("conv2d 3x3 valid stride 2", NN_LAYER_CONV2D, (NnShape){ 7, 8, 2 },
+              (NnConvConfig){ 3, 1, 3, 3, 2, 2, NN_PAD_VALID, FALSE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
+  check_conv ("conv2d 4x3 same stride 2 tanh", NN_LAYER_CONV2D, (NnShape){ 7, 6, 2 },
+              (NnConvConfig){ 2, 1, 4, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_TANH }, 1e-2f, 1e-5);
+  check_conv ("conv2d 1x1 sigmoid", NN_LAYER_CONV2D, (NnShape){ 4, 4, 3 },
+              (NnConvConfig){ 4, 1, 1, 1, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_SIGMOID }, 1e-2f, 1e-5);
+  check_conv ("conv2d 1x1 stride 2 same", NN_LAYER_CONV2D, (NnShape){ 5, 5, 3 },
+              (NnConvConfig){ 2, 1, 1, 1, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
+  check_conv ("depthwise 3x3 same elu", NN_LAYER_DEPTHWISE_CONV2D, (NnShape){ 5, 5, 3 },
+              (NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_ELU }, 1e-2f, 1e-4);
+  check_conv ("depthwise 3x3 valid stride 2 multiplier 2 gelu", NN_LAYER_DEPTHWISE_CONV2D,
+              (NnShape){ 7, 6, 2 },
+              (NnConvConfig){ 0, 2, 3, 3, 2, 2, NN_PAD_VALID, TRUE, NN_ACT_GELU }, 1e-2f, 1e-5);
+  check_conv ("separable 3x3 same multiplier 2 silu", NN_LAYER_SEPARABLE_CONV2D,
+              (NnShape){ 5, 4, 2 },
+              (NnConvConfig){ 3, 2, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_SILU }, 1e-2f, 1e-5);
+  check_conv ("separable 2x2 valid stride 2 relu6", NN_LAYER_SEPARABLE_CONV2D,
+              (NnShape){ 6, 6, 2 },
+              (NnConvConfig){ 2, 1, 2, 2, 2, 2, NN_PAD_VALID, FALSE, NN_ACT_RELU6 }, 1e-3f, 1e-4);
+}
+
+static void
+test_layers (void)
+{
+  for (int mode = 0; mode < 2; mode++)
+    for (int threads = 1; threads <= 2; threads++)
+      {
+        int l;
+        NnModel *m = input_model ((NnShape){ 3, 3, 4 }, &l);
+        nn_model_add_batch_norm (m, "bn", l, &(NnBatchNormConfig){ 0.99f, 1e-3f, TRUE, TRUE });
+        grad_check ("batch_normalization", m, 4, mode, threads, 1e-2f, 1e-5);
+      }
+  int l;
+  NnModel *m = input_model ((NnShape){ 3, 3, 4 }, &l);
+  nn_model_add_batch_norm (m, "bn", l, &(NnBatchNormConfig){ 0.99f, 1e-3f, FALSE, FALSE });
+  grad_check ("batch_normalization without gamma, beta", m, 3, NN_MODE_TRAINING, 1, 1e-2f, 1e-5);
+
+  for (NnActivation a = 0; a < NN_ACT_N_KINDS; a++)
+    {
+      m = input_model ((NnShape){ 2, 3, 5 }, &l);
+      l = nn_model_add_activation (m, "act", l, a);
+      nn_model_add_rescaling (m, "after", l, 1.5f, 0.0f); /* softmax mid-graph, not the output */
+      g_autofree char *what = g_strdup_printf ("activation %s", nn_activation_to_keras (a));
+      gboolean kink = a == NN_ACT_RELU || a == NN_ACT_RELU6;
+      grad_check (what, m, 2, NN_MODE_INFERENCE, 1, kink ? 1e-3f : 1e-2f, 1e-5);
+    }
+  struct { const char *what; NnLayerKind kind; NnPoolConfig cfg; } pools[] = {
+    { "max_pool 2 valid", NN_LAYER_MAX_POOL, { 2, 2, 2, 2, NN_PAD_VALID } },
+    { "max_pool 3 stride 2 same", NN_LAYER_MAX_POOL, { 3, 3, 2, 2, NN_PAD_SAME } },
+    { "avg_pool 2 valid", NN_LAYER_AVG_POOL, { 2, 2, 2, 2, NN_PAD_VALID } },
+    { "avg_pool 3 stride 2 same", NN_LAYER_AVG_POOL, { 3, 3, 2, 2, NN_PAD_SAME } },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (pools); i++)
+    {
+      m = input_model ((NnShape){ 5, 6, 2 }, &l);
+      if (pools[i].kind == NN_LAYER_MAX_POOL)
+        nn_model_add_max_pool (m, "pool", l, &pools[i].cfg);
+      else
+        nn_model_add_avg_pool (m, "pool", l, &pools[i].cfg);
+      grad_check (pools[i].what, m, 2, NN_MODE_INFERENCE, 1, 1e-3f, 1e-5);
+    }
+  m = input_model ((NnShape){ 3, 4, 3 }, &l);
+  nn_model_add_global_avg_pool (m, "gap", l);
+  grad_check ("global_average_pooling2d", m, 2, NN_MODE_INFERENCE, 1, 1e-2f, 1e-6);
+
+  for (int mode = 0; mode < 2; mode++)
+    {
+      m = input_model ((NnShape){ 4, 3, 2 }, &l);
+      l = nn_model_add_rescaling (m, "rescaling", l, 0.5f, 0.25f);
+      l = nn_model_add_reshape (m, "reshape", l, (NnShape){ 2, 6, 2 });
+      l = nn_model_add_flatten (m, "flatten", l);
+      l = nn_model_add_dropout (m, "dropout", l, 0.4f);
+      l = nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 5, TRUE, NN_ACT_TANH });
+      nn_model_add_dense (m, "dense_1", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+      grad_check ("rescaling reshape flatten dropout dense dense(softmax)", m, 3, mode, 1, 1e-2f,
+                  1e-5);
+    }
+  m = input_model ((NnShape){ 2, 3, 4 }, &l);
+  nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, FALSE, NN_ACT_SIGMOID });
+  grad_check ("dense on a grid", m, 2, NN_MODE_INFERENCE, 1, 1e-2f, 1e-6);
+}
+
+/* ---- graphs ----------------------------------------------------------------- */
+
+static void
+test_graphs (void)
+{
+  /* Fan-out: a feeds add, concatenate and (twice) add_1; b feeds add and concatenate. */
+  int l;
+  NnModel *m = input_model ((NnShape){ 5, 5, 2 }, &l);
+  NnConvConfig c3 = { 3, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_TANH };
+  int a = nn_model_add_conv2d (m, "a", l, &c3);
+  int b = nn_model_add_conv2d (m, "b", l, &c3);
+  int s = nn_model_add_add (m, "add", (int[]){ a, b }, 2);
+  int s2 = nn_model_add_add (m, "add_1", (int[]){ s, a, a }, 3);
+  int cat = nn_model_add_concatenate (m, "concatenate", (int[]){ s2, b, a }, 3);
+  int g = nn_model_add_global_avg_pool (m, "gap", cat);
+  nn_model_add_dense (m, "dense", g, &(NnDenseConfig){ 4, TRUE, NN_ACT_SOFTMAX });
+  grad_check ("fan-out graph: add, concatenate, repeated inputs", m, 2, NN_MODE_INFERENCE, 1,
+              1e-2f, 1e-5);
+
+  /* The cnn recipe, shrunk: relu kinks, pooling, dropout in training. */
+  for (int mode = 0; mode < 2; mode++)
+    for (int threads = 1; threads <= 2; threads++)
+      {
+        m = input_model ((NnShape){ 8, 8, 1 }, &l);
+        l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 4, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU });
+        l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 4, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_RELU });
+        l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+        l = nn_model_add_dropout (m, "dropout", l, 0.25f);
+        l = nn_model_add_flatten (m, "flatten", l);
+        l = nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 6, TRUE, NN_ACT_RELU });
+        l = nn_model_add_dropout (m, "dropout_1", l, 0.5f);
+        nn_model_add_dense (m, "dense_1", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+        grad_check ("small cnn", m, 4, mode, threads, 1e-3f, 1e-4);
+      }
+  /* The advanced recipe, shrunk: BN in training mode reduces over both threads. */
+  for (int mode = 0; mode < 2; mode++)
+    for (int threads = 1; threads <= 2; threads++)
+      {
+        const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
+        m = input_model ((NnShape){ 6, 6, 1 }, &l);
+        l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 4, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+        l = nn_model_add_batch_norm (m, "batch_normalization", l, &bn);
+        l = nn_model_add_activation (m, "activation", l, NN_ACT_RELU);
+        l = nn_model_add_depthwise_conv2d (m, "depthwise_conv2d", l, &(NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+        l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 4, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
+        l = nn_model_add_batch_norm (m, "batch_normalization_1", l, &bn);
+        l = nn_model_add_activation (m, "activation_1", l, NN_ACT_RELU);
+        l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+        l = nn_model_add_dropout (m, "dropout", l, 0.2f);
+        l = nn_model_add_flatten (m, "flatten", l);
+        nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+        grad_check ("small advanced", m, 5, mode, threads, 1e-3f, 1e-4);
+      }
+}
+
+/* Frozen layers get zero gradients, and the layers before them still learn;
+ * a frozen BN runs on its moving statistics. Without dx the weights' gradients
+ * are the same. */
+static void
+test_frozen (void)
+{
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      int l;
+      const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
+      NnModel *m = input_model ((NnShape){ 6, 6, 1 }, &l);
+      l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 3, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_TANH });
+      l = nn_model_add_batch_norm (m, "batch_normalization", l, &bn);
+      l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 3, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_TANH });
+      l = nn_model_add_flatten (m, "flatten", l);
+      nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+      g_autoptr (GError) error = NULL;
+      g_assert_true (nn_model_finish (m, &error));
+      m->layers[2].trainable = FALSE; /* the BN */
+      m->layers[3].trainable = FALSE; /* conv2d_1 */
+      g_autoptr (NnModel) keep = nn_model_copy (m);
+      grad_check ("frozen BN and conv between learning layers", m, 4, NN_MODE_TRAINING, threads,
+                  1e-2f, 1e-5);
+
+      /* dx = NULL gives the same weight gradients, and zeros for the frozen ones. */
+      m = keep;
+      test_randomize_params (m, 17);
+      nn_model_set_threads (m, threads);
+      NnWorkspace *ws = nn_workspace_new (m, 4, NN_MODE_TRAINING);
+      float x[4 * 36], w[12], dx[4 * 36];
+      test_fill (x, 4 * 36, 1, 1.0f);
+      test_fill (w, 12, 2, 1.0f);
+      g_autofree float *saved = g_memdup2 (m->params, MAX (m->n_params, 1) * sizeof (float));
+      nn_workspace_set_seed (ws, 1);
+      nn_model_forward (m, ws, x, 4);
+      nn_model_backward (m, ws, w, 4, dx);
+      g_autofree float *g1 = g_memdup2 (m->grads, MAX (m->n_params, 1) * sizeof (float));
+      memcpy (m->params, saved, MAX (m->n_params, 1) * sizeof (float));
+      nn_workspace_set_seed (ws, 1);
+      nn_model_forward (m, ws, x, 4);
+      nn_model_backward (m, ws, w, 4, NULL);
+      double diff = 0, frozen = 0;
+      for (size_t k = 0; k < m->n_params; k++)
+        diff = fmax (diff, fabs (g1[k] - m->grads[k]));
+      for (int li = 2; li <= 3; li++)
+        for (int v = 0; v < m->layers[li].n_vars; v++)
+          for (size_t k = 0; k < m->layers[li].vars[v].size; k++)
+            frozen = fmax (frozen, fabs (m->grads[m->layers[li].vars[v].offset + k]));
+      tap_ok (diff == 0 && frozen == 0, "%d thread(s): dx NULL changes no weight gradient (%.2g), "
+              "frozen layers' gradients are 0 (%.2g)", threads, diff, frozen);
+      nn_workspace_free (ws);
+      keep = NULL;
+      nn_model_free (m);
+    }
+}
+
+int
+main (void)
+{
+  test_convolutions ();
+  test_layers ();
+  test_graphs ();
+  test_frozen ();
+  return tap_done ();
+}
