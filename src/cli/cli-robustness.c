@@ -1,9 +1,211 @@
+/* digits-cli robustness MODEL: test accuracy under noise, blur, rotation, shift
+ * and stroke thickening, as the original project measured it. */
 #include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "cli-common.h"
+#include "nn-error.h"
+#include "nn-robustness.h"
+#include "plot-robustness.h"
+
+static NnRobustnessResult *
+run_sweep (const char *path, int threads, const NnDataset *ds, guint64 seed)
+{
+  g_autoptr (NnModel) m = cli_load_model (path, threads);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = NULL, *label = NULL;
+  NnRobustnessResult *res = NULL;
+  CliProgress *progress;
+  int n;
+
+  if (m == NULL)
+    return NULL;
+  nn_perturbation_standard_set (&n);
+  base = g_path_get_basename (path);
+  label = g_strdup_printf ("robustness %s", base);
+  progress = cli_progress_new (label, (gint64) n * ds->n, "img");
+  if (!nn_robustness_sweep (m, ds, NULL, 0, seed, cli_progress_callback, cli_cancelled, progress,
+                            &res, &error))
+    {
+      cli_progress_abort (progress);
+      cli_error_gerror (path, error);
+      return NULL;
+    }
+  cli_progress_finish (progress, NULL);
+  return res;
+}
+
+static void
+print_table (NnRobustnessResult **res, char **paths, int n_models)
+{
+  g_autofree char *name0 = g_path_get_basename (paths[0]);
+  g_autofree char *name1 = n_models > 1 ? g_path_get_basename (paths[1]) : NULL;
+  int w0 = MAX (10, (int) strlen (name0)), w1 = name1 != NULL ? MAX (10, (int) strlen (name1)) : 0;
+
+  printf ("\n  %-18s  %*s", "perturbation", w0, name0);
+  if (n_models > 1)
+    printf ("  %*s  %9s", w1, name1, "change");
+  printf ("\n");
+  for (int i = 0; i < res[0]->n_rows; i++)
+    {
+      g_autofree char *label = nn_perturbation_describe (&res[0]->rows[i].perturbation);
+      /* printf pads bytes; σ and ° are two bytes and one column each. */
+      int pad = 18 - (int) g_utf8_strlen (label, -1);
+
+      printf ("  %s%*s  %*.2f%%", label, MAX (pad, 0), "", w0 - 1, 100 * res[0]->rows[i].accuracy);
+      if (n_models > 1)
+        printf ("  %*.2f%%  %+8.2f", w1 - 1, 100 * res[1]->rows[i].accuracy,
+                100 * (res[1]->rows[i].accuracy - res[0]->rows[i].accuracy));
+      printf ("\n");
+    }
+  for (int k = 0; k < n_models; k++)
+    {
+      const NnRobustnessRow *worst = nn_robustness_result_worst (res[k]);
+      g_autofree char *label = nn_perturbation_describe (&worst->perturbation);
+      g_autofree char *name = g_path_get_basename (paths[k]);
+      printf ("%sWorst row of %s: %.2f%% (%s)\n", k == 0 ? "\n" : "", name,
+              100 * worst->accuracy, label);
+    }
+}
+
+static gboolean
+write_json (NnRobustnessResult **res, char **paths, int n_models, const char *file)
+{
+  g_autoptr (GString) s = g_string_new ("{\"models\": [\n");
+  g_autoptr (GError) error = NULL;
+
+  for (int k = 0; k < n_models; k++)
+    {
+      g_autofree char *obj = nn_robustness_result_to_json (res[k], paths[k]);
+      g_string_append (s, obj);
+      g_string_append (s, k + 1 < n_models ? ",\n" : "\n");
+    }
+  g_string_append (s, "]}\n");
+  if (!g_file_set_contents (file, s->str, (gssize) s->len, &error))
+    {
+      cli_error (file, "cannot write: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 int
 cli_robustness (int argc, char **argv)
 {
-  fprintf (stderr, "digits-cli robustness: not built yet\n");
-  return 1;
+  g_autofree char *json = NULL, *png = NULL, *csv = NULL, *compare = NULL, *mnist_dir = NULL;
+  g_autoptr (NnDataset) ds = NULL;
+  g_autoptr (GError) error = NULL;
+  NnRobustnessResult *res[2] = { NULL, NULL };
+  char *paths[2];
+  int threads = 0, limit = 0, status, n_models;
+  gint64 seed = NN_ROBUSTNESS_SEED;
+  const GOptionEntry entries[] = {
+    { "compare", 0, 0, G_OPTION_ARG_FILENAME, &compare, "A second model, side by side", "OTHER.keras" },
+    { "json", 0, 0, G_OPTION_ARG_FILENAME, &json, "Write the numbers as JSON", "FILE" },
+    { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Write the numbers as CSV", "FILE" },
+    { "png", 0, 0, G_OPTION_ARG_FILENAME, &png, "Draw accuracy against severity", "FILE" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Use only the first N test images", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the noise rows", "N" },
+    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist_dir,
+      "Where the MNIST IDX files are (default: $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (default: every core)", "N" },
+    { NULL },
+  };
+
+  if (!cli_parse_options ("robustness", "MODEL",
+                          "Test accuracy under the original project's perturbations: Gaussian "
+                          "noise (σ 0.05–0.3), blur (σ 0.8–1.6), rotation (10–20°), shift (2–3 "
+                          "px) and stroke thickening (k 2–4).",
+                          entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return cli_usage_error ("robustness", argc < 2 ? "a MODEL file is required"
+                                                   : "one MODEL (and --compare OTHER)");
+  if (limit < 0 || threads < 0 || seed < 0)
+    return cli_usage_error ("robustness", "--limit, --threads and --seed take positive numbers");
+
+  ds = nn_mnist_load (mnist_dir, NN_MNIST_TEST, &error);
+  if (ds == NULL)
+    return cli_error_gerror (mnist_dir, error);
+  if (limit > 0 && limit < ds->n)
+    {
+      NnDataset *part = nn_dataset_slice (ds, 0, limit);
+      nn_dataset_free (ds);
+      ds = part;
+    }
+
+  paths[0] = argv[1];
+  paths[1] = compare;
+  n_models = compare != NULL ? 2 : 1;
+  cli_catch_sigint ();
+  for (int k = 0; k < n_models; k++)
+    if ((res[k] = run_sweep (paths[k], threads, ds, (guint64) seed)) == NULL)
+      {
+        nn_robustness_result_free (res[0]);
+        return 1;
+      }
+
+  printf ("Robustness on the first %d MNIST test images (noise seed %" G_GINT64_FORMAT ")\n",
+          ds->n, seed);
+  print_table (res, paths, n_models);
+
+  status = 0;
+  if (json != NULL)
+    {
+      if (write_json (res, paths, n_models, json))
+        printf ("Numbers written to %s\n", json);
+      else
+        status = 1;
+    }
+  if (csv != NULL)
+    {
+      g_autofree char *text = nn_robustness_result_to_csv (res[0]);
+      if (n_models > 1)
+        {
+          /* One block per model, the model in a first column. */
+          g_autoptr (GString) s = g_string_new ("model,");
+          for (int k = 0; k < n_models; k++)
+            {
+              g_autofree char *t = nn_robustness_result_to_csv (res[k]);
+              char *body = strchr (t, '\n') + 1;
+              if (k == 0)
+                g_string_append_len (s, t, body - t);
+              for (char *line = body; *line != '\0';)
+                {
+                  char *end = strchr (line, '\n');
+                  g_string_append_printf (s, "\"%s\",", paths[k]);
+                  g_string_append_len (s, line, end - line + 1);
+                  line = end + 1;
+                }
+            }
+          g_free (text);
+          text = g_string_free (g_steal_pointer (&s), FALSE);
+        }
+      if (g_file_set_contents (csv, text, -1, &error))
+        printf ("Numbers written to %s\n", csv);
+      else
+        {
+          status = cli_error (csv, "cannot write: %s", error->message);
+          g_clear_error (&error);
+        }
+    }
+  if (png != NULL)
+    {
+      g_autofree char *n0 = g_path_get_basename (paths[0]);
+      g_autofree char *n1 = n_models > 1 ? g_path_get_basename (paths[1]) : NULL;
+      const char *names[2] = { n0, n1 };
+      g_autofree char *subtitle = n_models > 1
+          ? g_strdup_printf ("MNIST test set, %d images per row", ds->n)
+          : g_strdup_printf ("%s · MNIST test set, %d images per row", n0, ds->n);
+
+      if (plot_robustness_write_png ((const NnRobustnessResult *const *) res, names, n_models,
+                                     subtitle, 0, 0, png, &error))
+        printf ("Chart drawn in %s\n", png);
+      else
+        status = cli_error_gerror (png, error);
+    }
+  nn_robustness_result_free (res[0]);
+  nn_robustness_result_free (res[1]);
+  return status;
 }
