@@ -1,0 +1,206 @@
+/* dg-application.c */
+#include "dg-config.h"
+#include "dg-application.h"
+#include "dg-bench.h"
+#include "dg-preferences.h"
+#include "dg-settings.h"
+#include "dg-test-hooks.h"
+#include "dg-window.h"
+
+#include <stdio.h>
+
+struct _DgApplication {
+  AdwApplication parent_instance;
+
+  DgSettings *settings;
+  char *model_path;      /* --model */
+  char *screenshot_path; /* --screenshot */
+  int bench_repeats;     /* --bench-latency */
+};
+
+G_DEFINE_FINAL_TYPE (DgApplication, dg_application, ADW_TYPE_APPLICATION)
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GList *windows = gtk_application_get_windows (app);
+
+  /* closing the windows first lets them save their state */
+  while (windows)
+    {
+      GList *next = windows->next;
+      gtk_window_destroy (GTK_WINDOW (windows->data));
+      windows = next;
+    }
+  g_application_quit (G_APPLICATION (app));
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  const char *developers[] = { "The Digits contributors", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "application-name", _("Digits"),
+                        "application-icon", APP_ID,
+                        "developer-name", _("The Digits contributors"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Draw a digit and watch a neural network read it: the "
+                                      "prediction, the probabilities and where the model looked."),
+                        "website", "https://github.com/digits-app/digits",
+                        "issue-url", "https://github.com/digits-app/digits/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "developers", developers,
+                        /* TRANSLATORS: your name, one per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DgApplication *self = DG_APPLICATION (user_data);
+  DgPreferences *prefs = dg_preferences_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                             self->settings);
+
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "quit", .activate = quit_activated },
+  { .name = "about", .activate = about_activated },
+  { .name = "preferences", .activate = preferences_activated },
+};
+
+static void
+screenshot_done (gpointer path, gpointer user_data)
+{
+  dg_test_print ("SCREENSHOT %s", (const char *) path);
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+}
+
+static gboolean
+screenshot_when_ready (gpointer data)
+{
+  DgApplication *self = data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (!window || !gtk_widget_get_mapped (GTK_WIDGET (window))
+      || !dg_window_has_model (DG_WINDOW (window)))
+    return G_SOURCE_CONTINUE;
+  dg_test_screenshot_after_next_frame (GTK_WIDGET (window), self->screenshot_path,
+                                       screenshot_done, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dg_application_activate (GApplication *app)
+{
+  DgApplication *self = DG_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (!window)
+    {
+      window = GTK_WINDOW (dg_window_new (ADW_APPLICATION (app), self->settings));
+      if (self->model_path)
+        dg_window_open_model (DG_WINDOW (window), self->model_path);
+      if (self->bench_repeats > 0)
+        dg_bench_latency_start (DG_WINDOW (window), self->bench_repeats);
+      if (self->screenshot_path)
+        g_timeout_add (50, screenshot_when_ready, self);
+    }
+  gtk_window_present (window);
+}
+
+static void
+dg_application_startup (GApplication *app)
+{
+  DgApplication *self = DG_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *prefs_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (dg_application_parent_class)->startup (app);
+
+  self->settings = dg_settings_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", prefs_accels);
+}
+
+static int
+dg_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  DgApplication *self = DG_APPLICATION (app);
+  const char *value;
+
+  if (g_variant_dict_lookup (options, "version", "b", NULL))
+    {
+      printf ("digits %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_lookup (options, "model", "^&ay", &value))
+    self->model_path = g_canonicalize_filename (value, NULL);
+  if (g_variant_dict_lookup (options, "screenshot", "^&ay", &value))
+    self->screenshot_path = g_canonicalize_filename (value, NULL);
+  if (!g_variant_dict_lookup (options, "bench-latency", "i", &self->bench_repeats))
+    self->bench_repeats = 0;
+  /* a benchmark or a screenshot run is its own instance, never a remote call */
+  if (self->model_path || self->screenshot_path || self->bench_repeats > 0)
+    g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+  return -1;
+}
+
+static void
+dg_application_dispose (GObject *object)
+{
+  DgApplication *self = DG_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->model_path, g_free);
+  g_clear_pointer (&self->screenshot_path, g_free);
+  G_OBJECT_CLASS (dg_application_parent_class)->dispose (object);
+}
+
+static void
+dg_application_class_init (DgApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = dg_application_dispose;
+  app_class->activate = dg_application_activate;
+  app_class->startup = dg_application_startup;
+  app_class->handle_local_options = dg_application_handle_local_options;
+}
+
+static void
+dg_application_init (DgApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL, N_("Open this .keras model"), N_("FILE") },
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Save a PNG of the window once the model is loaded, then quit"), N_("FILE") },
+    { "bench-latency", 0, 0, G_OPTION_ARG_INT, NULL,
+      N_("Replay a recorded stroke N times, print the latency figures and quit"), N_("N") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+DgApplication *
+dg_application_new (void)
+{
+  GApplicationFlags flags = G_APPLICATION_DEFAULT_FLAGS;
+
+  /* Tests run many instances on one session bus; each must be its own app. */
+  if (dg_test_mode () || g_getenv ("DIGITS_NON_UNIQUE"))
+    flags |= G_APPLICATION_NON_UNIQUE;
+  return g_object_new (DG_TYPE_APPLICATION, "application-id", APP_ID, "flags", flags,
+                       "resource-base-path", DG_RESOURCE_PATH, NULL);
+}

@@ -1,0 +1,655 @@
+/* dg-canvas.c: strokes in, pixels out.
+ *
+ * GTK merges the motion events of one frame into a single drag-update; the
+ * merged positions are in the event's history, so drag-update replays it and a
+ * fast stroke keeps every point the pointer reported.
+ */
+#include "dg-config.h"
+#include "dg-canvas.h"
+#include "dg-colormap.h"
+
+#include <math.h>
+
+#define HEAT_SIDE 28
+
+typedef struct {
+  GArray *points; /* of graphene_point_t, canvas units */
+  float width;
+} DgStroke;
+
+struct _DgCanvas {
+  GtkWidget parent_instance;
+
+  GtkGesture *drag;
+  double drag_x, drag_y;   /* widget coordinates of the drag start */
+
+  GPtrArray *strokes;      /* of DgStroke*, oldest first */
+  GPtrArray *redo;         /* undone strokes, most recently undone last */
+  DgStroke *current;       /* the last of strokes while a drag runs */
+
+  int brush_size;
+  gboolean dark;
+
+  gboolean has_heat, show_heat;
+  cairo_surface_t *heat_surface; /* 28 x 28 ARGB, the overlay colours */
+  double heat_cx, heat_cy, heat_scale; /* input pixel (14, 14) sits at canvas (cx, cy) */
+};
+
+G_DEFINE_FINAL_TYPE (DgCanvas, dg_canvas, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_BRUSH_SIZE,
+  PROP_DARK,
+  PROP_SHOW_HEATMAP,
+  PROP_CAN_UNDO,
+  PROP_CAN_REDO,
+  N_PROPS
+};
+
+enum {
+  CHANGED,
+  STROKE_FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+dg_stroke_free (gpointer data)
+{
+  DgStroke *stroke = data;
+
+  g_array_unref (stroke->points);
+  g_free (stroke);
+}
+
+/* The square the canvas occupies inside the widget, and canvas units per pixel. */
+static void
+get_square (DgCanvas *self, double *ox, double *oy, double *side)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+
+  *side = MIN (w, h);
+  *ox = floor ((w - *side) / 2);
+  *oy = floor ((h - *side) / 2);
+}
+
+static void
+widget_to_canvas (DgCanvas *self, double wx, double wy, double *cx, double *cy)
+{
+  double ox, oy, side;
+
+  get_square (self, &ox, &oy, &side);
+  if (side <= 0)
+    side = DG_CANVAS_UNITS;
+  *cx = (wx - ox) * DG_CANVAS_UNITS / side;
+  *cy = (wy - oy) * DG_CANVAS_UNITS / side;
+}
+
+static void
+notify_history (DgCanvas *self, gboolean could_undo, gboolean could_redo)
+{
+  if (could_undo != dg_canvas_get_can_undo (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_UNDO]);
+  if (could_redo != dg_canvas_get_can_redo (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_REDO]);
+}
+
+static void
+changed (DgCanvas *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* ---- strokes --------------------------------------------------------------- */
+
+void
+dg_canvas_stroke_begin (DgCanvas *self, double x, double y)
+{
+  gboolean could_undo, could_redo;
+  DgStroke *stroke;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+
+  could_undo = dg_canvas_get_can_undo (self);
+  could_redo = dg_canvas_get_can_redo (self);
+  if (self->current)
+    dg_canvas_stroke_end (self);
+
+  stroke = g_new0 (DgStroke, 1);
+  stroke->points = g_array_sized_new (FALSE, FALSE, sizeof (graphene_point_t), 64);
+  stroke->width = self->brush_size;
+  g_ptr_array_add (self->strokes, stroke);
+  self->current = stroke;
+  /* A new stroke forks history: what was undone cannot come back. */
+  g_ptr_array_set_size (self->redo, 0);
+
+  dg_canvas_stroke_add (self, x, y);
+  notify_history (self, could_undo, could_redo);
+}
+
+void
+dg_canvas_stroke_add (DgCanvas *self, double x, double y)
+{
+  graphene_point_t p = GRAPHENE_POINT_INIT (x, y);
+  GArray *points;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  if (!self->current)
+    return;
+
+  points = self->current->points;
+  /* A repeated position adds nothing but work. */
+  if (points->len > 0)
+    {
+      graphene_point_t *last = &g_array_index (points, graphene_point_t, points->len - 1);
+      if (last->x == p.x && last->y == p.y)
+        return;
+    }
+  g_array_append_val (points, p);
+  changed (self);
+}
+
+void
+dg_canvas_stroke_end (DgCanvas *self)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  if (!self->current)
+    return;
+  self->current = NULL;
+  g_signal_emit (self, signals[STROKE_FINISHED], 0);
+}
+
+void
+dg_canvas_undo (DgCanvas *self)
+{
+  gboolean could_undo, could_redo;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  if (self->strokes->len == 0)
+    return;
+  could_undo = dg_canvas_get_can_undo (self);
+  could_redo = dg_canvas_get_can_redo (self);
+  self->current = NULL;
+  g_ptr_array_add (self->redo, g_ptr_array_steal_index (self->strokes, self->strokes->len - 1));
+  notify_history (self, could_undo, could_redo);
+  changed (self);
+}
+
+void
+dg_canvas_redo (DgCanvas *self)
+{
+  gboolean could_undo, could_redo;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  if (self->redo->len == 0)
+    return;
+  could_undo = dg_canvas_get_can_undo (self);
+  could_redo = dg_canvas_get_can_redo (self);
+  g_ptr_array_add (self->strokes, g_ptr_array_steal_index (self->redo, self->redo->len - 1));
+  notify_history (self, could_undo, could_redo);
+  changed (self);
+}
+
+/* Clearing is one more step of history: all strokes move to the redo list in
+ * order, so Redo brings them back one at a time. */
+void
+dg_canvas_clear (DgCanvas *self)
+{
+  gboolean could_undo, could_redo;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  if (self->strokes->len == 0)
+    return;
+  could_undo = dg_canvas_get_can_undo (self);
+  could_redo = dg_canvas_get_can_redo (self);
+  self->current = NULL;
+  g_ptr_array_set_size (self->redo, 0);
+  while (self->strokes->len > 0)
+    g_ptr_array_add (self->redo, g_ptr_array_steal_index (self->strokes, self->strokes->len - 1));
+  notify_history (self, could_undo, could_redo);
+  changed (self);
+}
+
+gboolean
+dg_canvas_get_can_undo (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
+  return self->strokes->len > 0;
+}
+
+gboolean
+dg_canvas_get_can_redo (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
+  return self->redo->len > 0;
+}
+
+gboolean
+dg_canvas_is_empty (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), TRUE);
+  return self->strokes->len == 0;
+}
+
+guint
+dg_canvas_get_n_strokes (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), 0);
+  return self->strokes->len;
+}
+
+guint
+dg_canvas_get_n_points (DgCanvas *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (DG_IS_CANVAS (self), 0);
+  for (guint i = 0; i < self->strokes->len; i++)
+    n += ((DgStroke *) g_ptr_array_index (self->strokes, i))->points->len;
+  return n;
+}
+
+/* ---- drawing --------------------------------------------------------------- */
+
+/* Quadratic curves through the midpoints of successive points: smooth without
+ * moving the curve away from where the pointer went. */
+static void
+draw_strokes (DgCanvas *self, cairo_t *cr)
+{
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+
+  for (guint s = 0; s < self->strokes->len; s++)
+    {
+      DgStroke *stroke = g_ptr_array_index (self->strokes, s);
+      const graphene_point_t *p = (const graphene_point_t *) stroke->points->data;
+      guint n = stroke->points->len;
+
+      if (n == 0)
+        continue;
+      cairo_set_line_width (cr, stroke->width);
+      cairo_move_to (cr, p[0].x, p[0].y);
+      if (n == 1)
+        cairo_line_to (cr, p[0].x, p[0].y); /* a dot: round caps on a zero-length line */
+      for (guint i = 1; i + 1 < n; i++)
+        {
+          double x0, y0, mx = (p[i].x + p[i + 1].x) / 2, my = (p[i].y + p[i + 1].y) / 2;
+
+          cairo_get_current_point (cr, &x0, &y0);
+          cairo_curve_to (cr, x0 + 2.0 / 3 * (p[i].x - x0), y0 + 2.0 / 3 * (p[i].y - y0),
+                          mx + 2.0 / 3 * (p[i].x - mx), my + 2.0 / 3 * (p[i].y - my), mx, my);
+        }
+      if (n > 1)
+        cairo_line_to (cr, p[n - 1].x, p[n - 1].y);
+      cairo_stroke (cr);
+    }
+}
+
+void
+dg_canvas_render_grey (DgCanvas *self, guint8 *grey)
+{
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  g_return_if_fail (grey != NULL);
+  g_assert (cairo_format_stride_for_width (CAIRO_FORMAT_A8, DG_CANVAS_UNITS) == DG_CANVAS_UNITS);
+
+  memset (grey, 0, DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  surface = cairo_image_surface_create_for_data (grey, CAIRO_FORMAT_A8, DG_CANVAS_UNITS,
+                                                 DG_CANVAS_UNITS, DG_CANVAS_UNITS);
+  cr = cairo_create (surface);
+  cairo_set_source_rgba (cr, 1, 1, 1, 1);
+  draw_strokes (self, cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  cairo_surface_destroy (surface);
+}
+
+static void
+draw_heat (DgCanvas *self, cairo_t *cr)
+{
+  cairo_pattern_t *pattern;
+
+  cairo_save (cr);
+  cairo_translate (cr, self->heat_cx, self->heat_cy);
+  cairo_scale (cr, 1.0 / self->heat_scale, 1.0 / self->heat_scale);
+  cairo_translate (cr, -HEAT_SIDE / 2.0, -HEAT_SIDE / 2.0);
+  cairo_set_source_surface (cr, self->heat_surface, 0, 0);
+  pattern = cairo_get_source (cr);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_BILINEAR);
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_NONE);
+  cairo_rectangle (cr, 0, 0, HEAT_SIDE, HEAT_SIDE);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+static void
+dg_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  DgCanvas *self = DG_CANVAS (widget);
+  double ox, oy, side, radius = 12;
+  cairo_t *cr;
+
+  get_square (self, &ox, &oy, &side);
+  if (side <= 0)
+    return;
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (ox, oy, side, side));
+  cairo_translate (cr, ox, oy);
+
+  /* rounded corners, like the cards around it */
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, side - radius, radius, radius, -G_PI / 2, 0);
+  cairo_arc (cr, side - radius, side - radius, radius, 0, G_PI / 2);
+  cairo_arc (cr, radius, side - radius, radius, G_PI / 2, G_PI);
+  cairo_arc (cr, radius, radius, radius, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+  cairo_clip (cr);
+
+  if (self->dark)
+    cairo_set_source_rgb (cr, 0, 0, 0);
+  else
+    cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+
+  cairo_scale (cr, side / DG_CANVAS_UNITS, side / DG_CANVAS_UNITS);
+  if (self->dark)
+    cairo_set_source_rgb (cr, 1, 1, 1);
+  else
+    cairo_set_source_rgb (cr, 0, 0, 0);
+  draw_strokes (self, cr);
+
+  if (self->show_heat && self->has_heat && self->strokes->len > 0)
+    draw_heat (self, cr);
+
+  cairo_destroy (cr);
+}
+
+static void
+dg_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                   int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  *minimum = DG_CANVAS_UNITS;
+  *natural = 420;
+}
+
+/* ---- heat map overlay ------------------------------------------------------ */
+
+/* Where the 28 x 28 input came from on the canvas. The preprocessing crops to
+ * the ink, scales its longer side to 20 px and puts the ink's centre of mass at
+ * the centre, so input pixel (14, 14) is the canvas's centre of mass and one
+ * input pixel spans max(ink width, ink height) / 20 canvas units. */
+static void
+locate_input (DgCanvas *self)
+{
+  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  int x0 = DG_CANVAS_UNITS, y0 = DG_CANVAS_UNITS, x1 = -1, y1 = -1;
+  double sum = 0, sx = 0, sy = 0;
+
+  dg_canvas_render_grey (self, grey);
+  for (int y = 0; y < DG_CANVAS_UNITS; y++)
+    for (int x = 0; x < DG_CANVAS_UNITS; x++)
+      {
+        guint8 v = grey[y * DG_CANVAS_UNITS + x];
+        if (v == 0)
+          continue;
+        x0 = MIN (x0, x); x1 = MAX (x1, x);
+        y0 = MIN (y0, y); y1 = MAX (y1, y);
+        sum += v; sx += v * (x + 0.5); sy += v * (y + 0.5);
+      }
+  if (x1 < 0)
+    {
+      self->heat_cx = self->heat_cy = DG_CANVAS_UNITS / 2.0;
+      self->heat_scale = HEAT_SIDE / (double) DG_CANVAS_UNITS;
+      return;
+    }
+  self->heat_cx = sx / sum;
+  self->heat_cy = sy / sum;
+  self->heat_scale = 20.0 / MAX (x1 - x0 + 1, y1 - y0 + 1);
+}
+
+void
+dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+
+  self->has_heat = heatmap28 != NULL;
+  if (heatmap28)
+    {
+      guint32 *pixels;
+
+      if (!self->heat_surface)
+        self->heat_surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, HEAT_SIDE, HEAT_SIDE);
+      cairo_surface_flush (self->heat_surface);
+      pixels = (guint32 *) cairo_image_surface_get_data (self->heat_surface);
+      dg_colormap_fill_argb (pixels, cairo_image_surface_get_stride (self->heat_surface) / 4,
+                             heatmap28, HEAT_SIDE, HEAT_SIDE, 0.6f);
+      cairo_surface_mark_dirty (self->heat_surface);
+      locate_input (self);
+    }
+  if (self->show_heat)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+dg_canvas_set_show_heatmap (DgCanvas *self, gboolean show)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  show = !!show;
+  if (self->show_heat == show)
+    return;
+  self->show_heat = show;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_HEATMAP]);
+}
+
+gboolean
+dg_canvas_get_show_heatmap (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
+  return self->show_heat;
+}
+
+/* ---- gesture --------------------------------------------------------------- */
+
+static void
+on_drag_begin (GtkGestureDrag *gesture, double x, double y, DgCanvas *self)
+{
+  double cx, cy;
+
+  self->drag_x = x;
+  self->drag_y = y;
+  widget_to_canvas (self, x, y, &cx, &cy);
+  dg_canvas_stroke_begin (self, cx, cy);
+}
+
+static void
+replay_history (DgCanvas *self, GdkEvent *event)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+  g_autofree GdkTimeCoord *history = NULL;
+  guint n = 0;
+  double tx, ty;
+
+  if (!native || gdk_event_get_event_type (event) != GDK_MOTION_NOTIFY)
+    return;
+  history = gdk_event_get_history (event, &n);
+  gtk_native_get_surface_transform (native, &tx, &ty);
+  for (guint i = 0; i < n; i++)
+    {
+      graphene_point_t in = GRAPHENE_POINT_INIT (history[i].axes[GDK_AXIS_X] - tx,
+                                                 history[i].axes[GDK_AXIS_Y] - ty), out;
+      double cx, cy;
+
+      if (!gtk_widget_compute_point (GTK_WIDGET (native), GTK_WIDGET (self), &in, &out))
+        continue;
+      widget_to_canvas (self, out.x, out.y, &cx, &cy);
+      dg_canvas_stroke_add (self, cx, cy);
+    }
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture, double dx, double dy, DgCanvas *self)
+{
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (gesture));
+  double cx, cy;
+
+  if (event)
+    replay_history (self, event);
+  widget_to_canvas (self, self->drag_x + dx, self->drag_y + dy, &cx, &cy);
+  dg_canvas_stroke_add (self, cx, cy);
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture, double dx, double dy, DgCanvas *self)
+{
+  double cx, cy;
+
+  widget_to_canvas (self, self->drag_x + dx, self->drag_y + dy, &cx, &cy);
+  dg_canvas_stroke_add (self, cx, cy);
+  dg_canvas_stroke_end (self);
+}
+
+/* ---- properties ------------------------------------------------------------ */
+
+int
+dg_canvas_get_brush_size (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), 14);
+  return self->brush_size;
+}
+
+void
+dg_canvas_set_brush_size (DgCanvas *self, int size)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  if (self->brush_size == size)
+    return;
+  self->brush_size = size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BRUSH_SIZE]);
+}
+
+gboolean
+dg_canvas_get_dark (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), TRUE);
+  return self->dark;
+}
+
+void
+dg_canvas_set_dark (DgCanvas *self, gboolean dark)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  dark = !!dark;
+  if (self->dark == dark)
+    return;
+  self->dark = dark;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DARK]);
+}
+
+static void
+dg_canvas_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  DgCanvas *self = DG_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_BRUSH_SIZE:   g_value_set_int (value, self->brush_size); break;
+    case PROP_DARK:         g_value_set_boolean (value, self->dark); break;
+    case PROP_SHOW_HEATMAP: g_value_set_boolean (value, self->show_heat); break;
+    case PROP_CAN_UNDO:     g_value_set_boolean (value, dg_canvas_get_can_undo (self)); break;
+    case PROP_CAN_REDO:     g_value_set_boolean (value, dg_canvas_get_can_redo (self)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dg_canvas_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  DgCanvas *self = DG_CANVAS (object);
+
+  switch (prop_id)
+    {
+    case PROP_BRUSH_SIZE:   dg_canvas_set_brush_size (self, g_value_get_int (value)); break;
+    case PROP_DARK:         dg_canvas_set_dark (self, g_value_get_boolean (value)); break;
+    case PROP_SHOW_HEATMAP: dg_canvas_set_show_heatmap (self, g_value_get_boolean (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+dg_canvas_finalize (GObject *object)
+{
+  DgCanvas *self = DG_CANVAS (object);
+
+  g_ptr_array_unref (self->strokes);
+  g_ptr_array_unref (self->redo);
+  g_clear_pointer (&self->heat_surface, cairo_surface_destroy);
+  G_OBJECT_CLASS (dg_canvas_parent_class)->finalize (object);
+}
+
+static void
+dg_canvas_class_init (DgCanvasClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = dg_canvas_get_property;
+  object_class->set_property = dg_canvas_set_property;
+  object_class->finalize = dg_canvas_finalize;
+  widget_class->snapshot = dg_canvas_snapshot;
+  widget_class->measure = dg_canvas_measure;
+
+  properties[PROP_BRUSH_SIZE] = g_param_spec_int ("brush-size", NULL, NULL, 1, 100, 14, rw);
+  properties[PROP_DARK] = g_param_spec_boolean ("dark", NULL, NULL, TRUE, rw);
+  properties[PROP_SHOW_HEATMAP] = g_param_spec_boolean ("show-heatmap", NULL, NULL, FALSE, rw);
+  properties[PROP_CAN_UNDO] = g_param_spec_boolean ("can-undo", NULL, NULL, FALSE, ro);
+  properties[PROP_CAN_REDO] = g_param_spec_boolean ("can-redo", NULL, NULL, FALSE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Every change of the drawing: a point added, undo, redo, clear. */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[STROKE_FINISHED] = g_signal_new ("stroke-finished", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_css_name (widget_class, "dg-canvas");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+dg_canvas_init (DgCanvas *self)
+{
+  self->strokes = g_ptr_array_new_with_free_func (dg_stroke_free);
+  self->redo = g_ptr_array_new_with_free_func (dg_stroke_free);
+  self->brush_size = 14;
+  self->dark = TRUE;
+
+  self->drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (self->drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (self->drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (self->drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (self->drag, "drag-end", G_CALLBACK (on_drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drag));
+
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Drawing canvas"), -1);
+}
+
+GtkWidget *
+dg_canvas_new (void)
+{
+  return g_object_new (DG_TYPE_CANVAS, NULL);
+}

@@ -1,0 +1,53 @@
+/* dg-canvas.h: the square drawing canvas.
+ *
+ * Strokes are kept in canvas units of a 280 x 280 canvas, whatever the widget's
+ * size on screen, so the brush size means the same at every window size and the
+ * raster handed to the model is always 280 x 280.
+ *
+ * The gesture handlers call the plain stroke functions below; tests and the
+ * latency benchmark call them too.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define DG_CANVAS_UNITS 280
+
+#define DG_TYPE_CANVAS (dg_canvas_get_type ())
+G_DECLARE_FINAL_TYPE (DgCanvas, dg_canvas, DG, CANVAS, GtkWidget)
+
+GtkWidget *dg_canvas_new (void);
+
+/* Positions in canvas units (0 .. 280). */
+void     dg_canvas_stroke_begin (DgCanvas *self, double x, double y);
+void     dg_canvas_stroke_add (DgCanvas *self, double x, double y);
+void     dg_canvas_stroke_end (DgCanvas *self);
+
+void     dg_canvas_undo (DgCanvas *self);
+void     dg_canvas_redo (DgCanvas *self);
+void     dg_canvas_clear (DgCanvas *self);
+gboolean dg_canvas_get_can_undo (DgCanvas *self);
+gboolean dg_canvas_get_can_redo (DgCanvas *self);
+gboolean dg_canvas_is_empty (DgCanvas *self);
+guint    dg_canvas_get_n_strokes (DgCanvas *self);
+guint    dg_canvas_get_n_points (DgCanvas *self);
+
+int      dg_canvas_get_brush_size (DgCanvas *self);
+void     dg_canvas_set_brush_size (DgCanvas *self, int size);
+gboolean dg_canvas_get_dark (DgCanvas *self);
+void     dg_canvas_set_dark (DgCanvas *self, gboolean dark);
+
+/* Rasterises the drawing as white ink on black into grey (280 x 280, stride 280),
+ * whatever the on-screen colours. */
+void     dg_canvas_render_grey (DgCanvas *self, guint8 *grey);
+
+/* A 28 x 28 heat map in [0, 1] over the model input, laid over the drawing. The
+ * canvas maps it back through the preprocessing's crop, scale and centring.
+ * NULL removes it. */
+void     dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28);
+void     dg_canvas_set_show_heatmap (DgCanvas *self, gboolean show);
+gboolean dg_canvas_get_show_heatmap (DgCanvas *self);
+
+G_END_DECLS

@@ -1,0 +1,226 @@
+/* dg-model-list.c: model discovery. */
+#include "dg-config.h"
+#include "dg-model-list.h"
+
+struct _DgModelList {
+  GObject parent_instance;
+
+  GListStore *store; /* of GtkStringObject (path) */
+};
+
+static void dg_model_list_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DgModelList, dg_model_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, dg_model_list_iface_init))
+
+static GType
+dg_model_list_get_item_type (GListModel *model)
+{
+  return GTK_TYPE_STRING_OBJECT;
+}
+
+static guint
+dg_model_list_get_n_items (GListModel *model)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (DG_MODEL_LIST (model)->store));
+}
+
+static gpointer
+dg_model_list_get_item (GListModel *model, guint position)
+{
+  return g_list_model_get_item (G_LIST_MODEL (DG_MODEL_LIST (model)->store), position);
+}
+
+static void
+dg_model_list_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = dg_model_list_get_item_type;
+  iface->get_n_items = dg_model_list_get_n_items;
+  iface->get_item = dg_model_list_get_item;
+}
+
+static void
+on_store_items_changed (GListModel *store, guint position, guint removed, guint added,
+                        DgModelList *self)
+{
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+}
+
+static void
+dg_model_list_dispose (GObject *object)
+{
+  DgModelList *self = DG_MODEL_LIST (object);
+
+  if (self->store)
+    g_signal_handlers_disconnect_by_func (self->store, on_store_items_changed, self);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (dg_model_list_parent_class)->dispose (object);
+}
+
+static void
+dg_model_list_class_init (DgModelListClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = dg_model_list_dispose;
+}
+
+static void
+dg_model_list_init (DgModelList *self)
+{
+  self->store = g_list_store_new (GTK_TYPE_STRING_OBJECT);
+  g_signal_connect (self->store, "items-changed", G_CALLBACK (on_store_items_changed), self);
+}
+
+DgModelList *
+dg_model_list_new (void)
+{
+  DgModelList *self = g_object_new (DG_TYPE_MODEL_LIST, NULL);
+
+  dg_model_list_refresh (self);
+  return self;
+}
+
+GStrv
+dg_model_list_dup_search_dirs (void)
+{
+  const char *env = g_getenv ("DIGITS_MODELS_PATH");
+  g_autoptr(GStrvBuilder) dirs = NULL;
+  g_autofree char *user_dir = NULL;
+  g_autofree char *cwd_dir = NULL;
+
+  if (env && *env)
+    return g_strsplit (env, ":", -1);
+
+  dirs = g_strv_builder_new ();
+  g_strv_builder_add (dirs, DIGITS_MODELS_DIR);
+  user_dir = g_build_filename (g_get_user_data_dir (), "digits", "models", NULL);
+  g_strv_builder_add (dirs, user_dir);
+  if (dg_running_uninstalled ())
+    {
+      cwd_dir = g_canonicalize_filename ("models", NULL);
+      g_strv_builder_add (dirs, cwd_dir);
+      g_strv_builder_add (dirs, DIGITS_SOURCE_MODELS_DIR);
+    }
+  return g_strv_builder_end (dirs);
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char **) a, *(char **) b);
+}
+
+void
+dg_model_list_refresh (DgModelList *self)
+{
+  g_auto(GStrv) dirs = dg_model_list_dup_search_dirs ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (DG_IS_MODEL_LIST (self));
+
+  for (guint d = 0; dirs[d]; d++)
+    {
+      g_autoptr(GDir) dir = g_dir_open (dirs[d], 0, NULL);
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      const char *name;
+
+      if (!dir)
+        continue;
+      while ((name = g_dir_read_name (dir)))
+        if (g_str_has_suffix (name, ".keras"))
+          g_ptr_array_add (names, g_build_filename (dirs[d], name, NULL));
+      g_ptr_array_sort (names, compare_strings);
+      for (guint i = 0; i < names->len; i++)
+        {
+          const char *path = g_ptr_array_index (names, i);
+          char *real = realpath (path, NULL);
+          char *key = g_strdup (real ? real : path);
+
+          free (real);
+          if (!g_hash_table_add (seen, key))
+            continue;
+          g_ptr_array_add (items, gtk_string_object_new (path));
+        }
+    }
+
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       items->pdata, items->len);
+}
+
+int
+dg_model_list_find (DgModelList *self, const char *path)
+{
+  guint n;
+
+  g_return_val_if_fail (DG_IS_MODEL_LIST (self), -1);
+  g_return_val_if_fail (path != NULL, -1);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (dg_model_list_get_path (self, i), path) == 0)
+      return (int) i;
+  return -1;
+}
+
+guint
+dg_model_list_add (DgModelList *self, const char *path)
+{
+  g_autoptr(GtkStringObject) item = NULL;
+  int pos;
+
+  g_return_val_if_fail (DG_IS_MODEL_LIST (self), 0);
+  g_return_val_if_fail (path != NULL, 0);
+
+  pos = dg_model_list_find (self, path);
+  if (pos >= 0)
+    return (guint) pos;
+  item = gtk_string_object_new (path);
+  g_list_store_append (self->store, item);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->store)) - 1;
+}
+
+const char *
+dg_model_list_get_path (DgModelList *self, guint position)
+{
+  g_autoptr(GtkStringObject) item = NULL;
+
+  g_return_val_if_fail (DG_IS_MODEL_LIST (self), NULL);
+
+  item = g_list_model_get_item (G_LIST_MODEL (self->store), position);
+  /* The store keeps a reference, so the string outlives this function. */
+  return item ? gtk_string_object_get_string (item) : NULL;
+}
+
+int
+dg_model_list_default_position (DgModelList *self)
+{
+  static const char *const preferred[] = {
+    DG_DEFAULT_MODEL, "mnist_cnn.keras", "mnist_baseline.keras",
+  };
+  guint n;
+
+  g_return_val_if_fail (DG_IS_MODEL_LIST (self), -1);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  for (guint p = 0; p < G_N_ELEMENTS (preferred); p++)
+    for (guint i = 0; i < n; i++)
+      {
+        g_autofree char *base = g_path_get_basename (dg_model_list_get_path (self, i));
+        if (g_str_equal (base, preferred[p]))
+          return (int) i;
+      }
+  return n > 0 ? 0 : -1;
+}
+
+char *
+dg_model_title_from_path (const char *path)
+{
+  g_autofree char *base = NULL;
+
+  if (!path)
+    return g_strdup ("");
+  base = g_path_get_basename (path);
+  if (g_str_has_suffix (base, ".keras"))
+    base[strlen (base) - strlen (".keras")] = '\0';
+  return g_steal_pointer (&base);
+}

@@ -1,0 +1,36 @@
+/* dg-model-list.h: the .keras files the model selector offers.
+ *
+ * A GListModel of GtkStringObject, each holding a file path, found in (in order):
+ *   the installed models folder (DATADIR/digits/models),
+ *   $XDG_DATA_HOME/digits/models,
+ *   ./models and the source tree's models/ when the app runs from its build tree.
+ * DIGITS_MODELS_PATH (folders separated by ':') replaces that list; tests use it.
+ * Files opened with "Open Model…" are appended.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define DG_TYPE_MODEL_LIST (dg_model_list_get_type ())
+G_DECLARE_FINAL_TYPE (DgModelList, dg_model_list, DG, MODEL_LIST, GObject)
+
+#define DG_DEFAULT_MODEL "mnist_advanced.keras"
+
+DgModelList *dg_model_list_new (void);
+void         dg_model_list_refresh (DgModelList *self);
+/* Adds path unless present; returns its position either way. */
+guint        dg_model_list_add (DgModelList *self, const char *path);
+/* Position of path, or -1. */
+int          dg_model_list_find (DgModelList *self, const char *path);
+const char  *dg_model_list_get_path (DgModelList *self, guint position);
+/* Position of the default model: mnist_advanced.keras, else mnist_cnn.keras,
+ * else mnist_baseline.keras, else the first; -1 when the list is empty. */
+int          dg_model_list_default_position (DgModelList *self);
+/* The folders searched, for messages. */
+GStrv        dg_model_list_dup_search_dirs (void);
+/* "mnist_cnn" for ".../mnist_cnn.keras". Free with g_free. */
+char        *dg_model_title_from_path (const char *path);
+
+G_END_DECLS

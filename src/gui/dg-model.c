@@ -1,0 +1,194 @@
+/* dg-model.c: a .keras file, its workspace and what the info popover shows. */
+#include "dg-config.h"
+#include "dg-model.h"
+#include "nn-error.h"
+#include "nn-gradcam.h"
+#include "nn-keras.h"
+
+struct _DgModel {
+  GObject parent_instance;
+
+  char *path;
+  char *title;
+  NnModel *nn;
+  NnWorkspace *ws; /* batch 1, inference */
+};
+
+G_DEFINE_FINAL_TYPE (DgModel, dg_model, G_TYPE_OBJECT)
+
+static void
+dg_model_finalize (GObject *object)
+{
+  DgModel *self = DG_MODEL (object);
+
+  g_clear_pointer (&self->ws, nn_workspace_free);
+  g_clear_pointer (&self->nn, nn_model_free);
+  g_free (self->path);
+  g_free (self->title);
+  G_OBJECT_CLASS (dg_model_parent_class)->finalize (object);
+}
+
+static void
+dg_model_class_init (DgModelClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = dg_model_finalize;
+}
+
+static void
+dg_model_init (DgModel *self)
+{
+}
+
+DgModel *
+dg_model_load (const char *path, GError **error)
+{
+  g_autoptr(NnModel) nn = NULL;
+  g_autofree char *base = NULL;
+  DgModel *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  nn = nn_keras_load (path, error);
+  if (!nn)
+    return NULL;
+  if (nn->n_classes != DG_N_CLASSES)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_SHAPE,
+                   _("%s: the model has %d outputs; a digit model needs 10"), path, nn->n_classes);
+      return NULL;
+    }
+
+  self = g_object_new (DG_TYPE_MODEL, NULL);
+  self->path = g_strdup (path);
+  base = g_path_get_basename (path);
+  self->title = g_str_has_suffix (base, ".keras")
+                  ? g_strndup (base, strlen (base) - strlen (".keras"))
+                  : g_strdup (base);
+  self->ws = nn_workspace_new (nn, 1, NN_MODE_INFERENCE);
+  self->nn = g_steal_pointer (&nn);
+  return self;
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  DgModel *model = dg_model_load (task_data, &error);
+
+  if (model)
+    g_task_return_pointer (task, model, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+dg_model_load_async (const char *path, GCancellable *cancellable,
+                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dg_model_load_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+DgModel *
+dg_model_load_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+dg_model_get_path (DgModel *self)
+{
+  g_return_val_if_fail (DG_IS_MODEL (self), NULL);
+  return self->path;
+}
+
+const char *
+dg_model_get_title (DgModel *self)
+{
+  g_return_val_if_fail (DG_IS_MODEL (self), NULL);
+  return self->title;
+}
+
+NnModel *
+dg_model_get_nn (DgModel *self)
+{
+  g_return_val_if_fail (DG_IS_MODEL (self), NULL);
+  return self->nn;
+}
+
+gsize
+dg_model_get_n_params (DgModel *self)
+{
+  g_return_val_if_fail (DG_IS_MODEL (self), 0);
+  return nn_model_count_params (self->nn, FALSE);
+}
+
+const char *
+dg_model_get_test_accuracy (DgModel *self)
+{
+  g_return_val_if_fail (DG_IS_MODEL (self), NULL);
+  if (!self->nn->metadata)
+    return NULL;
+  return g_hash_table_lookup (self->nn->metadata, "test_accuracy");
+}
+
+char *
+dg_model_describe_layers (DgModel *self)
+{
+  GString *text;
+
+  g_return_val_if_fail (DG_IS_MODEL (self), NULL);
+
+  text = g_string_new (NULL);
+  for (int i = 0; i < self->nn->n_layers; i++)
+    {
+      const NnLayer *layer = &self->nn->layers[i];
+      NnShape s = layer->out_shape;
+
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append_printf (text, "%s\t%s\t", layer->name ? layer->name : "",
+                              nn_layer_kind_to_keras (layer->kind));
+      if (s.h == 1 && s.w == 1)
+        g_string_append_printf (text, "(%d)", s.c);
+      else
+        g_string_append_printf (text, "(%d, %d, %d)", s.h, s.w, s.c);
+      g_string_append_printf (text, "\t%" G_GSIZE_FORMAT, nn_layer_count_params (layer));
+    }
+  return g_string_free (text, FALSE);
+}
+
+gboolean
+dg_model_has_gradcam (DgModel *self)
+{
+  g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
+  return nn_gradcam_default_layer (self->nn) >= 0;
+}
+
+void
+dg_model_predict (DgModel *self, const float *input, float *probs)
+{
+  g_return_if_fail (DG_IS_MODEL (self));
+  nn_model_predict (self->nn, self->ws, input, 1, probs);
+}
+
+gboolean
+dg_model_gradcam (DgModel *self, const float *input, int class_index, float *heat,
+                  GError **error)
+{
+  NnGradCam cam;
+
+  g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
+  if (!nn_gradcam_compute (self->nn, self->ws, input, class_index, -1, &cam, error))
+    return FALSE;
+  memcpy (heat, cam.heatmap, sizeof cam.heatmap);
+  return TRUE;
+}

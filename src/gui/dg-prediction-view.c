@@ -1,0 +1,215 @@
+/* dg-prediction-view.c */
+#include "dg-config.h"
+#include "dg-prediction-view.h"
+#include "dg-gradcam-view.h"
+#include "dg-input-view.h"
+#include "dg-prob-bars.h"
+
+#include <math.h>
+
+struct _DgPredictionView {
+  GtkWidget parent_instance;
+
+  /* template */
+  GtkStack *stack;
+  GtkLabel *digit_label;
+  GtkLabel *confidence_label;
+  GtkLabel *top3_label;
+  DgProbBars *prob_bars;
+  DgInputView *input_view;
+  DgGradcamView *heat_view;
+  DgGradcamView *overlay_view;
+  GtkWidget *heat_box;
+  GtkWidget *overlay_box;
+  GtkLabel *cam_note;
+
+  gboolean show_gradcam;
+  gboolean has_heat;
+  int digit;
+};
+
+G_DEFINE_FINAL_TYPE (DgPredictionView, dg_prediction_view, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_SHOW_GRADCAM, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_gradcam_visibility (DgPredictionView *self)
+{
+  gtk_widget_set_visible (self->heat_box, self->show_gradcam && self->has_heat);
+  gtk_widget_set_visible (self->overlay_box, self->show_gradcam && self->has_heat);
+}
+
+void
+dg_prediction_view_show_prompt (DgPredictionView *self)
+{
+  g_return_if_fail (DG_IS_PREDICTION_VIEW (self));
+  self->digit = -1;
+  gtk_stack_set_visible_child_name (self->stack, "prompt");
+}
+
+static char *
+format_percent (float p)
+{
+  if (p >= 0.0995f)
+    return g_strdup_printf ("%d %%", (int) lroundf (p * 100.f));
+  if (p < 0.001f)
+    return g_strdup ("< 0.1 %");
+  return g_strdup_printf ("%.1f %%", p * 100.f);
+}
+
+void
+dg_prediction_view_show_result (DgPredictionView *self, const float *probs, const float *input,
+                                const float *heat, const char *cam_note)
+{
+  int order[10];
+  char digit[2] = { 0, 0 };
+  g_autofree char *confidence = NULL;
+  g_autofree char *p1 = NULL;
+  g_autofree char *p2 = NULL;
+  g_autofree char *top3 = NULL;
+
+  g_return_if_fail (DG_IS_PREDICTION_VIEW (self));
+  g_return_if_fail (probs != NULL && input != NULL);
+
+  /* a stable ranking: the ten digits by falling probability */
+  for (int i = 0; i < 10; i++)
+    order[i] = i;
+  for (int i = 1; i < 10; i++)
+    for (int j = i; j > 0 && probs[order[j]] > probs[order[j - 1]]; j--)
+      {
+        int t = order[j];
+        order[j] = order[j - 1];
+        order[j - 1] = t;
+      }
+
+  self->digit = order[0];
+  digit[0] = (char) ('0' + order[0]);
+  gtk_label_set_text (self->digit_label, digit);
+  p1 = format_percent (probs[order[0]]);
+  /* TRANSLATORS: the confidence of the prediction, e.g. "93 % sure" */
+  confidence = g_strdup_printf (_("%s sure"), p1);
+  gtk_label_set_text (self->confidence_label, confidence);
+  g_clear_pointer (&p1, g_free);
+  p1 = format_percent (probs[order[1]]);
+  p2 = format_percent (probs[order[2]]);
+  /* TRANSLATORS: the runners-up, e.g. "then 1 (4 %), 9 (1 %)" */
+  top3 = g_strdup_printf (_("then %d (%s), %d (%s)"), order[1], p1, order[2], p2);
+  gtk_label_set_text (self->top3_label, top3);
+
+  dg_prob_bars_set_probs (self->prob_bars, probs);
+  dg_input_view_set_input (self->input_view, input);
+  self->has_heat = heat != NULL;
+  dg_gradcam_view_set_heatmap (self->heat_view, heat, input);
+  dg_gradcam_view_set_heatmap (self->overlay_view, heat, input);
+  update_gradcam_visibility (self);
+  if (cam_note)
+    gtk_label_set_text (self->cam_note, cam_note);
+  gtk_widget_set_visible (GTK_WIDGET (self->cam_note), cam_note != NULL && self->show_gradcam);
+
+  gtk_stack_set_visible_child_name (self->stack, "result");
+}
+
+int
+dg_prediction_view_get_digit (DgPredictionView *self)
+{
+  g_return_val_if_fail (DG_IS_PREDICTION_VIEW (self), -1);
+  return self->digit;
+}
+
+gboolean
+dg_prediction_view_get_show_gradcam (DgPredictionView *self)
+{
+  g_return_val_if_fail (DG_IS_PREDICTION_VIEW (self), FALSE);
+  return self->show_gradcam;
+}
+
+void
+dg_prediction_view_set_show_gradcam (DgPredictionView *self, gboolean show)
+{
+  g_return_if_fail (DG_IS_PREDICTION_VIEW (self));
+  show = !!show;
+  if (self->show_gradcam == show)
+    return;
+  self->show_gradcam = show;
+  update_gradcam_visibility (self);
+  if (!show)
+    gtk_widget_set_visible (GTK_WIDGET (self->cam_note), FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_GRADCAM]);
+}
+
+static void
+dg_prediction_view_get_property (GObject *object, guint prop_id, GValue *value,
+                                 GParamSpec *pspec)
+{
+  if (prop_id == PROP_SHOW_GRADCAM)
+    g_value_set_boolean (value, DG_PREDICTION_VIEW (object)->show_gradcam);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+dg_prediction_view_set_property (GObject *object, guint prop_id, const GValue *value,
+                                 GParamSpec *pspec)
+{
+  if (prop_id == PROP_SHOW_GRADCAM)
+    dg_prediction_view_set_show_gradcam (DG_PREDICTION_VIEW (object), g_value_get_boolean (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+dg_prediction_view_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), DG_TYPE_PREDICTION_VIEW);
+  G_OBJECT_CLASS (dg_prediction_view_parent_class)->dispose (object);
+}
+
+static void
+dg_prediction_view_class_init (DgPredictionViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = dg_prediction_view_get_property;
+  object_class->set_property = dg_prediction_view_set_property;
+  object_class->dispose = dg_prediction_view_dispose;
+
+  properties[PROP_SHOW_GRADCAM] =
+    g_param_spec_boolean ("show-gradcam", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (DG_TYPE_PROB_BARS);
+  g_type_ensure (DG_TYPE_INPUT_VIEW);
+  g_type_ensure (DG_TYPE_GRADCAM_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-prediction-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, stack);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, digit_label);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, confidence_label);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, top3_label);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, prob_bars);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, input_view);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, heat_view);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, overlay_view);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, heat_box);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, overlay_box);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, cam_note);
+  gtk_widget_class_set_css_name (widget_class, "dg-prediction-view");
+}
+
+static void
+dg_prediction_view_init (DgPredictionView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->show_gradcam = TRUE;
+  self->digit = -1;
+  dg_prediction_view_show_prompt (self);
+}
+
+GtkWidget *
+dg_prediction_view_new (void)
+{
+  return g_object_new (DG_TYPE_PREDICTION_VIEW, NULL);
+}

@@ -1,0 +1,30 @@
+/* dg-test-hooks.h: state lines for tests and benchmarks (GUI_TESTING.md).
+ *
+ * With DIGITS_TEST_MODE=1 the app prints one line per state change on stdout:
+ *   READY canvas=X,Y,W,H undo=... startup_ms=... rss_kb=...   after the first frame
+ *   PREDICTION digit=7 confidence=0.93 ...                        after each update
+ *   MODEL loaded name=... / MODEL error ...                       after each load
+ *   TOAST ...                     SAMPLE saved path=...           EXIT rc=0
+ * Geometry is in X-window coordinates, ready for xdotool --window. In normal use
+ * nothing is printed and nothing is measured.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+gboolean dg_test_mode (void);
+void     dg_test_print (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* The microseconds since the process started (from /proc), or since main(). */
+gint64   dg_test_process_age_us (void);
+void     dg_test_mark_main (void);
+/* VmRSS in KiB, or -1. */
+gint64   dg_test_rss_kb (void);
+/* "x,y,w,h" of widget in its window's X surface. Free with g_free. */
+char    *dg_test_widget_geometry (GtkWidget *widget);
+/* Saves the window's rendering to a PNG after its next frame, then calls done. */
+void     dg_test_screenshot_after_next_frame (GtkWidget *window, const char *path,
+                                              GFunc done, gpointer user_data);
+
+G_END_DECLS
