@@ -282,6 +282,39 @@ keys_of (NnLayerKind kind)
     }
 }
 
+gboolean
+nn_keras_config_is_default (NnLayerKind kind, const char *key, JsonNode *value)
+{
+  if (strcmp (key, "dtype") == 0)
+    {
+      /* The float32 policy, shared or not: the writer makes it again. */
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
+      JsonNode *cls = o && json_object_has_member (o, "class_name")
+                      ? json_object_get_member (o, "class_name") : NULL;
+      JsonNode *cfg = o && json_object_has_member (o, "config")
+                      ? json_object_get_member (o, "config") : NULL;
+      if (cls == NULL || cfg == NULL || !JSON_NODE_HOLDS_VALUE (cls)
+          || g_strcmp0 (json_node_get_string (cls), "DTypePolicy") != 0)
+        return FALSE;
+      GString *s = g_string_new (NULL);
+      nn_json_write_node (s, cfg);
+      gboolean same = strcmp (s->str, "{\"name\": \"float32\"}") == 0
+                      && json_object_get_size (o) <= 5;
+      g_string_free (s, TRUE);
+      return same;
+    }
+  for (const KeyDef *d = keys_of (kind); d->key; d++)
+    if (d->def && strcmp (d->key, key) == 0)
+      {
+        GString *s = g_string_new (NULL);
+        nn_json_write_node (s, value);
+        gboolean same = strcmp (s->str, d->def) == 0;
+        g_string_free (s, TRUE);
+        return same;
+      }
+  return FALSE;
+}
+
 static void
 pair (GString *s, int a, int b)
 {

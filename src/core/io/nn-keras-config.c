@@ -383,7 +383,7 @@ consumed (const Consumed *k, const char *key)
 
 /* The config items the engine does not interpret, kept to be written back. */
 static char *
-extra_json (JsonObject *o, const Consumed *k)
+extra_json (NnLayerKind kind, JsonObject *o, const Consumed *k)
 {
   GString *s = g_string_new ("{");
   JsonObjectIter it;
@@ -393,7 +393,8 @@ extra_json (JsonObject *o, const Consumed *k)
   json_object_iter_init_ordered (&it, o);
   while (json_object_iter_next_ordered (&it, &key, &val))
     {
-      if (strcmp (key, "name") == 0 || strcmp (key, "trainable") == 0 || consumed (k, key))
+      if (strcmp (key, "name") == 0 || strcmp (key, "trainable") == 0 || consumed (k, key)
+          || nn_keras_config_is_default (kind, key, val))
         continue;
       if (any)
         g_string_append (s, ", ");
@@ -470,7 +471,7 @@ parse_layer (Ctx *c, const Who *w, NnLayerKind kind, JsonObject *o, NnLayer *p, 
              && get_bool (c, w, o, "keepdims", FALSE, &keepdims);
         consume (&k, "data_format");
         *rank = ok && keepdims ? 3 : 1; /* keepdims stays in the extra items */
-        return ok && (p->extra_config_json = extra_json (o, &k), TRUE);
+        return ok && (p->extra_config_json = extra_json (kind, o, &k), TRUE);
       }
     case NN_LAYER_DROPOUT:
       ok = get_float (c, w, o, "rate", NAN, 0.0, 0.999999, &p->cfg.dropout.rate);
@@ -520,7 +521,7 @@ parse_layer (Ctx *c, const Who *w, NnLayerKind kind, JsonObject *o, NnLayer *p, 
       || kind == NN_LAYER_SEPARABLE_CONV2D || kind == NN_LAYER_MAX_POOL
       || kind == NN_LAYER_AVG_POOL)
     *rank = 3;
-  p->extra_config_json = extra_json (o, &k);
+  p->extra_config_json = extra_json (kind, o, &k);
   return TRUE;
 }
 

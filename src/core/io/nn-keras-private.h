@@ -46,6 +46,9 @@ int        nn_keras_layer_order (const NnModel *m, gboolean sequential, int *ord
  * layers Keras does not list (the Sequential InputLayer, unreachable ones). */
 GPtrArray *nn_keras_layer_keys (const NnModel *m, gboolean sequential, const int *order,
                                 int n_order);
+/* TRUE when a config item has the value the writer would write anyway (Keras's
+ * default), so the reader need not keep it. */
+gboolean   nn_keras_config_is_default (NnLayerKind kind, const char *key, JsonNode *value);
 /* TRUE when every layer feeds the next one only: writable as a Sequential. */
 gboolean   nn_keras_model_is_chain (const NnModel *m);
 

@@ -289,6 +289,46 @@ archive_add (zip_t *za, const char *name, const void *data, gsize len, time_t mt
          && zip_file_set_external_attributes (za, idx, 0, ZIP_OPSYS_UNIX, 0600u << 16) == 0;
 }
 
+static guint
+get16 (const guint8 *p)
+{
+  return p[0] | (p[1] << 8);
+}
+
+static guint32
+get32 (const guint8 *p)
+{
+  return p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static void
+put16 (guint8 *p, guint v)
+{
+  p[0] = v & 0xff;
+  p[1] = (v >> 8) & 0xff;
+}
+
+/* libzip stamps "made by 6.3, needs 1.0"; Python's zipfile, and so Keras, writes
+ * 2.0 for both (on Unix). Only header fields change, so the CRCs still hold. */
+static void
+patch_versions (guint8 *zip, gsize len)
+{
+  if (len < 22 || get32 (zip + len - 22) != 0x06054b50)
+    return; /* not the comment-free archive we just built: leave it */
+  const guint8 *eocd = zip + len - 22;
+  guint n = get16 (eocd + 10);
+  gsize at = get32 (eocd + 16);
+  for (guint i = 0; i < n && at + 46 <= len && get32 (zip + at) == 0x02014b50; i++)
+    {
+      gsize local = get32 (zip + at + 42);
+      put16 (zip + at + 4, (3 << 8) | 20);
+      put16 (zip + at + 6, 20);
+      if (local + 30 <= len && get32 (zip + local) == 0x04034b50)
+        put16 (zip + local + 4, 20);
+      at += 46 + get16 (zip + at + 28) + get16 (zip + at + 30) + get16 (zip + at + 32);
+    }
+}
+
 /* The archive in memory: Keras's three entries, stored, in Keras's order. */
 static guint8 *
 build_zip (const char *meta, const char *config, const guint8 *h5, gsize h5_len, gsize *len,
@@ -335,6 +375,7 @@ build_zip (const char *meta, const char *config, const guint8 *h5, gsize h5_len,
     }
   zip_source_close (mem);
   zip_source_free (mem);
+  patch_versions (out, st.size);
   *len = st.size;
   return out;
 fail:
