@@ -191,8 +191,11 @@ nn_augment_image (const NnAugmentConfig *c, float *img, guint64 seed, guint64 ep
     {
       float sigma = (float) nn_train_rng_range (&rng, 0.0, c->noise_max);
       for (int i = 0; i < NPIX; i++)
-        img[i] = CLAMP (img[i] + sigma * (float) nn_train_rng_normal (&rng), 0.0f, 1.0f);
+        img[i] += sigma * (float) nn_train_rng_normal (&rng);
     }
+  // Interpolation rounding can step a hair outside [0, 1]; inputs never do.
+  for (int i = 0; i < NPIX; i++)
+    img[i] = CLAMP (img[i], 0.0f, 1.0f);
 }
 
 void

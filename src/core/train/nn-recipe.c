@@ -113,15 +113,15 @@ recipe_augment (NnRecipeKind kind)
       a.translation = 0.12f;
       a.zoom = 0.10f;
       a.elastic_p = 0.15f;
-      a.elastic_alpha = 34.0f;
+      a.elastic_alpha = 24.0f;
       a.elastic_sigma = 4.0f;
       a.thicken_p = 0.2f;
       a.thicken_max = 4;
       a.thin_p = 0.1f;
       a.blur_p = 0.2f;
-      a.blur_max = 2.0f;
+      a.blur_max = 1.8f;
       a.noise_p = 0.3f;
-      a.noise_max = 0.4f;
+      a.noise_max = 0.35f;
       break;
     case NN_RECIPE_FINETUNE:
       a.rotation = 0.05f;
