@@ -39,7 +39,8 @@ test_write_png (const char *path, int w, int h, int color_type, int depth, guint
 
 /* Writes a JPEG; components 1 (grey), 3 (RGB, stored as YCbCr) or 4 (CMYK). */
 static inline void
-test_write_jpeg (const char *path, int w, int h, int components, const guint8 *pixels, int quality)
+test_write_jpeg_exif (const char *path, int w, int h, int components, const guint8 *pixels,
+                      int quality, int orientation)
 {
   FILE *fp = fopen (path, "wb");
   g_assert_nonnull (fp);
@@ -55,6 +56,14 @@ test_write_jpeg (const char *path, int w, int h, int components, const guint8 *p
   jpeg_set_defaults (&c);
   jpeg_set_quality (&c, quality, TRUE);
   jpeg_start_compress (&c, TRUE);
+  if (orientation > 0)
+    {
+      /* A minimal big-endian EXIF block with one IFD0 entry: Orientation. */
+      guint8 exif[] = { 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8,
+                        0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (guint8) orientation, 0, 0,
+                        0, 0, 0, 0 };
+      jpeg_write_marker (&c, JPEG_APP0 + 1, exif, sizeof exif);
+    }
   while (c.next_scanline < c.image_height)
     {
       JSAMPROW row = (JSAMPROW) (pixels + (size_t) c.next_scanline * w * components);
@@ -63,6 +72,12 @@ test_write_jpeg (const char *path, int w, int h, int components, const guint8 *p
   jpeg_finish_compress (&c);
   jpeg_destroy_compress (&c);
   fclose (fp);
+}
+
+static inline void
+test_write_jpeg (const char *path, int w, int h, int components, const guint8 *pixels, int quality)
+{
+  test_write_jpeg_exif (path, w, h, components, pixels, quality, 0);
 }
 
 /* An 8-bit grey PNG from packed pixels. */

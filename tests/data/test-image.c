@@ -222,6 +222,54 @@ test_jpeg (void)
   g_assert_cmpmem (im->pixels, W * H, ig->pixels, W * H);
 }
 
+/* Phone photos are stored sideways with an EXIF Orientation tag; the loader
+ * must hand back the upright picture. */
+static void
+test_jpeg_orientation (void)
+{
+  enum { SW = 40, SH = 24 };
+  guint8 pix[SW * SH];
+  for (int y = 0; y < SH; y++)
+    for (int x = 0; x < SW; x++)
+      pix[y * SW + x] = (guint8) (20 + 5 * x + 2 * y); /* smooth, asymmetric */
+  for (int o = 1; o <= 8; o++)
+    {
+      g_autofree char *name = g_strdup_printf ("exif-%d.jpg", o);
+      g_autofree char *p = tmp_path (name);
+      test_write_jpeg_exif (p, SW, SH, 1, pix, 98, o);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnGreyImage) img = nn_grey_image_load (p, &error);
+      g_assert_no_error (error);
+      gboolean swap = o >= 5;
+      g_assert_cmpint (img->width, ==, swap ? SH : SW);
+      g_assert_cmpint (img->height, ==, swap ? SW : SH);
+      for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++)
+          {
+            /* Where displayed pixel (x, y) comes from in the stored picture. */
+            int sx, sy;
+            switch (o)
+              {
+              case 1: sx = x, sy = y; break;
+              case 2: sx = SW - 1 - x, sy = y; break;
+              case 3: sx = SW - 1 - x, sy = SH - 1 - y; break;
+              case 4: sx = x, sy = SH - 1 - y; break;
+              case 5: sx = y, sy = x; break;
+              case 6: sx = y, sy = SH - 1 - x; break; /* stored 90 degrees anticlockwise */
+              case 7: sx = SW - 1 - y, sy = SH - 1 - x; break;
+              default: sx = SW - 1 - y, sy = x; break;
+              }
+            int got = img->pixels[y * img->width + x], want = pix[sy * SW + sx];
+            if (abs (got - want) > 4)
+              g_error ("orientation %d: pixel (%d, %d) is %d, expected %d", o, x, y, got, want);
+          }
+    }
+  /* Orientation 6 spelled out: the stored top-left corner ends up top-right. */
+  g_autofree char *p6 = tmp_path ("exif-6.jpg");
+  g_autoptr (NnGreyImage) r = nn_grey_image_load (p6, NULL);
+  g_assert_cmpint (abs (r->pixels[SH - 1] - pix[0]), <=, 4);
+}
+
 static void
 expect_error (const char *path, int code, const char *piece)
 {
@@ -370,6 +418,7 @@ main (int argc, char **argv)
   g_test_add_func ("/image/png-rgb-rgba", test_png_rgb_rgba);
   g_test_add_func ("/image/png-palette", test_png_palette);
   g_test_add_func ("/image/jpeg", test_jpeg);
+  g_test_add_func ("/image/jpeg-orientation", test_jpeg_orientation);
   g_test_add_func ("/image/broken", test_broken);
   g_test_add_func ("/image/save-png", test_save_png);
   int rc = g_test_run ();

@@ -235,6 +235,70 @@ jpeg_output_message_cb (j_common_ptr cinfo)
 {
 }
 
+/* The EXIF Orientation tag (1..8) of an APP1 marker, or 1 when absent. Phones
+ * store photos sideways and set this tag instead of rotating the pixels. */
+static int
+exif_orientation (const guint8 *d, unsigned len)
+{
+  if (len < 14 || memcmp (d, "Exif\0\0", 6) != 0)
+    return 1;
+  const guint8 *t = d + 6; /* TIFF header */
+  unsigned n = len - 6;
+  gboolean le = t[0] == 'I' && t[1] == 'I';
+  if (!le && !(t[0] == 'M' && t[1] == 'M'))
+    return 1;
+#define U16(p) (le ? (unsigned) (p)[0] | (unsigned) (p)[1] << 8 : (unsigned) (p)[0] << 8 | (p)[1])
+#define U32(p) (le ? U16 (p) | U16 ((p) + 2) << 16 : U16 (p) << 16 | U16 ((p) + 2))
+  guint32 ifd = U32 (t + 4);
+  if (ifd > n - 2 || n < 8)
+    return 1;
+  unsigned count = U16 (t + ifd);
+  for (unsigned i = 0; i < count; i++)
+    {
+      guint64 e = (guint64) ifd + 2 + 12 * (guint64) i;
+      if (e + 12 > n)
+        break;
+      if (U16 (t + e) == 0x0112 && U16 (t + e + 2) == 3)
+        {
+          unsigned o = U16 (t + e + 8);
+          return o >= 1 && o <= 8 ? (int) o : 1;
+        }
+    }
+  return 1;
+#undef U16
+#undef U32
+}
+
+/* The upright image for an EXIF orientation: each displayed pixel (x, y)
+ * reads the stored pixel this maps it to. */
+static NnGreyImage *
+apply_orientation (NnGreyImage *img, int o)
+{
+  if (o <= 1)
+    return img;
+  int w = img->width, h = img->height;
+  gboolean swap = o >= 5;
+  NnGreyImage *out = nn_grey_image_new (swap ? h : w, swap ? w : h);
+  for (int y = 0; y < out->height; y++)
+    for (int x = 0; x < out->width; x++)
+      {
+        int sx, sy;
+        switch (o)
+          {
+          case 2: sx = w - 1 - x, sy = y; break;
+          case 3: sx = w - 1 - x, sy = h - 1 - y; break;
+          case 4: sx = x, sy = h - 1 - y; break;
+          case 5: sx = y, sy = x; break;
+          case 6: sx = y, sy = h - 1 - x; break;
+          case 7: sx = w - 1 - y, sy = h - 1 - x; break;
+          default: sx = w - 1 - y, sy = x; break; /* 8 */
+          }
+        out->pixels[(size_t) y * out->width + x] = img->pixels[(size_t) sy * w + sx];
+      }
+  nn_grey_image_free (img);
+  return out;
+}
+
 static NnGreyImage *
 decode_jpeg (FILE *fp, NnImageProblem *problem, char **reason)
 {
@@ -259,7 +323,12 @@ decode_jpeg (FILE *fp, NnImageProblem *problem, char **reason)
     }
   jpeg_create_decompress (&cinfo);
   jpeg_stdio_src (&cinfo, fp);
+  jpeg_save_markers (&cinfo, JPEG_APP0 + 1, 0xffff);
   jpeg_read_header (&cinfo, TRUE);
+  int orientation = 1;
+  for (jpeg_saved_marker_ptr mk = cinfo.marker_list; mk && orientation == 1; mk = mk->next)
+    if (mk->marker == JPEG_APP0 + 1)
+      orientation = exif_orientation (mk->data, mk->data_length);
   if (cinfo.image_width > NN_IMAGE_MAX_SIDE || cinfo.image_height > NN_IMAGE_MAX_SIDE)
     {
       set_problem (problem, reason, NN_IMAGE_TOO_LARGE,
@@ -318,7 +387,7 @@ decode_jpeg (FILE *fp, NnImageProblem *problem, char **reason)
   jpeg_finish_decompress (&cinfo);
   jpeg_destroy_decompress (&cinfo);
   g_free (row);
-  return img;
+  return apply_orientation (img, orientation);
 }
 
 /* ---- files -------------------------------------------------------------- */

@@ -19,7 +19,10 @@ typedef struct {
 } NnGreyImage;
 
 /* Decodes a PNG or JPEG (any bit depth, grey, colour, palette or alpha; alpha is
- * composited over white) by its content, not its name. */
+ * composited over white; CMYK JPEG converted; a JPEG's EXIF orientation applied,
+ * so phone photos come out upright) by its content, not its name. Colour becomes
+ * grey by Rec. 601 luma. Over 4096 pixels on a side is refused before decoding.
+ * Empty, truncated or corrupt files are NN_ERROR_FORMAT naming the file. */
 NnGreyImage *nn_grey_image_load (const char *path, GError **error);
 NnGreyImage *nn_grey_image_new (int width, int height);
 void         nn_grey_image_free (NnGreyImage *img);
