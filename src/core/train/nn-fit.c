@@ -265,6 +265,8 @@ run_epoch (Fit *f, int epoch, NnFitProgress *p, GError **error)
       double secs = (g_get_monotonic_time () - t0) / 1e6;
       p->batch = b + 1;
       p->batches = batches;
+      p->images = seen;
+      p->images_total = n_train;
       p->step = f->opt->iterations;
       p->batch_loss = loss;
       p->loss = (float) (loss_sum / seen);

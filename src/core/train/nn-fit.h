@@ -29,6 +29,7 @@ G_BEGIN_DECLS
 typedef struct {
   int epoch, epochs;      /* 1-based epoch, planned epochs */
   int batch, batches;     /* 1-based batch within the epoch, batches per epoch */
+  int images, images_total; /* trained so far in this epoch, per epoch */
   gint64 step;            /* optimizer iterations so far */
   float loss, accuracy;   /* running means over the epoch so far */
   float batch_loss;       /* this batch alone */
