@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <zip.h>
+#include <hdf5.h>
 #include "nn-keras.h"
 #include "nn-error.h"
 #include "nn-dataset.h"
@@ -106,8 +107,8 @@ test_fixture_structure (void)
   g_assert_cmpstr (m->date_saved, ==, "2025-11-05@16:12:35");
   g_assert_nonnull (m->compile_config_json);
   g_assert_nonnull (strstr (m->compile_config_json, "\"sparse_categorical_crossentropy\""));
-  /* Initializers are kept to be written back. */
-  g_assert_nonnull (strstr (m->layers[1].extra_config_json, "GlorotUniform"));
+  /* Keras's default initializers are not kept: the writer makes them again. */
+  g_assert_null (m->layers[1].extra_config_json);
 }
 
 static void
@@ -200,12 +201,31 @@ round_trip (NnModel *m, const char *name, const NnKerasSaveOptions *options)
   return back;
 }
 
+typedef struct {
+  char *meta, *config;
+  guint8 *weights;
+  gsize meta_len, config_len, weights_len;
+} Parts;
+
+static void parts_read (Parts *p, const char *path);
+static void parts_clear (Parts *p);
+
 static void
 test_fixture_round_trip (void)
 {
   g_autoptr (NnModel) m = load_fixture ();
   g_autoptr (NnModel) back = round_trip (m, "fixture-copy.keras", NULL);
   g_assert_cmpstr (back->compile_config_json, ==, m->compile_config_json);
+  /* config.json comes out byte for byte as Keras wrote it. */
+  g_autofree char *fixture = fixture_path ();
+  g_autofree char *copy = tmp_file ("fixture-copy.keras");
+  Parts a, b;
+  parts_read (&a, fixture);
+  parts_read (&b, copy);
+  g_assert_cmpstr (a.config, ==, b.config);
+  g_assert_true (g_str_has_prefix (b.meta, "{\"keras_version\": \"3.12.0\", \"date_saved\": \""));
+  parts_clear (&a);
+  parts_clear (&b);
   /* A second generation writes the same config again. */
   g_autoptr (NnModel) again = round_trip (back, "fixture-copy2.keras", NULL);
   g_assert_cmpstr (again->compile_config_json, ==, m->compile_config_json);
@@ -376,12 +396,6 @@ test_round_trip_functional (void)
 }
 
 /* ---- a corpus of broken files ---------------------------------------------------- */
-
-typedef struct {
-  char *meta, *config;
-  guint8 *weights;
-  gsize meta_len, config_len, weights_len;
-} Parts;
 
 static char *
 read_entry (zip_t *za, const char *name, gsize *len)
@@ -652,6 +666,279 @@ test_broken_weights (void)
   parts_clear (&p);
 }
 
+/* ---- weights laid out by hand: nested models, the legacy root, bad datasets ---- */
+
+static hid_t
+h5_begin (void)
+{
+  static int counter;
+  g_autofree char *name = g_strdup_printf ("test-image-%d.h5", counter++);
+  hid_t fapl = H5Pcreate (H5P_FILE_ACCESS);
+  H5Pset_fapl_core (fapl, 1 << 16, 0);
+  hid_t f = H5Fcreate (name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose (fapl);
+  g_assert_cmpint (f, >=, 0);
+  return f;
+}
+
+/* A dataset at path (groups made on the way) holding n values of the given type. */
+static void
+h5_put (hid_t f, const char *path, hid_t type, int ndim, const int *dims, const void *data)
+{
+  hsize_t hd[4];
+  for (int d = 0; d < ndim; d++)
+    hd[d] = dims[d];
+  hid_t lcpl = H5Pcreate (H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group (lcpl, 1);
+  hid_t space = H5Screate_simple (ndim, hd, NULL);
+  hid_t ds = H5Dcreate2 (f, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  g_assert_cmpint (ds, >=, 0);
+  g_assert_cmpint (H5Dwrite (ds, type == H5T_STD_I32LE ? H5T_NATIVE_INT32 : H5T_NATIVE_FLOAT,
+                             H5S_ALL, H5S_ALL, H5P_DEFAULT, data), >=, 0);
+  H5Dclose (ds);
+  H5Sclose (space);
+  H5Pclose (lcpl);
+}
+
+/* The variables of layer i under dir/vars/0.. */
+static void
+h5_put_layer (hid_t f, const char *dir, const NnModel *m, int i)
+{
+  const NnLayer *l = &m->layers[i];
+  for (int v = 0; v < l->n_vars; v++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/vars/%d", dir, v);
+      h5_put (f, path, H5T_IEEE_F32LE, l->vars[v].ndim, l->vars[v].dims,
+              nn_model_var_data (m, &l->vars[v]));
+    }
+}
+
+static guint8 *
+h5_end (hid_t f, gsize *len)
+{
+  H5Fflush (f, H5F_SCOPE_GLOBAL);
+  ssize_t n = H5Fget_file_image (f, NULL, 0);
+  g_assert_cmpint (n, >, 0);
+  guint8 *buf = g_malloc (n);
+  g_assert_cmpint (H5Fget_file_image (f, buf, n), ==, n);
+  H5Fclose (f);
+  *len = (gsize) n;
+  return buf;
+}
+
+/* input -> conv2d -> max_pooling2d -> flatten -> dense, built flat. */
+static NnModel *
+small_cnn (void)
+{
+  NnModel *m = nn_model_new ("functional", NN_MODEL_FUNCTIONAL);
+  int l = nn_model_add_input (m, (NnShape){ 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
+  l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ .filters = 4, .kh = 3, .kw = 3,
+                           .stride_h = 1, .stride_w = 1, .use_bias = TRUE,
+                           .activation = NN_ACT_RELU });
+  l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+  l = nn_model_add_flatten (m, "flatten", l);
+  l = nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 10, TRUE, NN_ACT_SOFTMAX });
+  g_assert_true (nn_model_finish (m, NULL));
+  randomize (m, 3);
+  return m;
+}
+
+#define TENSOR(name, shape) "{\"class_name\": \"__keras_tensor__\", \"config\": {\"shape\": " \
+  shape ", \"dtype\": \"float32\", \"keras_history\": [\"" name "\", 0, 0]}}"
+
+/* The same network as small_cnn, with conv2d and max_pooling2d in a nested Sequential. */
+static const char nested_config[] =
+  "{\"module\": \"keras.src.models.functional\", \"class_name\": \"Functional\", \"config\": "
+  "{\"name\": \"functional\", \"trainable\": true, \"layers\": ["
+  "{\"module\": \"keras.layers\", \"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": "
+  "[null, 28, 28, 1], \"dtype\": \"float32\", \"name\": \"input_layer\"}, \"name\": "
+  "\"input_layer\", \"inbound_nodes\": []}, "
+  "{\"module\": \"keras\", \"class_name\": \"Sequential\", \"config\": {\"name\": \"features\", "
+  "\"layers\": [{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 28, 28, 1], "
+  "\"name\": \"inner_input\"}}, {\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv2d\", "
+  "\"filters\": 4, \"kernel_size\": [3, 3], \"activation\": \"relu\"}}, "
+  "{\"class_name\": \"MaxPooling2D\", \"config\": {\"name\": \"max_pooling2d\"}}]}, "
+  "\"name\": \"features\", \"inbound_nodes\": [{\"args\": [" TENSOR ("input_layer", "[null, 28, 28, 1]")
+  "], \"kwargs\": {}}]}, "
+  "{\"module\": \"keras.layers\", \"class_name\": \"Flatten\", \"config\": {\"name\": \"flatten\"}, "
+  "\"name\": \"flatten\", \"inbound_nodes\": [{\"args\": [" TENSOR ("features", "[null, 13, 13, 4]")
+  "], \"kwargs\": {}}]}, "
+  "{\"module\": \"keras.layers\", \"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", "
+  "\"units\": 10, \"activation\": \"softmax\"}, \"name\": \"dense\", \"inbound_nodes\": "
+  "[[[\"flatten\", 0, 0, {}]]]}], "
+  "\"input_layers\": [[\"input_layer\", 0, 0]], \"output_layers\": [[\"dense\", 0, 0]]}}";
+
+static void
+assert_same_logits (NnModel *a, NnModel *b)
+{
+  g_autofree float *x = random_input (5, 784, 9);
+  g_autofree float *ya = logits_of (a, x, 5);
+  g_autofree float *yb = logits_of (b, x, 5);
+  g_assert_cmpint (memcmp (ya, yb, sizeof (float) * 5 * 10), ==, 0);
+}
+
+static void
+test_nested_sequential (void)
+{
+  g_autoptr (NnModel) flat = small_cnn ();
+  hid_t f = h5_begin ();
+  /* saving_lib: layers/<key>/layers/<key>/vars, the outer keys counted in model.layers. */
+  h5_put_layer (f, "layers/sequential/layers/conv2d", flat, 1);
+  h5_put_layer (f, "layers/dense", flat, 4);
+  gsize len;
+  g_autofree guint8 *h5 = h5_end (f, &len);
+  g_autofree char *path = write_parts ("nested.keras", NULL, nested_config, h5, len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_keras_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m->n_layers, ==, 5);
+  g_assert_cmpstr (m->layers[1].name, ==, "conv2d");
+  g_assert_cmpint (m->layers[3].inputs[0], ==, 2); /* flatten reads the nested model's end */
+  assert_same_logits (flat, m);
+
+  /* The group of the nested model counts in the outer container: not where it was. */
+  f = h5_begin ();
+  h5_put_layer (f, "layers/conv2d", flat, 1);
+  h5_put_layer (f, "layers/dense", flat, 4);
+  g_autofree guint8 *h5b = h5_end (f, &len);
+  g_autofree char *wrong = write_parts ("nested-flat-weights.keras", NULL, nested_config, h5b,
+                                        len);
+  EXPECT (wrong, NN_ERROR_FORMAT, "layers/sequential/layers/conv2d/vars", "missing");
+}
+
+static void
+test_legacy_root (void)
+{
+  g_autoptr (NnModel) flat = small_cnn ();
+  g_autofree char *base = tmp_file ("legacy-base.keras");
+  g_assert_true (nn_keras_save (flat, base, NULL, NULL));
+  Parts p;
+  parts_read (&p, base);
+  /* tf.keras 2.13 kept the layers under _layer_checkpoint_dependencies. */
+  hid_t f = h5_begin ();
+  h5_put_layer (f, "_layer_checkpoint_dependencies/conv2d", flat, 1);
+  h5_put_layer (f, "_layer_checkpoint_dependencies/dense", flat, 4);
+  gsize len;
+  g_autofree guint8 *h5 = h5_end (f, &len);
+  g_autofree char *path = write_parts ("legacy.keras", p.meta, p.config, h5, len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_keras_load (path, &error);
+  g_assert_no_error (error);
+  assert_same_logits (flat, m);
+
+  /* Bad datasets: integers, and a gap in the numbering. */
+  int dims[4];
+  const NnVar *k = &flat->layers[4].vars[0];
+  memcpy (dims, k->dims, sizeof dims);
+  g_autofree gint32 *ints = g_new0 (gint32, k->size);
+  f = h5_begin ();
+  h5_put_layer (f, "layers/conv2d", flat, 1);
+  h5_put (f, "layers/dense/vars/0", H5T_STD_I32LE, k->ndim, dims, ints);
+  h5_put (f, "layers/dense/vars/1", H5T_IEEE_F32LE, 1, flat->layers[4].vars[1].dims,
+          nn_model_var_data (flat, &flat->layers[4].vars[1]));
+  g_autofree guint8 *h5i = h5_end (f, &len);
+  g_autofree char *int_path = write_parts ("int-weights.keras", p.meta, p.config, h5i, len);
+  EXPECT (int_path, NN_ERROR_FORMAT, "“dense”", "floating-point");
+
+  f = h5_begin ();
+  h5_put_layer (f, "layers/conv2d", flat, 1);
+  h5_put (f, "layers/dense/vars/0", H5T_IEEE_F32LE, k->ndim, dims,
+          nn_model_var_data (flat, k));
+  h5_put (f, "layers/dense/vars/7", H5T_IEEE_F32LE, 1, flat->layers[4].vars[1].dims,
+          nn_model_var_data (flat, &flat->layers[4].vars[1]));
+  g_autofree guint8 *h5g = h5_end (f, &len);
+  g_autofree char *gap_path = write_parts ("gap-weights.keras", p.meta, p.config, h5g, len);
+  EXPECT (gap_path, NN_ERROR_FORMAT, "“dense”", "layers/dense/vars/1", "missing");
+  parts_clear (&p);
+}
+
+/* Keras MLPs often take (28, 28) or (784,); tf.keras 2 put the shape on the first layer. */
+static void
+test_input_layouts (void)
+{
+  for (NnInputLayout layout = NN_INPUT_MATRIX; layout <= NN_INPUT_FLAT; layout++)
+    {
+      NnModel *m = nn_model_new ("mlp", NN_MODEL_SEQUENTIAL);
+      NnShape in = layout == NN_INPUT_FLAT ? (NnShape){ 1, 1, 784 } : (NnShape){ 28, 28, 1 };
+      int l = nn_model_add_input (m, in, layout, "input_layer");
+      l = nn_model_add_flatten (m, "flatten", l);
+      l = nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 32, TRUE, NN_ACT_RELU });
+      l = nn_model_add_dense (m, "dense_1", l, &(NnDenseConfig){ 10, TRUE, NN_ACT_SOFTMAX });
+      g_assert_true (nn_model_finish (m, NULL));
+      randomize (m, 5);
+      g_autofree char *name = g_strdup_printf ("mlp-%d.keras", layout);
+      NnModel *back = round_trip (m, name, NULL);
+      g_assert_cmpint (back->input_layout, ==, layout);
+      g_assert_cmpint (back->style, ==, NN_MODEL_SEQUENTIAL);
+
+      /* The same without an InputLayer entry: the shape sits on the first layer. */
+      g_autofree char *path = tmp_file (name);
+      Parts p;
+      parts_read (&p, path);
+      const char *shape = layout == NN_INPUT_FLAT ? "[null, 784]" : "[null, 28, 28]";
+      g_autofree char *input_entry = g_strdup_printf (
+        "{\"module\": \"keras.layers\", \"class_name\": \"InputLayer\", \"config\": "
+        "{\"batch_shape\": %s, \"dtype\": \"float32\", \"sparse\": false, \"ragged\": false, "
+        "\"name\": \"input_layer\"}, \"registered_name\": null}, ", shape);
+      g_autofree char *no_input = replace_once (p.config, input_entry, "");
+      g_autofree char *batch = g_strdup_printf ("{\"batch_input_shape\": %s, \"name\": "
+                                                "\"flatten\"", shape);
+      g_autofree char *legacy = replace_once (no_input, "{\"name\": \"flatten\"", batch);
+      g_autofree char *legacy_path = write_parts ("mlp-legacy.keras", p.meta, legacy, p.weights,
+                                                  p.weights_len);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) old = nn_keras_load (legacy_path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (old->input_layout, ==, layout);
+      assert_same_logits (m, old);
+      parts_clear (&p);
+      nn_model_free (back);
+      nn_model_free (m);
+    }
+}
+
+/* Extra metadata keys come back, after keras_version and date_saved. */
+static void
+test_metadata (void)
+{
+  g_autoptr (NnModel) m = small_cnn ();
+  m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (m->metadata, g_strdup ("test_accuracy"), g_strdup ("0.9779"));
+  g_hash_table_insert (m->metadata, g_strdup ("trained_by"), g_strdup ("digits \"1\""));
+  g_autofree char *path = tmp_file ("metadata.keras");
+  g_assert_true (nn_keras_save (m, path, NULL, NULL));
+  Parts p;
+  parts_read (&p, path);
+  g_assert_true (g_regex_match_simple ("^\\{\"keras_version\": \"3.12.0\", \"date_saved\": "
+                                       "\"\\d{4}-\\d\\d-\\d\\d@\\d\\d:\\d\\d:\\d\\d\", "
+                                       "\"test_accuracy\": 0.9779, \"trained_by\": "
+                                       "\"digits \\\\\"1\\\\\"\"\\}$", p.meta, 0, 0));
+  parts_clear (&p);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) back = nn_keras_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (back->metadata, "test_accuracy"), ==, "0.9779");
+  g_assert_cmpstr (g_hash_table_lookup (back->metadata, "trained_by"), ==, "digits \"1\"");
+  g_assert_cmpstr (back->keras_version, ==, "3.12.0");
+}
+
+static void
+test_snake_case (void)
+{
+  static const char *const pairs[][2] = {
+    { "Conv2D", "conv2d" }, { "BatchNormalization", "batch_normalization" },
+    { "MaxPooling2D", "max_pooling2d" }, { "DepthwiseConv2D", "depthwise_conv2d" },
+    { "GlobalAveragePooling2D", "global_average_pooling2d" }, { "InputLayer", "input_layer" },
+    { "SeparableConv2D", "separable_conv2d" }, { "Sequential", "sequential" },
+    { "ReLU", "re_lu" }, { "Dense", "dense" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      g_autofree char *s = nn_keras_snake_case (pairs[i][0]);
+      g_assert_cmpstr (s, ==, pairs[i][1]);
+    }
+}
+
 /* ---- saves that fail ------------------------------------------------------------- */
 
 static int
@@ -780,6 +1067,11 @@ main (int argc, char **argv)
   g_test_add_func ("/keras/broken/config", test_broken_config);
   g_test_add_func ("/keras/broken/functional", test_broken_functional);
   g_test_add_func ("/keras/broken/weights", test_broken_weights);
+  g_test_add_func ("/keras/nested-sequential", test_nested_sequential);
+  g_test_add_func ("/keras/legacy-root-and-bad-datasets", test_legacy_root);
+  g_test_add_func ("/keras/input-layouts", test_input_layouts);
+  g_test_add_func ("/keras/metadata", test_metadata);
+  g_test_add_func ("/keras/snake-case", test_snake_case);
   g_test_add_func ("/keras/save-failures", test_save_failures);
   g_test_add_func ("/keras/h5py-layout", test_h5py_layout);
   int status = g_test_run ();
