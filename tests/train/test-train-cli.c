@@ -1,0 +1,178 @@
+/* digits-cli train end to end: a --limit 2000 cnn run, and fine-tuning on the
+ * font-rendered digit set, including its bad files and a missing class.
+ *
+ *   test-train-cli DIGITS_CLI FONT_DIGITS
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn-keras.h"
+
+static const char *cli, *font_digits;
+static char *tmp;
+
+static int
+run (char **out, char **err, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_ptr_array_add (args, (char *) cli);
+  va_list ap;
+  va_start (ap, err);
+  const char *a;
+  while ((a = va_arg (ap, const char *)))
+    g_ptr_array_add (args, (char *) a);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  int status = -1;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out, err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("stdout:\n%s\nstderr:\n%s", *out, *err);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static gboolean
+have_mnist (void)
+{
+  const char *dir = g_getenv ("DIGITS_MNIST_DIR");
+  g_autofree char *a = g_build_filename (dir ? dir : "data/mnist", "train-images-idx3-ubyte", NULL);
+  g_autofree char *b = g_strconcat (a, ".gz", NULL);
+  return g_file_test (a, G_FILE_TEST_EXISTS) || g_file_test (b, G_FILE_TEST_EXISTS);
+}
+
+static void
+test_limit_cnn (void)
+{
+  if (!have_mnist ())
+    {
+      g_test_skip ("MNIST is not there");
+      return;
+    }
+  g_autofree char *model = g_build_filename (tmp, "cnn.keras", NULL);
+  g_autofree char *hist = g_build_filename (tmp, "cnn.csv", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  int rc = run (&out, &err, "train", "cnn", "--limit", "2000", "--epochs", "1", "--seed", "3",
+                "--threads", "2", "--out", model, "--history", hist, NULL);
+  g_assert_cmpint (rc, ==, 0);
+  g_assert_nonnull (strstr (out, "trained on 1800 images, validated on 200"));
+  g_assert_nonnull (strstr (err, "epoch 1/1"));          // one progress line off a terminal
+  g_assert_null (strchr (err, '\r'));
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_keras_load (model, &error);
+  g_assert_no_error (error);
+  const char *acc = m->metadata ? g_hash_table_lookup (m->metadata, "test_accuracy") : NULL;
+  g_assert_nonnull (acc);
+  g_test_message ("test accuracy after 1800 images: %s", acc);
+  g_assert_cmpfloat (g_ascii_strtod (acc, NULL), >, 0.3); // chance is 0.1; about 0.5 after 14 steps
+
+  g_autofree char *csv = NULL;
+  g_assert_true (g_file_get_contents (hist, &csv, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpint (g_strv_length (lines), ==, 3);
+  g_assert_true (g_str_has_prefix (lines[1], "0,"));
+
+  // A usage error is status 2 and writes nothing.
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "resnet", NULL), ==, 2);
+}
+
+static void
+write_file (const char *dir, const char *name, const char *data, gssize len)
+{
+  g_autofree char *p = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (p, data, len, NULL));
+}
+
+static void
+test_finetune (void)
+{
+  const char *shared = g_getenv ("DIGITS_SHARED_DIR");
+  g_autofree char *base = g_build_filename (shared ? shared : "../shared", "fixtures",
+                                            "mnist_cnn.keras", NULL);
+  if (!g_file_test (base, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the shared fixture model is not there");
+      return;
+    }
+  g_autofree char *fonts = g_build_filename (tmp, "fonts", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *argv[] = { font_digits, fonts, "30", "11", NULL };
+  int status;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  // Bad files: each skipped with one line, none stops the run.
+  g_autofree char *three = g_build_filename (fonts, "3", NULL);
+  g_autofree char *seven = g_build_filename (fonts, "7", NULL);
+  write_file (three, "broken.png", "this is not a PNG", -1);
+  write_file (seven, "empty.jpg", "", 0);
+  write_file (fonts, "notes.txt", "stray file", -1);
+
+  g_autofree char *model = g_build_filename (tmp, "finetuned.keras", NULL);
+  g_autofree char *hist = g_build_filename (tmp, "finetune.csv", NULL);
+  int rc = run (&out, &err, "train", "finetune", fonts, "--base", base, "--epochs", "4",
+                "--seed", "5", "--threads", "2", "--out", model, "--history", hist, NULL);
+  g_assert_cmpint (rc, ==, 0);
+  g_assert_nonnull (strstr (err, "broken.png"));
+  g_assert_nonnull (strstr (err, "empty.jpg"));
+  g_assert_nonnull (strstr (out, "images per class: 0:30 1:30 2:30 3:30"));
+  const char *line = strstr (out, "validation accuracy before: ");
+  g_assert_nonnull (line);
+  double before = 0, after = 0;
+  g_assert_cmpint (sscanf (line, "validation accuracy before: %lf%%  after: %lf%%", &before, &after), ==, 2);
+  g_test_message ("font digits, validation accuracy %.2f%% -> %.2f%%", before, after);
+  g_assert_cmpfloat (after, >, before);
+  g_assert_true (g_file_test (model, G_FILE_TEST_EXISTS));
+  g_autofree char *csv = NULL;
+  g_assert_true (g_file_get_contents (hist, &csv, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpint (g_strv_length (lines), >=, 3 + 1 + 1); // header, 3 + >= 1 epochs, ""
+
+  // An emptied class folder is an error before any training, and no file appears.
+  g_autofree char *five = g_build_filename (fonts, "5", NULL);
+  g_autoptr (GDir) d = g_dir_open (five, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    {
+      g_autofree char *p = g_build_filename (five, name, NULL);
+      g_unlink (p);
+    }
+  g_autofree char *model2 = g_build_filename (tmp, "never.keras", NULL);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  rc = run (&out, &err, "train", "finetune", fonts, "--base", base, "--out", model2, NULL);
+  g_assert_cmpint (rc, ==, 1);
+  g_assert_nonnull (strstr (err, "5"));
+  g_assert_null (strstr (err, "epoch 1/"));
+  g_assert_null (strstr (err, "phase 1"));
+  g_assert_false (g_file_test (model2, G_FILE_TEST_EXISTS));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 3)
+    {
+      g_printerr ("usage: test-train-cli DIGITS_CLI FONT_DIGITS\n");
+      return 2;
+    }
+  cli = argv[1];
+  font_digits = argv[2];
+  tmp = g_dir_make_tmp ("digits-train-cli-XXXXXX", NULL);
+  g_test_add_func ("/train/cli/limit-cnn", test_limit_cnn);
+  g_test_add_func ("/train/cli/finetune", test_finetune);
+  int rc = g_test_run ();
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp);
+  if (system (cmd) != 0)
+    g_printerr ("could not remove %s\n", tmp);
+  g_free (tmp);
+  return rc;
+}
