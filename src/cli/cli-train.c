@@ -11,6 +11,7 @@
 typedef struct {
   CliProgress *bar;  // the running epoch's bar, or NULL
   gint cancel;       // raised from cli_cancelled() between batches
+  gboolean folder_shown;
 } TrainUi;
 
 static void
@@ -50,8 +51,10 @@ on_stage (const char *text, gpointer data)
 }
 
 static void
-print_folder_report (const NnFolderReport *f)
+print_folder_report (const NnFolderReport *f, gpointer data)
 {
+  TrainUi *ui = data;
+  ui->folder_shown = TRUE;
   if (f->skipped)
     for (guint i = 0; i < f->skipped->len; i++)
       {
@@ -62,6 +65,7 @@ print_folder_report (const NnFolderReport *f)
   for (int c = 0; c < 10; c++)
     printf (" %d:%d", c, f->per_class[c]);
   printf ("\n");
+  fflush (stdout);
 }
 
 static void
@@ -133,6 +137,7 @@ cli_train (int argc, char **argv)
   o.on_batch = on_batch;
   o.on_epoch = on_epoch;
   o.on_stage = on_stage;
+  o.on_folder = print_folder_report;
   o.user_data = &ui;
   o.cancel = &ui.cancel;
   cli_catch_sigint ();
@@ -144,8 +149,8 @@ cli_train (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   gboolean ok = nn_recipe_run (&o, &r, &error);
   cli_progress_abort (g_steal_pointer (&ui.bar));
-  if (kind == NN_RECIPE_FINETUNE)
-    print_folder_report (&r.folder);
+  if (kind == NN_RECIPE_FINETUNE && !ui.folder_shown)
+    print_folder_report (&r.folder, &ui); // the folder was refused: say what was in it
   if (ok)
     print_result (&o, &r);
   else

@@ -327,6 +327,8 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   g_autoptr (NnDataset) all = nn_folder_load (o->data_dir, TRUE, &r->folder, error);
   if (!all)
     return FALSE;
+  if (o->on_folder)
+    o->on_folder (&r->folder, o->user_data);
   g_autoptr (NnModel) m = nn_keras_load (o->base, error);
   if (!m)
     return FALSE;

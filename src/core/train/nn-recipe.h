@@ -50,6 +50,8 @@ typedef struct {
   NnFitCallback on_batch, on_epoch;
   /* Called when a stage starts: "phase 1: head only" ...; may be NULL. */
   void (*on_stage) (const char *stage, gpointer user_data);
+  /* finetune: called once the folder is read, before any training; may be NULL. */
+  void (*on_folder) (const NnFolderReport *report, gpointer user_data);
   gpointer user_data;
   const gint *cancel;
   GCancellable *cancellable;
