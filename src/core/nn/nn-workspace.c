@@ -9,7 +9,9 @@
  */
 #include <cblas.h>
 #include <string.h>
+#include <time.h>
 #include "nn-private.h"
+#include "nn-kernels.h"
 
 typedef void (*NnLayerFn) (NnCall *c);
 
@@ -77,6 +79,7 @@ struct _NnWorkspace {
   gboolean *up;        /* the layer's output gradient is needed */
   int *writer;         /* the consumer that writes a producer's gradient first */
   guint64 seed, step;
+  double *profile;     /* per layer thread-CPU seconds of thread 0, when profiling */
 };
 
 static size_t
@@ -189,6 +192,7 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
       if (aux)
         ws->aux[i] = nn_alloc_floats (max_batch * aux);
       ws->scratch_floats = MAX (ws->scratch_floats, nn_layer_scratch_floats (l, max_batch));
+      ws->scratch_floats = MAX (ws->scratch_floats, nn_direct_scratch_floats (l));
       if (l->kind == NN_LAYER_BATCH_NORM)
         {
           ws->stats_off[i] = stats;
@@ -357,6 +361,7 @@ nn_workspace_free (NnWorkspace *ws)
   g_free (ws->stats_off);
   g_free (ws->up);
   g_free (ws->writer);
+  g_free (ws->profile);
   pthread_mutex_destroy (&ws->mu);
   pthread_cond_destroy (&ws->cv_start);
   pthread_cond_destroy (&ws->cv_done);
@@ -423,16 +428,41 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
   return c;
 }
 
+static double
+thread_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void
+nn_workspace_set_profiling (NnWorkspace *ws, gboolean on)
+{
+  g_free (ws->profile);
+  ws->profile = on ? g_new0 (double, ws->n_layers) : NULL;
+}
+
+const double *
+nn_workspace_profile (const NnWorkspace *ws)
+{
+  return ws->profile;
+}
+
 static void
 forward_job (NnThread *t)
 {
   NnWorkspace *ws = t->ws;
   size_t in = slice_size (ws, 0);
   memcpy (ws->out[0] + t->n0 * in, ws->x + t->n0 * in, t->n * in * sizeof (float));
+  gboolean prof = ws->profile && t->tid == 0;
   for (int i = 1; i <= ws->m->output; i++)
     {
+      double t0 = prof ? thread_seconds () : 0;
       NnCall c = make_call (ws, t, i);
       layer_ops[c.l->kind].forward (&c);
+      if (prof)
+        ws->profile[i] += thread_seconds () - t0;
     }
 }
 

@@ -1,20 +1,61 @@
 /* nn-kernels.h: the engine's own compute kernels, tried before the generic
- * im2col + GEMM paths. Each fast function returns FALSE when it does not handle
- * a layer's configuration (or the CPU lacks the instructions), and the caller
- * then takes the generic path. */
+ * im2col + BLAS paths. Each fast function returns FALSE when it does not handle
+ * a layer's configuration or the CPU lacks the instructions; the caller then
+ * takes the generic path. */
 #pragma once
 
 #include "nn-private.h"
 
 G_BEGIN_DECLS
 
+typedef enum {
+  NN_KERNELS_GENERIC, /* plain C and BLAS */
+  NN_KERNELS_AVX2,    /* AVX2 + FMA */
+  NN_KERNELS_AVX512,  /* AVX-512 F/VL/DQ/BW */
+} NnKernelLevel;
+
+/* The level in use: the best the CPU has, or what nn_kernels_set_level() or the
+ * environment variable NN_KERNELS (generic, avx2, avx512) asked for, never above
+ * what the CPU has. */
+NnKernelLevel nn_kernels_level (void);
+/* Returns the level actually set. For tests and benchmarks. */
+NnKernelLevel nn_kernels_set_level (NnKernelLevel level);
+const char   *nn_kernels_level_name (NnKernelLevel level);
+
 void nn_im2col (float *col, const float *x, int b, NnShape in, NnShape out,
                 const NnConvConfig *cfg);
 void nn_col2im (float *dx, const float *dcol, int b, NnShape in, NnShape out,
                 const NnConvConfig *cfg);
 
-/* Writes the convolution (without bias or activation) of the call's slice into z. */
-gboolean nn_conv_fast_forward (NnCall *c, float *z);
-gboolean nn_depthwise_fast_forward (NnCall *c, float *z);
+/* A direct convolution over runs of output pixels (nn-conv-direct.c). */
+typedef struct {
+  const float *w;      /* (KH, KW, C, F), or (KH, KW, C) for depthwise */
+  int kh, kw, c, f;
+  int x_row;           /* input pixels per row (of the padded image) */
+  int y_pixel_stride;  /* floats between neighbouring output pixels */
+  const float *scale;  /* (F,) or NULL: y = act (conv * scale + shift) */
+  const float *shift;  /* (F,) or NULL */
+  gboolean relu;
+} NnDirectConv;
+
+/* n output pixels, y dense (n, y_pixel_stride); xoff[p] is where the window of
+ * output pixel p starts in x, in floats. */
+void nn_direct_conv_rows_avx512 (const NnDirectConv *a, const float *x, const int *xoff,
+                                 float *y, int n);
+void nn_direct_conv_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff,
+                               float *y, int n);
+void nn_direct_depthwise_rows_avx512 (const NnDirectConv *a, const float *x, const int *xoff,
+                                      float *y, int n);
+void nn_direct_depthwise_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff,
+                                    float *y, int n);
+
+/* Conv2D / DepthwiseConv2D of the call's slice into y with the epilogue
+ * y = relu? (conv * scale + shift). FALSE if the configuration is not covered. */
+gboolean nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift,
+                         gboolean relu);
+gboolean nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift,
+                              gboolean relu);
+/* Floats of per-thread scratch the direct kernels need for one image. */
+size_t   nn_direct_scratch_floats (const NnLayer *l);
 
 G_END_DECLS

@@ -128,9 +128,11 @@ nn_conv2d_forward (NnCall *c)
   float *z = c->z ? c->z : c->y;                           // (n, OH, OW, F)
   if (c->n == 0)
     return;
-  if (nn_conv_fast_forward (c, z))
-    ;
-  else if (is_pointwise (cfg))
+  /* The direct kernel applies bias and relu as it stores. */
+  gboolean simple_act = c->act == NN_ACT_LINEAR || c->act == NN_ACT_RELU;
+  if (c->z == NULL && simple_act && nn_conv_direct (c, c->y, NULL, bias, c->act == NN_ACT_RELU))
+    return;
+  if (is_pointwise (cfg))
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c->n * M, F, K, 1.0f, c->x[0], K, w,
                  F, 0.0f, z, F);
   else
@@ -277,8 +279,11 @@ nn_depthwise_forward (NnCall *c)
   const NnConvConfig *cfg = &l->cfg.conv;
   float *z = c->z ? c->z : c->y;
   const float *bias = cfg->use_bias ? param (c, 1) : NULL;
-  if (!nn_depthwise_fast_forward (c, z))
-    depthwise_forward (z, c->x[0], param (c, 0), c->n, l->in_shape, l->out_shape, cfg);
+  gboolean simple_act = c->act == NN_ACT_LINEAR || c->act == NN_ACT_RELU;
+  if (c->z == NULL && simple_act
+      && nn_depthwise_direct (c, c->y, NULL, bias, c->act == NN_ACT_RELU))
+    return;
+  depthwise_forward (z, c->x[0], param (c, 0), c->n, l->in_shape, l->out_shape, cfg);
   bias_act_forward (c->y, z, bias, (size_t) c->n * l->out_shape.h * l->out_shape.w,
                     l->out_shape.c, c->act);
 }
