@@ -2,6 +2,7 @@
 #include "plot-common.h"
 
 #include <math.h>
+#include <fontconfig/fontconfig.h>
 
 #include "nn-error.h"
 
@@ -244,4 +245,11 @@ plot_nice_ticks (double lo, double hi, int target, double *ticks, int max, doubl
   if (step_out != NULL)
     *step_out = step;
   return n;
+}
+
+void
+plot_shutdown (void)
+{
+  cairo_debug_reset_static_data ();
+  FcFini ();
 }
