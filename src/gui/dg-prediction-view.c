@@ -68,6 +68,8 @@ dg_prediction_view_show_result (DgPredictionView *self, const float *probs, cons
   g_autofree char *p1 = NULL;
   g_autofree char *p2 = NULL;
   g_autofree char *top3 = NULL;
+  g_autofree char *next = NULL;
+  g_autofree char *then = NULL;
 
   g_return_if_fail (DG_IS_PREDICTION_VIEW (self));
   g_return_if_fail (probs != NULL && input != NULL);
@@ -93,8 +95,9 @@ dg_prediction_view_show_result (DgPredictionView *self, const float *probs, cons
   g_clear_pointer (&p1, g_free);
   p1 = format_percent (probs[order[1]]);
   p2 = format_percent (probs[order[2]]);
-  /* TRANSLATORS: the runners-up, e.g. "then 1 (4 %), 9 (1 %)" */
-  top3 = g_strdup_printf (_("then %d (%s), %d (%s)"), order[1], p1, order[2], p2);
+  /* TRANSLATORS: the runners-up, one per line: "Next: 1 at 4 %" and "Then: 9 at 1 %" */
+  top3 = g_strdup_printf ("%s\n%s", next = g_strdup_printf (_("Next: %d at %s"), order[1], p1),
+                          then = g_strdup_printf (_("Then: %d at %s"), order[2], p2));
   gtk_label_set_text (self->top3_label, top3);
 
   dg_prob_bars_set_probs (self->prob_bars, probs);

@@ -100,6 +100,16 @@ save_sample_activated (GtkWidget *widget, const char *name, GVariant *param)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+show_error_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (widget), _("Could Not Open the Model"),
+                                              g_variant_get_string (param, NULL));
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 void
 dg_window_update_actions (DgWindow *self)
 {
@@ -140,6 +150,8 @@ dg_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.save-sample", NULL, save_sample_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
                                        "win.save-sample", NULL);
+
+  gtk_widget_class_install_action (widget_class, "win.show-error", "s", show_error_activated);
 
   gtk_widget_class_install_action (widget_class, "win.brush-smaller", NULL, brush_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0,

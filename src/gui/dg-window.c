@@ -273,6 +273,7 @@ set_model (DgWindow *self, DgModel *model)
 typedef struct {
   DgWindow *window; /* a reference */
   guint serial;
+  char *path;
 } LoadData;
 
 static void
@@ -289,9 +290,18 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
         set_model (self, model);
       else
         {
-          g_autofree char *text = g_strdup_printf (_("Could not open the model: %s"), error->message);
+          g_autofree char *base = g_path_get_basename (data->path);
+          /* TRANSLATORS: a toast; the Details button shows the engine's full message */
+          g_autofree char *text = g_strdup_printf (_("Could not open “%s”"), base);
+          AdwToast *toast = adw_toast_new (text);
+
           dg_test_print ("MODEL error message=%s", error->message);
-          dg_window_show_toast (self, text);
+          adw_toast_set_timeout (toast, 10);
+          adw_toast_set_button_label (toast, _("Details"));
+          adw_toast_set_action_name (toast, "win.show-error");
+          adw_toast_set_action_target_value (toast, g_variant_new_string (error->message));
+          adw_toast_overlay_add_toast (self->toast_overlay, toast);
+          dg_test_print ("TOAST %s", text);
           /* the previous model stays, and so does its entry in the selector */
           select_position (self, self->model
                                    ? dg_model_list_find (self->models, dg_model_get_path (self->model))
@@ -299,6 +309,7 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
         }
     }
   g_object_unref (data->window);
+  g_free (data->path);
   g_free (data);
 }
 
@@ -313,6 +324,7 @@ dg_window_open_model (DgWindow *self, const char *path)
   data = g_new0 (LoadData, 1);
   data->window = g_object_ref (self);
   data->serial = ++self->load_serial;
+  data->path = g_strdup (path);
   dg_model_load_async (path, NULL, on_model_loaded, data);
 }
 

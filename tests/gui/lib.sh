@@ -1,0 +1,145 @@
+# lib.sh: helpers for the end-to-end GUI tests (see ../shared/docs/GUI_TESTING.md).
+# Sourced by each test-*.sh; run-gui-test.sh has already isolated HOME, started a
+# session bus and an X server.
+set -euo pipefail
+
+: "${APP_BIN:?APP_BIN must point at the digits executable}"
+OUT=${1:?usage: $0 OUTDIR}
+mkdir -p "$OUT"
+APP_LOG="$OUT/app.log"
+APP=""
+WID=""
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- app.log" >&2; cat "$APP_LOG" >&2 || true
+  echo "--- app.err" >&2; tail -40 "$OUT/app.err" >&2 || true
+  [[ -n "$APP" ]] && kill "$APP" 2>/dev/null || true
+  exit 1
+}
+
+wait_for() { # PATTERN TIMEOUT_S [FILE]: poll every 50 ms for a line in the app's stdout
+  local f=${3:-$APP_LOG} end=$((SECONDS + $2))
+  until grep -q -- "$1" "$f" 2>/dev/null; do
+    if ((SECONDS >= end)); then echo "TIMEOUT waiting for '$1'" >&2; return 1; fi
+    sleep 0.05
+  done
+}
+
+count_lines() { # PATTERN -> number of matching lines so far
+  grep -c -- "$1" "$APP_LOG" 2>/dev/null || true
+}
+
+wait_for_more() { # PATTERN N TIMEOUT_S: wait until more than N lines match
+  local end=$((SECONDS + $3))
+  until (($(count_lines "$1") > $2)); do
+    if ((SECONDS >= end)); then echo "TIMEOUT waiting for more '$1'" >&2; return 1; fi
+    sleep 0.05
+  done
+}
+
+ready_field() { # NAME -> "x y w h" from the READY line
+  sed -n "s/^READY.* $1=\([0-9-]*\),\([0-9-]*\),\([0-9]*\),\([0-9]*\).*/\1 \2 \3 \4/p" "$APP_LOG" | head -1
+}
+
+field() { # LINE NAME -> value of NAME=value in LINE
+  sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"
+}
+
+last_prediction() {
+  grep '^PREDICTION' "$APP_LOG" | tail -1
+}
+
+count_color() { # PNG COLOR -> pixels within 10% of COLOR
+  # marked magenta first, so that COLOR may be black or white itself
+  /usr/bin/convert "$1" -alpha off -fuzz 10% -fill '#ff00ff' -opaque "$2" -fuzz 0 \
+    -fill black +opaque '#ff00ff' -fill white -opaque '#ff00ff' \
+    -colorspace gray -format '%[fx:round(mean*w*h)]' info:
+}
+
+crop() { # PNG "x y w h" OUT.png
+  local x y w h; read -r x y w h <<<"$2"
+  /usr/bin/convert "$1" -crop "${w}x${h}+${x}+${y}" +repage "$3"
+}
+
+start_app() { # [ARGS...]: starts the app in test mode and waits for READY and a model
+  DIGITS_TEST_MODE=1 "$APP_BIN" "$@" >"$APP_LOG" 2>"$OUT/app.err" &
+  APP=$!
+  trap '[[ -n "$APP" ]] && kill "$APP" 2>/dev/null || true' EXIT
+  wait_for '^READY' 20 || fail "no READY"
+  WID=$(timeout 10 xdotool search --sync --onlyvisible --name '^Digits$' | head -1)
+  [[ -n "$WID" ]] || fail "no window"
+  read -r CX CY CS _ <<<"$(ready_field canvas)"
+}
+
+quit_app() {
+  timeout 3 xdotool windowfocus --sync "$WID" 2>/dev/null || true
+  xdotool key --window "$WID" ctrl+q 2>/dev/null || true  # the window may be gone before the key-up
+  local rc=0
+  wait "$APP" || rc=$?
+  APP=""
+  trap - EXIT
+  ((rc == 0)) || fail "app exited with $rc"
+  grep -q '^EXIT rc=0' "$APP_LOG" || fail "no clean EXIT"
+}
+
+# drag U1 V1 U2 V2 ...: one pointer drag through points in canvas units (0..280),
+# all in one xdotool process, 8 ms between moves, as a quick hand would.
+drag() {
+  local pts=("$@") cmd=() i x y
+  x=$((CX + pts[0] * CS / 280)); y=$((CY + pts[1] * CS / 280))
+  cmd=(mousemove --window "$WID" "$x" "$y" mousedown 1)
+  for ((i = 2; i < ${#pts[@]}; i += 2)); do
+    x=$((CX + pts[i] * CS / 280)); y=$((CY + pts[i + 1] * CS / 280))
+    cmd+=(sleep 0.008 mousemove --window "$WID" "$x" "$y")
+  done
+  xdotool "${cmd[@]}" mouseup 1
+}
+
+# interpolate U1 V1 U2 V2 ... STEP: the polyline with points every STEP units
+interpolate() {
+  python3 - "$@" <<'PY'
+import sys, math
+v = list(map(float, sys.argv[1:-1])); step = float(sys.argv[-1])
+pts = list(zip(v[0::2], v[1::2])); out = [pts[0]]
+for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+    n = max(1, int(math.hypot(x1 - x0, y1 - y0) / step))
+    out += [(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n) for k in range(1, n + 1)]
+print(" ".join(f"{round(x)} {round(y)}" for x, y in out))
+PY
+}
+
+ellipse() { # CX CY RX RY N: a closed loop starting at the top, counter-clockwise
+  python3 - "$@" <<'PY'
+import sys, math
+cx, cy, rx, ry, n = map(float, sys.argv[1:]); n = int(n)
+print(" ".join(f"{round(cx - rx * math.sin(2 * math.pi * k / n))} {round(cy - ry * math.cos(2 * math.pi * k / n))}" for k in range(n + 2)))
+PY
+}
+
+key() { # KEYS...: to the main window, focused first (a closed dialog leaves X focus nowhere)
+  timeout 3 xdotool windowfocus --sync "$WID" 2>/dev/null || true
+  xdotool key --window "$WID" "$@"
+}
+
+click() { # NAME: clicks the centre of a widget named in the READY line
+  local x y w h; read -r x y w h <<<"$(ready_field "$1")"
+  [[ -n "$x" ]] || fail "no geometry for $1"
+  xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+}
+
+# draw_and_predict POINTS...: draws one stroke, waits for its prediction to settle
+# and prints the last PREDICTION line.
+draw_and_predict() {
+  local before; before=$(count_lines '^PREDICTION')
+  # shellcheck disable=SC2046
+  drag $(interpolate "$@" 6)
+  wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction after drawing"
+  sleep 0.3
+  last_prediction
+}
+
+screenshot() { # OUT.png: the window as the X server shows it
+  sleep 0.15
+  import -window "$WID" "$1"
+}

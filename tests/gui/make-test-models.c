@@ -1,0 +1,68 @@
+/* make-test-models OUTDIR: models for the GUI tests, written with the core's
+ * Keras writer (folders keep the corrupt file out of the model selector):
+ *   models/logreg.keras          Flatten + Dense, untrained: no spatial layer, so the app
+ *                         shows its Grad-CAM note; its predictions differ from the CNN's
+ *   bench/advanced.keras  the advanced architecture with initial weights, for the
+ *                         latency benchmark when the shipped model is absent
+ *   corrupt.keras         the first 3000 bytes of logreg.keras: a truncated zip
+ *   test-models.stamp     written last, for meson */
+#include <glib.h>
+#include <stdio.h>
+
+#include "nn-keras.h"
+#include "nn-zoo.h"
+
+static gboolean
+save (NnModel *model, const char *dir, const char *sub, const char *name)
+{
+  g_autofree char *folder = g_build_filename (dir, sub, NULL);
+  g_autofree char *path = g_build_filename (folder, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (folder, 0755);
+  if (!nn_keras_save (model, path, NULL, &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(NnModel) logreg = NULL;
+  g_autoptr(NnModel) advanced = NULL;
+  g_autofree char *logreg_path = NULL;
+  g_autofree char *corrupt_path = NULL;
+  g_autofree char *bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  if (argc != 2)
+    {
+      fprintf (stderr, "usage: %s OUTDIR\n", argv[0]);
+      return 2;
+    }
+  g_mkdir_with_parents (argv[1], 0755);
+  logreg = nn_zoo_logreg ();
+  advanced = nn_zoo_advanced ();
+  if (!logreg || !advanced || !save (logreg, argv[1], "models", "logreg.keras")
+      || !save (advanced, argv[1], "bench", "advanced.keras"))
+    return 1;
+
+  logreg_path = g_build_filename (argv[1], "models", "logreg.keras", NULL);
+  corrupt_path = g_build_filename (argv[1], "corrupt.keras", NULL);
+  if (!g_file_get_contents (logreg_path, &bytes, &len, &error)
+      || !g_file_set_contents (corrupt_path, bytes, MIN (len, 3000), &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 1;
+    }
+  {
+    g_autofree char *stamp = g_build_filename (argv[1], "test-models.stamp", NULL);
+    if (!g_file_set_contents (stamp, "", 0, NULL))
+      return 1;
+  }
+  return 0;
+}

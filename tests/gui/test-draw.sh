@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Drawing a 1, a 7 and a 0 with real pointer drags makes the app predict them;
+# undo and clear work; Grad-CAM is computed for the CNN.
+source "$(dirname "$0")/lib.sh"
+start_app
+wait_for '^MODEL loaded' 20 || fail "no model loaded"
+grep -q '^PREDICTION blank' "$APP_LOG" || fail "blank canvas did not show the prompt"
+
+check_digit() { # EXPECTED LINE
+  local d c; d=$(field "$2" digit); c=$(field "$2" confidence)
+  echo "drew $1: predicted $d ($c)"
+  [[ "$d" == "$1" ]] || fail "drew $1, predicted $d"
+}
+
+# "1": a slightly slanted vertical bar
+line=$(draw_and_predict 150 45 140 140 130 235)
+check_digit 1 "$line"
+screenshot "$OUT/one.png"
+key Delete
+wait_for_more '^PREDICTION blank' 1 5 || fail "Delete did not clear"
+
+# "7": a bar and a diagonal
+line=$(draw_and_predict 70 60 210 60 205 75 125 235)
+check_digit 7 "$line"
+[[ $(field "$line" cam) != "0.0" ]] || fail "no Grad-CAM for the 7"
+screenshot "$OUT/seven.png"
+
+# undo brings back the blank prompt, redo the 7
+before=$(count_lines '^PREDICTION blank')
+click undo
+wait_for_more '^PREDICTION blank' "$before" 5 || fail "undo did not empty the canvas"
+before=$(count_lines '^PREDICTION digit=7')
+key ctrl+shift+z
+wait_for_more '^PREDICTION digit=7' "$before" 5 || fail "redo did not bring the 7 back"
+
+before=$(count_lines '^PREDICTION blank')
+click clear
+wait_for_more '^PREDICTION blank' "$before" 5 || fail "clear did not empty the canvas"
+
+# "0": an oval
+# shellcheck disable=SC2046
+line=$(draw_and_predict $(ellipse 140 140 62 95 40))
+check_digit 0 "$line"
+screenshot "$OUT/zero.png"
+
+# two strokes make a 4? undo per stroke: draw a 7 in two strokes, undo one
+key ctrl+l
+wait_for_more '^PREDICTION blank' "$((before + 1))" 5 || fail "ctrl+l did not clear"
+draw_and_predict 70 60 210 60 >/dev/null
+line=$(draw_and_predict 205 65 125 235)
+[[ $(field "$line" strokes) == 2 ]] || fail "expected 2 strokes: $line"
+before=$(count_lines '^PREDICTION')
+key ctrl+z
+wait_for_more '^PREDICTION' "$before" 5 || fail "ctrl+z did nothing"
+sleep 0.2
+[[ $(field "$(last_prediction)" strokes) == 1 ]] || fail "undo did not remove one stroke: $(last_prediction)"
+
+quit_app
+echo "PASS"

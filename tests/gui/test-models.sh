@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Switching the model updates the prediction; a model without a spatial layer
+# shows the Grad-CAM note instead of an error; opening a corrupt .keras file
+# through the file chooser shows the engine's error and keeps the old model.
+source "$(dirname "$0")/lib.sh"
+: "${TEST_MODELS:?}"
+start_app
+wait_for '^MODEL loaded name=mnist_cnn' 20 || fail "the CNN was not the first model"
+
+line=$(draw_and_predict 70 60 210 60 205 75 125 235)
+[[ $(field "$line" model) == mnist_cnn && $(field "$line" digit) == 7 ]] || fail "bad first prediction: $line"
+
+# the selector: open it, move to the other entry, activate it
+before=$(count_lines '^PREDICTION')
+click models
+sleep 0.4
+xdotool key Down Return
+wait_for '^MODEL loaded name=logreg' 10 || fail "selecting logreg loaded nothing"
+wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction after switching"
+line=$(last_prediction)
+echo "after switching: $line"
+[[ $(field "$line" model) == logreg ]] || fail "prediction not from the new model"
+[[ $(field "$line" strokes) == 1 ]] || fail "the drawing was lost"
+[[ $(field "$line" cam) == "0.0" ]] || fail "a Grad-CAM map for a model without one"
+screenshot "$OUT/logreg.png"
+
+# Open Model… (Ctrl+O) with a truncated file
+key ctrl+o
+CHOOSER=$(timeout 10 xdotool search --sync --onlyvisible --name '^Open Model$' | head -1)
+[[ -n "$CHOOSER" ]] || fail "no file chooser"
+sleep 0.3
+xdotool key --window "$CHOOSER" ctrl+l
+sleep 0.2
+xdotool type --window "$CHOOSER" --delay 5 "$TEST_MODELS/corrupt.keras"
+sleep 0.4
+xdotool key --window "$CHOOSER" Return
+wait_for "^CHOSEN $TEST_MODELS/corrupt.keras" 10 || fail "the chooser did not return the file"
+wait_for '^MODEL error' 10 || fail "no error for the corrupt file"
+wait_for '^TOAST Could not open “corrupt.keras”' 5 || fail "no toast"
+grep '^MODEL error' "$APP_LOG" | grep -q 'corrupt.keras' || fail "the message does not name the file"
+screenshot "$OUT/corrupt-toast.png"
+before=$(count_lines '^PREDICTION')
+key ctrl+Return
+wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction"
+[[ $(field "$(last_prediction)" model) == logreg ]] || fail "the previous model did not stay"
+grep -q 'MODEL loaded name=corrupt' "$APP_LOG" && fail "the corrupt model was loaded"
+
+# back to the CNN through the chooser: a good file loads and predicts the 7 again
+key ctrl+o
+CHOOSER=$(timeout 10 xdotool search --sync --onlyvisible --name '^Open Model$' | head -1)
+sleep 0.3
+xdotool key --window "$CHOOSER" ctrl+l
+sleep 0.2
+xdotool type --window "$CHOOSER" --delay 5 "$DIGITS_SHARED_DIR/fixtures/mnist_cnn.keras"
+sleep 0.4
+xdotool key --window "$CHOOSER" Return
+wait_for_more '^MODEL loaded name=mnist_cnn' 1 10 || fail "opening the CNN again failed"
+sleep 0.3
+line=$(last_prediction)
+[[ $(field "$line" model) == mnist_cnn && $(field "$line" digit) == 7 ]] || fail "bad prediction after reopening: $line"
+
+quit_app
+echo "PASS"

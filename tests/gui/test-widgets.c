@@ -1,0 +1,304 @@
+/* test-widgets: the GUI classes without the window: canvas history and
+ * rasterisation, probability-bar labels, the colour map, model discovery,
+ * settings, models, and saving a sample. Needs a display (xvfb-run). */
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+
+#include "dg-canvas.h"
+#include "dg-colormap.h"
+#include "dg-model.h"
+#include "dg-model-list.h"
+#include "dg-prob-bars.h"
+#include "dg-sample-dialog.h"
+#include "dg-settings.h"
+#include "nn-error.h"
+#include "nn-image.h"
+
+static int
+ink_pixels (DgCanvas *canvas)
+{
+  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  int n = 0;
+
+  dg_canvas_render_grey (canvas, grey);
+  for (int i = 0; i < DG_CANVAS_UNITS * DG_CANVAS_UNITS; i++)
+    n += grey[i] > 127;
+  return n;
+}
+
+static void
+draw_line (DgCanvas *canvas, double x0, double y0, double x1, double y1)
+{
+  dg_canvas_stroke_begin (canvas, x0, y0);
+  for (int i = 1; i <= 10; i++)
+    dg_canvas_stroke_add (canvas, x0 + (x1 - x0) * i / 10, y0 + (y1 - y0) * i / 10);
+  dg_canvas_stroke_end (canvas);
+}
+
+static void
+count_changed (DgCanvas *canvas, int *n)
+{
+  (*n)++;
+}
+
+static void
+test_canvas_history (void)
+{
+  DgCanvas *canvas = g_object_ref_sink (DG_CANVAS (dg_canvas_new ()));
+  int changes = 0;
+
+  g_signal_connect (canvas, "changed", G_CALLBACK (count_changed), &changes);
+  g_assert_true (dg_canvas_is_empty (canvas));
+  g_assert_false (dg_canvas_get_can_undo (canvas));
+
+  draw_line (canvas, 40, 40, 240, 40);
+  draw_line (canvas, 140, 40, 140, 240);
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 2);
+  g_assert_cmpuint (dg_canvas_get_n_points (canvas), ==, 22);
+  g_assert_cmpint (changes, ==, 22);
+
+  dg_canvas_undo (canvas);
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 1);
+  g_assert_true (dg_canvas_get_can_redo (canvas));
+  dg_canvas_redo (canvas);
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 2);
+  g_assert_false (dg_canvas_get_can_redo (canvas));
+
+  /* clear is undoable, stroke by stroke */
+  dg_canvas_clear (canvas);
+  g_assert_true (dg_canvas_is_empty (canvas));
+  g_assert_cmpint (ink_pixels (canvas), ==, 0);
+  dg_canvas_redo (canvas);
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 1);
+
+  /* a new stroke drops what could have been redone */
+  draw_line (canvas, 20, 200, 60, 200);
+  g_assert_false (dg_canvas_get_can_redo (canvas));
+  g_object_unref (canvas);
+}
+
+static void
+test_canvas_raster (void)
+{
+  DgCanvas *canvas = g_object_ref_sink (DG_CANVAS (dg_canvas_new ()));
+  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  int thin, thick;
+
+  dg_canvas_set_brush_size (canvas, 10);
+  draw_line (canvas, 40, 140, 240, 140);
+  thin = ink_pixels (canvas);
+  /* a 200-unit line, 10 wide, with round caps: about 2000 + 79 pixels */
+  g_assert_cmpint (thin, >, 1900);
+  g_assert_cmpint (thin, <, 2300);
+  dg_canvas_render_grey (canvas, grey);
+  g_assert_cmpint (grey[140 * DG_CANVAS_UNITS + 140], ==, 255);
+  g_assert_cmpint (grey[100 * DG_CANVAS_UNITS + 140], ==, 0);
+
+  /* the brush applies to new strokes; the colours on screen do not matter */
+  dg_canvas_clear (canvas);
+  dg_canvas_set_brush_size (canvas, 30);
+  dg_canvas_set_dark (canvas, FALSE);
+  draw_line (canvas, 40, 140, 240, 140);
+  thick = ink_pixels (canvas);
+  g_assert_cmpint (thick, >, 2 * thin);
+  g_object_unref (canvas);
+}
+
+static void
+test_prob_bars_labels (void)
+{
+  DgProbBars *bars = g_object_ref_sink (DG_PROB_BARS (dg_prob_bars_new ()));
+  float probs[10] = { 0.01f, 0, 0, 0, 0, 0, 0, 0.93f, 0.06f, 0 };
+  g_autofree char *seven = NULL;
+  g_autofree char *eight = NULL;
+
+  dg_prob_bars_set_probs (bars, probs);
+  seven = dg_prob_bars_dup_row_label (bars, 7);
+  eight = dg_prob_bars_dup_row_label (bars, 8);
+  g_assert_cmpstr (seven, ==, "digit 7, 93 percent");
+  g_assert_cmpstr (eight, ==, "digit 8, 6 percent");
+  g_object_unref (bars);
+}
+
+static void
+test_colormap (void)
+{
+  float r, g, b, last_luma = -1;
+
+  dg_colormap_viridis (0, &r, &g, &b);
+  g_assert_cmpfloat_with_epsilon (r, 0x44 / 255.f, 1e-3);
+  g_assert_cmpfloat_with_epsilon (b, 0x54 / 255.f, 1e-3);
+  dg_colormap_viridis (1, &r, &g, &b);
+  g_assert_cmpfloat_with_epsilon (g, 0xe7 / 255.f, 1e-3);
+  /* readable in greyscale: lightness rises all the way */
+  for (int i = 0; i <= 100; i++)
+    {
+      float luma;
+      dg_colormap_viridis (i / 100.f, &r, &g, &b);
+      luma = 0.2126f * r + 0.7152f * g + 0.0722f * b;
+      g_assert_cmpfloat (luma, >, last_luma);
+      last_luma = luma;
+    }
+}
+
+static void
+touch (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, "x", 1, NULL));
+}
+
+static void
+test_model_list (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("digits-models-XXXXXX", NULL);
+  g_autofree char *old = g_strdup (g_getenv ("DIGITS_MODELS_PATH"));
+  g_autoptr(DgModelList) list = NULL;
+  g_autofree char *title = NULL;
+
+  touch (dir, "a_first.keras");
+  touch (dir, "mnist_cnn.keras");
+  touch (dir, DG_DEFAULT_MODEL);
+  touch (dir, "notes.txt");
+  g_setenv ("DIGITS_MODELS_PATH", dir, TRUE);
+  list = dg_model_list_new ();
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3);
+  g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, 0), "a_first.keras"));
+  g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, dg_model_list_default_position (list)),
+                                   DG_DEFAULT_MODEL));
+  /* adding is idempotent */
+  g_assert_cmpuint (dg_model_list_add (list, dg_model_list_get_path (list, 1)), ==, 1);
+  g_assert_cmpuint (dg_model_list_add (list, "/elsewhere/x.keras"), ==, 3);
+  title = dg_model_title_from_path ("/elsewhere/x.keras");
+  g_assert_cmpstr (title, ==, "x");
+
+  /* without the default, the CNN comes next */
+  {
+    g_autofree char *adv = g_build_filename (dir, DG_DEFAULT_MODEL, NULL);
+    g_unlink (adv);
+    dg_model_list_refresh (list);
+    g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, dg_model_list_default_position (list)),
+                                     "mnist_cnn.keras"));
+  }
+  if (old)
+    g_setenv ("DIGITS_MODELS_PATH", old, TRUE);
+  else
+    g_unsetenv ("DIGITS_MODELS_PATH");
+}
+
+static void
+test_settings (void)
+{
+  g_autoptr(DgSettings) settings = dg_settings_new ();
+  g_autofree char *folder = NULL;
+
+  g_assert_nonnull (dg_settings_get_gsettings (settings));
+  g_assert_cmpint (dg_settings_get_brush_size (settings), ==, DG_BRUSH_DEFAULT);
+  dg_settings_set_brush_size (settings, 99);
+  g_assert_cmpint (dg_settings_get_brush_size (settings), ==, DG_BRUSH_MAX);
+  g_assert_cmpint (g_settings_get_int (dg_settings_get_gsettings (settings), "brush-size"), ==,
+                   DG_BRUSH_MAX);
+  g_settings_set_boolean (dg_settings_get_gsettings (settings), "dark-canvas", FALSE);
+  g_assert_false (dg_settings_get_dark_canvas (settings));
+  folder = dg_settings_dup_samples_folder (settings);
+  g_assert_true (g_str_has_prefix (folder, g_get_user_data_dir ()));
+  g_assert_true (g_str_has_suffix (folder, "digits/my_digits"));
+  g_settings_reset (dg_settings_get_gsettings (settings), "brush-size");
+  g_settings_reset (dg_settings_get_gsettings (settings), "dark-canvas");
+}
+
+static void
+test_model (void)
+{
+  const char *shared = g_getenv ("DIGITS_SHARED_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DgModel) model = NULL;
+  float input[28 * 28] = { 0 }, probs[10], heat[28 * 28], sum = 0;
+
+  if (!shared)
+    {
+      g_test_skip ("DIGITS_SHARED_DIR not set");
+      return;
+    }
+  path = g_build_filename (shared, "fixtures", "mnist_cnn.keras", NULL);
+  model = dg_model_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dg_model_get_title (model), ==, "mnist_cnn");
+  g_assert_true (dg_model_has_gradcam (model));
+  g_assert_cmpuint (dg_model_get_n_params (model), >, 1000);
+
+  /* a vertical bar is a 1 */
+  for (int y = 4; y < 24; y++)
+    for (int x = 13; x < 16; x++)
+      input[y * 28 + x] = 1.f;
+  dg_model_predict (model, input, probs);
+  for (int d = 0; d < 10; d++)
+    sum += probs[d];
+  g_assert_cmpfloat_with_epsilon (sum, 1.f, 1e-4);
+  g_assert_cmpfloat (probs[1], >, 0.5f);
+  g_assert_true (dg_model_gradcam (model, input, 1, heat, &error));
+  g_assert_no_error (error);
+
+  /* a file that is not a model: the engine's message, naming the file */
+  {
+    g_autofree char *bad = g_build_filename (g_get_tmp_dir (), "digits-not-a-model.keras", NULL);
+    g_autoptr(DgModel) none = NULL;
+    g_assert_true (g_file_set_contents (bad, "PK\3\4 broken", -1, NULL));
+    none = dg_model_load (bad, &error);
+    g_assert_null (none);
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "digits-not-a-model.keras"));
+    g_unlink (bad);
+  }
+}
+
+static void
+test_sample_save (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("digits-samples-XXXXXX", NULL);
+  g_autoptr(DgSettings) settings = dg_settings_new ();
+  g_autofree guint8 *grey = g_malloc0 (280 * 280);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(NnGreyImage) back = NULL;
+  DgSampleDialog *dialog;
+  int counts[10];
+
+  for (int y = 40; y < 240; y++)
+    for (int x = 130; x < 150; x++)
+      grey[y * 280 + x] = 255;
+  dg_settings_set_samples_folder (settings, dir);
+  dialog = dg_sample_dialog_new (NULL, settings, grey, 280, 280, 3);
+  path = dg_sample_dialog_save (dialog, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (path);
+  g_assert_true (g_str_has_prefix (path, dir));
+  g_assert_nonnull (strstr (path, "/3/3-"));
+  back = nn_grey_image_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->width, ==, 280);
+  g_assert_cmpmem (back->pixels, 280 * 280, grey, 280 * 280);
+  dg_sample_count_folder (dir, counts);
+  g_assert_cmpint (counts[3], ==, 1);
+  g_assert_cmpint (counts[0] + counts[1] + counts[2] + counts[4], ==, 0);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  dg_settings_set_samples_folder (settings, "");
+}
+
+int
+main (int argc, char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/canvas/history", test_canvas_history);
+  g_test_add_func ("/canvas/raster", test_canvas_raster);
+  g_test_add_func ("/prob-bars/labels", test_prob_bars_labels);
+  g_test_add_func ("/colormap/viridis", test_colormap);
+  g_test_add_func ("/model-list/discovery", test_model_list);
+  g_test_add_func ("/settings/typed", test_settings);
+  g_test_add_func ("/model/load-predict", test_model);
+  g_test_add_func ("/sample/save", test_sample_save);
+  return g_test_run ();
+}
