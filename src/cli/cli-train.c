@@ -71,8 +71,10 @@ print_folder_report (const NnFolderReport *f, gpointer data)
 static void
 print_result (const NnRecipeOptions *o, const NnRecipeReport *r)
 {
-  printf ("trained on %d images, validated on %d: %d epochs, %.1f s (%.0f img/s in training)\n",
-          r->n_train, r->n_val, r->fit.epochs_run, r->seconds, r->fit.images_per_second);
+  printf ("trained on %d images, validated on %d: %d epochs%s, %.1f s (%.0f img/s in training)\n",
+          r->n_train, r->n_val, r->fit.epochs_run,
+          r->fit.stopped_by_time ? " (time limit)" : r->fit.stopped_early ? " (early stop)" : "",
+          r->seconds, r->fit.images_per_second);
   if (o->kind == NN_RECIPE_FINETUNE)
     printf ("validation accuracy before: %.2f%%  after: %.2f%%\n",
             100.0 * r->val_before, 100.0 * r->val_after);
@@ -86,7 +88,7 @@ int
 cli_train (int argc, char **argv)
 {
   int epochs = 0, batch = 0, threads = 0, limit = 0, status = 0;
-  double lr = 0.0;
+  double lr = 0.0, minutes = 0.0;
   gint64 seed = -1;
   g_autofree char *out = NULL, *history = NULL, *base = NULL, *mnist = NULL;
   gboolean no_augment = FALSE;
@@ -99,6 +101,7 @@ cli_train (int argc, char **argv)
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Model file to write", "FILE" },
     { "history", 0, 0, G_OPTION_ARG_FILENAME, &history, "Per-epoch CSV history", "FILE" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Use only the first N training images", "N" },
+    { "time-limit", 0, 0, G_OPTION_ARG_DOUBLE, &minutes, "Start no epoch that would end after M minutes of training", "M" },
     { "base", 0, 0, G_OPTION_ARG_FILENAME, &base, "finetune: the starting model", "FILE" },
     { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder (default $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Train without augmentation", NULL },
@@ -115,7 +118,7 @@ cli_train (int argc, char **argv)
     return cli_usage_error ("train", kind == NN_RECIPE_FINETUNE ? "finetune needs one folder"
                                                                 : "unexpected argument '%s'",
                             argc > 2 ? argv[2] : "");
-  if (epochs < 0 || batch < 0 || limit < 0 || threads < 0 || lr < 0)
+  if (epochs < 0 || batch < 0 || limit < 0 || threads < 0 || lr < 0 || minutes < 0)
     return cli_usage_error ("train", "numbers must be positive");
 
   NnRecipeOptions o;
@@ -128,6 +131,7 @@ cli_train (int argc, char **argv)
   if (base) o.base = base;
   o.threads = cli_threads (threads);
   o.limit = limit;
+  o.time_limit = minutes * 60.0;
   o.history = history;
   o.mnist_dir = mnist;
   o.augment = !no_augment;

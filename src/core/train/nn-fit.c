@@ -414,6 +414,12 @@ nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
       res.last_loss = p.loss;
       res.last_accuracy = p.accuracy;
       ok = end_epoch (&f, epoch, &p, &res, &stop, error);
+      // The time limit acts like early stopping: the next epoch (as long as the
+      // mean so far) would end past it, so the run ends here on its best epoch.
+      double spent = (g_get_monotonic_time () - t_start) / 1e6;
+      if (ok && !stop && cfg->time_limit_seconds > 0
+          && spent + spent / (epoch + 1) > cfg->time_limit_seconds)
+        stop = res.stopped_by_time = epoch + 1 < cfg->epochs;
     }
   res.stopped_early = stop && res.epochs_run < cfg->epochs;
   // A cancelled run also ends on its best epoch; a NaN keeps the last good weights.

@@ -65,6 +65,7 @@ typedef struct {
   float plateau_factor;
   int plateau_patience;
   float plateau_min_lr;
+  double time_limit_seconds;    /* 0: none; else no epoch starts that would end past it */
   const char *checkpoint_path;  /* best model by val accuracy, or NULL */
   const char *history_path;     /* CSV per epoch, or NULL */
   gboolean history_append;      /* add rows to an existing history (a second phase) */
@@ -81,7 +82,8 @@ typedef struct {
   int best_epoch;             /* 1-based, 0 if none */
   float best_val_accuracy, best_val_loss;
   float last_loss, last_accuracy;
-  gboolean stopped_early;
+  gboolean stopped_early;     /* by early stopping or the time limit */
+  gboolean stopped_by_time;
   gint64 steps;
   double seconds;
   double images_per_second;   /* training only, over the whole run */

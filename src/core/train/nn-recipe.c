@@ -148,6 +148,7 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
   cfg->restore_best = TRUE;
   cfg->checkpoint_path = o->out;
   cfg->history_path = o->history;
+  cfg->time_limit_seconds = o->time_limit;
   cfg->on_batch = o->on_batch;
   cfg->on_epoch = o->on_epoch;
   cfg->user_data = o->user_data;

@@ -40,6 +40,7 @@ typedef struct {
   guint64 seed;
   int threads;           /* 0: the number of cores */
   int limit;             /* use only the first N training images; 0: all */
+  double time_limit;     /* seconds of training, 0: none (see NnFitConfig) */
   gboolean augment;      /* the recipe's augmentation (default TRUE) */
   const char *out;       /* model file written (best checkpoint, then final) */
   const char *history;   /* CSV path or NULL */
