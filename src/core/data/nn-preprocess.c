@@ -31,10 +31,13 @@
 #define TRIM_SHARE 0.002        /* mass share trimmed at each side of the box */
 #define MIN_MASS_PER_SIDE 0.25  /* ink pixels per pixel of the box's longer side */
 #define MAX_SPAN 12             /* output pixels one source pixel can touch */
+#define UNEVEN_BORDER 30        /* border spread that calls for flattening */
+#define BG_GRID 8               /* background cells per side when flattening */
 
 typedef struct {
   guint32 hist[256];
   int border_median;
+  int border_p[4];    /* 10th, 25th, 75th and 90th percentiles of the border band */
 } GreyStats;
 
 static int
@@ -106,6 +109,9 @@ grey_stats (const guint8 *grey, int width, int height, int stride, GreyStats *st
         }
     }
   st->border_median = median_of (bh, bn);
+  static const int percent[4] = { 10, 25, 75, 90 };
+  for (int i = 0; i < 4; i++)
+    st->border_p[i] = dark_extreme (bh, MAX (1, bn * percent[i] / 100));
 }
 
 /* Pixels at the extremes that count, ignoring a few hot pixels in big photos. */
@@ -167,6 +173,81 @@ axis_weights (int n, double s, int off, int *first, int *count, float *w)
     }
 }
 
+/* Uneven lighting (a phone photo of paper) defeats one background level: the
+ * dim side of the page would count as ink. Estimate the background per cell of
+ * a coarse grid from its paper-side percentile, let each cell take the most
+ * paper-like of its neighbours (so a cell filled by a thick stroke does not
+ * count), interpolate bilinearly, and return ink = distance from that
+ * background, as a light-on-dark image. */
+static guint8 *
+flatten_background (const guint8 *grey, int width, int height, int stride, gboolean light)
+{
+  int cw = MAX (8, (width + BG_GRID - 1) / BG_GRID), ch = MAX (8, (height + BG_GRID - 1) / BG_GRID);
+  int nx = (width + cw - 1) / cw, ny = (height + ch - 1) / ch;
+  float *cell = g_new (float, 2 * (size_t) nx * ny + (size_t) nx);
+  float *spread = cell + (size_t) nx * ny, *rowbg = spread + (size_t) nx * ny;
+  for (int cy = 0; cy < ny; cy++)
+    for (int cx = 0; cx < nx; cx++)
+      {
+        guint32 hist[256] = { 0 };
+        int x0 = cx * cw, x1 = MIN (width, x0 + cw), y0 = cy * ch, y1 = MIN (height, y0 + ch);
+        for (int y = y0; y < y1; y++)
+          for (int x = x0; x < x1; x++)
+            hist[grey[(size_t) y * stride + x]]++;
+        guint64 n = (guint64) (x1 - x0) * (y1 - y0);
+        cell[cy * nx + cx] = light ? dark_extreme (hist, MAX (1, n * 9 / 10))
+                                   : dark_extreme (hist, MAX (1, n / 10));
+      }
+  for (int cy = 0; cy < ny; cy++)
+    for (int cx = 0; cx < nx; cx++)
+      {
+        float best = cell[cy * nx + cx];
+        for (int dy = -1; dy <= 1; dy++)
+          for (int dx = -1; dx <= 1; dx++)
+            {
+              int yy = cy + dy, xx = cx + dx;
+              if (yy < 0 || yy >= ny || xx < 0 || xx >= nx)
+                continue;
+              float v = cell[yy * nx + xx];
+              best = light ? MAX (best, v) : MIN (best, v);
+            }
+        spread[cy * nx + cx] = best;
+      }
+
+  /* Column interpolation positions, once for all rows. */
+  int *ci = g_new (int, (size_t) width);
+  float *ct = g_new (float, (size_t) width);
+  for (int x = 0; x < width; x++)
+    {
+      float fx = CLAMP ((x + 0.5f) / cw - 0.5f, 0.0f, nx - 1.0f);
+      ci[x] = MIN ((int) fx, nx - 2 >= 0 ? nx - 2 : 0);
+      ct[x] = nx > 1 ? fx - ci[x] : 0.0f;
+    }
+  guint8 *ink = g_malloc ((size_t) width * height);
+  for (int y = 0; y < height; y++)
+    {
+      double fy = CLAMP ((y + 0.5) / ch - 0.5, 0.0, ny - 1.0);
+      int j0 = (int) fy, j1 = MIN (j0 + 1, ny - 1);
+      float u = (float) (fy - j0);
+      for (int i = 0; i < nx; i++)
+        rowbg[i] = spread[j0 * nx + i] * (1 - u) + spread[j1 * nx + i] * u;
+      const guint8 *p = grey + (size_t) y * stride;
+      guint8 *o = ink + (size_t) y * width;
+      float sign = light ? -1.0f : 1.0f;
+      for (int x = 0; x < width; x++)
+        {
+          int i0 = ci[x], i1 = MIN (i0 + 1, nx - 1);
+          float bg = rowbg[i0] + (rowbg[i1] - rowbg[i0]) * ct[x];
+          float v = sign * (p[x] - bg) + 0.5f;
+          o[x] = (guint8) (v <= 0.0f ? 0.0f : v >= 255.0f ? 255.0f : v);
+        }
+    }
+  g_free (ci);
+  g_free (ct);
+  g_free (cell);
+  return ink;
+}
+
 static gboolean
 nothing_drawn (GError **error, const char *why)
 {
@@ -195,18 +276,25 @@ trim_high (const guint32 *profile, int n, guint64 budget)
   return i;
 }
 
-gboolean
-nn_preprocess_digit (const guint8 *grey, int width, int height, int stride,
-                     NnBackground background, float out[NN_IMAGE_PIXELS], GError **error)
+static gboolean
+preprocess (const guint8 *grey, int width, int height, int stride, NnBackground background,
+            gboolean may_flatten, float out[NN_IMAGE_PIXELS], GError **error)
 {
-  g_return_val_if_fail (grey != NULL && out != NULL, FALSE);
-  g_return_val_if_fail (width > 0 && height > 0 && stride >= width, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
   GreyStats st;
   grey_stats (grey, width, height, stride, &st);
   if (background == NN_BACKGROUND_AUTO)
     background = decide_background (&st, width, height);
+
+  /* How uneven the background is along the border, from the paper side of the
+   * band's levels, so a digit that runs into the border does not count. */
+  int spread = background == NN_BACKGROUND_LIGHT ? st.border_p[3] - st.border_p[1]
+                                                 : st.border_p[2] - st.border_p[0];
+  if (may_flatten && spread > UNEVEN_BORDER && width >= 32 && height >= 32)
+    {
+      g_autofree guint8 *ink = flatten_background (grey, width, height, stride,
+                                                   background == NN_BACKGROUND_LIGHT);
+      return preprocess (ink, width, height, width, NN_BACKGROUND_DARK, FALSE, out, error);
+    }
 
   /* 1-2: ink levels, 0 at the background, 255 at the strongest ink. */
   gboolean light = background == NN_BACKGROUND_LIGHT;
@@ -329,4 +417,14 @@ nn_preprocess_digit (const guint8 *grey, int width, int height, int stride,
   for (int i = 0; i < NN_IMAGE_PIXELS; i++)
     out[i] = MIN (field[i] / peak, 1.0f);
   return TRUE;
+}
+
+gboolean
+nn_preprocess_digit (const guint8 *grey, int width, int height, int stride,
+                     NnBackground background, float out[NN_IMAGE_PIXELS], GError **error)
+{
+  g_return_val_if_fail (grey != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (width > 0 && height > 0 && stride >= width, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return preprocess (grey, width, height, stride, background, TRUE, out, error);
 }
