@@ -100,8 +100,12 @@ load_data (const char *data_dir, const char *mnist_dir, char **description)
       if (ds == NULL)
         cli_error_gerror (data_dir, error);
       else
-        *description = g_strdup_printf ("%s, %d images (%u skipped)", data_dir, ds->n,
-                                        report.skipped != NULL ? report.skipped->len : 0);
+        {
+          char n[32];
+          *description = g_strdup_printf ("%s, %s images (%u skipped)", data_dir,
+                                          cli_format_count (n, sizeof n, ds->n),
+                                          report.skipped != NULL ? report.skipped->len : 0);
+        }
       nn_folder_report_clear (&report);
       return ds;
     }
@@ -111,7 +115,11 @@ load_data (const char *data_dir, const char *mnist_dir, char **description)
       cli_error_gerror (mnist_dir, error);
       return NULL;
     }
-  *description = g_strdup_printf ("MNIST test set, %d images", ds->n);
+  {
+    char n[32];
+    *description = g_strdup_printf ("MNIST test set, %s images",
+                                    cli_format_count (n, sizeof n, ds->n));
+  }
   return ds;
 }
 

@@ -98,50 +98,46 @@ describe_config (const NnLayer *l)
     }
 }
 
-/* printf pads by bytes; pad UTF-8 text (×, ε) by characters. */
-static void
-print_padded (const char *text, int width)
-{
-  long len = g_utf8_strlen (text, -1);
-
-  fputs (text, stdout);
-  for (long i = len; i < width; i++)
-    fputc (' ', stdout);
-}
-
 static void
 print_layers (const NnModel *m)
 {
   g_autofree Rank *ranks = g_new0 (Rank, m->n_layers);
   gboolean functional = m->style == NN_MODEL_FUNCTIONAL;
-  int name_w = 4;
+  int name_w = 4, class_w = 5, shape_w = 12;
+  char shape[64];
 
   for (int i = 0; i < m->n_layers; i++)
-    name_w = MAX (name_w, (int) strlen (m->layers[i].name));
-  printf ("\n  %3s  %-*s  %-22s  %-20s  %10s  %-9s  %s\n", "#", name_w, "name", "class",
-          "output shape", "params", "trainable", functional ? "inputs / config" : "config");
+    {
+      name_w = MAX (name_w, (int) strlen (m->layers[i].name));
+      class_w = MAX (class_w, (int) strlen (nn_layer_kind_to_keras (m->layers[i].kind)));
+      ranks[i] = layer_rank (m, i, ranks);
+      format_shape (shape, sizeof shape, m->layers[i].out_shape, ranks[i]);
+      shape_w = MAX (shape_w, (int) strlen (shape));
+    }
+  printf ("\n  %3s  %-*s  %-*s  %-*s  %10s  %-9s  %s\n", "#", name_w, "name", class_w, "class",
+          shape_w, "output shape", "params", "trainable",
+          functional ? "[← inputs;] config" : "config");
   for (int i = 0; i < m->n_layers; i++)
     {
       const NnLayer *l = &m->layers[i];
       g_autofree char *config = describe_config (l);
-      char shape[64], params[32];
+      char params[32];
       size_t n_params = nn_layer_count_params (l);
 
-      ranks[i] = layer_rank (m, i, ranks);
       format_shape (shape, sizeof shape, l->out_shape, ranks[i]);
-      printf ("  %3d  %-*s  %-22s  %-20s  %10s  %-9s  ", i, name_w, l->name,
-              nn_layer_kind_to_keras (l->kind), shape,
+      printf ("  %3d  %-*s  %-*s  %-*s  %10s  %-9s  ", i, name_w, l->name, class_w,
+              nn_layer_kind_to_keras (l->kind), shape_w, shape,
               cli_format_count (params, sizeof params, (gint64) n_params),
               n_params == 0 ? "" : l->trainable ? "yes" : "frozen");
-      if (functional && l->n_inputs > 0)
+      /* A Functional graph's wiring, where it is not simply the previous layer. */
+      if (functional && l->n_inputs > 0 && (l->n_inputs > 1 || l->inputs[0] != i - 1))
         {
           for (int k = 0; k < l->n_inputs; k++)
             printf ("%s%s", k > 0 ? ", " : "← ", m->layers[l->inputs[k]].name);
           if (config[0] != '\0')
             fputs ("; ", stdout);
         }
-      print_padded (config, 0);
-      fputc ('\n', stdout);
+      printf ("%s\n", config);
     }
 }
 

@@ -15,6 +15,7 @@
 #define PREDICT_MAX_CLASSES 64
 
 typedef struct {
+  const char *model_path;
   NnModel *m;
   NnWorkspace *ws;
   NnBackground background;
@@ -109,9 +110,9 @@ predict_one (Predictor *p, const char *file)
 
       cam_file = gradcam_path (p, file);
       if (p->layer_name != NULL && layer < 0)
-        ok = cli_error (NULL, "the model has no layer named '%s'", p->layer_name) == 0;
+        ok = cli_error (p->model_path, "no layer named '%s' for --layer", p->layer_name) == 0;
       else if (!nn_gradcam_compute (p->m, p->ws, x, digit, layer, &cam, &error))
-        ok = cli_error_gerror (NULL, error) == 0;
+        ok = cli_error_gerror (p->model_path, error) == 0;
       else
         {
           g_autofree char *caption = g_strdup_printf (
@@ -198,6 +199,7 @@ cli_predict (int argc, char **argv)
   if (m->n_classes > PREDICT_MAX_CLASSES)
     return cli_error (argv[1], "the model has %d outputs; digit models have 10", m->n_classes);
 
+  p.model_path = argv[1];
   p.m = m;
   p.ws = nn_workspace_new (m, 1, NN_MODE_INFERENCE);
   p.background = dark ? NN_BACKGROUND_DARK : light ? NN_BACKGROUND_LIGHT : NN_BACKGROUND_AUTO;

@@ -45,7 +45,7 @@ print_table (NnRobustnessResult **res, char **paths, int n_models)
 
   printf ("\n  %-18s  %*s", "perturbation", w0, name0);
   if (n_models > 1)
-    printf ("  %*s  %9s", w1, name1, "change");
+    printf ("  %*s  %10s", w1, name1, "change");
   printf ("\n");
   for (int i = 0; i < res[0]->n_rows; i++)
     {
@@ -55,7 +55,7 @@ print_table (NnRobustnessResult **res, char **paths, int n_models)
 
       printf ("  %s%*s  %*.2f%%", label, MAX (pad, 0), "", w0 - 1, 100 * res[0]->rows[i].accuracy);
       if (n_models > 1)
-        printf ("  %*.2f%%  %+8.2f", w1 - 1, 100 * res[1]->rows[i].accuracy,
+        printf ("  %*.2f%%  %+7.2f pt", w1 - 1, 100 * res[1]->rows[i].accuracy,
                 100 * (res[1]->rows[i].accuracy - res[0]->rows[i].accuracy));
       printf ("\n");
     }

@@ -51,10 +51,10 @@ gboolean nn_robustness_sweep (NnModel *m, const NnDataset *ds,
 /* One model's result as a JSON object (callers write it where they like):
  *   { "model": ..., "images": N, "seed": S,
  *     "rows": [ { "perturbation": "noise", "severity": 0.05, "label": "noise σ=0.05",
- *                 "correct": 9712, "accuracy": 0.9712 }, ... ] }
- * model_name may be NULL. */
+ *                 "correct": 9712, "n": 10000, "accuracy": 0.971200 }, ... ] }
+ * model_name NULL leaves "model" out. Free with g_free. */
 char    *nn_robustness_result_to_json (const NnRobustnessResult *result, const char *model_name);
-/* "perturbation,severity,label,correct,n,accuracy" rows. */
+/* A CSV: the header "perturbation,severity,label,correct,n,accuracy", one row each. */
 char    *nn_robustness_result_to_csv (const NnRobustnessResult *result);
 
 G_END_DECLS
