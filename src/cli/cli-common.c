@@ -231,7 +231,8 @@ progress_draw (CliProgress *p, const char *status)
                           cli_format_count (count, sizeof count, p->done),
                           cli_format_count (total, sizeof total, p->total), p->unit);
   if (rate > 0)
-    g_string_append_printf (tail, "  %.0f %s/s", rate, p->unit);
+    g_string_append_printf (tail, "  %s %s/s", cli_format_count (count, sizeof count, (gint64) rate),
+                            p->unit);
   if (rate > 0 && p->done < p->total)
     g_string_append_printf (tail, "  ETA %s",
                             cli_format_duration (eta, sizeof eta, (p->total - p->done) / rate));
@@ -307,7 +308,8 @@ cli_progress_finish (CliProgress *p, const char *summary)
   fprintf (stderr, "%s: %s %s in %.1f s", p->label, cli_format_count (count, sizeof count, p->done),
            p->unit, elapsed);
   if (elapsed > 0 && p->done > 0)
-    fprintf (stderr, " (%.0f %s/s)", p->done / elapsed, p->unit);
+    fprintf (stderr, " (%s %s/s)",
+             cli_format_count (count, sizeof count, (gint64) (p->done / elapsed)), p->unit);
   if (summary != NULL)
     fprintf (stderr, ", %s", summary);
   fputc ('\n', stderr);

@@ -126,7 +126,7 @@ load_data (const char *data_dir, const char *mnist_dir, char **description)
 int
 cli_evaluate (int argc, char **argv)
 {
-  g_autofree char *data_dir = NULL, *mnist_dir = NULL, *csv = NULL, *png = NULL;
+  g_autofree char *data_dir = NULL, *mnist_dir = NULL, *csv = NULL, *png = NULL, *cm_csv = NULL;
   g_autofree char *description = NULL;
   g_autoptr (NnModel) m = NULL;
   g_autoptr (NnDataset) ds = NULL;
@@ -144,6 +144,8 @@ cli_evaluate (int argc, char **argv)
       "Write index,label,pred,p0,…,p9 for every image", "FILE.csv" },
     { "confusion-png", 'c', 0, G_OPTION_ARG_FILENAME, &png,
       "Draw the confusion matrix into a PNG", "FILE.png" },
+    { "confusion-csv", 0, 0, G_OPTION_ARG_FILENAME, &cm_csv,
+      "Write the confusion matrix and per-class scores as CSV", "FILE.csv" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (default: every core)", "N" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Evaluate only the first N images", "N" },
     { NULL },
@@ -204,6 +206,17 @@ cli_evaluate (int argc, char **argv)
       else
         {
           status = cli_error_gerror (csv, error);
+          g_clear_error (&error);
+        }
+    }
+  if (cm_csv != NULL)
+    {
+      g_autofree char *text = nn_confusion_to_csv (&r->confusion);
+      if (g_file_set_contents (cm_csv, text, -1, &error))
+        printf ("Confusion matrix written to %s\n", cm_csv);
+      else
+        {
+          status = cli_error (cm_csv, "cannot write: %s", error->message);
           g_clear_error (&error);
         }
     }

@@ -87,6 +87,20 @@ test_scores (void)
 }
 
 static void
+test_confusion_csv (void)
+{
+  g_autoptr (NnEvalResult) r = make_result ();
+  g_autofree char *csv = nn_confusion_to_csv (&r->confusion);
+  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 13); /* header, 10 labels, all, "" */
+  g_assert_cmpstr (lines[0], ==, "label,pred_0,pred_1,pred_2,pred_3,pred_4,pred_5,pred_6,"
+                                 "pred_7,pred_8,pred_9,support,precision,recall,f1");
+  g_assert_cmpstr (lines[3], ==, "2,0,0,1,0,0,0,0,2,0,0,3,1.000000,0.333333,0.500000");
+  g_assert_cmpstr (lines[11], ==, "all,4,3,1,0,0,0,0,2,0,0,10,,0.600000,");
+}
+
+static void
 test_empty (void)
 {
   NnConfusion cm;
@@ -170,6 +184,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/eval/confusion", test_confusion);
   g_test_add_func ("/eval/scores", test_scores);
+  g_test_add_func ("/eval/confusion-csv", test_confusion_csv);
   g_test_add_func ("/eval/empty", test_empty);
   g_test_add_func ("/eval/misclassified", test_misclassified);
   g_test_add_func ("/eval/csv", test_csv);

@@ -94,6 +94,37 @@ nn_confusion_macro_f1 (const NnConfusion *cm)
   return present > 0 ? sum / present : 0.0;
 }
 
+char *
+nn_confusion_to_csv (const NnConfusion *cm)
+{
+  NnClassScores s[NN_EVAL_CLASSES];
+  char p[G_ASCII_DTOSTR_BUF_SIZE], r[G_ASCII_DTOSTR_BUF_SIZE], f[G_ASCII_DTOSTR_BUF_SIZE];
+  GString *csv;
+
+  g_return_val_if_fail (cm != NULL, NULL);
+  nn_confusion_scores (cm, s);
+  csv = g_string_new ("label");
+  for (int k = 0; k < NN_EVAL_CLASSES; k++)
+    g_string_append_printf (csv, ",pred_%d", k);
+  g_string_append (csv, ",support,precision,recall,f1\n");
+  for (int t = 0; t < NN_EVAL_CLASSES; t++)
+    {
+      g_string_append_printf (csv, "%d", t);
+      for (int k = 0; k < NN_EVAL_CLASSES; k++)
+        g_string_append_printf (csv, ",%u", cm->counts[t][k]);
+      g_string_append_printf (csv, ",%d,%s,%s,%s\n", s[t].support,
+                              g_ascii_formatd (p, sizeof p, "%.6f", s[t].precision),
+                              g_ascii_formatd (r, sizeof r, "%.6f", s[t].recall),
+                              g_ascii_formatd (f, sizeof f, "%.6f", s[t].f1));
+    }
+  g_string_append (csv, "all");
+  for (int k = 0; k < NN_EVAL_CLASSES; k++)
+    g_string_append_printf (csv, ",%d", s[k].predicted);
+  g_string_append_printf (csv, ",%" G_GINT64_FORMAT ",,%s,\n", nn_confusion_total (cm),
+                          g_ascii_formatd (p, sizeof p, "%.6f", nn_confusion_accuracy (cm)));
+  return g_string_free (csv, FALSE);
+}
+
 /* Ties go to the lower class, as numpy's argmax does. */
 static int
 argmax10 (const float *p)

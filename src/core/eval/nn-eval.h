@@ -48,6 +48,11 @@ void    nn_confusion_scores (const NnConfusion *cm, NnClassScores out[NN_EVAL_CL
 /* Unweighted mean of the per-class F1 over the classes that occur (support > 0). */
 double  nn_confusion_macro_f1 (const NnConfusion *cm);
 
+/* The matrix and the scores as CSV, one row per true label:
+ *   "label,pred_0,...,pred_9,support,precision,recall,f1"
+ * then a row "all" with the column sums, the total and the accuracy. Free with g_free. */
+char   *nn_confusion_to_csv (const NnConfusion *cm);
+
 /* One wrong answer. */
 typedef struct {
   int index;        /* into the evaluated dataset */
