@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Cross-checks nn-perturb.c against scipy.ndimage and OpenCV, the libraries the
-original project used, on random and digit-like arrays. Skips (77) when scipy is
+original project used, on random and digit-like arrays. Skips (TAP "1..0 # SKIP") when scipy is
 missing. Usage: test-perturb-scipy.py PATH/TO/perturb-tool"""
 import os
 import subprocess
@@ -16,7 +16,7 @@ except ImportError:
         os.environ["PERTURB_REEXEC"] = "1"
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     print("1..0 # SKIP scipy is not installed (apt-get install python3-scipy)")
-    sys.exit(77)
+    sys.exit(0)
 
 try:
     import cv2
