@@ -3,6 +3,7 @@
  * whole-model paths (threads, predict, zoo). TAP output. */
 #include "nn-test-util.h"
 #include "nn-zoo.h"
+#include "nn-kernels.h"
 
 /* ---- naive references ------------------------------------------------------- */
 
@@ -305,7 +306,8 @@ check_model (const char *what, NnModel *m, int n, double atol)
           if (e > worst)
             worst = e, worst_layer = li, where = w;
         }
-      tap_ok (worst <= 1.0, "%s (%s): worst error %.3g%s%s at %zu", what,
+      tap_ok (worst <= 1.0, "[%s] %s (%s): worst error %.3g%s%s at %zu",
+              nn_kernels_level_name (nn_kernels_level ()), what,
               mode ? "training" : "inference", worst, worst_layer >= 0 ? " in " : "",
               worst_layer >= 0 ? m->layers[worst_layer].name : "", where);
       memcpy (m->params, after, bytes);
@@ -645,16 +647,61 @@ test_errors (void)
           "check_finite names the layer and variable: %s", error ? error->message : "(none)");
 }
 
+/* predict (fused Conv -> BN -> relu kernels) agrees with the layer-by-layer
+ * forward pass, and the vector kernels agree with the plain C ones. */
+static void
+test_fused_and_levels (void)
+{
+  const char *names[] = { "cnn", "advanced" };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr (NnModel) m = nn_zoo_build (names[k]);
+      test_randomize_params (m, 8);
+      int n = 5;
+      g_autofree float *x = g_new (float, n * 784);
+      test_fill (x, n * 784, 6, 0.5f);
+      for (int i = 0; i < n * 784; i++)
+        x[i] += 0.5f;
+      NnWorkspace *ws = nn_workspace_new (m, n, NN_MODE_INFERENCE);
+      g_autofree float *p = g_new (float, n * 10);
+      g_autofree float *q = g_new (float, n * 10);
+      nn_model_predict (m, ws, x, n, p);
+      nn_softmax_rows (q, nn_model_forward (m, ws, x, n), n, 10);
+      double e = 0;
+      for (int i = 0; i < n * 10; i++)
+        e = fmax (e, fabs (p[i] - q[i]));
+      tap_ok (e < 1e-5, "[%s] %s: predict (fused) agrees with forward: %.2g",
+              nn_kernels_level_name (nn_kernels_level ()), names[k], e);
+      NnKernelLevel lvl = nn_kernels_level ();
+      nn_kernels_set_level (NN_KERNELS_GENERIC);
+      nn_model_predict (m, ws, x, n, q);
+      nn_kernels_set_level (lvl);
+      e = 0;
+      for (int i = 0; i < n * 10; i++)
+        e = fmax (e, fabs (p[i] - q[i]));
+      tap_ok (e < 1e-5, "[%s] %s: agrees with the plain C kernels: %.2g",
+              nn_kernels_level_name (nn_kernels_level ()), names[k], e);
+      nn_workspace_free (ws);
+    }
+}
+
 int
 main (void)
 {
-  test_convolutions ();
-  test_norm_and_pools ();
-  test_elementwise ();
-  test_dropout ();
-  test_bn_moving ();
+  NnKernelLevel best = nn_kernels_level ();
+  for (int lvl = NN_KERNELS_GENERIC; lvl <= (int) best; lvl++)
+    {
+      nn_kernels_set_level (lvl);
+      printf ("# kernels: %s\n", nn_kernels_level_name (lvl));
+      test_convolutions ();
+      test_norm_and_pools ();
+      test_elementwise ();
+      test_dropout ();
+      test_bn_moving ();
+      test_models_threads ();
+      test_fused_and_levels ();
+    }
   test_zoo ();
-  test_models_threads ();
   test_errors ();
   return tap_done ();
 }

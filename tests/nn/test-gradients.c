@@ -7,6 +7,7 @@
  * Dropout masks are pinned by re-seeding the workspace before every pass. */
 #include "nn-test-util.h"
 #include "nn-zoo.h"
+#include "nn-kernels.h"
 
 typedef struct {
   NnModel *m;
@@ -132,7 +133,8 @@ grad_check (const char *what, NnModel *m, int n, NnMode mode, int threads, float
   double nmse = e.den > 0 ? e.num / e.den : e.num;
   /* Only a few values may sit on a kink. */
   gboolean ok = nmse <= max_nmse && e.skipped * 10 <= e.checked;
-  tap_ok (ok, "%s (%s, %d thread%s): nmse %.2e over %d values, %d at kinks skipped", what,
+  tap_ok (ok, "[%s] %s (%s, %d thread%s): nmse %.2e over %d values, %d at kinks skipped",
+          nn_kernels_level_name (nn_kernels_level ()), what,
           mode ? "training" : "inference", threads, threads > 1 ? "s" : "", nmse, e.checked,
           e.skipped);
   nn_workspace_free (p.ws);
@@ -188,6 +190,22 @@ test_convolutions (void)
   check_conv ("separable 3x3 same multiplier 2 silu", NN_LAYER_SEPARABLE_CONV2D,
               (NnShape){ 5, 4, 2 },
               (NnConvConfig){ 3, 2, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_SILU }, 1e-2f, 1e-5);
+  /* Channel counts that take the direct kernels (multiples of 16). */
+  check_conv ("conv2d 3x3 same 16 -> 16 relu", NN_LAYER_CONV2D, (NnShape){ 5, 5, 16 },
+              (NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU }, 1e-3f, 1e-4);
+  check_conv ("conv2d 3x3 valid 16 -> 32 tanh", NN_LAYER_CONV2D, (NnShape){ 6, 5, 16 },
+              (NnConvConfig){ 32, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_TANH }, 1e-2f, 1e-5);
+  check_conv ("conv2d 2x2 same 16 -> 48 (pad after)", NN_LAYER_CONV2D, (NnShape){ 4, 5, 16 },
+              (NnConvConfig){ 48, 1, 2, 2, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
+  check_conv ("conv2d 1x1 16 -> 96", NN_LAYER_CONV2D, (NnShape){ 3, 4, 16 },
+              (NnConvConfig){ 96, 1, 1, 1, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_SIGMOID }, 1e-2f, 1e-5);
+  check_conv ("conv2d 3x3 valid 1 -> 16", NN_LAYER_CONV2D, (NnShape){ 6, 6, 1 },
+              (NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
+  check_conv ("depthwise 3x3 same 32 channels", NN_LAYER_DEPTHWISE_CONV2D, (NnShape){ 5, 4, 32 },
+              (NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
+  check_conv ("depthwise 3x3 valid 16 channels elu", NN_LAYER_DEPTHWISE_CONV2D,
+              (NnShape){ 6, 5, 16 },
+              (NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_ELU }, 1e-2f, 1e-5);
   check_conv ("separable 2x2 valid stride 2 relu6", NN_LAYER_SEPARABLE_CONV2D,
               (NnShape){ 6, 6, 2 },
               (NnConvConfig){ 2, 1, 2, 2, 2, 2, NN_PAD_VALID, FALSE, NN_ACT_RELU6 }, 1e-3f, 1e-4);
@@ -368,9 +386,16 @@ test_frozen (void)
 int
 main (void)
 {
-  test_convolutions ();
-  test_layers ();
-  test_graphs ();
-  test_frozen ();
+  /* Every kernel level the CPU has: the vector kernels and the plain C paths. */
+  NnKernelLevel best = nn_kernels_level ();
+  for (int lvl = NN_KERNELS_GENERIC; lvl <= (int) best; lvl++)
+    {
+      nn_kernels_set_level (lvl);
+      printf ("# kernels: %s\n", nn_kernels_level_name (lvl));
+      test_convolutions ();
+      test_layers ();
+      test_graphs ();
+      test_frozen ();
+    }
   return tap_done ();
 }

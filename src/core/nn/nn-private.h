@@ -108,7 +108,8 @@ int nn_conv_chunk (const NnLayer *l, int n);
 void nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n,
                            float *dx, gboolean weight_grads);
 
-/* Per-layer thread-CPU seconds of thread 0's forward passes (for bench/). */
+/* Per-layer thread-CPU seconds of thread 0's forward passes, then (at n_layers + i)
+ * of its backward passes (for bench/). */
 void          nn_workspace_set_profiling (NnWorkspace *ws, gboolean on);
 const double *nn_workspace_profile (const NnWorkspace *ws);
 

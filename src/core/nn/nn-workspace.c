@@ -8,6 +8,8 @@
  * training adds its sums over the threads with nn_sync_sum.
  */
 #include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "nn-private.h"
@@ -80,6 +82,20 @@ struct _NnWorkspace {
   int *writer;         /* the consumer that writes a producer's gradient first */
   guint64 seed, step;
   double *profile;     /* per layer thread-CPU seconds of thread 0, when profiling */
+
+  /* Inference runs the spatial layers in groups of a few images so that their
+   * activations stay in L2; the layers after split_layer run on whole slices,
+   * so that Dense reads its weights once per slice. */
+  int group;
+  int split_layer;
+  /* nn_model_predict fuses Conv -> BatchNormalization [-> relu] into one kernel
+   * epilogue: fuse_target[i] is where conv i writes (-1: no fusion), skip[j] the
+   * layers it covers. */
+  gboolean fusing;
+  int *fuse_target;
+  gboolean *fuse_skip;
+  gboolean *fuse_relu;
+  float **fuse_scale, **fuse_shift;
 };
 
 static size_t
@@ -156,6 +172,8 @@ fused_activation (const NnModel *m, int index)
   return act;
 }
 
+static void plan_inference (NnWorkspace *ws, const NnModel *m);
+
 NnWorkspace *
 nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
 {
@@ -201,7 +219,11 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
         }
     }
   ws->stats = nn_alloc_floats (MAX (stats, 1));
+  plan_inference (ws, m);
   ws->reduce = g_new0 (double, (size_t) L * 2 * NN_MAX_THREADS * ws->reduce_len);
+  /* The engine splits batches over its own threads; BLAS threads would only
+   * fight them (and spin in sched_yield on a busy machine). */
+  openblas_set_num_threads (1);
   ws->nt = 1;
   ws->threads[0].ws = ws;
   ws->threads[0].scratch = nn_alloc_floats (MAX (ws->scratch_floats, 1));
@@ -209,6 +231,102 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
   pthread_cond_init (&ws->cv_start, NULL);
   pthread_cond_init (&ws->cv_done, NULL);
   return ws;
+}
+
+/* Layers up to split_layer keep a grid; per image they need `bytes`; groups of
+ * images fill about half of a 1 MB L2. */
+static void
+plan_groups (NnWorkspace *ws, const NnModel *m)
+{
+  size_t bytes = 0;
+  ws->split_layer = 0;
+  for (int i = 1; i < m->n_layers; i++)
+    if (m->layers[i].in_shape.h * m->layers[i].in_shape.w > 1)
+      {
+        ws->split_layer = i;
+        bytes += nn_shape_size (m->layers[i].out_shape) * sizeof (float);
+      }
+  ws->group = (int) CLAMP ((512 * 1024) / MAX (bytes, 1), 1, 16);
+  if (g_getenv ("NN_GROUP"))
+    ws->group = CLAMP (atoi (g_getenv ("NN_GROUP")), 1, 1 << 20);
+}
+
+static int
+count_consumers (const NnModel *m, int p, int *only)
+{
+  int n = 0;
+  for (int i = p + 1; i < m->n_layers; i++)
+    for (int j = 0; j < m->layers[i].n_inputs; j++)
+      if (m->layers[i].inputs[j] == p)
+        {
+          n++;
+          *only = i;
+        }
+  return n;
+}
+
+static void
+plan_inference (NnWorkspace *ws, const NnModel *m)
+{
+  int L = m->n_layers;
+  plan_groups (ws, m);
+  ws->fuse_target = g_new (int, L);
+  ws->fuse_skip = g_new0 (gboolean, L);
+  ws->fuse_relu = g_new0 (gboolean, L);
+  ws->fuse_scale = g_new0 (float *, L);
+  ws->fuse_shift = g_new0 (float *, L);
+  for (int i = 0; i < L; i++)
+    ws->fuse_target[i] = -1;
+  if (ws->mode != NN_MODE_INFERENCE)
+    return;
+  for (int i = 1; i < L; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      int j = -1, k = -1;
+      if ((l->kind != NN_LAYER_CONV2D && l->kind != NN_LAYER_DEPTHWISE_CONV2D)
+          || l->cfg.conv.activation != NN_ACT_LINEAR || l->out_shape.c % 16 != 0
+          || (l->kind == NN_LAYER_DEPTHWISE_CONV2D && l->cfg.conv.depth_multiplier != 1)
+          || count_consumers (m, i, &j) != 1 || m->layers[j].kind != NN_LAYER_BATCH_NORM
+          || j == m->output)
+        continue;
+      ws->fuse_target[i] = j;
+      ws->fuse_skip[j] = TRUE;
+      if (count_consumers (m, j, &k) == 1 && m->layers[k].kind == NN_LAYER_ACTIVATION
+          && m->layers[k].cfg.act.activation == NN_ACT_RELU && k != m->output)
+        {
+          ws->fuse_target[i] = k;
+          ws->fuse_skip[k] = TRUE;
+          ws->fuse_relu[i] = TRUE;
+        }
+      ws->fuse_scale[i] = nn_alloc_floats (l->out_shape.c);
+      ws->fuse_shift[i] = nn_alloc_floats (l->out_shape.c);
+    }
+}
+
+/* scale and shift of conv i followed by BN j (inference): y = conv * scale + shift. */
+static void
+fuse_coefficients (NnWorkspace *ws, const NnModel *m)
+{
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      if (ws->fuse_scale[i] == NULL)
+        continue;
+      const NnLayer *l = &m->layers[i], *bn = NULL;
+      for (int j = i + 1; j < m->n_layers && !bn; j++)
+        if (m->layers[j].kind == NN_LAYER_BATCH_NORM && m->layers[j].inputs[0] == i)
+          bn = &m->layers[j];
+      int v = 0, F = l->out_shape.c;
+      const float *gamma = bn->cfg.bn.scale ? m->params + bn->vars[v++].offset : NULL;
+      const float *beta = bn->cfg.bn.center ? m->params + bn->vars[v++].offset : NULL;
+      const float *mean = m->params + bn->vars[v].offset, *var = m->params + bn->vars[v + 1].offset;
+      const float *bias = l->cfg.conv.use_bias ? m->params + l->vars[1].offset : NULL;
+      for (int f = 0; f < F; f++)
+        {
+          float a = (gamma ? gamma[f] : 1.0f) / sqrtf (var[f] + bn->cfg.bn.epsilon);
+          ws->fuse_scale[i][f] = a;
+          ws->fuse_shift[i][f] = ((bias ? bias[f] : 0.0f) - mean[f]) * a + (beta ? beta[f] : 0.0f);
+        }
+    }
 }
 
 /* ---- the thread pool -------------------------------------------------------- */
@@ -343,7 +461,14 @@ nn_workspace_free (NnWorkspace *ws)
         nn_free (ws->out[i]);
       nn_free (ws->z[i]);
       nn_free (ws->aux[i]);
+      nn_free (ws->fuse_scale[i]);
+      nn_free (ws->fuse_shift[i]);
     }
+  g_free (ws->fuse_target);
+  g_free (ws->fuse_skip);
+  g_free (ws->fuse_relu);
+  g_free (ws->fuse_scale);
+  g_free (ws->fuse_shift);
   nn_free (ws->grad_block);
   for (int t = 0; t < NN_MAX_THREADS; t++)
     {
@@ -440,7 +565,7 @@ void
 nn_workspace_set_profiling (NnWorkspace *ws, gboolean on)
 {
   g_free (ws->profile);
-  ws->profile = on ? g_new0 (double, ws->n_layers) : NULL;
+  ws->profile = on ? g_new0 (double, 2 * ws->n_layers) : NULL;
 }
 
 const double *
@@ -450,20 +575,53 @@ nn_workspace_profile (const NnWorkspace *ws)
 }
 
 static void
+forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
+{
+  gboolean prof = ws->profile && t->tid == 0;
+  for (int i = from; i <= to; i++)
+    {
+      if (ws->fusing && ws->fuse_skip[i])
+        continue;
+      double t0 = prof ? thread_seconds () : 0;
+      NnCall c = make_call (ws, t, i);
+      int target = ws->fusing ? ws->fuse_target[i] : -1;
+      if (target >= 0)
+        {
+          float *y = ws->out[target] + t->n0 * slice_size (ws, target);
+          if (c.l->kind == NN_LAYER_CONV2D)
+            nn_conv_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], ws->fuse_relu[i]);
+          else
+            nn_depthwise_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], ws->fuse_relu[i]);
+        }
+      else
+        layer_ops[c.l->kind].forward (&c);
+      if (prof)
+        ws->profile[i] += thread_seconds () - t0;
+    }
+}
+
+static void
 forward_job (NnThread *t)
 {
   NnWorkspace *ws = t->ws;
   size_t in = slice_size (ws, 0);
   memcpy (ws->out[0] + t->n0 * in, ws->x + t->n0 * in, t->n * in * sizeof (float));
-  gboolean prof = ws->profile && t->tid == 0;
-  for (int i = 1; i <= ws->m->output; i++)
+  int last = ws->m->output;
+  if (ws->mode == NN_MODE_TRAINING)
     {
-      double t0 = prof ? thread_seconds () : 0;
-      NnCall c = make_call (ws, t, i);
-      layer_ops[c.l->kind].forward (&c);
-      if (prof)
-        ws->profile[i] += thread_seconds () - t0;
+      /* BatchNormalization needs the whole batch at once. */
+      forward_layers (ws, t, 1, last);
+      return;
     }
+  int split = MIN (ws->split_layer, last);
+  for (int g0 = 0; g0 < t->n; g0 += ws->group)
+    {
+      NnThread sub = *t;
+      sub.n0 = t->n0 + g0;
+      sub.n = MIN (ws->group, t->n - g0);
+      forward_layers (ws, &sub, 1, split);
+    }
+  forward_layers (ws, t, split + 1, last);
 }
 
 static gboolean
@@ -536,7 +694,10 @@ backward_job (NnThread *t)
               is_tmp[j] = TRUE;
             }
         }
+      double t0 = ws->profile && t->tid == 0 ? thread_seconds () : 0;
       layer_ops[l->kind].backward (&c);
+      if (ws->profile && t->tid == 0)
+        ws->profile[ws->n_layers + i] += thread_seconds () - t0;
       /* Fan-out: later consumers' gradients are added to what the first one wrote. */
       for (int j = 0; j < l->n_inputs; j++)
         {
@@ -690,6 +851,10 @@ nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *pro
   g_return_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL);
   g_return_if_fail (ws->mode == NN_MODE_INFERENCE);
   size_t in = nn_shape_size (m->layers[0].out_shape);
+  /* Only the logits are kept here, so Conv -> BN -> relu may run as one kernel. */
+  ws->fusing = check_model (m, ws) && nn_kernels_level () != NN_KERNELS_GENERIC;
+  if (ws->fusing)
+    fuse_coefficients (ws, m);
   for (int i0 = 0; i0 < n; i0 += ws->max_batch)
     {
       int b = MIN (ws->max_batch, n - i0);
@@ -700,4 +865,5 @@ nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *pro
       else
         memcpy (p, logits, (size_t) b * m->n_classes * sizeof (float));
     }
+  ws->fusing = FALSE;
 }

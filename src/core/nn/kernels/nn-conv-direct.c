@@ -42,7 +42,7 @@ typedef int v16i __attribute__ ((vector_size (64)));
 #define OFF(r) const int o##r = xoff[r];
 #define STEP(r)                                 \
   {                                             \
-    float xb = xp[o##r + c];                    \
+    float xb = xp[o##r + c * xrs];              \
     a##r##_0 += w0 * xb;                        \
     if (NF > 1)                                 \
       a##r##_1 += w1 * xb;                      \
@@ -54,6 +54,8 @@ typedef int v16i __attribute__ ((vector_size (64)));
 #define OUT1(r, j)                                                        \
   {                                                                       \
     v16 v = a##r##_##j * sc##j + sh##j;                                   \
+    if (a->accumulate)                                                    \
+      v += LOADU (y + (size_t) (r) * a->y_pixel_stride + f0 + 16 * (j));  \
     if (a->relu)                                                          \
       v = relu16 (v);                                                     \
     STOREU (y + (size_t) (r) * a->y_pixel_stride + f0 + 16 * (j), v);     \
@@ -80,7 +82,7 @@ typedef int v16i __attribute__ ((vector_size (64)));
     const int NF = NF_;                                                             \
     REP (DECL)                                                                      \
     REP (OFF)                                                                       \
-    const int C = a->c, F = a->f;                                                   \
+    const int C = a->c, F = a->f, xrs = a->x_red_stride;                            \
     for (int ky = 0; ky < a->kh; ky++)                                              \
       for (int kx = 0; kx < a->kw; kx++)                                            \
         {                                                                           \
@@ -220,5 +222,49 @@ nn_direct_depthwise_rows_avx2 (const NnDirectConv *a, const float *x, const int 
                                float *y, int n)
 {
   depthwise_rows (a, x, xoff, y, n);
+}
+#pragma GCC pop_options
+
+/* ---- depthwise kernel gradient -------------------------------------------------- */
+
+/* dk[t, c] += sum over p < n of x[p * C + toff[t] + c] * dz[p * C + c], for the
+ * KH x KW taps t; C a multiple of 16. */
+INLINE void
+depthwise_dk (float *dk, const float *x, const float *dz, const int *toff, int taps, int C, int n)
+{
+  for (int c0 = 0; c0 < C; c0 += 16)
+    for (int t = 0; t < taps; t++)
+      {
+        v16 acc0 = { 0 }, acc1 = { 0 };
+        const float *xp = x + toff[t] + c0, *dp = dz + c0;
+        int p = 0;
+        for (; p + 2 <= n; p += 2)
+          {
+            acc0 += LOADU (xp + (size_t) p * C) * LOADU (dp + (size_t) p * C);
+            acc1 += LOADU (xp + (size_t) (p + 1) * C) * LOADU (dp + (size_t) (p + 1) * C);
+          }
+        for (; p < n; p++)
+          acc0 += LOADU (xp + (size_t) p * C) * LOADU (dp + (size_t) p * C);
+        STOREU (dk + (size_t) t * C + c0, LOADU (dk + (size_t) t * C + c0) + acc0 + acc1);
+      }
+}
+
+#pragma GCC push_options
+#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
+void
+nn_direct_depthwise_dk_avx512 (float *dk, const float *x, const float *dz, const int *toff,
+                               int taps, int C, int n)
+{
+  depthwise_dk (dk, x, dz, toff, taps, C, n);
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+void
+nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, const int *toff,
+                             int taps, int C, int n)
+{
+  depthwise_dk (dk, x, dz, toff, taps, C, n);
 }
 #pragma GCC pop_options

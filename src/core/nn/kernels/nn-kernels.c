@@ -83,8 +83,16 @@ nn_direct_scratch_floats (const NnLayer *l)
   if (!nn_layer_is_convolutional (l))
     return 0;
   Pad p = pad_of (l);
-  /* the padded image, then the window offsets of every output pixel */
-  return (size_t) p.hp * p.wp * l->in_shape.c + 16 + nn_shape_size (l->out_shape) / l->out_shape.c;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  NnShape in = l->in_shape, out = l->out_shape;
+  /* forward: the padded image, then the window offsets of every output pixel */
+  size_t fwd = (size_t) p.hp * p.wp * in.c + 16 + (size_t) out.h * out.w;
+  /* backward: padded x (+ a row of slack), dz on the padded width, dz padded for
+   * dx, the rotated kernel, offsets */
+  size_t dzpad = (size_t) (in.h + cfg->kh - 1) * (in.w + cfg->kw - 1) * out.c;
+  size_t bwd = (size_t) (p.hp + 1) * p.wp * in.c + (size_t) out.h * p.wp * out.c + dzpad
+               + (size_t) cfg->kh * cfg->kw * in.c * out.c + (size_t) in.h * in.w + 64 + 64;
+  return MAX (fwd, bwd) + 5 * 16;
 }
 
 // dst (Hp, Wp, C) = src (H, W, C) with a zero border
@@ -114,6 +122,7 @@ run_direct (NnCall *c, RowsFn rows, NnDirectConv *a, float *y)
   a->kw = cfg->kw;
   a->c = in.c;
   a->y_pixel_stride = out.c;
+  a->x_red_stride = 1;
   gboolean padded = p.pt || p.pb || p.pl || p.pr;
   size_t pixels = (size_t) out.h * out.w;
   float *xpad = c->t->scratch;                                // (Hp, Wp, C)
@@ -162,4 +171,166 @@ nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift
                      .scale = scale, .shift = shift, .relu = relu };
   return run_direct (c, level == NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
                                                    : nn_direct_depthwise_rows_avx2, &a, y);
+}
+
+/* ---- backward ---------------------------------------------------------------- */
+
+static float *
+align16 (float *p)
+{
+  return (float *) (((guintptr) p + 63) & ~(guintptr) 63);
+}
+
+/* dz (OH, Wp, F) on the padded width, zero past OW, from dy through the
+ * activation; also adds the bias gradient. */
+static void
+dz_extended (NnCall *c, int i, float *dz, int wp, float *db)
+{
+  NnShape out = c->l->out_shape;
+  int F = out.c;
+  size_t o = (size_t) i * nn_shape_size (out);
+  for (int oh = 0; oh < out.h; oh++)
+    {
+      size_t r = o + (size_t) oh * out.w * F;
+      float *d = dz + (size_t) oh * wp * F;
+      nn_act_backward (d, c->dy + r, c->y + r, c->z ? c->z + r : NULL, out.w, F, c->act);
+      memset (d + (size_t) out.w * F, 0, (size_t) (wp - out.w) * F * sizeof (float));
+      if (db)
+        for (int x = 0; x < out.w; x++)
+          for (int f = 0; f < F; f++)
+            db[f] += d[x * F + f];
+    }
+}
+
+/* dst (OH + pads, OW + pads, F) = dz (OH, Wp, F) (first OW columns) with a zero
+ * border: top/left pt, pl; bottom/right so that the result is (hh, ww). */
+static void
+pad_dz (float *dst, const float *dz, int oh, int ow, int wp, int F, int pt, int pl, int hh, int ww)
+{
+  memset (dst, 0, (size_t) hh * ww * F * sizeof (float));
+  for (int h = 0; h < oh; h++)
+    memcpy (dst + ((size_t) (h + pt) * ww + pl) * F, dz + (size_t) h * wp * F,
+            (size_t) ow * F * sizeof (float));
+}
+
+gboolean
+nn_conv_direct_backward (NnCall *c)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c, F = out.c, KH = cfg->kh, KW = cfg->kw;
+  gboolean want_dx = c->dx[0] != NULL;
+  if (level == NN_KERNELS_GENERIC || F % 16 != 0 || cfg->stride_h != 1 || cfg->stride_w != 1
+      || (want_dx && C % 16 != 0) || c->n == 0)
+    return FALSE;
+  RowsFn rows = level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
+  Pad p = pad_of (l);
+  const float *w = c->m->params + l->vars[0].offset;
+  float *dw = c->dw ? c->dw + l->vars[0].offset : NULL;
+  float *db = c->dw && cfg->use_bias ? c->dw + l->vars[1].offset : NULL;
+  /* dx is the 'full' correlation of dz with the kernel turned by 180 degrees and
+   * transposed (KH, KW, F, C), on dz padded by K - 1 - pad. */
+  int dpt = KH - 1 - p.pt, dpl = KW - 1 - p.pl;
+  int hh = in.h + KH - 1, ww = in.w + KW - 1;
+
+  float *xpad = align16 (c->t->scratch);                          // (Hp + 1, Wp, C)
+  float *dz = align16 (xpad + (size_t) (p.hp + 1) * p.wp * C);    // (OH, Wp, F)
+  float *dzp = align16 (dz + (size_t) out.h * p.wp * F);          // (hh, ww, F)
+  float *wr = align16 (dzp + (size_t) hh * ww * F);               // (KH, KW, F, C)
+  int *off = (int *) align16 (wr + (size_t) KH * KW * F * C);     // (max (C, H W),)
+  if (want_dx)
+    for (int ky = 0; ky < KH; ky++)
+      for (int kx = 0; kx < KW; kx++)
+        for (int ci = 0; ci < C; ci++)
+          for (int f = 0; f < F; f++)
+            wr[(((size_t) (KH - 1 - ky) * KW + (KW - 1 - kx)) * F + f) * C + ci]
+              = w[(((size_t) ky * KW + kx) * C + ci) * F + f];
+  for (int i = 0; i < c->n; i++)
+    {
+      dz_extended (c, i, dz, p.wp, db);
+      if (dw)
+        {
+          /* dW[tap] (C, F) += sum over the extended grid of x_pad[p + tap]^T dz[p]:
+           * rows are input channels, the reduction runs over pixels. */
+          pad_image (xpad, c->x[0] + (size_t) i * nn_shape_size (in), in, p);
+          memset (xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
+          for (int k = 0; k < C; k++)
+            off[k] = k;
+          NnDirectConv a = { .w = dz, .kh = 1, .kw = 1, .c = out.h * p.wp, .f = F,
+                             .x_row = 0, .x_red_stride = C, .y_pixel_stride = F,
+                             .accumulate = TRUE };
+          for (int ky = 0; ky < KH; ky++)
+            for (int kx = 0; kx < KW; kx++)
+              rows (&a, xpad + ((size_t) ky * p.wp + kx) * C, off,
+                    dw + ((size_t) ky * KW + kx) * C * F, C);
+        }
+      if (want_dx)
+        {
+          pad_dz (dzp, dz, out.h, out.w, p.wp, F, dpt, dpl, hh, ww);
+          for (int h = 0, k = 0; h < in.h; h++)
+            for (int x = 0; x < in.w; x++, k++)
+              off[k] = (h * ww + x) * F;
+          NnDirectConv a = { .w = wr, .kh = KH, .kw = KW, .c = F, .f = C, .x_row = ww,
+                             .x_red_stride = 1, .y_pixel_stride = C };
+          rows (&a, dzp, off, c->dx[0] + (size_t) i * nn_shape_size (in), in.h * in.w);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+nn_depthwise_direct_backward (NnCall *c)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  const NnLayer *l = c->l;
+  const NnConvConfig *cfg = &l->cfg.conv;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c, KH = cfg->kh, KW = cfg->kw, taps = KH * KW;
+  if (level == NN_KERNELS_GENERIC || C % 16 != 0 || cfg->depth_multiplier != 1
+      || cfg->stride_h != 1 || cfg->stride_w != 1 || taps > 25 || c->n == 0)
+    return FALSE;
+  Pad p = pad_of (l);
+  const float *k = c->m->params + l->vars[0].offset;
+  float *dk = c->dw ? c->dw + l->vars[0].offset : NULL;
+  float *db = c->dw && cfg->use_bias ? c->dw + l->vars[1].offset : NULL;
+  int dpt = KH - 1 - p.pt, dpl = KW - 1 - p.pl;
+  int hh = in.h + KH - 1, ww = in.w + KW - 1;
+  float *xpad = align16 (c->t->scratch);
+  float *dz = align16 (xpad + (size_t) (p.hp + 1) * p.wp * C);
+  float *dzp = align16 (dz + (size_t) out.h * p.wp * C);
+  float *kr = align16 (dzp + (size_t) hh * ww * C);
+  int *off = (int *) align16 (kr + (size_t) taps * C);
+  for (int t = 0; t < taps; t++)
+    memcpy (kr + (size_t) (taps - 1 - t) * C, k + (size_t) t * C, C * sizeof (float));
+  for (int i = 0; i < c->n; i++)
+    {
+      dz_extended (c, i, dz, p.wp, db);
+      if (dk)
+        {
+          pad_image (xpad, c->x[0] + (size_t) i * nn_shape_size (in), in, p);
+          memset (xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
+          for (int ky = 0, t = 0; ky < KH; ky++)
+            for (int kx = 0; kx < KW; kx++, t++)
+              off[t] = (ky * p.wp + kx) * C;
+          (level == NN_KERNELS_AVX512 ? nn_direct_depthwise_dk_avx512
+                                      : nn_direct_depthwise_dk_avx2) (dk, xpad, dz, off, taps, C,
+                                                                      out.h * p.wp);
+        }
+      if (c->dx[0])
+        {
+          pad_dz (dzp, dz, out.h, out.w, p.wp, C, dpt, dpl, hh, ww);
+          for (int h = 0, j = 0; h < in.h; h++)
+            for (int x = 0; x < in.w; x++, j++)
+              off[j] = (h * ww + x) * C;
+          NnDirectConv a = { .w = kr, .kh = KH, .kw = KW, .c = C, .f = C, .x_row = ww,
+                             .x_red_stride = 1, .y_pixel_stride = C };
+          (level == NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
+                                      : nn_direct_depthwise_rows_avx2) (&a, dzp, off,
+                                                                        c->dx[0] + (size_t) i * nn_shape_size (in),
+                                                                        in.h * in.w);
+        }
+    }
+  return TRUE;
 }

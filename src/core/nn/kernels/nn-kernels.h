@@ -32,7 +32,9 @@ typedef struct {
   const float *w;      /* (KH, KW, C, F), or (KH, KW, C) for depthwise */
   int kh, kw, c, f;
   int x_row;           /* input pixels per row (of the padded image) */
+  int x_red_stride;    /* floats between steps of the reduction over c (1, or C for dW) */
   int y_pixel_stride;  /* floats between neighbouring output pixels */
+  gboolean accumulate; /* y += result instead of y = result */
   const float *scale;  /* (F,) or NULL: y = act (conv * scale + shift) */
   const float *shift;  /* (F,) or NULL */
   gboolean relu;
@@ -48,6 +50,16 @@ void nn_direct_depthwise_rows_avx512 (const NnDirectConv *a, const float *x, con
                                       float *y, int n);
 void nn_direct_depthwise_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff,
                                     float *y, int n);
+
+void nn_direct_depthwise_dk_avx512 (float *dk, const float *x, const float *dz, const int *toff,
+                                    int taps, int C, int n);
+void nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, const int *toff,
+                                  int taps, int C, int n);
+
+/* Backward of a stride-1 Conv2D / DepthwiseConv2D on the call's slice: bias and
+ * kernel gradients added to c->dw, dx written. FALSE if not covered. */
+gboolean nn_conv_direct_backward (NnCall *c);
+gboolean nn_depthwise_direct_backward (NnCall *c);
 
 /* Conv2D / DepthwiseConv2D of the call's slice into y with the epilogue
  * y = relu? (conv * scale + shift). FALSE if the configuration is not covered. */

@@ -158,6 +158,8 @@ nn_conv2d_backward (NnCall *c)
   NnShape in = l->in_shape, out = l->out_shape;
   int K = cfg->kh * cfg->kw * in.c, F = out.c;
   size_t M = (size_t) out.h * out.w;
+  if (nn_conv_direct_backward (c))
+    return;
   const float *w = param (c, 0);
   float *dw = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
   gboolean pw = is_pointwise (cfg);
@@ -293,6 +295,8 @@ nn_depthwise_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
   const NnConvConfig *cfg = &l->cfg.conv;
+  if (nn_depthwise_direct_backward (c))
+    return;
   size_t per_out = nn_shape_size (l->out_shape), per_in = nn_shape_size (l->in_shape);
   float *dk = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
   int chunk = nn_conv_chunk (l, c->n);
