@@ -377,6 +377,52 @@ legend_entries (const PlotLineChart *c)
   return n;
 }
 
+static double to_px (const Layout *l, double x);
+static double to_py (const Layout *l, double y);
+
+/* Inside the plot area, the legend goes to the corner that hides the fewest
+ * data points: top right for a falling loss, bottom right for a rising accuracy. */
+static void
+place_legend_inside (const PlotLineChart *c, Layout *l)
+{
+  const double corners[4][2] = {
+    { l->px + l->pw - l->legend_w - 8, l->py + 8 },
+    { l->px + l->pw - l->legend_w - 8, l->py + l->ph - l->legend_h - 8 },
+    { l->px + 8, l->py + 8 },
+    { l->px + 8, l->py + l->ph - l->legend_h - 8 },
+  };
+  int best = 0, best_hidden = G_MAXINT;
+
+  for (int k = 0; k < 4; k++)
+    {
+      int hidden = 0;
+      for (guint i = 0; i < c->series->len; i++)
+        {
+          Series *s = g_ptr_array_index (c->series, i);
+          /* A long series is sampled: a few hundred points tell enough. */
+          guint step = MAX (1u, s->x->len / 256);
+          for (guint j = 0; j < s->x->len; j += step)
+            {
+              double x = g_array_index (s->x, double, j), y = g_array_index (s->y, double, j);
+              double px, py;
+              if (!point_ok (c, x, y))
+                continue;
+              px = to_px (l, x);
+              py = to_py (l, y_value (c, y));
+              hidden += px >= corners[k][0] - 4 && px <= corners[k][0] + l->legend_w + 4
+                        && py >= corners[k][1] - 4 && py <= corners[k][1] + l->legend_h + 4;
+            }
+        }
+      if (hidden < best_hidden)
+        {
+          best = k;
+          best_hidden = hidden;
+        }
+    }
+  l->legend_x = corners[best][0];
+  l->legend_y = corners[best][1];
+}
+
 static void
 layout_compute (PlotLineChart *c, cairo_t *cr, double width, double height, Layout *l)
 {
@@ -453,19 +499,16 @@ layout_compute (PlotLineChart *c, cairo_t *cr, double width, double height, Layo
       l->legend_y = l->py;
     }
   else
-    {
-      l->legend_x = l->px + l->pw - l->legend_w - 8;
-      l->legend_y = l->py + 8;
-    }
+    place_legend_inside (c, l);
 }
 
-static inline double
+static double
 to_px (const Layout *l, double x)
 {
   return l->px + (x - l->x0) / (l->x1 - l->x0) * l->pw;
 }
 
-static inline double
+static double
 to_py (const Layout *l, double y)
 {
   return l->py + l->ph - (y - l->y0) / (l->y1 - l->y0) * l->ph;
