@@ -19,7 +19,13 @@ G_BEGIN_DECLS
 
 /* Optimizer variables to store under optimizer/vars (Keras order: "iterations",
  * then an optional "learning_rate", then for each trainable variable of the model,
- * in order, its slots_per_var slots, e.g. Adam's momentum and velocity). */
+ * in order, its slots_per_var slots, e.g. Adam's momentum and velocity).
+ *
+ * "Trainable variable" means NnVar.trainable in a layer with NnLayer.trainable set
+ * (BatchNormalization moving statistics and frozen layers have no slots), counted
+ * in the engine's layer index order: slots[t * slots_per_var + s] is slot s of the
+ * t-th such variable. The writer stores them in Keras's model.trainable_variables
+ * order, which differs from index order only for branching Functional graphs. */
 typedef struct {
   const char *keras_name;     /* "adam", "adamw", "sgd": the vars@name attribute */
   const char *config_json;    /* the optimizer's serialized Keras object, for compile_config */
@@ -35,7 +41,16 @@ typedef struct {
   const char *loss_json;             /* serialized loss for compile_config, or NULL */
 } NnKerasSaveOptions;
 
+/* Reads a .keras file into a finished model with its weights. metadata.json's
+ * keras_version and date_saved go to the model fields, its other string and number
+ * items (e.g. "test_accuracy") to model->metadata; config.json's compile_config is
+ * kept in model->compile_config_json. Config items the engine does not interpret
+ * and that differ from Keras's defaults stay in NnLayer.extra_config_json. */
 NnModel *nn_keras_load (const char *path, GError **error);
+/* Writes model (finished, finite weights, unique layer names) as Keras 3.12 would.
+ * A Sequential-style model that is a plain chain is written as a Sequential, any
+ * other graph as a Functional. options may be NULL. The compile_config is built
+ * from options->optimizer / loss_json when given, else model->compile_config_json. */
 gboolean nn_keras_save (const NnModel *model, const char *path,
                         const NnKerasSaveOptions *options, GError **error);
 
