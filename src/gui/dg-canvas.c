@@ -429,7 +429,7 @@ dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28)
       cairo_surface_flush (self->heat_surface);
       pixels = (guint32 *) cairo_image_surface_get_data (self->heat_surface);
       dg_colormap_fill_argb (pixels, cairo_image_surface_get_stride (self->heat_surface) / 4,
-                             heatmap28, HEAT_SIDE, HEAT_SIDE, 0.6f);
+                             heatmap28, HEAT_SIDE, HEAT_SIDE, 0.75f, 0.f);
       cairo_surface_mark_dirty (self->heat_surface);
       locate_input (self);
     }

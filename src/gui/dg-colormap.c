@@ -23,13 +23,13 @@ dg_colormap_viridis (float t, float *r, float *g, float *b)
 
 void
 dg_colormap_fill_argb (guint32 *pixels, int stride_px, const float *heat, int w, int h,
-                       float alpha_scale)
+                       float alpha_scale, float alpha_floor)
 {
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
         float t = heat[y * w + x], r, g, b;
-        float a = alpha_scale >= 1.f ? 1.f : alpha_scale * (0.25f + 0.75f * CLAMP (t, 0.f, 1.f));
+        float a = alpha_scale >= 1.f ? 1.f : alpha_scale * (alpha_floor + (1.f - alpha_floor) * CLAMP (t, 0.f, 1.f));
 
         dg_colormap_viridis (t, &r, &g, &b);
         pixels[y * stride_px + x] = ((guint32) (a * 255.f + .5f) << 24)

@@ -66,7 +66,7 @@ update_surface (DgGradcamView *self)
   cairo_surface_flush (self->surface);
   dg_colormap_fill_argb ((guint32 *) cairo_image_surface_get_data (self->surface),
                          cairo_image_surface_get_stride (self->surface) / 4, self->heat,
-                         SIDE, SIDE, self->overlay ? 0.7f : 1.f);
+                         SIDE, SIDE, self->overlay ? 0.7f : 1.f, 0.25f);
   cairo_surface_mark_dirty (self->surface);
 }
 

@@ -67,6 +67,21 @@ dg_test_process_age_us (void)
 }
 
 gint64
+dg_test_main_age_us (void)
+{
+  return g_get_monotonic_time () - main_time_us;
+}
+
+gint64
+dg_test_process_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+gint64
 dg_test_rss_kb (void)
 {
   g_autofree char *status = NULL;

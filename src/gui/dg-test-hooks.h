@@ -19,6 +19,9 @@ void     dg_test_print (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* The microseconds since the process started (from /proc), or since main(). */
 gint64   dg_test_process_age_us (void);
 void     dg_test_mark_main (void);
+/* Microseconds since main() started, and CPU time the process has used. */
+gint64   dg_test_main_age_us (void);
+gint64   dg_test_process_cpu_us (void);
 /* VmRSS in KiB, or -1. */
 gint64   dg_test_rss_kb (void);
 /* "x,y,w,h" of widget in its window's X surface. Free with g_free. */

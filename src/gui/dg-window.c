@@ -583,12 +583,15 @@ dg_window_report_ready (DgWindow *self)
       g_autofree char *g = dg_test_widget_geometry (w[i].widget);
       g_string_append_printf (line, " %s=%s", w[i].name, g);
     }
-  g_string_append_printf (line, " window=%d,%d model=%s startup_ms=%.1f rss_kb=%" G_GINT64_FORMAT
-                          " renderer=%s",
+  g_string_append_printf (line, " window=%d,%d model=%s startup_ms=%.1f startup_cpu_ms=%.1f"
+                          " main_ms=%.1f rss_kb=%" G_GINT64_FORMAT " renderer=%s i18n=%s",
                           gtk_widget_get_width (GTK_WIDGET (self)),
                           gtk_widget_get_height (GTK_WIDGET (self)),
                           self->model ? dg_model_get_title (self->model) : "none",
-                          dg_test_process_age_us () / 1000.0, dg_test_rss_kb (),
-                          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (self))));
+                          dg_test_process_age_us () / 1000.0, dg_test_process_cpu_us () / 1000.0,
+                          dg_test_main_age_us () / 1000.0, dg_test_rss_kb (),
+                          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (self))),
+                          /* one word whose translation shows the language in use */
+                          _("Probabilities"));
   dg_test_print ("%s", line->str);
 }

@@ -24,6 +24,12 @@ line=$(draw_and_predict 70 60 210 60 205 75 125 235)
 check_digit 7 "$line"
 [[ $(field "$line" cam) != "0.0" ]] || fail "no Grad-CAM for the 7"
 screenshot "$OUT/seven.png"
+# the model info popover lists the layers
+click info
+sleep 0.4
+import -window root "$OUT/model-info.png"
+key Escape
+sleep 0.2
 
 # undo brings back the blank prompt, redo the 7
 before=$(count_lines '^PREDICTION blank')

@@ -24,6 +24,8 @@ save_sample() { # [LABEL]: opens the dialog, optionally corrects the label, save
     xdotool key --window "$dlg" Tab
     sleep 0.2
   fi
+  sleep 0.2
+  import -window "$dlg" "$OUT/dialog-$(count_lines '^SAMPLE saved').png"
   IFS=, read -r sx sy sw sh <<<"$(field "$d_line" save)"
   xdotool mousemove --window "$dlg" $((sx + sw / 2)) $((sy + sh / 2)) click 1
   wait_for_more '^SAMPLE saved' "$before" 5 || fail "nothing saved"
