@@ -146,8 +146,12 @@ cli_robustness (int argc, char **argv)
         return 1;
       }
 
-  printf ("Robustness on the first %d MNIST test images (noise seed %" G_GINT64_FORMAT ")\n",
-          ds->n, seed);
+  if (limit > 0 && limit < 10000)
+    printf ("Robustness on the first %d MNIST test images (noise seed %" G_GINT64_FORMAT ")\n",
+            ds->n, seed);
+  else
+    printf ("Robustness on the MNIST test set, %d images (noise seed %" G_GINT64_FORMAT ")\n",
+            ds->n, seed);
   print_table (res, paths, n_models);
 
   status = 0;
