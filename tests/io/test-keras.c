@@ -1035,6 +1035,35 @@ test_mutations (void)
   parts_clear (&p);
 }
 
+/* Loads and saves from several threads at once (HDF5 itself is not thread-safe). */
+static gpointer
+load_save_thread (gpointer data)
+{
+  int id = GPOINTER_TO_INT (data);
+  g_autofree char *fixture = fixture_path ();
+  g_autofree char *name = g_strdup_printf ("thread-%d.keras", id);
+  g_autofree char *path = tmp_file (name);
+  for (int round = 0; round < 3; round++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) m = nn_keras_load (round == 0 ? fixture : path, &error);
+      g_assert_no_error (error);
+      g_assert_true (nn_keras_save (m, path, NULL, &error));
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  GThread *t[4];
+  for (int i = 0; i < 4; i++)
+    t[i] = g_thread_new ("keras-io", load_save_thread, GINT_TO_POINTER (i));
+  for (int i = 0; i < 4; i++)
+    g_thread_join (t[i]);
+}
+
 /* ---- saves that fail ------------------------------------------------------------- */
 
 static int
@@ -1188,6 +1217,7 @@ main (int argc, char **argv)
   g_test_add_func ("/keras/metadata", test_metadata);
   g_test_add_func ("/keras/snake-case", test_snake_case);
   g_test_add_func ("/keras/broken/mutations", test_mutations);
+  g_test_add_func ("/keras/threads", test_threads);
   g_test_add_func ("/keras/save-failures", test_save_failures);
   g_test_add_func ("/keras/h5py-layout", test_h5py_layout);
   int status = g_test_run ();

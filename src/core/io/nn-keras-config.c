@@ -1113,8 +1113,14 @@ params_ok (Ctx *c)
         case NN_LAYER_GLOBAL_AVG_POOL:
           h[i] = w[i] = 1;
           break;
-        case NN_LAYER_FLATTEN:
         case NN_LAYER_RESHAPE:
+          if (l->cfg.reshape.h > 0 && l->cfg.reshape.w > 0 && l->cfg.reshape.c > 0)
+            {
+              h[i] = l->cfg.reshape.h, w[i] = l->cfg.reshape.w, ch[i] = l->cfg.reshape.c;
+              break;
+            }
+          G_GNUC_FALLTHROUGH; /* a -1 dimension: count it as flat */
+        case NN_LAYER_FLATTEN:
           ch[i] = ih * iw * ic, h[i] = w[i] = 1;
           break;
         case NN_LAYER_DENSE:
