@@ -105,6 +105,21 @@ test_polarity (void)
     row_max = MAX (row_max, a[14 * 28 + x]);
   g_assert_cmpfloat (row_max, >, 0.6f);
 
+  /* The info maps the ink box onto the field: the stroke's ends (y 90 and 470,
+   * plus the pen's radius) land on the field's rows 4 ... 24 or so. */
+  NnPreprocessInfo info;
+  g_assert_true (nn_preprocess_digit_info (dark, CANVAS, CANVAS, CANVAS, NN_BACKGROUND_AUTO, c,
+                                           &info, &error));
+  g_assert_cmpmem (a, sizeof a, c, sizeof c);
+  g_assert_cmpint (info.background, ==, NN_BACKGROUND_DARK);
+  g_assert_false (info.flattened);
+  g_assert_cmpint (abs (info.y0 - (90 - 14)), <=, 2);
+  g_assert_cmpint (abs (info.y1 - (470 + 14)), <=, 2);
+  g_assert_cmpfloat (fabs (info.scale - 20.0 / (info.y1 - info.y0)), <, 1e-12);
+  g_assert_cmpint (info.off_y, ==, s.y0);
+  g_assert_cmpint (info.off_x, <=, s.x0);
+  g_assert_cmpint (info.off_x + (int) ceil ((info.x1 - info.x0) * info.scale), >=, s.x1 + 1);
+
   /* Forcing the wrong polarity finds no ink on a clean canvas. */
   g_assert_false (nn_preprocess_digit (light, CANVAS, CANVAS, CANVAS, NN_BACKGROUND_DARK, c,
                                        &error));
@@ -258,9 +273,12 @@ test_photo_and_speck (void)
       }
   g_assert_cmpint (nn_detect_background (shaded, CANVAS, CANVAS, CANVAS), ==,
                    NN_BACKGROUND_LIGHT);
-  g_assert_true (nn_preprocess_digit (shaded, CANVAS, CANVAS, CANVAS, NN_BACKGROUND_AUTO, out,
-                                      &error));
+  NnPreprocessInfo info;
+  g_assert_true (nn_preprocess_digit_info (shaded, CANVAS, CANVAS, CANVAS, NN_BACKGROUND_AUTO,
+                                           out, &info, &error));
   g_assert_no_error (error);
+  g_assert_true (info.flattened);
+  g_assert_cmpint (info.background, ==, NN_BACKGROUND_LIGHT);
   assert_mnist_like (out);
   corr = correlation (ref, out);
   g_test_message ("shaded photo vs clean: correlation %.4f", corr);

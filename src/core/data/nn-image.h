@@ -47,6 +47,23 @@ gboolean nn_preprocess_digit (const guint8 *grey, int width, int height, int str
                               NnBackground background, float out[NN_IMAGE_PIXELS],
                               GError **error);
 
+/* Where the digit came from, to map the 28 x 28 field (a Grad-CAM heat map, say)
+ * back onto the picture: source pixel x lands at field coordinate
+ *   u = off_x + (x - x0) * scale     (and y likewise, with y0 and off_y);
+ * coordinates are continuous, pixel i spanning [i, i + 1). */
+typedef struct {
+  NnBackground background; /* the polarity used (AUTO resolved) */
+  gboolean flattened;      /* uneven lighting was flattened first */
+  int x0, y0, x1, y1;      /* the ink box in the source: [x0, x1) x [y0, y1) */
+  double scale;            /* field pixels per source pixel: 20 / longer side */
+  int off_x, off_y;        /* the field position of the box's top-left corner */
+} NnPreprocessInfo;
+
+/* nn_preprocess_digit() that also tells where the digit came from. */
+gboolean nn_preprocess_digit_info (const guint8 *grey, int width, int height, int stride,
+                                   NnBackground background, float out[NN_IMAGE_PIXELS],
+                                   NnPreprocessInfo *info, GError **error);
+
 /* The guess NN_BACKGROUND_AUTO makes for this picture: the background is the
  * median of a band along the border, and ink is whichever side (darker or
  * lighter) strays further from it. */

@@ -278,7 +278,8 @@ trim_high (const guint32 *profile, int n, guint64 budget)
 
 static gboolean
 preprocess (const guint8 *grey, int width, int height, int stride, NnBackground background,
-            gboolean may_flatten, float out[NN_IMAGE_PIXELS], GError **error)
+            gboolean may_flatten, float out[NN_IMAGE_PIXELS], NnPreprocessInfo *info,
+            GError **error)
 {
   GreyStats st;
   grey_stats (grey, width, height, stride, &st);
@@ -293,7 +294,14 @@ preprocess (const guint8 *grey, int width, int height, int stride, NnBackground 
     {
       g_autofree guint8 *ink = flatten_background (grey, width, height, stride,
                                                    background == NN_BACKGROUND_LIGHT);
-      return preprocess (ink, width, height, width, NN_BACKGROUND_DARK, FALSE, out, error);
+      if (!preprocess (ink, width, height, width, NN_BACKGROUND_DARK, FALSE, out, info, error))
+        return FALSE;
+      if (info)
+        {
+          info->background = background;
+          info->flattened = TRUE;
+        }
+      return TRUE;
     }
 
   /* 1-2: ink levels, 0 at the background, 255 at the strongest ink. */
@@ -416,6 +424,10 @@ preprocess (const guint8 *grey, int width, int height, int stride, NnBackground 
     return nothing_drawn (error, "no ink found");
   for (int i = 0; i < NN_IMAGE_PIXELS; i++)
     out[i] = MIN (field[i] / peak, 1.0f);
+  if (info)
+    *info = (NnPreprocessInfo) { .background = background, .flattened = FALSE,
+                                 .x0 = x0, .y0 = y0, .x1 = x1, .y1 = y1,
+                                 .scale = s, .off_x = offx, .off_y = offy };
   return TRUE;
 }
 
@@ -426,5 +438,16 @@ nn_preprocess_digit (const guint8 *grey, int width, int height, int stride,
   g_return_val_if_fail (grey != NULL && out != NULL, FALSE);
   g_return_val_if_fail (width > 0 && height > 0 && stride >= width, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  return preprocess (grey, width, height, stride, background, TRUE, out, error);
+  return preprocess (grey, width, height, stride, background, TRUE, out, NULL, error);
+}
+
+gboolean
+nn_preprocess_digit_info (const guint8 *grey, int width, int height, int stride,
+                          NnBackground background, float out[NN_IMAGE_PIXELS],
+                          NnPreprocessInfo *info, GError **error)
+{
+  g_return_val_if_fail (grey != NULL && out != NULL && info != NULL, FALSE);
+  g_return_val_if_fail (width > 0 && height > 0 && stride >= width, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return preprocess (grey, width, height, stride, background, TRUE, out, info, error);
 }
