@@ -386,11 +386,12 @@ test_norm_and_pools (void)
     { "max_pool 3 stride 2 same", NN_LAYER_MAX_POOL, { 3, 3, 2, 2, NN_PAD_SAME } },
     { "max_pool 2 stride 1 same", NN_LAYER_MAX_POOL, { 2, 2, 1, 1, NN_PAD_SAME } },
     { "avg_pool 2 valid", NN_LAYER_AVG_POOL, { 2, 2, 2, 2, NN_PAD_VALID } },
+    { "max_pool 2 valid, 32 channels", NN_LAYER_MAX_POOL, { 2, 2, 2, 2, NN_PAD_VALID } },
     { "avg_pool 3 stride 2 same", NN_LAYER_AVG_POOL, { 3, 3, 2, 2, NN_PAD_SAME } },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (pools); i++)
     {
-      m = input_model ((NnShape){ 7, 6, 3 }, &l);
+      m = input_model ((NnShape){ 7, 6, strstr (pools[i].what, "32") ? 32 : 3 }, &l);
       if (pools[i].kind == NN_LAYER_MAX_POOL)
         nn_model_add_max_pool (m, "pool", l, &pools[i].cfg);
       else
@@ -427,6 +428,9 @@ test_elementwise (void)
   m = input_model ((NnShape){ 3, 3, 4 }, &l);
   nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 5, FALSE, NN_ACT_TANH });
   check_model ("dense on a (3, 3, 4) input keeps the grid", m, 3, 1e-5);
+  m = input_model ((NnShape){ 1, 1, 40 }, &l);
+  nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 48, TRUE, NN_ACT_RELU });
+  check_model ("dense 40 -> 48, a few rows", m, 3, 1e-5);
 
   m = input_model ((NnShape){ 4, 4, 3 }, &l);
   a = nn_model_add_rescaling (m, "a", l, 2.0f, 0.0f);

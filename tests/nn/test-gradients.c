@@ -251,6 +251,12 @@ test_layers (void)
         nn_model_add_avg_pool (m, "pool", l, &pools[i].cfg);
       grad_check (pools[i].what, m, 2, NN_MODE_INFERENCE, 1, 1e-3f, 1e-5);
     }
+  m = input_model ((NnShape){ 4, 5, 16 }, &l);
+  nn_model_add_max_pool (m, "pool", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+  grad_check ("max_pool 2 valid, 16 channels, odd width", m, 2, NN_MODE_INFERENCE, 1, 1e-3f, 1e-5);
+  m = input_model ((NnShape){ 2, 3, 8 }, &l);
+  nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 32, TRUE, NN_ACT_TANH });
+  grad_check ("dense 8 -> 32 on a grid (a few rows)", m, 1, NN_MODE_INFERENCE, 1, 1e-2f, 1e-5);
   m = input_model ((NnShape){ 3, 4, 3 }, &l);
   nn_model_add_global_avg_pool (m, "gap", l);
   grad_check ("global_average_pooling2d", m, 2, NN_MODE_INFERENCE, 1, 1e-2f, 1e-6);

@@ -113,6 +113,10 @@ void nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, in
 void          nn_workspace_set_profiling (NnWorkspace *ws, gboolean on);
 const double *nn_workspace_profile (const NnWorkspace *ws);
 
+/* The Winograd-transformed kernel of a layer for the current pass, or NULL when
+ * the layer takes another path. */
+const float  *nn_workspace_winograd_u (const NnWorkspace *ws, int layer);
+
 /* Dropout seed of the current pass. */
 guint64 nn_workspace_dropout_key (const NnWorkspace *ws, int layer);
 

@@ -96,6 +96,11 @@ struct _NnWorkspace {
   gboolean *fuse_skip;
   gboolean *fuse_relu;
   float **fuse_scale, **fuse_shift;
+
+  /* Winograd: per eligible layer the transformed kernel (16, C, F) and a copy of
+   * the kernel it came from, so that it is redone only when the weights change. */
+  float **wino_u, **wino_src;
+  gboolean wino_on;
 };
 
 static size_t
@@ -220,6 +225,15 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
     }
   ws->stats = nn_alloc_floats (MAX (stats, 1));
   plan_inference (ws, m);
+  ws->wino_u = g_new0 (float *, L);
+  ws->wino_src = g_new0 (float *, L);
+  for (int i = 1; i < L; i++)
+    if (nn_winograd_eligible (&m->layers[i]))
+      {
+        ws->wino_u[i] = nn_alloc_floats (16 * m->layers[i].vars[0].size / 9);
+        ws->wino_src[i] = nn_alloc_floats (m->layers[i].vars[0].size);
+        ws->wino_src[i][0] = NAN; /* never equal: the first pass transforms */
+      }
   ws->reduce = g_new0 (double, (size_t) L * 2 * NN_MAX_THREADS * ws->reduce_len);
   /* The engine splits batches over its own threads; BLAS threads would only
    * fight them (and spin in sched_yield on a busy machine). */
@@ -464,6 +478,13 @@ nn_workspace_free (NnWorkspace *ws)
       nn_free (ws->fuse_scale[i]);
       nn_free (ws->fuse_shift[i]);
     }
+  for (int i = 0; i < ws->n_layers; i++)
+    {
+      nn_free (ws->wino_u[i]);
+      nn_free (ws->wino_src[i]);
+    }
+  g_free (ws->wino_u);
+  g_free (ws->wino_src);
   g_free (ws->fuse_target);
   g_free (ws->fuse_skip);
   g_free (ws->fuse_relu);
@@ -513,6 +534,34 @@ nn_workspace_dropout_key (const NnWorkspace *ws, int layer)
 {
   guint64 s = ws->seed ^ (ws->step * 0x9e3779b97f4a7c15ull) ^ ((guint64) layer << 48);
   return nn_rng_next (&s);
+}
+
+/* Redoes the Winograd kernels whose weights changed since the last pass: a
+ * memcmp over the kernels costs far less than transforming them every time. */
+static void
+prepare_winograd (NnWorkspace *ws, const NnModel *m)
+{
+  gboolean on = nn_kernels_level () != NN_KERNELS_GENERIC;
+  ws->wino_on = on;
+  if (!on)
+    return;
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      if (ws->wino_u[i] == NULL)
+        continue;
+      const NnVar *v = &m->layers[i].vars[0];
+      const float *w = m->params + v->offset;
+      if (memcmp (w, ws->wino_src[i], v->size * sizeof (float)) == 0)
+        continue;
+      memcpy (ws->wino_src[i], w, v->size * sizeof (float));
+      nn_winograd_kernel (ws->wino_u[i], w, v->dims[2], v->dims[3]);
+    }
+}
+
+const float *
+nn_workspace_winograd_u (const NnWorkspace *ws, int layer)
+{
+  return ws->wino_on ? ws->wino_u[layer] : NULL;
 }
 
 const float *
@@ -646,6 +695,7 @@ nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n)
   ws->x = x;
   if (ws->mode == NN_MODE_TRAINING)
     ws->step++;
+  prepare_winograd (ws, m);
   pool_run (ws, forward_job);
   return ws->out[m->output];
 }

@@ -268,3 +268,250 @@ nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, const i
   depthwise_dk (dk, x, dz, toff, taps, C, n);
 }
 #pragma GCC pop_options
+
+/* ---- element-wise kernels ------------------------------------------------------ */
+
+/* y (rows, F) = x (rows, K) W (K, F) [+ bias] for a few rows, F a multiple of 16:
+ * reads W once for up to 4 rows and skips the zero inputs that relu leaves. */
+INLINE void
+dense_rows (float *y, const float *x, const float *w, const float *bias, int rows, int K, int F)
+{
+  for (int r0 = 0; r0 < rows; r0 += 4)
+    {
+      int nr = MIN (4, rows - r0);
+      for (int f0 = 0; f0 < F; f0 += 64)
+        {
+          int nb = MIN (4, (F - f0) / 16);
+          v16 acc[4][4];
+          for (int r = 0; r < 4; r++)
+            for (int j = 0; j < 4; j++)
+              acc[r][j] = bias && j < nb ? LOADU (bias + f0 + 16 * j) : (v16){ 0 };
+          for (int k = 0; k < K; k++)
+            {
+              const float *wk = w + (size_t) k * F + f0;
+              for (int r = 0; r < nr; r++)
+                {
+                  float xv = x[(size_t) (r0 + r) * K + k];
+                  if (xv == 0.0f)
+                    continue;
+                  for (int j = 0; j < nb; j++)
+                    acc[r][j] += LOADU (wk + 16 * j) * xv;
+                }
+            }
+          for (int r = 0; r < nr; r++)
+            for (int j = 0; j < nb; j++)
+              STOREU (y + (size_t) (r0 + r) * F + f0 + 16 * j, acc[r][j]);
+        }
+    }
+}
+
+#pragma GCC push_options
+#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
+void
+nn_dense_rows_avx512 (float *y, const float *x, const float *w, const float *bias, int rows,
+                      int K, int F)
+{
+  dense_rows (y, x, w, bias, rows, K, F);
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+void
+nn_dense_rows_avx2 (float *y, const float *x, const float *w, const float *bias, int rows, int K,
+                    int F)
+{
+  dense_rows (y, x, w, bias, rows, K, F);
+}
+#pragma GCC pop_options
+
+/* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of 16, one image:
+ * forward, and backward routing dy to the first maximum of each window. */
+INLINE void
+max_pool2_forward (float *y, const float *x, int H, int W, int C)
+{
+  int OH = H / 2, OW = W / 2;
+  for (int oh = 0; oh < OH; oh++)
+    for (int ow = 0; ow < OW; ow++)
+      for (int c0 = 0; c0 < C; c0 += 16)
+        {
+          const float *p = x + ((size_t) (2 * oh) * W + 2 * ow) * C + c0;
+          v16 a = LOADU (p), b = LOADU (p + C), c = LOADU (p + (size_t) W * C),
+              d = LOADU (p + (size_t) W * C + C);
+          /* (b > a ? b : a) keeps the first of equal values, as the backward expects */
+          v16i m = b > a;
+          a = (v16) (((v16i) b & m) | ((v16i) a & ~m));
+          m = c > a;
+          a = (v16) (((v16i) c & m) | ((v16i) a & ~m));
+          m = d > a;
+          a = (v16) (((v16i) d & m) | ((v16i) a & ~m));
+          STOREU (y + ((size_t) oh * OW + ow) * C + c0, a);
+        }
+}
+
+INLINE void
+max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, int H, int W, int C)
+{
+  int OH = H / 2, OW = W / 2;
+  if (H % 2 || W % 2)
+    memset (dx, 0, (size_t) H * W * C * sizeof (float));
+  for (int oh = 0; oh < OH; oh++)
+    for (int ow = 0; ow < OW; ow++)
+      for (int c0 = 0; c0 < C; c0 += 16)
+        {
+          size_t o = ((size_t) oh * OW + ow) * C + c0;
+          v16 ym = LOADU (y + o), g = LOADU (dy + o);
+          size_t at[4] = { ((size_t) (2 * oh) * W + 2 * ow) * C + c0, 0, 0, 0 };
+          at[1] = at[0] + C;
+          at[2] = at[0] + (size_t) W * C;
+          at[3] = at[2] + C;
+          v16i taken = { 0 };
+          for (int q = 0; q < 4; q++)
+            {
+              v16i hit = (LOADU (x + at[q]) == ym) & ~taken;
+              taken |= hit;
+              STOREU (dx + at[q], (v16) ((v16i) g & hit));
+            }
+        }
+}
+
+#pragma GCC push_options
+#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
+void
+nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C)
+{
+  max_pool2_forward (y, x, H, W, C);
+}
+void
+nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy, int H,
+                              int W, int C)
+{
+  max_pool2_backward (dx, x, y, dy, H, W, C);
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+void
+nn_max_pool2_forward_avx2 (float *y, const float *x, int H, int W, int C)
+{
+  max_pool2_forward (y, x, H, W, C);
+}
+void
+nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const float *dy, int H,
+                            int W, int C)
+{
+  max_pool2_backward (dx, x, y, dy, H, W, C);
+}
+#pragma GCC pop_options
+
+/* ---- Winograd F(2x2, 3x3) transforms ------------------------------------------- */
+
+/* Input tiles: V[xi, t, c] = (B^T d B)[xi] of the 4x4 patch d at tile t, with
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. x is the padded image
+ * (Hp, Wp, C); tiles start at (2 ty, 2 tx); V has T = th * tw rows per xi. */
+INLINE void
+winograd_input (float *V, const float *x, int wp, int C, int th, int tw)
+{
+  size_t T = (size_t) th * tw;
+  for (int ty = 0; ty < th; ty++)
+    for (int tx = 0; tx < tw; tx++)
+      for (int c0 = 0; c0 < C; c0 += 16)
+        {
+          const float *p = x + ((size_t) (2 * ty) * wp + 2 * tx) * C + c0;
+          v16 d[4][4], u[4][4];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+              d[i][j] = LOADU (p + ((size_t) i * wp + j) * C);
+          for (int j = 0; j < 4; j++)
+            {
+              u[0][j] = d[0][j] - d[2][j];
+              u[1][j] = d[1][j] + d[2][j];
+              u[2][j] = d[2][j] - d[1][j];
+              u[3][j] = d[1][j] - d[3][j];
+            }
+          size_t t = (size_t) ty * tw + tx;
+          for (int i = 0; i < 4; i++)
+            {
+              v16 v0 = u[i][0] - u[i][2], v1 = u[i][1] + u[i][2];
+              v16 v2 = u[i][2] - u[i][1], v3 = u[i][1] - u[i][3];
+              STOREU (V + ((size_t) (i * 4 + 0) * T + t) * C + c0, v0);
+              STOREU (V + ((size_t) (i * 4 + 1) * T + t) * C + c0, v1);
+              STOREU (V + ((size_t) (i * 4 + 2) * T + t) * C + c0, v2);
+              STOREU (V + ((size_t) (i * 4 + 3) * T + t) * C + c0, v3);
+            }
+        }
+}
+
+/* Output tiles: y (OH, OW, F) = epilogue (A^T M A) with A^T = [1 1 1 0; 0 1 -1 -1],
+ * M (16, T, F). */
+INLINE void
+winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw,
+                 const float *scale, const float *shift, gboolean relu)
+{
+  size_t T = (size_t) th * tw;
+  for (int ty = 0; ty < th; ty++)
+    for (int tx = 0; tx < tw; tx++)
+      for (int f0 = 0; f0 < F; f0 += 16)
+        {
+          size_t t = (size_t) ty * tw + tx;
+          v16 m[4][4], r[2][4];
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+              m[i][j] = LOADU (M + ((size_t) (i * 4 + j) * T + t) * F + f0);
+          for (int j = 0; j < 4; j++)
+            {
+              r[0][j] = m[0][j] + m[1][j] + m[2][j];
+              r[1][j] = m[1][j] - m[2][j] - m[3][j];
+            }
+          v16 sc = scale ? LOADU (scale + f0) : (v16){ 0 } + 1.0f;
+          v16 sh = shift ? LOADU (shift + f0) : (v16){ 0 };
+          for (int i = 0; i < 2; i++)
+            {
+              int yy = 2 * ty + i;
+              if (yy >= oh)
+                break;
+              v16 o[2] = { r[i][0] + r[i][1] + r[i][2], r[i][1] - r[i][2] - r[i][3] };
+              for (int j = 0; j < 2; j++)
+                {
+                  int xx = 2 * tx + j;
+                  if (xx >= ow)
+                    break;
+                  v16 v = o[j] * sc + sh;
+                  if (relu)
+                    v = relu16 (v);
+                  STOREU (y + ((size_t) yy * ow + xx) * F + f0, v);
+                }
+            }
+        }
+}
+
+#pragma GCC push_options
+#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
+void
+nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw)
+{
+  winograd_input (V, x, wp, C, th, tw);
+}
+void
+nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
+                           const float *scale, const float *shift, gboolean relu)
+{
+  winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+void
+nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw)
+{
+  winograd_input (V, x, wp, C, th, tw);
+}
+void
+nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
+                         const float *scale, const float *shift, gboolean relu)
+{
+  winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
+}
+#pragma GCC pop_options

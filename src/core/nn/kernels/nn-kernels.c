@@ -54,6 +54,12 @@ nn_kernels_level_name (NnKernelLevel level)
   return level >= 0 && level <= NN_KERNELS_AVX512 ? names[level] : "?";
 }
 
+static float *
+align16 (float *p)
+{
+  return (float *) (((guintptr) p + 63) & ~(guintptr) 63);
+}
+
 typedef void (*RowsFn) (const NnDirectConv *a, const float *x, const int *xoff, float *y,
                         int n);
 
@@ -77,11 +83,27 @@ pad_of (const NnLayer *l)
   return p;
 }
 
+static void pad_image (float *dst, const float *src, NnShape in, Pad p);
+
+static int
+wino_tiles (int n)
+{
+  return (n + 1) / 2;
+}
+
 size_t
 nn_direct_scratch_floats (const NnLayer *l)
 {
   if (!nn_layer_is_convolutional (l))
     return 0;
+  size_t wino = 0;
+  if (nn_winograd_eligible (l))
+    {
+      size_t th = wino_tiles (l->out_shape.h), tw = wino_tiles (l->out_shape.w);
+      size_t T = th * tw;
+      wino = 16 * T * (l->in_shape.c + l->out_shape.c) + (2 * th + 2) * (2 * tw + 2) * l->in_shape.c
+             + T + 4 * 16;
+    }
   Pad p = pad_of (l);
   const NnConvConfig *cfg = &l->cfg.conv;
   NnShape in = l->in_shape, out = l->out_shape;
@@ -92,7 +114,86 @@ nn_direct_scratch_floats (const NnLayer *l)
   size_t dzpad = (size_t) (in.h + cfg->kh - 1) * (in.w + cfg->kw - 1) * out.c;
   size_t bwd = (size_t) (p.hp + 1) * p.wp * in.c + (size_t) out.h * p.wp * out.c + dzpad
                + (size_t) cfg->kh * cfg->kw * in.c * out.c + (size_t) in.h * in.w + 64 + 64;
-  return MAX (fwd, bwd) + 5 * 16;
+  return MAX (MAX (fwd, bwd), wino) + 5 * 16;
+}
+
+gboolean
+nn_winograd_eligible (const NnLayer *l)
+{
+  const NnConvConfig *cfg = &l->cfg.conv;
+  return l->kind == NN_LAYER_CONV2D && cfg->kh == 3 && cfg->kw == 3 && cfg->stride_h == 1
+         && cfg->stride_w == 1 && l->in_shape.c % 16 == 0 && l->out_shape.c % 16 == 0;
+}
+
+/* u (16, C, F) = G g G^T for every (c, f), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
+ * g the 3x3 kernel w[ky, kx, c, f]. */
+void
+nn_winograd_kernel (float *u, const float *w, int C, int F)
+{
+  size_t CF = (size_t) C * F;
+  for (size_t cf = 0; cf < CF; cf++)
+    {
+      float g[3][3], t[4][3];
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+          g[i][j] = w[(i * 3 + j) * CF + cf];
+      for (int j = 0; j < 3; j++)
+        {
+          t[0][j] = g[0][j];
+          t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+          t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+          t[3][j] = g[2][j];
+        }
+      for (int i = 0; i < 4; i++)
+        {
+          u[(i * 4 + 0) * CF + cf] = t[i][0];
+          u[(i * 4 + 1) * CF + cf] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+          u[(i * 4 + 2) * CF + cf] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+          u[(i * 4 + 3) * CF + cf] = t[i][2];
+        }
+    }
+}
+
+/* Winograd over the call's slice; u from the workspace. */
+static gboolean
+run_winograd (NnCall *c, const float *u, float *y, const float *scale, const float *shift,
+              gboolean relu)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  const NnLayer *l = c->l;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c, F = out.c;
+  int th = wino_tiles (out.h), tw = wino_tiles (out.w), T = th * tw;
+  Pad p = pad_of (l);
+  /* the padded image must hold every 4x4 tile: pad the bottom/right further */
+  Pad q = p;
+  q.hp = 2 * th + 2;
+  q.wp = 2 * tw + 2;
+  q.pb = q.hp - in.h - p.pt;
+  q.pr = q.wp - in.w - p.pl;
+  gboolean a512 = level == NN_KERNELS_AVX512;
+  float *V = align16 (c->t->scratch);                         // (16, T, C)
+  float *M = align16 (V + (size_t) 16 * T * C);               // (16, T, F)
+  float *xpad = align16 (M + (size_t) 16 * T * F);            // (Hp, Wp, C)
+  int *off = (int *) align16 (xpad + (size_t) q.hp * q.wp * C); // (T,)
+  for (int t = 0; t < T; t++)
+    off[t] = t * C;
+  NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
+                     .y_pixel_stride = F };
+  for (int i = 0; i < c->n; i++)
+    {
+      pad_image (xpad, c->x[0] + (size_t) i * nn_shape_size (in), in, q);
+      (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (V, xpad, q.wp, C, th, tw);
+      for (int xi = 0; xi < 16; xi++)
+        {
+          a.w = u + (size_t) xi * C * F;
+          (a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2) (
+            &a, V + (size_t) xi * T * C, off, M + (size_t) xi * T * F, T);
+        }
+      (a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2) (
+        y + (size_t) i * nn_shape_size (out), M, out.h, out.w, F, th, tw, scale, shift, relu);
+    }
+  return TRUE;
 }
 
 // dst (Hp, Wp, C) = src (H, W, C) with a zero border
@@ -153,6 +254,9 @@ nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift, gbo
   const NnLayer *l = c->l;
   if (level == NN_KERNELS_GENERIC || l->out_shape.c % 16 != 0 || c->n == 0)
     return FALSE;
+  const float *u = nn_workspace_winograd_u (c->ws, c->index);
+  if (u != NULL)
+    return run_winograd (c, u, y, scale, shift, relu);
   NnDirectConv a = { .w = c->m->params + l->vars[0].offset, .f = l->out_shape.c,
                      .scale = scale, .shift = shift, .relu = relu };
   return run_direct (c, level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
@@ -175,11 +279,6 @@ nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift
 
 /* ---- backward ---------------------------------------------------------------- */
 
-static float *
-align16 (float *p)
-{
-  return (float *) (((guintptr) p + 63) & ~(guintptr) 63);
-}
 
 /* dz (OH, Wp, F) on the padded width, zero past OW, from dy through the
  * activation; also adds the bias gradient. */
@@ -332,5 +431,49 @@ nn_depthwise_direct_backward (NnCall *c)
                                                                         in.h * in.w);
         }
     }
+  return TRUE;
+}
+
+/* ---- dense and pooling -------------------------------------------------------- */
+
+/* BLAS wins from a few rows up; below, reading W once and skipping zeros wins. */
+#define DENSE_DIRECT_MAX_ROWS 8
+
+gboolean
+nn_dense_direct (NnCall *c, float *z)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  const NnLayer *l = c->l;
+  int K = l->in_shape.c, F = l->out_shape.c;
+  int rows = c->n * l->in_shape.h * l->in_shape.w;
+  if (level == NN_KERNELS_GENERIC || F % 16 != 0 || rows > DENSE_DIRECT_MAX_ROWS || rows == 0)
+    return FALSE;
+  const float *w = c->m->params + l->vars[0].offset;
+  const float *b = l->cfg.dense.use_bias ? c->m->params + l->vars[1].offset : NULL;
+  (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (z, c->x[0], w, b,
+                                                                              rows, K, F);
+  return TRUE;
+}
+
+gboolean
+nn_max_pool2_direct (NnCall *c, gboolean backward)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  const NnLayer *l = c->l;
+  const NnPoolConfig *p = &l->cfg.pool;
+  NnShape in = l->in_shape;
+  if (level == NN_KERNELS_GENERIC || in.c % 16 != 0 || p->pool_h != 2 || p->pool_w != 2
+      || p->stride_h != 2 || p->stride_w != 2 || p->padding != NN_PAD_VALID)
+    return FALSE;
+  size_t si = nn_shape_size (in), so = nn_shape_size (l->out_shape);
+  gboolean a512 = level == NN_KERNELS_AVX512;
+  for (int i = 0; i < c->n; i++)
+    if (backward)
+      (a512 ? nn_max_pool2_backward_avx512 : nn_max_pool2_backward_avx2) (
+        c->dx[0] + i * si, c->x[0] + i * si, c->y + i * so, c->dy + i * so, in.h, in.w, in.c);
+    else
+      (a512 ? nn_max_pool2_forward_avx512 : nn_max_pool2_forward_avx2) (c->y + i * so,
+                                                                        c->x[0] + i * si, in.h,
+                                                                        in.w, in.c);
   return TRUE;
 }

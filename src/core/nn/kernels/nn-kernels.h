@@ -56,6 +56,35 @@ void nn_direct_depthwise_dk_avx512 (float *dk, const float *x, const float *dz, 
 void nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, const int *toff,
                                   int taps, int C, int n);
 
+void nn_dense_rows_avx512 (float *y, const float *x, const float *w, const float *bias, int rows,
+                           int K, int F);
+void nn_dense_rows_avx2 (float *y, const float *x, const float *w, const float *bias, int rows,
+                         int K, int F);
+void nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C);
+void nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy,
+                                   int H, int W, int C);
+void nn_max_pool2_forward_avx2 (float *y, const float *x, int H, int W, int C);
+void nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const float *dy,
+                                 int H, int W, int C);
+
+void nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw);
+void nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
+                                const float *scale, const float *shift, gboolean relu);
+void nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw);
+void nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
+                              const float *scale, const float *shift, gboolean relu);
+
+/* Winograd F(2x2, 3x3) for 3x3 stride-1 Conv2D with C and F multiples of 16:
+ * 2.25 times fewer multiplications than the direct kernel. The transformed
+ * kernel U (16, C, F) is kept by the workspace (nn_workspace_winograd_u). */
+gboolean nn_winograd_eligible (const NnLayer *l);
+void     nn_winograd_kernel (float *u, const float *w, int C, int F);
+
+/* Dense of a few rows (y = x W + b, no activation), MaxPooling2D 2x2/2 valid
+ * forward and backward over the call's slice. FALSE if not covered. */
+gboolean nn_dense_direct (NnCall *c, float *z);
+gboolean nn_max_pool2_direct (NnCall *c, gboolean backward);
+
 /* Backward of a stride-1 Conv2D / DepthwiseConv2D on the call's slice: bias and
  * kernel gradients added to c->dw, dx written. FALSE if not covered. */
 gboolean nn_conv_direct_backward (NnCall *c);

@@ -2,6 +2,7 @@
 #include <cblas.h>
 #include <string.h>
 #include "nn-private.h"
+#include "nn-kernels.h"
 
 // y (n, H, W, F) from x (n, H, W, K), kernel (K, F), bias (F,)
 void
@@ -14,6 +15,13 @@ nn_dense_forward (NnCall *c)
   if (rows == 0)
     return;
   const float *w = c->m->params + l->vars[0].offset;
+  if (nn_dense_direct (c, z))
+    {
+      if (c->y != z)
+        memcpy (c->y, z, rows * F * sizeof (float));
+      nn_act_forward (c->y, rows, F, c->act);
+      return;
+    }
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, F, K, 1.0f, c->x[0], K, w, F,
                0.0f, z, F);
   if (l->cfg.dense.use_bias)

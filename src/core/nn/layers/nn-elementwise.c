@@ -77,12 +77,19 @@ nn_act_backward (float *dz, const float *dy, const float *y, const float *z, siz
         memcpy (dz, dy, n * sizeof (float));
       break;
     case NN_ACT_RELU:
+      /* Loads first, then a select: branch-free, so it vectorises. */
       for (size_t i = 0; i < n; i++)
-        dz[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        {
+          float d = dy[i], v = y[i];
+          dz[i] = v > 0.0f ? d : 0.0f;
+        }
       break;
     case NN_ACT_RELU6:
       for (size_t i = 0; i < n; i++)
-        dz[i] = (y[i] > 0.0f && y[i] < 6.0f) ? dy[i] : 0.0f;
+        {
+          float d = dy[i], v = y[i];
+          dz[i] = (v > 0.0f) & (v < 6.0f) ? d : 0.0f;
+        }
       break;
     case NN_ACT_SIGMOID:
       for (size_t i = 0; i < n; i++)
@@ -185,6 +192,20 @@ nn_activation_backward (NnCall *c)
 /* Keras's inverted dropout: kept values are scaled by 1 / (1 - rate) in training,
  * so inference is the identity. The mask of element i of image k depends only on
  * the seed, the pass, the layer and (k, i): the same whatever the thread split. */
+static inline guint32
+dropout_hash (guint32 key, guint32 i)
+{
+  /* A counter-based integer hash (lowbias32): every element independent of the
+   * others, so the loop vectorises. */
+  guint32 h = (i ^ key) * 0x9e3779b1u;
+  h ^= h >> 16;
+  h *= 0x7feb352du;
+  h ^= h >> 15;
+  h *= 0x846ca68bu;
+  h ^= h >> 16;
+  return h;
+}
+
 void
 nn_dropout_forward (NnCall *c)
 {
@@ -198,22 +219,24 @@ nn_dropout_forward (NnCall *c)
       return;
     }
   float scale = 1.0f / (1.0f - rate);
-  guint32 threshold = (guint32) ((double) rate * 4294967296.0);
+  guint32 threshold = (guint32) MIN ((double) rate * 4294967296.0, 4294967295.0);
   guint64 key = nn_workspace_dropout_key (c->ws, c->index);
   float *mask = c->aux; // (n, out shape)
   for (int k = 0; k < c->n; k++)
     {
-      guint64 state = key ^ ((guint64) (c->t->n0 + k) * 0xd1b54a32d192ed03ull);
-      for (size_t i = 0; i < per; i += 2)
+      /* per image: a key from the pass, the layer and the image's index in the batch */
+      guint64 s = key ^ ((guint64) (c->t->n0 + k) * 0xd1b54a32d192ed03ull);
+      guint32 ik = (guint32) nn_rng_next (&s);
+      float *mk = mask + k * per;
+      const float *xk = c->x[0] + k * per;
+      float *yk = c->y + k * per;
+      for (size_t i = 0; i < per; i++)
         {
-          guint64 r = nn_rng_next (&state);
-          mask[k * per + i] = (guint32) r >= threshold ? scale : 0.0f;
-          if (i + 1 < per)
-            mask[k * per + i + 1] = (guint32) (r >> 32) >= threshold ? scale : 0.0f;
+          float m = dropout_hash (ik, (guint32) i) >= threshold ? scale : 0.0f;
+          mk[i] = m;
+          yk[i] = xk[i] * m;
         }
     }
-  for (size_t i = 0; i < count; i++)
-    c->y[i] = c->x[0][i] * mask[i];
 }
 
 void

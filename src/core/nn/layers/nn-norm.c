@@ -44,14 +44,26 @@ nn_batch_norm_forward (NnCall *c)
   if (c->training)
     {
       double *s = (double *) c->t->scratch; // (2, C): sum, sum of squares
+      float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
       memset (s, 0, 2 * C * sizeof (double));
-      for (size_t r = 0; r < rows; r++)
-        for (int k = 0; k < C; k++)
-          {
-            double v = x[r * C + k];
-            s[k] += v;
-            s[C + k] += v * v;
-          }
+      /* Float sums over blocks of 32 rows (vectorised), folded into doubles. */
+      for (size_t r0 = 0; r0 < rows; r0 += 32)
+        {
+          memset (f1, 0, 2 * C * sizeof (float));
+          size_t r1 = MIN (rows, r0 + 32);
+          for (size_t r = r0; r < r1; r++)
+            for (int k = 0; k < C; k++)
+              {
+                float v = x[r * C + k];
+                f1[k] += v;
+                f2[k] += v * v;
+              }
+          for (int k = 0; k < C; k++)
+            {
+              s[k] += f1[k];
+              s[C + k] += f2[k];
+            }
+        }
       nn_sync_sum (c, s, 2 * C, 0);
       double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
       for (int k = 0; k < C; k++)
@@ -96,14 +108,25 @@ nn_batch_norm_backward (NnCall *c)
   const float *mean = c->stats, *invstd = c->stats + C;
   const float *x = c->x[0], *dy = c->dy;
   double *s = (double *) c->t->scratch; // (2, C): sum dy, sum dy * xhat
+  float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
   memset (s, 0, 2 * C * sizeof (double));
-  for (size_t r = 0; r < rows; r++)
-    for (int k = 0; k < C; k++)
-      {
-        float xhat = (x[r * C + k] - mean[k]) * invstd[k];
-        s[k] += dy[r * C + k];
-        s[C + k] += dy[r * C + k] * xhat;
-      }
+  for (size_t r0 = 0; r0 < rows; r0 += 32)
+    {
+      memset (f1, 0, 2 * C * sizeof (float));
+      size_t r1 = MIN (rows, r0 + 32);
+      for (size_t r = r0; r < r1; r++)
+        for (int k = 0; k < C; k++)
+          {
+            float xhat = (x[r * C + k] - mean[k]) * invstd[k];
+            f1[k] += dy[r * C + k];
+            f2[k] += dy[r * C + k] * xhat;
+          }
+      for (int k = 0; k < C; k++)
+        {
+          s[k] += f1[k];
+          s[C + k] += f2[k];
+        }
+    }
   if (c->dw)
     {
       /* Each thread adds its own slice; the per-thread gradients are summed later. */

@@ -3,6 +3,7 @@
  * ignores them and an average divides by the number of real cells. */
 #include <string.h>
 #include "nn-private.h"
+#include "nn-kernels.h"
 
 typedef struct {
   int pt, pl;
@@ -35,6 +36,8 @@ window (const NnLayer *l, PoolPad pad, int oh, int ow, int *h0, int *h1, int *w0
 void
 nn_max_pool_forward (NnCall *c)
 {
+  if (nn_max_pool2_direct (c, FALSE))
+    return;
   const NnLayer *l = c->l;
   NnShape in = l->in_shape, out = l->out_shape;
   int C = in.c;
@@ -58,11 +61,53 @@ nn_max_pool_forward (NnCall *c)
         }
 }
 
+/* Windows that tile the input without overlap (stride = pool, 'valid', the usual
+ * MaxPool 2): every input cell belongs to at most one window, so dx is written
+ * once, branch-free and vectorised over channels. */
+static gboolean
+max_pool_backward_tiled (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  const NnPoolConfig *p = &l->cfg.pool;
+  NnShape in = l->in_shape, out = l->out_shape;
+  int C = in.c;
+  if (p->stride_h != p->pool_h || p->stride_w != p->pool_w || p->padding != NN_PAD_VALID
+      || C > 1024)
+    return FALSE;
+  float *dx = c->dx[0];
+  const float *x = c->x[0];
+  int taken[1024];
+  memset (dx, 0, (size_t) c->n * nn_shape_size (in) * sizeof (float)); /* uncovered edges */
+  for (int i = 0; i < c->n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          size_t yo = (((size_t) i * out.h + oh) * out.w + ow) * C;
+          const float *ym = c->y + yo, *dy = c->dy + yo;
+          memset (taken, 0, C * sizeof (int));
+          for (int h = oh * p->pool_h; h < (oh + 1) * p->pool_h; h++)
+            for (int w = ow * p->pool_w; w < (ow + 1) * p->pool_w; w++)
+              {
+                size_t xo = (((size_t) i * in.h + h) * in.w + w) * C;
+                for (int k = 0; k < C; k++)
+                  {
+                    int hit = (x[xo + k] == ym[k]) & !taken[k];
+                    float d = dy[k];
+                    dx[xo + k] = hit ? d : 0.0f;
+                    taken[k] |= hit;
+                  }
+              }
+        }
+  return TRUE;
+}
+
 /* The gradient goes to the first cell holding the maximum, as TensorFlow does. */
 void
 nn_max_pool_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
+    return;
+  if (nn_max_pool2_direct (c, TRUE) || max_pool_backward_tiled (c))
     return;
   const NnLayer *l = c->l;
   NnShape in = l->in_shape, out = l->out_shape;
