@@ -72,7 +72,7 @@ typedef struct {
 
 static const BadFile bad_files[] = {
   { "readme.txt",           "not in a class folder" },
-  { "foo",                  "unexpected folder" },
+  { "foo",                  "unexpected folder (class folders are named 0 ... 9), not read: 1 entry" },
   { "10",                   "unexpected folder" },
   { "loop",                 "symbolic link loop" },
   { "2/notes.txt",          "not a PNG or JPEG image" },

@@ -93,7 +93,10 @@ read_class (const char *class_dir, int label, Collected *c, NnFolderReport *repo
 {
   g_autoptr (GPtrArray) names = sorted_entries (class_dir);
   if (names == NULL)
-    return;
+    {
+      skip (report, class_dir, "cannot list the class folder (no permission?)");
+      return;
+    }
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = names->pdata[i];
@@ -165,7 +168,14 @@ scan_top (const char *dir, char *class_dirs[10], NnFolderReport *report, GError 
       else if (!S_ISDIR (st.st_mode))
         skip (report, path, "not in a class folder 0 ... 9");
       else if (label < 0)
-        skip (report, path, "unexpected folder (class folders are named 0 ... 9)");
+        {
+          g_autoptr (GPtrArray) inside = sorted_entries (path);
+          guint n = inside ? inside->len : 0;
+          g_autofree char *why = g_strdup_printf (
+            "unexpected folder (class folders are named 0 ... 9), not read: %u %s", n,
+            n == 1 ? "entry" : "entries");
+          skip (report, path, why);
+        }
       else
         class_dirs[label] = g_steal_pointer (&path);
     }
