@@ -123,6 +123,16 @@ plot_text_width (cairo_t *cr, const char *text, double size, gboolean bold)
 }
 
 double
+plot_text_fit (cairo_t *cr, const char *text, double size, gboolean bold, double max_width)
+{
+  double w = plot_text_width (cr, text, size, bold);
+
+  if (w <= max_width || w <= 0)
+    return size;
+  return MAX (size * max_width / w, size * 0.6);
+}
+
+double
 plot_text (cairo_t *cr, const char *text, double size, gboolean bold, double x, double y,
            PlotAlign halign, PlotAlign valign)
 {

@@ -58,6 +58,10 @@ typedef enum {
 double   plot_text (cairo_t *cr, const char *text, double size, gboolean bold, double x, double y,
                     PlotAlign halign, PlotAlign valign);
 double   plot_text_width (cairo_t *cr, const char *text, double size, gboolean bold);
+/* The largest size up to `size` at which text fits in max_width (never below
+ * 60% of size: past that the caller should say less). */
+double   plot_text_fit (cairo_t *cr, const char *text, double size, gboolean bold,
+                        double max_width);
 /* The same, turned 90 degrees counter-clockwise around (x, y): a y-axis title. */
 void     plot_text_vertical (cairo_t *cr, const char *text, double size, gboolean bold,
                              double x, double y);

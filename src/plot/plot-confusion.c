@@ -103,14 +103,15 @@ draw_header (cairo_t *cr, const Layout *l, double width, const NnConfusion *cm,
                            100.0 * nn_confusion_accuracy (cm), nn_confusion_correct (cm),
                            nn_confusion_total (cm));
   plot_set_rgb (cr, theme->text);
-  plot_text (cr, title, l->title_size, TRUE, width / 2, l->title_y, PLOT_ALIGN_CENTER,
-             PLOT_ALIGN_START);
+  plot_text (cr, title, plot_text_fit (cr, title, l->title_size, TRUE, width - 2 * l->pad), TRUE,
+             width / 2, l->title_y, PLOT_ALIGN_CENTER, PLOT_ALIGN_START);
   y = l->subtitle_y;
   if (opt->subtitle != NULL)
     {
       plot_set_rgb (cr, theme->muted);
-      plot_text (cr, opt->subtitle, l->label_size, FALSE, width / 2, y, PLOT_ALIGN_CENTER,
-                 PLOT_ALIGN_START);
+      plot_text (cr, opt->subtitle,
+                 plot_text_fit (cr, opt->subtitle, l->label_size, FALSE, width - 2 * l->pad),
+                 FALSE, width / 2, y, PLOT_ALIGN_CENTER, PLOT_ALIGN_START);
       y += l->label_size * 1.5;
     }
 
@@ -121,6 +122,12 @@ draw_header (cairo_t *cr, const Layout *l, double width, const NnConfusion *cm,
     double w = sw + 6 + plot_text_width (cr, k1, l->small_size, FALSE) + 18 + sw + 6
                + plot_text_width (cr, k2, l->small_size, FALSE) + 18
                + plot_text_width (cr, k3, l->small_size, FALSE);
+    /* In a narrow picture the explanation of the shading gives way first. */
+    if (w > width - 2 * l->pad)
+      {
+        w -= 18 + plot_text_width (cr, k3, l->small_size, FALSE);
+        k3 = "";
+      }
     x = width / 2 - w / 2;
     y += l->label_size * 0.2;
     plot_set_rgb (cr, cell_color (theme, TRUE, 0.85));

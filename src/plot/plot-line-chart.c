@@ -527,15 +527,15 @@ draw_frame (PlotLineChart *c, cairo_t *cr, const Layout *l, double width)
   if (c->title != NULL)
     {
       plot_set_rgb (cr, t->text);
-      plot_text (cr, c->title, l->title_size, TRUE, width / 2, y, PLOT_ALIGN_CENTER,
-                 PLOT_ALIGN_START);
+      plot_text (cr, c->title, plot_text_fit (cr, c->title, l->title_size, TRUE, width - 28),
+                 TRUE, width / 2, y, PLOT_ALIGN_CENTER, PLOT_ALIGN_START);
       y += l->title_size * 1.5;
     }
   if (c->subtitle != NULL)
     {
       plot_set_rgb (cr, t->muted);
-      plot_text (cr, c->subtitle, l->label_size, FALSE, width / 2, y, PLOT_ALIGN_CENTER,
-                 PLOT_ALIGN_START);
+      plot_text (cr, c->subtitle, plot_text_fit (cr, c->subtitle, l->label_size, FALSE, width - 28),
+                 FALSE, width / 2, y, PLOT_ALIGN_CENTER, PLOT_ALIGN_START);
     }
 
   /* Grid: horizontal lines at the y ticks, faint verticals at the x ticks. */
