@@ -883,9 +883,10 @@ parse_inbound (Ctx *c, Entry *e, JsonObject *entry)
   return TRUE;
 }
 
-/* [name, 0, 0] or [[name, 0, 0], ...]: how many, and the first name. */
+/* [name, 0, 0] or [[name, 0, 0], ...]: how many, the first name, and all names
+ * quoted for a message. */
 static int
-triples (JsonNode *n, const char **first)
+triples (JsonNode *n, const char **first, GString *names)
 {
   JsonArray *a = node_array (n);
   *first = NULL;
@@ -894,12 +895,20 @@ triples (JsonNode *n, const char **first)
   if (node_string (json_array_get_element (a, 0)))
     {
       *first = node_string (json_array_get_element (a, 0));
+      g_string_append_printf (names, "“%s”", *first);
       return 1;
     }
-  JsonArray *t = node_array (json_array_get_element (a, 0));
-  if (t && json_array_get_length (t) > 0)
-    *first = node_string (json_array_get_element (t, 0));
-  return (int) json_array_get_length (a);
+  guint len = json_array_get_length (a);
+  for (guint i = 0; i < len && i < 8; i++)
+    {
+      JsonArray *t = node_array (json_array_get_element (a, i));
+      const char *name = t && json_array_get_length (t) > 0
+                         ? node_string (json_array_get_element (t, 0)) : NULL;
+      if (i == 0)
+        *first = name;
+      g_string_append_printf (names, "%s“%s”", i ? ", " : "", name ? name : "?");
+    }
+  return (int) len;
 }
 
 static gboolean
@@ -979,16 +988,18 @@ parse_functional (Ctx *c, JsonObject *co)
   if (json_array_get_length (layers) > NN_KERAS_MAX_LAYERS)
     return fail (c, NULL, NN_ERROR_UNSUPPORTED, "more than %d layers", NN_KERAS_MAX_LAYERS);
   const char *in_name, *out_name;
-  int n_in = triples (member (co, "input_layers"), &in_name);
-  int n_out = triples (member (co, "output_layers"), &out_name);
+  g_autoptr (GString) ins = g_string_new (NULL);
+  g_autoptr (GString) outs = g_string_new (NULL);
+  int n_in = triples (member (co, "input_layers"), &in_name, ins);
+  int n_out = triples (member (co, "output_layers"), &out_name, outs);
   if (n_in != 1)
     return fail (c, NULL, n_in > 1 ? NN_ERROR_UNSUPPORTED : NN_ERROR_FORMAT,
-                 "the model has %d inputs; only models with exactly one input are supported",
-                 n_in);
+                 "the model has %d inputs (%s); only models with exactly one input are "
+                 "supported", n_in, ins->str);
   if (n_out != 1 || out_name == NULL || in_name == NULL)
     return fail (c, NULL, n_out > 1 ? NN_ERROR_UNSUPPORTED : NN_ERROR_FORMAT,
-                 "the model has %d outputs; only models with exactly one output are supported",
-                 n_out);
+                 "the model has %d outputs (%s); only models with exactly one output are "
+                 "supported", n_out, outs->str);
 
   Graph g = { 0 };
   gboolean ok = FALSE;
@@ -1001,11 +1012,12 @@ parse_functional (Ctx *c, JsonObject *co)
     goto out;
   int n_input_layers = 0;
   for (int i = 0; i < g.n; i++)
-    n_input_layers += strcmp (g.e[i].cls, "InputLayer") == 0;
+    if (strcmp (g.e[i].cls, "InputLayer") == 0)
+      g_string_append_printf (outs, "%s“%s”", n_input_layers++ ? ", " : "", g.e[i].name);
   if (n_input_layers > 1)
     {
-      fail (c, NULL, NN_ERROR_UNSUPPORTED, "the model has %d inputs; only models with exactly "
-            "one input are supported", n_input_layers);
+      fail (c, NULL, NN_ERROR_UNSUPPORTED, "the model has %d inputs (%s); only models with "
+            "exactly one input are supported", n_input_layers, outs->str);
       goto out;
     }
   if (!g_hash_table_lookup_extended (g.by_name, out_name, NULL, &p))
