@@ -19,7 +19,7 @@ build_packages=(
   gettext desktop-file-utils appstream
 )
 test_packages=(
-  xvfb xauth xdotool imagemagick x11-utils dbus-x11 python3 python3-h5py fonts-dejavu-core
+  xvfb xauth xdotool imagemagick x11-utils dbus-x11 python3 python3-h5py python3-scipy fonts-dejavu-core
 )
 
 say() { printf '==> %s\n' "$*"; }
