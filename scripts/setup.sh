@@ -20,6 +20,7 @@ build_packages=(
 )
 test_packages=(
   xvfb xauth xdotool imagemagick x11-utils dbus-x11 python3 python3-h5py python3-scipy fonts-dejavu-core
+  fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-breip fonts-dancingscript fonts-kristi
 )
 
 say() { printf '==> %s\n' "$*"; }
