@@ -63,6 +63,8 @@ void nn_sync_sum (NnCall *c, double *v, int len, int slot);
 /* Fused activations: y in place from z, and dz from dy with y (and z for gelu/silu). */
 gboolean nn_act_needs_z (NnActivation act);
 void     nn_act_forward (float *y, size_t rows, int channels, NnActivation act);
+void     nn_act_forward_from (float *y, const float *x, size_t rows, int channels,
+                              NnActivation act);
 void     nn_act_backward (float *dz, const float *dy, const float *y, const float *z,
                           size_t rows, int channels, NnActivation act);
 

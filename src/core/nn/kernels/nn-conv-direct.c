@@ -10,6 +10,7 @@
  * vectors of the kernel (KH, KW, C, F). Padding is done by copying the image
  * into a zero-bordered scratch, so the inner loops have no bounds checks.
  */
+#include <immintrin.h>
 #include <string.h>
 #include "nn-kernels.h"
 
@@ -382,11 +383,36 @@ nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C)
 {
   max_pool2_forward (y, x, H, W, C);
 }
+
+/* With mask registers: GCC lowers the generic version's vector compares poorly. */
 void
 nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy, int H,
                               int W, int C)
 {
-  max_pool2_backward (dx, x, y, dy, H, W, C);
+  int OH = H / 2, OW = W / 2;
+  if (H % 2 || W % 2)
+    memset (dx, 0, (size_t) H * W * C * sizeof (float));
+  for (int oh = 0; oh < OH; oh++)
+    for (int ow = 0; ow < OW; ow++)
+      {
+        size_t a0 = ((size_t) (2 * oh) * W + 2 * ow) * C, a1 = a0 + C;
+        size_t a2 = a0 + (size_t) W * C, a3 = a2 + C;
+        size_t o = ((size_t) oh * OW + ow) * C;
+        for (int c0 = 0; c0 < C; c0 += 16)
+          {
+            __m512 ym = _mm512_loadu_ps (y + o + c0), g = _mm512_loadu_ps (dy + o + c0);
+            __mmask16 h0 = _mm512_cmp_ps_mask (_mm512_loadu_ps (x + a0 + c0), ym, _CMP_EQ_OQ);
+            __mmask16 h1 = _mm512_cmp_ps_mask (_mm512_loadu_ps (x + a1 + c0), ym, _CMP_EQ_OQ) & ~h0;
+            __mmask16 t = h0 | h1;
+            __mmask16 h2 = _mm512_cmp_ps_mask (_mm512_loadu_ps (x + a2 + c0), ym, _CMP_EQ_OQ) & ~t;
+            t |= h2;
+            __mmask16 h3 = ~t;
+            _mm512_storeu_ps (dx + a0 + c0, _mm512_maskz_mov_ps (h0, g));
+            _mm512_storeu_ps (dx + a1 + c0, _mm512_maskz_mov_ps (h1, g));
+            _mm512_storeu_ps (dx + a2 + c0, _mm512_maskz_mov_ps (h2, g));
+            _mm512_storeu_ps (dx + a3 + c0, _mm512_maskz_mov_ps (h3, g));
+          }
+      }
 }
 #pragma GCC pop_options
 
@@ -466,6 +492,27 @@ winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw
             }
           v16 sc = scale ? LOADU (scale + f0) : (v16){ 0 } + 1.0f;
           v16 sh = shift ? LOADU (shift + f0) : (v16){ 0 };
+          if (2 * ty + 2 <= oh && 2 * tx + 2 <= ow)
+            {
+              /* the whole 2x2 tile is inside: straight-line code */
+              float *y0 = y + ((size_t) (2 * ty) * ow + 2 * tx) * F + f0, *y1 = y0 + (size_t) ow * F;
+              v16 v00 = (r[0][0] + r[0][1] + r[0][2]) * sc + sh;
+              v16 v01 = (r[0][1] - r[0][2] - r[0][3]) * sc + sh;
+              v16 v10 = (r[1][0] + r[1][1] + r[1][2]) * sc + sh;
+              v16 v11 = (r[1][1] - r[1][2] - r[1][3]) * sc + sh;
+              if (relu)
+                {
+                  v00 = relu16 (v00);
+                  v01 = relu16 (v01);
+                  v10 = relu16 (v10);
+                  v11 = relu16 (v11);
+                }
+              STOREU (y0, v00);
+              STOREU (y0 + F, v01);
+              STOREU (y1, v10);
+              STOREU (y1 + F, v11);
+              continue;
+            }
           for (int i = 0; i < 2; i++)
             {
               int yy = 2 * ty + i;

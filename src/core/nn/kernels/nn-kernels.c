@@ -84,6 +84,7 @@ pad_of (const NnLayer *l)
 }
 
 static void pad_image (float *dst, const float *src, NnShape in, Pad p);
+static size_t winograd_scratch (NnShape in, NnShape out);
 
 static int
 wino_tiles (int n)
@@ -99,10 +100,12 @@ nn_direct_scratch_floats (const NnLayer *l)
   size_t wino = 0;
   if (nn_winograd_eligible (l))
     {
-      size_t th = wino_tiles (l->out_shape.h), tw = wino_tiles (l->out_shape.w);
-      size_t T = th * tw;
-      wino = 16 * T * (l->in_shape.c + l->out_shape.c) + (2 * th + 2) * (2 * tw + 2) * l->in_shape.c
-             + T + 4 * 16;
+      /* forward, and backward's dx: dz (OH, OW, F) -> (H, W, C), after the
+       * backward buffers (dz, the rotated kernel and its transform) */
+      NnShape dzs = l->out_shape, dxs = l->in_shape;
+      wino = MAX (winograd_scratch (l->in_shape, l->out_shape),
+                  winograd_scratch (dzs, dxs) + (size_t) l->out_shape.h * (l->in_shape.w + 2) * l->out_shape.c
+                  + 2 * 16 * (size_t) l->in_shape.c * l->out_shape.c + 64);
     }
   Pad p = pad_of (l);
   const NnConvConfig *cfg = &l->cfg.conv;
@@ -113,7 +116,8 @@ nn_direct_scratch_floats (const NnLayer *l)
    * dx, the rotated kernel, offsets */
   size_t dzpad = (size_t) (in.h + cfg->kh - 1) * (in.w + cfg->kw - 1) * out.c;
   size_t bwd = (size_t) (p.hp + 1) * p.wp * in.c + (size_t) out.h * p.wp * out.c + dzpad
-               + (size_t) cfg->kh * cfg->kw * in.c * out.c + (size_t) in.h * in.w + 64 + 64;
+               + (size_t) cfg->kh * cfg->kw * in.c * out.c
+               + MAX ((size_t) in.h * in.w, (size_t) cfg->kh * cfg->kw * in.c) + 64 + 64;
   return MAX (MAX (fwd, bwd), wino) + 5 * 16;
 }
 
@@ -154,25 +158,21 @@ nn_winograd_kernel (float *u, const float *w, int C, int F)
     }
 }
 
-/* Winograd over the call's slice; u from the workspace. */
-static gboolean
-run_winograd (NnCall *c, const float *u, float *y, const float *scale, const float *shift,
-              gboolean relu)
+/* Winograd 3x3 stride 1 of n images x (n, H, W, C) padded by (pt, pl) before,
+ * giving y (n, OH, OW, F) = epilogue; u (16, C, F); scratch from the thread. */
+static void
+winograd_images (const float *x, int n, NnShape in, int pt, int pl, NnShape out, const float *u,
+                 float *y, const float *scale, const float *shift, gboolean relu, float *scratch)
 {
   NnKernelLevel level = nn_kernels_level ();
-  const NnLayer *l = c->l;
-  NnShape in = l->in_shape, out = l->out_shape;
   int C = in.c, F = out.c;
   int th = wino_tiles (out.h), tw = wino_tiles (out.w), T = th * tw;
-  Pad p = pad_of (l);
-  /* the padded image must hold every 4x4 tile: pad the bottom/right further */
-  Pad q = p;
-  q.hp = 2 * th + 2;
-  q.wp = 2 * tw + 2;
-  q.pb = q.hp - in.h - p.pt;
-  q.pr = q.wp - in.w - p.pl;
+  /* the padded image must hold every 4x4 tile */
+  Pad q = { .pt = pt, .pl = pl, .hp = 2 * th + 2, .wp = 2 * tw + 2 };
+  q.pb = q.hp - in.h - pt;
+  q.pr = q.wp - in.w - pl;
   gboolean a512 = level == NN_KERNELS_AVX512;
-  float *V = align16 (c->t->scratch);                         // (16, T, C)
+  float *V = align16 (scratch);                               // (16, T, C)
   float *M = align16 (V + (size_t) 16 * T * C);               // (16, T, F)
   float *xpad = align16 (M + (size_t) 16 * T * F);            // (Hp, Wp, C)
   int *off = (int *) align16 (xpad + (size_t) q.hp * q.wp * C); // (T,)
@@ -180,9 +180,9 @@ run_winograd (NnCall *c, const float *u, float *y, const float *scale, const flo
     off[t] = t * C;
   NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
                      .y_pixel_stride = F };
-  for (int i = 0; i < c->n; i++)
+  for (int i = 0; i < n; i++)
     {
-      pad_image (xpad, c->x[0] + (size_t) i * nn_shape_size (in), in, q);
+      pad_image (xpad, x + (size_t) i * nn_shape_size (in), in, q);
       (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (V, xpad, q.wp, C, th, tw);
       for (int xi = 0; xi < 16; xi++)
         {
@@ -193,6 +193,23 @@ run_winograd (NnCall *c, const float *u, float *y, const float *scale, const flo
       (a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2) (
         y + (size_t) i * nn_shape_size (out), M, out.h, out.w, F, th, tw, scale, shift, relu);
     }
+}
+
+static size_t
+winograd_scratch (NnShape in, NnShape out)
+{
+  size_t th = wino_tiles (out.h), tw = wino_tiles (out.w), T = th * tw;
+  return 16 * T * (in.c + out.c) + (2 * th + 2) * (2 * tw + 2) * in.c + T + 4 * 16;
+}
+
+static gboolean
+run_winograd (NnCall *c, const float *u, float *y, const float *scale, const float *shift,
+              gboolean relu)
+{
+  const NnLayer *l = c->l;
+  Pad p = pad_of (l);
+  winograd_images (c->x[0], c->n, l->in_shape, p.pt, p.pl, l->out_shape, u, y, scale, shift,
+                   relu, c->t->scratch);
   return TRUE;
 }
 
@@ -334,11 +351,23 @@ nn_conv_direct_backward (NnCall *c)
   int dpt = KH - 1 - p.pt, dpl = KW - 1 - p.pl;
   int hh = in.h + KH - 1, ww = in.w + KW - 1;
 
+  /* dx by Winograd when the layer's forward takes it: a 3x3 stride-1
+   * correlation of dz with the turned kernel, padded by 2 - pad. */
+  gboolean wino = want_dx && nn_winograd_eligible (l);
   float *xpad = align16 (c->t->scratch);                          // (Hp + 1, Wp, C)
   float *dz = align16 (xpad + (size_t) (p.hp + 1) * p.wp * C);    // (OH, Wp, F)
   float *dzp = align16 (dz + (size_t) out.h * p.wp * F);          // (hh, ww, F)
   float *wr = align16 (dzp + (size_t) hh * ww * F);               // (KH, KW, F, C)
-  int *off = (int *) align16 (wr + (size_t) KH * KW * F * C);     // (max (C, H W),)
+  int *off = (int *) align16 (wr + (size_t) KH * KW * F * C);     // (max (KH KW C, H W),)
+  float *ur = NULL, *dzd = NULL, *wscratch = NULL;
+  if (wino)
+    {
+      /* Winograd keeps its own layout: the turned kernel's transform, dz dense */
+      ur = align16 (c->t->scratch);                               // (16, F, C)
+      dzd = align16 (ur + (size_t) 16 * F * C);                   // (OH, Wp, F)
+      wr = align16 (dzd + (size_t) out.h * p.wp * F);             // (3, 3, F, C)
+      wscratch = align16 (wr + (size_t) 9 * F * C);
+    }
   if (want_dx)
     for (int ky = 0; ky < KH; ky++)
       for (int kx = 0; kx < KW; kx++)
@@ -346,6 +375,28 @@ nn_conv_direct_backward (NnCall *c)
           for (int f = 0; f < F; f++)
             wr[(((size_t) (KH - 1 - ky) * KW + (KW - 1 - kx)) * F + f) * C + ci]
               = w[(((size_t) ky * KW + kx) * C + ci) * F + f];
+  if (wino)
+    {
+      nn_winograd_kernel (ur, wr, F, C);
+      /* dW first for every image (it needs the layout above), then dx */
+      for (int i = 0; i < c->n; i++)
+        {
+          dz_extended (c, i, dzd, p.wp, db);
+          /* dense dz (OH, OW, F) for the Winograd input, in place: rows shrink */
+          for (int h = 0; h < out.h; h++)
+            memmove (dzd + (size_t) h * out.w * F, dzd + (size_t) h * p.wp * F,
+                     (size_t) out.w * F * sizeof (float));
+          winograd_images (dzd, 1, out, dpt, dpl, in, ur, c->dx[0] + (size_t) i * nn_shape_size (in),
+                           NULL, NULL, FALSE, wscratch);
+        }
+      if (dw == NULL)
+        return TRUE;
+      want_dx = FALSE; /* done; the loop below adds dW only */
+      db = NULL;       /* and the bias gradient is in already */
+      xpad = align16 (c->t->scratch);
+      dz = align16 (xpad + (size_t) (p.hp + 1) * p.wp * C);
+      off = (int *) align16 (dz + (size_t) out.h * p.wp * F);
+    }
   for (int i = 0; i < c->n; i++)
     {
       dz_extended (c, i, dz, p.wp, db);
@@ -355,15 +406,15 @@ nn_conv_direct_backward (NnCall *c)
            * rows are input channels, the reduction runs over pixels. */
           pad_image (xpad, c->x[0] + (size_t) i * nn_shape_size (in), in, p);
           memset (xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
-          for (int k = 0; k < C; k++)
-            off[k] = k;
+          /* One run over all (tap, channel) rows, HWIO order: full tiles. */
+          for (int ky = 0, k = 0; ky < KH; ky++)
+            for (int kx = 0; kx < KW; kx++)
+              for (int ci = 0; ci < C; ci++, k++)
+                off[k] = (ky * p.wp + kx) * C + ci;
           NnDirectConv a = { .w = dz, .kh = 1, .kw = 1, .c = out.h * p.wp, .f = F,
                              .x_row = 0, .x_red_stride = C, .y_pixel_stride = F,
                              .accumulate = TRUE };
-          for (int ky = 0; ky < KH; ky++)
-            for (int kx = 0; kx < KW; kx++)
-              rows (&a, xpad + ((size_t) ky * p.wp + kx) * C, off,
-                    dw + ((size_t) ky * KW + kx) * C * F, C);
+          rows (&a, xpad, off, dw, KH * KW * C);
         }
       if (want_dx)
         {

@@ -19,49 +19,64 @@ sigmoidf (float x)
   return 1.0f / (1.0f + expf (-x));
 }
 
-// y (rows, C) in place: holds z on entry
+// y (rows, C) = act (x (rows, C)); y may be x
 void
-nn_act_forward (float *y, size_t rows, int channels, NnActivation act)
+nn_act_forward_from (float *y, const float *x, size_t rows, int channels, NnActivation act)
 {
   size_t n = rows * (size_t) channels;
   switch (act)
     {
     case NN_ACT_LINEAR:
+      if (y != x)
+        memcpy (y, x, n * sizeof (float));
       break;
     case NN_ACT_RELU:
       for (size_t i = 0; i < n; i++)
-        y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+        {
+          float v = x[i];
+          y[i] = v > 0.0f ? v : 0.0f;
+        }
       break;
     case NN_ACT_RELU6:
       for (size_t i = 0; i < n; i++)
-        y[i] = y[i] > 0.0f ? (y[i] < 6.0f ? y[i] : 6.0f) : 0.0f;
+        {
+          float v = x[i];
+          y[i] = v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
+        }
       break;
     case NN_ACT_SIGMOID:
       for (size_t i = 0; i < n; i++)
-        y[i] = sigmoidf (y[i]);
+        y[i] = sigmoidf (x[i]);
       break;
     case NN_ACT_TANH:
       for (size_t i = 0; i < n; i++)
-        y[i] = tanhf (y[i]);
+        y[i] = tanhf (x[i]);
       break;
     case NN_ACT_ELU:
       for (size_t i = 0; i < n; i++)
-        y[i] = y[i] > 0.0f ? y[i] : expm1f (y[i]);
+        y[i] = x[i] > 0.0f ? x[i] : expm1f (x[i]);
       break;
     case NN_ACT_GELU:
       for (size_t i = 0; i < n; i++)
-        y[i] = 0.5f * y[i] * (1.0f + erff (y[i] * (float) M_SQRT1_2));
+        y[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
       break;
     case NN_ACT_SILU:
       for (size_t i = 0; i < n; i++)
-        y[i] = y[i] * sigmoidf (y[i]);
+        y[i] = x[i] * sigmoidf (x[i]);
       break;
     case NN_ACT_SOFTMAX:
-      nn_softmax_rows (y, y, (int) rows, channels);
+      nn_softmax_rows (y, x, (int) rows, channels);
       break;
     default:
       g_assert_not_reached ();
     }
+}
+
+// y (rows, C) in place: holds z on entry
+void
+nn_act_forward (float *y, size_t rows, int channels, NnActivation act)
+{
+  nn_act_forward_from (y, y, rows, channels, act);
 }
 
 // dz, dy, y, z (rows, C); dz may alias dy
@@ -171,9 +186,7 @@ void
 nn_activation_forward (NnCall *c)
 {
   size_t count = out_count (c);
-  if (c->y != c->x[0])
-    memcpy (c->y, c->x[0], count * sizeof (float));
-  nn_act_forward (c->y, count / c->l->out_shape.c, c->l->out_shape.c, c->act);
+  nn_act_forward_from (c->y, c->x[0], count / c->l->out_shape.c, c->l->out_shape.c, c->act);
 }
 
 void
