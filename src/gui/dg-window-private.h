@@ -52,6 +52,7 @@ struct _DgWindow {
 
 void dg_window_install_actions (GtkWidgetClass *widget_class);
 void dg_window_update_actions (DgWindow *self);
-void dg_window_report_ready (DgWindow *self);
+/* what: "READY" after the first frame, "LAYOUT" after a page appeared */
+void dg_window_report_ready (DgWindow *self, const char *what);
 
 G_END_DECLS

@@ -253,9 +253,13 @@ select_position (DgWindow *self, int position)
   self->selecting--;
 }
 
+static void report_layout_after_paint (DgWindow *self);
+
 static void
 set_model (DgWindow *self, DgModel *model)
 {
+  gboolean was_hidden = g_strcmp0 (gtk_stack_get_visible_child_name (self->draw_stack), "draw") != 0;
+
   g_set_object (&self->model, model);
   update_model_info (self);
   gtk_widget_set_sensitive (self->heat_toggle, model && dg_model_has_gradcam (model));
@@ -263,6 +267,8 @@ set_model (DgWindow *self, DgModel *model)
   select_position (self, dg_model_list_add (self->models, dg_model_get_path (model)));
   dg_settings_set_last_model (self->settings, dg_model_get_path (model));
   dg_window_update_actions (self);
+  if (was_hidden && self->first_frame_seen && dg_test_mode ())
+    report_layout_after_paint (self);
   dg_test_print ("MODEL loaded name=%s layers=%d params=%" G_GSIZE_FORMAT " gradcam=%d path=%s",
                  dg_model_get_title (model), dg_model_get_nn (model)->n_layers,
                  dg_model_get_n_params (model), dg_model_has_gradcam (model),
@@ -398,9 +404,34 @@ dg_window_show_toast (DgWindow *self, const char *text)
 static gboolean
 report_ready_idle (gpointer data)
 {
-  dg_window_report_ready (DG_WINDOW (data));
+  dg_window_report_ready (DG_WINDOW (data), "READY");
   g_object_unref (data);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+report_layout_idle (gpointer data)
+{
+  dg_window_report_ready (DG_WINDOW (data), "LAYOUT");
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_layout_paint (GdkFrameClock *clock, DgWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_layout_paint, self);
+  g_idle_add (report_layout_idle, g_object_ref (self));
+}
+
+/* The geometry again once a hidden page has been laid out (tests aim with it). */
+static void
+report_layout_after_paint (DgWindow *self)
+{
+  GdkFrameClock *clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (self)));
+
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_layout_paint), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -555,7 +586,7 @@ dg_window_get_canvas (DgWindow *self)
 
 /* READY with the geometry of everything a test clicks, plus the start-up figures. */
 void
-dg_window_report_ready (DgWindow *self)
+dg_window_report_ready (DgWindow *self, const char *what)
 {
   struct { const char *name; GtkWidget *widget; } w[] = {
     { "canvas-widget", GTK_WIDGET (self->canvas) },
@@ -567,7 +598,7 @@ dg_window_report_ready (DgWindow *self)
     { "info", GTK_WIDGET (self->info_button) }, { "menu", GTK_WIDGET (self->menu_button) },
     { "result", GTK_WIDGET (self->prediction_view) },
   };
-  g_autoptr(GString) line = g_string_new ("READY");
+  g_autoptr(GString) line = g_string_new (what);
   g_autofree char *canvas = dg_test_widget_geometry (GTK_WIDGET (self->canvas));
   int cx, cy, cw, ch, side;
 

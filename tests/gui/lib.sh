@@ -38,8 +38,8 @@ wait_for_more() { # PATTERN N TIMEOUT_S: wait until more than N lines match
   done
 }
 
-ready_field() { # NAME -> "x y w h" from the READY line
-  sed -n "s/^READY.* $1=\([0-9-]*\),\([0-9-]*\),\([0-9]*\),\([0-9]*\).*/\1 \2 \3 \4/p" "$APP_LOG" | head -1
+ready_field() { # NAME -> "x y w h" from the last READY or LAYOUT line
+  sed -n "s/^\(READY\|LAYOUT\).* $1=\([0-9-]*\),\([0-9-]*\),\([0-9]*\),\([0-9]*\).*/\2 \3 \4 \5/p" "$APP_LOG" | tail -1
 }
 
 field() { # LINE NAME -> value of NAME=value in LINE
@@ -120,6 +120,15 @@ PY
 key() { # KEYS...: to the main window, focused first (a closed dialog leaves X focus nowhere)
   timeout 3 xdotool windowfocus --sync "$WID" 2>/dev/null || true
   xdotool key --window "$WID" "$@"
+}
+
+key_to() { # WINDOW KEYS...: to another window (a dialog), focused first; a key that
+  # closes the window makes xdotool fail on the key-up, which is fine
+  local w=$1; shift
+  # XTEST to the focused window: GTK may ignore sent events for a dialog opened
+  # after another one closed
+  timeout 3 xdotool windowfocus --sync "$w" 2>/dev/null || true
+  xdotool key "$@" 2>/dev/null || true
 }
 
 click() { # NAME: clicks the centre of a widget named in the READY line

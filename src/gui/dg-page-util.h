@@ -1,0 +1,25 @@
+/* dg-page-util.h: small helpers shared by the Train and Evaluate pages. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* The user's models folder, $XDG_DATA_HOME/digits/models, created. Free with g_free. */
+char      *dg_page_models_dir (void);
+/* "1:23" or "1:02:03" for seconds. Free with g_free. */
+char      *dg_page_format_duration (double seconds);
+/* " switch-draw=X,Y,W,H switch-train=... switch-evaluate=..." for the view
+ * switcher buttons of widget's window, for tests. Free with g_free. */
+char      *dg_page_switcher_geometry (GtkWidget *widget);
+/* Sorted frame-time statistics over samples (µs): " frames=N p50_ms= p95_ms= max_ms=". */
+char      *dg_page_frame_stats (GArray *samples_us);
+
+/* Measures the GUI frame time (before-paint to after-paint) of widget's window
+ * while started; dg_frame_meter_stop returns the samples (µs, free with
+ * g_array_unref). */
+typedef struct _DgFrameMeter DgFrameMeter;
+DgFrameMeter *dg_frame_meter_start (GtkWidget *widget);
+GArray       *dg_frame_meter_stop (DgFrameMeter *meter);
+
+G_END_DECLS

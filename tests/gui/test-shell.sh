@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# With no model anywhere the Draw page explains how to get one (no crash); a model
+# opened from the status page works; Ctrl+? shows the shortcuts, Ctrl+, the
+# preferences.
+source "$(dirname "$0")/lib.sh"
+start_app
+wait_for '^MODEL none' 10 || fail "expected no model"
+screenshot "$OUT/no-model.png"
+grep -q '^PREDICTION' "$APP_LOG" && fail "a prediction without a model"
+
+key ctrl+comma
+PREFS=$(timeout 10 xdotool search --sync --onlyvisible --name '^Preferences$' | head -1)
+[[ -n "$PREFS" ]] || fail "no preferences window"
+sleep 0.3
+import -window "$PREFS" "$OUT/preferences.png"
+key_to "$PREFS" Escape
+sleep 0.3
+
+key ctrl+question
+SHORTCUTS=$(timeout 10 xdotool search --sync --onlyvisible --name '^Keyboard Shortcuts$' | head -1)
+[[ -n "$SHORTCUTS" ]] || fail "no shortcuts window"
+sleep 0.3
+import -window "$SHORTCUTS" "$OUT/shortcuts.png"
+key_to "$SHORTCUTS" Escape
+sleep 0.3
+
+key ctrl+o
+CHOOSER=$(timeout 10 xdotool search --sync --onlyvisible --name '^Open Model$' | head -1)
+[[ -n "$CHOOSER" ]] || fail "no file chooser"
+sleep 0.3
+xdotool key --window "$CHOOSER" ctrl+l
+sleep 0.2
+xdotool type --window "$CHOOSER" --delay 5 "$DIGITS_SHARED_DIR/fixtures/mnist_cnn.keras"
+sleep 0.4
+xdotool key --window "$CHOOSER" Return
+wait_for '^MODEL loaded name=mnist_cnn' 10 || fail "opening a model from the status page failed"
+wait_for '^LAYOUT' 5 || fail "no layout after the Draw page appeared"
+read -r CX CY CS _ <<<"$(ready_field canvas)"
+screenshot "$OUT/opened.png"
+line=$(draw_and_predict 150 45 140 140 130 235)
+[[ $(field "$line" digit) == 1 ]] || fail "expected a 1: $line"
+
+quit_app
+echo "PASS"
