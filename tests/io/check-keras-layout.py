@@ -175,6 +175,23 @@ def check_h5(path, data, config):
         g = f["optimizer"]["vars"]
         check_vars(g, f"{path}:optimizer/vars")
         check(g["0"].shape == () and g["0"].dtype.str == "<i8", f"{path}: iterations")
+        # Then an optional scalar learning rate, then two slots (Adam's m and v) per
+        # trainable variable in model.trainable_variables order: model.layers order,
+        # frozen layers and BatchNormalization moving statistics left out.
+        trainable = []
+        for key, layer in expected:
+            if not layer["config"].get("trainable", True) or key not in f["layers"]:
+                continue
+            shapes_ = [f["layers"][key]["vars"][str(i)].shape
+                       for i in range(len(f["layers"][key]["vars"]))]
+            if layer["class_name"] == "BatchNormalization":
+                shapes_ = shapes_[:-2]
+            trainable += shapes_
+        first = 2 if "1" in g and g["1"].shape == () else 1
+        got = [g[str(i)].shape for i in range(first, len(g))]
+        want = [s for s in trainable for _ in range(2)]
+        check(got == want, f"{path}: optimizer slots {got[:6]}... vs trainable variables "
+              f"{want[:6]}...")
     return f
 
 

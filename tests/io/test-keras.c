@@ -353,15 +353,22 @@ opt_init (Opt *o, const NnModel *m)
       n += m->layers[i].trainable && m->layers[i].vars[v].trainable;
   o->n = n;
   o->slots = g_new0 (float *, 2 * n);
+  /* nn_keras_optimizer_slots gives the same order from params-shaped arrays. */
+  float *arrays[2] = { m->params, m->grads };
+  g_autofree float **from_params = nn_keras_optimizer_slots (m, arrays, 2);
   int t = 0;
   for (int i = 0; i < m->n_layers; i++)
     for (int v = 0; v < m->layers[i].n_vars; v++)
       if (m->layers[i].trainable && m->layers[i].vars[v].trainable)
         {
           for (int s = 0; s < 2; s++)
-            o->slots[2 * t + s] = random_input (1, m->layers[i].vars[v].size, 100 + 2 * t + s);
+            {
+              o->slots[2 * t + s] = random_input (1, m->layers[i].vars[v].size, 100 + 2 * t + s);
+              g_assert_true (from_params[2 * t + s] == arrays[s] + m->layers[i].vars[v].offset);
+            }
           t++;
         }
+  g_assert_null (from_params[2 * n]);
   o->opt = (NnKerasOptimizer){ .keras_name = "adam",
     .config_json = "{\"module\": \"keras.optimizers\", \"class_name\": \"Adam\", \"config\": "
                    "{\"name\": \"adam\", \"learning_rate\": 0.0010000000474974513}, "

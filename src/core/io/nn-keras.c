@@ -232,6 +232,20 @@ nn_keras_load (const char *path, GError **error)
 
 /* ---- writing ------------------------------------------------------------------- */
 
+float **
+nn_keras_optimizer_slots (const NnModel *model, float *const *arrays, int n_arrays)
+{
+  g_return_val_if_fail (model != NULL && arrays != NULL && n_arrays > 0, NULL);
+  GPtrArray *slots = g_ptr_array_new ();
+  for (int i = 0; i < model->n_layers; i++)
+    for (int v = 0; v < model->layers[i].n_vars; v++)
+      if (model->layers[i].trainable && model->layers[i].vars[v].trainable)
+        for (int s = 0; s < n_arrays; s++)
+          g_ptr_array_add (slots, arrays[s] + model->layers[i].vars[v].offset);
+  g_ptr_array_add (slots, NULL);
+  return (float **) g_ptr_array_free (slots, FALSE);
+}
+
 static gboolean
 looks_numeric (const char *s)
 {

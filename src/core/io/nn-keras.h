@@ -47,6 +47,11 @@ typedef struct {
  * kept in model->compile_config_json. Config items the engine does not interpret
  * and that differ from Keras's defaults stay in NnLayer.extra_config_json. */
 NnModel *nn_keras_load (const char *path, GError **error);
+
+/* Builds NnKerasOptimizer.slots from n_arrays slot arrays laid out like
+ * model->params (e.g. NnOptimizer.m and .v): slots[t * n_arrays + s] points to
+ * arrays[s] + offset of the t-th trainable variable. Free the result with g_free. */
+float **nn_keras_optimizer_slots (const NnModel *model, float *const *arrays, int n_arrays);
 /* Writes model (finished, finite weights, unique layer names) as Keras 3.12 would.
  * A Sequential-style model that is a plain chain is written as a Sequential, any
  * other graph as a Functional. options may be NULL. The compile_config is built
