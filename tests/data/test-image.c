@@ -376,6 +376,69 @@ test_broken (void)
   expect_error (missing, NN_ERROR_IO, "cannot open");
 }
 
+/* Mutated files must give an image or an error, never a crash or a leak
+ * (the sanitizer build checks the second). Exercises every longjmp path. */
+static void
+test_fuzz (void)
+{
+  enum { S = 48 };
+  guint8 pix[S * S * 3];
+  for (int i = 0; i < S * S * 3; i++)
+    pix[i] = (guint8) ((i * 13) ^ (i / 97));
+  char *seeds[4] = { tmp_path ("seed.png"), tmp_path ("seed-rgb.png"),
+                                tmp_path ("seed.jpg"), tmp_path ("seed-rgb.jpg") };
+  test_write_grey_png (seeds[0], S, S, pix);
+  guint8 *rows[S];
+  for (int y = 0; y < S; y++)
+    rows[y] = pix + y * S * 3;
+  test_write_png (seeds[1], S, S, PNG_COLOR_TYPE_RGB, 8, rows, NULL, 0, NULL, 0, TRUE);
+  test_write_jpeg (seeds[2], S, S, 1, pix, 80);
+  test_write_jpeg (seeds[3], S, S, 3, pix, 80);
+
+  GRand *r = g_rand_new_with_seed (1234);
+  g_autofree char *mutant = tmp_path ("mutant");
+  int decoded = 0, refused = 0;
+  for (int f = 0; f < 4; f++)
+    {
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (seeds[f], &data, &len, NULL));
+      for (int iter = 0; iter < 150; iter++)
+        {
+          char *m = g_memdup2 (data, len);
+          gsize mlen = len;
+          int flips = g_rand_int_range (r, 1, 9);
+          for (int k = 0; k < flips; k++)
+            m[g_rand_int_range (r, 0, (gint32) mlen)] = (char) g_rand_int_range (r, 0, 256);
+          if (g_rand_int_range (r, 0, 4) == 0)
+            mlen = (gsize) g_rand_int_range (r, 1, (gint32) mlen);
+          g_assert_true (g_file_set_contents (mutant, m, (gssize) mlen, NULL));
+          g_free (m);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (NnGreyImage) img = nn_grey_image_load (mutant, &error);
+          if (img)
+            {
+              g_assert_no_error (error);
+              g_assert_cmpint (img->width, >, 0);
+              g_assert_cmpint (img->width, <=, NN_IMAGE_MAX_SIDE);
+              g_assert_cmpint (img->height, <=, NN_IMAGE_MAX_SIDE);
+              decoded++;
+            }
+          else
+            {
+              g_assert_error (error, NN_ERROR, NN_ERROR_FORMAT);
+              g_assert_nonnull (strstr (error->message, mutant));
+              refused++;
+            }
+        }
+    }
+  g_rand_free (r);
+  for (int f = 0; f < 4; f++)
+    g_free (seeds[f]);
+  g_test_message ("mutants: %d decoded, %d refused with an error", decoded, refused);
+  g_assert_cmpint (refused, >, 100);
+}
+
 static void
 test_save_png (void)
 {
@@ -420,6 +483,7 @@ main (int argc, char **argv)
   g_test_add_func ("/image/jpeg", test_jpeg);
   g_test_add_func ("/image/jpeg-orientation", test_jpeg_orientation);
   g_test_add_func ("/image/broken", test_broken);
+  g_test_add_func ("/image/fuzz", test_fuzz);
   g_test_add_func ("/image/save-png", test_save_png);
   int rc = g_test_run ();
   test_rm_rf (tmpdir);

@@ -364,6 +364,55 @@ test_speed (void)
   g_assert_cmpfloat (us, <, 20000);
 }
 
+/* Any picture, of any size and content, gives a valid field or "nothing drawn". */
+static void
+test_random_pictures (void)
+{
+  GRand *r = g_rand_new_with_seed (99);
+  int drawn = 0, blank = 0;
+  for (int iter = 0; iter < 300; iter++)
+    {
+      int w = g_rand_int_range (r, 1, 160), h = g_rand_int_range (r, 1, 160);
+      int stride = w + g_rand_int_range (r, 0, 5);
+      guint8 *img = g_malloc ((size_t) stride * h);
+      int kind = iter % 4, bg = g_rand_int_range (r, 0, 256);
+      for (int i = 0; i < stride * h; i++)
+        img[i] = kind == 0 ? (guint8) g_rand_int_range (r, 0, 256)          /* noise */
+               : kind == 1 ? (guint8) bg                                     /* flat */
+               : kind == 2 ? (guint8) (g_rand_int_range (r, 0, 50) ? bg : 255 - bg)
+                           : (guint8) ((i % stride) * 255 / stride);         /* ramp */
+      if (kind == 3 && w >= 4 && h >= 4)
+        {
+          double pts[4] = { w * 0.3, h * 0.2, w * 0.6, h * 0.8 };
+          test_draw_stroke (img, stride, h, pts, 2, 1 + w / 20.0, (guint8) (255 - bg));
+        }
+      float out[NN_IMAGE_PIXELS];
+      g_autoptr (GError) error = NULL;
+      NnBackground b = (NnBackground) (iter % 3);
+      if (nn_preprocess_digit (img, w, h, stride, b, out, &error))
+        {
+          drawn++;
+          float peak = 0;
+          for (int i = 0; i < NN_IMAGE_PIXELS; i++)
+            {
+              g_assert_true (out[i] >= 0.0f && out[i] <= 1.0f);
+              peak = MAX (peak, out[i]);
+            }
+          g_assert_cmpfloat (peak, ==, 1.0f);
+        }
+      else
+        {
+          g_assert_error (error, NN_ERROR, NN_ERROR_NOTHING_DRAWN);
+          blank++;
+        }
+      g_free (img);
+    }
+  g_rand_free (r);
+  g_test_message ("random pictures: %d gave a digit field, %d nothing drawn", drawn, blank);
+  g_assert_cmpint (drawn, >, 0);
+  g_assert_cmpint (blank, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -373,6 +422,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/corner-thin", test_corner_thin);
   g_test_add_func ("/preprocess/photo-speck", test_photo_and_speck);
   g_test_add_func ("/preprocess/mnist", test_mnist_round_trip);
+  g_test_add_func ("/preprocess/random", test_random_pictures);
   g_test_add_func ("/preprocess/speed", test_speed);
   return g_test_run ();
 }

@@ -346,7 +346,7 @@ preprocess (const guint8 *grey, int width, int height, int stride, NnBackground 
   int x0 = trim_low (cols, width, budget), x1 = trim_high (cols, width, budget) + 1;
   int bw = x1 - x0, bh = y1 - y0, side = MAX (bw, bh);
   double mass = total / 255.0;
-  int min_side = MAX (2, MAX (width, height) / 40);
+  int min_side = MAX (2, MAX (width, height) / 64); /* 8 px on a 560 canvas */
   if (side < min_side)
     {
       g_free (rows);
