@@ -613,7 +613,9 @@ test_broken_config (void)
   CONFIG_CASE (&p, "huge-kernel.keras", "\"kernel_size\": [3, 3]",
                "\"kernel_size\": [100000, 100000]", NN_ERROR_UNSUPPORTED, "kernel_size");
   CONFIG_CASE (&p, "huge-units.keras", "\"units\": 128", "\"units\": 65536",
-               NN_ERROR_UNSUPPORTED, "refusing");
+               NN_ERROR_UNSUPPORTED, "refusing", "“dense”");
+  CONFIG_CASE (&p, "huge-activation.keras", "\"filters\": 32", "\"filters\": 65536",
+               NN_ERROR_UNSUPPORTED, "refusing", "“conv2d”");
   CONFIG_CASE (&p, "negative-units.keras", "\"units\": 128", "\"units\": -5",
                NN_ERROR_UNSUPPORTED, "units");
   CONFIG_CASE (&p, "string-filters.keras", "\"filters\": 32", "\"filters\": \"32\"",

@@ -1147,13 +1147,15 @@ params_ok (Ctx *c)
           break;
         }
       total += vars;
-      if (total > NN_KERAS_MAX_PARAMS || h[i] * w[i] * ch[i] > (double) (1u << 28))
-        {
-          Who who = { l->name, nn_layer_kind_to_keras (l->kind) };
-          return fail (c, &who, NN_ERROR_UNSUPPORTED, "the model would need more than %u "
-                       "million weights or a huge activation; refusing to allocate it",
-                       NN_KERAS_MAX_PARAMS >> 20);
-        }
+      Who who = { l->name, nn_layer_kind_to_keras (l->kind) };
+      if (total > NN_KERAS_MAX_PARAMS)
+        return fail (c, &who, NN_ERROR_UNSUPPORTED, "the model would need more than %u "
+                     "million weights by this layer; refusing to allocate them",
+                     NN_KERAS_MAX_PARAMS >> 20);
+      if (h[i] * w[i] * ch[i] > NN_KERAS_MAX_ACTIVATION)
+        return fail (c, &who, NN_ERROR_UNSUPPORTED, "its output (%.0f x %.0f x %.0f) would "
+                     "exceed %u million values per image; refusing to allocate it", h[i], w[i],
+                     ch[i], NN_KERAS_MAX_ACTIVATION >> 20);
     }
   return TRUE;
 }

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 #define NN_KERAS_MAX_LAYERS     1024
 #define NN_KERAS_MAX_DIM        65536     /* filters, units */
 #define NN_KERAS_MAX_KERNEL     64        /* kernel, pool and stride sizes */
-#define NN_KERAS_MAX_PARAMS     (64u << 20) /* floats: 256 MiB of weights */
+#define NN_KERAS_MAX_PARAMS     (32u << 20) /* floats: 128 MiB of weights (and as much of grads) */
+#define NN_KERAS_MAX_ACTIVATION (2u << 20)  /* floats per sample in one layer output: 8 MiB */
 #define NN_KERAS_MAX_JSON_DEPTH 64
 #define NN_KERAS_MAX_NESTING    4         /* Sequential inside Functional inside ... */
 
