@@ -222,6 +222,13 @@ test_layers (void)
         nn_model_add_batch_norm (m, "bn", l, &(NnBatchNormConfig){ 0.99f, 1e-3f, TRUE, TRUE });
         grad_check ("batch_normalization", m, 4, mode, threads, 1e-2f, 1e-5);
       }
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      int l;
+      NnModel *m = input_model ((NnShape){ 3, 2, 32 }, &l);
+      nn_model_add_batch_norm (m, "bn", l, &(NnBatchNormConfig){ 0.99f, 1e-3f, TRUE, TRUE });
+      grad_check ("batch_normalization, 32 channels", m, 4, NN_MODE_TRAINING, threads, 1e-2f, 1e-5);
+    }
   int l;
   NnModel *m = input_model ((NnShape){ 3, 3, 4 }, &l);
   nn_model_add_batch_norm (m, "bn", l, &(NnBatchNormConfig){ 0.99f, 1e-3f, FALSE, FALSE });

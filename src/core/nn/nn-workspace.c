@@ -137,7 +137,7 @@ nn_layer_scratch_floats (const NnLayer *l, int n)
     case NN_LAYER_DENSE:
       return (size_t) n * pixels * l->out_shape.c;
     case NN_LAYER_BATCH_NORM:
-      return 8 * (size_t) l->in_shape.c;
+      return 10 * (size_t) l->in_shape.c;
     default:
       return 0;
     }

@@ -562,3 +562,90 @@ nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th
   winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
 }
 #pragma GCC pop_options
+
+/* ---- BatchNormalization ---------------------------------------------------------- */
+
+/* s1[c] += sum over rows of a; s2[c] += sum of a * (b - mb[c]) * sb[c] (mb, sb NULL:
+ * 0 and 1), C a multiple of 16. Float sums over 64 rows, then doubles. */
+INLINE void
+bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
+         const float *sb, size_t rows, int C)
+{
+  for (int c0 = 0; c0 < C; c0 += 16)
+    {
+      v16 m = mb ? LOADU (mb + c0) : (v16){ 0 };
+      v16 sc = sb ? LOADU (sb + c0) : (v16){ 0 } + 1.0f;
+      double d1[16] = { 0 }, d2[16] = { 0 };
+      for (size_t r0 = 0; r0 < rows; r0 += 64)
+        {
+          v16 a1 = { 0 }, a2 = { 0 };
+          size_t r1 = MIN (rows, r0 + 64);
+          for (size_t r = r0; r < r1; r++)
+            {
+              v16 va = LOADU (a + r * C + c0), vb = LOADU (b + r * C + c0);
+              a1 += va;
+              a2 += va * ((vb - m) * sc);
+            }
+          for (int k = 0; k < 16; k++)
+            {
+              d1[k] += a1[k];
+              d2[k] += a2[k];
+            }
+        }
+      for (int k = 0; k < 16; k++)
+        {
+          s1[c0 + k] += d1[k];
+          s2[c0 + k] += d2[k];
+        }
+    }
+}
+
+/* y = a * P + b * Q + R per channel (b, Q may be NULL), C a multiple of 16. */
+INLINE void
+bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
+          const float *R, size_t rows, int C)
+{
+  for (int c0 = 0; c0 < C; c0 += 16)
+    {
+      v16 p = LOADU (P + c0), q = b ? LOADU (Q + c0) : (v16){ 0 }, r = LOADU (R + c0);
+      for (size_t i = 0; i < rows; i++)
+        {
+          v16 v = LOADU (a + i * C + c0) * p + r;
+          if (b)
+            v += LOADU (b + i * C + c0) * q;
+          STOREU (y + i * C + c0, v);
+        }
+    }
+}
+
+#pragma GCC push_options
+#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
+void
+nn_bn_sums_avx512 (double *s1, double *s2, const float *a, const float *b, const float *mb,
+                   const float *sb, size_t rows, int C)
+{
+  bn_sums (s1, s2, a, b, mb, sb, rows, C);
+}
+void
+nn_bn_apply_avx512 (float *y, const float *a, const float *P, const float *b, const float *Q,
+                    const float *R, size_t rows, int C)
+{
+  bn_apply (y, a, P, b, Q, R, rows, C);
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma")
+void
+nn_bn_sums_avx2 (double *s1, double *s2, const float *a, const float *b, const float *mb,
+                 const float *sb, size_t rows, int C)
+{
+  bn_sums (s1, s2, a, b, mb, sb, rows, C);
+}
+void
+nn_bn_apply_avx2 (float *y, const float *a, const float *P, const float *b, const float *Q,
+                  const float *R, size_t rows, int C)
+{
+  bn_apply (y, a, P, b, Q, R, rows, C);
+}
+#pragma GCC pop_options

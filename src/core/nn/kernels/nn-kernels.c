@@ -528,3 +528,28 @@ nn_max_pool2_direct (NnCall *c, gboolean backward)
                                                                         in.w, in.c);
   return TRUE;
 }
+
+/* ---- BatchNormalization ------------------------------------------------------- */
+
+gboolean
+nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
+            const float *sb, size_t rows, int C)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || C % 16 != 0)
+    return FALSE;
+  (level == NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, rows,
+                                                                       C);
+  return TRUE;
+}
+
+gboolean
+nn_bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
+             const float *R, size_t rows, int C)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || C % 16 != 0)
+    return FALSE;
+  (level == NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, rows, C);
+  return TRUE;
+}

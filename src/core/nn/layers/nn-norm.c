@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 #include "nn-private.h"
+#include "nn-kernels.h"
 
 typedef struct {
   const float *gamma, *beta; /* NULL when scale / center is off */
@@ -47,7 +48,8 @@ nn_batch_norm_forward (NnCall *c)
       float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
       memset (s, 0, 2 * C * sizeof (double));
       /* Float sums over blocks of 32 rows (vectorised), folded into doubles. */
-      for (size_t r0 = 0; r0 < rows; r0 += 32)
+      for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, rows, C) ? rows : 0; r0 < rows;
+           r0 += 32)
         {
           memset (f1, 0, 2 * C * sizeof (float));
           size_t r1 = MIN (rows, r0 + 32);
@@ -91,6 +93,8 @@ nn_batch_norm_forward (NnCall *c)
       a[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
       o[k] = (b.beta ? b.beta[k] : 0.0f) - mean[k] * a[k];
     }
+  if (nn_bn_apply (c->y, x, a, NULL, NULL, o, rows, C))
+    return;
   for (size_t r = 0; r < rows; r++)
     for (int k = 0; k < C; k++)
       c->y[r * C + k] = x[r * C + k] * a[k] + o[k];
@@ -110,7 +114,8 @@ nn_batch_norm_backward (NnCall *c)
   double *s = (double *) c->t->scratch; // (2, C): sum dy, sum dy * xhat
   float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
   memset (s, 0, 2 * C * sizeof (double));
-  for (size_t r0 = 0; r0 < rows; r0 += 32)
+  for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, rows, C) ? rows : 0; r0 < rows;
+       r0 += 32)
     {
       memset (f1, 0, 2 * C * sizeof (float));
       size_t r1 = MIN (rows, r0 + 32);
@@ -158,6 +163,15 @@ nn_batch_norm_backward (NnCall *c)
       m1[k] = (float) (s[k] / total);
       m2[k] = (float) (s[C + k] / total);
     }
+  /* dx = dy P + x Q + R with P = g, Q = -g m2 invstd, R = g (m2 invstd mean - m1) */
+  float *Q = m2 + C, *R = Q + C;
+  for (int k = 0; k < C; k++)
+    {
+      Q[k] = -g[k] * m2[k] * invstd[k];
+      R[k] = g[k] * (m2[k] * invstd[k] * mean[k] - m1[k]);
+    }
+  if (nn_bn_apply (dx, dy, g, x, Q, R, rows, C))
+    return;
   for (size_t r = 0; r < rows; r++)
     for (int k = 0; k < C; k++)
       {
