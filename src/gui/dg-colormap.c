@@ -31,6 +31,13 @@ dg_colormap_fill_argb (guint32 *pixels, int stride_px, const float *heat, int w,
         float t = heat[y * w + x], r, g, b;
         float a = alpha_scale >= 1.f ? 1.f : alpha_scale * (alpha_floor + (1.f - alpha_floor) * CLAMP (t, 0.f, 1.f));
 
+        /* an overlay fades out over the outer two rings instead of ending in an edge */
+        if (alpha_scale < 1.f)
+          {
+            int ring = MIN (MIN (x, y), MIN (w - 1 - x, h - 1 - y));
+            if (ring < 2)
+              a *= ring == 0 ? 0.2f : 0.6f;
+          }
         dg_colormap_viridis (t, &r, &g, &b);
         pixels[y * stride_px + x] = ((guint32) (a * 255.f + .5f) << 24)
                                     | ((guint32) (a * r * 255.f + .5f) << 16)
