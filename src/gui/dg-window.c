@@ -7,6 +7,8 @@
 #include "dg-config.h"
 #include "dg-window-private.h"
 #include "dg-test-hooks.h"
+#include "dg-job-runner.h"
+#include "dg-train-page.h"
 #include "nn-error.h"
 #include "nn-image.h"
 
@@ -472,6 +474,41 @@ dg_window_dispose (GObject *object)
   G_OBJECT_CLASS (dg_window_parent_class)->dispose (object);
 }
 
+/* Closing while a job runs asks first; stopping keeps the best checkpoint and
+ * the job ends within one batch (it holds the application until then). */
+static void
+on_close_response (AdwMessageDialog *dialog, const char *response, DgWindow *self)
+{
+  if (g_strcmp0 (response, "stop") == 0)
+    {
+      dg_job_runner_cancel_all ();
+      g_object_set_data (G_OBJECT (self), "close-confirmed", GINT_TO_POINTER (1));
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static gboolean
+dg_window_close_request (GtkWindow *window)
+{
+  GtkWidget *dialog;
+
+  if (dg_job_runner_n_running () == 0 || g_object_get_data (G_OBJECT (window), "close-confirmed"))
+    return GTK_WINDOW_CLASS (dg_window_parent_class)->close_request (window);
+  dialog = adw_message_dialog_new (window, _("Stop the Running Job?"),
+                                   _("A model is training or being evaluated. Stopping keeps the "
+                                     "best checkpoint saved so far."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "keep", _("_Keep Running"),
+                                    "stop", _("_Stop and Close"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_close_response), window);
+  gtk_window_present (GTK_WINDOW (dialog));
+  dg_test_print ("DIALOG close-job");
+  return TRUE;
+}
+
 static void
 dg_window_class_init (DgWindowClass *klass)
 {
@@ -480,9 +517,11 @@ dg_window_class_init (DgWindowClass *klass)
 
   object_class->dispose = dg_window_dispose;
   widget_class->map = dg_window_map;
+  GTK_WINDOW_CLASS (klass)->close_request = dg_window_close_request;
 
   g_type_ensure (DG_TYPE_CANVAS);
   g_type_ensure (DG_TYPE_PREDICTION_VIEW);
+  g_type_ensure (DG_TYPE_TRAIN_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgWindow, name)
@@ -572,7 +611,34 @@ dg_window_new (AdwApplication *app, DgSettings *settings)
   dg_window_update_actions (self);
   dg_prediction_view_show_prompt (self->prediction_view);
   choose_first_model (self);
+  /* tests open on the page they drive */
+  if (g_getenv ("DIGITS_TEST_PAGE"))
+    adw_view_stack_set_visible_child_name (self->view_stack, g_getenv ("DIGITS_TEST_PAGE"));
   return self;
+}
+
+void
+dg_window_add_model (DgWindow *self, const char *path)
+{
+  g_return_if_fail (DG_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+  self->selecting++;
+  dg_model_list_add (self->models, path);
+  self->selecting--;
+}
+
+DgSettings *
+dg_window_get_settings (DgWindow *self)
+{
+  g_return_val_if_fail (DG_IS_WINDOW (self), NULL);
+  return self->settings;
+}
+
+const char *
+dg_window_get_model_path (DgWindow *self)
+{
+  g_return_val_if_fail (DG_IS_WINDOW (self), NULL);
+  return self->model ? dg_model_get_path (self->model) : NULL;
 }
 
 DgCanvas *

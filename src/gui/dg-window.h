@@ -23,5 +23,11 @@ int       dg_window_get_prediction (DgWindow *self);
 gboolean  dg_window_has_model (DgWindow *self);
 /* Microseconds the last prediction (preprocess, predict, Grad-CAM) took. */
 gint64    dg_window_get_last_predict_us (DgWindow *self);
+/* For the Train and Evaluate pages: a model file that just appeared joins the
+ * model selector at once; the settings (samples folder). */
+void        dg_window_add_model (DgWindow *self, const char *path);
+DgSettings *dg_window_get_settings (DgWindow *self);
+/* The selected model's file, or NULL. */
+const char *dg_window_get_model_path (DgWindow *self);
 
 G_END_DECLS

@@ -1,0 +1,1008 @@
+/* dg-train-page.c: training and fine-tuning in the background, with live plots.
+ *
+ * The recipe runs unchanged from the core (nn_recipe_run) in a job-runner thread.
+ * Its batch and epoch callbacks copy the NnFitProgress into a message for the GUI
+ * thread, which appends the points to the current run's charts. Every run of the
+ * session keeps its charts, so its plots can be shown again from the runs list.
+ */
+#include "dg-config.h"
+#include "dg-train-page.h"
+#include "dg-job-runner.h"
+#include "dg-model-list.h"
+#include "dg-page-util.h"
+#include "dg-plot.h"
+#include "dg-test-hooks.h"
+#include "dg-window.h"
+#include "nn-error.h"
+#include "nn-recipe.h"
+
+#include <adwaita.h>
+#include <math.h>
+#include <glib/gstdio.h>
+
+enum { CHART_BATCH, CHART_LR, CHART_LOSS, CHART_ACC, N_CHARTS };
+
+typedef struct {
+  int id;
+  NnRecipeKind kind;
+  char *title;
+  char *path;
+  PlotLineChart *charts[N_CHARTS];
+  double ema;              /* smoothed batch loss */
+  int ema_n;
+  gint64 last_step;
+  int batches_seen;
+  char *summary;           /* markup, once finished */
+  gboolean ok;
+  GtkWidget *row;
+} Run;
+
+struct _DgTrainPage {
+  GtkWidget parent_instance;
+
+  /* template */
+  GtkWidget *paned;
+  AdwComboRow *recipe_row;
+  GtkSpinButton *epochs_spin;
+  GtkSpinButton *batch_spin;
+  GtkSpinButton *lr_spin;
+  GtkSpinButton *seed_spin;
+  AdwEntryRow *name_row;
+  GtkWidget *finetune_group;
+  AdwComboRow *base_row;
+  AdwActionRow *folder_row;
+  GtkWidget *folder_button;
+  GtkLabel *folder_summary;
+  GtkWidget *start_button;
+  GtkWidget *cancel_button;
+  GtkListBox *runs_list;
+  GtkLabel *status_label;
+  GtkLabel *rate_label;
+  GtkProgressBar *progress_bar;
+  GtkRevealer *summary_revealer;
+  GtkLabel *summary_label;
+  GtkWidget *use_button;
+  DgPlot *batch_plot;
+  DgPlot *lr_plot;
+  DgPlot *loss_plot;
+  DgPlot *acc_plot;
+
+  /* owned */
+  DgModelList *base_models;
+  GPtrArray *runs;         /* Run*, oldest first */
+  Run *current;            /* the run in progress, or NULL */
+  Run *shown;              /* whose plots are on screen */
+  Run *empty;              /* axes and titles before the first run */
+  DgJob *job;
+  DgFrameMeter *meter;
+  char *folder;            /* fine-tuning data */
+  gboolean folder_ok;
+  guint folder_serial;
+  gboolean start_pending;  /* start once the stopped job has ended */
+  gboolean disposed;
+  int next_run_id;
+};
+
+G_DEFINE_FINAL_TYPE (DgTrainPage, dg_train_page, GTK_TYPE_WIDGET)
+
+static const char *batch_names[] = { NULL, N_("smoothed") };
+static const char *lr_names[] = { N_("learning rate") };
+static const char *epoch_names[] = { N_("training"), N_("validation") };
+
+/* ---- runs and their charts ------------------------------------------------------ */
+
+static void
+run_free (gpointer p)
+{
+  Run *run = p;
+  for (int i = 0; i < N_CHARTS; i++)
+    plot_line_chart_free (run->charts[i]);
+  g_free (run->title);
+  g_free (run->path);
+  g_free (run->summary);
+  g_free (run);
+}
+
+static PlotLineChart *
+new_chart (const char *title, const char *x_label, const char *y_label)
+{
+  PlotLineChart *c = plot_line_chart_new ();
+  plot_line_chart_set_title (c, title, NULL);
+  plot_line_chart_set_axis_labels (c, x_label, y_label);
+  plot_line_chart_set_legend (c, PLOT_LEGEND_INSIDE);
+  return c;
+}
+
+static Run *
+run_new (DgTrainPage *self, NnRecipeKind kind, const char *path)
+{
+  Run *run = g_new0 (Run, 1);
+  g_autofree char *base = g_path_get_basename (path);
+  PlotLineChart *c;
+
+  run->id = ++self->next_run_id;
+  run->kind = kind;
+  run->path = g_strdup (path);
+  run->title = g_strdup_printf ("%d · %s", run->id, base);
+
+  c = run->charts[CHART_BATCH] = new_chart (_("Training loss per batch"), _("step"), _("loss"));
+  plot_line_chart_add_series (c, NULL, 0, PLOT_SERIES_FAINT);
+  plot_line_chart_add_series (c, _(batch_names[1]), 0, PLOT_SERIES_LINE);
+  plot_line_chart_set_y_range (c, 0, NAN);
+
+  c = run->charts[CHART_LR] = new_chart (_("Learning rate"), _("step"), _("rate"));
+  plot_line_chart_add_series (c, _(lr_names[0]), 3, PLOT_SERIES_LINE);
+  plot_line_chart_set_log_y (c, TRUE);
+  plot_line_chart_set_legend (c, PLOT_LEGEND_NONE);
+
+  c = run->charts[CHART_LOSS] = new_chart (_("Loss per epoch"), _("epoch"), _("loss"));
+  plot_line_chart_add_series (c, _(epoch_names[0]), 0, PLOT_SERIES_MARKERS);
+  plot_line_chart_add_series (c, _(epoch_names[1]), 1, PLOT_SERIES_MARKERS | PLOT_SERIES_DASHED);
+  plot_line_chart_set_y_range (c, 0, NAN);
+
+  c = run->charts[CHART_ACC] = new_chart (_("Accuracy per epoch"), _("epoch"), _("accuracy"));
+  plot_line_chart_add_series (c, _(epoch_names[0]), 0, PLOT_SERIES_MARKERS);
+  plot_line_chart_add_series (c, _(epoch_names[1]), 1, PLOT_SERIES_MARKERS | PLOT_SERIES_DASHED);
+  plot_line_chart_set_y_format (c, PLOT_FORMAT_PERCENT);
+
+  return run;
+}
+
+static void
+show_run (DgTrainPage *self, Run *run)
+{
+  const char *b[2] = { NULL, _(batch_names[1]) };
+  const char *l[1] = { _(lr_names[0]) };
+  const char *e[2] = { _(epoch_names[0]), _(epoch_names[1]) };
+
+  self->shown = run;
+  dg_plot_set_chart (self->batch_plot, run ? run->charts[CHART_BATCH] : NULL, b, 2);
+  dg_plot_set_chart (self->lr_plot, run ? run->charts[CHART_LR] : NULL, l, 1);
+  dg_plot_set_chart (self->loss_plot, run ? run->charts[CHART_LOSS] : NULL, e, 2);
+  dg_plot_set_chart (self->acc_plot, run ? run->charts[CHART_ACC] : NULL, e, 2);
+  if (run && run->summary)
+    {
+      gtk_label_set_markup (self->summary_label, run->summary);
+      gtk_widget_set_visible (self->use_button, run->ok);
+      gtk_revealer_set_reveal_child (self->summary_revealer, TRUE);
+    }
+  else
+    gtk_revealer_set_reveal_child (self->summary_revealer, FALSE);
+}
+
+static void
+redraw_plots (DgTrainPage *self)
+{
+  dg_plot_changed (self->batch_plot);
+  dg_plot_changed (self->lr_plot);
+  dg_plot_changed (self->loss_plot);
+  dg_plot_changed (self->acc_plot);
+}
+
+static void
+on_run_row_activated (GtkListBox *box, GtkListBoxRow *row, DgTrainPage *self)
+{
+  int id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "run-id"));
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      Run *run = g_ptr_array_index (self->runs, i);
+      if (run->id == id)
+        {
+          show_run (self, run);
+          dg_test_print ("TRAIN shown run=%d points=%d", run->id, dg_plot_n_points (self->batch_plot));
+        }
+    }
+}
+
+static void
+add_run_row (DgTrainPage *self, Run *run, const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), run->title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  g_object_set_data (G_OBJECT (row), "run-id", GINT_TO_POINTER (run->id));
+  gtk_list_box_prepend (self->runs_list, row);
+  run->row = row;
+}
+
+/* ---- the form --------------------------------------------------------------------- */
+
+static NnRecipeKind
+selected_kind (DgTrainPage *self)
+{
+  guint i = adw_combo_row_get_selected (self->recipe_row);
+  return i <= NN_RECIPE_FINETUNE ? (NnRecipeKind) i : NN_RECIPE_CNN;
+}
+
+static void
+update_start_sensitivity (DgTrainPage *self)
+{
+  gboolean finetune = selected_kind (self) == NN_RECIPE_FINETUNE;
+  gboolean ok = !finetune || (self->folder_ok && adw_combo_row_get_selected (self->base_row)
+                                                   != GTK_INVALID_LIST_POSITION);
+  gtk_widget_set_sensitive (self->start_button, ok && self->current == NULL);
+  gtk_widget_set_sensitive (self->cancel_button, self->current != NULL);
+}
+
+static void
+on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
+{
+  NnRecipeKind kind = selected_kind (self);
+  NnRecipeOptions o;
+  const char *env_epochs = g_getenv ("DIGITS_TEST_TRAIN_EPOCHS");
+  g_autofree char *name = g_strdup_printf ("my_%s", nn_recipe_name (kind));
+
+  nn_recipe_options_init (&o, kind);
+  gtk_spin_button_set_value (self->epochs_spin, env_epochs ? atoi (env_epochs) : o.epochs);
+  gtk_spin_button_set_value (self->batch_spin, o.batch_size);
+  gtk_spin_button_set_value (self->lr_spin, o.learning_rate);
+  gtk_spin_button_set_value (self->seed_spin, (double) o.seed);
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
+  gtk_widget_set_visible (self->finetune_group, kind == NN_RECIPE_FINETUNE);
+  update_start_sensitivity (self);
+}
+
+/* ---- the fine-tuning folder ---------------------------------------------------------- */
+
+typedef struct {
+  DgTrainPage *page;
+  guint serial;
+  char *dir;
+  NnFolderReport report;
+  GError *error;
+} FolderScan;
+
+static void
+folder_scan_free (FolderScan *scan)
+{
+  g_object_unref (scan->page);
+  g_free (scan->dir);
+  nn_folder_report_clear (&scan->report);
+  g_clear_error (&scan->error);
+  g_free (scan);
+}
+
+static void
+scan_folder_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  FolderScan *scan = data;
+  g_autoptr(NnDataset) ds = nn_folder_load (scan->dir, FALSE, &scan->report, &scan->error);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+append_warning (GString *s, const char *color, const char *text)
+{
+  g_autofree char *e = g_markup_escape_text (text, -1);
+  g_string_append_printf (s, "\n<span foreground=\"%s\">⚠ %s</span>", color, e);
+}
+
+static void
+show_folder_report (DgTrainPage *self, const NnFolderReport *r, const GError *error)
+{
+  GString *s = g_string_new ("<b>");
+  int total = 0, lo = G_MAXINT, hi = 0, missing = 0;
+  guint skipped = r->skipped ? r->skipped->len : 0;
+
+  for (int c = 0; c < 10; c++)
+    {
+      total += r->per_class[c];
+      lo = MIN (lo, r->per_class[c]);
+      hi = MAX (hi, r->per_class[c]);
+      missing += r->per_class[c] == 0;
+    }
+  /* TRANSLATORS: fine-tuning folder summary: usable images */
+  g_string_append_printf (s, ngettext ("%d image", "%d images", total), total);
+  g_string_append (s, "</b>\n<tt>");
+  for (int c = 0; c < 10; c++)
+    g_string_append_printf (s, "%d: %-5d%s", c, r->per_class[c], c == 4 ? "\n" : "");
+  g_string_append (s, "</tt>");
+  if (skipped)
+    {
+      g_string_append (s, "\n");
+      g_string_append_printf (s, ngettext ("%u file skipped:", "%u files skipped:", skipped), skipped);
+      for (guint i = 0; i < skipped && i < 8; i++)
+        {
+          NnSkippedFile *f = g_ptr_array_index (r->skipped, i);
+          g_autofree char *base = g_path_get_basename (f->path);
+          g_autofree char *line = g_markup_printf_escaped ("\n• %s: %s", base, f->reason);
+          g_string_append (s, line);
+        }
+      if (skipped > 8)
+        g_string_append (s, "\n• …");
+    }
+  if (error)
+    append_warning (s, "#c01c28", error->message);
+  else if (missing)
+    {
+      g_autofree char *t = g_strdup_printf (ngettext ("%d digit has no images; fine-tuning needs all ten.",
+                                                      "%d digits have no images; fine-tuning needs all ten.",
+                                                      missing), missing);
+      append_warning (s, "#c01c28", t);
+    }
+  else if (hi > 2 * lo)
+    append_warning (s, "#9c6e03", _("The classes are unbalanced: the largest has more than twice "
+                                    "the images of the smallest."));
+  gtk_label_set_markup (self->folder_summary, s->str);
+  g_string_free (s, TRUE);
+  self->folder_ok = !error && missing == 0 && total > 0;
+  update_start_sensitivity (self);
+
+  if (dg_test_mode ())
+    {
+      GString *counts = g_string_new (NULL);
+      for (int c = 0; c < 10; c++)
+        g_string_append_printf (counts, "%s%d", c ? "," : "", r->per_class[c]);
+      dg_test_print ("TRAIN folder path=%s per_class=%s total=%d skipped=%u ok=%d", self->folder,
+                     counts->str, total, skipped, self->folder_ok);
+      g_string_free (counts, TRUE);
+    }
+}
+
+static void
+on_folder_scanned (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FolderScan *scan = g_task_get_task_data (G_TASK (result));
+  DgTrainPage *self = scan->page;
+
+  if (!self->disposed && scan->serial == self->folder_serial)
+    show_folder_report (self, &scan->report, scan->error);
+}
+
+static void
+set_folder (DgTrainPage *self, const char *path)
+{
+  FolderScan *scan;
+  GTask *task;
+
+  g_free (self->folder);
+  self->folder = g_strdup (path);
+  self->folder_ok = FALSE;
+  adw_action_row_set_subtitle (self->folder_row, path);
+  gtk_label_set_text (self->folder_summary, _("Reading the folder…"));
+  update_start_sensitivity (self);
+
+  scan = g_new0 (FolderScan, 1);
+  scan->page = g_object_ref (self);
+  scan->serial = ++self->folder_serial;
+  scan->dir = g_strdup (path);
+  task = g_task_new (NULL, NULL, on_folder_scanned, NULL);
+  g_task_set_task_data (task, scan, (GDestroyNotify) folder_scan_free);
+  g_task_run_in_thread (task, scan_folder_thread);
+  g_object_unref (task);
+}
+
+static void
+on_folder_chosen (GtkNativeDialog *dialog, int response, DgTrainPage *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path)
+        {
+          dg_test_print ("TRAIN chosen folder=%s", path);
+          set_folder (self, path);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+on_folder_button_clicked (GtkButton *button, DgTrainPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Choose a Data Folder"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
+
+  if (self->folder && g_file_test (self->folder, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GFile) f = g_file_new_for_path (self->folder);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), f, NULL);
+    }
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_folder_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  dg_test_print ("DIALOG folder");
+}
+
+/* ---- the job ------------------------------------------------------------------------ */
+
+typedef struct {
+  DgTrainPage *page;        /* a reference */
+  DgJob *job;               /* set by the worker */
+  Run *run;                 /* owned by the page's runs */
+  NnRecipeOptions opts;
+  char *out, *data_dir, *base;
+  NnRecipeReport report;
+  gboolean report_filled;
+} TrainJob;
+
+typedef struct {
+  TrainJob *tj;
+  NnFitProgress p;
+  gboolean epoch;
+} ProgressMsg;
+
+typedef struct {
+  TrainJob *tj;
+  char *text;
+} StageMsg;
+
+static void
+train_job_free (gpointer data)
+{
+  TrainJob *tj = data;
+  if (tj->report_filled)
+    nn_recipe_report_clear (&tj->report);
+  g_free (tj->out);
+  g_free (tj->data_dir);
+  g_free (tj->base);
+  g_object_unref (tj->page);
+  g_free (tj);
+}
+
+static void
+show_progress (DgTrainPage *self, const NnFitProgress *p)
+{
+  double per_epoch = p->images_per_second > 0 ? p->images_total / p->images_per_second : 0;
+  double eta = p->eta_seconds + per_epoch * MAX (0, p->epochs - p->epoch);
+  double fraction = p->epochs > 0 ? ((p->epoch - 1) + (double) p->batch / MAX (1, p->batches)) / p->epochs : 0;
+  g_autofree char *left = dg_page_format_duration (eta);
+  /* TRANSLATORS: training progress: epoch 2 of 15 */
+  g_autofree char *text = g_strdup_printf (_("Epoch %d of %d"), p->epoch, p->epochs);
+  /* TRANSLATORS: training speed and time left, e.g. "1850 images/s · 1:23 left" */
+  g_autofree char *rate = g_strdup_printf (_("%.0f images/s · %s left"), p->images_per_second, left);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
+  gtk_progress_bar_set_text (self->progress_bar, text);
+  gtk_progress_bar_set_show_text (self->progress_bar, TRUE);
+  gtk_label_set_text (self->rate_label, rate);
+}
+
+static gboolean
+on_progress_msg (gpointer data)
+{
+  ProgressMsg *m = data;
+  DgTrainPage *self = m->tj->page;
+  Run *run = m->tj->run;
+  const NnFitProgress *p = &m->p;
+
+  if (self->disposed)
+    return G_SOURCE_REMOVE;
+  if (!m->epoch)
+    {
+      double x = (double) p->step;
+      run->ema = run->ema_n++ == 0 ? p->batch_loss : 0.9 * run->ema + 0.1 * p->batch_loss;
+      plot_line_chart_append (run->charts[CHART_BATCH], 0, x, p->batch_loss);
+      plot_line_chart_append (run->charts[CHART_BATCH], 1, x, run->ema);
+      plot_line_chart_append (run->charts[CHART_LR], 0, x, p->lr);
+      run->batches_seen++;
+      show_progress (self, p);
+      if (self->shown == run)
+        {
+          dg_plot_changed (self->batch_plot);
+          dg_plot_changed (self->lr_plot);
+        }
+      dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f",
+                     p->epoch, p->epochs, p->batch, p->batches, p->batch_loss,
+                     dg_plot_n_points (self->batch_plot),
+                     gtk_progress_bar_get_fraction (self->progress_bar));
+    }
+  else
+    {
+      plot_line_chart_append (run->charts[CHART_LOSS], 0, p->epoch, p->loss);
+      plot_line_chart_append (run->charts[CHART_ACC], 0, p->epoch, p->accuracy);
+      if (!isnan (p->val_loss))
+        {
+          plot_line_chart_append (run->charts[CHART_LOSS], 1, p->epoch, p->val_loss);
+          plot_line_chart_append (run->charts[CHART_ACC], 1, p->epoch, p->val_accuracy);
+        }
+      if (self->shown == run)
+        redraw_plots (self);
+      dg_test_print ("TRAIN epoch epoch=%d/%d loss=%.4f accuracy=%.4f val_loss=%.4f "
+                     "val_accuracy=%.4f", p->epoch, p->epochs, p->loss, p->accuracy,
+                     p->val_loss, p->val_accuracy);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_stage_msg (gpointer data)
+{
+  StageMsg *m = data;
+  DgTrainPage *self = m->tj->page;
+
+  if (!self->disposed)
+    {
+      gtk_label_set_text (self->status_label, m->text);
+      dg_test_print ("TRAIN stage %s", m->text);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stage_msg_free (gpointer data)
+{
+  StageMsg *m = data;
+  g_free (m->text);
+  g_free (m);
+}
+
+static void
+post_progress (const NnFitProgress *p, gpointer user_data, gboolean epoch)
+{
+  TrainJob *tj = user_data;
+  ProgressMsg *m = g_new (ProgressMsg, 1);
+  m->tj = tj;
+  m->p = *p;
+  m->epoch = epoch;
+  dg_job_post (tj->job, on_progress_msg, m, g_free);
+}
+
+static void
+on_batch (const NnFitProgress *p, gpointer user_data)
+{
+  post_progress (p, user_data, FALSE);
+}
+
+static void
+on_epoch (const NnFitProgress *p, gpointer user_data)
+{
+  post_progress (p, user_data, TRUE);
+}
+
+static void
+on_stage (const char *stage, gpointer user_data)
+{
+  TrainJob *tj = user_data;
+  StageMsg *m = g_new (StageMsg, 1);
+  m->tj = tj;
+  /* the core's stage names are short English phrases: "phase 1: head only" */
+  m->text = g_strdup_printf (_("Fine-tuning: %s"), stage);
+  dg_job_post (tj->job, on_stage_msg, m, stage_msg_free);
+}
+
+static gboolean
+train_worker (DgJob *job, gpointer data, GError **error)
+{
+  TrainJob *tj = data;
+
+  tj->job = job;
+  tj->opts.cancel = dg_job_get_cancel_flag (job);
+  tj->opts.cancellable = dg_job_get_cancellable (job);
+  tj->report_filled = TRUE;
+  return nn_recipe_run (&tj->opts, &tj->report, error);
+}
+
+static void
+finish_summary (DgTrainPage *self, TrainJob *tj)
+{
+  Run *run = tj->run;
+  const NnRecipeReport *r = &tj->report;
+  GString *s = g_string_new (NULL);
+  g_autofree char *base = g_path_get_basename (run->path);
+  g_autofree char *base_e = g_markup_escape_text (base, -1);
+  g_autofree char *secs = dg_page_format_duration (r->seconds);
+
+  g_string_append_printf (s, "<b>%s</b>\n", base_e);
+  if (!isnan (r->fit.best_val_accuracy))
+    /* TRANSLATORS: run summary; %.2f %% is an accuracy, %d the epoch */
+    g_string_append_printf (s, _("Best validation accuracy %.2f %% (epoch %d)"),
+                            r->fit.best_val_accuracy * 100.0, r->fit.best_epoch);
+  if (!isnan (r->test_accuracy))
+    g_string_append_printf (s, _(" · test accuracy %.2f %%"), r->test_accuracy * 100.0);
+  if (!isnan (r->val_before) && !isnan (r->val_after))
+    g_string_append_printf (s, _(" · validation %.2f %% before, %.2f %% after"),
+                            r->val_before * 100.0, r->val_after * 100.0);
+  g_string_append_printf (s, _(" · %s"), secs);
+  run->summary = g_string_free (s, FALSE);
+}
+
+static void start_training (DgTrainPage *self);
+
+static void
+on_train_done (DgJob *job, const GError *error, gpointer data)
+{
+  TrainJob *tj = data;
+  DgTrainPage *self = tj->page;
+  Run *run = tj->run;
+  gboolean exists = g_file_test (run->path, G_FILE_TEST_IS_REGULAR);
+  g_autoptr(GArray) frames = dg_frame_meter_stop (self->meter);
+  g_autofree char *stats = dg_page_frame_stats (frames);
+  GtkRoot *root;
+
+  self->meter = NULL;
+  g_clear_pointer (&self->job, dg_job_unref);
+  if (self->disposed)
+    return;
+  self->current = NULL;
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (!error)
+    {
+      run->ok = TRUE;
+      finish_summary (self, tj);
+      gtk_label_set_text (self->status_label, _("Training finished"));
+      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
+      add_run_row (self, run, _("finished"));
+      if (DG_IS_WINDOW (root))
+        dg_window_add_model (DG_WINDOW (root), run->path);
+      dg_model_list_add (self->base_models, run->path);
+      dg_test_print ("TRAIN done status=ok path=%s exists=%d best_val=%.4f test_acc=%.4f "
+                     "seconds=%.1f batches=%d", run->path, exists, tj->report.fit.best_val_accuracy,
+                     tj->report.test_accuracy, tj->report.seconds, run->batches_seen);
+    }
+  else
+    {
+      gboolean cancelled = g_error_matches (error, NN_ERROR, NN_ERROR_CANCELLED);
+      g_autofree char *msg = NULL;
+      if (cancelled && exists)
+        msg = g_strdup (_("Training was stopped. The best checkpoint so far is kept."));
+      else if (cancelled)
+        msg = g_strdup (_("Training was stopped before the first checkpoint; no model was written."));
+      else
+        /* TRANSLATORS: %s is the engine's message, e.g. "Loss became NaN at epoch 2" */
+        msg = g_strdup_printf (_("Training failed: %s"), error->message);
+      run->summary = g_markup_escape_text (msg, -1);
+      run->ok = cancelled && exists;
+      gtk_label_set_text (self->status_label, msg);
+      add_run_row (self, run, cancelled ? _("stopped") : _("failed"));
+      if (run->ok && DG_IS_WINDOW (root))
+        dg_window_add_model (DG_WINDOW (root), run->path);
+      dg_test_print ("TRAIN %s path=%s exists=%d message=%s", cancelled ? "cancelled" : "error",
+                     run->path, exists, error->message);
+    }
+  dg_test_print ("FRAMES during=train%s", stats);
+  if (self->shown == run)
+    show_run (self, run);
+  update_start_sensitivity (self);
+
+  if (self->start_pending)
+    {
+      self->start_pending = FALSE;
+      start_training (self);
+    }
+}
+
+static char *
+unique_output_path (DgTrainPage *self)
+{
+  g_autofree char *dir = dg_page_models_dir ();
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  char *path;
+
+  if (!*name)
+    {
+      g_free (name);
+      name = g_strdup ("my_model");
+    }
+  if (g_str_has_suffix (name, ".keras"))
+    name[strlen (name) - 6] = '\0';
+  g_strdelimit (name, "/\\", '_');
+  path = g_strdup_printf ("%s/%s.keras", dir, name);
+  /* never overwrite an earlier model: my_cnn-2.keras, my_cnn-3.keras ... */
+  for (int i = 2; g_file_test (path, G_FILE_TEST_EXISTS); i++)
+    {
+      g_free (path);
+      path = g_strdup_printf ("%s/%s-%d.keras", dir, name, i);
+    }
+  return path;
+}
+
+static void
+start_training (DgTrainPage *self)
+{
+  TrainJob *tj = g_new0 (TrainJob, 1);
+  NnRecipeKind kind = selected_kind (self);
+  const char *limit = g_getenv ("DIGITS_TEST_TRAIN_LIMIT");
+  guint base_pos = adw_combo_row_get_selected (self->base_row);
+
+  tj->page = g_object_ref (self);
+  tj->out = unique_output_path (self);
+  nn_recipe_options_init (&tj->opts, kind);
+  tj->opts.epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
+  tj->opts.batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
+  tj->opts.learning_rate = (float) gtk_spin_button_get_value (self->lr_spin);
+  tj->opts.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
+  /* leave one core to the window, so drawing stays instant while it trains */
+  tj->opts.threads = MAX (1, (int) g_get_num_processors () - 1);
+  tj->opts.limit = limit ? atoi (limit) : 0;
+  tj->opts.out = tj->out;
+  if (kind == NN_RECIPE_FINETUNE)
+    {
+      tj->data_dir = g_strdup (self->folder);
+      tj->base = g_strdup (base_pos != GTK_INVALID_LIST_POSITION
+                           ? dg_model_list_get_path (self->base_models, base_pos) : NULL);
+      tj->opts.data_dir = tj->data_dir;
+      tj->opts.base = tj->base;
+      tj->opts.on_stage = on_stage;
+    }
+  tj->opts.on_batch = on_batch;
+  tj->opts.on_epoch = on_epoch;
+  tj->opts.user_data = tj;
+  tj->run = self->current = run_new (self, kind, tj->out);
+  g_ptr_array_add (self->runs, tj->run);
+  show_run (self, tj->run);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Loading the data…"));
+  gtk_progress_bar_set_show_text (self->progress_bar, TRUE);
+  gtk_label_set_text (self->rate_label, "");
+  {
+    /* TRANSLATORS: status while training: "Training cnn → my_cnn.keras" */
+    g_autofree char *base = g_path_get_basename (tj->out);
+    g_autofree char *status = g_strdup_printf (_("Training %s → %s"), nn_recipe_name (kind), base);
+    gtk_label_set_text (self->status_label, status);
+  }
+  self->meter = dg_frame_meter_start (GTK_WIDGET (self));
+  self->job = dg_job_start (DG_JOB_TRAINING, nn_recipe_name (kind), train_worker, on_train_done,
+                            tj, train_job_free);
+  update_start_sensitivity (self);
+  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s",
+                 nn_recipe_name (kind), tj->opts.epochs, tj->opts.batch_size,
+                 tj->opts.learning_rate, tj->opts.limit, tj->out);
+}
+
+static void
+on_replace_response (AdwMessageDialog *dialog, const char *response, DgTrainPage *self)
+{
+  if (g_strcmp0 (response, "stop") == 0 && !self->disposed)
+    {
+      DgJob *running = dg_job_runner_get_training ();
+      self->start_pending = TRUE;
+      if (running)
+        dg_job_cancel (running);
+      dg_test_print ("TRAIN replacing");
+    }
+  g_object_unref (self);
+}
+
+static void
+on_start_clicked (GtkButton *button, DgTrainPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  if (!dg_job_runner_get_training ())
+    {
+      start_training (self);
+      return;
+    }
+  /* only one training at a time: the user decides whether the old one goes */
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Stop the Running Training?"),
+                                   _("Only one model trains at a time. Stopping keeps the best "
+                                     "checkpoint saved so far."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "keep", _("_Keep Training"),
+                                    "stop", _("_Stop and Start New"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_replace_response), g_object_ref (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+  dg_test_print ("DIALOG replace-training");
+}
+
+void
+dg_train_page_cancel (DgTrainPage *self)
+{
+  g_return_if_fail (DG_IS_TRAIN_PAGE (self));
+  if (self->job)
+    {
+      dg_job_cancel (self->job);
+      gtk_label_set_text (self->status_label, _("Stopping…"));
+      dg_test_print ("TRAIN cancelling");
+    }
+}
+
+static void
+on_cancel_clicked (GtkButton *button, DgTrainPage *self)
+{
+  dg_train_page_cancel (self);
+}
+
+static void
+on_use_clicked (GtkButton *button, DgTrainPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
+
+  if (!self->shown || !DG_IS_WINDOW (root))
+    return;
+  dg_window_open_model (DG_WINDOW (root), self->shown->path);
+  if (stack)
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "draw");
+  dg_test_print ("TRAIN use path=%s", self->shown->path);
+}
+
+/* ---- test hooks ------------------------------------------------------------------------ */
+
+static void
+report_geometry (DgTrainPage *self)
+{
+  struct { const char *name; GtkWidget *w; } w[] = {
+    { "start", self->start_button }, { "cancel", self->cancel_button },
+    { "use", self->use_button },     { "folder", self->folder_button },
+    { "recipe", GTK_WIDGET (self->recipe_row) }, { "batch-plot", GTK_WIDGET (self->batch_plot) },
+    { "progress", GTK_WIDGET (self->progress_bar) }, { "runs", GTK_WIDGET (self->runs_list) },
+  };
+  g_autoptr(GString) line = g_string_new ("TRAINPAGE");
+  g_autofree char *sw = dg_page_switcher_geometry (GTK_WIDGET (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (w[i].w);
+      g_string_append_printf (line, " %s=%s", w[i].name, g);
+    }
+  g_string_append (line, sw);
+  dg_test_print ("%s", line->str);
+}
+
+static void
+on_after_paint (GdkFrameClock *clock, DgTrainPage *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_after_paint, self);
+  if (!self->disposed && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    report_geometry (self);
+  g_object_unref (self);
+}
+
+static void
+dg_train_page_map (GtkWidget *widget)
+{
+  DgTrainPage *self = DG_TRAIN_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  GTK_WIDGET_CLASS (dg_train_page_parent_class)->map (widget);
+  if (!self->folder && DG_IS_WINDOW (root))
+    {
+      g_autofree char *samples = dg_settings_dup_samples_folder (dg_window_get_settings (DG_WINDOW (root)));
+      set_folder (self, samples);
+    }
+  if (dg_test_mode ())
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+      if (clock)
+        g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (widget));
+    }
+}
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+static char *
+base_title_closure (GtkStringObject *item)
+{
+  return dg_model_title_from_path (gtk_string_object_get_string (item));
+}
+
+static void
+dg_train_page_dispose (GObject *object)
+{
+  DgTrainPage *self = DG_TRAIN_PAGE (object);
+
+  self->disposed = TRUE;
+  if (self->job)
+    dg_job_cancel (self->job);
+  if (self->meter)
+    g_array_unref (dg_frame_meter_stop (self->meter));
+  self->meter = NULL;
+  if (self->batch_plot)
+    show_run (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_TRAIN_PAGE);
+  G_OBJECT_CLASS (dg_train_page_parent_class)->dispose (object);
+}
+
+static void
+dg_train_page_finalize (GObject *object)
+{
+  DgTrainPage *self = DG_TRAIN_PAGE (object);
+
+  g_clear_pointer (&self->job, dg_job_unref);
+  g_ptr_array_unref (self->runs);
+  g_clear_pointer (&self->empty, run_free);
+  g_clear_object (&self->base_models);
+  g_free (self->folder);
+  G_OBJECT_CLASS (dg_train_page_parent_class)->finalize (object);
+}
+
+static void
+dg_train_page_class_init (DgTrainPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = dg_train_page_dispose;
+  object_class->finalize = dg_train_page_finalize;
+  widget_class->map = dg_train_page_map;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  g_type_ensure (DG_TYPE_PLOT);
+  gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-train-page.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgTrainPage, name)
+  BIND (paned);
+  BIND (recipe_row);
+  BIND (epochs_spin);
+  BIND (batch_spin);
+  BIND (lr_spin);
+  BIND (seed_spin);
+  BIND (name_row);
+  BIND (finetune_group);
+  BIND (base_row);
+  BIND (folder_row);
+  BIND (folder_button);
+  BIND (folder_summary);
+  BIND (start_button);
+  BIND (cancel_button);
+  BIND (runs_list);
+  BIND (status_label);
+  BIND (rate_label);
+  BIND (progress_bar);
+  BIND (summary_revealer);
+  BIND (summary_label);
+  BIND (use_button);
+  BIND (batch_plot);
+  BIND (lr_plot);
+  BIND (loss_plot);
+  BIND (acc_plot);
+#undef BIND
+}
+
+static void
+dg_train_page_init (DgTrainPage *self)
+{
+  g_autoptr(GtkExpression) title = NULL;
+  const char *recipe = g_getenv ("DIGITS_TEST_TRAIN_RECIPE");
+  NnRecipeKind kind = NN_RECIPE_CNN;
+  int base_pos;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->runs = g_ptr_array_new_with_free_func (run_free);
+
+  self->base_models = dg_model_list_new ();
+  title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                       G_CALLBACK (base_title_closure), NULL, NULL);
+  adw_combo_row_set_expression (self->base_row, title);
+  adw_combo_row_set_model (self->base_row, G_LIST_MODEL (self->base_models));
+  base_pos = dg_model_list_default_position (self->base_models);
+  adw_combo_row_set_selected (self->base_row, base_pos >= 0 ? (guint) base_pos : GTK_INVALID_LIST_POSITION);
+
+  g_signal_connect (self->recipe_row, "notify::selected", G_CALLBACK (on_recipe_changed), self);
+  g_signal_connect_swapped (self->base_row, "notify::selected", G_CALLBACK (update_start_sensitivity), self);
+  g_signal_connect (self->folder_button, "clicked", G_CALLBACK (on_folder_button_clicked), self);
+  g_signal_connect (self->start_button, "clicked", G_CALLBACK (on_start_clicked), self);
+  g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
+  g_signal_connect (self->use_button, "clicked", G_CALLBACK (on_use_clicked), self);
+  g_signal_connect (self->runs_list, "row-activated", G_CALLBACK (on_run_row_activated), self);
+
+  if (recipe)
+    nn_recipe_from_name (recipe, &kind);
+  adw_combo_row_set_selected (self->recipe_row, kind);
+  on_recipe_changed (self->recipe_row, NULL, self);
+
+  /* an empty run shows the axes and titles before the first training */
+  self->empty = run_new (self, kind, "none");
+  self->next_run_id = 0;
+  show_run (self, self->empty);
+}
+
+GtkWidget *
+dg_train_page_new (void)
+{
+  return g_object_new (DG_TYPE_TRAIN_PAGE, NULL);
+}
+
+void
+dg_train_page_set_default_folder (DgTrainPage *self, const char *path)
+{
+  g_return_if_fail (DG_IS_TRAIN_PAGE (self));
+  if (!self->folder && path)
+    set_folder (self, path);
+}
