@@ -552,6 +552,14 @@ dg_window_class_init (DgWindowClass *klass)
   dg_window_install_actions (widget_class);
 }
 
+/* Tests aim at the page that just appeared (the Train and Evaluate pages' tests). */
+static void
+on_page_changed (DgWindow *self)
+{
+  if (self->first_frame_seen && dg_test_mode ())
+    report_layout_after_paint (self);
+}
+
 static void
 dg_window_init (DgWindow *self)
 {
@@ -569,6 +577,7 @@ dg_window_init (DgWindow *self)
   self->selecting--;
   g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (on_model_selected), self);
   g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed), self);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_page_changed), self);
 }
 
 static void
