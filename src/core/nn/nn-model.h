@@ -114,6 +114,9 @@ void     nn_model_set_threads (NnModel *m, int n_threads);
 
 typedef struct _NnWorkspace NnWorkspace; /* opaque: activations, scratch, per-thread grads */
 
+/* Workspaces run the batch split over m->n_threads threads of their own, and set
+ * OpenBLAS to one thread (BLAS threads would compete with them). Do not change
+ * n_threads between a forward pass and its backward pass. */
 NnWorkspace *nn_workspace_new (const NnModel *m, int max_batch, NnMode mode);
 void         nn_workspace_free (NnWorkspace *ws);
 int          nn_workspace_max_batch (const NnWorkspace *ws);
@@ -138,7 +141,10 @@ const float *nn_workspace_layer_output (const NnWorkspace *ws, int layer);
 const float *nn_workspace_layer_grad (const NnWorkspace *ws, int layer);
 
 /* Inference on N images: probabilities (N, n_classes). Splits big N into chunks
- * of the workspace's max batch. ws must be an NN_MODE_INFERENCE workspace. */
+ * of the workspace's max batch. ws must be an NN_MODE_INFERENCE workspace.
+ * It may fuse Conv -> BatchNormalization -> relu into one kernel, so afterwards
+ * only the output layer's values in ws are meaningful (use nn_model_forward to
+ * read intermediate layers). */
 void nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs);
 
 /* Numerically stable softmax of each row. */

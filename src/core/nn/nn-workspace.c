@@ -9,7 +9,6 @@
  */
 #include <cblas.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "nn-private.h"
@@ -261,8 +260,6 @@ plan_groups (NnWorkspace *ws, const NnModel *m)
         bytes += nn_shape_size (m->layers[i].out_shape) * sizeof (float);
       }
   ws->group = (int) CLAMP ((512 * 1024) / MAX (bytes, 1), 1, 16);
-  if (g_getenv ("NN_GROUP"))
-    ws->group = CLAMP (atoi (g_getenv ("NN_GROUP")), 1, 1 << 20);
 }
 
 static int
