@@ -8,6 +8,10 @@
 #include "dg-job-runner.h"
 #include "nn-error.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 struct _DgJob {
   gatomicrefcount ref_count;
   DgJobKind kind;
@@ -85,6 +89,9 @@ job_thread (gpointer user_data)
   DgJob *job = user_data;
   GError *error = NULL;
 
+  /* The job's thread (and the helper threads it starts, which inherit it) yields
+   * to the GUI thread: a frame never waits for a batch. Linux nice is per thread. */
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
   if (!job->worker (job, job->data, &error))
     {
       if (!error)

@@ -96,6 +96,8 @@ on_after_paint (GdkFrameClock *clock, DgFrameMeter *m)
     {
       gint64 d = g_get_monotonic_time () - m->start;
       g_array_append_val (m->samples, d);
+      if (d > 50000)
+        dg_test_print ("FRAME slow ms=%.1f", d / 1000.0);
     }
   m->start = 0;
 }

@@ -606,6 +606,7 @@ finish_summary (DgTrainPage *self, TrainJob *tj)
 }
 
 static void start_training (DgTrainPage *self);
+static void report_geometry_after_paint (DgTrainPage *self);
 
 static void
 on_train_done (DgJob *job, const GError *error, gpointer data)
@@ -663,6 +664,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
   if (self->shown == run)
     show_run (self, run);
   update_start_sensitivity (self);
+  report_geometry_after_paint (self);
 
   if (self->start_pending)
     {
@@ -830,6 +832,7 @@ report_geometry (DgTrainPage *self)
 {
   struct { const char *name; GtkWidget *w; } w[] = {
     { "start", self->start_button }, { "cancel", self->cancel_button },
+    { "batch", GTK_WIDGET (self->batch_spin) }, { "epochs", GTK_WIDGET (self->epochs_spin) },
     { "use", self->use_button },     { "folder", self->folder_button },
     { "recipe", GTK_WIDGET (self->recipe_row) }, { "batch-plot", GTK_WIDGET (self->batch_plot) },
     { "progress", GTK_WIDGET (self->progress_bar) }, { "runs", GTK_WIDGET (self->runs_list) },
@@ -856,6 +859,17 @@ on_after_paint (GdkFrameClock *clock, DgTrainPage *self)
 }
 
 static void
+report_geometry_after_paint (DgTrainPage *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (clock && dg_test_mode ())
+    {
+      g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (self));
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+static void
 dg_train_page_map (GtkWidget *widget)
 {
   DgTrainPage *self = DG_TRAIN_PAGE (widget);
@@ -867,12 +881,7 @@ dg_train_page_map (GtkWidget *widget)
       g_autofree char *samples = dg_settings_dup_samples_folder (dg_window_get_settings (DG_WINDOW (root)));
       set_folder (self, samples);
     }
-  if (dg_test_mode ())
-    {
-      GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-      if (clock)
-        g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (widget));
-    }
+  report_geometry_after_paint (self);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */

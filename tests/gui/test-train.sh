@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Train page: a short CNN run (DIGITS_TEST_TRAIN_LIMIT images, 1 epoch) fills the
+# plots and the progress bar, writes the model, lists it in the header's model
+# selector and "Use This Model" selects it; the canvas keeps predicting while it
+# trains. Then a second run cancelled halfway leaves no model file and the app
+# keeps answering. Frame times during training are printed (FRAMES lines).
+source "$(dirname "$0")/lib.sh"
+[[ -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
+export DIGITS_TEST_PAGE=train DIGITS_TEST_TRAIN_LIMIT=${DIGITS_TEST_TRAIN_LIMIT:-600} DIGITS_TEST_TRAIN_EPOCHS=1
+models="$XDG_DATA_HOME/digits/models"
+start_app
+wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
+page() { grep '^TRAINPAGE' "$APP_LOG" | tail -1; }
+click_at() { # "x,y,w,h"
+  local x y w h; IFS=, read -r x y w h <<<"$1"
+  xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+}
+shot_crop() { # FIELD OUT.png: the widget of the TRAINPAGE line from a screenshot
+  local x y w h; IFS=, read -r x y w h <<<"$(field "$(page)" "$1")"
+  import -window "$WID" "$OUT/window.png"
+  /usr/bin/convert "$OUT/window.png" -crop "${w}x${h}+${x}+${y}" +repage "$2"
+}
+
+# --- a full short run
+click_at "$(field "$(page)" start)"
+wait_for '^TRAIN start' 5 || fail "Start did nothing"
+wait_for '^TRAIN batch' 30 || fail "no batch progress"
+# the Draw page still predicts while the model trains
+click_at "$(field "$(page)" switch-draw)"
+wait_for '^LAYOUT\|^READY' 5 || true
+sleep 0.3
+read -r CX CY CS _ <<<"$(sed -n 's/^\(LAYOUT\|READY\).* canvas=\([0-9-]*\),\([0-9-]*\),\([0-9]*\),.*/\2 \3 \4/p' "$APP_LOG" | tail -1)"
+if ((CS > 0)) && ! grep -q '^TRAIN done' "$APP_LOG"; then
+  line=$(draw_and_predict 140 40 140 240)
+  echo "prediction while training: $line"
+fi
+click_at "$(field "$(page)" switch-train)"
+wait_for '^TRAIN done' 120 || fail "the run did not finish"
+done_line=$(grep '^TRAIN done' "$APP_LOG")
+echo "$done_line"
+path=$(field "$done_line" path)
+[[ $(field "$done_line" exists) == 1 && -f "$path" && $path == "$models/my_cnn.keras" ]] || fail "no model file: $done_line"
+batches=$(count_lines '^TRAIN batch')
+((batches >= 5)) || fail "only $batches batch reports"
+first=$(grep '^TRAIN batch' "$APP_LOG" | head -1); last=$(grep '^TRAIN batch' "$APP_LOG" | tail -1)
+echo "first: $first"; echo "last: $last"
+(($(field "$last" points) > $(field "$first" points))) || fail "the plot got no points"
+python3 -c "import sys; sys.exit(0 if float('$(field "$last" progress)') > float('$(field "$first" progress)') else 1)" || fail "the progress bar did not move"
+wait_for '^TRAIN epoch' 1 || fail "no epoch report"
+grep '^FRAMES' "$APP_LOG" | tail -1
+
+sleep 0.5
+shot_crop batch-plot "$OUT/batch-plot.png"
+blue=$(count_color "$OUT/batch-plot.png" '#0072b2')
+echo "batch plot blue pixels: $blue"
+((blue > 150)) || fail "no loss line in the plot ($blue)"
+dark=$(count_color "$OUT/batch-plot.png" '#222428')
+((dark > 100)) || fail "no axis labels or title in the plot ($dark)"
+cp "$OUT/window.png" "$OUT/train-page.png"
+
+# "Use This Model": the new model is selected on the Draw page
+click_at "$(field "$(page)" use)"
+wait_for '^MODEL loaded name=my_cnn ' 20 || fail "the new model was not selected"
+grep '^MODEL loaded name=my_cnn ' "$APP_LOG" | tail -1
+
+# --- a second run with small batches (34 per epoch), cancelled within its first epoch
+click_at "$(field "$(page)" switch-train)"
+sleep 0.5
+IFS=, read -r x y w h <<<"$(field "$(page)" batch)"
+xdotool mousemove --window "$WID" $((x + 20)) $((y + h / 2)) click --repeat 3 1
+key ctrl+a
+xdotool type --window "$WID" 16
+key Tab
+sleep 0.3
+before=$(count_lines '^TRAIN batch')
+click_at "$(field "$(page)" start)"
+wait_for_more '^TRAIN start' 1 5 || fail "second Start did nothing"
+second=$(grep '^TRAIN start' "$APP_LOG" | tail -1)
+out2=$(field "$second" out)
+wait_for_more '^TRAIN batch' $((before + 3)) 60 || fail "the second run made no progress"
+click_at "$(field "$(page)" cancel)"
+wait_for '^TRAIN cancelled' 10 || fail "cancel did not stop the run within 10 s"
+grep '^TRAIN cancelled' "$APP_LOG"
+[[ ! -e "$out2" ]] || fail "a partial model file was left: $out2"
+ls "$models"
+[[ -z $(find "$models" -name '*.tmp*' -o -name '.*' -type f) ]] || fail "temporary files left: $(ls -a "$models")"
+# still responsive: the runs list shows both runs and the first one's plots come back
+x=$(field "$(page)" runs); click_at "$x"
+wait_for '^TRAIN shown' 5 || fail "the runs list did not answer"
+grep '^TRAIN shown' "$APP_LOG" | tail -1
+quit_app
+echo "PASS"
