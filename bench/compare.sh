@@ -51,11 +51,12 @@ print(f"{'':9} {'inference img/s':>26} {'one image µs':>26} {'training img/s':>
 print(f"{'model':9} {'engine':>8} {'peer':>8} {'ratio':>8} {'engine':>8} {'peer':>8} {'ratio':>8} "
       f"{'engine':>8} {'peer':>8} {'ratio':>8}")
 for a in ("cnn", "advanced"):
-    e_inf, e_lat, e_tr = [], [], []
+    e_inf, e_cpu, e_lat, e_tr = [], [], [], []
     for line in open(os.path.join(out, f"engine-{a}.txt")):
-        m = re.match(rf"{a}\s+(\d+)\s+\d+\s+[\d.]+x\s+(\d+) µs", line)
+        m = re.match(rf"{a}\s+(\d+)\s+\d+\s+[\d.]+x\s+(\d+)\s+(\d+) µs", line)
         if m:
-            e_inf.append(float(m.group(1))); e_lat.append(float(m.group(2)))
+            e_inf.append(float(m.group(1))); e_cpu.append(float(m.group(2)))
+            e_lat.append(float(m.group(3)))
     for line in open(os.path.join(out, f"train-{a}.txt")):
         m = re.match(rf"{a}\s+(\d+)\s", line)
         if m:
@@ -67,5 +68,6 @@ for a in ("cnn", "advanced"):
     ei, el, et = med(e_inf), med(e_lat), med(e_tr)
     print(f"{a:9} {ei:8.0f} {pi:8.0f} {ei / pi:7.2f}x {el:8.0f} {pl:8.0f} {pl / el:7.2f}x "
           f"{et:8.0f} {pt:8.0f} {et / pt:7.2f}x")
+    print(f"{'':9} engine inference by CPU time (cores to itself): {med(e_cpu):.0f} img/s")
 print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 PY
