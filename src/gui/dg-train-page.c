@@ -906,6 +906,11 @@ dg_train_page_dispose (GObject *object)
   if (self->batch_plot)
     show_run (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_TRAIN_PAGE);
+  {
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+      gtk_widget_unparent (child);
+  }
   G_OBJECT_CLASS (dg_train_page_parent_class)->dispose (object);
 }
 

@@ -9,6 +9,7 @@
 #include "dg-test-hooks.h"
 #include "dg-job-runner.h"
 #include "dg-train-page.h"
+#include "dg-evaluate-page.h"
 #include "nn-error.h"
 #include "nn-image.h"
 
@@ -522,6 +523,7 @@ dg_window_class_init (DgWindowClass *klass)
   g_type_ensure (DG_TYPE_CANVAS);
   g_type_ensure (DG_TYPE_PREDICTION_VIEW);
   g_type_ensure (DG_TYPE_TRAIN_PAGE);
+  g_type_ensure (DG_TYPE_EVALUATE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgWindow, name)

@@ -1,0 +1,989 @@
+/* dg-evaluate-page.c: how good is the selected model, and where does it fail.
+ *
+ * Evaluation and the robustness sweep run in job-runner threads on their own
+ * copy of the model, loaded from its file, so the Draw page keeps its model.
+ * The confusion matrix is the plot library's heat map drawn into a
+ * GtkDrawingArea, with the library's hit-testing for clicks; a click on an
+ * off-diagonal cell opens a gallery of those images.
+ */
+#include "dg-config.h"
+#include "dg-evaluate-page.h"
+#include "dg-job-runner.h"
+#include "dg-model-list.h"
+#include "dg-page-util.h"
+#include "dg-plot.h"
+#include "dg-test-hooks.h"
+#include "dg-window.h"
+#include "nn-error.h"
+#include "nn-eval.h"
+#include "nn-folder.h"
+#include "nn-keras.h"
+#include "nn-robustness.h"
+#include "plot-confusion.h"
+#include "plot-robustness.h"
+
+#include <adwaita.h>
+#include <math.h>
+
+struct _DgEvaluatePage {
+  GtkWidget parent_instance;
+
+  /* template */
+  GtkWidget *stack_switcher;
+  GtkLabel *status_label;
+  GtkWidget *export_button;
+  GtkWidget *progress_box;
+  GtkProgressBar *progress_bar;
+  GtkWidget *cancel_button;
+  GtkStack *eval_stack;
+  GtkDrawingArea *confusion_area;
+  AdwComboRow *source_row;
+  AdwActionRow *model_row;
+  GtkWidget *evaluate_button;
+  GtkLabel *accuracy_label;
+  GtkGrid *scores_grid;
+  DgPlot *robust_plot;
+  AdwComboRow *compare_row;
+  GtkSpinButton *robust_spin;
+  GtkWidget *sweep_button;
+  GtkLabel *robust_label;
+
+  /* owned */
+  DgModelList *compare_models;
+  NnEvalResult *result;
+  NnDataset *dataset;          /* the evaluated images, for the gallery */
+  char *result_title;          /* "mnist_cnn on the MNIST test set" */
+  NnRobustnessResult *robust[PLOT_ROBUSTNESS_MAX_MODELS];
+  char *robust_names[PLOT_ROBUSTNESS_MAX_MODELS];
+  int n_robust;
+  PlotLineChart *robust_chart;
+  DgJob *job;
+  int sel_row, sel_col;
+  gboolean disposed;
+};
+
+G_DEFINE_FINAL_TYPE (DgEvaluatePage, dg_evaluate_page, GTK_TYPE_WIDGET)
+
+static void report_geometry_after_paint (DgEvaluatePage *self);
+
+static const PlotTheme *
+current_theme (void)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ()) ? plot_theme_dark ()
+                                                                        : plot_theme_light ();
+}
+
+/* ---- the confusion matrix ---------------------------------------------------------- */
+
+static void
+confusion_options (DgEvaluatePage *self, PlotConfusionOptions *opt)
+{
+  plot_confusion_options_init (opt);
+  opt->subtitle = self->result_title;
+  opt->highlight_row = self->sel_row;
+  opt->highlight_col = self->sel_col;
+  opt->theme = current_theme ();
+}
+
+static void
+draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  DgEvaluatePage *self = data;
+  PlotConfusionOptions opt;
+  NnConfusion empty;
+
+  confusion_options (self, &opt);
+  if (!self->result)
+    {
+      nn_confusion_clear (&empty);
+      opt.subtitle = _("Evaluate a model to fill the matrix");
+    }
+  plot_confusion_draw (cr, width, height, self->result ? &self->result->confusion : &empty, &opt);
+}
+
+/* The centre of cell (row, col) in widget coordinates, found with the library's
+ * own hit-testing so it matches whatever layout it chose. */
+static gboolean
+cell_centre (DgEvaluatePage *self, int row, int col, double *cx, double *cy)
+{
+  PlotConfusionOptions opt;
+  int w = gtk_widget_get_width (GTK_WIDGET (self->confusion_area));
+  int h = gtk_widget_get_height (GTK_WIDGET (self->confusion_area));
+  double sx = 0, sy = 0;
+  int n = 0;
+
+  confusion_options (self, &opt);
+  for (int y = 0; y < h; y += 3)
+    for (int x = 0; x < w; x += 3)
+      {
+        int r, c;
+        if (plot_confusion_cell_at (w, h, &opt, x, y, &r, &c) && r == row && c == col)
+          {
+            sx += x;
+            sy += y;
+            n++;
+          }
+      }
+  if (n == 0)
+    return FALSE;
+  *cx = sx / n;
+  *cy = sy / n;
+  return TRUE;
+}
+
+static GdkTexture *
+digit_texture (const guint8 *pixels, int scale)
+{
+  int side = NN_IMAGE_SIDE * scale;
+  guint8 *rgb = g_malloc ((gsize) side * side * 3);
+  GBytes *bytes;
+  GdkTexture *t;
+
+  /* nearest-neighbour enlargement: the model's view, pixel for pixel */
+  for (int y = 0; y < side; y++)
+    for (int x = 0; x < side; x++)
+      {
+        guint8 v = pixels[(y / scale) * NN_IMAGE_SIDE + x / scale];
+        guint8 *p = rgb + ((gsize) y * side + x) * 3;
+        p[0] = p[1] = p[2] = v;
+      }
+  bytes = g_bytes_new_take (rgb, (gsize) side * side * 3);
+  t = gdk_memory_texture_new (side, side, GDK_MEMORY_R8G8B8, bytes, (gsize) side * 3);
+  g_bytes_unref (bytes);
+  return t;
+}
+
+static void
+open_gallery (DgEvaluatePage *self, int row, int col)
+{
+  int n = 0;
+  g_autofree NnMisclassified *items = nn_eval_result_misclassified (self->result, row, col, &n);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *win, *box, *header, *scroller, *flow, *title;
+  /* TRANSLATORS: gallery title: true label 4 read as 9 */
+  g_autofree char *heading = g_strdup_printf (_("%d Read as %d"), row, col);
+  g_autofree char *sub = g_strdup_printf (ngettext ("%d image", "%d images", n), n);
+  int shown = MIN (n, 300);
+
+  win = adw_window_new ();
+  gtk_window_set_title (GTK_WINDOW (win), heading);
+  gtk_window_set_default_size (GTK_WINDOW (win), 720, 520);
+  if (GTK_IS_WINDOW (root))
+    {
+      gtk_window_set_transient_for (GTK_WINDOW (win), GTK_WINDOW (root));
+      gtk_window_set_modal (GTK_WINDOW (win), TRUE);
+    }
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  header = adw_header_bar_new ();
+  title = adw_window_title_new (heading, sub);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), title);
+  gtk_box_append (GTK_BOX (box), header);
+
+  flow = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 12);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (flow), 12);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (flow), 12);
+  gtk_widget_set_margin_start (flow, 18);
+  gtk_widget_set_margin_end (flow, 18);
+  gtk_widget_set_margin_top (flow, 18);
+  gtk_widget_set_margin_bottom (flow, 18);
+  gtk_widget_set_valign (flow, GTK_ALIGN_START);
+  for (int i = 0; i < shown; i++)
+    {
+      const NnMisclassified *m = &items[i];
+      g_autoptr(GdkTexture) tex = digit_texture (self->dataset->images + (gsize) m->index * NN_IMAGE_PIXELS, 3);
+      GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+      GtkWidget *pic = gtk_picture_new_for_paintable (GDK_PAINTABLE (tex));
+      g_autofree char *text = g_strdup_printf ("%d → %d · %.0f %%", m->label, m->pred, m->confidence * 100.0);
+      g_autofree char *tip = self->dataset->paths && self->dataset->paths[m->index]
+                               ? g_strdup (self->dataset->paths[m->index])
+                               : g_strdup_printf (_("Test image %d"), m->index);
+      GtkWidget *label = gtk_label_new (text);
+      g_autofree char *a11y = g_strdup_printf (_("digit %d read as %d with %.0f percent confidence"),
+                                               m->label, m->pred, m->confidence * 100.0);
+
+      gtk_picture_set_can_shrink (GTK_PICTURE (pic), FALSE);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_widget_add_css_class (label, "numeric");
+      gtk_box_append (GTK_BOX (cell), pic);
+      gtk_box_append (GTK_BOX (cell), label);
+      gtk_widget_set_tooltip_text (cell, tip);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+      gtk_flow_box_append (GTK_FLOW_BOX (flow), cell);
+    }
+  scroller = gtk_scrolled_window_new ();
+  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), flow);
+  gtk_box_append (GTK_BOX (box), scroller);
+  adw_window_set_content (ADW_WINDOW (win), box);
+  {
+    GtkEventController *keys = gtk_shortcut_controller_new ();
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                            gtk_named_action_new ("window.close")));
+    gtk_widget_add_controller (win, keys);
+  }
+  gtk_window_present (GTK_WINDOW (win));
+  dg_test_print ("GALLERY row=%d col=%d images=%d shown=%d", row, col, n, shown);
+}
+
+static void
+on_confusion_pressed (GtkGestureClick *gesture, int n_press, double x, double y, DgEvaluatePage *self)
+{
+  PlotConfusionOptions opt;
+  int row, col;
+
+  if (!self->result)
+    return;
+  confusion_options (self, &opt);
+  if (!plot_confusion_cell_at (gtk_widget_get_width (GTK_WIDGET (self->confusion_area)),
+                               gtk_widget_get_height (GTK_WIDGET (self->confusion_area)), &opt, x, y,
+                               &row, &col))
+    return;
+  self->sel_row = row;
+  self->sel_col = col;
+  gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
+  dg_test_print ("EVAL cell row=%d col=%d count=%u", row, col, self->result->confusion.counts[row][col]);
+  if (row != col && self->result->confusion.counts[row][col] > 0)
+    open_gallery (self, row, col);
+}
+
+static void
+add_score_cell (DgEvaluatePage *self, const char *text, int col, int row, gboolean heading)
+{
+  GtkWidget *label = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (label), col == 0 ? 0.f : 1.f);
+  gtk_widget_add_css_class (label, heading ? "heading" : "numeric");
+  gtk_grid_attach (self->scores_grid, label, col, row, 1, 1);
+}
+
+static void
+show_scores (DgEvaluatePage *self)
+{
+  NnClassScores s[NN_EVAL_CLASSES];
+  GtkWidget *child;
+  const NnConfusion *cm = &self->result->confusion;
+  g_autofree char *acc = NULL;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->scores_grid))))
+    gtk_grid_remove (self->scores_grid, child);
+  nn_confusion_scores (cm, s);
+  /* TRANSLATORS: column heads of the per-class table: digit, precision, recall, F1, images */
+  add_score_cell (self, _("Digit"), 0, 0, TRUE);
+  add_score_cell (self, _("Precision"), 1, 0, TRUE);
+  add_score_cell (self, _("Recall"), 2, 0, TRUE);
+  add_score_cell (self, _("F1"), 3, 0, TRUE);
+  add_score_cell (self, _("Images"), 4, 0, TRUE);
+  for (int c = 0; c < NN_EVAL_CLASSES; c++)
+    {
+      char buf[32];
+      g_snprintf (buf, sizeof buf, "%d", c);
+      add_score_cell (self, buf, 0, c + 1, FALSE);
+      g_snprintf (buf, sizeof buf, "%.1f %%", s[c].precision * 100.0);
+      add_score_cell (self, buf, 1, c + 1, FALSE);
+      g_snprintf (buf, sizeof buf, "%.1f %%", s[c].recall * 100.0);
+      add_score_cell (self, buf, 2, c + 1, FALSE);
+      g_snprintf (buf, sizeof buf, "%.3f", s[c].f1);
+      add_score_cell (self, buf, 3, c + 1, FALSE);
+      g_snprintf (buf, sizeof buf, "%d", s[c].support);
+      add_score_cell (self, buf, 4, c + 1, FALSE);
+    }
+  /* TRANSLATORS: overall accuracy, correct of total, macro F1 */
+  acc = g_markup_printf_escaped (_("<span size=\"xx-large\" weight=\"bold\">%.2f %%</span>\n"
+                                   "accuracy · %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                                   " right · macro F1 %.3f"),
+                                 nn_confusion_accuracy (cm) * 100.0, nn_confusion_correct (cm),
+                                 nn_confusion_total (cm), nn_confusion_macro_f1 (cm));
+  gtk_label_set_markup (self->accuracy_label, acc);
+}
+
+/* ---- jobs -------------------------------------------------------------------------------- */
+
+static void
+set_busy (DgEvaluatePage *self, gboolean busy, const char *text)
+{
+  gtk_widget_set_visible (self->progress_box, busy);
+  gtk_widget_set_sensitive (self->evaluate_button, !busy);
+  gtk_widget_set_sensitive (self->sweep_button, !busy);
+  gtk_widget_set_sensitive (self->export_button, !busy && (self->result || self->n_robust));
+  if (busy)
+    {
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+      gtk_progress_bar_set_text (self->progress_bar, text);
+    }
+}
+
+typedef struct {
+  DgEvaluatePage *page;       /* a reference */
+  DgJob *job;
+  char *model_paths[PLOT_ROBUSTNESS_MAX_MODELS];
+  int n_models;
+  char *folder;               /* NULL: the MNIST test set */
+  int limit;                  /* sweep: first N images */
+  gboolean sweep;
+  gint64 last_post;
+  gint64 offset, total;       /* sweep progress over several models */
+  NnDataset *ds;
+  NnEvalResult *result;
+  NnRobustnessResult *robust[PLOT_ROBUSTNESS_MAX_MODELS];
+} EvalJob;
+
+typedef struct {
+  EvalJob *ej;
+  double fraction;
+  gint64 done, total;
+} EvalProgress;
+
+static void
+eval_job_free (gpointer data)
+{
+  EvalJob *ej = data;
+  for (int i = 0; i < PLOT_ROBUSTNESS_MAX_MODELS; i++)
+    {
+      g_free (ej->model_paths[i]);
+      g_clear_pointer (&ej->robust[i], nn_robustness_result_free);
+    }
+  g_free (ej->folder);
+  g_clear_pointer (&ej->ds, nn_dataset_free);
+  g_clear_pointer (&ej->result, nn_eval_result_free);
+  g_object_unref (ej->page);
+  g_free (ej);
+}
+
+static gboolean
+on_eval_progress (gpointer data)
+{
+  EvalProgress *p = data;
+  DgEvaluatePage *self = p->ej->page;
+  g_autofree char *text = NULL;
+
+  if (self->disposed)
+    return G_SOURCE_REMOVE;
+  /* TRANSLATORS: evaluation progress, images done of total */
+  text = g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " images"), p->done, p->total);
+  gtk_progress_bar_set_fraction (self->progress_bar, p->fraction);
+  gtk_progress_bar_set_text (self->progress_bar, text);
+  dg_test_print ("EVAL progress done=%" G_GINT64_FORMAT " total=%" G_GINT64_FORMAT, p->done, p->total);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+eval_progress_cb (gint64 done, gint64 total, gpointer user_data)
+{
+  EvalJob *ej = user_data;
+  gint64 now = g_get_monotonic_time ();
+  EvalProgress *p;
+
+  /* about 20 updates a second are plenty for a progress bar */
+  if (done < total && now - ej->last_post < 50000)
+    return;
+  ej->last_post = now;
+  p = g_new (EvalProgress, 1);
+  p->ej = ej;
+  p->done = ej->offset + done;
+  p->total = ej->total ? ej->total : total;
+  p->fraction = p->total > 0 ? (double) p->done / p->total : 0;
+  dg_job_post (ej->job, on_eval_progress, p, g_free);
+}
+
+static gboolean
+eval_cancelled_cb (gpointer user_data)
+{
+  EvalJob *ej = user_data;
+  return dg_job_is_cancelled (ej->job);
+}
+
+static NnModel *
+load_for_job (const char *path, GError **error)
+{
+  NnModel *m = nn_keras_load (path, error);
+  if (m)
+    nn_model_set_threads (m, MAX (1, (int) g_get_num_processors () - 1));
+  return m;
+}
+
+static gboolean
+eval_worker (DgJob *job, gpointer data, GError **error)
+{
+  EvalJob *ej = data;
+  g_autoptr(NnModel) m = NULL;
+
+  ej->job = job;
+  m = load_for_job (ej->model_paths[0], error);
+  if (!m)
+    return FALSE;
+  ej->ds = ej->folder ? nn_folder_load (ej->folder, FALSE, NULL, error)
+                      : nn_mnist_load (NULL, NN_MNIST_TEST, error);
+  if (!ej->ds)
+    return FALSE;
+  return nn_evaluate (m, ej->ds, eval_progress_cb, eval_cancelled_cb, ej, &ej->result, error);
+}
+
+static gboolean
+sweep_worker (DgJob *job, gpointer data, GError **error)
+{
+  EvalJob *ej = data;
+  g_autoptr(NnDataset) test = NULL;
+  int n_pert = 0;
+
+  ej->job = job;
+  test = nn_mnist_load (NULL, NN_MNIST_TEST, error);
+  if (!test)
+    return FALSE;
+  ej->ds = nn_dataset_slice (test, 0, MIN (ej->limit, test->n));
+  nn_perturbation_standard_set (&n_pert);
+  ej->total = (gint64) n_pert * ej->ds->n * ej->n_models;
+  for (int i = 0; i < ej->n_models; i++)
+    {
+      g_autoptr(NnModel) m = load_for_job (ej->model_paths[i], error);
+      if (!m)
+        return FALSE;
+      ej->offset = (gint64) i * n_pert * ej->ds->n;
+      if (!nn_robustness_sweep (m, ej->ds, NULL, 0, NN_ROBUSTNESS_SEED, eval_progress_cb,
+                                eval_cancelled_cb, ej, &ej->robust[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_eval_done (DgEvaluatePage *self)
+{
+  g_autoptr(GString) counts = g_string_new (NULL);
+  const NnConfusion *cm = &self->result->confusion;
+  int wr = -1, wc = -1;
+  guint32 worst = 0;
+  double cx = 0, cy = 0;
+
+  for (int r = 0; r < 10; r++)
+    for (int c = 0; c < 10; c++)
+      {
+        g_string_append_printf (counts, "%s%u", r || c ? "," : "", cm->counts[r][c]);
+        if (r != c && cm->counts[r][c] > worst)
+          {
+            worst = cm->counts[r][c];
+            wr = r;
+            wc = c;
+          }
+      }
+  if (wr >= 0 && cell_centre (self, wr, wc, &cx, &cy))
+    {
+      /* in X-window coordinates, for xdotool */
+      g_autofree char *g = dg_test_widget_geometry (GTK_WIDGET (self->confusion_area));
+      int gx = 0, gy = 0;
+      sscanf (g, "%d,%d", &gx, &gy);
+      cx += gx;
+      cy += gy;
+    }
+  dg_test_print ("EVAL done n=%d accuracy=%.4f worst=%d,%d worst_count=%u worst_at=%.0f,%.0f counts=%s",
+                 self->result->n, nn_confusion_accuracy (cm), wr, wc, worst, cx, cy, counts->str);
+}
+
+static gboolean
+print_eval_done_idle (gpointer data)
+{
+  DgEvaluatePage *self = data;
+  if (!self->disposed && self->result)
+    print_eval_done (self);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_eval_done (DgJob *job, const GError *error, gpointer data)
+{
+  EvalJob *ej = data;
+  DgEvaluatePage *self = ej->page;
+
+  g_clear_pointer (&self->job, dg_job_unref);
+  if (self->disposed)
+    return;
+  if (error)
+    {
+      /* TRANSLATORS: %s is the engine's message */
+      g_autofree char *msg = g_error_matches (error, NN_ERROR, NN_ERROR_CANCELLED)
+                               ? g_strdup (_("Stopped"))
+                               : g_strdup_printf (_("Could not finish: %s"), error->message);
+      gtk_label_set_text (self->status_label, msg);
+      dg_test_print ("EVAL error message=%s", error->message);
+      set_busy (self, FALSE, NULL);
+      return;
+    }
+  if (!ej->sweep)
+    {
+      g_clear_pointer (&self->result, nn_eval_result_free);
+      g_clear_pointer (&self->dataset, nn_dataset_free);
+      self->result = g_steal_pointer (&ej->result);
+      self->dataset = g_steal_pointer (&ej->ds);
+      self->sel_row = self->sel_col = -1;
+      show_scores (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
+      gtk_label_set_text (self->status_label, self->result_title);
+      set_busy (self, FALSE, NULL);
+      /* after the next frame, so the cell positions are the drawn ones */
+      g_timeout_add (100, print_eval_done_idle, g_object_ref (self));
+    }
+  else
+    {
+      const NnRobustnessResult *rs[PLOT_ROBUSTNESS_MAX_MODELS];
+      const char *names[PLOT_ROBUSTNESS_MAX_MODELS];
+      g_autofree char *sub = NULL;
+      GString *text = g_string_new (NULL);
+
+      dg_plot_set_chart (self->robust_plot, NULL, NULL, 0);
+      g_clear_pointer (&self->robust_chart, plot_line_chart_free);
+      for (int i = 0; i < PLOT_ROBUSTNESS_MAX_MODELS; i++)
+        {
+          g_clear_pointer (&self->robust[i], nn_robustness_result_free);
+          g_clear_pointer (&self->robust_names[i], g_free);
+        }
+      self->n_robust = ej->n_models;
+      for (int i = 0; i < ej->n_models; i++)
+        {
+          const NnRobustnessRow *worst;
+          self->robust[i] = g_steal_pointer (&ej->robust[i]);
+          self->robust_names[i] = dg_model_title_from_path (ej->model_paths[i]);
+          rs[i] = self->robust[i];
+          names[i] = self->robust_names[i];
+          worst = nn_robustness_result_worst (rs[i]);
+          if (worst)
+            {
+              g_autofree char *what = nn_perturbation_describe (&worst->perturbation);
+              g_autofree char *line = g_markup_printf_escaped (_("<b>%s</b>: clean %.2f %%, worst %.2f %% (%s)\n"),
+                                                               names[i], rs[i]->rows[0].accuracy * 100.0,
+                                                               worst->accuracy * 100.0, what);
+              g_string_append (text, line);
+            }
+        }
+      /* TRANSLATORS: robustness chart subtitle */
+      sub = g_strdup_printf (ngettext ("first %d test image", "first %d test images", ej->ds->n), ej->ds->n);
+      self->robust_chart = plot_robustness_chart_new (rs, names, ej->n_models, sub);
+      dg_plot_set_chart (self->robust_plot, self->robust_chart, NULL, 0);
+      dg_plot_set_readout_format (self->robust_plot, TRUE, FALSE);
+      gtk_label_set_markup (self->robust_label, text->str);
+      g_string_free (text, TRUE);
+      gtk_label_set_text (self->status_label, _("Robustness sweep finished"));
+      set_busy (self, FALSE, NULL);
+      dg_test_print ("ROBUST done models=%d rows=%d images=%d clean=%.4f points=%d", ej->n_models,
+                     rs[0]->n_rows, rs[0]->n_images, rs[0]->rows[0].accuracy,
+                     dg_plot_n_points (self->robust_plot));
+    }
+  report_geometry_after_paint (self);
+}
+
+static const char *
+selected_model_path (DgEvaluatePage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  return DG_IS_WINDOW (root) ? dg_window_get_model_path (DG_WINDOW (root)) : NULL;
+}
+
+static void
+start_job (DgEvaluatePage *self, EvalJob *ej, const char *busy_text)
+{
+  set_busy (self, TRUE, busy_text);
+  self->job = dg_job_start (DG_JOB_EVALUATION, ej->sweep ? "robustness" : "evaluate",
+                            ej->sweep ? sweep_worker : eval_worker, on_eval_done, ej, eval_job_free);
+}
+
+static void
+start_evaluation (DgEvaluatePage *self, const char *folder)
+{
+  const char *path = selected_model_path (self);
+  EvalJob *ej;
+  g_autofree char *title = NULL;
+
+  if (!path || self->job)
+    {
+      gtk_label_set_text (self->status_label, _("Choose a model in the header bar first."));
+      return;
+    }
+  ej = g_new0 (EvalJob, 1);
+  ej->page = g_object_ref (self);
+  ej->model_paths[0] = g_strdup (path);
+  ej->n_models = 1;
+  ej->folder = g_strdup (folder);
+  title = dg_model_title_from_path (path);
+  g_free (self->result_title);
+  if (folder)
+    {
+      g_autofree char *base = g_path_get_basename (folder);
+      /* TRANSLATORS: "mnist_cnn on my_digits" */
+      self->result_title = g_strdup_printf (_("%s on %s"), title, base);
+    }
+  else
+    self->result_title = g_strdup_printf (_("%s on the MNIST test set"), title);
+  start_job (self, ej, _("Loading…"));
+  dg_test_print ("EVAL start model=%s folder=%s", path, folder ? folder : "mnist-test");
+}
+
+static void
+on_eval_folder_chosen (GtkNativeDialog *dialog, int response, DgEvaluatePage *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path)
+        start_evaluation (self, path);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+on_evaluate_clicked (GtkButton *button, DgEvaluatePage *self)
+{
+  GtkRoot *root;
+  GtkFileChooserNative *dialog;
+
+  {
+    const char *model = selected_model_path (self);
+    g_autofree char *t = model ? dg_model_title_from_path (model) : NULL;
+    if (t)
+      adw_action_row_set_subtitle (self->model_row, t);
+  }
+  if (adw_combo_row_get_selected (self->source_row) == 0)
+    {
+      start_evaluation (self, NULL);
+      return;
+    }
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  dialog = gtk_file_chooser_native_new (_("Choose a Folder to Evaluate"),
+                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_eval_folder_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  dg_test_print ("DIALOG eval-folder");
+}
+
+static void
+on_sweep_clicked (GtkButton *button, DgEvaluatePage *self)
+{
+  const char *path = selected_model_path (self);
+  guint cmp = adw_combo_row_get_selected (self->compare_row);
+  EvalJob *ej;
+
+  if (!path || self->job)
+    {
+      gtk_label_set_text (self->status_label, _("Choose a model in the header bar first."));
+      return;
+    }
+  ej = g_new0 (EvalJob, 1);
+  ej->page = g_object_ref (self);
+  ej->sweep = TRUE;
+  ej->limit = gtk_spin_button_get_value_as_int (self->robust_spin);
+  ej->model_paths[0] = g_strdup (path);
+  ej->n_models = 1;
+  if (cmp != GTK_INVALID_LIST_POSITION && cmp > 0)
+    {
+      GtkStringObject *o = g_list_model_get_item (adw_combo_row_get_model (self->compare_row), cmp);
+      ej->model_paths[1] = g_strdup (gtk_string_object_get_string (o));
+      ej->n_models = 2;
+      g_object_unref (o);
+    }
+  start_job (self, ej, _("Running the sweep…"));
+  dg_test_print ("ROBUST start model=%s compare=%s images=%d", path,
+                 ej->model_paths[1] ? ej->model_paths[1] : "none", ej->limit);
+}
+
+static void
+on_cancel_clicked (GtkButton *button, DgEvaluatePage *self)
+{
+  if (self->job)
+    dg_job_cancel (self->job);
+}
+
+/* ---- export ------------------------------------------------------------------------------ */
+
+static gboolean
+write_text (const char *dir, const char *name, const char *text, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  return g_file_set_contents (path, text, -1, error);
+}
+
+static void
+export_to (DgEvaluatePage *self, const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  int n = 0;
+  gboolean ok = TRUE;
+  g_autofree char *msg = NULL;
+
+  if (self->result)
+    {
+      PlotConfusionOptions opt;
+      g_autofree char *png = g_build_filename (dir, "confusion.png", NULL);
+      g_autofree char *pred = g_build_filename (dir, "predictions.csv", NULL);
+      g_autofree char *csv = nn_confusion_to_csv (&self->result->confusion);
+
+      plot_confusion_options_init (&opt);
+      opt.subtitle = self->result_title;
+      ok = plot_confusion_write_png (&self->result->confusion, &opt, 0, 0, png, &error)
+           && write_text (dir, "confusion.csv", csv, &error)
+           && nn_eval_result_write_csv (self->result, pred, &error);
+      n += 3;
+    }
+  if (ok && self->n_robust > 0)
+    {
+      const NnRobustnessResult *rs[PLOT_ROBUSTNESS_MAX_MODELS] = { self->robust[0], self->robust[1] };
+      const char *names[PLOT_ROBUSTNESS_MAX_MODELS] = { self->robust_names[0], self->robust_names[1] };
+      g_autofree char *png = g_build_filename (dir, "robustness.png", NULL);
+      g_autofree char *csv = nn_robustness_result_to_csv (self->robust[0]);
+
+      ok = plot_robustness_write_png (rs, names, self->n_robust, NULL, 0, 0, png, &error)
+           && write_text (dir, "robustness.csv", csv, &error);
+      n += 2;
+      if (ok && self->n_robust > 1)
+        {
+          g_autofree char *csv2 = nn_robustness_result_to_csv (self->robust[1]);
+          ok = write_text (dir, "robustness-compared.csv", csv2, &error);
+          n++;
+        }
+    }
+  /* TRANSLATORS: a toast after exporting */
+  msg = ok ? g_strdup_printf (ngettext ("Exported %d file", "Exported %d files", n), n)
+           : g_strdup_printf (_("Export failed: %s"), error->message);
+  if (DG_IS_WINDOW (root))
+    dg_window_show_toast (DG_WINDOW (root), msg);
+  dg_test_print ("EXPORT ok=%d files=%d dir=%s", ok, n, dir);
+}
+
+static void
+on_export_chosen (GtkNativeDialog *dialog, int response, DgEvaluatePage *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path)
+        export_to (self, path);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+on_export_clicked (GtkButton *button, DgEvaluatePage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *dialog =
+    gtk_file_chooser_native_new (_("Export to a Folder"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  dg_test_print ("DIALOG export");
+}
+
+/* ---- test hooks ------------------------------------------------------------------------------ */
+
+static void
+report_geometry (DgEvaluatePage *self)
+{
+  struct { const char *name; GtkWidget *w; } w[] = {
+    { "evaluate", self->evaluate_button }, { "sweep", self->sweep_button },
+    { "export", self->export_button },     { "confusion", GTK_WIDGET (self->confusion_area) },
+    { "source", GTK_WIDGET (self->source_row) }, { "robust-plot", GTK_WIDGET (self->robust_plot) },
+    { "stop", self->cancel_button },       { "compare", GTK_WIDGET (self->compare_row) },
+  };
+  g_autoptr(GString) line = g_string_new ("EVALPAGE");
+  g_autofree char *sw = dg_page_switcher_geometry (GTK_WIDGET (self));
+  int tab = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (w[i].w);
+      g_string_append_printf (line, " %s=%s", w[i].name, g);
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (self->stack_switcher); c;
+       c = gtk_widget_get_next_sibling (c), tab++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (c);
+      g_string_append_printf (line, " tab%d=%s", tab, g);
+    }
+  g_string_append (line, sw);
+  dg_test_print ("%s", line->str);
+}
+
+static void
+on_after_paint (GdkFrameClock *clock, DgEvaluatePage *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_after_paint, self);
+  if (!self->disposed && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    report_geometry (self);
+  g_object_unref (self);
+}
+
+static void
+report_geometry_after_paint (DgEvaluatePage *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (clock && dg_test_mode ())
+    {
+      g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (self));
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------ */
+
+static char *
+compare_title_closure (GtkStringObject *item)
+{
+  const char *path = gtk_string_object_get_string (item);
+  return *path ? dg_model_title_from_path (path) : g_strdup (_("None"));
+}
+
+static void
+refresh_compare_models (DgEvaluatePage *self)
+{
+  GtkStringList *list = gtk_string_list_new (NULL);
+  g_autoptr(DgModelList) models = dg_model_list_new ();
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (models));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  const char *model = DG_IS_WINDOW (root) ? dg_window_get_model_path (DG_WINDOW (root)) : NULL;
+  g_autofree char *title = model ? dg_model_title_from_path (model) : NULL;
+
+  gtk_string_list_append (list, "");
+  for (guint i = 0; i < n; i++)
+    gtk_string_list_append (list, dg_model_list_get_path (models, i));
+  adw_combo_row_set_model (self->compare_row, G_LIST_MODEL (list));
+  adw_combo_row_set_selected (self->compare_row, 0);
+  g_object_unref (list);
+  adw_action_row_set_subtitle (self->model_row, title ? title : _("No model selected"));
+}
+
+static void
+dg_evaluate_page_map (GtkWidget *widget)
+{
+  DgEvaluatePage *self = DG_EVALUATE_PAGE (widget);
+
+  GTK_WIDGET_CLASS (dg_evaluate_page_parent_class)->map (widget);
+  if (!self->job)
+    refresh_compare_models (self);
+  report_geometry_after_paint (self);
+}
+
+static void
+dg_evaluate_page_dispose (GObject *object)
+{
+  DgEvaluatePage *self = DG_EVALUATE_PAGE (object);
+
+  self->disposed = TRUE;
+  if (self->job)
+    dg_job_cancel (self->job);
+  if (self->robust_plot)
+    dg_plot_set_chart (self->robust_plot, NULL, NULL, 0);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_EVALUATE_PAGE);
+  {
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+      gtk_widget_unparent (child);
+  }
+  G_OBJECT_CLASS (dg_evaluate_page_parent_class)->dispose (object);
+}
+
+static void
+dg_evaluate_page_finalize (GObject *object)
+{
+  DgEvaluatePage *self = DG_EVALUATE_PAGE (object);
+
+  g_clear_pointer (&self->job, dg_job_unref);
+  g_clear_pointer (&self->result, nn_eval_result_free);
+  g_clear_pointer (&self->dataset, nn_dataset_free);
+  g_clear_pointer (&self->robust_chart, plot_line_chart_free);
+  for (int i = 0; i < PLOT_ROBUSTNESS_MAX_MODELS; i++)
+    {
+      g_clear_pointer (&self->robust[i], nn_robustness_result_free);
+      g_free (self->robust_names[i]);
+    }
+  g_free (self->result_title);
+  G_OBJECT_CLASS (dg_evaluate_page_parent_class)->finalize (object);
+}
+
+static void
+dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = dg_evaluate_page_dispose;
+  object_class->finalize = dg_evaluate_page_finalize;
+  widget_class->map = dg_evaluate_page_map;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  g_type_ensure (DG_TYPE_PLOT);
+  gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-evaluate-page.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgEvaluatePage, name)
+  BIND (stack_switcher);
+  BIND (status_label);
+  BIND (export_button);
+  BIND (progress_box);
+  BIND (progress_bar);
+  BIND (cancel_button);
+  BIND (eval_stack);
+  BIND (confusion_area);
+  BIND (source_row);
+  BIND (model_row);
+  BIND (evaluate_button);
+  BIND (accuracy_label);
+  BIND (scores_grid);
+  BIND (robust_plot);
+  BIND (compare_row);
+  BIND (robust_spin);
+  BIND (sweep_button);
+  BIND (robust_label);
+#undef BIND
+}
+
+static void
+dg_evaluate_page_init (DgEvaluatePage *self)
+{
+  g_autoptr(GtkExpression) title = NULL;
+  GtkGesture *click;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->sel_row = self->sel_col = -1;
+  gtk_drawing_area_set_draw_func (self->confusion_area, draw_confusion, self, NULL);
+  gtk_widget_set_overflow (GTK_WIDGET (self->confusion_area), GTK_OVERFLOW_HIDDEN);
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (on_confusion_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->confusion_area), GTK_EVENT_CONTROLLER (click));
+
+  title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                       G_CALLBACK (compare_title_closure), NULL, NULL);
+  adw_combo_row_set_expression (self->compare_row, title);
+
+  g_signal_connect (self->evaluate_button, "clicked", G_CALLBACK (on_evaluate_clicked), self);
+  g_signal_connect (self->sweep_button, "clicked", G_CALLBACK (on_sweep_clicked), self);
+  g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
+  g_signal_connect (self->export_button, "clicked", G_CALLBACK (on_export_clicked), self);
+  g_signal_connect_swapped (self->eval_stack, "notify::visible-child",
+                            G_CALLBACK (report_geometry_after_paint), self);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (gtk_widget_queue_draw), self->confusion_area, G_CONNECT_SWAPPED);
+  {
+    /* an empty chart keeps the place of the sweep's */
+    PlotLineChart *c = plot_line_chart_new ();
+    plot_line_chart_set_title (c, _("Robustness"), _("Run the sweep to fill the chart"));
+    plot_line_chart_set_axis_labels (c, _("severity level"), _("accuracy"));
+    plot_line_chart_set_y_format (c, PLOT_FORMAT_PERCENT);
+    plot_line_chart_set_y_range (c, 0, 1);
+    self->robust_chart = c;
+    dg_plot_set_chart (self->robust_plot, c, NULL, 0);
+  }
+}
+
+GtkWidget *
+dg_evaluate_page_new (void)
+{
+  return g_object_new (DG_TYPE_EVALUATE_PAGE, NULL);
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Evaluate page: the shipped CNN on the MNIST test set gives the same confusion
+# matrix as `digits-cli evaluate`; clicking the most confused cell opens a gallery
+# of exactly that many images; a robustness sweep draws its chart; Export writes
+# the PNGs and CSVs into a folder chosen with the folder picker.
+source "$(dirname "$0")/lib.sh"
+[[ -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
+: "${CLI_BIN:?CLI_BIN must point at digits-cli}"
+export DIGITS_TEST_PAGE=evaluate
+# the shipped CNN when the source tree has it, else the test fixture
+if [[ -f "$DIGITS_SOURCE_DIR/models/mnist_cnn.keras" ]]; then
+  mkdir -p "$OUT/models"; ln -sf "$DIGITS_SOURCE_DIR/models/mnist_cnn.keras" "$OUT/models/"
+  export DIGITS_MODELS_PATH="$OUT/models"
+fi
+start_app
+wait_for '^MODEL loaded' 20 || fail "no model"
+model=$(field "$(grep '^MODEL loaded' "$APP_LOG" | head -1)" path)
+wait_for '^EVALPAGE' 10 || fail "no EVALPAGE line"
+page() { grep '^EVALPAGE' "$APP_LOG" | tail -1; }
+click_at() { # "x,y,w,h"
+  local x y w h; IFS=, read -r x y w h <<<"$1"
+  xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+}
+shot_crop() { # FIELD OUT.png
+  local x y w h; IFS=, read -r x y w h <<<"$(field "$(page)" "$1")"
+  import -window "$WID" "$OUT/window.png"
+  /usr/bin/convert "$OUT/window.png" -crop "${w}x${h}+${x}+${y}" +repage "$2"
+}
+choose_folder() { # TITLE PATH: drives GTK's own folder chooser
+  local dlg
+  dlg=$(timeout 10 xdotool search --sync --onlyvisible --name "^$1\$" | head -1)
+  [[ -n "$dlg" ]] || fail "no '$1' dialog"
+  sleep 0.3
+  key_to "$dlg" ctrl+l
+  xdotool type --window "$dlg" --delay 5 "$2"
+  sleep 0.4
+  key_to "$dlg" Return
+}
+
+# the reference: the command line on the same model
+nice "$CLI_BIN" evaluate "$model" --confusion-csv "$OUT/cli.csv" >"$OUT/cli.txt" || fail "digits-cli evaluate failed"
+cli_counts=$(awk -F, '$1 ~ /^[0-9]$/ { for (i = 2; i <= 11; i++) printf "%s%s", (n++ ? "," : ""), $i }' "$OUT/cli.csv")
+
+click_at "$(field "$(page)" evaluate)"
+wait_for '^EVAL start' 5 || fail "Evaluate did nothing"
+wait_for '^EVAL progress' 60 || fail "no progress"
+wait_for '^EVAL done' 120 || fail "evaluation did not finish"
+done_line=$(grep '^EVAL done' "$APP_LOG")
+echo "${done_line% counts=*}"
+[[ $(field "$done_line" counts) == "$cli_counts" ]] || fail "the matrix differs from digits-cli: $(field "$done_line" counts) vs $cli_counts"
+echo "confusion matrix equals digits-cli's ($(field "$done_line" n) images)"
+sleep 0.3
+shot_crop confusion "$OUT/confusion.png"
+cp "$OUT/window.png" "$OUT/evaluate-page.png"
+# the heat map is drawn: blue diagonal cells and dark count labels
+blue=$(/usr/bin/convert "$OUT/confusion.png" -alpha off -fx 'b > 0.5 && r < 0.45 ? 1 : 0' -format '%[fx:round(mean*w*h)]' info:)
+echo "confusion blue pixels: $blue"
+((blue > 2000)) || fail "no heat map ($blue)"
+
+# the most confused cell opens a gallery of exactly its images
+IFS=, read -r wx wy <<<"$(field "$done_line" worst_at)"
+xdotool mousemove --window "$WID" "$wx" "$wy" click 1
+wait_for '^GALLERY' 5 || fail "no gallery"
+g=$(grep '^GALLERY' "$APP_LOG" | tail -1); echo "$g"
+[[ $(field "$g" images) == $(field "$done_line" worst_count) && "$(field "$g" row),$(field "$g" col)" == "$(field "$done_line" worst)" ]] || fail "gallery shows the wrong images: $g"
+sleep 0.4
+gal=$(xdotool search --onlyvisible --name 'Read as' | head -1)
+[[ -n "$gal" ]] && import -window "$gal" "$OUT/gallery.png"
+key_to "$gal" Escape
+sleep 0.3
+
+# robustness: a small sweep, its chart drawn
+click_at "$(field "$(page)" tab1)"
+sleep 0.5
+IFS=, read -r x y w h <<<"$(field "$(page)" compare)"
+click_at "$(field "$(page)" sweep)"
+wait_for '^ROBUST done' 120 || fail "the sweep did not finish"
+r=$(grep '^ROBUST done' "$APP_LOG"); echo "$r"
+(($(field "$r" points) > 10)) || fail "no chart points"
+sleep 0.4
+shot_crop robust-plot "$OUT/robust-plot.png"
+cp "$OUT/window.png" "$OUT/robustness.png"
+colored=$(/usr/bin/convert "$OUT/robust-plot.png" -alpha off -colorspace HSL -channel G -separate -threshold 40% -format '%[fx:round(mean*w*h)]' info:)
+echo "robustness chart coloured pixels: $colored"
+((colored > 800)) || fail "no lines in the robustness chart ($colored)"
+
+# export into a folder picked with the folder chooser
+mkdir -p "$OUT/export"
+click_at "$(field "$(page)" export)"
+wait_for '^DIALOG export' 5 || fail "no export dialog"
+choose_folder 'Export to a Folder' "$OUT/export/"
+wait_for '^EXPORT' 10 || fail "nothing exported"
+grep '^EXPORT' "$APP_LOG"
+for f in confusion.png confusion.csv predictions.csv robustness.png robustness.csv; do
+  [[ -s "$OUT/export/$f" ]] || fail "export lacks $f"
+done
+cmp <(sed -n '2,11p' "$OUT/export/confusion.csv") <(sed -n '2,11p' "$OUT/cli.csv") || fail "exported CSV differs from the CLI's"
+quit_app
+echo "PASS"
