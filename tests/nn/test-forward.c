@@ -355,6 +355,13 @@ test_convolutions (void)
               (NnConvConfig){ 32, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU });
   check_conv ("conv2d 3x3 valid 1 -> 32", NN_LAYER_CONV2D, (NnShape){ 28, 28, 1 },
               (NnConvConfig){ 32, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR });
+  check_conv ("conv2d 3x3 same stride 2, 16 -> 32", NN_LAYER_CONV2D, (NnShape){ 9, 8, 16 },
+              (NnConvConfig){ 32, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_RELU });
+  check_conv ("conv2d 5x5 valid, 16 -> 16", NN_LAYER_CONV2D, (NnShape){ 9, 8, 16 },
+              (NnConvConfig){ 16, 1, 5, 5, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
+  check_conv ("depthwise 3x3 same stride 2, 16 channels", NN_LAYER_DEPTHWISE_CONV2D,
+              (NnShape){ 7, 8, 16 },
+              (NnConvConfig){ 0, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_RELU });
   check_conv ("depthwise 3x3 same relu6", NN_LAYER_DEPTHWISE_CONV2D, (NnShape){ 6, 6, 4 },
               (NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU6 });
   check_conv ("depthwise 3x3 valid stride 2 multiplier 2 gelu", NN_LAYER_DEPTHWISE_CONV2D,

@@ -201,6 +201,11 @@ test_convolutions (void)
               (NnConvConfig){ 96, 1, 1, 1, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_SIGMOID }, 1e-2f, 1e-5);
   check_conv ("conv2d 3x3 valid 1 -> 16", NN_LAYER_CONV2D, (NnShape){ 6, 6, 1 },
               (NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
+  check_conv ("conv2d 3x3 same stride 2, 16 -> 16", NN_LAYER_CONV2D, (NnShape){ 5, 6, 16 },
+              (NnConvConfig){ 16, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
+  check_conv ("depthwise 3x3 same stride 2, 16 channels", NN_LAYER_DEPTHWISE_CONV2D,
+              (NnShape){ 5, 6, 16 },
+              (NnConvConfig){ 0, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
   check_conv ("depthwise 3x3 same 32 channels", NN_LAYER_DEPTHWISE_CONV2D, (NnShape){ 5, 4, 32 },
               (NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
   check_conv ("depthwise 3x3 valid 16 channels elu", NN_LAYER_DEPTHWISE_CONV2D,
