@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Train page, fine-tuning: a generated 0 ... 9 folder chosen with the folder
+# picker is summarised (images per class, the skipped file and why), then the
+# fine-tune recipe runs on it and writes the model.
+source "$(dirname "$0")/lib.sh"
+: "${FONT_DIGITS:?FONT_DIGITS must point at the font digit generator}"
+data="$OUT/handwriting"
+"$FONT_DIGITS" "$data" 6 7 >/dev/null || fail "font-digits failed"
+echo "not an image" >"$data/3/notes.txt"
+export DIGITS_TEST_PAGE=train DIGITS_TEST_TRAIN_RECIPE=finetune DIGITS_TEST_TRAIN_EPOCHS=1
+start_app
+wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
+page() { grep '^TRAINPAGE' "$APP_LOG" | tail -1; }
+click_at() { # "x,y,w,h"
+  local x y w h; IFS=, read -r x y w h <<<"$1"
+  xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+}
+# the samples folder is the default (empty in a fresh home)
+wait_for '^TRAIN folder path=.*/my_digits ' 5 || fail "the samples folder is not the default"
+
+click_at "$(field "$(page)" folder)"
+wait_for '^DIALOG folder' 5 || fail "no folder dialog"
+dlg=$(timeout 10 xdotool search --sync --onlyvisible --name '^Choose a Data Folder$' | head -1)
+[[ -n "$dlg" ]] || fail "no chooser window"
+sleep 0.3
+key_to "$dlg" ctrl+l
+xdotool type --window "$dlg" --delay 5 "$data/"
+sleep 0.4
+key_to "$dlg" Return
+wait_for "^TRAIN folder path=$data " 10 || fail "the chosen folder was not read"
+f=$(grep "^TRAIN folder path=$data " "$APP_LOG" | tail -1); echo "$f"
+[[ $(field "$f" per_class) == 6,6,6,6,6,6,6,6,6,6 && $(field "$f" skipped) == 1 && $(field "$f" ok) == 1 ]] || fail "wrong summary: $f"
+sleep 0.3
+import -window "$WID" "$OUT/finetune-summary.png"
+
+click_at "$(field "$(page)" start)"
+wait_for '^TRAIN start recipe=finetune' 5 || fail "Start did nothing"
+wait_for '^TRAIN stage' 30 || fail "no stage report"
+wait_for '^TRAIN done\|^TRAIN error' 120 || fail "fine-tuning did not finish"
+d=$(grep '^TRAIN done\|^TRAIN error' "$APP_LOG"); echo "$d"
+[[ $d == "TRAIN done status=ok"* && $(field "$d" exists) == 1 ]] || fail "fine-tuning failed: $d"
+grep '^TRAIN stage' "$APP_LOG"
+(($(count_lines '^TRAIN epoch') == 4)) || fail "expected 3 head epochs and 1 fine-tuning epoch"
+grep '^FRAMES' "$APP_LOG"
+quit_app
+echo "PASS"
