@@ -56,6 +56,8 @@ struct _DgTrainPage {
   GtkWidget *start_button;
   GtkWidget *cancel_button;
   GtkListBox *runs_list;
+  GtkWidget *runs_button;
+  GtkWidget *runs_popover;
   GtkLabel *status_label;
   GtkLabel *rate_label;
   GtkProgressBar *progress_bar;
@@ -183,6 +185,8 @@ static void
 on_run_row_activated (GtkListBox *box, GtkListBoxRow *row, DgTrainPage *self)
 {
   int id = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "run-id"));
+
+  gtk_popover_popdown (GTK_POPOVER (self->runs_popover));
   for (guint i = 0; i < self->runs->len; i++)
     {
       Run *run = g_ptr_array_index (self->runs, i);
@@ -205,6 +209,7 @@ add_run_row (DgTrainPage *self, Run *run, const char *subtitle)
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   g_object_set_data (G_OBJECT (row), "run-id", GINT_TO_POINTER (run->id));
   gtk_list_box_prepend (self->runs_list, row);
+  gtk_widget_set_sensitive (self->runs_button, TRUE);
   run->row = row;
 }
 
@@ -835,7 +840,7 @@ report_geometry (DgTrainPage *self)
     { "batch", GTK_WIDGET (self->batch_spin) }, { "epochs", GTK_WIDGET (self->epochs_spin) },
     { "use", self->use_button },     { "folder", self->folder_button },
     { "recipe", GTK_WIDGET (self->recipe_row) }, { "batch-plot", GTK_WIDGET (self->batch_plot) },
-    { "progress", GTK_WIDGET (self->progress_bar) }, { "runs", GTK_WIDGET (self->runs_list) },
+    { "progress", GTK_WIDGET (self->progress_bar) }, { "runs", self->runs_button },
   };
   g_autoptr(GString) line = g_string_new ("TRAINPAGE");
   g_autofree char *sw = dg_page_switcher_geometry (GTK_WIDGET (self));
@@ -856,6 +861,40 @@ on_after_paint (GdkFrameClock *clock, DgTrainPage *self)
   if (!self->disposed && gtk_widget_get_mapped (GTK_WIDGET (self)))
     report_geometry (self);
   g_object_unref (self);
+}
+
+static void
+on_runs_popover_paint (GdkFrameClock *clock, DgTrainPage *self)
+{
+  g_autoptr(GString) line = g_string_new ("TRAINRUNS");
+  int i = 0;
+
+  g_signal_handlers_disconnect_by_func (clock, on_runs_popover_paint, self);
+  for (GtkWidget *r = gtk_widget_get_first_child (GTK_WIDGET (self->runs_list)); r;
+       r = gtk_widget_get_next_sibling (r), i++)
+    {
+      /* the popover is its own surface: add its place in the window's */
+      g_autofree char *g = dg_test_widget_geometry (r);
+      GdkSurface *s = gtk_native_get_surface (gtk_widget_get_native (r));
+      int x, y, w, h, px = 0, py = 0;
+      if (GDK_IS_POPUP (s))
+        {
+          px = gdk_popup_get_position_x (GDK_POPUP (s));
+          py = gdk_popup_get_position_y (GDK_POPUP (s));
+        }
+      if (sscanf (g, "%d,%d,%d,%d", &x, &y, &w, &h) == 4)
+        g_string_append_printf (line, " row%d=%d,%d,%d,%d", i, x + px, y + py, w, h);
+    }
+  dg_test_print ("%s", line->str);
+  g_object_unref (self);
+}
+
+static void
+on_runs_popover_map (GtkWidget *popover, DgTrainPage *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (popover);
+  if (clock && dg_test_mode ())
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_runs_popover_paint), g_object_ref (self));
 }
 
 static void
@@ -956,6 +995,8 @@ dg_train_page_class_init (DgTrainPageClass *klass)
   BIND (start_button);
   BIND (cancel_button);
   BIND (runs_list);
+  BIND (runs_button);
+  BIND (runs_popover);
   BIND (status_label);
   BIND (rate_label);
   BIND (progress_bar);
@@ -995,6 +1036,7 @@ dg_train_page_init (DgTrainPage *self)
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect (self->use_button, "clicked", G_CALLBACK (on_use_clicked), self);
   g_signal_connect (self->runs_list, "row-activated", G_CALLBACK (on_run_row_activated), self);
+  g_signal_connect (self->runs_popover, "map", G_CALLBACK (on_runs_popover_map), self);
 
   if (recipe)
     nn_recipe_from_name (recipe, &kind);

@@ -85,8 +85,14 @@ grep '^TRAIN cancelled' "$APP_LOG"
 ls "$models"
 [[ -z $(find "$models" -name '*.tmp*' -o -name '.*' -type f) ]] || fail "temporary files left: $(ls -a "$models")"
 # still responsive: the runs list shows both runs and the first one's plots come back
-x=$(field "$(page)" runs); click_at "$x"
-wait_for '^TRAIN shown' 5 || fail "the runs list did not answer"
+click_at "$(field "$(page)" runs)"
+wait_for '^TRAINRUNS' 5 || fail "no runs popover"
+runs=$(grep '^TRAINRUNS' "$APP_LOG" | tail -1); echo "$runs"
+[[ -n $(field "$runs" row1) ]] || fail "the popover does not list both runs"
+sleep 0.2
+import -window "$WID" "$OUT/runs.png"
+click_at "$(field "$runs" row1)"   # the oldest run, listed last
+wait_for '^TRAIN shown run=1 ' 5 || fail "the first run's plots did not come back"
 grep '^TRAIN shown' "$APP_LOG" | tail -1
 quit_app
 echo "PASS"
