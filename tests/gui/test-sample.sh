@@ -10,8 +10,12 @@ save_sample() { # [LABEL]: opens the dialog, optionally corrects the label, save
   local before dialogs d_line sx sy sw sh lx ly lw lh dlg
   before=$(count_lines '^SAMPLE saved')
   dialogs=$(count_lines '^DIALOG sample')
-  key ctrl+s
-  wait_for_more '^DIALOG sample' "$dialogs" 5 || fail "no dialog"
+  # X focus is nowhere right after the previous dialog closed: retry the shortcut
+  for attempt in 1 2 3; do
+    key ctrl+s
+    wait_for_more '^DIALOG sample' "$dialogs" 3 && break
+    ((attempt < 3)) || fail "no dialog"
+  done
   sleep 0.2
   d_line=$(grep '^DIALOG sample' "$APP_LOG" | tail -1)
   dlg=$(timeout 10 xdotool search --sync --onlyvisible --name '^Save as Sample$' | head -1)
