@@ -292,10 +292,9 @@ show_scores (DgEvaluatePage *self)
     }
   /* TRANSLATORS: overall accuracy, correct of total, macro F1 */
   acc = g_markup_printf_escaped (_("<span size=\"xx-large\" weight=\"bold\">%.2f %%</span>\n"
-                                   "accuracy · %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-                                   " right · macro F1 %.3f"),
-                                 nn_confusion_accuracy (cm) * 100.0, nn_confusion_correct (cm),
-                                 nn_confusion_total (cm), nn_confusion_macro_f1 (cm));
+                                   "accuracy · %lld of %lld right · macro F1 %.3f"),
+                                 nn_confusion_accuracy (cm) * 100.0, (long long) nn_confusion_correct (cm),
+                                 (long long) nn_confusion_total (cm), nn_confusion_macro_f1 (cm));
   gtk_label_set_markup (self->accuracy_label, acc);
 }
 
@@ -362,7 +361,7 @@ on_eval_progress (gpointer data)
   if (self->disposed)
     return G_SOURCE_REMOVE;
   /* TRANSLATORS: evaluation progress, images done of total */
-  text = g_strdup_printf (_("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " images"), p->done, p->total);
+  text = g_strdup_printf (_("%lld of %lld images"), (long long) p->done, (long long) p->total);
   gtk_progress_bar_set_fraction (self->progress_bar, p->fraction);
   gtk_progress_bar_set_text (self->progress_bar, text);
   dg_test_print ("EVAL progress done=%" G_GINT64_FORMAT " total=%" G_GINT64_FORMAT, p->done, p->total);

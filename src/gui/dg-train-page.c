@@ -238,7 +238,8 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
   NnRecipeKind kind = selected_kind (self);
   NnRecipeOptions o;
   const char *env_epochs = g_getenv ("DIGITS_TEST_TRAIN_EPOCHS");
-  g_autofree char *name = g_strdup_printf ("my_%s", nn_recipe_name (kind));
+  g_autofree char *name = g_strdup_printf (kind == NN_RECIPE_FINETUNE ? "my_%sd" : "my_%s",
+                                           nn_recipe_name (kind));
 
   nn_recipe_options_init (&o, kind);
   gtk_spin_button_set_value (self->epochs_spin, env_epochs ? atoi (env_epochs) : o.epochs);
@@ -606,7 +607,7 @@ finish_summary (DgTrainPage *self, TrainJob *tj)
   if (!isnan (r->val_before) && !isnan (r->val_after))
     g_string_append_printf (s, _(" · validation %.2f %% before, %.2f %% after"),
                             r->val_before * 100.0, r->val_after * 100.0);
-  g_string_append_printf (s, _(" · %s"), secs);
+  g_string_append_printf (s, " · %s", secs);
   run->summary = g_string_free (s, FALSE);
 }
 
@@ -630,6 +631,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
     return;
   self->current = NULL;
   root = gtk_widget_get_root (GTK_WIDGET (self));
+  gtk_label_set_text (self->rate_label, "");
 
   if (!error)
     {
@@ -658,7 +660,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
         msg = g_strdup_printf (_("Training failed: %s"), error->message);
       run->summary = g_markup_escape_text (msg, -1);
       run->ok = cancelled && exists;
-      gtk_label_set_text (self->status_label, msg);
+      gtk_label_set_text (self->status_label, cancelled ? _("Training stopped") : _("Training failed"));
       add_run_row (self, run, cancelled ? _("stopped") : _("failed"));
       if (run->ok && DG_IS_WINDOW (root))
         dg_window_add_model (DG_WINDOW (root), run->path);
