@@ -311,10 +311,26 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
           adw_toast_set_action_target_value (toast, g_variant_new_string (error->message));
           adw_toast_overlay_add_toast (self->toast_overlay, toast);
           dg_test_print ("TOAST %s", text);
-          /* the previous model stays, and so does its entry in the selector */
-          select_position (self, self->model
-                                   ? dg_model_list_find (self->models, dg_model_get_path (self->model))
-                                   : -1);
+          if (self->model)
+            {
+              /* the previous model stays, and so does its entry in the selector */
+              select_position (self, dg_model_list_find (self->models,
+                                                         dg_model_get_path (self->model)));
+            }
+          else
+            {
+              /* no model yet (the default failed): fall back to the next one found */
+              int failed = dg_model_list_find (self->models, data->path);
+              guint n = g_list_model_get_n_items (G_LIST_MODEL (self->models));
+
+              if (failed >= 0 && (guint) failed + 1 < n)
+                {
+                  select_position (self, failed + 1);
+                  dg_window_open_model (self, dg_model_list_get_path (self->models, failed + 1));
+                }
+              else
+                select_position (self, -1);
+            }
         }
     }
   g_object_unref (data->window);

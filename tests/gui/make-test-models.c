@@ -5,6 +5,8 @@
  *   bench/advanced.keras  the advanced architecture with initial weights, for the
  *                         latency benchmark when the shipped model is absent
  *   corrupt.keras         the first 3000 bytes of logreg.keras: a truncated zip
+ *   fallback/             a corrupt mnist_advanced.keras (the default) and
+ *                         z_logreg.keras: the app must fall back to the second
  *   test-models.stamp     written last, for meson */
 #include <glib.h>
 #include <stdio.h>
@@ -59,6 +61,18 @@ main (int argc, char **argv)
       fprintf (stderr, "%s\n", error->message);
       return 1;
     }
+  {
+    g_autofree char *dir = g_build_filename (argv[1], "fallback", NULL);
+    g_autofree char *bad = g_build_filename (dir, "mnist_advanced.keras", NULL);
+
+    g_mkdir_with_parents (dir, 0755);
+    if (!g_file_set_contents (bad, bytes, MIN (len, 3000), &error)
+        || !save (logreg, argv[1], "fallback", "z_logreg.keras"))
+      {
+        fprintf (stderr, "%s\n", error ? error->message : "cannot write the fallback models");
+        return 1;
+      }
+  }
   {
     g_autofree char *stamp = g_build_filename (argv[1], "test-models.stamp", NULL);
     if (!g_file_set_contents (stamp, "", 0, NULL))
