@@ -153,6 +153,67 @@ digit_texture (const guint8 *pixels, int scale)
   return t;
 }
 
+/* Puts an evaluated image on the Draw page: each row's run of ink becomes a
+ * stroke, so the drawing goes through the same preprocessing, prediction and
+ * Grad-CAM as the user's own. */
+static void
+on_gallery_item_clicked (GtkButton *button, DgEvaluatePage *self)
+{
+  int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "image-index"));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
+  GtkRoot *gallery = gtk_widget_get_root (GTK_WIDGET (button));
+  const guint8 *img;
+  DgCanvas *canvas;
+  int brush, n = 0;
+
+  if (!self->dataset || index < 0 || index >= self->dataset->n || !DG_IS_WINDOW (root))
+    return;
+  img = self->dataset->images + (gsize) index * NN_IMAGE_PIXELS;
+  canvas = dg_window_get_canvas (DG_WINDOW (root));
+  brush = dg_canvas_get_brush_size (canvas);
+  dg_canvas_clear (canvas);
+  /* a pixel is 10 canvas units; a 12-unit brush closes the gaps between rows */
+  dg_canvas_set_brush_size (canvas, 12);
+  for (int y = 0; y < NN_IMAGE_SIDE; y++)
+    for (int x = 0; x < NN_IMAGE_SIDE; x++)
+      {
+        int x1 = x;
+        if (img[y * NN_IMAGE_SIDE + x] < 96)
+          continue;
+        while (x1 + 1 < NN_IMAGE_SIDE && img[y * NN_IMAGE_SIDE + x1 + 1] >= 96)
+          x1++;
+        dg_canvas_stroke_begin (canvas, x * 10 + 5, y * 10 + 5);
+        dg_canvas_stroke_add (canvas, x1 * 10 + 5, y * 10 + 5);
+        dg_canvas_stroke_end (canvas);
+        n++;
+        x = x1;
+      }
+  dg_canvas_set_brush_size (canvas, brush);
+  if (GTK_IS_WINDOW (gallery) && gallery != root)
+    gtk_window_close (GTK_WINDOW (gallery));
+  if (stack)
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "draw");
+  dg_test_print ("GALLERY open index=%d strokes=%d", index, n);
+}
+
+static void
+on_gallery_paint (GdkFrameClock *clock, GtkWidget *first)
+{
+  g_autofree char *g = dg_test_widget_geometry (first);
+  g_signal_handlers_disconnect_by_func (clock, on_gallery_paint, first);
+  dg_test_print ("GALLERYITEM first=%s", g);
+  g_object_unref (first);
+}
+
+static void
+on_gallery_map (GtkWidget *win, GtkWidget *first)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (win);
+  if (clock && dg_test_mode ())
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_gallery_paint), g_object_ref (first));
+}
+
 static void
 open_gallery (DgEvaluatePage *self, int row, int col)
 {
@@ -172,6 +233,7 @@ open_gallery (DgEvaluatePage *self, int row, int col)
     {
       gtk_window_set_transient_for (GTK_WINDOW (win), GTK_WINDOW (root));
       gtk_window_set_modal (GTK_WINDOW (win), TRUE);
+      gtk_window_set_destroy_with_parent (GTK_WINDOW (win), TRUE);
     }
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   header = adw_header_bar_new ();
@@ -207,11 +269,20 @@ open_gallery (DgEvaluatePage *self, int row, int col)
       gtk_picture_set_can_shrink (GTK_PICTURE (pic), FALSE);
       gtk_widget_add_css_class (label, "caption");
       gtk_widget_add_css_class (label, "numeric");
+      GtkWidget *button = gtk_button_new ();
+      g_autofree char *tooltip = g_strdup_printf (_("%s\nOpen on the Draw page to see where the model looked"), tip);
+
       gtk_box_append (GTK_BOX (cell), pic);
       gtk_box_append (GTK_BOX (cell), label);
-      gtk_widget_set_tooltip_text (cell, tip);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
-      gtk_flow_box_append (GTK_FLOW_BOX (flow), cell);
+      gtk_button_set_child (GTK_BUTTON (button), cell);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, tooltip);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+      g_object_set_data (G_OBJECT (button), "image-index", GINT_TO_POINTER (m->index));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_gallery_item_clicked), self);
+      gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
+      if (i == 0)
+        g_signal_connect (win, "map", G_CALLBACK (on_gallery_map), button);
     }
   scroller = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (scroller, TRUE);

@@ -60,14 +60,26 @@ echo "confusion blue pixels: $blue"
 # the most confused cell opens a gallery of exactly its images
 IFS=, read -r wx wy <<<"$(field "$done_line" worst_at)"
 xdotool mousemove --window "$WID" "$wx" "$wy" click 1
-wait_for '^GALLERY' 5 || fail "no gallery"
-g=$(grep '^GALLERY' "$APP_LOG" | tail -1); echo "$g"
+wait_for '^GALLERY row' 5 || fail "no gallery"
+g=$(grep '^GALLERY row' "$APP_LOG" | tail -1); echo "$g"
 [[ $(field "$g" images) == $(field "$done_line" worst_count) && "$(field "$g" row),$(field "$g" col)" == "$(field "$done_line" worst)" ]] || fail "gallery shows the wrong images: $g"
 sleep 0.4
 gal=$(xdotool search --onlyvisible --name 'Read as' | head -1)
 [[ -n "$gal" ]] && import -window "$gal" "$OUT/gallery.png"
-key_to "$gal" Escape
+# an image opens on the Draw page, where the model reads it again with Grad-CAM
+wait_for '^GALLERYITEM' 5 || fail "no gallery item geometry"
+IFS=, read -r x y w h <<<"$(field "$(grep '^GALLERYITEM' "$APP_LOG" | tail -1)" first)"
+before=$(count_lines '^PREDICTION')
+xdotool mousemove --window "$gal" $((x + w / 2)) $((y + h / 2)) click 1
+wait_for '^GALLERY open' 5 || fail "the image did not open on the Draw page"
+wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction of the opened image"
 sleep 0.3
+p=$(last_prediction); echo "opened: $p"
+(($(field "$p" strokes) > 3)) || fail "the image did not reach the canvas: $p"
+python3 -c "import sys; sys.exit(0 if float('$(field "$p" cam)') > 0 else 1)" || fail "no Grad-CAM for the opened image: $p"
+import -window "$WID" "$OUT/opened-on-draw.png"
+click_at "$(field "$(page)" switch-evaluate)"
+sleep 0.5
 
 # robustness: a small sweep, its chart drawn
 click_at "$(field "$(page)" tab1)"
