@@ -52,6 +52,7 @@ run_build() { # BUILD_DIR SUITE_ARGS MESON_ARGS...
 
 run_build build-ci "" --werror -Dbuildtype=debugoptimized
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  LSAN_OPTIONS=suppressions="$top/tests/lsan.supp" \
   run_build build-asan "--suite unit --timeout-multiplier 4" --werror -Dbuildtype=debug \
     -Db_sanitize=address,undefined -Db_lundef=false -Dgui=disabled
 
