@@ -128,8 +128,11 @@ dg_frame_meter_stop (DgFrameMeter *m)
     return NULL;
   if (m->clock)
     {
-      g_signal_handler_disconnect (m->clock, m->before_id);
-      g_signal_handler_disconnect (m->clock, m->after_id);
+      /* a clock whose window went away has dropped its handlers already */
+      if (g_signal_handler_is_connected (m->clock, m->before_id))
+        g_signal_handler_disconnect (m->clock, m->before_id);
+      if (g_signal_handler_is_connected (m->clock, m->after_id))
+        g_signal_handler_disconnect (m->clock, m->after_id);
       g_object_unref (m->clock);
     }
   samples = m->samples;

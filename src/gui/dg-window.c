@@ -493,6 +493,14 @@ dg_window_dispose (GObject *object)
 
 /* Closing while a job runs asks first; stopping keeps the best checkpoint and
  * the job ends within one batch (it holds the application until then). */
+static gboolean
+close_after_dialog (gpointer data)
+{
+  gtk_window_close (GTK_WINDOW (data));
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_close_response (AdwMessageDialog *dialog, const char *response, DgWindow *self)
 {
@@ -500,7 +508,8 @@ on_close_response (AdwMessageDialog *dialog, const char *response, DgWindow *sel
     {
       dg_job_runner_cancel_all ();
       g_object_set_data (G_OBJECT (self), "close-confirmed", GINT_TO_POINTER (1));
-      gtk_window_close (GTK_WINDOW (self));
+      /* once the dialog has finished with its parent */
+      g_idle_add (close_after_dialog, g_object_ref (self));
     }
 }
 

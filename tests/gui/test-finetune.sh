@@ -43,4 +43,18 @@ grep '^TRAIN stage' "$APP_LOG"
 (($(count_lines '^TRAIN epoch') == 4)) || fail "expected 3 head epochs and 1 fine-tuning epoch"
 grep '^FRAMES' "$APP_LOG"
 quit_app
+
+# a job that fails (no MNIST where the recipe looks) ends with the engine's
+# message in the page, and the app keeps working: the next Start asks nothing
+DIGITS_MNIST_DIR="$OUT/no-mnist" DIGITS_TEST_TRAIN_RECIPE=baseline start_app
+wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
+click_at "$(field "$(page)" start)"
+wait_for '^TRAIN error' 30 || fail "no error reported"
+e=$(grep '^TRAIN error' "$APP_LOG" | tail -1); echo "$e"
+[[ $e == *no-mnist* ]] || fail "the message does not name the missing data: $e"
+sleep 0.3
+import -window "$WID" "$OUT/error.png"
+click_at "$(field "$(page)" start)"
+wait_for_more '^TRAIN error' 1 30 || fail "the app did not run a second job after an error"
+quit_app
 echo "PASS"

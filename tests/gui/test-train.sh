@@ -94,5 +94,49 @@ import -window "$WID" "$OUT/runs.png"
 click_at "$(field "$runs" row1)"   # the oldest run, listed last
 wait_for '^TRAIN shown run=1 ' 5 || fail "the first run's plots did not come back"
 grep '^TRAIN shown' "$APP_LOG" | tail -1
-quit_app
+# --- closing the window during a run asks first; "keep" keeps training, "stop"
+# stops the run within a batch, the app exits cleanly and leaves no partial file
+: "${CLI_BIN:?CLI_BIN must point at digits-cli}"
+IFS=, read -r x y w h <<<"$(field "$(page)" epochs)"   # a long run: 20 epochs
+xdotool mousemove --window "$WID" $((x + 20)) $((y + h / 2)) click --repeat 3 1
+key ctrl+a
+xdotool type --window "$WID" 20
+key Tab
+sleep 0.3
+before=$(count_lines '^TRAIN batch')
+click_at "$(field "$(page)" start)"
+wait_for_more '^TRAIN start' 2 5 || fail "third Start did nothing"
+[[ $(field "$(grep '^TRAIN start' "$APP_LOG" | tail -1)" epochs) == 20 ]] || fail "epochs not taken from the form"
+out3=$(field "$(grep '^TRAIN start' "$APP_LOG" | tail -1)" out)
+wait_for_more '^TRAIN batch' $((before + 2)) 60 || fail "the third run made no progress"
+win_w=$(sed -n 's/^READY.* window=\([0-9]*\),.*/\1/p' "$APP_LOG")
+close_window() { xdotool mousemove --window "$WID" $((win_w - 19)) 27 click 1; }
+close_window
+wait_for '^DIALOG close-job' 5 || fail "closing during a run did not ask"
+dlg=$(timeout 10 xdotool search --sync --onlyvisible --name '^Stop the Running Job\?$' | head -1)
+[[ -n "$dlg" ]] || dlg=$(xdotool search --onlyvisible --class digits | tail -1)
+sleep 0.3
+import -window "$dlg" "$OUT/close-dialog.png" || true
+key_to "$dlg" Escape
+sleep 0.5
+n=$(count_lines '^TRAIN batch')
+wait_for_more '^TRAIN batch' "$n" 20 || fail "keep running: the run stopped"
+kill -0 "$APP" || fail "the app went away after Keep Running"
+close_window
+wait_for_more '^DIALOG close-job' 1 5 || fail "the second close did not ask"
+sleep 0.3
+dlg=$(xdotool search --onlyvisible --name '^Stop the Running Job\?$' | head -1)
+key_to "$dlg" Tab Return
+rc=0; timeout 30 tail --pid="$APP" -f /dev/null || fail "the app did not exit after Stop and Close"
+wait "$APP" || rc=$?
+APP=""; trap - EXIT
+((rc == 0)) || fail "exit status $rc after Stop and Close"
+grep -q '^EXIT rc=0' "$APP_LOG" || fail "no clean EXIT after Stop and Close"
+# stopped mid-epoch: no file; past an epoch: the best checkpoint, complete
+if [[ -e "$out3" ]]; then
+  "$CLI_BIN" info "$out3" >/dev/null || fail "the file left after Stop and Close is not a whole model: $out3"
+  echo "Stop and Close kept the best checkpoint: $out3"
+fi
+[[ -z $(find "$models" -name '*.tmp*' -o -name '.*' -type f) ]] || fail "temporary files left: $(ls -a "$models")"
+ls -a "$models"
 echo "PASS"
