@@ -80,7 +80,7 @@ nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int
 {
   g_return_val_if_fail (model != NULL && ds != NULL && ds->n > 0, FALSE);
 
-  batch_size = batch_size > 0 ? batch_size : 256;
+  batch_size = batch_size > 0 ? batch_size : NN_FIT_EVAL_BATCH;
   NnWorkspace *ws = nn_workspace_new (model, batch_size, NN_MODE_INFERENCE);
   float *x = nn_alloc_floats ((size_t) batch_size * NN_IMAGE_PIXELS);
   int *idx = g_new (int, batch_size);
@@ -296,7 +296,7 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
   p->improved = FALSE;
   if (f->val && f->val->n > 0)
     {
-      if (!nn_fit_evaluate (m, f->val, cfg->label_smoothing, 256, &p->val_loss,
+      if (!nn_fit_evaluate (m, f->val, cfg->label_smoothing, NN_FIT_EVAL_BATCH, &p->val_loss,
                             &p->val_accuracy, cfg->cancel))
         {
           g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");

@@ -94,6 +94,10 @@ void     nn_fit_config_init (NnFitConfig *cfg);
 gboolean nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
                  const NnFitConfig *cfg, NnFitResult *result, GError **error);
 
+/* Evaluation batch: an inference workspace holds every layer's output for a whole
+ * batch, beside the training one; 64 keeps it small at full speed. */
+#define NN_FIT_EVAL_BATCH 64
+
 /* Mean loss (with the given label smoothing) and accuracy of the model on ds, in
  * inference mode. progress/cancel may be NULL. Returns FALSE only when cancelled. */
 gboolean nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing,

@@ -244,7 +244,7 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   g_autoptr (NnDataset) test = nn_mnist_load (o->mnist_dir, NN_MNIST_TEST, error);
   if (!test)
     return FALSE;
-  if (!nn_fit_evaluate (m, test, 0.0f, 256, NULL, &r->test_accuracy, o->cancel))
+  if (!nn_fit_evaluate (m, test, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->test_accuracy, o->cancel))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");
       return FALSE;
@@ -355,7 +355,7 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
                    o->data_dir, all->n);
       return FALSE;
     }
-  nn_fit_evaluate (m, val, 0.0f, 256, NULL, &r->val_before, NULL);
+  nn_fit_evaluate (m, val, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->val_before, NULL);
 
   // Phase 1: warm up the classifier head on frozen features.
   stage (o, "phase 1: head only, Adam 1e-3");
@@ -380,7 +380,7 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   nn_recipe_freeze_for_finetune (m, 2);
   if (!nn_fit (m, train, val, &cfg, &r->fit, error))
     return FALSE;
-  nn_fit_evaluate (m, val, 0.0f, 256, NULL, &r->val_after, NULL);
+  nn_fit_evaluate (m, val, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->val_after, NULL);
 
   set_metadata_float (m, "finetune_val_accuracy_before", r->val_before);
   set_metadata_float (m, "finetune_val_accuracy", r->val_after);
