@@ -9,7 +9,7 @@
  * and an offset from a seeded generator: the same seed gives the same files.
  * The fonts are Debian packages: fonts-comic-neue, fonts-dkg-handwriting,
  * fonts-humor-sans, fonts-breip, fonts-dancingscript,
- * fonts-kristi. Missing fonts fall back to fontconfig's choice, with a warning.
+ * fonts-kristi. A missing font falls back to fontconfig's default face.
  * Not MNIST and never used for the shipped models: a fine-tuning demo and test set.
  */
 #include <cairo.h>
