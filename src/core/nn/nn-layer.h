@@ -5,9 +5,10 @@
  * variables live in the model's single parameter allocation (see nn-model.h); a
  * layer only records where.
  *
- * Each kind has one file pair under nn/layers/ with paired forward and backward
- * functions (outputs first, then inputs, weights, dimensions), reached through the
- * NnLayerOps table in nn-layer-ops.h.
+ * The kinds are implemented by family under nn/layers/ (nn-conv.c, nn-dense.c,
+ * nn-norm.c, nn-pool.c, nn-elementwise.c) as paired forward and backward functions,
+ * dispatched through the per-kind table in nn-workspace.c; the vectorised kernels
+ * they call live in nn/kernels/.
  */
 #pragma once
 
