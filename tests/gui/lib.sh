@@ -148,6 +148,25 @@ draw_and_predict() {
   last_prediction
 }
 
+# new_window TITLE: the id of a visible window titled TITLE (a regex) that no earlier
+# call returned. A dialog that just closed can stay mapped for a moment, and its id
+# would be stale by the time we type into it. Ids are kept in a file because callers
+# often run in a $(...) subshell.
+new_window() {
+  local seen="$OUT/.seen-windows" end=$((SECONDS + 10)) id
+  touch "$seen"
+  while ((SECONDS < end)); do
+    for id in $(xdotool search --onlyvisible --name "$1" 2>/dev/null); do
+      grep -qx "$id" "$seen" && continue
+      echo "$id" >>"$seen"
+      echo "$id"
+      return 0
+    done
+    sleep 0.05
+  done
+  fail "no new window titled '$1'"
+}
+
 screenshot() { # OUT.png: the window as the X server shows it
   sleep 0.15
   import -window "$WID" "$1"

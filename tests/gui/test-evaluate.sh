@@ -28,7 +28,7 @@ shot_crop() { # FIELD OUT.png
 }
 choose_folder() { # TITLE PATH: drives GTK's own folder chooser
   local dlg
-  dlg=$(timeout 10 xdotool search --sync --onlyvisible --name "^$1\$" | head -1)
+  dlg=$(new_window "^$1\$")
   [[ -n "$dlg" ]] || fail "no '$1' dialog"
   sleep 0.3
   key_to "$dlg" ctrl+l

@@ -20,7 +20,7 @@ wait_for '^TRAIN folder path=.*/my_digits ' 5 || fail "the samples folder is not
 
 click_at "$(field "$(page)" folder)"
 wait_for '^DIALOG folder' 5 || fail "no folder dialog"
-dlg=$(timeout 10 xdotool search --sync --onlyvisible --name '^Choose a Data Folder$' | head -1)
+dlg=$(new_window '^Choose a Data Folder$')
 [[ -n "$dlg" ]] || fail "no chooser window"
 sleep 0.3
 key_to "$dlg" ctrl+l

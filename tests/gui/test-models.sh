@@ -26,7 +26,7 @@ screenshot "$OUT/logreg.png"
 
 # Open Model… (Ctrl+O) with a truncated file
 key ctrl+o
-CHOOSER=$(timeout 10 xdotool search --sync --onlyvisible --name '^Open Model$' | head -1)
+CHOOSER=$(new_window '^Open Model$')
 [[ -n "$CHOOSER" ]] || fail "no file chooser"
 sleep 0.3
 xdotool key --window "$CHOOSER" ctrl+l
@@ -47,7 +47,7 @@ grep -q 'MODEL loaded name=corrupt' "$APP_LOG" && fail "the corrupt model was lo
 
 # back to the CNN through the chooser: a good file loads and predicts the 7 again
 key ctrl+o
-CHOOSER=$(timeout 10 xdotool search --sync --onlyvisible --name '^Open Model$' | head -1)
+CHOOSER=$(new_window '^Open Model$')
 sleep 0.3
 xdotool key --window "$CHOOSER" ctrl+l
 sleep 0.2

@@ -18,20 +18,20 @@ save_sample() { # [LABEL]: opens the dialog, optionally corrects the label, save
   done
   sleep 0.2
   d_line=$(grep '^DIALOG sample' "$APP_LOG" | tail -1)
-  dlg=$(timeout 10 xdotool search --sync --onlyvisible --name '^Save as Sample$' | head -1)
+  dlg=$(new_window '^Save as Sample$')
   [[ -n "$dlg" ]] || fail "no dialog window"
   if [[ $# -gt 0 ]]; then
     IFS=, read -r lx ly lw lh <<<"$(field "$d_line" label)"
-    xdotool mousemove --window "$dlg" $((lx + lw / 4)) $((ly + lh / 2)) click --repeat 3 1
-    xdotool key --window "$dlg" ctrl+a
-    xdotool type --window "$dlg" "$1"
-    xdotool key --window "$dlg" Tab
+    timeout 5 xdotool mousemove --window "$dlg" $((lx + lw / 4)) $((ly + lh / 2)) click --repeat 3 1
+    timeout 5 xdotool key --window "$dlg" ctrl+a
+    timeout 5 xdotool type --window "$dlg" "$1"
+    timeout 5 xdotool key --window "$dlg" Tab
     sleep 0.2
   fi
   sleep 0.2
   import -window "$dlg" "$OUT/dialog-$(count_lines '^SAMPLE saved').png"
   IFS=, read -r sx sy sw sh <<<"$(field "$d_line" save)"
-  xdotool mousemove --window "$dlg" $((sx + sw / 2)) $((sy + sh / 2)) click 1
+  timeout 5 xdotool mousemove --window "$dlg" $((sx + sw / 2)) $((sy + sh / 2)) click 1
   wait_for_more '^SAMPLE saved' "$before" 5 || fail "nothing saved"
   grep '^SAMPLE saved' "$APP_LOG" | tail -1
 }

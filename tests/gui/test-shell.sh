@@ -9,7 +9,7 @@ screenshot "$OUT/no-model.png"
 grep -q '^PREDICTION' "$APP_LOG" && fail "a prediction without a model"
 
 key ctrl+comma
-PREFS=$(timeout 10 xdotool search --sync --onlyvisible --name '^Preferences$' | head -1)
+PREFS=$(new_window '^Preferences$')
 [[ -n "$PREFS" ]] || fail "no preferences window"
 sleep 0.3
 import -window "$PREFS" "$OUT/preferences.png"
@@ -17,7 +17,7 @@ key_to "$PREFS" Escape
 sleep 0.3
 
 key ctrl+question
-SHORTCUTS=$(timeout 10 xdotool search --sync --onlyvisible --name '^Keyboard Shortcuts$' | head -1)
+SHORTCUTS=$(new_window '^Keyboard Shortcuts$')
 [[ -n "$SHORTCUTS" ]] || fail "no shortcuts window"
 sleep 0.3
 import -window "$SHORTCUTS" "$OUT/shortcuts.png"
@@ -25,7 +25,7 @@ key_to "$SHORTCUTS" Escape
 sleep 0.3
 
 key ctrl+o
-CHOOSER=$(timeout 10 xdotool search --sync --onlyvisible --name '^Open Model$' | head -1)
+CHOOSER=$(new_window '^Open Model$')
 [[ -n "$CHOOSER" ]] || fail "no file chooser"
 sleep 0.3
 xdotool key --window "$CHOOSER" ctrl+l

@@ -113,8 +113,7 @@ win_w=$(sed -n 's/^READY.* window=\([0-9]*\),.*/\1/p' "$APP_LOG")
 close_window() { xdotool mousemove --window "$WID" $((win_w - 19)) 27 click 1; }
 close_window
 wait_for '^DIALOG close-job' 5 || fail "closing during a run did not ask"
-dlg=$(timeout 10 xdotool search --sync --onlyvisible --name '^Stop the Running Job\?$' | head -1)
-[[ -n "$dlg" ]] || dlg=$(xdotool search --onlyvisible --class digits | tail -1)
+dlg=$(new_window '^Stop the Running Job\?$')
 sleep 0.3
 import -window "$dlg" "$OUT/close-dialog.png" || true
 key_to "$dlg" Escape
@@ -125,7 +124,7 @@ kill -0 "$APP" || fail "the app went away after Keep Running"
 close_window
 wait_for_more '^DIALOG close-job' 1 5 || fail "the second close did not ask"
 sleep 0.3
-dlg=$(xdotool search --onlyvisible --name '^Stop the Running Job\?$' | head -1)
+dlg=$(new_window '^Stop the Running Job\?$')
 key_to "$dlg" Tab Return
 rc=0; timeout 30 tail --pid="$APP" -f /dev/null || fail "the app did not exit after Stop and Close"
 wait "$APP" || rc=$?
