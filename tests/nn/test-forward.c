@@ -658,6 +658,38 @@ test_errors (void)
           "check_finite names the layer and variable: %s", error ? error->message : "(none)");
 }
 
+/* Both initialisers: kernels inside their limits and spread over them (the
+ * variance of U(-a, a) is a^2 / 3), biases 0, BN gamma 1 and moving variance 1. */
+static void
+test_init (void)
+{
+  g_autoptr (NnModel) m = nn_zoo_advanced ();
+  for (int rule = NN_INIT_GLOROT_UNIFORM; rule <= NN_INIT_FAN_IN_UNIFORM; rule++)
+    {
+      nn_model_init_weights_with (m, 7, (NnInit) rule);
+      int dense = nn_model_find_layer (m, "dense"); // Flatten (3, 3, 96) -> 128
+      const NnVar *k = &m->layers[dense].vars[0];
+      double fan_in = k->dims[0], fan_out = k->dims[1];
+      double a = rule == NN_INIT_FAN_IN_UNIFORM ? 1 / sqrt (fan_in) : sqrt (6 / (fan_in + fan_out));
+      double max = 0, sq = 0;
+      for (size_t i = 0; i < k->size; i++)
+        {
+          double w = m->params[k->offset + i];
+          max = fmax (max, fabs (w));
+          sq += w * w;
+        }
+      double var_ratio = sq / k->size / (a * a / 3);
+      tap_ok (max <= a && max > 0.99 * a && fabs (var_ratio - 1) < 0.05,
+              "init %d: dense kernel within +-%.4f (max %.4f), variance ratio %.3f", rule, a,
+              max, var_ratio);
+      const NnVar *bias = &m->layers[dense].vars[1];
+      const NnLayer *bn = &m->layers[nn_model_find_layer (m, "batch_normalization")];
+      tap_ok (m->params[bias->offset] == 0 && m->params[bn->vars[0].offset] == 1
+                  && m->params[bn->vars[3].offset] == 1,
+              "init %d: zero bias, BN gamma 1, moving variance 1", rule);
+    }
+}
+
 /* predict (fused Conv -> BN -> relu kernels) agrees with the layer-by-layer
  * forward pass, and the vector kernels agree with the plain C ones. */
 static void
@@ -713,6 +745,7 @@ main (void)
       test_fused_and_levels ();
     }
   test_zoo ();
+  test_init ();
   test_errors ();
   return tap_done ();
 }

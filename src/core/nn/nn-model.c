@@ -579,6 +579,12 @@ nn_rng_uniform (guint64 *state)
 void
 nn_model_init_weights (NnModel *m, guint64 seed)
 {
+  nn_model_init_weights_with (m, seed, NN_INIT_GLOROT_UNIFORM);
+}
+
+void
+nn_model_init_weights_with (NnModel *m, guint64 seed, NnInit init)
+{
   g_return_if_fail (m != NULL && m->params != NULL);
   guint64 state = seed ^ 0x5851f42d4c957f2dull;
   for (int i = 0; i < m->n_layers; i++)
@@ -595,7 +601,8 @@ nn_model_init_weights (NnModel *m, guint64 seed)
               receptive *= var->dims[d];
             double fan_in = (double) var->dims[var->ndim - 2] * receptive;
             double fan_out = (double) var->dims[var->ndim - 1] * receptive;
-            float limit = (float) sqrt (6.0 / (fan_in + fan_out));
+            float limit = init == NN_INIT_FAN_IN_UNIFORM ? (float) (1.0 / sqrt (fan_in))
+                                                         : (float) sqrt (6.0 / (fan_in + fan_out));
             for (size_t k = 0; k < var->size; k++)
               p[k] = (2.0f * nn_rng_uniform (&state) - 1.0f) * limit;
             continue;

@@ -95,8 +95,15 @@ int nn_model_add_concatenate (NnModel *m, const char *name, const int *inputs, i
  * output_softmax. The last layer added is the output. */
 gboolean nn_model_finish (NnModel *m, GError **error);
 
+typedef enum {
+  NN_INIT_GLOROT_UNIFORM, /* Keras's default: U(+-sqrt(6 / (fan_in + fan_out))) */
+  NN_INIT_FAN_IN_UNIFORM, /* U(+-1 / sqrt(fan_in)); Keras: VarianceScaling(1/3, fan_in, uniform) */
+} NnInit;
+
 /* Glorot-uniform kernels, zero biases, BN gamma 1 / beta 0 / mean 0 / var 1. */
 void     nn_model_init_weights (NnModel *m, guint64 seed);
+/* The same with another rule for the kernels. */
+void     nn_model_init_weights_with (NnModel *m, guint64 seed, NnInit init);
 /* NN_ERROR_NUMERIC naming the first layer and variable holding a NaN or Inf. */
 gboolean nn_model_check_finite (const NnModel *m, GError **error);
 

@@ -51,7 +51,7 @@ nn_recipe_options_init (NnRecipeOptions *o, NnRecipeKind kind)
       o->out = "models/mnist_cnn.keras";
       break;
     case NN_RECIPE_ADVANCED:
-      o->epochs = 20;
+      o->epochs = 21;  // the end of the third cosine cycle (3 + 6 + 12 epochs)
       o->learning_rate = 3e-3f;
       o->out = "models/mnist_advanced.keras";
       break;
@@ -87,7 +87,11 @@ nn_recipe_build_model (NnRecipeKind kind, guint64 seed, GError **error)
                    nn_recipe_name (kind));
       return NULL;
     }
-  nn_model_init_weights (m, seed);
+  // Glorot's limit is ~2.3x too large for the Dense layers behind Dropout(.5): the
+  // advanced recipe reached 34% running accuracy after 84 steps with it, 75% with
+  // U(+-1/sqrt(fan_in)) (10,800 images, Adam 3e-3, no augmentation).
+  nn_model_init_weights_with (m, seed, kind == NN_RECIPE_ADVANCED ? NN_INIT_FAN_IN_UNIFORM
+                                                                   : NN_INIT_GLOROT_UNIFORM);
   return m;
 }
 
@@ -171,7 +175,9 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
       cfg->schedule = nn_schedule_cosine_restarts (o->learning_rate, 3 * steps_per_epoch,
                                                    2.0f, 0.5f, 1e-5f);
       cfg->label_smoothing = 0.05f;
-      cfg->early_stopping_patience = 4;
+      // A restart raises the rate and validation accuracy dips for a few epochs
+      // before the cycle's low end beats the last one; patience 4 stops there.
+      cfg->early_stopping_patience = 6;
       cfg->reduce_on_plateau = TRUE;
       break;
     case NN_RECIPE_FINETUNE:
