@@ -469,11 +469,11 @@ nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const flo
 
 /* Input tiles: V[xi, t, c] = (B^T d B)[xi] of the 4x4 patch d at tile t, with
  * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. x is the padded image
- * (Hp, Wp, C); tiles start at (2 ty, 2 tx); V has T = th * tw rows per xi. */
+ * (Hp, Wp, C); tiles start at (2 ty, 2 tx); V has T rows per xi (T >= th * tw,
+ * so that the tiles of several images can follow each other). */
 INLINE void
-winograd_input (float *V, const float *x, int wp, int C, int th, int tw)
+winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
 {
-  size_t T = (size_t) th * tw;
   for (int ty = 0; ty < th; ty++)
     for (int tx = 0; tx < tw; tx++)
       for (int c0 = 0; c0 < C; c0 += 16)
@@ -501,6 +501,40 @@ winograd_input (float *V, const float *x, int wp, int C, int th, int tw)
               STOREU (V + ((size_t) (i * 4 + 3) * T + t) * C + c0, v3);
             }
         }
+}
+
+/* Output-gradient tiles for the kernel gradient: U[xi, t, f] = (A g A^T)[xi] of
+ * the 2x2 tile g of dz (OH, OW, F) at (2 ty, 2 tx), zero outside, with
+ * A = [1 0; 1 1; 1 -1; 0 -1]. Then dW = G^T (sum over tiles of U * V) G, the
+ * transpose of the forward algorithm; U has T rows per xi. */
+INLINE void
+winograd_dz (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
+{
+  for (int ty = 0; ty < th; ty++)
+    for (int tx = 0; tx < tw; tx++)
+      {
+        gboolean down = 2 * ty + 1 < oh, right = 2 * tx + 1 < ow;
+        const float *p = dz + ((size_t) (2 * ty) * ow + 2 * tx) * F;
+        size_t t = (size_t) ty * tw + tx;
+        for (int f0 = 0; f0 < F; f0 += 16)
+          {
+            v16 z = { 0 };
+            v16 g00 = LOADU (p + f0), g01 = right ? LOADU (p + F + f0) : z;
+            v16 g10 = down ? LOADU (p + (size_t) ow * F + f0) : z;
+            v16 g11 = down && right ? LOADU (p + (size_t) ow * F + F + f0) : z;
+            v16 r[4][2] = { { g00, g01 },
+                            { g00 + g10, g01 + g11 },
+                            { g00 - g10, g01 - g11 },
+                            { -g10, -g11 } };
+            for (int i = 0; i < 4; i++)
+              {
+                STOREU (U + ((size_t) (i * 4 + 0) * T + t) * F + f0, r[i][0]);
+                STOREU (U + ((size_t) (i * 4 + 1) * T + t) * F + f0, r[i][0] + r[i][1]);
+                STOREU (U + ((size_t) (i * 4 + 2) * T + t) * F + f0, r[i][0] - r[i][1]);
+                STOREU (U + ((size_t) (i * 4 + 3) * T + t) * F + f0, -r[i][1]);
+              }
+          }
+      }
 }
 
 /* Output tiles: y (OH, OW, F) = epilogue (A^T M A) with A^T = [1 1 1 0; 0 1 -1 -1],
@@ -570,9 +604,14 @@ winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw
 #pragma GCC push_options
 #pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
-nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw)
+nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
 {
-  winograd_input (V, x, wp, C, th, tw);
+  winograd_input (V, x, wp, C, th, tw, T);
+}
+void
+nn_winograd_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
+{
+  winograd_dz (U, dz, oh, ow, F, th, tw, T);
 }
 void
 nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
@@ -585,9 +624,14 @@ nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int 
 #pragma GCC push_options
 #pragma GCC target ("avx2,fma")
 void
-nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw)
+nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
 {
-  winograd_input (V, x, wp, C, th, tw);
+  winograd_input (V, x, wp, C, th, tw, T);
+}
+void
+nn_winograd_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
+{
+  winograd_dz (U, dz, oh, ow, F, th, tw, T);
 }
 void
 nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th, int tw,

@@ -67,10 +67,16 @@ void nn_max_pool2_forward_avx2 (float *y, const float *x, int H, int W, int C);
 void nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const float *dy,
                                  int H, int W, int C);
 
-void nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw);
+void nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw,
+                               size_t T);
+void nn_winograd_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
+                            size_t T);
 void nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
                                 const float *scale, const float *shift, gboolean relu);
-void nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw);
+void nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw,
+                             size_t T);
+void nn_winograd_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
+                          size_t T);
 void nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
                               const float *scale, const float *shift, gboolean relu);
 
