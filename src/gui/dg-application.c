@@ -106,6 +106,7 @@ dg_application_activate (GApplication *app)
 
   if (!window)
     {
+      dg_test_stamp ("activate");
       window = GTK_WINDOW (dg_window_new (ADW_APPLICATION (app), self->settings));
       if (self->model_path)
         dg_window_open_model (DG_WINDOW (window), self->model_path);
@@ -115,6 +116,7 @@ dg_application_activate (GApplication *app)
         g_timeout_add (50, screenshot_when_ready, self);
     }
   gtk_window_present (window);
+  dg_test_stamp ("present");
 }
 
 static void
@@ -124,7 +126,9 @@ dg_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *prefs_accels[] = { "<Control>comma", NULL };
 
+  dg_test_stamp ("startup");
   G_APPLICATION_CLASS (dg_application_parent_class)->startup (app);
+  dg_test_stamp ("gtk-init");
 
   self->settings = dg_settings_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);

@@ -4,6 +4,7 @@
 #include "nn-error.h"
 #include "nn-gradcam.h"
 #include "nn-keras.h"
+#include "dg-test-hooks.h"
 
 struct _DgModel {
   GObject parent_instance;
@@ -74,7 +75,11 @@ static void
 load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   GError *error = NULL;
-  DgModel *model = dg_model_load (task_data, &error);
+  DgModel *model;
+
+  dg_test_stamp ("load-start");
+  model = dg_model_load (task_data, &error);
+  dg_test_stamp ("load-end");
 
   if (model)
     g_task_return_pointer (task, model, g_object_unref);

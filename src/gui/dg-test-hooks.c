@@ -37,6 +37,7 @@ void
 dg_test_mark_main (void)
 {
   main_time_us = g_get_monotonic_time ();
+  dg_test_stamp ("main");
 }
 
 /* Field 22 of /proc/self/stat is the start time in clock ticks after boot; the
@@ -79,6 +80,46 @@ dg_test_process_cpu_us (void)
 
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (gint64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+gint64
+dg_test_thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct { const char *name; gint64 wall_us, cpu_us; } stamps[32];
+static int n_stamps; /* slots taken; the model loader stamps from its thread */
+
+void
+dg_test_stamp (const char *name)
+{
+  int i;
+
+  if (!dg_test_mode ())
+    return;
+  i = g_atomic_int_add (&n_stamps, 1);
+  if (i >= (int) G_N_ELEMENTS (stamps))
+    return;
+  stamps[i].wall_us = dg_test_process_age_us ();
+  stamps[i].cpu_us = dg_test_process_cpu_us ();
+  g_atomic_pointer_set (&stamps[i].name, name);
+}
+
+char *
+dg_test_stamps (void)
+{
+  GString *out = g_string_new (NULL);
+  int n = MIN (g_atomic_int_get (&n_stamps), (int) G_N_ELEMENTS (stamps));
+
+  for (int i = 0; i < n; i++)
+    if (g_atomic_pointer_get (&stamps[i].name))
+    g_string_append_printf (out, " %s=%.1f/%.1f", stamps[i].name, stamps[i].wall_us / 1000.0,
+                            stamps[i].cpu_us / 1000.0);
+  return g_string_free (out, FALSE);
 }
 
 gint64

@@ -2,6 +2,8 @@
  *
  * With DIGITS_TEST_MODE=1 the app prints one line per state change on stdout:
  *   READY canvas=X,Y,W,H undo=... startup_ms=... rss_kb=...   after the first frame
+ *   STARTUP main=WALL/CPU ... gui_thread_cpu_ms=...              right after READY: when
+ *     start-up reached each stage, ms since the process started (dg_test_stamp)
  *   PREDICTION digit=7 confidence=0.93 ...                        after each update
  *   MODEL loaded name=... / MODEL error ...                       after each load
  *   TOAST ...                     SAMPLE saved path=...           EXIT rc=0
@@ -22,6 +24,13 @@ void     dg_test_mark_main (void);
 /* Microseconds since main() started, and CPU time the process has used. */
 gint64   dg_test_main_age_us (void);
 gint64   dg_test_process_cpu_us (void);
+/* CPU time the calling thread has used. */
+gint64   dg_test_thread_cpu_us (void);
+/* In test mode, remembers when (wall and CPU time since the process started) the
+ * start-up reached NAME (a static string); dg_test_stamps() gives them all as
+ * " name=wall/cpu" in ms, for the STARTUP line. */
+void     dg_test_stamp (const char *name);
+char    *dg_test_stamps (void);
 /* VmRSS in KiB, or -1. */
 gint64   dg_test_rss_kb (void);
 /* "x,y,w,h" of widget in its window's X surface. Free with g_free. */

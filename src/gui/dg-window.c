@@ -295,6 +295,7 @@ on_model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (data->serial == self->load_serial)
     {
+      dg_test_stamp ("model");
       if (model)
         set_model (self, model);
       else
@@ -423,7 +424,11 @@ dg_window_show_toast (DgWindow *self, const char *text)
 static gboolean
 report_ready_idle (gpointer data)
 {
+  g_autofree char *stamps = NULL;
+
   dg_window_report_ready (DG_WINDOW (data), "READY");
+  stamps = dg_test_stamps ();
+  dg_test_print ("STARTUP%s gui_thread_cpu_ms=%.1f", stamps, dg_test_thread_cpu_us () / 1000.0);
   g_object_unref (data);
   return G_SOURCE_REMOVE;
 }
@@ -457,6 +462,7 @@ static void
 on_first_paint (GdkFrameClock *clock, DgWindow *self)
 {
   g_signal_handlers_disconnect_by_func (clock, on_first_paint, self);
+  dg_test_stamp ("painted");
   self->first_frame_seen = TRUE;
   g_idle_add (report_ready_idle, g_object_ref (self));
 }
@@ -466,6 +472,7 @@ dg_window_map (GtkWidget *widget)
 {
   GdkFrameClock *clock;
 
+  dg_test_stamp ("map");
   GTK_WIDGET_CLASS (dg_window_parent_class)->map (widget);
   clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (widget)));
   if (!DG_WINDOW (widget)->first_frame_seen && dg_test_mode ())
@@ -592,7 +599,9 @@ dg_window_init (DgWindow *self)
 {
   g_autoptr(GtkExpression) title = NULL;
 
+  dg_test_stamp ("window");
   gtk_widget_init_template (GTK_WIDGET (self));
+  dg_test_stamp ("template");
   self->prediction = -1;
 
   self->models = dg_model_list_new ();
@@ -647,6 +656,7 @@ dg_window_new (AdwApplication *app, DgSettings *settings)
   dg_window_update_actions (self);
   dg_prediction_view_show_prompt (self->prediction_view);
   choose_first_model (self);
+  dg_test_stamp ("window-done");
   /* tests open on the page they drive */
   if (g_getenv ("DIGITS_TEST_PAGE"))
     adw_view_stack_set_visible_child_name (self->view_stack, g_getenv ("DIGITS_TEST_PAGE"));
