@@ -8,6 +8,7 @@
 #include "dg-window.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 struct _DgApplication {
   AdwApplication parent_instance;
@@ -119,6 +120,56 @@ dg_application_activate (GApplication *app)
   dg_test_stamp ("present");
 }
 
+/* ---- the renderer ------------------------------------------------------------------ */
+
+static gboolean gl_disabled_by_us;
+
+/* A GPU whose render node this user may open, unless Mesa is told to render in
+ * software. NVIDIA's own driver may run without a DRM node. */
+static gboolean
+have_gpu (void)
+{
+  const char *software = g_getenv ("LIBGL_ALWAYS_SOFTWARE");
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (software && *software && strcmp (software, "0") != 0
+      && g_ascii_strcasecmp (software, "false") != 0)
+    return FALSE;
+  dir = g_dir_open ("/dev/dri", 0, NULL);
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename ("/dev/dri", name, NULL);
+      if (g_str_has_prefix (name, "renderD") && access (path, R_OK | W_OK) == 0)
+        return TRUE;
+    }
+  return g_file_test ("/dev/nvidiactl", G_FILE_TEST_EXISTS);
+}
+
+/* Without a GPU, Mesa runs OpenGL on the CPU (llvmpipe). For this app's 2-D
+ * drawing that buys nothing and costs, on the 2-core reference machine, about
+ * 350 ms of start-up CPU time (GDK sets GL up at display open on X11 to pick its
+ * visual, GSK then compiles its shaders) and 130 MB of resident memory. GDK skips
+ * all of it only if GDK_DEBUG=gl-disable is set when GTK starts, so it is set
+ * here, and taken out of the environment again once GTK has read it (see
+ * startup), so that programs started from the app do not inherit it. A user who
+ * chose a renderer keeps it; one who chose Cairo gets Cairo without GL set-up. */
+gboolean
+dg_application_choose_renderer (void)
+{
+  const char *renderer = g_getenv ("GSK_RENDERER");
+
+  if (g_getenv ("GDK_DEBUG"))
+    return FALSE;
+  if (renderer ? g_strcmp0 (renderer, "cairo") != 0 : have_gpu ())
+    return FALSE;
+  g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+  gl_disabled_by_us = TRUE;
+  return TRUE;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------ */
+
 static void
 dg_application_startup (GApplication *app)
 {
@@ -129,6 +180,12 @@ dg_application_startup (GApplication *app)
   dg_test_stamp ("startup");
   G_APPLICATION_CLASS (dg_application_parent_class)->startup (app);
   dg_test_stamp ("gtk-init");
+  if (gl_disabled_by_us)
+    {
+      /* GSK would try GL first and log its failure; ask for Cairo directly */
+      g_object_set_data (G_OBJECT (gdk_display_get_default ()), "gsk-renderer", (gpointer) "cairo");
+      g_unsetenv ("GDK_DEBUG");
+    }
 
   self->settings = dg_settings_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);

@@ -10,5 +10,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DgApplication, dg_application, DG, APPLICATION, AdwApplication)
 
 DgApplication *dg_application_new (void);
+/* Call before the application runs: without a GPU, and unless the user chose a
+ * renderer (GSK_RENDERER, GDK_DEBUG), start GTK without OpenGL and render with
+ * Cairo. Returns TRUE if it did so. */
+gboolean       dg_application_choose_renderer (void);
 
 G_END_DECLS

@@ -21,6 +21,7 @@ main (int argc, char *argv[])
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  dg_application_choose_renderer ();
   app = dg_application_new ();
   rc = g_application_run (G_APPLICATION (app), argc, argv);
   dg_test_print ("EXIT rc=%d", rc);
