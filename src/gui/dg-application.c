@@ -112,7 +112,11 @@ dg_application_activate (GApplication *app)
       if (self->model_path)
         dg_window_open_model (DG_WINDOW (window), self->model_path);
       if (self->bench_repeats > 0)
-        dg_bench_latency_start (DG_WINDOW (window), self->bench_repeats);
+        {
+          const char *rate = g_getenv ("DIGITS_BENCH_RATE");
+          dg_bench_latency_start (DG_WINDOW (window), self->bench_repeats,
+                                  rate ? g_ascii_strtod (rate, NULL) : 0);
+        }
       if (self->screenshot_path)
         g_timeout_add (50, screenshot_when_ready, self);
     }

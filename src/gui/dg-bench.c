@@ -1,17 +1,28 @@
 /* dg-bench.c
  *
- * Each step adds one point and waits for the frame that shows it: its update
- * phase runs the prediction, then layout and paint. Two figures per event:
- *   e2e    from the stroke_add call (the pointer event) to the end of that paint;
- *   frame  from the start of the frame's update phase to the end of its paint,
- *          the part the app controls (e2e also holds the wait for the frame slot);
- *   cpu    the GUI thread's CPU time over e2e: the work itself, which on a
- *          loaded machine can be far below the wall-clock figures.
+ * Replays a recorded "7" the way a pointer delivers it. A timer thread makes
+ * each point arrive on its own clock, at rate_hz points per second with ±10 %
+ * jitter (125 Hz by default, a common mouse), so points land at every phase of
+ * the frame clock, as real ones do. GDK holds a motion event until the flush-events
+ * phase of the next frame (gdkframeclockidle.c: that frame cannot start sooner
+ * than one refresh interval after the previous one) and delivers it there; the
+ * benchmark does the same: an arrived point is queued, the flush-events phase is
+ * requested, and the queue goes to the canvas in that phase. The frame then
+ * predicts (update phase), lays out and paints. Per point:
+ *   e2e     arrival -> end of the paint that shows it: the issue's figure
+ *   wait    arrival -> start of that frame: the frame slot, set by GTK's clock
+ *   work    start of that frame -> end of its paint: the app's part, split into
+ *           preprocess, predict, Grad-CAM, show (handing results to widgets)
+ *           and paint (everything else: events, layout, snapshot, render)
+ *   cpu     the GUI thread's CPU time over work
+ *   next    shown by the first frame that began after it arrived
+ *   within  e2e <= one refresh interval
  */
 #include "dg-config.h"
 #include "dg-bench.h"
 #include "dg-test-hooks.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -23,19 +34,39 @@ static const float stroke_7[][2] = {
   { 168, 163 }, { 162, 178 }, { 156, 193 }, { 151, 207 }, { 147, 220 }, { 144, 231 },
   { 142, 240 }, { 141, 246 },
 };
+#define N_POINTS ((int) G_N_ELEMENTS (stroke_7))
+#define PEN_UP_US 250000 /* between two repetitions */
+
+typedef struct {
+  gint64 arrival;  /* monotonic µs */
+  int frames_then; /* frames begun before it arrived */
+  int index;       /* into stroke_7 */
+  int rep;
+} Point;
 
 typedef struct {
   DgWindow *window;
   DgCanvas *canvas;
   GdkFrameClock *clock;
-  int repeats, rep;
-  guint step;
-  gint64 event_time, update_time, event_cpu;
-  GArray *e2e, *frame, *predict, *cpu; /* of double, ms */
-  gint64 startup_rss_kb;
+  GThread *feeder;
+  int repeats;
+  double rate_hz;
+  gint64 refresh_us;
+
+  int frames;           /* frames begun (before-paint), read by the feeder */
+  GArray *queued;       /* Point: arrived, waiting for the next flush-events */
+  GArray *in_frame;     /* Point: delivered in the current frame */
+  gint64 frame_start, frame_cpu;
+  int shown;
+
+  GArray *e2e, *wait, *work, *cpu, *pre, *predict, *cam, *show, *paint; /* of double, ms */
+  int next, within, frames_measured;
 } Bench;
 
-static gboolean next_step (gpointer data);
+typedef struct {
+  Bench *bench;
+  Point point;
+} Arrival;
 
 static gint64
 thread_cpu_us (void)
@@ -44,6 +75,16 @@ thread_cpu_us (void)
 
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
   return (gint64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+sleep_until (gint64 t_us)
+{
+  struct timespec ts = { .tv_sec = t_us / 1000000, .tv_nsec = (t_us % 1000000) * 1000 };
+
+  /* g_get_monotonic_time() is CLOCK_MONOTONIC on Linux */
+  while (clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+    ;
 }
 
 static int
@@ -63,77 +104,181 @@ percentile (GArray *values, double q)
 }
 
 static void
-finish (Bench *b)
+add (GArray *values, double ms)
 {
-  g_signal_handlers_disconnect_by_data (b->clock, b);
-  printf ("BENCH latency events=%u e2e_p50_ms=%.2f e2e_p95_ms=%.2f e2e_max_ms=%.2f "
-          "frame_p50_ms=%.2f frame_p95_ms=%.2f cpu_p50_ms=%.2f cpu_p95_ms=%.2f "
-          "predict_p50_ms=%.3f predict_p95_ms=%.3f rss_kb=%" G_GINT64_FORMAT "\n",
-          b->e2e->len, percentile (b->e2e, 0.5), percentile (b->e2e, 0.95),
-          percentile (b->e2e, 1.0), percentile (b->frame, 0.5), percentile (b->frame, 0.95),
-          percentile (b->cpu, 0.5), percentile (b->cpu, 0.95),
-          percentile (b->predict, 0.5), percentile (b->predict, 0.95), dg_test_rss_kb ());
-  fflush (stdout);
-  g_array_unref (b->e2e);
-  g_array_unref (b->frame);
-  g_array_unref (b->predict);
-  g_array_unref (b->cpu);
-  gtk_window_close (GTK_WINDOW (b->window));
-  g_object_unref (b->window);
-  g_free (b);
+  g_array_append_val (values, ms);
+}
+
+/* ---- the GUI thread ------------------------------------------------------------ */
+
+static gboolean
+on_arrival (gpointer data)
+{
+  Arrival *a = data;
+  Bench *b = a->bench;
+
+  /* what GDK does with a motion event: queue it, ask for the next frame's flush */
+  g_array_append_val (b->queued, a->point);
+  gdk_frame_clock_request_phase (b->clock, GDK_FRAME_CLOCK_PHASE_FLUSH_EVENTS);
+  g_free (a);
+  return G_SOURCE_REMOVE;
 }
 
 static void
-on_update (GdkFrameClock *clock, Bench *b)
+on_flush_events (GdkFrameClock *clock, Bench *b)
 {
-  if (b->event_time && !b->update_time)
-    b->update_time = g_get_monotonic_time ();
+  if (b->queued->len == 0)
+    return;
+  b->frame_start = g_get_monotonic_time ();
+  b->frame_cpu = thread_cpu_us ();
+  for (guint i = 0; i < b->queued->len; i++)
+    {
+      Point *p = &g_array_index (b->queued, Point, i);
+      const float *xy = stroke_7[p->index];
+
+      if (p->index == 0)
+        {
+          if (!dg_canvas_is_empty (b->canvas))
+            {
+              dg_canvas_stroke_end (b->canvas);
+              dg_canvas_clear (b->canvas);
+            }
+          dg_canvas_stroke_begin (b->canvas, xy[0], xy[1]);
+        }
+      else
+        dg_canvas_stroke_add (b->canvas, xy[0], xy[1]);
+      g_array_append_val (b->in_frame, *p);
+    }
+  g_array_set_size (b->queued, 0);
 }
+
+static void
+on_before_paint (GdkFrameClock *clock, Bench *b)
+{
+  g_atomic_int_inc (&b->frames);
+}
+
+static void finish (Bench *b);
 
 static void
 on_after_paint (GdkFrameClock *clock, Bench *b)
 {
   gint64 now = g_get_monotonic_time ();
-  double e2e, frame, predict, cpu;
+  double work = (now - b->frame_start) / 1000.0;
+  int frame = g_atomic_int_get (&b->frames);
+  DgPredictTimings t;
+  double parts;
 
-  if (!b->event_time)
+  if (b->in_frame->len == 0)
     return;
-  e2e = (now - b->event_time) / 1000.0;
-  frame = (now - (b->update_time ? b->update_time : b->event_time)) / 1000.0;
-  predict = dg_window_get_last_predict_us (b->window) / 1000.0;
-  cpu = (thread_cpu_us () - b->event_cpu) / 1000.0;
-  g_array_append_val (b->cpu, cpu);
-  g_array_append_val (b->e2e, e2e);
-  g_array_append_val (b->frame, frame);
-  g_array_append_val (b->predict, predict);
-  b->event_time = b->update_time = 0;
-  g_idle_add (next_step, b);
+  dg_window_get_last_timings (b->window, &t);
+  parts = (t.preprocess_us + t.predict_us + t.gradcam_us + t.show_us) / 1000.0;
+  add (b->work, work);
+  add (b->cpu, (thread_cpu_us () - b->frame_cpu) / 1000.0);
+  add (b->pre, t.preprocess_us / 1000.0);
+  add (b->predict, t.predict_us / 1000.0);
+  add (b->cam, t.gradcam_us / 1000.0);
+  add (b->show, t.show_us / 1000.0);
+  add (b->paint, work - parts);
+  b->frames_measured++;
+  for (guint i = 0; i < b->in_frame->len; i++)
+    {
+      Point *p = &g_array_index (b->in_frame, Point, i);
+      gint64 e2e = now - p->arrival;
+
+      add (b->e2e, e2e / 1000.0);
+      add (b->wait, (b->frame_start - p->arrival) / 1000.0);
+      b->next += frame == p->frames_then + 1;
+      b->within += e2e <= b->refresh_us;
+      b->shown++;
+    }
+  g_array_set_size (b->in_frame, 0);
+  if (b->shown == b->repeats * N_POINTS)
+    finish (b);
 }
 
-static gboolean
-next_step (gpointer data)
+/* ---- the pointer ----------------------------------------------------------------- */
+
+static gpointer
+feeder_thread (gpointer data)
 {
   Bench *b = data;
+  GRand *rand = g_rand_new_with_seed (7);
+  double period = 1e6 / b->rate_hz;
+  gint64 t = g_get_monotonic_time () + 100000;
 
-  if (b->step == G_N_ELEMENTS (stroke_7))
+  for (int rep = 0; rep < b->repeats; rep++)
     {
-      dg_canvas_stroke_end (b->canvas);
-      b->step = 0;
-      if (++b->rep == b->repeats)
+      for (int i = 0; i < N_POINTS; i++)
         {
-          finish (b);
-          return G_SOURCE_REMOVE;
+          Arrival *a = g_new0 (Arrival, 1);
+
+          t += (gint64) (period * g_rand_double_range (rand, 0.9, 1.1));
+          sleep_until (t);
+          a->bench = b;
+          a->point.arrival = g_get_monotonic_time ();
+          a->point.frames_then = g_atomic_int_get (&b->frames);
+          a->point.index = i;
+          a->point.rep = rep;
+          g_idle_add_full (G_PRIORITY_DEFAULT, on_arrival, a, NULL);
         }
-      dg_canvas_clear (b->canvas);
+      t += PEN_UP_US;
     }
-  b->event_time = g_get_monotonic_time ();
-  b->event_cpu = thread_cpu_us ();
-  if (b->step == 0)
-    dg_canvas_stroke_begin (b->canvas, stroke_7[0][0], stroke_7[0][1]);
-  else
-    dg_canvas_stroke_add (b->canvas, stroke_7[b->step][0], stroke_7[b->step][1]);
-  b->step++;
-  return G_SOURCE_REMOVE;
+  g_rand_free (rand);
+  return NULL;
+}
+
+static void
+finish (Bench *b)
+{
+  int n = b->e2e->len;
+
+  g_signal_handlers_disconnect_by_data (b->clock, b);
+  g_thread_join (b->feeder);
+  printf ("BENCH latency rate_hz=%.0f refresh_ms=%.1f events=%d frames=%d "
+          "e2e_p50_ms=%.2f e2e_p95_ms=%.2f e2e_max_ms=%.2f "
+          "wait_p50_ms=%.2f wait_p95_ms=%.2f "
+          "work_p50_ms=%.2f work_p95_ms=%.2f work_max_ms=%.2f cpu_p50_ms=%.2f cpu_p95_ms=%.2f "
+          "preprocess_p50_ms=%.2f predict_p50_ms=%.2f predict_p95_ms=%.2f "
+          "gradcam_p50_ms=%.2f gradcam_p95_ms=%.2f show_p50_ms=%.2f "
+          "paint_p50_ms=%.2f paint_p95_ms=%.2f "
+          "next_frame_pct=%.1f within_frame_pct=%.1f rss_kb=%" G_GINT64_FORMAT " renderer=%s\n",
+          b->rate_hz, b->refresh_us / 1000.0, n, b->frames_measured,
+          percentile (b->e2e, 0.5), percentile (b->e2e, 0.95), percentile (b->e2e, 1.0),
+          percentile (b->wait, 0.5), percentile (b->wait, 0.95),
+          percentile (b->work, 0.5), percentile (b->work, 0.95), percentile (b->work, 1.0),
+          percentile (b->cpu, 0.5), percentile (b->cpu, 0.95),
+          percentile (b->pre, 0.5), percentile (b->predict, 0.5), percentile (b->predict, 0.95),
+          percentile (b->cam, 0.5), percentile (b->cam, 0.95), percentile (b->show, 0.5),
+          percentile (b->paint, 0.5), percentile (b->paint, 0.95),
+          100.0 * b->next / MAX (n, 1), 100.0 * b->within / MAX (n, 1), dg_test_rss_kb (),
+          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (b->window))));
+  fflush (stdout);
+  g_array_unref (b->queued);
+  g_array_unref (b->in_frame);
+  g_array_unref (b->e2e);
+  g_array_unref (b->wait);
+  g_array_unref (b->work);
+  g_array_unref (b->cpu);
+  g_array_unref (b->pre);
+  g_array_unref (b->predict);
+  g_array_unref (b->cam);
+  g_array_unref (b->show);
+  g_array_unref (b->paint);
+  gtk_window_close (GTK_WINDOW (b->window));
+  g_object_unref (b->window);
+  g_free (b);
+}
+
+static gint64
+refresh_interval_us (DgWindow *window)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  GdkMonitor *monitor = gdk_display_get_monitor_at_surface (gdk_surface_get_display (surface),
+                                                            surface);
+  int mhz = monitor ? gdk_monitor_get_refresh_rate (monitor) : 0;
+
+  return mhz > 0 ? (gint64) (1e9 / mhz) : 16667; /* GDK's default without a rate */
 }
 
 static gboolean
@@ -144,23 +289,33 @@ wait_for_model (gpointer data)
   if (!gtk_widget_get_mapped (GTK_WIDGET (b->window)) || !dg_window_has_model (b->window))
     return G_SOURCE_CONTINUE;
   b->clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (b->window)));
-  g_signal_connect (b->clock, "update", G_CALLBACK (on_update), b);
+  b->refresh_us = refresh_interval_us (b->window);
+  g_signal_connect (b->clock, "flush-events", G_CALLBACK (on_flush_events), b);
+  g_signal_connect (b->clock, "before-paint", G_CALLBACK (on_before_paint), b);
   g_signal_connect (b->clock, "after-paint", G_CALLBACK (on_after_paint), b);
-  g_idle_add (next_step, b);
+  b->feeder = g_thread_new ("bench-pointer", feeder_thread, b);
   return G_SOURCE_REMOVE;
 }
 
 void
-dg_bench_latency_start (DgWindow *window, int repeats)
+dg_bench_latency_start (DgWindow *window, int repeats, double rate_hz)
 {
   Bench *b = g_new0 (Bench, 1);
 
   b->window = g_object_ref (window);
   b->canvas = dg_window_get_canvas (window);
   b->repeats = MAX (repeats, 1);
+  b->rate_hz = rate_hz > 0 ? rate_hz : 125;
+  b->queued = g_array_new (FALSE, FALSE, sizeof (Point));
+  b->in_frame = g_array_new (FALSE, FALSE, sizeof (Point));
   b->e2e = g_array_new (FALSE, FALSE, sizeof (double));
-  b->frame = g_array_new (FALSE, FALSE, sizeof (double));
-  b->predict = g_array_new (FALSE, FALSE, sizeof (double));
+  b->wait = g_array_new (FALSE, FALSE, sizeof (double));
+  b->work = g_array_new (FALSE, FALSE, sizeof (double));
   b->cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  b->pre = g_array_new (FALSE, FALSE, sizeof (double));
+  b->predict = g_array_new (FALSE, FALSE, sizeof (double));
+  b->cam = g_array_new (FALSE, FALSE, sizeof (double));
+  b->show = g_array_new (FALSE, FALSE, sizeof (double));
+  b->paint = g_array_new (FALSE, FALSE, sizeof (double));
   g_timeout_add (20, wait_for_model, b);
 }

@@ -1,13 +1,17 @@
-/* dg-bench.h: "digits --bench-latency": replays a recorded stroke through the
- * canvas's stroke functions (the path the drag gesture takes) and measures, per
- * pointer event, the time until the frame showing its prediction, probability
- * bars and Grad-CAM has been painted. Prints one BENCH line and quits. */
+/* dg-bench.h: "digits --bench-latency N": replays a recorded
+ * stroke N times through the canvas's stroke functions (the path the drag gesture
+ * takes), with the points arriving at DIGITS_BENCH_RATE per second (default 125,
+ * like a common mouse) at every phase of the frame clock, and held
+ * for the next frame as GDK holds motion events, and measures per point the time
+ * from its arrival until the frame showing its prediction, probability bars and
+ * Grad-CAM has been painted, and its parts. Prints one BENCH line and quits. */
 #pragma once
 
 #include "dg-window.h"
 
 G_BEGIN_DECLS
 
-void dg_bench_latency_start (DgWindow *window, int repeats);
+/* rate_hz <= 0: 125 */
+void dg_bench_latency_start (DgWindow *window, int repeats, double rate_hz);
 
 G_END_DECLS

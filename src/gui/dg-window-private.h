@@ -48,6 +48,7 @@ struct _DgWindow {
   float input[28 * 28];    /* the last model input */
   gboolean first_frame_seen;
   gint64 last_predict_us;  /* time spent in the last prediction, for the benchmark */
+  DgPredictTimings timings; /* and its parts */
 };
 
 void dg_window_install_actions (GtkWidgetClass *widget_class);

@@ -37,7 +37,9 @@ run_prediction (DgWindow *self)
   gboolean want_cam, has_cam = FALSE;
   const char *cam_note = NULL;
   int best = 0;
+  gint64 t0 = g_get_monotonic_time (), t1, t2, t3;
 
+  memset (&self->timings, 0, sizeof self->timings);
   if (!self->model)
     return;
   if (dg_canvas_is_empty (self->canvas))
@@ -55,11 +57,13 @@ run_prediction (DgWindow *self)
       return;
     }
 
+  t1 = g_get_monotonic_time ();
   dg_model_predict (self->model, self->input, probs);
   for (int d = 1; d < DG_N_CLASSES; d++)
     if (probs[d] > probs[best])
       best = d;
 
+  t2 = g_get_monotonic_time ();
   want_cam = dg_settings_get_show_gradcam (self->settings)
              || dg_settings_get_gradcam_on_canvas (self->settings);
   if (!dg_model_has_gradcam (self->model))
@@ -73,10 +77,15 @@ run_prediction (DgWindow *self)
         cam_note = error->message;
     }
 
+  t3 = g_get_monotonic_time ();
   self->prediction = best;
   dg_prediction_view_show_result (self->prediction_view, probs, self->input,
                                   has_cam ? heat : NULL, cam_note);
   dg_canvas_set_heatmap (self->canvas, has_cam ? heat : NULL);
+  self->timings.preprocess_us = t1 - t0;
+  self->timings.predict_us = t2 - t1;
+  self->timings.gradcam_us = t3 - t2;
+  self->timings.show_us = g_get_monotonic_time () - t3;
 
   if (dg_test_mode ())
     {
@@ -140,6 +149,14 @@ dg_window_get_last_predict_us (DgWindow *self)
 {
   g_return_val_if_fail (DG_IS_WINDOW (self), 0);
   return self->last_predict_us;
+}
+
+void
+dg_window_get_last_timings (DgWindow *self, DgPredictTimings *out)
+{
+  g_return_if_fail (DG_IS_WINDOW (self));
+  g_return_if_fail (out != NULL);
+  *out = self->timings;
 }
 
 int

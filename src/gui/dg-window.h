@@ -23,6 +23,13 @@ int       dg_window_get_prediction (DgWindow *self);
 gboolean  dg_window_has_model (DgWindow *self);
 /* Microseconds the last prediction (preprocess, predict, Grad-CAM) took. */
 gint64    dg_window_get_last_predict_us (DgWindow *self);
+/* Its parts, for the latency benchmark: canvas to 28x28, the forward pass,
+ * Grad-CAM, and handing the results to the widgets (which then lay out and
+ * paint in the same frame). */
+typedef struct {
+  gint64 preprocess_us, predict_us, gradcam_us, show_us;
+} DgPredictTimings;
+void      dg_window_get_last_timings (DgWindow *self, DgPredictTimings *out);
 /* For the Train and Evaluate pages: a model file that just appeared joins the
  * model selector at once; the settings (samples folder). */
 void        dg_window_add_model (DgWindow *self, const char *path);
