@@ -343,6 +343,25 @@ test_graphs (void)
         nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
         grad_check ("small advanced", m, 5, mode, threads, 1e-3f, 1e-4);
       }
+  /* 16 channels: the vector kernels, BN with its relu fused in training, and
+   * Winograd for the 3x3 convolution's dx and dW. */
+  for (int mode = 0; mode < 2; mode++)
+    for (int threads = 1; threads <= 2; threads++)
+      {
+        const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
+        m = input_model ((NnShape){ 5, 5, 16 }, &l);
+        l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+        l = nn_model_add_batch_norm (m, "batch_normalization", l, &bn);
+        l = nn_model_add_activation (m, "activation", l, NN_ACT_RELU);
+        l = nn_model_add_depthwise_conv2d (m, "depthwise_conv2d", l, &(NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+        l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 16, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
+        l = nn_model_add_batch_norm (m, "batch_normalization_1", l, &bn);
+        l = nn_model_add_activation (m, "activation_1", l, NN_ACT_RELU);
+        l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+        l = nn_model_add_flatten (m, "flatten", l);
+        nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+        grad_check ("small advanced, 16 channels", m, 3, mode, threads, 1e-3f, 1e-4);
+      }
 }
 
 /* Frozen layers get zero gradients, and the layers before them still learn;

@@ -50,6 +50,14 @@ struct _NnWorkspace {
   float **grad;        /* d loss / d output, made at the first backward */
   float *grad_block;
   gboolean *grad_shared; /* grad[i] is another layer's too: not kept after the pass */
+
+  /* Training fuses BatchNormalization -> Activation (relu), when the activation
+   * is the BN's only consumer: relu_of[j] = k means BN j writes relu (BN) into
+   * k's output (which j's shares) and takes k's output gradient in backward;
+   * relu_fused[k]: layer k does nothing itself. Saves a pass over the map each
+   * way, and a map-sized buffer. */
+  int *relu_of;
+  gboolean *relu_fused;
   float *stats;        /* BN (mean, invstd) per layer and thread */
   size_t *stats_off;
   double *reduce;      /* nn_sync_sum regions: (layer, slot, thread, reduce_len) */
@@ -178,6 +186,30 @@ fused_activation (const NnModel *m, int index)
 }
 
 static void plan_inference (NnWorkspace *ws, const NnModel *m);
+static int count_consumers (const NnModel *m, int p, int *only);
+
+static void
+plan_training_fusion (NnWorkspace *ws, const NnModel *m)
+{
+  int L = m->n_layers;
+  ws->relu_of = g_new (int, L);
+  ws->relu_fused = g_new0 (gboolean, L);
+  for (int j = 0; j < L; j++)
+    {
+      int k = -1;
+      ws->relu_of[j] = -1;
+      if (ws->mode != NN_MODE_TRAINING || m->layers[j].kind != NN_LAYER_BATCH_NORM
+          || j == m->output || count_consumers (m, j, &k) != 1)
+        continue;
+      const NnLayer *a = &m->layers[k];
+      if (a->kind == NN_LAYER_ACTIVATION && a->cfg.act.activation == NN_ACT_RELU
+          && a->n_inputs == 1 && k != m->output && k <= m->output)
+        {
+          ws->relu_of[j] = k;
+          ws->relu_fused[k] = TRUE;
+        }
+    }
+}
 
 NnWorkspace *
 nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
@@ -199,6 +231,7 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
   ws->up = g_new0 (gboolean, L);
   ws->writer = g_new0 (int, L);
   ws->reduce_len = 1;
+  plan_training_fusion (ws, m);
   size_t stats = 0;
   for (int i = 0; i < L; i++)
     {
@@ -207,7 +240,7 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
       ws->shapes[i] = l->out_shape;
       if (i > 0 && layer_aliases_input (l, mode))
         ws->out[i] = ws->out[l->inputs[0]];
-      else
+      else if (ws->relu_of[i] < 0)
         ws->out[i] = nn_alloc_floats (max_batch * per);
       if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
         ws->z[i] = nn_alloc_floats (max_batch * per);
@@ -223,6 +256,9 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
           ws->reduce_len = MAX (ws->reduce_len, 2 * l->in_shape.c);
         }
     }
+  for (int j = 0; j < L; j++)
+    if (ws->relu_of[j] >= 0)
+      ws->out[j] = ws->out[ws->relu_of[j]];
   ws->stats = nn_alloc_floats (MAX (stats, 1));
   plan_inference (ws, m);
   ws->wino_u = g_new0 (float *, L);
@@ -484,6 +520,8 @@ nn_workspace_free (NnWorkspace *ws)
   g_free (ws->wino_u);
   g_free (ws->wino_src);
   g_free (ws->fuse_target);
+  g_free (ws->relu_of);
+  g_free (ws->relu_fused);
   g_free (ws->fuse_skip);
   g_free (ws->fuse_relu);
   g_free (ws->fuse_scale);
@@ -597,6 +635,8 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
   /* Keras runs a frozen BatchNormalization in inference mode even while training. */
   c.training = ws->mode == NN_MODE_TRAINING
                && (l->kind != NN_LAYER_BATCH_NORM || l->trainable);
+  if (ws->relu_of[i] >= 0)
+    c.act = NN_ACT_RELU;
   for (int j = 0; j < l->n_inputs; j++)
     c.x[j] = ws->out[l->inputs[j]] + t->n0 * slice_size (ws, l->inputs[j]);
   return c;
@@ -629,7 +669,7 @@ forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
   gboolean prof = ws->profile && t->tid == 0;
   for (int i = from; i <= to; i++)
     {
-      if (ws->fusing && ws->fuse_skip[i])
+      if ((ws->fusing && ws->fuse_skip[i]) || ws->relu_fused[i])
         continue;
       double t0 = prof ? thread_seconds () : 0;
       NnCall c = make_call (ws, t, i);
@@ -720,10 +760,11 @@ backward_job (NnThread *t)
   for (int i = m->output; i >= 1; i--)
     {
       const NnLayer *l = &m->layers[i];
-      if (!ws->up[i])
+      if (!ws->up[i] || ws->relu_fused[i])
         continue;
       NnCall c = make_call (ws, t, i);
-      c.dy = ws->grad[i] + t->n0 * slice_size (ws, i);
+      int gi = ws->relu_of[i] >= 0 ? ws->relu_of[i] : i; /* a fused relu's gradient */
+      c.dy = ws->grad[gi] + t->n0 * slice_size (ws, i);
       gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
       c.dw = learns ? (t->tid == 0 ? m->grads : t->grads) : NULL;
       int n_tmp = 0;
@@ -842,19 +883,28 @@ static void
 plan_grad_sharing (NnWorkspace *ws, const NnModel *m, int *block, int *n_blocks)
 {
   int L = ws->n_layers;
-  int *last = g_newa (int, L), *owner_end = g_newa (int, L), *order = g_newa (int, L);
+  int *last = g_newa (int, L), *end = g_newa (int, L), *order = g_newa (int, L);
+  int *block_end = g_newa (int, L), *block_size = g_newa (int, L);
   int n = 0, nb = 0;
   for (int p = 1; p < L; p++)
     {
       block[p] = -1;
       last[p] = p == m->output ? L : -1;
+      end[p] = p;
       for (int i = p + 1; i <= m->output; i++)
         for (int j = 0; j < m->layers[i].n_inputs; j++)
           if (m->layers[i].inputs[j] == p)
             last[p] = MAX (last[p], i);
-      if (last[p] > 0 && p <= m->output)
-        order[n++] = p;
     }
+  for (int p = 1; p < L; p++)
+    if (ws->relu_of[p] >= 0)
+      {
+        end[ws->relu_of[p]] = p; /* read by the BN that does the relu */
+        last[p] = -1;            /* never written */
+      }
+  for (int p = 1; p < L; p++)
+    if (last[p] > 0 && p <= m->output)
+      order[n++] = p;
   /* by start of life, latest (first in backward) first */
   for (int a = 1; a < n; a++)
     for (int b = a; b > 0 && last[order[b]] > last[order[b - 1]]; b--)
@@ -866,14 +916,16 @@ plan_grad_sharing (NnWorkspace *ws, const NnModel *m, int *block, int *n_blocks)
   for (int k = 0; k < n; k++)
     {
       int p = order[k];
-      for (int q = 1; q < L && block[p] < 0; q++)
-        /* q's life ended before p's begins, and no other layer took its block since */
-        if (block[q] >= 0 && owner_end[block[q]] == q && q > last[p]
-            && slice_size (ws, q) == slice_size (ws, p))
-          block[p] = block[q];
+      /* a block whose last owner's life ended before p's begins */
+      for (int b = 0; b < nb && block[p] < 0; b++)
+        if (block_end[b] > last[p] && block_size[b] == (int) slice_size (ws, p))
+          block[p] = b;
       if (block[p] < 0)
-        block[p] = nb++;
-      owner_end[block[p]] = p;
+        {
+          block[p] = nb++;
+          block_size[block[p]] = (int) slice_size (ws, p);
+        }
+      block_end[block[p]] = end[p];
     }
   *n_blocks = nb;
 }

@@ -643,11 +643,13 @@ nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th
 
 /* ---- BatchNormalization ---------------------------------------------------------- */
 
-/* s1[c] += sum over rows of a; s2[c] += sum of a * (b - mb[c]) * sb[c] (mb, sb NULL:
- * 0 and 1), C a multiple of 16. Float sums over 64 rows, then doubles. */
+/* s1[c] += sum over rows of a'; s2[c] += sum of a' * (b - mb[c]) * sb[c] (mb, sb NULL:
+ * 0 and 1), with a' = a where mask > 0 and 0 elsewhere (mask NULL: a' = a; the
+ * gradient through a fused relu), C a multiple of 16. Float sums over 64 rows,
+ * then doubles. */
 INLINE void
 bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
-         const float *sb, size_t rows, int C)
+         const float *sb, const float *mask, size_t rows, int C)
 {
   for (int c0 = 0; c0 < C; c0 += 16)
     {
@@ -661,6 +663,8 @@ bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb
           for (size_t r = r0; r < r1; r++)
             {
               v16 va = LOADU (a + r * C + c0), vb = LOADU (b + r * C + c0);
+              if (mask)
+                va = (v16) ((v16i) va & (LOADU (mask + r * C + c0) > (v16){ 0 }));
               a1 += va;
               a2 += va * ((vb - m) * sc);
             }
@@ -678,19 +682,25 @@ bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb
     }
 }
 
-/* y = a * P + b * Q + R per channel (b, Q may be NULL), C a multiple of 16. */
+/* y = a' * P + b * Q + R per channel (b, Q may be NULL; a' as in bn_sums), then
+ * relu if asked, C a multiple of 16. */
 INLINE void
 bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
-          const float *R, size_t rows, int C)
+          const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
   for (int c0 = 0; c0 < C; c0 += 16)
     {
       v16 p = LOADU (P + c0), q = b ? LOADU (Q + c0) : (v16){ 0 }, r = LOADU (R + c0);
       for (size_t i = 0; i < rows; i++)
         {
-          v16 v = LOADU (a + i * C + c0) * p + r;
+          v16 va = LOADU (a + i * C + c0);
+          if (mask)
+            va = (v16) ((v16i) va & (LOADU (mask + i * C + c0) > (v16){ 0 }));
+          v16 v = va * p + r;
           if (b)
             v += LOADU (b + i * C + c0) * q;
+          if (relu)
+            v = relu16 (v);
           STOREU (y + i * C + c0, v);
         }
     }
@@ -700,15 +710,15 @@ bn_apply (float *y, const float *a, const float *P, const float *b, const float 
 #pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
 nn_bn_sums_avx512 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                   const float *sb, size_t rows, int C)
+                   const float *sb, const float *mask, size_t rows, int C)
 {
-  bn_sums (s1, s2, a, b, mb, sb, rows, C);
+  bn_sums (s1, s2, a, b, mb, sb, mask, rows, C);
 }
 void
 nn_bn_apply_avx512 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                    const float *R, size_t rows, int C)
+                    const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
-  bn_apply (y, a, P, b, Q, R, rows, C);
+  bn_apply (y, a, P, b, Q, R, mask, relu, rows, C);
 }
 #pragma GCC pop_options
 
@@ -716,14 +726,14 @@ nn_bn_apply_avx512 (float *y, const float *a, const float *P, const float *b, co
 #pragma GCC target ("avx2,fma")
 void
 nn_bn_sums_avx2 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                 const float *sb, size_t rows, int C)
+                 const float *sb, const float *mask, size_t rows, int C)
 {
-  bn_sums (s1, s2, a, b, mb, sb, rows, C);
+  bn_sums (s1, s2, a, b, mb, sb, mask, rows, C);
 }
 void
 nn_bn_apply_avx2 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                  const float *R, size_t rows, int C)
+                  const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
-  bn_apply (y, a, P, b, Q, R, rows, C);
+  bn_apply (y, a, P, b, Q, R, mask, relu, rows, C);
 }
 #pragma GCC pop_options

@@ -312,6 +312,32 @@ dz_extended (NnCall *c, int i, float *dz, int wp, float *db)
     }
 }
 
+static void
+add_bias_grad (float *db, const float *d, size_t rows, int F)
+{
+  for (size_t r = 0; r < rows; r++)
+    for (int f = 0; f < F; f++)
+      db[f] += d[r * F + f];
+}
+
+/* dz (OH, OW, F) of image i from dy through the activation, and the bias
+ * gradient added; without an activation dz is dy itself and nothing is copied. */
+static const float *
+dz_dense (NnCall *c, int i, float *dz, float *db)
+{
+  NnShape out = c->l->out_shape;
+  size_t o = (size_t) i * nn_shape_size (out), rows = (size_t) out.h * out.w;
+  const float *d = c->dy + o;
+  if (c->act != NN_ACT_LINEAR)
+    {
+      nn_act_backward (dz, d, c->y + o, c->z ? c->z + o : NULL, rows, out.c, c->act);
+      d = dz;
+    }
+  if (db)
+    add_bias_grad (db, d, rows, out.c);
+  return d;
+}
+
 /* dst (OH + pads, OW + pads, F) = dz (OH, Wp, F) (first OW columns) with a zero
  * border: top/left pt, pl; bottom/right so that the result is (hh, ww). */
 static void
@@ -411,7 +437,7 @@ winograd_backward (NnCall *c, Pad p)
   float *ur = align16 (c->t->scratch);                        // (16, F, C)
   float *wr = align16 (ur + (size_t) 16 * F * C);             // (3, 3, F, C)
   float *dz = align16 (wr + (size_t) 9 * F * C);              // (OH, Wp, F)
-  float *wscratch = align16 (dz + (size_t) out.h * p.wp * F); // dx's Winograd
+  float *wscratch = align16 (dz + (size_t) out.h * out.w * F); // dx's Winograd
   float *M = align16 (wscratch + winograd_scratch (out, in)); // (16, C, F)
   float *V = align16 (M + (size_t) 16 * C * F);               // (16, group T, C)
   float *U = align16 (V + 16 * gT * C);                       // (16, group T, F)
@@ -430,17 +456,13 @@ winograd_backward (NnCall *c, Pad p)
       for (int k = 0; k < g; k++)
         {
           int i = i0 + k;
-          dz_extended (c, i, dz, p.wp, db);
-          /* dense dz (OH, OW, F), in place: rows shrink */
-          for (int h = 0; h < out.h; h++)
-            memmove (dz + (size_t) h * out.w * F, dz + (size_t) h * p.wp * F,
-                     (size_t) out.w * F * sizeof (float));
+          const float *dzi = dz_dense (c, i, dz, db); // (OH, OW, F)
           if (dx)
-            winograd_images (dz, 1, out, 2 - p.pt, 2 - p.pl, in, ur,
+            winograd_images (dzi, 1, out, 2 - p.pt, 2 - p.pl, in, ur,
                              dx + (size_t) i * nn_shape_size (in), NULL, NULL, FALSE, wscratch);
           if (!dw)
             continue;
-          (a512 ? nn_winograd_dz_avx512 : nn_winograd_dz_avx2) (U + (size_t) k * T * F, dz, out.h,
+          (a512 ? nn_winograd_dz_avx512 : nn_winograd_dz_avx2) (U + (size_t) k * T * F, dzi, out.h,
                                                                 out.w, F, th, tw, gT);
           pad_image (xq, c->x[0] + (size_t) i * nn_shape_size (in), in, q);
           (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (V + (size_t) k * T * C, xq,
@@ -499,34 +521,51 @@ nn_conv_direct_backward (NnCall *c)
   int *off = (int *) align16 (wr + (size_t) KH * KW * F * C);     // (max (KH KW C, H W),)
   if (want_dx)
     turn_kernel (wr, w, KH, KW, C, F);
+  /* A 1x1 kernel without padding (a pointwise GEMM) reads x and dz where they
+   * lie: no padded copies. */
+  gboolean pointwise = KH == 1 && KW == 1 && !(p.pt || p.pb || p.pl || p.pr);
   for (int i = 0; i < c->n; i++)
     {
-      dz_extended (c, i, dz, p.wp, db);
+      const float *dzi = dz;
+      if (pointwise)
+        dzi = dz_dense (c, i, dz, db);
+      else
+        dz_extended (c, i, dz, p.wp, db);
       if (dw)
         {
           /* dW[tap] (C, F) += sum over the extended grid of x_pad[p + tap]^T dz[p]:
            * rows are input channels, the reduction runs over pixels. */
-          pad_image (xpad, c->x[0] + (size_t) i * nn_shape_size (in), in, p);
-          memset (xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
+          const float *xs = c->x[0] + (size_t) i * nn_shape_size (in);
+          if (!pointwise)
+            {
+              pad_image (xpad, xs, in, p);
+              memset (xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
+              xs = xpad;
+            }
           /* One run over all (tap, channel) rows, HWIO order: full tiles. */
           for (int ky = 0, k = 0; ky < KH; ky++)
             for (int kx = 0; kx < KW; kx++)
               for (int ci = 0; ci < C; ci++, k++)
                 off[k] = (ky * p.wp + kx) * C + ci;
-          NnDirectConv a = { .w = dz, .kh = 1, .kw = 1, .c = out.h * p.wp, .f = F,
+          NnDirectConv a = { .w = dzi, .kh = 1, .kw = 1, .c = out.h * p.wp, .f = F,
                              .x_row = 0, .x_red_stride = C, .y_pixel_stride = F,
                              .accumulate = TRUE };
-          rows (&a, xpad, off, dw, KH * KW * C);
+          rows (&a, xs, off, dw, KH * KW * C);
         }
       if (want_dx)
         {
-          pad_dz (dzp, dz, out.h, out.w, p.wp, F, dpt, dpl, hh, ww);
+          const float *src = dzi; // (hh, ww, F) == (OH, OW, F) for a pointwise kernel
+          if (!pointwise)
+            {
+              pad_dz (dzp, dz, out.h, out.w, p.wp, F, dpt, dpl, hh, ww);
+              src = dzp;
+            }
           for (int h = 0, k = 0; h < in.h; h++)
             for (int x = 0; x < in.w; x++, k++)
               off[k] = (h * ww + x) * F;
           NnDirectConv a = { .w = wr, .kh = KH, .kw = KW, .c = F, .f = C, .x_row = ww,
                              .x_red_stride = 1, .y_pixel_stride = C };
-          rows (&a, dzp, off, c->dx[0] + (size_t) i * nn_shape_size (in), in.h * in.w);
+          rows (&a, src, off, c->dx[0] + (size_t) i * nn_shape_size (in), in.h * in.w);
         }
     }
   return TRUE;
@@ -635,23 +674,24 @@ nn_max_pool2_direct (NnCall *c, gboolean backward)
 
 gboolean
 nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
-            const float *sb, size_t rows, int C)
+            const float *sb, const float *mask, size_t rows, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % 16 != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, rows,
-                                                                       C);
+  (level == NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, mask,
+                                                                       rows, C);
   return TRUE;
 }
 
 gboolean
 nn_bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
-             const float *R, size_t rows, int C)
+             const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % 16 != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, rows, C);
+  (level == NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, mask,
+                                                                         relu, rows, C);
   return TRUE;
 }

@@ -87,19 +87,21 @@ gboolean nn_winograd_eligible (const NnLayer *l);
 void     nn_winograd_kernel (float *u, const float *w, int C, int F);
 
 void nn_bn_sums_avx512 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                        const float *sb, size_t rows, int C);
+                        const float *sb, const float *mask, size_t rows, int C);
 void nn_bn_apply_avx512 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                         const float *R, size_t rows, int C);
+                         const float *R, const float *mask, gboolean relu, size_t rows, int C);
 void nn_bn_sums_avx2 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                      const float *sb, size_t rows, int C);
+                      const float *sb, const float *mask, size_t rows, int C);
 void nn_bn_apply_avx2 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                       const float *R, size_t rows, int C);
+                       const float *R, const float *mask, gboolean relu, size_t rows, int C);
 /* BatchNormalization passes (see nn-norm.c); FALSE unless C % 16 == 0 and the CPU
- * has AVX2. s1 += sum a, s2 += sum a (b - mb) sb; y = a P + b Q + R. */
+ * has AVX2. With a' = a where mask > 0, else 0 (mask NULL: a' = a; the gradient
+ * through a relu fused into the layer):  s1 += sum a', s2 += sum a' (b - mb) sb;
+ * y = a' P + b Q + R, then relu if asked. */
 gboolean nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                     const float *sb, size_t rows, int C);
+                     const float *sb, const float *mask, size_t rows, int C);
 gboolean nn_bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
-                      const float *R, size_t rows, int C);
+                      const float *R, const float *mask, gboolean relu, size_t rows, int C);
 
 /* Dense of a few rows (y = x W + b, no activation), MaxPooling2D 2x2/2 valid
  * forward and backward over the call's slice. FALSE if not covered. */

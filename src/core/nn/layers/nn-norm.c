@@ -31,7 +31,9 @@ bn_vars (const NnCall *c)
   return b;
 }
 
-/* c->stats holds this thread's copy of (mean, invstd) for backward: (2, C). */
+/* c->stats holds this thread's copy of (mean, invstd) for backward: (2, C).
+ * In training the workspace may fuse the relu Activation that follows into the
+ * layer (c->act): y is then relu (BN (x)), and backward gets that layer's dy. */
 void
 nn_batch_norm_forward (NnCall *c)
 {
@@ -48,7 +50,7 @@ nn_batch_norm_forward (NnCall *c)
       float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
       memset (s, 0, 2 * C * sizeof (double));
       /* Float sums over blocks of 32 rows (vectorised), folded into doubles. */
-      for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, rows, C) ? rows : 0; r0 < rows;
+      for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, NULL, rows, C) ? rows : 0; r0 < rows;
            r0 += 32)
         {
           memset (f1, 0, 2 * C * sizeof (float));
@@ -93,11 +95,15 @@ nn_batch_norm_forward (NnCall *c)
       a[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
       o[k] = (b.beta ? b.beta[k] : 0.0f) - mean[k] * a[k];
     }
-  if (nn_bn_apply (c->y, x, a, NULL, NULL, o, rows, C))
+  gboolean relu = c->act == NN_ACT_RELU;
+  if (nn_bn_apply (c->y, x, a, NULL, NULL, o, NULL, relu, rows, C))
     return;
   for (size_t r = 0; r < rows; r++)
     for (int k = 0; k < C; k++)
-      c->y[r * C + k] = x[r * C + k] * a[k] + o[k];
+      {
+        float v = x[r * C + k] * a[k] + o[k];
+        c->y[r * C + k] = relu && !(v > 0.0f) ? 0.0f : v;
+      }
 }
 
 /* Training:  dx = gamma * invstd / M * (M dy - sum dy - xhat * sum (dy xhat)),
@@ -111,10 +117,12 @@ nn_batch_norm_backward (NnCall *c)
   BnVars b = bn_vars (c);
   const float *mean = c->stats, *invstd = c->stats + C;
   const float *x = c->x[0], *dy = c->dy;
+  /* a fused relu: dy counts where its output y is positive */
+  const float *mask = c->act == NN_ACT_RELU ? c->y : NULL;
   double *s = (double *) c->t->scratch; // (2, C): sum dy, sum dy * xhat
   float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
   memset (s, 0, 2 * C * sizeof (double));
-  for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, rows, C) ? rows : 0; r0 < rows;
+  for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, mask, rows, C) ? rows : 0; r0 < rows;
        r0 += 32)
     {
       memset (f1, 0, 2 * C * sizeof (float));
@@ -123,8 +131,9 @@ nn_batch_norm_backward (NnCall *c)
         for (int k = 0; k < C; k++)
           {
             float xhat = (x[r * C + k] - mean[k]) * invstd[k];
-            f1[k] += dy[r * C + k];
-            f2[k] += dy[r * C + k] * xhat;
+            float d = mask && !(mask[r * C + k] > 0.0f) ? 0.0f : dy[r * C + k];
+            f1[k] += d;
+            f2[k] += d * xhat;
           }
       for (int k = 0; k < C; k++)
         {
@@ -152,7 +161,10 @@ nn_batch_norm_backward (NnCall *c)
     {
       for (size_t r = 0; r < rows; r++)
         for (int k = 0; k < C; k++)
-          dx[r * C + k] = dy[r * C + k] * invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
+          {
+            float d = mask && !(mask[r * C + k] > 0.0f) ? 0.0f : dy[r * C + k];
+            dx[r * C + k] = d * invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
+          }
       return;
     }
   double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
@@ -170,12 +182,13 @@ nn_batch_norm_backward (NnCall *c)
       Q[k] = -g[k] * m2[k] * invstd[k];
       R[k] = g[k] * (m2[k] * invstd[k] * mean[k] - m1[k]);
     }
-  if (nn_bn_apply (dx, dy, g, x, Q, R, rows, C))
+  if (nn_bn_apply (dx, dy, g, x, Q, R, mask, FALSE, rows, C))
     return;
   for (size_t r = 0; r < rows; r++)
     for (int k = 0; k < C; k++)
       {
         float xhat = (x[r * C + k] - mean[k]) * invstd[k];
-        dx[r * C + k] = g[k] * (dy[r * C + k] - m1[k] - xhat * m2[k]);
+        float d = mask && !(mask[r * C + k] > 0.0f) ? 0.0f : dy[r * C + k];
+        dx[r * C + k] = g[k] * (d - m1[k] - xhat * m2[k]);
       }
 }
