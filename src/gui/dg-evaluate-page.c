@@ -60,6 +60,7 @@ struct _DgEvaluatePage {
   DgJob *job;
   int sel_row, sel_col;
   gboolean disposed;
+  gboolean built;          /* the template is built on the first visit */
 };
 
 G_DEFINE_FINAL_TYPE (DgEvaluatePage, dg_evaluate_page, GTK_TYPE_WIDGET)
@@ -934,11 +935,15 @@ refresh_compare_models (DgEvaluatePage *self)
   adw_action_row_set_subtitle (self->model_row, title ? title : _("No model selected"));
 }
 
+static void build (DgEvaluatePage *self);
+
 static void
 dg_evaluate_page_map (GtkWidget *widget)
 {
   DgEvaluatePage *self = DG_EVALUATE_PAGE (widget);
 
+  /* before chaining up, so that the new children are mapped with the page */
+  build (self);
   GTK_WIDGET_CLASS (dg_evaluate_page_parent_class)->map (widget);
   if (!self->job)
     refresh_compare_models (self);
@@ -955,7 +960,8 @@ dg_evaluate_page_dispose (GObject *object)
     dg_job_cancel (self->job);
   if (self->robust_plot)
     dg_plot_set_chart (self->robust_plot, NULL, NULL, 0);
-  gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_EVALUATE_PAGE);
+  if (self->built)
+    gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_EVALUATE_PAGE);
   {
     GtkWidget *child;
     while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
@@ -1017,14 +1023,17 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
 #undef BIND
 }
 
+/* Built when first shown, not with the window (start-up time, see the Train page). */
 static void
-dg_evaluate_page_init (DgEvaluatePage *self)
+build (DgEvaluatePage *self)
 {
   g_autoptr(GtkExpression) title = NULL;
   GtkGesture *click;
 
+  if (self->built || self->disposed)
+    return;
+  self->built = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->sel_row = self->sel_col = -1;
   gtk_drawing_area_set_draw_func (self->confusion_area, draw_confusion, self, NULL);
   gtk_widget_set_overflow (GTK_WIDGET (self->confusion_area), GTK_OVERFLOW_HIDDEN);
   click = gtk_gesture_click_new ();
@@ -1053,6 +1062,12 @@ dg_evaluate_page_init (DgEvaluatePage *self)
     self->robust_chart = c;
     dg_plot_set_chart (self->robust_plot, c, NULL, 0);
   }
+}
+
+static void
+dg_evaluate_page_init (DgEvaluatePage *self)
+{
+  self->sel_row = self->sel_col = -1;
 }
 
 GtkWidget *
