@@ -115,7 +115,7 @@ dg_application_activate (GApplication *app)
         {
           const char *rate = g_getenv ("DIGITS_BENCH_RATE");
           dg_bench_latency_start (DG_WINDOW (window), self->bench_repeats,
-                                  rate ? g_ascii_strtod (rate, NULL) : 0);
+                                  rate ? g_ascii_strtod (rate, NULL) : -1);
         }
       if (self->screenshot_path)
         g_timeout_add (50, screenshot_when_ready, self);

@@ -8,13 +8,19 @@
  * than one refresh interval after the previous one) and delivers it there; the
  * benchmark does the same: an arrived point is queued, the flush-events phase is
  * requested, and the queue goes to the canvas in that phase. The frame then
- * predicts (update phase), lays out and paints. Per point:
+ * predicts (update phase), lays out and paints. With DIGITS_BENCH_RATE=0 the
+ * points are paced instead: each arrives 0 to 2 refresh intervals (random) after
+ * the frame that showed the previous one, so every frame holds exactly one point
+ * and the work figures stay per point even when a busy machine delays the GUI
+ * thread for many frames. Per point:
  *   e2e     arrival -> end of the paint that shows it: the issue's figure
  *   wait    arrival -> start of that frame: the frame slot, set by GTK's clock
  *   work    start of that frame -> end of its paint: the app's part, split into
  *           preprocess, predict, Grad-CAM, show (handing results to widgets)
  *           and paint (everything else: events, layout, snapshot, render)
- *   cpu     the GUI thread's CPU time over work
+ *   cpu     the GUI thread's CPU time over work, split into the prediction's
+ *           (preprocess to show) and the rest's: on a busy machine the wall-clock
+ *           figures grow with the wait for a core, these do not
  *   next    shown by the first frame that began after it arrived
  *   within  e2e <= one refresh interval
  */
@@ -58,8 +64,11 @@ typedef struct {
   GArray *in_frame;     /* Point: delivered in the current frame */
   gint64 frame_start, frame_cpu;
   int shown;
+  int paced;            /* points sent so far when paced (rate 0) */
+  GRand *rand;
 
   GArray *e2e, *wait, *work, *cpu, *pre, *predict, *cam, *show, *paint; /* of double, ms */
+  GArray *predict_cpu, *paint_cpu; /* the frame's CPU time in the prediction and outside it */
   int next, within, frames_measured;
 } Bench;
 
@@ -110,6 +119,25 @@ add (GArray *values, double ms)
 }
 
 /* ---- the GUI thread ------------------------------------------------------------ */
+
+static gboolean on_arrival (gpointer data);
+
+/* rate 0: the next point arrives now */
+static gboolean
+paced_arrival (gpointer data)
+{
+  Bench *b = data;
+  Arrival *a = g_new0 (Arrival, 1);
+
+  a->bench = b;
+  a->point.arrival = g_get_monotonic_time ();
+  a->point.frames_then = g_atomic_int_get (&b->frames);
+  a->point.index = b->paced % N_POINTS;
+  a->point.rep = b->paced / N_POINTS;
+  b->paced++;
+  on_arrival (a);
+  return G_SOURCE_REMOVE;
+}
 
 static gboolean
 on_arrival (gpointer data)
@@ -175,6 +203,8 @@ on_after_paint (GdkFrameClock *clock, Bench *b)
   parts = (t.preprocess_us + t.predict_us + t.gradcam_us + t.show_us) / 1000.0;
   add (b->work, work);
   add (b->cpu, (thread_cpu_us () - b->frame_cpu) / 1000.0);
+  add (b->predict_cpu, t.cpu_us / 1000.0);
+  add (b->paint_cpu, (thread_cpu_us () - b->frame_cpu - t.cpu_us) / 1000.0);
   add (b->pre, t.preprocess_us / 1000.0);
   add (b->predict, t.predict_us / 1000.0);
   add (b->cam, t.gradcam_us / 1000.0);
@@ -195,6 +225,13 @@ on_after_paint (GdkFrameClock *clock, Bench *b)
   g_array_set_size (b->in_frame, 0);
   if (b->shown == b->repeats * N_POINTS)
     finish (b);
+  else if (b->rate_hz == 0)
+    {
+      gint64 delay = g_rand_int_range (b->rand, 0, (gint32) (2 * b->refresh_us));
+      if (b->paced % N_POINTS == 0)
+        delay += PEN_UP_US;
+      g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (delay / 1000), paced_arrival, b, NULL);
+    }
 }
 
 /* ---- the pointer ----------------------------------------------------------------- */
@@ -234,7 +271,9 @@ finish (Bench *b)
   int n = b->e2e->len;
 
   g_signal_handlers_disconnect_by_data (b->clock, b);
-  g_thread_join (b->feeder);
+  if (b->feeder)
+    g_thread_join (b->feeder);
+  g_rand_free (b->rand);
   printf ("BENCH latency rate_hz=%.0f refresh_ms=%.1f events=%d frames=%d "
           "e2e_p50_ms=%.2f e2e_p95_ms=%.2f e2e_max_ms=%.2f "
           "wait_p50_ms=%.2f wait_p95_ms=%.2f "
@@ -242,7 +281,8 @@ finish (Bench *b)
           "preprocess_p50_ms=%.2f predict_p50_ms=%.2f predict_p95_ms=%.2f "
           "gradcam_p50_ms=%.2f gradcam_p95_ms=%.2f show_p50_ms=%.2f "
           "paint_p50_ms=%.2f paint_p95_ms=%.2f "
-          "next_frame_pct=%.1f within_frame_pct=%.1f rss_kb=%" G_GINT64_FORMAT " renderer=%s\n",
+          "cpu_prediction_p50_ms=%.2f cpu_prediction_p95_ms=%.2f cpu_rest_p50_ms=%.2f cpu_rest_p95_ms=%.2f "
+          "next_frame_pct=%.1f within_frame_pct=%.1f rss_kb=%" G_GINT64_FORMAT " renderer=%s%s\n",
           b->rate_hz, b->refresh_us / 1000.0, n, b->frames_measured,
           percentile (b->e2e, 0.5), percentile (b->e2e, 0.95), percentile (b->e2e, 1.0),
           percentile (b->wait, 0.5), percentile (b->wait, 0.95),
@@ -251,8 +291,11 @@ finish (Bench *b)
           percentile (b->pre, 0.5), percentile (b->predict, 0.5), percentile (b->predict, 0.95),
           percentile (b->cam, 0.5), percentile (b->cam, 0.95), percentile (b->show, 0.5),
           percentile (b->paint, 0.5), percentile (b->paint, 0.95),
+          percentile (b->predict_cpu, 0.5), percentile (b->predict_cpu, 0.95),
+          percentile (b->paint_cpu, 0.5), percentile (b->paint_cpu, 0.95),
           100.0 * b->next / MAX (n, 1), 100.0 * b->within / MAX (n, 1), dg_test_rss_kb (),
-          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (b->window))));
+          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (b->window))),
+          b->rate_hz == 0 ? " paced=1" : "");
   fflush (stdout);
   g_array_unref (b->queued);
   g_array_unref (b->in_frame);
@@ -265,6 +308,8 @@ finish (Bench *b)
   g_array_unref (b->cam);
   g_array_unref (b->show);
   g_array_unref (b->paint);
+  g_array_unref (b->predict_cpu);
+  g_array_unref (b->paint_cpu);
   gtk_window_close (GTK_WINDOW (b->window));
   g_object_unref (b->window);
   g_free (b);
@@ -293,7 +338,10 @@ wait_for_model (gpointer data)
   g_signal_connect (b->clock, "flush-events", G_CALLBACK (on_flush_events), b);
   g_signal_connect (b->clock, "before-paint", G_CALLBACK (on_before_paint), b);
   g_signal_connect (b->clock, "after-paint", G_CALLBACK (on_after_paint), b);
-  b->feeder = g_thread_new ("bench-pointer", feeder_thread, b);
+  if (b->rate_hz > 0)
+    b->feeder = g_thread_new ("bench-pointer", feeder_thread, b);
+  else
+    g_timeout_add_full (G_PRIORITY_DEFAULT, 100, paced_arrival, b, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -305,7 +353,8 @@ dg_bench_latency_start (DgWindow *window, int repeats, double rate_hz)
   b->window = g_object_ref (window);
   b->canvas = dg_window_get_canvas (window);
   b->repeats = MAX (repeats, 1);
-  b->rate_hz = rate_hz > 0 ? rate_hz : 125;
+  b->rate_hz = rate_hz >= 0 ? rate_hz : 125;
+  b->rand = g_rand_new_with_seed (11);
   b->queued = g_array_new (FALSE, FALSE, sizeof (Point));
   b->in_frame = g_array_new (FALSE, FALSE, sizeof (Point));
   b->e2e = g_array_new (FALSE, FALSE, sizeof (double));
@@ -317,5 +366,7 @@ dg_bench_latency_start (DgWindow *window, int repeats, double rate_hz)
   b->cam = g_array_new (FALSE, FALSE, sizeof (double));
   b->show = g_array_new (FALSE, FALSE, sizeof (double));
   b->paint = g_array_new (FALSE, FALSE, sizeof (double));
+  b->predict_cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  b->paint_cpu = g_array_new (FALSE, FALSE, sizeof (double));
   g_timeout_add (20, wait_for_model, b);
 }

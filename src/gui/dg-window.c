@@ -37,7 +37,7 @@ run_prediction (DgWindow *self)
   gboolean want_cam, has_cam = FALSE;
   const char *cam_note = NULL;
   int best = 0;
-  gint64 t0 = g_get_monotonic_time (), t1, t2, t3;
+  gint64 t0 = g_get_monotonic_time (), cpu0 = dg_test_thread_cpu_us (), t1, t2, t3;
 
   memset (&self->timings, 0, sizeof self->timings);
   if (!self->model)
@@ -86,6 +86,7 @@ run_prediction (DgWindow *self)
   self->timings.predict_us = t2 - t1;
   self->timings.gradcam_us = t3 - t2;
   self->timings.show_us = g_get_monotonic_time () - t3;
+  self->timings.cpu_us = dg_test_thread_cpu_us () - cpu0;
 
   if (dg_test_mode ())
     {

@@ -27,7 +27,8 @@ gint64    dg_window_get_last_predict_us (DgWindow *self);
  * Grad-CAM, and handing the results to the widgets (which then lay out and
  * paint in the same frame). */
 typedef struct {
-  gint64 preprocess_us, predict_us, gradcam_us, show_us;
+  gint64 preprocess_us, predict_us, gradcam_us, show_us; /* wall time */
+  gint64 cpu_us;  /* the GUI thread's CPU time over all four */
 } DgPredictTimings;
 void      dg_window_get_last_timings (DgWindow *self, DgPredictTimings *out);
 /* For the Train and Evaluate pages: a model file that just appeared joins the
