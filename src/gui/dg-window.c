@@ -290,10 +290,11 @@ set_model (DgWindow *self, DgModel *model)
   dg_window_update_actions (self);
   if (was_hidden && self->first_frame_seen && dg_test_mode ())
     report_layout_after_paint (self);
-  dg_test_print ("MODEL loaded name=%s layers=%d params=%" G_GSIZE_FORMAT " gradcam=%d path=%s",
+  dg_test_print ("MODEL loaded name=%s layers=%d params=%" G_GSIZE_FORMAT " gradcam=%d path=%s"
+                 " process_ms=%.1f",
                  dg_model_get_title (model), dg_model_get_nn (model)->n_layers,
                  dg_model_get_n_params (model), dg_model_has_gradcam (model),
-                 dg_model_get_path (model));
+                 dg_model_get_path (model), dg_test_process_age_us () / 1000.0);
   dg_window_predict (self);
 }
 
