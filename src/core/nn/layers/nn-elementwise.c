@@ -219,6 +219,22 @@ dropout_hash (guint32 key, guint32 i)
   return h;
 }
 
+/* One image's mask and output. Built for AVX-512 and AVX2 as well, chosen at
+ * load time: the hash's 32-bit multiplies vectorise only from SSE4.1 on, and the
+ * baseline build is plain x86-64 (the plain loop runs 4 to 5 times slower). */
+__attribute__ ((target_clones ("avx512f", "avx2", "default")))
+static void
+dropout_image (float *mk, float *yk, const float *xk, size_t per, guint32 ik, guint32 threshold,
+               float scale)
+{
+  for (size_t i = 0; i < per; i++)
+    {
+      float m = dropout_hash (ik, (guint32) i) >= threshold ? scale : 0.0f;
+      mk[i] = m;
+      yk[i] = xk[i] * m;
+    }
+}
+
 void
 nn_dropout_forward (NnCall *c)
 {
@@ -240,15 +256,7 @@ nn_dropout_forward (NnCall *c)
       /* per image: a key from the pass, the layer and the image's index in the batch */
       guint64 s = key ^ ((guint64) (c->t->n0 + k) * 0xd1b54a32d192ed03ull);
       guint32 ik = (guint32) nn_rng_next (&s);
-      float *mk = mask + k * per;
-      const float *xk = c->x[0] + k * per;
-      float *yk = c->y + k * per;
-      for (size_t i = 0; i < per; i++)
-        {
-          float m = dropout_hash (ik, (guint32) i) >= threshold ? scale : 0.0f;
-          mk[i] = m;
-          yk[i] = xk[i] * m;
-        }
+      dropout_image (mask + k * per, c->y + k * per, c->x[0] + k * per, per, ik, threshold, scale);
     }
 }
 
