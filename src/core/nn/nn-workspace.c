@@ -873,7 +873,8 @@ plan_backward (NnWorkspace *ws, gboolean want_dx)
 
 /* Training shares the output-gradient buffers between layers whose gradients are
  * never live at the same time: a chain needs two or three buffers per map size
- * instead of one per layer (the advanced model at batch 128: 160 MB -> 35 MB).
+ * instead of one per layer (the advanced model at batch 128, 2 threads: the
+ * backward buffers went from 157 to 56 MB resident).
  * grad[p] is live from the backward step of its last consumer (which writes it
  * first) down to p's own step. Only layers of the same per-image size share, so
  * that every thread's slice lies at the same place in both layers and a fast
