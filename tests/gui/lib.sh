@@ -167,6 +167,18 @@ new_window() {
   fail "no new window titled '$1'"
 }
 
+# chooser_enter TITLE PATH: types PATH into GTK's own file chooser titled TITLE
+# (a new window) through its location entry, and accepts it
+chooser_enter() {
+  local dlg; dlg=$(new_window "^$1\$")
+  sleep 0.3
+  key_to "$dlg" ctrl+l
+  sleep 0.2
+  xdotool type --window "$dlg" --delay 5 "$2"
+  sleep 0.4
+  key_to "$dlg" Return
+}
+
 screenshot() { # OUT.png: the window as the X server shows it
   sleep 0.15
   import -window "$WID" "$1"

@@ -26,16 +26,6 @@ shot_crop() { # FIELD OUT.png
   import -window "$WID" "$OUT/window.png"
   /usr/bin/convert "$OUT/window.png" -crop "${w}x${h}+${x}+${y}" +repage "$2"
 }
-choose_folder() { # TITLE PATH: drives GTK's own folder chooser
-  local dlg
-  dlg=$(new_window "^$1\$")
-  [[ -n "$dlg" ]] || fail "no '$1' dialog"
-  sleep 0.3
-  key_to "$dlg" ctrl+l
-  xdotool type --window "$dlg" --delay 5 "$2"
-  sleep 0.4
-  key_to "$dlg" Return
-}
 
 # the reference: the command line on the same model
 nice "$CLI_BIN" evaluate "$model" --confusion-csv "$OUT/cli.csv" >"$OUT/cli.txt" || fail "digits-cli evaluate failed"
@@ -100,7 +90,7 @@ echo "robustness chart coloured pixels: $colored"
 mkdir -p "$OUT/export"
 click_at "$(field "$(page)" export)"
 wait_for '^DIALOG export' 5 || fail "no export dialog"
-choose_folder 'Export to a Folder' "$OUT/export/"
+chooser_enter 'Export to a Folder' "$OUT/export/"
 wait_for '^EXPORT' 10 || fail "nothing exported"
 grep '^EXPORT' "$APP_LOG"
 for f in confusion.png confusion.csv predictions.csv robustness.png robustness.csv; do

@@ -20,13 +20,7 @@ wait_for '^TRAIN folder path=.*/my_digits ' 5 || fail "the samples folder is not
 
 click_at "$(field "$(page)" folder)"
 wait_for '^DIALOG folder' 5 || fail "no folder dialog"
-dlg=$(new_window '^Choose a Data Folder$')
-[[ -n "$dlg" ]] || fail "no chooser window"
-sleep 0.3
-key_to "$dlg" ctrl+l
-xdotool type --window "$dlg" --delay 5 "$data/"
-sleep 0.4
-key_to "$dlg" Return
+chooser_enter 'Choose a Data Folder' "$data/"
 wait_for "^TRAIN folder path=$data " 10 || fail "the chosen folder was not read"
 f=$(grep "^TRAIN folder path=$data " "$APP_LOG" | tail -1); echo "$f"
 [[ $(field "$f" per_class) == 6,6,6,6,6,6,6,6,6,6 && $(field "$f" skipped) == 1 && $(field "$f" ok) == 1 ]] || fail "wrong summary: $f"

@@ -26,14 +26,7 @@ screenshot "$OUT/logreg.png"
 
 # Open Model… (Ctrl+O) with a truncated file
 key ctrl+o
-CHOOSER=$(new_window '^Open Model$')
-[[ -n "$CHOOSER" ]] || fail "no file chooser"
-sleep 0.3
-xdotool key --window "$CHOOSER" ctrl+l
-sleep 0.2
-xdotool type --window "$CHOOSER" --delay 5 "$TEST_MODELS/corrupt.keras"
-sleep 0.4
-xdotool key --window "$CHOOSER" Return
+chooser_enter 'Open Model' "$TEST_MODELS/corrupt.keras"
 wait_for "^CHOSEN $TEST_MODELS/corrupt.keras" 10 || fail "the chooser did not return the file"
 wait_for '^MODEL error' 10 || fail "no error for the corrupt file"
 wait_for '^TOAST Could not open “corrupt.keras”' 5 || fail "no toast"
@@ -47,13 +40,7 @@ grep -q 'MODEL loaded name=corrupt' "$APP_LOG" && fail "the corrupt model was lo
 
 # back to the CNN through the chooser: a good file loads and predicts the 7 again
 key ctrl+o
-CHOOSER=$(new_window '^Open Model$')
-sleep 0.3
-xdotool key --window "$CHOOSER" ctrl+l
-sleep 0.2
-xdotool type --window "$CHOOSER" --delay 5 "$DIGITS_SHARED_DIR/fixtures/mnist_cnn.keras"
-sleep 0.4
-xdotool key --window "$CHOOSER" Return
+chooser_enter 'Open Model' "$DIGITS_SHARED_DIR/fixtures/mnist_cnn.keras"
 wait_for_more '^MODEL loaded name=mnist_cnn' 1 10 || fail "opening the CNN again failed"
 sleep 0.3
 line=$(last_prediction)

@@ -19,7 +19,6 @@ save_sample() { # [LABEL]: opens the dialog, optionally corrects the label, save
   sleep 0.2
   d_line=$(grep '^DIALOG sample' "$APP_LOG" | tail -1)
   dlg=$(new_window '^Save as Sample$')
-  [[ -n "$dlg" ]] || fail "no dialog window"
   if [[ $# -gt 0 ]]; then
     IFS=, read -r lx ly lw lh <<<"$(field "$d_line" label)"
     timeout 5 xdotool mousemove --window "$dlg" $((lx + lw / 4)) $((ly + lh / 2)) click --repeat 3 1

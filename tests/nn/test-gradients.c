@@ -292,6 +292,28 @@ test_layers (void)
 
 /* ---- graphs ----------------------------------------------------------------- */
 
+/* One block of the advanced recipe, then Dense(3, softmax); no Dropout for rate 0. */
+static NnModel *
+small_advanced (NnShape in, int filters, float dropout)
+{
+  const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
+  int l;
+  NnModel *m = input_model (in, &l);
+  l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ filters, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+  l = nn_model_add_batch_norm (m, "batch_normalization", l, &bn);
+  l = nn_model_add_activation (m, "activation", l, NN_ACT_RELU);
+  l = nn_model_add_depthwise_conv2d (m, "depthwise_conv2d", l, &(NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+  l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ filters, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
+  l = nn_model_add_batch_norm (m, "batch_normalization_1", l, &bn);
+  l = nn_model_add_activation (m, "activation_1", l, NN_ACT_RELU);
+  l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+  if (dropout > 0)
+    l = nn_model_add_dropout (m, "dropout", l, dropout);
+  l = nn_model_add_flatten (m, "flatten", l);
+  nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+  return m;
+}
+
 static void
 test_graphs (void)
 {
@@ -324,44 +346,20 @@ test_graphs (void)
         nn_model_add_dense (m, "dense_1", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
         grad_check ("small cnn", m, 4, mode, threads, 1e-3f, 1e-4);
       }
-  /* The advanced recipe, shrunk: BN in training mode reduces over both threads. */
-  for (int mode = 0; mode < 2; mode++)
-    for (int threads = 1; threads <= 2; threads++)
-      {
-        const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
-        m = input_model ((NnShape){ 6, 6, 1 }, &l);
-        l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 4, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
-        l = nn_model_add_batch_norm (m, "batch_normalization", l, &bn);
-        l = nn_model_add_activation (m, "activation", l, NN_ACT_RELU);
-        l = nn_model_add_depthwise_conv2d (m, "depthwise_conv2d", l, &(NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
-        l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 4, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
-        l = nn_model_add_batch_norm (m, "batch_normalization_1", l, &bn);
-        l = nn_model_add_activation (m, "activation_1", l, NN_ACT_RELU);
-        l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
-        l = nn_model_add_dropout (m, "dropout", l, 0.2f);
-        l = nn_model_add_flatten (m, "flatten", l);
-        nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
-        grad_check ("small advanced", m, 5, mode, threads, 1e-3f, 1e-4);
-      }
-  /* 16 channels: the vector kernels, BN with its relu fused in training, and
+  /* The advanced recipe, shrunk: BN in training mode reduces over both threads.
+   * With 16 channels: the vector kernels, BN with its relu fused in training, and
    * Winograd for the 3x3 convolution's dx and dW. */
-  for (int mode = 0; mode < 2; mode++)
-    for (int threads = 1; threads <= 2; threads++)
-      {
-        const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
-        m = input_model ((NnShape){ 5, 5, 16 }, &l);
-        l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
-        l = nn_model_add_batch_norm (m, "batch_normalization", l, &bn);
-        l = nn_model_add_activation (m, "activation", l, NN_ACT_RELU);
-        l = nn_model_add_depthwise_conv2d (m, "depthwise_conv2d", l, &(NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
-        l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 16, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
-        l = nn_model_add_batch_norm (m, "batch_normalization_1", l, &bn);
-        l = nn_model_add_activation (m, "activation_1", l, NN_ACT_RELU);
-        l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
-        l = nn_model_add_flatten (m, "flatten", l);
-        nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
-        grad_check ("small advanced, 16 channels", m, 3, mode, threads, 1e-3f, 1e-4);
-      }
+  const struct { const char *name; NnShape in; int filters; float dropout; int batch; } advanced[] = {
+    { "small advanced", { 6, 6, 1 }, 4, 0.2f, 5 },
+    { "small advanced, 16 channels", { 5, 5, 16 }, 16, 0.0f, 3 },
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (advanced); k++)
+    for (int mode = 0; mode < 2; mode++)
+      for (int threads = 1; threads <= 2; threads++)
+        {
+          m = small_advanced (advanced[k].in, advanced[k].filters, advanced[k].dropout);
+          grad_check (advanced[k].name, m, advanced[k].batch, mode, threads, 1e-3f, 1e-4);
+        }
 }
 
 /* Frozen layers get zero gradients, and the layers before them still learn;
