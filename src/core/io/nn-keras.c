@@ -148,6 +148,33 @@ read_metadata (NnModel *m, const char *text, gsize len)
     }
 }
 
+static void
+set_zip_error (int zerr, const char *display, GError **error)
+{
+  zip_error_t ze;
+  zip_error_init_with_code (&ze, zerr);
+  g_set_error (error, NN_ERROR, zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ ? NN_ERROR_IO
+               : NN_ERROR_FORMAT, "%s: not a readable .keras file (a .keras file is a zip "
+               "archive): %s", display, zip_error_strerror (&ze));
+  zip_error_fini (&ze);
+}
+
+static gboolean
+check_stat (const GStatBuf *st, const char *display, GError **error)
+{
+  if (!S_ISREG (st->st_mode))
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: not a regular file", display);
+      return FALSE;
+    }
+  if (st->st_size == 0)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: the file is empty", display);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static zip_t *
 open_zip (const char *path, const char *display, GError **error)
 {
@@ -158,39 +185,47 @@ open_zip (const char *path, const char *display, GError **error)
       g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: cannot open: %s", display, g_strerror (e));
       return NULL;
     }
-  if (!S_ISREG (st.st_mode))
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: not a regular file", display);
-      return NULL;
-    }
-  if (st.st_size == 0)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: the file is empty", display);
-      return NULL;
-    }
+  if (!check_stat (&st, display, error))
+    return NULL;
   int zerr = 0;
   zip_t *za = zip_open (path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
   if (za == NULL)
+    set_zip_error (zerr, display, error);
+  return za;
+}
+
+/* The file already open: the sandboxed reader gets it this way, as it may open none. */
+static zip_t *
+open_zip_fd (int fd, const char *display, GError **error)
+{
+  struct stat st;
+  if (fstat (fd, &st) != 0)
     {
-      zip_error_t ze;
-      zip_error_init_with_code (&ze, zerr);
-      g_set_error (error, NN_ERROR, zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ ? NN_ERROR_IO
-                   : NN_ERROR_FORMAT, "%s: not a readable .keras file (a .keras file is a zip "
-                   "archive): %s", display, zip_error_strerror (&ze));
-      zip_error_fini (&ze);
+      int e = errno;
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: cannot read: %s", display, g_strerror (e));
+      return NULL;
+    }
+  if (!check_stat (&st, display, error))
+    return NULL;
+  int own = fcntl (fd, F_DUPFD_CLOEXEC, 0); /* zip_fdopen closes it with the archive */
+  int zerr = 0;
+  zip_t *za = NULL;
+  if (own < 0 || lseek (own, 0, SEEK_SET) != 0)
+    zerr = ZIP_ER_READ;
+  else
+    za = zip_fdopen (own, ZIP_CHECKCONS, &zerr);
+  if (za == NULL)
+    {
+      if (own >= 0)
+        close (own);
+      set_zip_error (zerr, display, error);
     }
   return za;
 }
 
-NnModel *
-nn_keras_load (const char *path, GError **error)
+static NnModel *
+load_zip (zip_t *za, const char *display, GError **error)
 {
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  g_autofree char *display = g_filename_display_name (path);
-  zip_t *za = open_zip (path, display, error);
-  if (za == NULL)
-    return NULL;
   gsize config_len = 0, weights_len = 0, meta_len = 0;
   g_autofree char *config = read_entry (za, display, "config.json", MAX_CONFIG_BYTES,
                                         &config_len, TRUE, error);
@@ -228,6 +263,25 @@ nn_keras_load (const char *path, GError **error)
   if (meta)
     read_metadata (m, meta, meta_len);
   return m;
+}
+
+NnModel *
+nn_keras_load (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_autofree char *display = g_filename_display_name (path);
+  zip_t *za = open_zip (path, display, error);
+  return za ? load_zip (za, display, error) : NULL;
+}
+
+NnModel *
+nn_keras_load_fd (int fd, const char *display, GError **error)
+{
+  g_return_val_if_fail (fd >= 0 && display != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  zip_t *za = open_zip_fd (fd, display, error);
+  return za ? load_zip (za, display, error) : NULL;
 }
 
 /* ---- writing ------------------------------------------------------------------- */
@@ -401,8 +455,63 @@ fail:
   return NULL;
 }
 
+/* The temporary files of the saves under way, so that a signal handler can remove
+ * them (nn_keras_remove_partial_saves): fixed slots, no allocation, no locks. A
+ * slot is 0 free, 1 being filled, 2 holding a path. */
+#define PARTIAL_SLOTS 8
+static struct {
+  gint state;
+  char path[4096];
+} partial[PARTIAL_SLOTS];
+
+static int
+partial_add (const char *tmp)
+{
+  if (strlen (tmp) >= sizeof partial[0].path)
+    return -1;
+  for (int i = 0; i < PARTIAL_SLOTS; i++)
+    if (g_atomic_int_compare_and_exchange (&partial[i].state, 0, 1))
+      {
+        strcpy (partial[i].path, tmp);
+        g_atomic_int_set (&partial[i].state, 2);
+        return i;
+      }
+  return -1; /* more saves at once than slots: this one is not covered */
+}
+
+static void
+partial_remove (int slot)
+{
+  if (slot >= 0)
+    g_atomic_int_set (&partial[slot].state, 0);
+}
+
+void
+nn_keras_remove_partial_saves (void)
+{
+  /* Async-signal-safe: atomic loads and unlink(2) only. */
+  for (int i = 0; i < PARTIAL_SLOTS; i++)
+    if (g_atomic_int_get (&partial[i].state) == 2)
+      unlink (partial[i].path);
+}
+
+/* After a rename the new name lives in the folder's entries: sync them too, or a
+ * power cut can bring the old file back. Some file systems cannot sync a folder
+ * (EINVAL); that is not a failure of the save. */
+static int
+sync_folder (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return 0;
+  int e = fsync (dfd) != 0 && errno != EINVAL && errno != EROFS ? errno : 0;
+  close (dfd);
+  return e;
+}
+
 /* Writes PATH.XXXXXX beside PATH and renames it over PATH, so that PATH is either
- * the old file or the complete new one, never half of either. */
+ * the old file or the complete new one, never half of either; then syncs the folder. */
 static gboolean
 write_atomically (const char *path, const guint8 *data, gsize len, GError **error)
 {
@@ -416,6 +525,7 @@ write_atomically (const char *path, const guint8 *data, gsize len, GError **erro
                    g_strerror (e));
       return FALSE;
     }
+  int slot = partial_add (tmp);
   gsize done = 0;
   int e = 0;
   while (done < len)
@@ -434,11 +544,18 @@ write_atomically (const char *path, const guint8 *data, gsize len, GError **erro
     e = errno;
   if (close (fd) != 0 && e == 0)
     e = errno;
+  gboolean renamed = FALSE;
   if (e == 0 && g_rename (tmp, path) != 0)
     e = errno;
+  else if (e == 0)
+    renamed = TRUE;
+  if (!renamed)
+    g_unlink (tmp);
+  partial_remove (slot);
+  if (renamed)
+    e = sync_folder (path);
   if (e != 0)
     {
-      g_unlink (tmp);
       g_set_error (error, NN_ERROR, NN_ERROR_IO, "Cannot save “%s”: %s", display,
                    g_strerror (e));
       return FALSE;

@@ -47,6 +47,9 @@ typedef struct {
  * kept in model->compile_config_json. Config items the engine does not interpret
  * and that differ from Keras's defaults stay in NnLayer.extra_config_json. */
 NnModel *nn_keras_load (const char *path, GError **error);
+/* The same from a file open for reading; display names it in messages. The fd
+ * stays open and owned by the caller. */
+NnModel *nn_keras_load_fd (int fd, const char *display, GError **error);
 
 /* Builds NnKerasOptimizer.slots from n_arrays slot arrays laid out like
  * model->params (e.g. NnOptimizer.m and .v): slots[t * n_arrays + s] points to
@@ -58,6 +61,11 @@ float **nn_keras_optimizer_slots (const NnModel *model, float *const *arrays, in
  * from options->optimizer / loss_json when given, else model->compile_config_json. */
 gboolean nn_keras_save (const NnModel *model, const char *path,
                         const NnKerasSaveOptions *options, GError **error);
+
+/* Removes the temporary files (PATH.XXXXXX) of the saves under way in any thread.
+ * Async-signal-safe: for a program's SIGINT/SIGTERM handler before it ends the
+ * process, so that no partial file stays behind. The saves in progress fail. */
+void nn_keras_remove_partial_saves (void);
 
 /* Keras's naming.to_snake_case: "Conv2D" -> "conv2d", "BatchNormalization" ->
  * "batch_normalization", "MaxPooling2D" -> "max_pooling2d". Free with g_free. */
