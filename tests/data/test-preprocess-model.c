@@ -3,7 +3,7 @@
  *
  * MNIST test digits are enlarged onto a white canvas with black ink (once
  * filling it, once small and off-centre), go through nn_preprocess_digit(), and
- * are classified by the shipped fixture model. If preprocessing drifted from
+ * are classified by the shipped CNN. If preprocessing drifted from
  * how MNIST was made (box size, centring, polarity, stroke weight), accuracy
  * would drop well below the original's.
  */
@@ -15,6 +15,7 @@
 #include "nn-image.h"
 #include "nn-keras.h"
 #include "nn-model.h"
+#include "../test-models.h"
 
 #define N_IMAGES 400
 
@@ -52,20 +53,18 @@ paint (guint8 *canvas, int cw, const guint8 *img, int ox, int oy, int side)
 int
 main (int argc, char **argv)
 {
-  const char *shared = g_getenv ("DIGITS_SHARED_DIR");
   const char *mnist = g_getenv ("DIGITS_MNIST_DIR");
-  g_autofree char *fixture = g_build_filename (shared ? shared : "../shared", "fixtures",
-                                               "mnist_cnn.keras", NULL);
+  g_autofree char *model = test_shipped_model ("mnist_cnn.keras");
   g_autofree char *labels = g_build_filename (mnist ? mnist : "data/mnist",
                                               "t10k-labels-idx1-ubyte", NULL);
-  if (!g_file_test (fixture, G_FILE_TEST_EXISTS) || !g_file_test (labels, G_FILE_TEST_EXISTS))
+  if (!g_file_test (labels, G_FILE_TEST_EXISTS))
     {
-      g_print ("1..0 # SKIP fixture or MNIST absent\n");
+      g_print ("1..0 # SKIP the MNIST test set is absent (run scripts/setup.sh)\n");
       return 0;
     }
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) m = nn_keras_load (fixture, &error);
+  g_autoptr (NnModel) m = nn_keras_load (model, &error);
   g_assert_no_error (error);
   g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TEST, &error);
   g_assert_no_error (error);

@@ -1,5 +1,5 @@
-/* make-test-models OUTDIR: models for the GUI tests, written with the core's
- * Keras writer (folders keep the corrupt file out of the model selector):
+/* make-test-models OUTDIR SHIPPED_CNN: models for the GUI tests, written with the
+ * core's Keras writer (folders keep the corrupt file out of the model selector):
  *   models/logreg.keras          Flatten + Dense, untrained: no spatial layer, so the app
  *                         shows its Grad-CAM note; its predictions differ from the CNN's
  *   bench/advanced.keras  the advanced architecture with initial weights, for the
@@ -7,9 +7,13 @@
  *   corrupt.keras         the first 3000 bytes of logreg.keras: a truncated zip
  *   fallback/             a corrupt mnist_advanced.keras (the default) and
  *                         z_logreg.keras: the app must fall back to the second
+ *   cnn/mnist_cnn.keras   a link to the shipped CNN, alone in its folder
  *   test-models.stamp     written last, for meson */
+#include <errno.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "nn-keras.h"
 #include "nn-zoo.h"
@@ -41,9 +45,9 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   gsize len;
 
-  if (argc != 2)
+  if (argc != 3)
     {
-      fprintf (stderr, "usage: %s OUTDIR\n", argv[0]);
+      fprintf (stderr, "usage: %s OUTDIR SHIPPED_CNN\n", argv[0]);
       return 2;
     }
   g_mkdir_with_parents (argv[1], 0755);
@@ -70,6 +74,19 @@ main (int argc, char **argv)
         || !save (logreg, argv[1], "fallback", "z_logreg.keras"))
       {
         fprintf (stderr, "%s\n", error ? error->message : "cannot write the fallback models");
+        return 1;
+      }
+  }
+  {
+    /* OUTDIR/cnn: a folder with only the shipped CNN, for tests that start from it */
+    g_autofree char *dir = g_build_filename (argv[1], "cnn", NULL);
+    g_autofree char *link = g_build_filename (dir, "mnist_cnn.keras", NULL);
+
+    g_mkdir_with_parents (dir, 0755);
+    g_unlink (link);
+    if (symlink (argv[2], link) != 0)
+      {
+        fprintf (stderr, "%s: %s\n", link, g_strerror (errno));
         return 1;
       }
   }

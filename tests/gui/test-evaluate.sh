@@ -7,11 +7,6 @@ source "$(dirname "$0")/lib.sh"
 [[ -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
 : "${CLI_BIN:?CLI_BIN must point at digits-cli}"
 export DIGITS_TEST_PAGE=evaluate
-# the shipped CNN when the source tree has it, else the test fixture
-if [[ -f "$DIGITS_SOURCE_DIR/models/mnist_cnn.keras" ]]; then
-  mkdir -p "$OUT/models"; ln -sf "$DIGITS_SOURCE_DIR/models/mnist_cnn.keras" "$OUT/models/"
-  export DIGITS_MODELS_PATH="$OUT/models"
-fi
 start_app
 wait_for '^MODEL loaded' 20 || fail "no model"
 model=$(field "$(grep '^MODEL loaded' "$APP_LOG" | head -1)" path)

@@ -210,18 +210,14 @@ test_settings (void)
 static void
 test_model (void)
 {
-  const char *shared = g_getenv ("DIGITS_SHARED_DIR");
+  const char *src = g_getenv ("DIGITS_SOURCE_DIR");
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(DgModel) model = NULL;
   float input[28 * 28] = { 0 }, probs[10], heat[28 * 28], sum = 0;
 
-  if (!shared)
-    {
-      g_test_skip ("DIGITS_SHARED_DIR not set");
-      return;
-    }
-  path = g_build_filename (shared, "fixtures", "mnist_cnn.keras", NULL);
+  g_assert_nonnull (src);
+  path = g_build_filename (src, "models", "mnist_cnn.keras", NULL);
   model = dg_model_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (dg_model_get_title (model), ==, "mnist_cnn");

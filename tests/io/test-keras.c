@@ -1,6 +1,7 @@
-/* test-keras.c: Keras 3 .keras files: the shipped fixture, write -> read round
- * trips, a corpus of broken files made at run time, and saves that must fail
- * without losing the file already there. */
+/* test-keras.c: Keras 3 .keras files: the Keras-written fixture (skipped without
+ * ../shared, see tests/test-models.h), write -> read round trips, a corpus of broken
+ * files made at run time from the shipped CNN, and saves that must fail without
+ * losing the file already there. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,14 +15,16 @@
 #include "nn-keras.h"
 #include "nn-error.h"
 #include "nn-dataset.h"
+#include "../test-models.h"
 
 static char *tmp_dir;
 
+/* The project's own CNN: the base of the broken-file corpus, which must run in every
+ * checkout. It has the fixture's architecture and was written by our writer. */
 static char *
-fixture_path (void)
+base_path (void)
 {
-  const char *shared = g_getenv ("DIGITS_SHARED_DIR");
-  return g_build_filename (shared ? shared : "../shared", "fixtures", "mnist_cnn.keras", NULL);
+  return test_shipped_model ("mnist_cnn.keras");
 }
 
 static char *
@@ -31,14 +34,28 @@ tmp_file (const char *name)
 }
 
 static NnModel *
-load_fixture (void)
+load_path (const char *path)
 {
-  g_autofree char *path = fixture_path ();
   g_autoptr (GError) error = NULL;
   NnModel *m = nn_keras_load (path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (m);
   return m;
+}
+
+/* The Keras-written fixture, or NULL after marking the test skipped. */
+static NnModel *
+load_fixture (void)
+{
+  g_autofree char *path = test_fixture_or_skip ();
+  return path ? load_path (path) : NULL;
+}
+
+static NnModel *
+load_base (void)
+{
+  g_autofree char *path = base_path ();
+  return load_path (path);
 }
 
 /* Deterministic pseudo-random input in [0, 1]. */
@@ -71,6 +88,8 @@ static void
 test_fixture_structure (void)
 {
   g_autoptr (NnModel) m = load_fixture ();
+  if (m == NULL)
+    return;
   static const struct { const char *name; NnLayerKind kind; NnShape out; } want[] = {
     { "input_layer_1", NN_LAYER_INPUT, { 28, 28, 1 } },
     { "conv2d", NN_LAYER_CONV2D, { 28, 28, 32 } },
@@ -134,6 +153,8 @@ test_fixture_accuracy (void)
     }
   g_assert_cmpint (ds->n, ==, 10000);
   g_autoptr (NnModel) m = load_fixture ();
+  if (m == NULL)
+    return;
   const int batch = 500;
   NnWorkspace *ws = nn_workspace_new (m, batch, NN_MODE_INFERENCE);
   float *x = g_new (float, batch * 784);
@@ -230,10 +251,12 @@ static void
 test_fixture_round_trip (void)
 {
   g_autoptr (NnModel) m = load_fixture ();
+  if (m == NULL)
+    return;
   g_autoptr (NnModel) back = round_trip (m, "fixture-copy.keras", NULL);
   g_assert_cmpstr (back->compile_config_json, ==, m->compile_config_json);
   /* config.json comes out byte for byte as Keras wrote it. */
-  g_autofree char *fixture = fixture_path ();
+  g_autofree char *fixture = test_fixture_path ();
   g_autofree char *copy = tmp_file ("fixture-copy.keras");
   Parts a, b;
   parts_read (&a, fixture);
@@ -506,7 +529,7 @@ expect_error (const char *path, int code, const char *const *substrings)
 
 #define EXPECT(path, code, ...) expect_error (path, code, (const char *const[]){ __VA_ARGS__, NULL })
 
-/* A config with one edit, with the fixture's weights and metadata. */
+/* A config with one edit, with the base model's weights and metadata. */
 static void
 config_case (const Parts *p, const char *name, const char *from, const char *to, int code,
              const char *const *substrings)
@@ -522,12 +545,12 @@ config_case (const Parts *p, const char *name, const char *from, const char *to,
 static void
 test_broken_container (void)
 {
-  g_autofree char *fixture = fixture_path ();
+  g_autofree char *base = base_path ();
   g_autofree char *bytes = NULL;
   gsize len;
-  g_assert_true (g_file_get_contents (fixture, &bytes, &len, NULL));
+  g_assert_true (g_file_get_contents (base, &bytes, &len, NULL));
   Parts p;
-  parts_read (&p, fixture);
+  parts_read (&p, base);
 
   g_autofree char *empty = tmp_file ("empty.keras");
   g_assert_true (g_file_set_contents (empty, "", 0, NULL));
@@ -574,9 +597,9 @@ test_broken_container (void)
 static void
 test_broken_config (void)
 {
-  g_autofree char *fixture = fixture_path ();
+  g_autofree char *base = base_path ();
   Parts p;
-  parts_read (&p, fixture);
+  parts_read (&p, base);
 
   g_autofree char *bad_json = write_parts ("bad-json.keras", p.meta, "{\"class_name\": \"Seq",
                                            p.weights, p.weights_len);
@@ -696,9 +719,9 @@ test_broken_weights (void)
 static void
 test_extra_items (void)
 {
-  g_autofree char *fixture = fixture_path ();
+  g_autofree char *base = base_path ();
   Parts p;
-  parts_read (&p, fixture);
+  parts_read (&p, base);
   g_autofree char *a = replace_once (p.config, "\"kernel_regularizer\": null",
                                      "\"kernel_regularizer\": {\"module\": \"keras.regularizers\", "
                                      "\"class_name\": \"L2\", \"config\": {\"l2\": 0.01}, "
@@ -1049,13 +1072,13 @@ static gpointer
 load_save_thread (gpointer data)
 {
   int id = GPOINTER_TO_INT (data);
-  g_autofree char *fixture = fixture_path ();
+  g_autofree char *base = base_path ();
   g_autofree char *name = g_strdup_printf ("thread-%d.keras", id);
   g_autofree char *path = tmp_file (name);
   for (int round = 0; round < 3; round++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (NnModel) m = nn_keras_load (round == 0 ? fixture : path, &error);
+      g_autoptr (NnModel) m = nn_keras_load (round == 0 ? base : path, &error);
       g_assert_no_error (error);
       g_assert_true (nn_keras_save (m, path, NULL, &error));
       g_assert_no_error (error);
@@ -1089,7 +1112,7 @@ count_files (const char *dir)
 static void
 test_save_failures (void)
 {
-  g_autoptr (NnModel) m = load_fixture ();
+  g_autoptr (NnModel) m = load_base ();
   g_autofree char *dir = tmp_file ("save-failures");
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
   g_autofree char *path = g_build_filename (dir, "model.keras", NULL);
@@ -1153,6 +1176,8 @@ test_h5py_layout (void)
       return;
     }
   g_autoptr (NnModel) m = load_fixture ();
+  if (m == NULL)
+    return;
   g_autofree char *cnn = tmp_file ("layout-cnn.keras");
   Opt o;
   opt_init (&o, m);
@@ -1171,7 +1196,7 @@ test_h5py_layout (void)
   g_assert_true (nn_keras_save (s, seq, NULL, &error));
 
   g_autofree char *script = g_build_filename (src, "tests", "io", "check-keras-layout.py", NULL);
-  g_autofree char *fixture = fixture_path ();
+  g_autofree char *fixture = test_fixture_path ();
   const char *argv[] = { python, script, fixture, cnn, func, seq, NULL };
   g_autofree char *out = NULL, *err = NULL;
   int status;

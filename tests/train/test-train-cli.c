@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nn-keras.h"
+#include "../test-models.h"
 
 /* Sanitizer builds run the engine about 20 times slower: a smaller run there. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -107,14 +108,7 @@ write_file (const char *dir, const char *name, const char *data, gssize len)
 static void
 test_finetune (void)
 {
-  const char *shared = g_getenv ("DIGITS_SHARED_DIR");
-  g_autofree char *base = g_build_filename (shared ? shared : "../shared", "fixtures",
-                                            "mnist_cnn.keras", NULL);
-  if (!g_file_test (base, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip ("the shared fixture model is not there");
-      return;
-    }
+  g_autofree char *base = test_shipped_model ("mnist_cnn.keras");
   g_autofree char *fonts = g_build_filename (tmp, "fonts", NULL);
   g_autofree char *out = NULL, *err = NULL;
   const char *argv[] = { font_digits, fonts, FONTS_PER_CLASS, "11", NULL };
