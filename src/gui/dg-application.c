@@ -72,10 +72,27 @@ preferences_activated (GSimpleAction *action, GVariant *param, gpointer user_dat
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
+static GtkWindow *ensure_window (DgApplication *self);
+
+/* app.open-model('PATH'): opens a model file by its path, in the running window. It
+ * is what `digits FILE.keras` does, and what scripts and other programs can call
+ * over D-Bus (org.gtk.Actions.Activate). A bad file gets the usual toast. */
+static void
+open_model_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DgApplication *self = DG_APPLICATION (user_data);
+  g_autofree char *path = g_canonicalize_filename (g_variant_get_string (param, NULL), NULL);
+  GtkWindow *window = ensure_window (self);
+
+  dg_window_open_model (DG_WINDOW (window), path);
+  gtk_window_present (window);
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
   { .name = "preferences", .activate = preferences_activated },
+  { .name = "open-model", .activate = open_model_activated, .parameter_type = "s" },
 };
 
 static void
@@ -99,29 +116,47 @@ screenshot_when_ready (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The window, made on first use with what the command line asked for. */
+static GtkWindow *
+ensure_window (DgApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window)
+    return window;
+  dg_test_stamp ("activate");
+  window = GTK_WINDOW (dg_window_new (ADW_APPLICATION (self), self->settings));
+  if (self->model_path)
+    dg_window_open_model (DG_WINDOW (window), self->model_path);
+  if (self->bench_repeats > 0)
+    {
+      const char *rate = g_getenv ("DIGITS_BENCH_RATE");
+      dg_bench_latency_start (DG_WINDOW (window), self->bench_repeats,
+                              rate ? g_ascii_strtod (rate, NULL) : -1);
+    }
+  if (self->screenshot_path)
+    g_timeout_add (50, screenshot_when_ready, self);
+  return window;
+}
+
 static void
 dg_application_activate (GApplication *app)
 {
-  DgApplication *self = DG_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
-
-  if (!window)
-    {
-      dg_test_stamp ("activate");
-      window = GTK_WINDOW (dg_window_new (ADW_APPLICATION (app), self->settings));
-      if (self->model_path)
-        dg_window_open_model (DG_WINDOW (window), self->model_path);
-      if (self->bench_repeats > 0)
-        {
-          const char *rate = g_getenv ("DIGITS_BENCH_RATE");
-          dg_bench_latency_start (DG_WINDOW (window), self->bench_repeats,
-                                  rate ? g_ascii_strtod (rate, NULL) : -1);
-        }
-      if (self->screenshot_path)
-        g_timeout_add (50, screenshot_when_ready, self);
-    }
-  gtk_window_present (window);
+  gtk_window_present (ensure_window (DG_APPLICATION (app)));
   dg_test_stamp ("present");
+}
+
+/* `digits FILE.keras`: the file opens as the model, in the running window if any. */
+static void
+dg_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  g_autofree char *path = n_files > 0 ? g_file_get_path (files[0]) : NULL;
+
+  if (path)
+    g_action_group_activate_action (G_ACTION_GROUP (app), "open-model",
+                                    g_variant_new_string (path));
+  else
+    dg_application_activate (app);
 }
 
 /* ---- the renderer ------------------------------------------------------------------ */
@@ -238,6 +273,7 @@ dg_application_class_init (DgApplicationClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = dg_application_dispose;
   app_class->activate = dg_application_activate;
+  app_class->open = dg_application_open;
   app_class->startup = dg_application_startup;
   app_class->handle_local_options = dg_application_handle_local_options;
 }
@@ -261,10 +297,10 @@ dg_application_init (DgApplication *self)
 DgApplication *
 dg_application_new (void)
 {
-  GApplicationFlags flags = G_APPLICATION_DEFAULT_FLAGS;
+  GApplicationFlags flags = G_APPLICATION_HANDLES_OPEN;
 
-  /* Tests run many instances on one session bus; each must be its own app. */
-  if (dg_test_mode () || g_getenv ("DIGITS_NON_UNIQUE"))
+  /* Several instances on one session bus, each its own app (no D-Bus actions then). */
+  if (g_getenv ("DIGITS_NON_UNIQUE"))
     flags |= G_APPLICATION_NON_UNIQUE;
   return g_object_new (DG_TYPE_APPLICATION, "application-id", APP_ID, "flags", flags,
                        "resource-base-path", DG_RESOURCE_PATH, NULL);

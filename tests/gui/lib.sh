@@ -18,8 +18,13 @@ fail() {
   exit 1
 }
 
+# Every wait is for a state line or a window, never a fixed time; its timeout is
+# stretched by GUI_TIMEOUT_SCALE (default 3) so that a loaded machine only makes the
+# suite slower, not red. A passing wait returns as soon as its line appears.
+scaled() { echo $(($1 * ${GUI_TIMEOUT_SCALE:-3})); }
+
 wait_for() { # PATTERN TIMEOUT_S [FILE]: poll every 50 ms for a line in the app's stdout
-  local f=${3:-$APP_LOG} end=$((SECONDS + $2))
+  local f=${3:-$APP_LOG} end=$((SECONDS + $(scaled "$2")))
   until grep -q -- "$1" "$f" 2>/dev/null; do
     if ((SECONDS >= end)); then echo "TIMEOUT waiting for '$1'" >&2; return 1; fi
     sleep 0.05
@@ -31,7 +36,7 @@ count_lines() { # PATTERN -> number of matching lines so far
 }
 
 wait_for_more() { # PATTERN N TIMEOUT_S: wait until more than N lines match
-  local end=$((SECONDS + $3))
+  local end=$((SECONDS + $(scaled "$3")))
   until (($(count_lines "$1") > $2)); do
     if ((SECONDS >= end)); then echo "TIMEOUT waiting for more '$1'" >&2; return 1; fi
     sleep 0.05
@@ -75,7 +80,11 @@ start_app() { # [ARGS...]: starts the app in test mode and waits for READY and a
 quit_app() {
   timeout 3 xdotool windowfocus --sync "$WID" 2>/dev/null || true
   xdotool key --window "$WID" ctrl+q 2>/dev/null || true  # the window may be gone before the key-up
-  local rc=0
+  local rc=0 end=$((SECONDS + $(scaled 10)))
+  while kill -0 "$APP" 2>/dev/null; do
+    ((SECONDS < end)) || fail "the app did not quit after Ctrl+Q"
+    sleep 0.05
+  done
   wait "$APP" || rc=$?
   APP=""
   trap - EXIT
@@ -153,7 +162,7 @@ draw_and_predict() {
 # would be stale by the time we type into it. Ids are kept in a file because callers
 # often run in a $(...) subshell.
 new_window() {
-  local seen="$OUT/.seen-windows" end=$((SECONDS + 10)) id
+  local seen="$OUT/.seen-windows" end=$((SECONDS + $(scaled 10))) id
   touch "$seen"
   while ((SECONDS < end)); do
     for id in $(xdotool search --onlyvisible --name "$1" 2>/dev/null); do
@@ -167,16 +176,53 @@ new_window() {
   fail "no new window titled '$1'"
 }
 
-# chooser_enter TITLE PATH: types PATH into GTK's own file chooser titled TITLE
-# (a new window) through its location entry, and accepts it
+# window_ready WINDOW: waits until the window is mapped, has its real size and has
+# the keyboard focus: before that, keys sent to a new dialog go nowhere
+window_ready() {
+  local w=$1 end=$((SECONDS + $(scaled 10))) width
+  until [[ $(timeout 3 xdotool getwindowfocus 2>/dev/null) == "$w" ]] \
+        && width=$(timeout 3 xdotool getwindowgeometry "$w" 2>/dev/null \
+                   | sed -n 's/.*Geometry: \([0-9]*\)x.*/\1/p') && ((width > 100)); do
+    ((SECONDS < end)) || fail "window $w never became ready"
+    timeout 3 xdotool windowfocus --sync "$w" 2>/dev/null || true
+    sleep 0.05
+  done
+}
+
+window_gone() { # WINDOW: true once the window no longer exists or is unmapped
+  ! timeout 3 xdotool search --onlyvisible --name . 2>/dev/null | grep -qx "$1"
+}
+
+# chooser_enter TITLE PATH: types PATH into GTK's own file chooser titled TITLE (a new
+# window) through its location entry, and accepts it. The chooser completes the
+# location asynchronously, so a Return can come too early and be lost; the dialog
+# closing is the sign that it took, and until then the path is typed again.
 chooser_enter() {
-  local dlg; dlg=$(new_window "^$1\$")
-  sleep 0.3
-  key_to "$dlg" ctrl+l
-  sleep 0.2
-  xdotool type --window "$dlg" --delay 5 "$2"
-  sleep 0.4
-  key_to "$dlg" Return
+  local dlg attempt end
+  dlg=$(new_window "^$1\$")
+  for attempt in 1 2 3 4 5; do
+    window_ready "$dlg"
+    key_to "$dlg" ctrl+l
+    key_to "$dlg" ctrl+a
+    xdotool type --window "$dlg" --delay 5 "$2"
+    key_to "$dlg" Return
+    end=$((SECONDS + $(scaled 2)))
+    until window_gone "$dlg"; do
+      ((SECONDS < end)) || break
+      sleep 0.05
+    done
+    window_gone "$dlg" && return 0
+    echo "chooser: attempt $attempt did not take; typing the path again" >&2
+  done
+  fail "the chooser '$1' did not accept $2"
+}
+
+# open_model PATH: opens a model by its path through the app's D-Bus action
+# app.open-model, as `digits PATH` does; the call returns once the handler ran
+open_model() {
+  timeout "$(scaled 10)" gdbus call --session --dest io.github.digits.Digits \
+    --object-path /io/github/digits/Digits --method org.gtk.Actions.Activate \
+    open-model "[<'$1'>]" '{}' >/dev/null || fail "app.open-model $1 failed"
 }
 
 screenshot() { # OUT.png: the window as the X server shows it
