@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the whole test suite twice:
+# Sets everything up and runs the whole test suite three times:
 #   1. a -Werror build with every suite (unit, data files, GUI under Xvfb, CLI);
-#   2. an AddressSanitizer + UndefinedBehaviorSanitizer build with the unit suite.
-# Ends with the line "N passed, N failed" and a non-zero exit on any failure.
+#   2. an AddressSanitizer + UndefinedBehaviorSanitizer build with the unit suite;
+#   3. a ThreadSanitizer build with the unit suite.
+# Ends with the line "N passed, N failed, N skipped" (with the reason for each skip)
+# and a non-zero exit on any failure.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,26 +13,45 @@ cd "$top"
 
 passed=0
 failed=0
+skipped=0
+skip_reasons=()
 
-count_results() { # BUILD_DIR: adds that run's results to the totals
-  local log="$1/meson-logs/testlog.json"
+# count_results BUILD_DIR: adds that run's results to the totals. A test that skips as
+# a whole counts as skipped, and so does each skipped case inside a TAP test that
+# otherwise passed; the reasons are printed at the end.
+count_results() {
+  local log="$1/meson-logs/testlog.json" p f k line
   [[ -f "$log" ]] || { failed=$((failed + 1)); return; }
-  read -r p f < <(python3 - "$log" <<'PY'
-import json, sys
-ok = bad = 0
+  {
+    read -r p f k
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
+    while IFS= read -r line; do skip_reasons+=("$1: $line"); done
+  } < <(python3 - "$log" <<'PY'
+import json, re, sys
+ok = bad = skip = 0
+reasons = []
 for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
         continue
-    r = json.loads(line)["result"]
-    if r in ("OK", "EXPECTEDFAIL"):
+    r = json.loads(line)
+    name, result, out = r["name"].split(" / ")[-1], r["result"], r.get("stdout") or ""
+    if result == "SKIP":
+        skip += 1
+        m = re.search(r"(?:# SKIP|SKIP:?)\s*(.*)", out)
+        reasons.append(f"{name}: {m.group(1).strip() if m else 'skipped'}")
+    elif result in ("OK", "EXPECTEDFAIL"):
         ok += 1
-    elif r != "SKIP":
+        for m in re.finditer(r"^ok \d+ (.*?)\s*# SKIP\s*(.*)$", out, re.M):
+            skip += 1
+            reasons.append(f"{name} {m.group(1).lstrip('- ')}: {m.group(2).strip()}")
+    else:
         bad += 1
-print(ok, bad)
+print(ok, bad, skip)
+for reason in reasons:
+    print(reason)
 PY
 )
-  passed=$((passed + p)); failed=$((failed + f))
 }
 
 run_build() { # BUILD_DIR SUITE_ARGS MESON_ARGS...
@@ -51,10 +72,21 @@ run_build() { # BUILD_DIR SUITE_ARGS MESON_ARGS...
 }
 
 run_build build-ci "" --werror -Dbuildtype=debugoptimized
+# The unit suite again under AddressSanitizer + UndefinedBehaviorSanitizer, with the
+# GUI library built so that its display-free parts (the job runner) are covered too.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   LSAN_OPTIONS=suppressions="$top/tests/lsan.supp" \
   run_build build-asan "--suite unit --timeout-multiplier 4" --werror -Dbuildtype=debug \
-    -Db_sanitize=address,undefined -Db_lundef=false -Dgui=disabled
+    -Db_sanitize=address,undefined -Db_lundef=false
+# And under ThreadSanitizer: the engine's thread pool and barrier, the fit loop's
+# workers, the job runner.
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
+  run_build build-tsan "--suite unit --timeout-multiplier 6" --werror -Dbuildtype=debug \
+    -Db_sanitize=thread -Db_lundef=false
 
-echo "$passed passed, $failed failed"
+if ((${#skip_reasons[@]})); then
+  echo "Skipped:"
+  printf '  %s\n' "${skip_reasons[@]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

@@ -613,6 +613,15 @@ on_page_changed (DgWindow *self)
     report_layout_after_paint (self);
 }
 
+
+/* Tests wait for this line, then for the prediction after it: the finished stroke's. */
+static void
+print_stroke_finished (DgCanvas *canvas, gpointer data)
+{
+  dg_test_print ("STROKE finished strokes=%u points=%u", dg_canvas_get_n_strokes (canvas),
+                 dg_canvas_get_n_points (canvas));
+}
+
 static void
 dg_window_init (DgWindow *self)
 {
@@ -633,6 +642,8 @@ dg_window_init (DgWindow *self)
   g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (on_model_selected), self);
   g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed), self);
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_page_changed), self);
+  if (dg_test_mode ())
+    g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (print_stroke_finished), NULL);
 }
 
 static void

@@ -146,15 +146,27 @@ click() { # NAME: clicks the centre of a widget named in the READY line
   xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
 }
 
-# draw_and_predict POINTS...: draws one stroke, waits for its prediction to settle
-# and prints the last PREDICTION line.
+# prediction_after_stroke N: waits for the N-th "STROKE finished" line and for a
+# PREDICTION after it (the prediction of the finished drawing), and prints it
+prediction_after_stroke() {
+  local n=$1 end=$((SECONDS + $(scaled 5))) line
+  while :; do
+    line=$(awk -v n="$n" '/^STROKE finished/ { s++ } s >= n && /^PREDICTION/ { p = $0 }
+                          END { if (p != "") print p }' "$APP_LOG")
+    [[ -n "$line" ]] && { echo "$line"; return 0; }
+    ((SECONDS < end)) || fail "no prediction after stroke $n"
+    sleep 0.05
+  done
+}
+
+# draw_and_predict POINTS...: draws one stroke, waits for the prediction of the
+# finished stroke and prints it.
 draw_and_predict() {
-  local before; before=$(count_lines '^PREDICTION')
-  # shellcheck disable=SC2046
+  local strokes; strokes=$(count_lines '^STROKE finished')
+  # shellcheck disable=SC2086
   drag $(interpolate "$@" 6)
-  wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction after drawing"
-  sleep 0.3
-  last_prediction
+  wait_for_more '^STROKE finished' "$strokes" 5 || fail "the stroke did not finish"
+  prediction_after_stroke $((strokes + 1))
 }
 
 # new_window TITLE: the id of a visible window titled TITLE (a regex) that no earlier
@@ -193,6 +205,14 @@ window_gone() { # WINDOW: true once the window no longer exists or is unmapped
   ! timeout 3 xdotool search --onlyvisible --name . 2>/dev/null | grep -qx "$1"
 }
 
+wait_gone() { # WINDOW: waits until the window has closed
+  local end=$((SECONDS + $(scaled 5)))
+  until window_gone "$1"; do
+    ((SECONDS < end)) || fail "window $1 did not close"
+    sleep 0.05
+  done
+}
+
 # chooser_enter TITLE PATH: types PATH into GTK's own file chooser titled TITLE (a new
 # window) through its location entry, and accepts it. The chooser completes the
 # location asynchronously, so a Return can come too early and be lost; the dialog
@@ -225,7 +245,35 @@ open_model() {
     open-model "[<'$1'>]" '{}' >/dev/null || fail "app.open-model $1 failed"
 }
 
-screenshot() { # OUT.png: the window as the X server shows it
-  sleep 0.15
-  import -window "$WID" "$1"
+# settle WINDOW [HASH [TIMEOUT_S]]: waits until the window's pixels stay the same between two
+# looks (and differ from HASH, a look taken before a change was asked for), and
+# prints the hash of what it settled on. WINDOW "root" is the whole screen.
+window_hash() {
+  local where=(-id "$1"); [[ $1 == root ]] && where=(-root)
+  timeout 5 xwd "${where[@]}" -silent 2>/dev/null | md5sum | cut -d' ' -f1
+}
+settle() {
+  local w=$1 prev=${2:-} end=$((SECONDS + $(scaled ${3:-5}))) a b
+  a=$(window_hash "$w")
+  while :; do
+    sleep 0.1
+    b=$(window_hash "$w")
+    [[ $a == "$b" && $b != "$prev" ]] && { echo "$b"; return 0; }
+    ((SECONDS < end)) || { echo "$b"; return 1; }
+    a=$b
+  done
+}
+
+screenshot() { # OUT.png [WINDOW]: the window as the X server shows it, once settled
+  local w=${2:-$WID}
+  settle "$w" "" 1 >/dev/null || true  # a live plot never settles: then take it as it is
+  if [[ $w == root ]]; then import -window root "$1"; else import -window "$w" "$1"; fi
+}
+
+# click_and_settle NAME: clicks a widget of the READY line and waits until the window
+# has changed and settled again
+click_and_settle() {
+  local h; h=$(settle "$WID")
+  click "$1"
+  settle "$WID" "$h" >/dev/null || fail "clicking $1 changed nothing on screen"
 }

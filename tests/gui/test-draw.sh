@@ -25,11 +25,13 @@ check_digit 7 "$line"
 [[ $(field "$line" cam) != "0.0" ]] || fail "no Grad-CAM for the 7"
 screenshot "$OUT/seven.png"
 # the model info popover lists the layers
+h=$(settle root)
 click info
-sleep 0.4
-import -window root "$OUT/model-info.png"
+settle root "$h" >/dev/null || fail "the model info popover did not open"
+screenshot "$OUT/model-info.png" root
+h=$(settle root)
 key Escape
-sleep 0.2
+settle root "$h" >/dev/null || fail "the model info popover did not close"
 
 # undo brings back the blank prompt, redo the 7
 before=$(count_lines '^PREDICTION blank')
@@ -58,7 +60,6 @@ line=$(draw_and_predict 205 65 125 235)
 before=$(count_lines '^PREDICTION')
 key ctrl+z
 wait_for_more '^PREDICTION' "$before" 5 || fail "ctrl+z did nothing"
-sleep 0.2
 [[ $(field "$(last_prediction)" strokes) == 1 ]] || fail "undo did not remove one stroke: $(last_prediction)"
 
 quit_app

@@ -18,7 +18,7 @@ click_at() { # "x,y,w,h"
 }
 shot_crop() { # FIELD OUT.png
   local x y w h; IFS=, read -r x y w h <<<"$(field "$(page)" "$1")"
-  import -window "$WID" "$OUT/window.png"
+  screenshot "$OUT/window.png"
   /usr/bin/convert "$OUT/window.png" -crop "${w}x${h}+${x}+${y}" +repage "$2"
 }
 
@@ -34,7 +34,6 @@ done_line=$(grep '^EVAL done' "$APP_LOG")
 echo "${done_line% counts=*}"
 [[ $(field "$done_line" counts) == "$cli_counts" ]] || fail "the matrix differs from digits-cli: $(field "$done_line" counts) vs $cli_counts"
 echo "confusion matrix equals digits-cli's ($(field "$done_line" n) images)"
-sleep 0.3
 shot_crop confusion "$OUT/confusion.png"
 cp "$OUT/window.png" "$OUT/evaluate-page.png"
 # the heat map is drawn: blue diagonal cells and dark count labels
@@ -48,9 +47,8 @@ xdotool mousemove --window "$WID" "$wx" "$wy" click 1
 wait_for '^GALLERY row' 5 || fail "no gallery"
 g=$(grep '^GALLERY row' "$APP_LOG" | tail -1); echo "$g"
 [[ $(field "$g" images) == $(field "$done_line" worst_count) && "$(field "$g" row),$(field "$g" col)" == "$(field "$done_line" worst)" ]] || fail "gallery shows the wrong images: $g"
-sleep 0.4
-gal=$(xdotool search --onlyvisible --name 'Read as' | head -1)
-[[ -n "$gal" ]] && import -window "$gal" "$OUT/gallery.png"
+gal=$(new_window 'Read as')
+screenshot "$OUT/gallery.png" "$gal"
 # an image opens on the Draw page, where the model reads it again with Grad-CAM
 wait_for '^GALLERYITEM' 5 || fail "no gallery item geometry"
 IFS=, read -r x y w h <<<"$(field "$(grep '^GALLERYITEM' "$APP_LOG" | tail -1)" first)"
@@ -58,23 +56,24 @@ before=$(count_lines '^PREDICTION')
 xdotool mousemove --window "$gal" $((x + w / 2)) $((y + h / 2)) click 1
 wait_for '^GALLERY open' 5 || fail "the image did not open on the Draw page"
 wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction of the opened image"
-sleep 0.3
+settle "$WID" >/dev/null || true
 p=$(last_prediction); echo "opened: $p"
 (($(field "$p" strokes) > 3)) || fail "the image did not reach the canvas: $p"
 python3 -c "import sys; sys.exit(0 if float('$(field "$p" cam)') > 0 else 1)" || fail "no Grad-CAM for the opened image: $p"
-import -window "$WID" "$OUT/opened-on-draw.png"
+screenshot "$OUT/opened-on-draw.png"
+h=$(settle "$WID")
 click_at "$(field "$(page)" switch-evaluate)"
-sleep 0.5
+settle "$WID" "$h" >/dev/null || fail "the Evaluate page did not come back"
 
 # robustness: a small sweep, its chart drawn
+h=$(settle "$WID")
 click_at "$(field "$(page)" tab1)"
-sleep 0.5
+settle "$WID" "$h" >/dev/null || fail "the robustness tab did not open"
 IFS=, read -r x y w h <<<"$(field "$(page)" compare)"
 click_at "$(field "$(page)" sweep)"
 wait_for '^ROBUST done' 120 || fail "the sweep did not finish"
 r=$(grep '^ROBUST done' "$APP_LOG"); echo "$r"
 (($(field "$r" points) > 10)) || fail "no chart points"
-sleep 0.4
 shot_crop robust-plot "$OUT/robust-plot.png"
 cp "$OUT/window.png" "$OUT/robustness.png"
 colored=$(/usr/bin/convert "$OUT/robust-plot.png" -alpha off -colorspace HSL -channel G -separate -threshold 40% -format '%[fx:round(mean*w*h)]' info:)

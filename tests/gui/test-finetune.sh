@@ -24,8 +24,7 @@ chooser_enter 'Choose a Data Folder' "$data/"
 wait_for "^TRAIN folder path=$data " 10 || fail "the chosen folder was not read"
 f=$(grep "^TRAIN folder path=$data " "$APP_LOG" | tail -1); echo "$f"
 [[ $(field "$f" per_class) == 6,6,6,6,6,6,6,6,6,6 && $(field "$f" skipped) == 1 && $(field "$f" ok) == 1 ]] || fail "wrong summary: $f"
-sleep 0.3
-import -window "$WID" "$OUT/finetune-summary.png"
+screenshot "$OUT/finetune-summary.png"
 
 click_at "$(field "$(page)" start)"
 wait_for '^TRAIN start recipe=finetune' 5 || fail "Start did nothing"
@@ -46,8 +45,7 @@ click_at "$(field "$(page)" start)"
 wait_for '^TRAIN error' 30 || fail "no error reported"
 e=$(grep '^TRAIN error' "$APP_LOG" | tail -1); echo "$e"
 [[ $e == *no-mnist* ]] || fail "the message does not name the missing data: $e"
-sleep 0.3
-import -window "$WID" "$OUT/error.png"
+screenshot "$OUT/error.png"
 click_at "$(field "$(page)" start)"
 wait_for_more '^TRAIN error' 1 30 || fail "the app did not run a second job after an error"
 quit_app

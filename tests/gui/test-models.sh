@@ -13,8 +13,9 @@ line=$(draw_and_predict 70 60 210 60 205 75 125 235)
 
 # the selector: open it, move to the other entry, activate it
 before=$(count_lines '^PREDICTION')
+h=$(settle root)
 click models
-sleep 0.4
+settle root "$h" >/dev/null || fail "the model selector did not open"
 xdotool key Down Return
 wait_for '^MODEL loaded name=logreg' 10 || fail "selecting logreg loaded nothing"
 wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction after switching"

@@ -16,19 +16,17 @@ save_sample() { # [LABEL]: opens the dialog, optionally corrects the label, save
     wait_for_more '^DIALOG sample' "$dialogs" 3 && break
     ((attempt < 3)) || fail "no dialog"
   done
-  sleep 0.2
   d_line=$(grep '^DIALOG sample' "$APP_LOG" | tail -1)
   dlg=$(new_window '^Save as Sample$')
+  window_ready "$dlg"
   if [[ $# -gt 0 ]]; then
     IFS=, read -r lx ly lw lh <<<"$(field "$d_line" label)"
     timeout 5 xdotool mousemove --window "$dlg" $((lx + lw / 4)) $((ly + lh / 2)) click --repeat 3 1
     timeout 5 xdotool key --window "$dlg" ctrl+a
     timeout 5 xdotool type --window "$dlg" "$1"
     timeout 5 xdotool key --window "$dlg" Tab
-    sleep 0.2
   fi
-  sleep 0.2
-  import -window "$dlg" "$OUT/dialog-$(count_lines '^SAMPLE saved').png"
+  screenshot "$OUT/dialog-$(count_lines '^SAMPLE saved').png" "$dlg"
   IFS=, read -r sx sy sw sh <<<"$(field "$d_line" save)"
   timeout 5 xdotool mousemove --window "$dlg" $((sx + sw / 2)) $((sy + sh / 2)) click 1
   wait_for_more '^SAMPLE saved' "$before" 5 || fail "nothing saved"

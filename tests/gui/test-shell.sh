@@ -10,17 +10,17 @@ grep -q '^PREDICTION' "$APP_LOG" && fail "a prediction without a model"
 
 key ctrl+comma
 PREFS=$(new_window '^Preferences$')
-sleep 0.3
-import -window "$PREFS" "$OUT/preferences.png"
+window_ready "$PREFS"
+screenshot "$OUT/preferences.png" "$PREFS"
 key_to "$PREFS" Escape
-sleep 0.3
+wait_gone "$PREFS"
 
 key ctrl+question
 SHORTCUTS=$(new_window '^Keyboard Shortcuts$')
-sleep 0.3
-import -window "$SHORTCUTS" "$OUT/shortcuts.png"
+window_ready "$SHORTCUTS"
+screenshot "$OUT/shortcuts.png" "$SHORTCUTS"
 key_to "$SHORTCUTS" Escape
-sleep 0.3
+wait_gone "$SHORTCUTS"
 
 open_model "$DIGITS_SOURCE_DIR/models/mnist_cnn.keras"
 wait_for '^MODEL loaded name=mnist_cnn' 10 || fail "opening a model from the status page failed"

@@ -16,8 +16,7 @@ echo "dark canvas: white=$white_dark black=$black_dark"
 ((white_dark > 3000 && black_dark > 10 * white_dark / 2)) || fail "dark canvas not white on black"
 
 # Dark off: black ink on white, same amount of ink
-click dark
-sleep 0.3
+click_and_settle dark
 screenshot "$OUT/light.png"; crop "$OUT/light.png" "$canvas" "$OUT/light-canvas.png"
 white_light=$(count_color "$OUT/light-canvas.png" white)
 black_light=$(count_color "$OUT/light-canvas.png" black)
@@ -30,8 +29,7 @@ before=$(count_lines '^PREDICTION')
 key ctrl+Return
 wait_for_more '^PREDICTION' "$before" 5 || fail "Ctrl+Return did not predict"
 [[ $(field "$(last_prediction)" digit) == 7 ]] || fail "light canvas changed the prediction"
-click dark
-sleep 0.2
+click_and_settle dark
 
 # Brush size: ] five times is 14 -> 24; the same stroke then paints more ink
 key Delete
@@ -50,8 +48,7 @@ saturated() { /usr/bin/convert "$1" -alpha off -colorspace HSL -channel G -separ
   -threshold 30% -format '%[fx:round(mean*w*h)]' info:; }
 screenshot "$OUT/no-heat.png"; crop "$OUT/no-heat.png" "$canvas" "$OUT/no-heat-canvas.png"
 sat_off=$(saturated "$OUT/no-heat-canvas.png")
-click heat
-sleep 0.3
+click_and_settle heat
 screenshot "$OUT/heat.png"; crop "$OUT/heat.png" "$canvas" "$OUT/heat-canvas.png"
 sat_on=$(saturated "$OUT/heat-canvas.png")
 echo "saturated canvas pixels: heat off=$sat_off on=$sat_on"

@@ -17,7 +17,7 @@ click_at() { # "x,y,w,h"
 }
 shot_crop() { # FIELD OUT.png: the widget of the TRAINPAGE line from a screenshot
   local x y w h; IFS=, read -r x y w h <<<"$(field "$(page)" "$1")"
-  import -window "$WID" "$OUT/window.png"
+  screenshot "$OUT/window.png"
   /usr/bin/convert "$OUT/window.png" -crop "${w}x${h}+${x}+${y}" +repage "$2"
 }
 
@@ -28,7 +28,7 @@ wait_for '^TRAIN batch' 30 || fail "no batch progress"
 # the Draw page still predicts while the model trains
 click_at "$(field "$(page)" switch-draw)"
 wait_for '^LAYOUT\|^READY' 5 || true
-sleep 0.3
+settle "$WID" >/dev/null || true
 read -r CX CY CS _ <<<"$(sed -n 's/^\(LAYOUT\|READY\).* canvas=\([0-9-]*\),\([0-9-]*\),\([0-9]*\),.*/\2 \3 \4/p' "$APP_LOG" | tail -1)"
 if ((CS > 0)) && ! grep -q '^TRAIN done' "$APP_LOG"; then
   line=$(draw_and_predict 140 40 140 240)
@@ -49,7 +49,6 @@ python3 -c "import sys; sys.exit(0 if float('$(field "$last" progress)') > float
 wait_for '^TRAIN epoch' 1 || fail "no epoch report"
 grep '^FRAMES' "$APP_LOG" | tail -1
 
-sleep 0.5
 shot_crop batch-plot "$OUT/batch-plot.png"
 blue=$(count_color "$OUT/batch-plot.png" '#0072b2')
 echo "batch plot blue pixels: $blue"
@@ -64,14 +63,15 @@ wait_for '^MODEL loaded name=my_cnn ' 20 || fail "the new model was not selected
 grep '^MODEL loaded name=my_cnn ' "$APP_LOG" | tail -1
 
 # --- a second run with small batches (34 per epoch), cancelled within its first epoch
+h=$(settle "$WID")
 click_at "$(field "$(page)" switch-train)"
-sleep 0.5
+settle "$WID" "$h" >/dev/null || fail "the Train page did not come back"
 IFS=, read -r x y w h <<<"$(field "$(page)" batch)"
 xdotool mousemove --window "$WID" $((x + 20)) $((y + h / 2)) click --repeat 3 1
 key ctrl+a
 xdotool type --window "$WID" 16
 key Tab
-sleep 0.3
+settle "$WID" >/dev/null || true
 before=$(count_lines '^TRAIN batch')
 click_at "$(field "$(page)" start)"
 wait_for_more '^TRAIN start' 1 5 || fail "second Start did nothing"
@@ -97,8 +97,7 @@ click_at "$(field "$(page)" runs)"
 wait_for '^TRAINRUNS' 5 || fail "no runs popover"
 runs=$(grep '^TRAINRUNS' "$APP_LOG" | tail -1); echo "$runs"
 [[ -n $(field "$runs" row1) ]] || fail "the popover does not list both runs"
-sleep 0.2
-import -window "$WID" "$OUT/runs.png"
+screenshot "$OUT/runs.png"
 click_at "$(field "$runs" row1)"   # the oldest run, listed last
 wait_for '^TRAIN shown run=1 ' 5 || fail "the first run's plots did not come back"
 grep '^TRAIN shown' "$APP_LOG" | tail -1
@@ -110,7 +109,7 @@ xdotool mousemove --window "$WID" $((x + 20)) $((y + h / 2)) click --repeat 3 1
 key ctrl+a
 xdotool type --window "$WID" 20
 key Tab
-sleep 0.3
+settle "$WID" >/dev/null || true
 before=$(count_lines '^TRAIN batch')
 click_at "$(field "$(page)" start)"
 wait_for_more '^TRAIN start' 2 5 || fail "third Start did nothing"
@@ -122,16 +121,15 @@ close_window() { xdotool mousemove --window "$WID" $((win_w - 19)) 27 click 1; }
 close_window
 wait_for '^DIALOG close-job' 5 || fail "closing during a run did not ask"
 dlg=$(new_window '^Stop the Running Job\?$')
-sleep 0.3
-import -window "$dlg" "$OUT/close-dialog.png" || true
+window_ready "$dlg"
+screenshot "$OUT/close-dialog.png" "$dlg"
 key_to "$dlg" Escape
-sleep 0.5
+wait_gone "$dlg"
 n=$(count_lines '^TRAIN batch')
 wait_for_more '^TRAIN batch' "$n" 20 || fail "keep running: the run stopped"
 kill -0 "$APP" || fail "the app went away after Keep Running"
 close_window
 wait_for_more '^DIALOG close-job' 1 5 || fail "the second close did not ask"
-sleep 0.3
 dlg=$(new_window '^Stop the Running Job\?$')
 key_to "$dlg" Tab Return
 rc=0; timeout 30 tail --pid="$APP" -f /dev/null || fail "the app did not exit after Stop and Close"
