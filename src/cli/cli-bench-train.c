@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-common.h"
 #include "nn-error.h"
 #include "nn-fit.h"
 #include "nn-loss.h"
@@ -87,14 +88,15 @@ cli_bench_train (int argc, char **argv)
 {
   int batch = 128, threads = 2, batches = 30, reps = 5;
   char *arch = NULL, *mnist = NULL;
+  g_autofree char *batch_text = NULL, *threads_text = NULL, *batches_text = NULL, *reps_text = NULL;
   gboolean train_flag = FALSE;
   GOptionEntry entries[] = {
     { "train", 0, 0, G_OPTION_ARG_NONE, &train_flag, "Training throughput (this benchmark)", NULL },
     { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "cnn or advanced (default both)", "NAME" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Batch size (default 128)", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (default 2)", "N" },
-    { "batches", 0, 0, G_OPTION_ARG_INT, &batches, "Timed steps per repeat (default 30)", "N" },
-    { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Repeats, median reported (default 5)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_STRING, &batch_text, "Batch size (default 128)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, "Threads (default 2)", "N" },
+    { "batches", 0, 0, G_OPTION_ARG_STRING, &batches_text, "Timed steps per repeat (default 30)", "N" },
+    { "reps", 0, 0, G_OPTION_ARG_STRING, &reps_text, "Repeats, median reported (default 5)", "N" },
     { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder", "DIR" },
     { NULL }
   };
@@ -106,10 +108,22 @@ cli_bench_train (int argc, char **argv)
       fprintf (stderr, "digits-cli bench --train: %s\n", error->message);
       return 2;
     }
-  if (batch <= 0 || threads <= 0 || batches <= 0 || reps <= 0)
+  struct { const char *option, *text; gint64 max; int *value; } numbers[] = {
+    { "--batch", batch_text, 4096, &batch },
+    { "--threads", threads_text, 256, &threads },
+    { "--batches", batches_text, 100000, &batches },
+    { "--reps", reps_text, 1000, &reps },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
     {
-      fprintf (stderr, "digits-cli bench --train: numbers must be positive\n");
-      return 2;
+      gint64 v;
+      int status;
+      if (numbers[i].text == NULL)
+        continue;
+      if (!cli_parse_int ("bench --train", numbers[i].option, numbers[i].text, 1,
+                          numbers[i].max, &v, &status))
+        return status;
+      *numbers[i].value = (int) v;
     }
   g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TRAIN, &error);
   if (!ds)

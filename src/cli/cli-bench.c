@@ -141,14 +141,15 @@ cli_bench (int argc, char **argv)
 
   int threads = 2, batch = 256, reps = 7, latency_n = 2000;
   char *arch = NULL, *mnist = NULL;
+  g_autofree char *threads_text = NULL, *batch_text = NULL, *reps_text = NULL, *latency_text = NULL;
   gboolean zoo_only = FALSE, train_flag = FALSE;
   GOptionEntry entries[] = {
     { "train", 0, 0, G_OPTION_ARG_NONE, &train_flag, "Training throughput instead (see bench --train --help)", NULL },
     { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "cnn or advanced (default both)", "NAME" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads for batches (default 2, 0 = every core)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Inference batch size (default 256, as the peer)", "N" },
-    { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Repeats of the 10k pass, median reported (default 7)", "N" },
-    { "latency-images", 0, 0, G_OPTION_ARG_INT, &latency_n, "Single images timed (default 2000)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text, "Threads for batches (default 2, 0 = every core)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_STRING, &batch_text, "Inference batch size (default 256, as the peer)", "N" },
+    { "reps", 0, 0, G_OPTION_ARG_STRING, &reps_text, "Repeats of the 10k pass, median reported (default 7)", "N" },
+    { "latency-images", 0, 0, G_OPTION_ARG_STRING, &latency_text, "Single images timed (default 2000)", "N" },
     { "random-weights", 0, 0, G_OPTION_ARG_NONE, &zoo_only, "Do not load models/*.keras", NULL },
     { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder (default $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
     { NULL }
@@ -157,9 +158,23 @@ cli_bench (int argc, char **argv)
   if (!cli_parse_options ("bench", NULL, "Inference throughput and latency beside PyTorch 1.13",
                           entries, &argc, &argv, &status))
     return status;
+  struct { const char *option, *text; gint64 min, max; int *value; } numbers[] = {
+    { "--threads", threads_text, 0, 256, &threads },
+    { "--batch", batch_text, 1, 10000, &batch },
+    { "--reps", reps_text, 1, 1000, &reps },
+    { "--latency-images", latency_text, 1, 1000000, &latency_n },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      gint64 v;
+      if (numbers[i].text == NULL)
+        continue;
+      if (!cli_parse_int ("bench", numbers[i].option, numbers[i].text, numbers[i].min,
+                          numbers[i].max, &v, &status))
+        return status;
+      *numbers[i].value = (int) v;
+    }
   threads = cli_threads (threads);
-  if (batch <= 0 || reps <= 0 || latency_n <= 0)
-    return cli_usage_error ("bench", "--batch, --reps and --latency-images must be positive");
 
   g_autoptr (GError) error = NULL;
   g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TEST, &error);

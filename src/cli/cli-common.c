@@ -1,25 +1,120 @@
-/* cli-common.c: messages, options, model loading and the progress bar. */
+/* cli-common.c: messages, options, model loading, signals, output files and the
+ * progress bar. */
 #include "cli-common.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "nn-error.h"
 #include "nn-keras.h"
 
 /* ---- messages ---------------------------------------------------------------- */
 
+/* Characters a terminal may act on: C0 and C1 controls, DEL, and the bidirectional
+ * overrides and isolates that reorder what is shown. */
+static gboolean
+is_unsafe (gunichar c)
+{
+  return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029
+         || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+char *
+cli_escape (const char *text, gboolean keep_newlines)
+{
+  const char *p, *end;
+  GString *s;
+
+  if (text == NULL)
+    return g_strdup ("(null)");
+  s = g_string_sized_new (strlen (text));
+  end = text + strlen (text);
+  for (p = text; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (s, "\\x%02x", (guchar) *p++);
+          continue;
+        }
+      const char *next = g_utf8_next_char (p);
+      if (keep_newlines && (c == '\n' || c == '\t'))
+        g_string_append_c (s, (char) c);
+      else if (c < 0x80 && is_unsafe (c))
+        g_string_append_printf (s, "\\x%02x", c);
+      else if (is_unsafe (c))
+        g_string_append_printf (s, "\\u%04x", c);
+      else
+        g_string_append_len (s, p, next - p);
+      p = next;
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+cli_display_path (const char *path)
+{
+  g_autofree char *display = g_filename_display_name (path != NULL ? path : "");
+  return cli_escape (display, FALSE);
+}
+
+void
+cli_print (const char *format, ...)
+{
+  g_autofree char *text = NULL, *shown = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  shown = cli_escape (text, TRUE);
+  fputs (shown, stdout);
+}
+
+char *
+cli_json_escape_c1 (const char *json)
+{
+  GString *s = g_string_sized_new (strlen (json));
+
+  for (const char *p = json; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c >= 0x7f && is_unsafe (c))
+        g_string_append_printf (s, "\\u%04x", c);
+      else
+        g_string_append_len (s, p, g_utf8_next_char (p) - p);
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+cli_json_path (const char *path)
+{
+  if (g_utf8_validate (path, -1, NULL))
+    return g_strdup (path);
+  return g_filename_display_name (path);
+}
+
 static void
 print_error (const char *file, const char *message)
 {
+  g_autofree char *shown = cli_escape (message, TRUE);
+
   /* Core errors usually name the file already; do not say it twice. */
   if (file != NULL && strstr (message, file) == NULL)
-    fprintf (stderr, "digits-cli: %s: %s\n", file, message);
+    {
+      g_autofree char *name = cli_display_path (file);
+      fprintf (stderr, "digits-cli: %s: %s\n", name, shown);
+    }
   else
-    fprintf (stderr, "digits-cli: %s\n", message);
+    fprintf (stderr, "digits-cli: %s\n", shown);
 }
 
 int
@@ -53,7 +148,8 @@ cli_usage_error (const char *command, const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  fprintf (stderr, "digits-cli %s: %s\nTry 'digits-cli %s --help'.\n", command, message, command);
+  g_autofree char *shown = cli_escape (message, TRUE);
+  fprintf (stderr, "digits-cli %s: %s\nTry 'digits-cli %s --help'.\n", command, shown, command);
   return 2;
 }
 
@@ -90,6 +186,50 @@ cli_parse_options (const char *command, const char *parameter_string, const char
   return TRUE;
 }
 
+gboolean
+cli_parse_int (const char *command, const char *option, const char *text, gint64 min,
+               gint64 max, gint64 *value, int *status)
+{
+  char *end = NULL;
+  gint64 v = 0;
+
+  errno = 0;
+  /* strtoll would skip leading blanks and stop at the first stray character. */
+  if (text != NULL && *text != '\0' && !g_ascii_isspace (*text))
+    v = g_ascii_strtoll (text, &end, 10);
+  if (end == NULL || end == text || *end != '\0' || errno != 0 || v < min || v > max)
+    {
+      *status = cli_usage_error (command, "%s takes a whole number from %" G_GINT64_FORMAT
+                                 " to %" G_GINT64_FORMAT ", not '%s'", option, min, max,
+                                 text != NULL ? text : "");
+      return FALSE;
+    }
+  *value = v;
+  return TRUE;
+}
+
+gboolean
+cli_parse_double (const char *command, const char *option, const char *text, double min,
+                  gboolean min_exclusive, double max, double *value, int *status)
+{
+  char *end = NULL;
+  double v = NAN;
+
+  errno = 0;
+  if (text != NULL && *text != '\0' && !g_ascii_isspace (*text))
+    v = g_ascii_strtod (text, &end);
+  if (end == NULL || end == text || *end != '\0' || errno != 0 || !isfinite (v)
+      || (min_exclusive ? v <= min : v < min) || v > max)
+    {
+      *status = cli_usage_error (command, "%s takes a number %s %g and at most %g, not '%s'",
+                                 option, min_exclusive ? "above" : "from", min, max,
+                                 text != NULL ? text : "");
+      return FALSE;
+    }
+  *value = v;
+  return TRUE;
+}
+
 int
 cli_threads (int requested)
 {
@@ -113,28 +253,192 @@ cli_load_model (const char *path, int threads)
   return m;
 }
 
-static volatile sig_atomic_t sigint_count;
+/* ---- signals and temporary files --------------------------------------------- */
+
+/* The CLI's own temporary outputs, removable from a signal handler: fixed slots,
+ * no allocation, no locks (0 free, 1 being filled, 2 holding a path). */
+#define PARTIAL_SLOTS 4
+static struct {
+  gint state;
+  char path[4096];
+} partial[PARTIAL_SLOTS];
 
 static void
-on_sigint (int sig)
+partial_add (const char *tmp)
 {
-  if (sigint_count++ > 0)
-    {
-      signal (sig, SIG_DFL);
-      raise (sig);
-    }
+  if (strlen (tmp) >= sizeof partial[0].path)
+    return;
+  for (int i = 0; i < PARTIAL_SLOTS; i++)
+    if (g_atomic_int_compare_and_exchange (&partial[i].state, 0, 1))
+      {
+        strcpy (partial[i].path, tmp);
+        g_atomic_int_set (&partial[i].state, 2);
+        return;
+      }
+}
+
+static void
+partial_remove (const char *tmp)
+{
+  for (int i = 0; i < PARTIAL_SLOTS; i++)
+    if (g_atomic_int_get (&partial[i].state) == 2 && strcmp (partial[i].path, tmp) == 0)
+      {
+        g_atomic_int_set (&partial[i].state, 0);
+        return;
+      }
+}
+
+static volatile sig_atomic_t signal_count, cancellable;
+
+static void
+on_signal (int sig)
+{
+  /* Async-signal-safe only: flags, unlink (in both removals), signal, raise. */
+  if (cancellable && signal_count++ == 0)
+    return; /* the work stops at its next check, and ends as it would */
+  for (int i = 0; i < PARTIAL_SLOTS; i++)
+    if (g_atomic_int_get (&partial[i].state) == 2)
+      unlink (partial[i].path);
+  nn_keras_remove_partial_saves ();
+  signal (sig, SIG_DFL);
+  raise (sig); /* delivered on return: the exit status says which signal */
 }
 
 void
-cli_catch_sigint (void)
+cli_signals_init (void)
 {
-  signal (SIGINT, on_sigint);
+  static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+  struct sigaction sa = { 0 }, old;
+
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset (&sa.sa_mask);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    /* nohup and friends ignore a signal on purpose: keep it ignored. */
+    if (sigaction (signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+      sigaction (signals[i], &sa, NULL);
+}
+
+void
+cli_catch_signals (void)
+{
+  cancellable = 1;
 }
 
 gboolean
 cli_cancelled (gpointer unused)
 {
-  return sigint_count > 0;
+  return signal_count > 0;
+}
+
+/* ---- output files -------------------------------------------------------------- */
+
+static gboolean
+set_write_error (const char *path, int e, GError **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_set_error (error, NN_ERROR, NN_ERROR_IO, "Cannot write %s: %s", display,
+               g_strerror (e != 0 ? e : EIO));
+  return FALSE;
+}
+
+char *
+cli_output_begin (const char *path, GError **error)
+{
+  GStatBuf st;
+  char *tmp;
+  int fd;
+
+  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    return g_strdup (path); /* a device or a pipe: written in place */
+  tmp = g_strconcat (path, ".XXXXXX", NULL);
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      set_write_error (path, errno, error);
+      g_free (tmp);
+      return NULL;
+    }
+  close (fd);
+  partial_add (tmp);
+  return tmp;
+}
+
+gboolean
+cli_output_end (const char *path, char *tmp, gboolean ok, GError **error)
+{
+  int e = 0;
+
+  if (strcmp (tmp, path) == 0)
+    {
+      g_free (tmp);
+      return ok;
+    }
+  if (ok)
+    {
+      int fd = open (tmp, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || fsync (fd) != 0)
+        e = errno;
+      if (fd >= 0)
+        close (fd);
+      if (e == 0 && g_rename (tmp, path) != 0)
+        e = errno;
+    }
+  if (!ok || e != 0)
+    g_unlink (tmp);
+  partial_remove (tmp);
+  g_free (tmp);
+  if (ok && e == 0)
+    {
+      /* the new name is in the folder's entries: sync them too */
+      g_autofree char *dir = g_path_get_dirname (path);
+      int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0)
+        {
+          fsync (dfd);
+          close (dfd);
+        }
+    }
+  if (ok && e != 0)
+    return set_write_error (path, e, error);
+  return ok;
+}
+
+gboolean
+cli_write_file (const char *path, const char *data, gssize len, GError **error)
+{
+  char *tmp = cli_output_begin (path, error);
+  size_t n = len < 0 ? strlen (data) : (size_t) len;
+  FILE *f;
+  int e = 0;
+
+  if (tmp == NULL)
+    return FALSE;
+  errno = 0;
+  f = fopen (tmp, "w");
+  if (f == NULL || (n > 0 && fwrite (data, 1, n, f) != n) || fflush (f) != 0)
+    e = errno != 0 ? errno : EIO;
+  if (f != NULL && fclose (f) != 0 && e == 0)
+    e = errno != 0 ? errno : EIO;
+  if (e != 0)
+    {
+      cli_output_end (path, tmp, FALSE, NULL);
+      return set_write_error (path, e, error);
+    }
+  return cli_output_end (path, tmp, TRUE, error);
+}
+
+int
+cli_finish_stdout (int status)
+{
+  errno = 0;
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      int e = errno != 0 ? errno : EIO;
+      fprintf (stderr, "digits-cli: cannot write the output: %s\n", g_strerror (e));
+      return status == 0 ? 1 : status;
+    }
+  return status;
 }
 
 /* ---- formatting -------------------------------------------------------------- */
@@ -190,7 +494,7 @@ cli_progress_new (const char *label, gint64 total, const char *unit)
 {
   CliProgress *p = g_new0 (CliProgress, 1);
 
-  p->label = g_strdup (label);
+  p->label = cli_escape (label, FALSE);
   p->unit = g_strdup (unit != NULL ? unit : "");
   p->total = MAX (total, 1);
   p->start = g_get_monotonic_time ();

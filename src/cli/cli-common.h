@@ -1,7 +1,9 @@
 /* cli-common.h: what the subcommands of digits-cli share.
  *
  * Messages: errors go to stderr as "digits-cli: FILE: message"; a failure is
- * exit status 1, a usage error 2 (see cli.h).
+ * exit status 1, a usage error 2 (see cli.h). Text that can come from a file name
+ * or a file's contents reaches the terminal escaped (cli_escape): a name holding
+ * "\033]0;x\007" prints as "\x1b]0;x\x07", never as a terminal command.
  *
  * Progress: CliProgress draws a bar with rate and ETA on stderr when stderr is a
  * terminal, redrawn at most ten times a second; otherwise it stays quiet and
@@ -30,6 +32,20 @@ int  cli_error_gerror (const char *file, const GError *error);
 /* "digits-cli COMMAND: message" and a hint to --help. Returns 2. */
 int  cli_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+/* text with C0 and C1 controls, DEL, bidirectional overrides and invalid UTF-8
+ * shown as \xNN or \uNNNN; newlines and tabs kept when keep_newlines. */
+char *cli_escape (const char *text, gboolean keep_newlines);
+/* A file name for a message: g_filename_display_name, escaped (newlines too). */
+char *cli_display_path (const char *path);
+/* printf to stdout, escaped (keeping newlines and tabs): for every line that may
+ * hold a file name or text from a file. */
+void  cli_print (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* JSON text with C1 controls (which json-glib leaves raw, and some terminals obey)
+ * written as \u0080 ... \u009f. Only valid inside JSON strings, where they can occur. */
+char *cli_json_escape_c1 (const char *json);
+/* A file name for a JSON string: valid UTF-8 (display name when it is not). */
+char *cli_json_path (const char *path);
+
 /* ---- options ----------------------------------------------------------------- */
 
 /* Parses argv (argv[0] is the command name) with entries. On a bad option prints a
@@ -39,6 +55,16 @@ gboolean cli_parse_options (const char *command, const char *parameter_string,
                             const char *summary, const GOptionEntry *entries, int *argc,
                             char ***argv, int *status);
 
+/* Numbers of options, checked whole: "12x", "", "nan", out of range are usage
+ * errors naming the option ("--epochs takes a whole number from 1 to 100000, not
+ * 'abc'"). On a bad value print it, set *status 2 and return FALSE. */
+gboolean cli_parse_int (const char *command, const char *option, const char *text, gint64 min,
+                        gint64 max, gint64 *value, int *status);
+/* Finite, at least min (above it when min_exclusive) and at most max. */
+gboolean cli_parse_double (const char *command, const char *option, const char *text,
+                           double min, gboolean min_exclusive, double max, double *value,
+                           int *status);
+
 /* --threads: 0 means every core. */
 int      cli_threads (int requested);
 
@@ -46,10 +72,29 @@ int      cli_threads (int requested);
  * "digits-cli: FILE: message". NULL on failure. */
 NnModel *cli_load_model (const char *path, int threads);
 
-/* Ctrl+C: the first one raises a flag that cli_cancelled() reports (the work
- * stops after the current batch), a second one ends the process. */
-void     cli_catch_sigint (void);
+/* SIGINT, SIGTERM and SIGHUP end the process without leaving temporary files
+ * (the CLI's outputs and the core's saves). Installed by main() for every command. */
+void     cli_signals_init (void);
+/* For cancellable work: from now on the first SIGINT or SIGTERM only raises a flag
+ * that cli_cancelled() reports (the work stops after the current batch); a second
+ * one ends the process as above. */
+void     cli_catch_signals (void);
 gboolean cli_cancelled (gpointer unused); /* an NnEvalCancelFunc */
+
+/* ---- output files ------------------------------------------------------------- */
+
+/* Outputs replace their file atomically: a writer that takes a path is given
+ * cli_output_begin's temporary file beside path (or path itself when path is not
+ * a regular file, e.g. /dev/stdout), then cli_output_end (path, tmp, ok) syncs it
+ * and renames it over path (or removes it when !ok) and frees tmp. A signal on
+ * the way removes the temporary file. */
+char    *cli_output_begin (const char *path, GError **error);
+gboolean cli_output_end (const char *path, char *tmp, gboolean ok, GError **error);
+/* The whole of data into path, atomically as above; every write checked. */
+gboolean cli_write_file (const char *path, const char *data, gssize len, GError **error);
+/* At exit: stdout flushed and checked ("cannot write the output: ..."). Returns
+ * status, or 1 when status was 0 and stdout failed. */
+int      cli_finish_stdout (int status);
 
 /* ---- formatting -------------------------------------------------------------- */
 

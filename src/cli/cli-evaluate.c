@@ -95,7 +95,9 @@ load_data (const char *data_dir, const char *mnist_dir, char **description)
         for (guint i = 0; i < report.skipped->len; i++)
           {
             const NnSkippedFile *s = g_ptr_array_index (report.skipped, i);
-            fprintf (stderr, "digits-cli: skipped %s: %s\n", s->path, s->reason);
+            g_autofree char *name = cli_display_path (s->path);
+            g_autofree char *reason = cli_escape (s->reason, FALSE);
+            fprintf (stderr, "digits-cli: skipped %s: %s\n", name, reason);
           }
       if (ds == NULL)
         cli_error_gerror (data_dir, error);
@@ -132,7 +134,9 @@ cli_evaluate (int argc, char **argv)
   g_autoptr (NnDataset) ds = NULL;
   g_autoptr (NnEvalResult) r = NULL;
   g_autoptr (GError) error = NULL;
-  int threads = 0, limit = 0, status;
+  g_autofree char *threads_text = NULL, *limit_text = NULL;
+  gint64 threads = 0, limit = 0;
+  int status;
   CliProgress *progress;
   char count[32];
   const GOptionEntry entries[] = {
@@ -146,8 +150,8 @@ cli_evaluate (int argc, char **argv)
       "Draw the confusion matrix into a PNG", "FILE.png" },
     { "confusion-csv", 0, 0, G_OPTION_ARG_FILENAME, &cm_csv,
       "Write the confusion matrix and per-class scores as CSV", "FILE.csv" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (default: every core)", "N" },
-    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Evaluate only the first N images", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text, "Threads (default: every core)", "N" },
+    { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, "Evaluate only the first N images (0: all)", "N" },
     { NULL },
   };
 
@@ -159,10 +163,14 @@ cli_evaluate (int argc, char **argv)
   if (argc != 2)
     return cli_usage_error ("evaluate", argc < 2 ? "a MODEL file is required"
                                                  : "one MODEL file at a time");
-  if (threads < 0 || limit < 0)
-    return cli_usage_error ("evaluate", "--threads and --limit take a positive number");
+  if (threads_text != NULL
+      && !cli_parse_int ("evaluate", "--threads", threads_text, 1, 256, &threads, &status))
+    return status;
+  if (limit_text != NULL
+      && !cli_parse_int ("evaluate", "--limit", limit_text, 0, G_MAXINT, &limit, &status))
+    return status;
 
-  m = cli_load_model (argv[1], threads);
+  m = cli_load_model (argv[1], (int) threads);
   if (m == NULL)
     return 1;
   ds = load_data (data_dir, mnist_dir, &description);
@@ -174,11 +182,11 @@ cli_evaluate (int argc, char **argv)
       nn_dataset_free (ds);
       ds = part;
       g_free (description);
-      description = g_strdup_printf ("first %d images of the %s", limit,
+      description = g_strdup_printf ("first %d images of the %s", (int) limit,
                                      data_dir != NULL ? data_dir : "MNIST test set");
     }
 
-  cli_catch_sigint ();
+  cli_catch_signals ();
   progress = cli_progress_new ("evaluate", ds->n, "img");
   if (!nn_evaluate (m, ds, cli_progress_callback, cli_cancelled, progress, &r, &error))
     {
@@ -187,8 +195,8 @@ cli_evaluate (int argc, char **argv)
     }
   cli_progress_finish (progress, NULL);
 
-  printf ("Model      %s\n", argv[1]);
-  printf ("Data       %s\n", description);
+  cli_print ("Model      %s\n", argv[1]);
+  cli_print ("Data       %s\n", description);
   printf ("Accuracy:  %.2f%% (%" G_GINT64_FORMAT "/%d)\n", 100.0 * nn_eval_result_accuracy (r),
           nn_confusion_correct (&r->confusion), r->n);
   printf ("Errors     %s images misclassified; %.0f images/s on %d thread%s\n",
@@ -201,8 +209,12 @@ cli_evaluate (int argc, char **argv)
   status = 0;
   if (csv != NULL)
     {
-      if (nn_eval_result_write_csv (r, csv, &error))
-        printf ("\nPredictions written to %s\n", csv);
+      char *tmp = cli_output_begin (csv, &error);
+      gboolean ok = tmp != NULL && nn_eval_result_write_csv (r, tmp, &error);
+      if (tmp != NULL)
+        ok = cli_output_end (csv, tmp, ok, ok ? &error : NULL);
+      if (ok)
+        cli_print ("\nPredictions written to %s\n", csv);
       else
         {
           status = cli_error_gerror (csv, error);
@@ -212,11 +224,11 @@ cli_evaluate (int argc, char **argv)
   if (cm_csv != NULL)
     {
       g_autofree char *text = nn_confusion_to_csv (&r->confusion);
-      if (g_file_set_contents (cm_csv, text, -1, &error))
-        printf ("Confusion matrix written to %s\n", cm_csv);
+      if (cli_write_file (cm_csv, text, -1, &error))
+        cli_print ("Confusion matrix written to %s\n", cm_csv);
       else
         {
-          status = cli_error (cm_csv, "cannot write: %s", error->message);
+          status = cli_error_gerror (cm_csv, error);
           g_clear_error (&error);
         }
     }
@@ -228,8 +240,12 @@ cli_evaluate (int argc, char **argv)
 
       plot_confusion_options_init (&opt);
       opt.subtitle = subtitle;
-      if (plot_confusion_write_png (&r->confusion, &opt, 0, 0, png, &error))
-        printf ("Confusion matrix drawn in %s\n", png);
+      char *tmp = cli_output_begin (png, &error);
+      gboolean ok = tmp != NULL && plot_confusion_write_png (&r->confusion, &opt, 0, 0, tmp, &error);
+      if (tmp != NULL)
+        ok = cli_output_end (png, tmp, ok, ok ? &error : NULL);
+      if (ok)
+        cli_print ("Confusion matrix drawn in %s\n", png);
       else
         status = cli_error_gerror (png, error);
     }

@@ -114,7 +114,7 @@ print_layers (const NnModel *m)
       format_shape (shape, sizeof shape, m->layers[i].out_shape, ranks[i]);
       shape_w = MAX (shape_w, (int) strlen (shape));
     }
-  printf ("\n  %3s  %-*s  %-*s  %-*s  %10s  %-9s  %s\n", "#", name_w, "name", class_w, "class",
+  cli_print ("\n  %3s  %-*s  %-*s  %-*s  %10s  %-9s  %s\n", "#", name_w, "name", class_w, "class",
           shape_w, "output shape", "params", "trainable",
           functional ? "[← inputs;] config" : "config");
   for (int i = 0; i < m->n_layers; i++)
@@ -125,7 +125,7 @@ print_layers (const NnModel *m)
       size_t n_params = nn_layer_count_params (l);
 
       format_shape (shape, sizeof shape, l->out_shape, ranks[i]);
-      printf ("  %3d  %-*s  %-*s  %-*s  %10s  %-9s  ", i, name_w, l->name, class_w,
+      cli_print ("  %3d  %-*s  %-*s  %-*s  %10s  %-9s  ", i, name_w, l->name, class_w,
               nn_layer_kind_to_keras (l->kind), shape_w, shape,
               cli_format_count (params, sizeof params, (gint64) n_params),
               n_params == 0 ? "" : l->trainable ? "yes" : "frozen");
@@ -133,11 +133,11 @@ print_layers (const NnModel *m)
       if (functional && l->n_inputs > 0 && (l->n_inputs > 1 || l->inputs[0] != i - 1))
         {
           for (int k = 0; k < l->n_inputs; k++)
-            printf ("%s%s", k > 0 ? ", " : "← ", m->layers[l->inputs[k]].name);
+            cli_print ("%s%s", k > 0 ? ", " : "← ", m->layers[l->inputs[k]].name);
           if (config[0] != '\0')
             fputs ("; ", stdout);
         }
-      printf ("%s\n", config);
+      cli_print ("%s\n", config);
     }
 }
 
@@ -149,9 +149,9 @@ print_metadata (const NnModel *m)
   if (m->metadata == NULL || g_hash_table_size (m->metadata) == 0)
     return;
   keys = g_list_sort (g_hash_table_get_keys (m->metadata), (GCompareFunc) strcmp);
-  printf ("\nMetadata\n");
+  cli_print ("\nMetadata\n");
   for (GList *k = keys; k != NULL; k = k->next)
-    printf ("  %-22s %s\n", (const char *) k->data,
+    cli_print ("  %-22s %s\n", (const char *) k->data,
             (const char *) g_hash_table_lookup (m->metadata, k->data));
 }
 
@@ -183,23 +183,23 @@ cli_info (int argc, char **argv)
             : m->input_layout == NN_INPUT_MATRIX ? RANK_MATRIX : RANK_IMAGE;
   format_shape (shape, sizeof shape, m->layers[0].out_shape, in_rank);
 
-  printf ("Model           %s\n", argv[1]);
-  printf ("Name            %s (%s, %d layers)\n", m->name,
+  cli_print ("Model           %s\n", argv[1]);
+  cli_print ("Name            %s (%s, %d layers)\n", m->name,
           m->style == NN_MODEL_SEQUENTIAL ? "Sequential" : "Functional", m->n_layers);
-  printf ("Keras version   %s\n", m->keras_version != NULL ? m->keras_version : "unknown");
-  printf ("Date saved      %s\n", m->date_saved != NULL ? m->date_saved : "unknown");
-  printf ("Input           %s, %s\n", shape,
+  cli_print ("Keras version   %s\n", m->keras_version != NULL ? m->keras_version : "unknown");
+  cli_print ("Date saved      %s\n", m->date_saved != NULL ? m->date_saved : "unknown");
+  cli_print ("Input           %s, %s\n", shape,
           m->input_layout == NN_INPUT_FLAT     ? "784 flat pixels"
           : m->input_layout == NN_INPUT_MATRIX ? "28 x 28 matrix"
                                                : "28 x 28 x 1 image (NHWC)");
-  printf ("Output          %d classes%s (layer %s)\n", m->n_classes,
+  cli_print ("Output          %d classes%s (layer %s)\n", m->n_classes,
           m->output_softmax ? ", softmax" : ", logits", m->layers[m->output].name);
   print_layers (m);
-  printf ("\nTotal params          %s (%.2f MB as float32)\n",
+  cli_print ("\nTotal params          %s (%.2f MB as float32)\n",
           cli_format_count (total, sizeof total, (gint64) n_total), n_total * 4.0 / 1e6);
-  printf ("Trainable params      %s\n",
+  cli_print ("Trainable params      %s\n",
           cli_format_count (trainable, sizeof trainable, (gint64) n_trainable));
-  printf ("Non-trainable params  %s\n",
+  cli_print ("Non-trainable params  %s\n",
           cli_format_count (frozen, sizeof frozen, (gint64) (n_total - n_trainable)));
   print_metadata (m);
   return 0;

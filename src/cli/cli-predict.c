@@ -1,4 +1,5 @@
 /* digits-cli predict MODEL IMAGE...: classify PNG or JPEG files. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,14 @@ gradcam_path (const Predictor *p, const char *image)
   return g_strdup_printf ("%s-%s.png", stem, img_stem);
 }
 
+/* A file name as a JSON string: valid UTF-8 whatever the name's bytes. */
+static void
+json_add_path (JsonBuilder *b, const char *path)
+{
+  g_autofree char *utf8 = cli_json_path (path);
+  json_builder_add_string_value (b, utf8);
+}
+
 static void
 json_error (Predictor *p, const char *file, const char *key, const char *message)
 {
@@ -53,7 +62,7 @@ json_error (Predictor *p, const char *file, const char *key, const char *message
     return;
   json_builder_begin_object (p->builder);
   json_builder_set_member_name (p->builder, "file");
-  json_builder_add_string_value (p->builder, file);
+  json_add_path (p->builder, file);
   json_builder_set_member_name (p->builder, key);
   if (message != NULL)
     json_builder_add_string_value (p->builder, message);
@@ -90,7 +99,7 @@ predict_one (Predictor *p, const char *file)
       if (g_error_matches (error, NN_ERROR, NN_ERROR_NOTHING_DRAWN))
         {
           if (!p->json)
-            printf ("%s: nothing drawn\n", file);
+            cli_print ("%s: nothing drawn\n", file);
           json_error (p, file, "nothing_drawn", NULL);
           return TRUE;
         }
@@ -100,6 +109,15 @@ predict_one (Predictor *p, const char *file)
     }
 
   nn_model_predict (p->m, p->ws, x, 1, probs);
+  /* Weights that overflow give NaN: an answer no one should read, and no JSON. */
+  for (int k = 0; k < p->m->n_classes; k++)
+    if (!isfinite (probs[k]))
+      {
+        const char *what = "the model's output is not a number (its weights overflow)";
+        cli_error (p->model_path, "%s for %s", what, file);
+        json_error (p, file, "error", what);
+        return FALSE;
+      }
   for (int k = 1; k < p->m->n_classes; k++)
     if (probs[k] > probs[digit])
       digit = k;
@@ -118,7 +136,10 @@ predict_one (Predictor *p, const char *file)
           g_autofree char *caption = g_strdup_printf (
               "%d · %.1f%% · Grad-CAM of %s", digit, 100.0 * probs[digit],
               p->m->layers[cam.layer].name);
-          cam_ok = plot_gradcam_write_png (x, cam.heatmap, caption, 0, cam_file, &error);
+          char *tmp = cli_output_begin (cam_file, &error);
+          cam_ok = tmp != NULL && plot_gradcam_write_png (x, cam.heatmap, caption, 0, tmp, &error);
+          if (tmp != NULL)
+            cam_ok = cli_output_end (cam_file, tmp, cam_ok, cam_ok ? &error : NULL);
           if (!cam_ok)
             ok = cli_error_gerror (cam_file, error) == 0;
         }
@@ -130,7 +151,7 @@ predict_one (Predictor *p, const char *file)
       JsonBuilder *b = p->builder;
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "file");
-      json_builder_add_string_value (b, file);
+      json_add_path (b, file);
       json_builder_set_member_name (b, "digit");
       json_builder_add_int_value (b, digit);
       json_builder_set_member_name (b, "confidence");
@@ -145,7 +166,7 @@ predict_one (Predictor *p, const char *file)
       if (cam_ok)
         {
           json_builder_set_member_name (b, "gradcam");
-          json_builder_add_string_value (b, cam_file);
+          json_add_path (b, cam_file);
           json_builder_set_member_name (b, "gradcam_layer");
           json_builder_add_string_value (b, p->m->layers[cam.layer].name);
         }
@@ -153,12 +174,12 @@ predict_one (Predictor *p, const char *file)
     }
   else
     {
-      printf ("%s: %d (%.2f%%)\n ", file, digit, 100.0 * probs[digit]);
+      cli_print ("%s: %d (%.2f%%)\n ", file, digit, 100.0 * probs[digit]);
       for (int k = 0; k < p->m->n_classes; k++)
         printf (" %d:%.4f", k, probs[k]);
       printf ("\n");
       if (cam_ok)
-        printf ("  Grad-CAM (%s) drawn in %s\n", p->m->layers[cam.layer].name, cam_file);
+        cli_print ("  Grad-CAM (%s) drawn in %s\n", p->m->layers[cam.layer].name, cam_file);
     }
   return ok;
 }
@@ -221,14 +242,16 @@ cli_predict (int argc, char **argv)
     {
       g_autoptr (JsonGenerator) gen = json_generator_new ();
       g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL;
+      g_autofree char *text = NULL, *safe = NULL;
 
       json_builder_end_array (p.builder);
       root = json_builder_get_root (p.builder);
       json_generator_set_root (gen, root);
       json_generator_set_pretty (gen, TRUE);
       text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      safe = cli_json_escape_c1 (text);
+      fputs (safe, stdout);
+      fputc ('\n', stdout);
       g_object_unref (p.builder);
     }
   nn_workspace_free (p.ws);

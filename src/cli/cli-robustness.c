@@ -43,9 +43,9 @@ print_table (NnRobustnessResult **res, char **paths, int n_models)
   g_autofree char *name1 = n_models > 1 ? g_path_get_basename (paths[1]) : NULL;
   int w0 = MAX (10, (int) strlen (name0)), w1 = name1 != NULL ? MAX (10, (int) strlen (name1)) : 0;
 
-  printf ("\n  %-18s  %*s", "perturbation", w0, name0);
+  cli_print ("\n  %-18s  %*s", "perturbation", w0, name0);
   if (n_models > 1)
-    printf ("  %*s  %10s", w1, name1, "change");
+    cli_print ("  %*s  %10s", w1, name1, "change");
   printf ("\n");
   for (int i = 0; i < res[0]->n_rows; i++)
     {
@@ -64,7 +64,7 @@ print_table (NnRobustnessResult **res, char **paths, int n_models)
       const NnRobustnessRow *worst = nn_robustness_result_worst (res[k]);
       g_autofree char *label = nn_perturbation_describe (&worst->perturbation);
       g_autofree char *name = g_path_get_basename (paths[k]);
-      printf ("%sWorst row of %s: %.2f%% (%s)\n", k == 0 ? "\n" : "", name,
+      cli_print ("%sWorst row of %s: %.2f%% (%s)\n", k == 0 ? "\n" : "", name,
               100 * worst->accuracy, label);
     }
 }
@@ -82,9 +82,9 @@ write_json (NnRobustnessResult **res, char **paths, int n_models, const char *fi
       g_string_append (s, k + 1 < n_models ? ",\n" : "\n");
     }
   g_string_append (s, "]}\n");
-  if (!g_file_set_contents (file, s->str, (gssize) s->len, &error))
+  if (!cli_write_file (file, s->str, (gssize) s->len, &error))
     {
-      cli_error (file, "cannot write: %s", error->message);
+      cli_error_gerror (file, error);
       return FALSE;
     }
   return TRUE;
@@ -98,18 +98,19 @@ cli_robustness (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   NnRobustnessResult *res[2] = { NULL, NULL };
   char *paths[2];
-  int threads = 0, limit = 0, status, n_models;
-  gint64 seed = NN_ROBUSTNESS_SEED;
+  g_autofree char *limit_text = NULL, *seed_text = NULL, *threads_text = NULL;
+  gint64 threads = 0, limit = 0, seed = NN_ROBUSTNESS_SEED;
+  int status, n_models;
   const GOptionEntry entries[] = {
     { "compare", 0, 0, G_OPTION_ARG_FILENAME, &compare, "A second model, side by side", "OTHER.keras" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &json, "Write the numbers as JSON", "FILE" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &csv, "Write the numbers as CSV", "FILE" },
     { "png", 0, 0, G_OPTION_ARG_FILENAME, &png, "Draw accuracy against severity", "FILE" },
-    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Use only the first N test images", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the noise rows", "N" },
+    { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, "Use only the first N test images (0: all)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Seed of the noise rows", "N" },
     { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist_dir,
       "Where the MNIST IDX files are (default: $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads (default: every core)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text, "Threads (default: every core)", "N" },
     { NULL },
   };
 
@@ -122,8 +123,13 @@ cli_robustness (int argc, char **argv)
   if (argc != 2)
     return cli_usage_error ("robustness", argc < 2 ? "a MODEL file is required"
                                                    : "one MODEL (and --compare OTHER)");
-  if (limit < 0 || threads < 0 || seed < 0)
-    return cli_usage_error ("robustness", "--limit, --threads and --seed take positive numbers");
+  if ((limit_text != NULL
+       && !cli_parse_int ("robustness", "--limit", limit_text, 0, G_MAXINT, &limit, &status))
+      || (seed_text != NULL
+          && !cli_parse_int ("robustness", "--seed", seed_text, 0, G_MAXINT64, &seed, &status))
+      || (threads_text != NULL
+          && !cli_parse_int ("robustness", "--threads", threads_text, 1, 256, &threads, &status)))
+    return status;
 
   ds = nn_mnist_load (mnist_dir, NN_MNIST_TEST, &error);
   if (ds == NULL)
@@ -138,9 +144,9 @@ cli_robustness (int argc, char **argv)
   paths[0] = argv[1];
   paths[1] = compare;
   n_models = compare != NULL ? 2 : 1;
-  cli_catch_sigint ();
+  cli_catch_signals ();
   for (int k = 0; k < n_models; k++)
-    if ((res[k] = run_sweep (paths[k], threads, ds, (guint64) seed)) == NULL)
+    if ((res[k] = run_sweep (paths[k], (int) threads, ds, (guint64) seed)) == NULL)
       {
         nn_robustness_result_free (res[0]);
         return 1;
@@ -158,7 +164,7 @@ cli_robustness (int argc, char **argv)
   if (json != NULL)
     {
       if (write_json (res, paths, n_models, json))
-        printf ("Numbers written to %s\n", json);
+        cli_print ("Numbers written to %s\n", json);
       else
         status = 1;
     }
@@ -186,11 +192,11 @@ cli_robustness (int argc, char **argv)
           g_free (text);
           text = g_string_free (g_steal_pointer (&s), FALSE);
         }
-      if (g_file_set_contents (csv, text, -1, &error))
-        printf ("Numbers written to %s\n", csv);
+      if (cli_write_file (csv, text, -1, &error))
+        cli_print ("Numbers written to %s\n", csv);
       else
         {
-          status = cli_error (csv, "cannot write: %s", error->message);
+          status = cli_error_gerror (csv, error);
           g_clear_error (&error);
         }
     }
@@ -203,9 +209,14 @@ cli_robustness (int argc, char **argv)
           ? g_strdup_printf ("MNIST test set, %d images per row", ds->n)
           : g_strdup_printf ("%s · MNIST test set, %d images per row", n0, ds->n);
 
-      if (plot_robustness_write_png ((const NnRobustnessResult *const *) res, names, n_models,
-                                     subtitle, 0, 0, png, &error))
-        printf ("Chart drawn in %s\n", png);
+      char *tmp = cli_output_begin (png, &error);
+      gboolean ok = tmp != NULL
+                    && plot_robustness_write_png ((const NnRobustnessResult *const *) res, names,
+                                                  n_models, subtitle, 0, 0, tmp, &error);
+      if (tmp != NULL)
+        ok = cli_output_end (png, tmp, ok, ok ? &error : NULL);
+      if (ok)
+        cli_print ("Chart drawn in %s\n", png);
       else
         status = cli_error_gerror (png, error);
     }

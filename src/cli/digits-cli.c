@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-common.h"
 #include "plot-common.h"
 
 typedef struct {
@@ -34,6 +35,7 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  cli_signals_init ();
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
       print_usage (argc < 2 ? stderr : stdout);
@@ -44,9 +46,10 @@ main (int argc, char **argv)
       {
         int status = commands[i].run (argc - 1, argv + 1);
         plot_shutdown (); /* font caches: a clean exit for leak checkers */
-        return status;
+        return cli_finish_stdout (status); /* a full disk under > is a failure too */
       }
-  fprintf (stderr, "digits-cli: unknown command '%s'\n\n", argv[1]);
+  g_autofree char *shown = cli_escape (argv[1], FALSE);
+  fprintf (stderr, "digits-cli: unknown command '%s'\n\n", shown);
   print_usage (stderr);
   return 2;
 }

@@ -118,36 +118,56 @@ nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int
 
 /* ---- history --------------------------------------------------------------- */
 
+/* The history is a log written as the run goes (a failed run's rows are worth
+ * reading), not a file replaced at the end; every row is flushed and checked, so
+ * a full disk stops the run instead of leaving an empty CSV behind. */
+static gboolean
+history_error (const char *path, int saved, GError **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_set_error (error, NN_ERROR, NN_ERROR_IO, "Cannot write the history file %s: %s", display,
+               g_strerror (saved ? saved : EIO));
+  return FALSE;
+}
+
 static FILE *
 history_open (const char *path, gboolean append, GError **error)
 {
   FILE *f = fopen (path, append ? "a" : "w");
   if (!f)
     {
-      int saved = errno;
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "Cannot write the history file %s: %s",
-                   path, g_strerror (saved));
+      history_error (path, errno, error);
       return NULL;
     }
-  if (!append || ftell (f) == 0)
-    fprintf (f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n");
-  fflush (f);
+  errno = 0;
+  if ((!append || ftell (f) == 0)
+      && fprintf (f, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n") < 0)
+    goto fail;
+  if (fflush (f) != 0)
+    goto fail;
   return f;
+fail:
+  history_error (path, errno, error);
+  fclose (f);
+  return NULL;
 }
 
-static void
-history_row (FILE *f, int epoch, const NnFitProgress *p)
+static gboolean
+history_row (FILE *f, const char *path, int epoch, const NnFitProgress *p, GError **error)
 {
   char b[7][G_ASCII_DTOSTR_BUF_SIZE];
   // Keras's CSVLogger counts epochs from 0; C-locale numbers whatever the user's locale.
-  fprintf (f, "%d,%s,%s,%s,%s,%s,%s\n", epoch,
-           g_ascii_formatd (b[0], sizeof b[0], "%.6f", p->loss),
-           g_ascii_formatd (b[1], sizeof b[1], "%.6f", p->accuracy),
-           isnan (p->val_loss) ? "" : g_ascii_formatd (b[2], sizeof b[2], "%.6f", p->val_loss),
-           isnan (p->val_accuracy) ? "" : g_ascii_formatd (b[3], sizeof b[3], "%.6f", p->val_accuracy),
-           g_ascii_formatd (b[4], sizeof b[4], "%.6g", p->lr),
-           g_ascii_formatd (b[5], sizeof b[5], "%.3f", p->epoch_seconds));
-  fflush (f);
+  errno = 0;
+  if (fprintf (f, "%d,%s,%s,%s,%s,%s,%s\n", epoch,
+               g_ascii_formatd (b[0], sizeof b[0], "%.6f", p->loss),
+               g_ascii_formatd (b[1], sizeof b[1], "%.6f", p->accuracy),
+               isnan (p->val_loss) ? "" : g_ascii_formatd (b[2], sizeof b[2], "%.6f", p->val_loss),
+               isnan (p->val_accuracy) ? "" : g_ascii_formatd (b[3], sizeof b[3], "%.6f", p->val_accuracy),
+               g_ascii_formatd (b[4], sizeof b[4], "%.6g", p->lr),
+               g_ascii_formatd (b[5], sizeof b[5], "%.3f", p->epoch_seconds)) < 0
+      || fflush (f) != 0)
+    return history_error (path, errno, error);
+  return TRUE;
 }
 
 /* ---- the loop -------------------------------------------------------------- */
@@ -325,8 +345,9 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
     }
   p->best_epoch = res->best_epoch;
   p->best_val_accuracy = res->best_val_accuracy;
-  if (f->history)
-    history_row (f->history, cfg->epoch_offset + epoch, p);
+  if (f->history
+      && !history_row (f->history, cfg->history_path, cfg->epoch_offset + epoch, p, error))
+    return FALSE;
   if (cfg->on_epoch)
     cfg->on_epoch (p, cfg->user_data);
   return TRUE;
@@ -426,6 +447,13 @@ nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
   gboolean numeric = !ok && error && *error && g_error_matches (*error, NN_ERROR, NN_ERROR_NUMERIC);
   if (cfg->restore_best && res.best_epoch > 0 && !numeric)
     memcpy (model->params, f.best, model->n_params * sizeof (float));
+  if (f.history)
+    {
+      FILE *h = g_steal_pointer (&f.history);
+      errno = 0;
+      if (fclose (h) != 0 && ok)
+        ok = history_error (cfg->history_path, errno, error);
+    }
   res.steps = f.opt->iterations;
   res.seconds = (g_get_monotonic_time () - t_start) / 1e6;
   res.images_per_second = train_seconds > 0 ? images / train_seconds : 0.0;

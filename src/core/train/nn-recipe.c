@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 static const char *const recipe_names[] = { "baseline", "cnn", "advanced", "finetune" };
 
@@ -63,6 +64,22 @@ nn_recipe_options_init (NnRecipeOptions *o, NnRecipeKind kind)
       o->base = "models/mnist_advanced.keras";
       break;
     }
+}
+
+char *
+nn_recipe_checkpoint_path (const char *out)
+{
+  g_return_val_if_fail (out != NULL, NULL);
+  gsize len = strlen (out);
+  if (g_str_has_suffix (out, ".keras") && len > 6 && out[len - 7] != G_DIR_SEPARATOR)
+    return g_strdup_printf ("%.*s.checkpoint.keras", (int) (len - 6), out);
+  return g_strconcat (out, ".checkpoint.keras", NULL);
+}
+
+float
+nn_recipe_chance_accuracy (int n_classes)
+{
+  return 1.5f / (float) MAX (n_classes, 1);
 }
 
 void
@@ -169,7 +186,7 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
   if (o->augment)
     cfg->augment = recipe_augment (o->kind);
   cfg->restore_best = TRUE;
-  cfg->checkpoint_path = o->out;
+  cfg->checkpoint_path = NULL; // nn_recipe_run's, beside out
   cfg->history_path = o->history;
   cfg->time_limit_seconds = o->time_limit;
   cfg->on_batch = o->on_batch;
@@ -234,6 +251,55 @@ set_metadata_float (NnModel *m, const char *key, double v)
   set_metadata (m, key, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
 }
 
+/* ---- the end of a run ----------------------------------------------------------- */
+
+/* m holds the weights the run keeps; accuracy is theirs. Replaces out with them,
+ * unless they are at chance level: a run that diverged must not replace a model
+ * that worked. The checkpoint goes once out holds the run's result (or the run
+ * proved worthless); a failed save keeps it. */
+static gboolean
+finish (const NnRecipeOptions *o, NnModel *m, const char *checkpoint, float accuracy,
+        NnRecipeReport *r, GError **error)
+{
+  r->final_accuracy = accuracy;
+  if (!(accuracy > nn_recipe_chance_accuracy (m->n_classes))) // NaN is chance too
+    {
+      r->diverged = TRUE;
+      g_unlink (checkpoint);
+      g_autofree char *display = g_filename_display_name (o->out);
+      g_set_error (error, NN_ERROR, NN_ERROR_NUMERIC,
+                   "Training diverged: accuracy %.1f%% is chance level; try a lower learning "
+                   "rate (this run: %g). %s was not written", 100.0 * accuracy,
+                   o->learning_rate, display);
+      return FALSE;
+    }
+  stage (o, "saving");
+  if (!nn_keras_save (m, o->out, NULL, error))
+    return FALSE;
+  r->wrote_out = TRUE;
+  g_unlink (checkpoint);
+  return TRUE;
+}
+
+/* A run that failed with *error. Cancelled after an epoch, it ends like a finished
+ * one on its best epoch (m holds those weights: restore_best); any other failure
+ * leaves out as it was and the checkpoint for the user. */
+static gboolean
+finish_failed (const NnRecipeOptions *o, NnModel *m, const char *checkpoint, gboolean have_best,
+               NnRecipeReport *r, GError **error)
+{
+  if (!have_best || !g_error_matches (*error, NN_ERROR, NN_ERROR_CANCELLED))
+    return FALSE;
+  g_autoptr (GError) end_error = NULL;
+  if (!finish (o, m, checkpoint, r->fit.best_val_accuracy, r, &end_error) && !r->diverged)
+    {
+      // Not writing the model the user stopped for matters more than the stop.
+      g_clear_error (error);
+      g_propagate_error (error, g_steal_pointer (&end_error));
+    }
+  return FALSE;
+}
+
 static gboolean
 run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
 {
@@ -260,12 +326,21 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   if (!m)
     return FALSE;
   NnFitConfig cfg;
+  g_autofree char *checkpoint = nn_recipe_checkpoint_path (o->out);
   nn_recipe_fit_config (o, train->n, &cfg);
+  cfg.checkpoint_path = checkpoint;
+  g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, o->seed);
+  set_metadata (m, "recipe", nn_recipe_name (o->kind));
+  set_metadata (m, "seed", seed);
   stage (o, "training");
-  if (!nn_fit (m, train, val, &cfg, &r->fit, error))
-    return FALSE;
+  gboolean ok = nn_fit (m, train, val, &cfg, &r->fit, error);
+  if (r->fit.best_epoch > 0)
+    set_metadata_float (m, "val_accuracy", r->fit.best_val_accuracy);
+  if (!ok)
+    return finish_failed (o, m, checkpoint, r->fit.best_epoch > 0, r, error);
 
-  // Measured once, after every decision: the test set is a report, not a guide.
+  // Measured once, after every decision: the test set is a report, not a guide. It
+  // only refuses a run at chance level, where its 10,000 images cannot be fooled.
   stage (o, "measuring test accuracy");
   g_autoptr (NnDataset) test = nn_mnist_load (o->mnist_dir, NN_MNIST_TEST, error);
   if (!test)
@@ -273,15 +348,10 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   if (!nn_fit_evaluate (m, test, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->test_accuracy, o->cancel))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");
-      return FALSE;
+      return finish_failed (o, m, checkpoint, r->fit.best_epoch > 0, r, error);
     }
   set_metadata_float (m, "test_accuracy", r->test_accuracy);
-  set_metadata_float (m, "val_accuracy", r->fit.best_val_accuracy);
-  set_metadata (m, "recipe", nn_recipe_name (o->kind));
-  g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, o->seed);
-  set_metadata (m, "seed", seed);
-  stage (o, "saving");
-  return nn_keras_save (m, o->out, NULL, error);
+  return finish (o, m, checkpoint, r->test_accuracy, r, error);
 }
 
 /* ---- fine-tuning ------------------------------------------------------------ */
@@ -399,20 +469,24 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
 
   // Phase 2: the deeper convolutions learn too, gently, and the best epoch is kept.
   stage (o, "phase 2: deeper conv layers, AdamW");
+  g_autofree char *checkpoint = nn_recipe_checkpoint_path (o->out);
   nn_recipe_fit_config (o, train->n, &cfg);
+  cfg.checkpoint_path = checkpoint;
   cfg.history_append = TRUE;
   cfg.epoch_offset = 3;
   cfg.schedule = nn_schedule_constant (o->learning_rate);
   nn_recipe_freeze_for_finetune (m, 2);
-  if (!nn_fit (m, train, val, &cfg, &r->fit, error))
-    return FALSE;
-  nn_fit_evaluate (m, val, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->val_after, NULL);
-
   set_metadata_float (m, "finetune_val_accuracy_before", r->val_before);
-  set_metadata_float (m, "finetune_val_accuracy", r->val_after);
   set_metadata (m, "recipe", "finetune");
-  stage (o, "saving");
-  return nn_keras_save (m, o->out, NULL, error);
+  if (!nn_fit (m, train, val, &cfg, &r->fit, error))
+    {
+      if (r->fit.best_epoch > 0)
+        set_metadata_float (m, "finetune_val_accuracy", r->fit.best_val_accuracy);
+      return finish_failed (o, m, checkpoint, r->fit.best_epoch > 0, r, error);
+    }
+  nn_fit_evaluate (m, val, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->val_after, NULL);
+  set_metadata_float (m, "finetune_val_accuracy", r->val_after);
+  return finish (o, m, checkpoint, r->val_after, r, error);
 }
 
 gboolean
@@ -423,16 +497,21 @@ nn_recipe_run (const NnRecipeOptions *o, NnRecipeReport *report, GError **error)
 
   memset (report, 0, sizeof *report);
   report->test_accuracy = report->val_before = report->val_after = NAN;
+  report->final_accuracy = NAN;
   report->fit.best_val_accuracy = report->fit.best_val_loss = NAN;
-  if (o->epochs <= 0 || o->batch_size <= 0 || !(o->learning_rate > 0))
+  if (o->epochs <= 0 || o->batch_size <= 0 || !(o->learning_rate > 0)
+      || !isfinite (o->learning_rate))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID,
                    "Epochs, batch size and learning rate must be positive");
       return FALSE;
     }
   gint64 t0 = g_get_monotonic_time ();
-  gboolean ok = o->kind == NN_RECIPE_FINETUNE ? run_finetune (o, report, error)
-                                              : run_mnist (o, report, error);
+  GError *local = NULL; // the end of a run looks at why it failed, even for error == NULL
+  gboolean ok = o->kind == NN_RECIPE_FINETUNE ? run_finetune (o, report, &local)
+                                              : run_mnist (o, report, &local);
   report->seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (!ok)
+    g_propagate_error (error, local);
   return ok;
 }

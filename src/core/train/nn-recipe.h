@@ -8,11 +8,18 @@
  *   nn_recipe_report_clear (&r);
  *
  * baseline, cnn, advanced: MNIST's 60k training images (or the first --limit),
- * the last 6,000 of them (a tenth with --limit) held out for validation, best
- * checkpoint by val accuracy written to out, then the test accuracy measured once
- * and stored in the model's metadata ("test_accuracy"); the test set decides nothing.
+ * the last 6,000 of them (a tenth with --limit) held out for validation, then the
+ * test accuracy measured once and stored in the model's metadata ("test_accuracy");
+ * the test set chooses no weights.
  * finetune: a 0 ... 9 folder, a seeded stratified 20% validation split, phase 1
  * (head only, Adam) then phase 2 (deeper conv layers unfrozen, AdamW).
+ *
+ * What happens to out: the best epoch so far is checkpointed beside it
+ * (nn_recipe_checkpoint_path), and out is replaced only at the end, atomically:
+ * when the run finishes, or when it is cancelled after an epoch (then with the best
+ * epoch's weights). A run that ends at chance level (accuracy at most 1.5 / classes:
+ * it diverged) fails with NN_ERROR_NUMERIC and report->diverged, and out stays as it
+ * was. Any other failure leaves out as it was and the checkpoint, if there is one.
  */
 #pragma once
 
@@ -42,7 +49,7 @@ typedef struct {
   int limit;             /* use only the first N training images; 0: all */
   double time_limit;     /* seconds of training, 0: none (see NnFitConfig) */
   gboolean augment;      /* the recipe's augmentation (default TRUE) */
-  const char *out;       /* model file written (best checkpoint, then final) */
+  const char *out;       /* model file written at the end (see above) */
   const char *history;   /* CSV path or NULL */
   const char *mnist_dir; /* NULL: nn_mnist_load's default */
   const char *data_dir;  /* finetune: the 0 ... 9 folder */
@@ -65,6 +72,9 @@ typedef struct {
   float val_before, val_after; /* finetune */
   NnFolderReport folder;    /* finetune: per-class counts and skipped files */
   double seconds;
+  gboolean diverged;        /* ended at chance level; out was not written */
+  float final_accuracy;     /* the accuracy judged: test (MNIST) or validation */
+  gboolean wrote_out;       /* out holds this run's model */
 } NnRecipeReport;
 
 void     nn_recipe_options_init (NnRecipeOptions *o, NnRecipeKind kind);
@@ -73,7 +83,15 @@ void     nn_recipe_report_clear (NnRecipeReport *r);
 /* The recipe's untrained model (Glorot-uniform from seed), Keras layer names. */
 NnModel *nn_recipe_build_model (NnRecipeKind kind, guint64 seed, GError **error);
 
-/* The fit configuration the recipe uses for n_train training images. */
+/* Where a run writing out keeps its best epoch until it ends: "DIR/NAME.checkpoint.keras"
+ * for "DIR/NAME.keras", else out + ".checkpoint.keras". Free with g_free. */
+char    *nn_recipe_checkpoint_path (const char *out);
+
+/* The accuracy at or below which a run of n_classes is at chance level: 1.5 / n. */
+float    nn_recipe_chance_accuracy (int n_classes);
+
+/* The fit configuration the recipe uses for n_train training images (with no
+ * checkpoint_path: nn_recipe_run sets its own). */
 void     nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg);
 
 gboolean nn_recipe_run (const NnRecipeOptions *o, NnRecipeReport *report, GError **error);
