@@ -104,10 +104,7 @@ cli_bench_train (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    {
-      fprintf (stderr, "digits-cli bench --train: %s\n", error->message);
-      return 2;
-    }
+    return cli_usage_error ("bench --train", "%s", error->message);
   struct { const char *option, *text; gint64 max; int *value; } numbers[] = {
     { "--batch", batch_text, 4096, &batch },
     { "--threads", threads_text, 256, &threads },
@@ -127,10 +124,7 @@ cli_bench_train (int argc, char **argv)
     }
   g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TRAIN, &error);
   if (!ds)
-    {
-      fprintf (stderr, "digits-cli bench --train: %s\n", error->message);
-      return 1;
-    }
+    return cli_error_gerror (NULL, error);
 
   printf ("Training throughput: batch %d, %d threads, Adam, no augmentation, "
           "median of %d x %d steps\n\n", batch, threads, reps, batches);
