@@ -16,6 +16,7 @@
 #include "cli-common.h"
 #include "nn-dataset.h"
 #include "nn-keras.h"
+#include "nn-keras-isolated.h"
 #include "nn-zoo.h"
 
 /* ../shared/bench/README.md: PyTorch 1.13 on this machine, best configuration. */
@@ -45,7 +46,7 @@ bench_model (const PeerFigures *p, gboolean zoo_only, const char **source)
   if (!zoo_only && g_file_test (p->file, G_FILE_TEST_EXISTS))
     {
       g_autoptr (GError) error = NULL;
-      NnModel *m = nn_keras_load (p->file, &error);
+      NnModel *m = nn_keras_load_isolated (p->file, &error);
       if (m)
         {
           *source = p->file;

@@ -14,6 +14,7 @@
 
 #include "nn-error.h"
 #include "nn-keras.h"
+#include "nn-keras-isolated.h"
 
 /* ---- messages ---------------------------------------------------------------- */
 
@@ -242,7 +243,7 @@ NnModel *
 cli_load_model (const char *path, int threads)
 {
   g_autoptr (GError) error = NULL;
-  NnModel *m = nn_keras_load (path, &error);
+  NnModel *m = nn_keras_load_isolated (path, &error);
 
   if (m == NULL)
     {

@@ -18,6 +18,7 @@
 #include "nn-eval.h"
 #include "nn-folder.h"
 #include "nn-keras.h"
+#include "nn-keras-isolated.h"
 #include "nn-robustness.h"
 #include "plot-confusion.h"
 #include "plot-robustness.h"
@@ -469,7 +470,7 @@ eval_cancelled_cb (gpointer user_data)
 static NnModel *
 load_for_job (const char *path, GError **error)
 {
-  NnModel *m = nn_keras_load (path, error);
+  NnModel *m = nn_keras_load_isolated (path, error);
   if (m)
     nn_model_set_threads (m, MAX (1, (int) g_get_num_processors () - 1));
   return m;

@@ -1,9 +1,11 @@
 /* dg-model.c: a .keras file, its workspace and what the info popover shows. */
+#include <stdlib.h>
 #include "dg-config.h"
 #include "dg-model.h"
 #include "nn-error.h"
 #include "nn-gradcam.h"
 #include "nn-keras.h"
+#include "nn-keras-isolated.h"
 #include "dg-test-hooks.h"
 
 struct _DgModel {
@@ -40,6 +42,19 @@ dg_model_init (DgModel *self)
 {
 }
 
+/* TRUE for a model in the folder the app ships its models in (or, run from the
+ * build tree, the source tree's models folder): those are as trusted as the app. */
+static gboolean
+is_shipped (const char *path)
+{
+  g_autofree char *real = realpath (path, NULL);
+  g_autofree char *dir = real ? g_path_get_dirname (real) : NULL;
+  g_autofree char *shipped = realpath (DIGITS_MODELS_DIR, NULL);
+  g_autofree char *source = dg_running_uninstalled ()
+                            ? realpath (DIGITS_SOURCE_MODELS_DIR, NULL) : NULL;
+  return dir && (g_strcmp0 (dir, shipped) == 0 || g_strcmp0 (dir, source) == 0);
+}
+
 DgModel *
 dg_model_load (const char *path, GError **error)
 {
@@ -50,7 +65,9 @@ dg_model_load (const char *path, GError **error)
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  nn = nn_keras_load (path, error);
+  /* Any other file is parsed in the sandboxed reader; the shipped ones load here,
+   * which saves the reader's start (about 25 ms) at every start-up. */
+  nn = is_shipped (path) ? nn_keras_load (path, error) : nn_keras_load_isolated (path, error);
   if (!nn)
     return NULL;
   if (nn->n_classes != DG_N_CLASSES)

@@ -2,6 +2,7 @@
 #include "nn-recipe.h"
 #include "nn-error.h"
 #include "nn-keras.h"
+#include "nn-keras-isolated.h"
 #include "nn-train-rng.h"
 #include "nn-zoo.h"
 
@@ -428,7 +429,7 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
     return FALSE;
   if (o->on_folder)
     o->on_folder (&r->folder, o->user_data);
-  g_autoptr (NnModel) m = nn_keras_load (o->base, error);
+  g_autoptr (NnModel) m = nn_keras_load_isolated (o->base, error);
   if (!m)
     return FALSE;
   if (m->n_classes != 10)
