@@ -243,7 +243,8 @@ reply_u32 (Reply *r, guint32 *v, guint32 max, const char *what)
     return FALSE;
   if (*v > max)
     {
-      r->broken = g_strdup_printf ("it sent %s of %u, more than the %u allowed", what, *v, max);
+      r->broken = g_strdup_printf ("it announced %s: %u, more than the %u allowed", what, *v,
+                                   max);
       return FALSE;
     }
   return TRUE;
@@ -263,7 +264,7 @@ reply_text (Reply *r, guint32 max, const char *what, guint32 *len)
   s[*len] = '\0';
   if (!g_utf8_validate (s, *len, NULL))
     {
-      r->broken = g_strdup_printf ("%s is not UTF-8", what);
+      r->broken = g_strdup_printf ("its %s are not UTF-8", what);
       g_free (s);
       return NULL;
     }
@@ -274,16 +275,16 @@ static gboolean
 reply_items (Reply *r, NnModel *m)
 {
   guint32 n, total = 0;
-  if (!reply_u32 (r, &n, MAX_ITEMS, "a count of metadata items"))
+  if (!reply_u32 (r, &n, MAX_ITEMS, "metadata items"))
     return FALSE;
   for (guint32 i = 0; i < n; i++)
     {
       guint32 kl, vl;
-      g_autofree char *k = reply_text (r, MAX_META - total, "metadata text", &kl);
+      g_autofree char *k = reply_text (r, MAX_META - total, "metadata bytes", &kl);
       if (k == NULL)
         return FALSE;
       total += kl;
-      char *v = reply_text (r, MAX_META - total, "metadata text", &vl);
+      char *v = reply_text (r, MAX_META - total, "metadata bytes", &vl);
       if (v == NULL)
         return FALSE;
       total += vl;
@@ -306,7 +307,7 @@ static NnModel *
 reply_model (Reply *r, const char *display)
 {
   guint32 len;
-  g_autofree char *config = reply_text (r, MAX_CONFIG, "a configuration", &len);
+  g_autofree char *config = reply_text (r, MAX_CONFIG, "configuration bytes", &len);
   if (config == NULL)
     return NULL;
   /* The text is our own writer's, but from a process that parsed a hostile file:
@@ -357,15 +358,15 @@ reply_receive (Reply *r, const char *display, GError **error)
     return NULL;
   if (memcmp (magic, MAGIC, 4) != 0 || version != VERSION || status > STATUS_ERROR)
     {
-      r->broken = g_strdup ("it does not speak this program's protocol (version "
-                            G_STRINGIFY (VERSION) ")");
+      r->broken = g_strdup_printf ("it does not speak this program's protocol (version %u)",
+                                   VERSION);
       return NULL;
     }
   if (status == STATUS_MODEL)
     return reply_model (r, display);
   if (!reply_read (r, &code, 4))
     return NULL;
-  g_autofree char *msg = reply_text (r, MAX_MESSAGE, "an error message", &len);
+  g_autofree char *msg = reply_text (r, MAX_MESSAGE, "error message bytes", &len);
   if (msg == NULL)
     return NULL;
   g_set_error_literal (error, NN_ERROR, code <= NN_ERROR_INVALID ? (int) code : NN_ERROR_FORMAT,
