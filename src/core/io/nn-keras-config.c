@@ -1175,9 +1175,18 @@ nn_keras_config_parse (const char *display, const char *text, gsize len, NnKeras
   memset (out, 0, sizeof *out);
   if (!g_utf8_validate (text, (gssize) len, NULL))
     return fail (&c, NULL, NN_ERROR_FORMAT, "config.json is not valid UTF-8");
-  if (!nn_json_depth_ok (text, len, NN_KERAS_MAX_JSON_DEPTH))
-    return fail (&c, NULL, NN_ERROR_FORMAT, "config.json nests deeper than %d levels",
-                 NN_KERAS_MAX_JSON_DEPTH);
+  switch (nn_json_scan (text, len, NN_KERAS_MAX_JSON_DEPTH, NN_KERAS_MAX_JSON_VALUES))
+    {
+    case NN_JSON_TOO_DEEP:
+      return fail (&c, NULL, NN_ERROR_FORMAT, "config.json nests deeper than %d levels",
+                   NN_KERAS_MAX_JSON_DEPTH);
+    case NN_JSON_TOO_MANY:
+      return fail (&c, NULL, NN_ERROR_UNSUPPORTED, "config.json holds more than %d values "
+                   "(a Keras model config holds a few thousand); refusing to parse it",
+                   NN_KERAS_MAX_JSON_VALUES);
+    default:
+      break;
+    }
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) jerr = NULL;
   if (!json_parser_load_from_data (parser, text, (gssize) len, &jerr))
@@ -1207,6 +1216,17 @@ nn_keras_config_parse (const char *display, const char *text, gsize len, NnKeras
     {
       g_prefix_error (error, "%s: ", display);
       ok = FALSE;
+    }
+  /* Every layer's output may be within bounds and a thousand of them still not:
+   * a model that cannot run one image is refused here, before its weights are read
+   * and before anyone builds a workspace for it. */
+  guint64 need = ok ? nn_workspace_estimate_bytes (c.m, 1, NN_MODE_INFERENCE) : 0;
+  if (need > NN_WORKSPACE_MAX_BYTES)
+    {
+      g_autofree char *need_s = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *limit_s = g_format_size_full (NN_WORKSPACE_MAX_BYTES, G_FORMAT_SIZE_IEC_UNITS);
+      ok = fail (&c, NULL, NN_ERROR_UNSUPPORTED, "the model needs %s of activations for a "
+                 "single image; the limit is %s", need_s, limit_s);
     }
   JsonNode *compile = member (root, "compile_config");
   if (ok && !node_is_null (compile))

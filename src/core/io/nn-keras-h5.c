@@ -78,6 +78,36 @@ find_vars (hid_t f, const char *path)
   return NULL;
 }
 
+/* What Keras writes, and all that the reader accepts: a 4-byte IEEE float (either
+ * byte order), stored contiguously in this file with no filters, taking exactly the
+ * bytes its shape needs (or none yet: HDF5 then reads the fill value). Anything else
+ * (a float type declaring gigabytes per element, a chunk that inflates to a gigabyte,
+ * external storage naming another file) is refused before HDF5 allocates a byte. */
+static const char *
+storage_problem (hid_t ds, hid_t type, hsize_t n_values)
+{
+  if (H5Tget_class (type) != H5T_FLOAT || H5Tget_size (type) != 4
+      || (H5Tequal (type, H5T_IEEE_F32LE) <= 0 && H5Tequal (type, H5T_IEEE_F32BE) <= 0))
+    return "does not hold 4-byte IEEE floats";
+  hid_t dcpl = H5Dget_create_plist (ds);
+  const char *problem = NULL;
+  if (dcpl < 0)
+    problem = "has unreadable storage properties";
+  else if (H5Pget_layout (dcpl) != H5D_CONTIGUOUS)
+    problem = "is chunked or compact (Keras stores every weight contiguously)";
+  else if (H5Pget_nfilters (dcpl) != 0)
+    problem = "is compressed or filtered (Keras never is)";
+  else if (H5Pget_external_count (dcpl) != 0)
+    problem = "keeps its values in another file";
+  close_id (&dcpl, H5Pclose);
+  if (problem)
+    return problem;
+  hsize_t stored = H5Dget_storage_size (ds);
+  if (stored != 0 && stored != n_values * 4)
+    return "takes another number of bytes than its shape needs";
+  return NULL;
+}
+
 static gboolean
 read_var (const char *display, hid_t group, const char *where, const NnLayer *l, int v,
           float *dst, GError **error)
@@ -88,6 +118,7 @@ read_var (const char *display, hid_t group, const char *where, const NnLayer *l,
   hid_t ds = -1, type = -1, space = -1;
   gboolean ok = FALSE;
   hsize_t dims[H5S_MAX_RANK];
+  const char *problem;
   int nd;
   if (!hard_path_exists (group, name) || (ds = H5Dopen2 (group, name, H5P_DEFAULT)) < 0)
     {
@@ -103,7 +134,8 @@ read_var (const char *display, hid_t group, const char *where, const NnLayer *l,
       goto out;
     }
   space = H5Dget_space (ds);
-  nd = space >= 0 ? H5Sget_simple_extent_ndims (space) : -1;
+  nd = space >= 0 && H5Sget_simple_extent_type (space) == H5S_SIMPLE
+       ? H5Sget_simple_extent_ndims (space) : -1;
   if (nd < 0 || nd > H5S_MAX_RANK || H5Sget_simple_extent_dims (space, dims, NULL) < 0)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: layer “%s”: dataset %s/%s has an "
@@ -126,6 +158,13 @@ read_var (const char *display, hid_t group, const char *where, const NnLayer *l,
                    want->str);
       g_string_free (got, TRUE);
       g_string_free (want, TRUE);
+      goto out;
+    }
+  /* The shape matched the layer's, so the value count is var->size and small. */
+  if ((problem = storage_problem (ds, type, (hsize_t) var->size)) != NULL)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: layer “%s”: dataset %s/%s (%s) %s; "
+                   "refusing to read it", display, l->name, where, name, var->role, problem);
       goto out;
     }
   if (H5Dread (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0)
@@ -178,6 +217,55 @@ read_layer (const char *display, hid_t f, const char *path, NnModel *m, int i, G
   return ok;
 }
 
+/* The file image without copies. By default HDF5 copies the image into the
+ * property list, into its copy made at H5Fopen, and into the core driver's own
+ * buffer: a 1 GiB weights entry cost 3.1 GB. These callbacks hand out the caller's
+ * buffer for every one of those steps and never free it (what H5LTopen_file_image
+ * does with DONT_COPY | DONT_RELEASE). The file is opened read-only, so HDF5 never
+ * writes to the buffer nor resizes it. */
+typedef struct {
+  void *image;
+  size_t size;
+} ImageRef;
+
+static void *
+image_malloc (size_t size, H5FD_file_image_op_t op, void *udata)
+{
+  ImageRef *r = udata;
+  return size == r->size ? r->image : NULL;
+}
+
+static void *
+image_memcpy (void *dest, const void *src, size_t size, H5FD_file_image_op_t op, void *udata)
+{
+  ImageRef *r = udata;
+  return dest == r->image && src == r->image && size == r->size ? dest : NULL;
+}
+
+static void *
+image_realloc (void *ptr, size_t size, H5FD_file_image_op_t op, void *udata)
+{
+  return NULL;
+}
+
+static herr_t
+image_free (void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+  return 0;
+}
+
+static void *
+image_udata_copy (void *udata)
+{
+  return udata;
+}
+
+static herr_t
+image_udata_free (void *udata)
+{
+  return 0;
+}
+
 gboolean
 nn_keras_h5_read (const char *display, const void *data, gsize len, NnKerasGraph *g,
                   GError **error)
@@ -185,9 +273,20 @@ nn_keras_h5_read (const char *display, const void *data, gsize len, NnKerasGraph
   gboolean ok = FALSE;
   hid_t fapl = -1, f = -1;
   g_autofree char *name = image_name ();
+  ImageRef ref = { (void *) data, len };
+  H5FD_file_image_callbacks_t callbacks = {
+    image_malloc, image_memcpy, image_realloc, image_free, image_udata_copy,
+    image_udata_free, &ref,
+  };
   h5_enter ();
+  if (len == 0)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: model.weights.h5 is empty", display);
+      goto out;
+    }
   fapl = H5Pcreate (H5P_FILE_ACCESS);
   if (fapl < 0 || H5Pset_fapl_core (fapl, 1 << 20, 0) < 0
+      || H5Pset_file_image_callbacks (fapl, &callbacks) < 0
       || H5Pset_file_image (fapl, (void *) data, len) < 0)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: cannot set up HDF5 to read the weights",

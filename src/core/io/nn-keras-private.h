@@ -20,6 +20,18 @@ G_BEGIN_DECLS
 #define NN_KERAS_MAX_PARAMS     (32u << 20) /* floats: 128 MiB of weights (and as much of grads) */
 #define NN_KERAS_MAX_ACTIVATION (2u << 20)  /* floats per sample in one layer output: 8 MiB */
 #define NN_KERAS_MAX_JSON_DEPTH 64
+/* Keras's configs are tens of KB (the advanced model's: 28 KB, about 2,000 values);
+ * 1,024 layers of about 60 values each stay well inside these. */
+#define NN_KERAS_MAX_CONFIG_BYTES  (4u << 20)
+#define NN_KERAS_MAX_JSON_VALUES   200000
+#define NN_KERAS_MAX_META_BYTES    (64u << 10)
+#define NN_KERAS_MAX_META_VALUES   2000
+/* model.weights.h5 holds the weights and at most three optimizer slots per weight
+ * (Adam with amsgrad), plus HDF5's groups and headers (about 2.5 KB per layer in
+ * Keras's files): anything larger than this is padding, refused before it is read. */
+#define NN_KERAS_WEIGHTS_SLOTS     4
+#define NN_KERAS_WEIGHTS_OVERHEAD  (1u << 20)
+#define NN_KERAS_LAYER_OVERHEAD    (16u << 10)
 #define NN_KERAS_MAX_NESTING    4         /* Sequential inside Functional inside ... */
 
 /* A model read from config.json, before its weights: the graph plus, for every
@@ -66,7 +78,13 @@ void nn_json_write_string (GString *s, const char *str);
 void nn_json_write_double (GString *s, double v); /* shortest repr of a double */
 void nn_json_write_float (GString *s, float v);   /* shortest repr that reads back as v */
 void nn_json_write_node (GString *s, JsonNode *node);
-/* Checks that text nests no deeper than max_depth before json-glib recurses into it. */
-gboolean nn_json_depth_ok (const char *text, gsize len, int max_depth);
+/* Checks, before json-glib recurses into text and builds a node per value, that
+ * it nests no deeper than max_depth and holds no more than max_values values. */
+typedef enum {
+  NN_JSON_OK,
+  NN_JSON_TOO_DEEP,
+  NN_JSON_TOO_MANY,
+} NnJsonScan;
+NnJsonScan nn_json_scan (const char *text, gsize len, int max_depth, guint64 max_values);
 
 G_END_DECLS

@@ -12,10 +12,6 @@
 #include <zip.h>
 #include "nn-keras-private.h"
 
-#define MAX_META_BYTES    (1u << 20)
-#define MAX_CONFIG_BYTES  (64u << 20)
-#define MAX_WEIGHTS_BYTES (1u << 30)
-
 char *
 nn_keras_snake_case (const char *class_name)
 {
@@ -65,7 +61,8 @@ read_entry (zip_t *za, const char *display, const char *name, guint64 max, gsize
   if (st.size > max)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: %s is too large (%" G_GUINT64_FORMAT
-                   " bytes)", display, name, (guint64) st.size);
+                   " bytes; at most %" G_GUINT64_FORMAT " are expected)", display, name,
+                   (guint64) st.size, max);
       return NULL;
     }
   zip_file_t *zf = zip_fopen_index (za, idx, 0);
@@ -75,7 +72,14 @@ read_entry (zip_t *za, const char *display, const char *name, guint64 max, gsize
                    display, name, zip_strerror (za));
       return NULL;
     }
-  char *buf = g_malloc (st.size + 1);
+  char *buf = g_try_malloc (st.size + 1);
+  if (buf == NULL)
+    {
+      zip_fclose (zf);
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: not enough memory to read %s (%"
+                   G_GUINT64_FORMAT " bytes)", display, name, (guint64) st.size);
+      return NULL;
+    }
   zip_uint64_t got = 0;
   while (got < st.size)
     {
@@ -105,7 +109,8 @@ static void
 read_metadata (NnModel *m, const char *text, gsize len)
 {
   /* Keras never reads metadata.json: a broken one costs only the metadata. */
-  if (!g_utf8_validate (text, (gssize) len, NULL) || !nn_json_depth_ok (text, len, 8))
+  if (!g_utf8_validate (text, (gssize) len, NULL)
+      || nn_json_scan (text, len, 8, NN_KERAS_MAX_META_VALUES) != NN_JSON_OK)
     return;
   g_autoptr (JsonParser) p = json_parser_new_immutable ();
   if (!json_parser_load_from_data (p, text, (gssize) len, NULL))
@@ -175,6 +180,16 @@ check_stat (const GStatBuf *st, const char *display, GError **error)
   return TRUE;
 }
 
+/* The most bytes model.weights.h5 can take for this model: its variables with up
+ * to three optimizer slots each, and HDF5's own structures. Anything beyond is
+ * padding that would only cost memory. */
+static guint64
+weights_cap (const NnModel *m)
+{
+  return (guint64) m->n_params * sizeof (float) * NN_KERAS_WEIGHTS_SLOTS
+         + NN_KERAS_WEIGHTS_OVERHEAD + (guint64) m->n_layers * NN_KERAS_LAYER_OVERHEAD;
+}
+
 static zip_t *
 open_zip (const char *path, const char *display, GError **error)
 {
@@ -226,32 +241,36 @@ open_zip_fd (int fd, const char *display, GError **error)
 static NnModel *
 load_zip (zip_t *za, const char *display, GError **error)
 {
+  /* config.json first: the model it describes bounds what the weights can need. */
   gsize config_len = 0, weights_len = 0, meta_len = 0;
-  g_autofree char *config = read_entry (za, display, "config.json", MAX_CONFIG_BYTES,
+  g_autofree char *config = read_entry (za, display, "config.json", NN_KERAS_MAX_CONFIG_BYTES,
                                         &config_len, TRUE, error);
   g_autofree char *weights = NULL;
   g_autofree char *meta = NULL;
+  NnKerasGraph g = { 0 };
   if (config != NULL && zip_name_locate (za, "model.weights.h5", 0) < 0
       && zip_name_locate (za, "model.weights.npz", 0) >= 0)
     g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED, "%s: weights saved as "
                  "model.weights.npz are not supported (only model.weights.h5)", display);
-  else if (config != NULL)
-    weights = read_entry (za, display, "model.weights.h5", MAX_WEIGHTS_BYTES, &weights_len,
-                          TRUE, error);
+  else if (config != NULL && nn_keras_config_parse (display, config, config_len, &g, error))
+    weights = read_entry (za, display, "model.weights.h5", weights_cap (g.model),
+                          &weights_len, TRUE, error);
   if (weights != NULL)
-    meta = read_entry (za, display, "metadata.json", MAX_META_BYTES, &meta_len, FALSE, NULL);
+    meta = read_entry (za, display, "metadata.json", NN_KERAS_MAX_META_BYTES, &meta_len, FALSE,
+                       NULL);
   zip_discard (za);
+  g_clear_pointer (&config, g_free);
   if (weights == NULL)
-    return NULL;
-
-  NnKerasGraph g = { 0 };
-  if (!nn_keras_config_parse (display, config, config_len, &g, error))
-    return NULL;
+    {
+      nn_keras_graph_clear (&g);
+      return NULL;
+    }
   if (!nn_keras_h5_read (display, weights, weights_len, &g, error))
     {
       nn_keras_graph_clear (&g);
       return NULL;
     }
+  g_clear_pointer (&weights, g_free);
   if (!nn_model_check_finite (g.model, error))
     {
       g_prefix_error (error, "%s: ", display);

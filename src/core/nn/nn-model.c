@@ -537,8 +537,18 @@ nn_model_finish (NnModel *m, GError **error)
   nn_free (m->params);
   nn_free (m->grads);
   m->n_params = offset;
-  m->params = nn_alloc_floats (offset);
-  m->grads = nn_alloc_floats (offset);
+  m->params = nn_try_alloc_floats (offset);
+  m->grads = nn_try_alloc_floats (offset);
+  if (m->params == NULL || m->grads == NULL)
+    {
+      g_clear_pointer (&m->params, nn_free);
+      g_clear_pointer (&m->grads, nn_free);
+      m->n_params = 0;
+      g_autofree char *size = g_format_size_full ((guint64) offset * 2 * sizeof (float), G_FORMAT_SIZE_IEC_UNITS);
+      g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED, "Model “%s”: not enough memory for "
+                   "its weights and their gradients (%s)", m->name, size);
+      return FALSE;
+    }
   memset (m->params, 0, MAX (offset, 1) * sizeof (float));
   memset (m->grads, 0, MAX (offset, 1) * sizeof (float));
   /* BN needs variance 1 and gamma 1 to be usable before init or load. */

@@ -125,6 +125,19 @@ typedef struct _NnWorkspace NnWorkspace; /* opaque: activations, scratch, per-th
  * OpenBLAS to one thread (BLAS threads would compete with them). Do not change
  * n_threads between a forward pass and its backward pass. */
 NnWorkspace *nn_workspace_new (const NnModel *m, int max_batch, NnMode mode);
+/* The most memory one workspace may take when its model came from a file. */
+#define NN_WORKSPACE_MAX_BYTES ((guint64) 1 << 30)
+/* What nn_workspace_new_checked would allocate, from the shapes alone (activations,
+ * scratch and, in training, the gradient buffers of every thread); never overflows,
+ * saturating at G_MAXUINT64. */
+guint64      nn_workspace_estimate_bytes (const NnModel *m, int max_batch, NnMode mode);
+/* nn_workspace_new for models read from files: above NN_WORKSPACE_MAX_BYTES, or
+ * when the memory cannot be had, NULL with NN_ERROR_UNSUPPORTED saying how much
+ * the batch would need (nn_workspace_new aborts instead, as g_new does). It also
+ * allocates up front what passes would otherwise allocate later (the gradient
+ * buffers of training, the scratch of m->n_threads threads). */
+NnWorkspace *nn_workspace_new_checked (const NnModel *m, int max_batch, NnMode mode,
+                                       GError **error);
 void         nn_workspace_free (NnWorkspace *ws);
 int          nn_workspace_max_batch (const NnWorkspace *ws);
 /* Seeds the dropout masks of the next training forward pass (deterministic). */
@@ -153,6 +166,11 @@ const float *nn_workspace_layer_grad (const NnWorkspace *ws, int layer);
  * only the output layer's values in ws are meaningful (use nn_model_forward to
  * read intermediate layers). */
 void nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs);
+/* nn_model_predict, then NN_ERROR_NUMERIC if any probability is NaN or infinite:
+ * finite weights can still overflow float arithmetic (3e38 everywhere), and such an
+ * answer must not be shown as a digit. probs holds the values either way. */
+gboolean nn_model_predict_checked (NnModel *m, NnWorkspace *ws, const float *x, int n,
+                                   float *probs, GError **error);
 
 /* Numerically stable softmax of each row. */
 void nn_softmax_rows (float *out, const float *logits, int n, int classes);

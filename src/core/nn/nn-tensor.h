@@ -38,8 +38,11 @@ nn_shape_equal (NnShape a, NnShape b)
   return a.h == b.h && a.w == b.w && a.c == b.c;
 }
 
-/* A float buffer aligned for AVX-512 loads; free with nn_free(). */
+/* A float buffer aligned for AVX-512 loads; free with nn_free(). Aborts when out
+ * of memory, like g_new: for sizes the program chose, not ones read from a file. */
 float *nn_alloc_floats (size_t n);
+/* The same, or NULL when out of memory or n is absurd: for sizes from files. */
+float *nn_try_alloc_floats (size_t n);
 void   nn_free (void *p);
 
 G_END_DECLS

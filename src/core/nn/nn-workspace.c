@@ -13,6 +13,7 @@
 #include <time.h>
 #include "nn-private.h"
 #include "nn-kernels.h"
+#include "nn-error.h"
 
 typedef void (*NnLayerFn) (NnCall *c);
 
@@ -109,6 +110,8 @@ struct _NnWorkspace {
    * the kernel it came from, so that it is redone only when the weights change. */
   float **wino_u, **wino_src;
   gboolean wino_on;
+
+  gboolean alloc_failed; /* a buffer could not be allocated (see ws_floats) */
 };
 
 static size_t
@@ -211,11 +214,21 @@ plan_training_fusion (NnWorkspace *ws, const NnModel *m)
     }
 }
 
-NnWorkspace *
-nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
+/* A buffer of the workspace, whose size comes from the model (and so from a file):
+ * on failure NULL, with alloc_failed set for the caller to report. */
+static float *
+ws_floats (NnWorkspace *ws, size_t n)
 {
-  g_return_val_if_fail (m != NULL && m->params != NULL, NULL);
-  g_return_val_if_fail (max_batch >= 1, NULL);
+  float *p = nn_try_alloc_floats (n);
+  if (p == NULL)
+    ws->alloc_failed = TRUE;
+  return p;
+}
+
+/* The workspace's per-layer tables and plans: everything but the big buffers. */
+static NnWorkspace *
+workspace_plan (const NnModel *m, int max_batch, NnMode mode)
+{
   NnWorkspace *ws = g_new0 (NnWorkspace, 1);
   int L = m->n_layers;
   ws->n_layers = L;
@@ -230,57 +243,187 @@ nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
   ws->stats_off = g_new0 (size_t, L);
   ws->up = g_new0 (gboolean, L);
   ws->writer = g_new0 (int, L);
+  ws->wino_u = g_new0 (float *, L);
+  ws->wino_src = g_new0 (float *, L);
   ws->reduce_len = 1;
+  ws->nt = 1;
+  ws->threads[0].ws = ws;
+  pthread_mutex_init (&ws->mu, NULL);
+  pthread_cond_init (&ws->cv_start, NULL);
+  pthread_cond_init (&ws->cv_done, NULL);
   plan_training_fusion (ws, m);
-  size_t stats = 0;
   for (int i = 0; i < L; i++)
     {
       const NnLayer *l = &m->layers[i];
-      size_t per = nn_shape_size (l->out_shape);
       ws->shapes[i] = l->out_shape;
-      if (i > 0 && layer_aliases_input (l, mode))
-        ws->out[i] = ws->out[l->inputs[0]];
-      else if (ws->relu_of[i] < 0)
-        ws->out[i] = nn_alloc_floats (max_batch * per);
-      if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
-        ws->z[i] = nn_alloc_floats (max_batch * per);
-      size_t aux = nn_layer_aux_floats (l, mode);
-      if (aux)
-        ws->aux[i] = nn_alloc_floats (max_batch * aux);
       ws->scratch_floats = MAX (ws->scratch_floats, nn_layer_scratch_floats (l, max_batch));
       ws->scratch_floats = MAX (ws->scratch_floats, nn_direct_scratch_floats (l));
+      if (l->kind == NN_LAYER_BATCH_NORM)
+        ws->reduce_len = MAX (ws->reduce_len, 2 * l->in_shape.c);
+    }
+  plan_inference (ws, m);
+  return ws;
+}
+
+static int
+pool_threads (const NnModel *m)
+{
+  return CLAMP (m->n_threads, 1, NN_MAX_THREADS);
+}
+
+static size_t grad_layout (NnWorkspace *ws, const NnModel *m, int *block, size_t *at);
+
+/* What workspace_alloc will allocate, plus the backward buffers of a training pass
+ * and the scratch of every thread: in doubles, so that no model overflows it. */
+static double
+workspace_bytes (NnWorkspace *ws, const NnModel *m)
+{
+  double b = ws->max_batch, floats = 0, stats = 0;
+  int L = ws->n_layers, nt = pool_threads (m);
+  for (int i = 0; i < L; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      double per = (double) nn_shape_size (l->out_shape);
+      if (!(i > 0 && layer_aliases_input (l, ws->mode)) && ws->relu_of[i] < 0)
+        floats += b * per;
+      if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
+        floats += b * per;
+      floats += b * (double) nn_layer_aux_floats (l, ws->mode);
+      if (l->kind == NN_LAYER_BATCH_NORM)
+        stats += (double) NN_MAX_THREADS * 2 * l->in_shape.c;
+      if (i > 0 && nn_winograd_eligible (l))
+        floats += (16.0 / 9 + 1) * (double) l->vars[0].size;
+    }
+  floats += stats + (double) ws->scratch_floats * nt;
+  floats += 2.0 * L * 2 * NN_MAX_THREADS * ws->reduce_len; /* doubles */
+  if (ws->mode == NN_MODE_TRAINING)
+    {
+      int *block = g_new (int, L);
+      size_t *at = g_new (size_t, L);
+      floats += (double) grad_layout (ws, m, block, at) + (double) (nt - 1) * m->n_params;
+      g_free (block);
+      g_free (at);
+    }
+  return floats * sizeof (float);
+}
+
+/* The big buffers. A checked workspace also makes, now, those that a pass would
+ * make later on its first backward or with more threads, so that every allocation
+ * sized by the model can fail here, as an error. */
+static void
+workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
+{
+  int L = ws->n_layers, max_batch = ws->max_batch;
+  size_t stats = 0;
+  for (int i = 0; i < L && !ws->alloc_failed; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      size_t per = nn_shape_size (l->out_shape);
+      if (i > 0 && layer_aliases_input (l, ws->mode))
+        ws->out[i] = ws->out[l->inputs[0]];
+      else if (ws->relu_of[i] < 0)
+        ws->out[i] = ws_floats (ws, max_batch * per);
+      if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
+        ws->z[i] = ws_floats (ws, max_batch * per);
+      size_t aux = nn_layer_aux_floats (l, ws->mode);
+      if (aux)
+        ws->aux[i] = ws_floats (ws, max_batch * aux);
       if (l->kind == NN_LAYER_BATCH_NORM)
         {
           ws->stats_off[i] = stats;
           stats += (size_t) NN_MAX_THREADS * 2 * l->in_shape.c;
-          ws->reduce_len = MAX (ws->reduce_len, 2 * l->in_shape.c);
         }
     }
   for (int j = 0; j < L; j++)
     if (ws->relu_of[j] >= 0)
       ws->out[j] = ws->out[ws->relu_of[j]];
-  ws->stats = nn_alloc_floats (MAX (stats, 1));
-  plan_inference (ws, m);
-  ws->wino_u = g_new0 (float *, L);
-  ws->wino_src = g_new0 (float *, L);
-  for (int i = 1; i < L; i++)
+  ws->stats = ws_floats (ws, MAX (stats, 1));
+  for (int i = 1; i < L && !ws->alloc_failed; i++)
     if (nn_winograd_eligible (&m->layers[i]))
       {
-        ws->wino_u[i] = nn_alloc_floats (16 * m->layers[i].vars[0].size / 9);
-        ws->wino_src[i] = nn_alloc_floats (m->layers[i].vars[0].size);
-        ws->wino_src[i][0] = NAN; /* never equal: the first pass transforms */
+        ws->wino_u[i] = ws_floats (ws, 16 * m->layers[i].vars[0].size / 9);
+        ws->wino_src[i] = ws_floats (ws, m->layers[i].vars[0].size);
+        if (ws->wino_src[i])
+          ws->wino_src[i][0] = NAN; /* never equal: the first pass transforms */
       }
-  ws->reduce = g_new0 (double, (size_t) L * 2 * NN_MAX_THREADS * ws->reduce_len);
+  ws->reduce = g_try_new0 (double, (size_t) L * 2 * NN_MAX_THREADS * ws->reduce_len);
+  ws->alloc_failed |= ws->reduce == NULL;
+  int nt = checked ? pool_threads (m) : 1;
+  for (int t = 0; t < nt && !ws->alloc_failed; t++)
+    ws->threads[t].scratch = ws_floats (ws, MAX (ws->scratch_floats, 1));
+  if (checked && ws->mode == NN_MODE_TRAINING && !ws->alloc_failed)
+    {
+      int *block = g_new (int, L);
+      size_t *at = g_new (size_t, L);
+      size_t total = grad_layout (ws, m, block, at);
+      ws->grad_block = ws_floats (ws, MAX (total, 1));
+      ws->grad_shared = g_new0 (gboolean, L);
+      for (int i = 1; i < L && ws->grad_block; i++)
+        {
+          ws->grad[i] = block[i] >= 0 ? ws->grad_block + at[block[i]] : NULL;
+          for (int j = 1; j < L; j++)
+            ws->grad_shared[i] |= j != i && block[i] >= 0 && block[j] == block[i];
+        }
+      for (int t = 1; t < nt && !ws->alloc_failed; t++)
+        ws->threads[t].grads = ws_floats (ws, ws->n_params);
+      g_free (block);
+      g_free (at);
+    }
   /* The engine splits batches over its own threads; BLAS threads would only
    * fight them (and spin in sched_yield on a busy machine). */
   openblas_set_num_threads (1);
-  ws->nt = 1;
-  ws->threads[0].ws = ws;
-  ws->threads[0].scratch = nn_alloc_floats (MAX (ws->scratch_floats, 1));
-  pthread_mutex_init (&ws->mu, NULL);
-  pthread_cond_init (&ws->cv_start, NULL);
-  pthread_cond_init (&ws->cv_done, NULL);
+}
+
+NnWorkspace *
+nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
+{
+  g_return_val_if_fail (m != NULL && m->params != NULL, NULL);
+  g_return_val_if_fail (max_batch >= 1, NULL);
+  NnWorkspace *ws = workspace_plan (m, max_batch, mode);
+  workspace_alloc (ws, m, FALSE);
+  if (ws->alloc_failed)
+    g_error ("out of memory making a workspace for model “%s” (use "
+             "nn_workspace_new_checked for models from files)", m->name);
   return ws;
+}
+
+guint64
+nn_workspace_estimate_bytes (const NnModel *m, int max_batch, NnMode mode)
+{
+  g_return_val_if_fail (m != NULL && m->params != NULL, 0);
+  g_return_val_if_fail (max_batch >= 1, 0);
+  NnWorkspace *ws = workspace_plan (m, max_batch, mode);
+  double bytes = workspace_bytes (ws, m);
+  nn_workspace_free (ws);
+  return bytes >= 0x1p63 ? G_MAXUINT64 : (guint64) bytes;
+}
+
+NnWorkspace *
+nn_workspace_new_checked (const NnModel *m, int max_batch, NnMode mode, GError **error)
+{
+  g_return_val_if_fail (m != NULL && m->params != NULL, NULL);
+  g_return_val_if_fail (max_batch >= 1, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  NnWorkspace *ws = workspace_plan (m, max_batch, mode);
+  double bytes = workspace_bytes (ws, m);
+  if (bytes <= NN_WORKSPACE_MAX_BYTES)
+    workspace_alloc (ws, m, TRUE);
+  if (bytes <= NN_WORKSPACE_MAX_BYTES && !ws->alloc_failed)
+    return ws;
+  nn_workspace_free (ws);
+  g_autofree char *need = g_format_size_full (bytes >= 0x1p63 ? G_MAXUINT64 : (guint64) bytes,
+                                                G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *limit = g_format_size_full (NN_WORKSPACE_MAX_BYTES, G_FORMAT_SIZE_IEC_UNITS);
+  const char *what = mode == NN_MODE_TRAINING ? "training" : "inference";
+  if (bytes > NN_WORKSPACE_MAX_BYTES)
+    g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED, "model “%s” needs %s of activations "
+                 "for %s on a batch of %d; the limit is %s", m->name ? m->name : "?", need,
+                 what, max_batch, limit);
+  else
+    g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED, "model “%s” needs %s of activations "
+                 "for %s on a batch of %d, and there is not that much memory",
+                 m->name ? m->name : "?", need, what, max_batch);
+  return NULL;
 }
 
 /* Layers up to split_layer keep a grid; per image they need `bytes`; groups of
@@ -931,27 +1074,38 @@ plan_grad_sharing (NnWorkspace *ws, const NnModel *m, int *block, int *n_blocks)
   *n_blocks = nb;
 }
 
+/* Where each layer's output gradient lies in one block (block[i] = -1: none);
+ * returns the block's size in floats. */
+static size_t
+grad_layout (NnWorkspace *ws, const NnModel *m, int *block, size_t *at)
+{
+  int L = ws->n_layers, nb = 0;
+  if (ws->mode == NN_MODE_TRAINING)
+    plan_grad_sharing (ws, m, block, &nb);
+  else
+    for (int i = 1; i < L; i++)
+      block[i] = nb++;
+  size_t total = 0;
+  for (int b = 0; b < nb; b++)
+    for (int i = 1; i < L; i++)
+      if (block[i] == b)
+        {
+          at[b] = total;
+          total += (size_t) ws->max_batch * slice_size (ws, i);
+          break;
+        }
+  return total;
+}
+
 static void
 alloc_backward_buffers (NnWorkspace *ws)
 {
   if (ws->grad_block == NULL)
     {
       int L = ws->n_layers;
-      int *block = g_newa (int, L), nb = 0;
-      if (ws->mode == NN_MODE_TRAINING)
-        plan_grad_sharing (ws, ws->m, block, &nb);
-      else
-        for (int i = 1; i < L; i++)
-          block[i] = nb++;
-      size_t *at = g_newa (size_t, MAX (nb, 1)), total = 0;
-      for (int b = 0; b < nb; b++)
-        for (int i = 1; i < L; i++)
-          if (block[i] == b)
-            {
-              at[b] = total;
-              total += (size_t) ws->max_batch * slice_size (ws, i);
-              break;
-            }
+      int *block = g_newa (int, L);
+      size_t *at = g_newa (size_t, L);
+      size_t total = grad_layout (ws, ws->m, block, at);
       ws->grad_block = nn_alloc_floats (MAX (total, 1));
       ws->grad_shared = g_new0 (gboolean, L);
       for (int i = 1; i < L; i++)
@@ -1031,4 +1185,23 @@ nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *pro
         memcpy (p, logits, (size_t) b * m->n_classes * sizeof (float));
     }
   ws->fusing = FALSE;
+}
+
+gboolean
+nn_model_predict_checked (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs,
+                          GError **error)
+{
+  g_return_val_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  nn_model_predict (m, ws, x, n, probs);
+  size_t count = (size_t) n * m->n_classes;
+  for (size_t k = 0; k < count; k++)
+    if (!isfinite (probs[k]))
+      {
+        g_set_error (error, NN_ERROR, NN_ERROR_NUMERIC, "the model produced non-finite outputs "
+                     "(NaN or infinity) for image %zu of %d (its weights overflow)",
+                     k / m->n_classes + 1, n);
+        return FALSE;
+      }
+  return TRUE;
 }
