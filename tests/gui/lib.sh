@@ -146,15 +146,19 @@ click() { # NAME: clicks the centre of a widget named in the READY line
   xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
 }
 
-# prediction_after_stroke N: waits for the N-th "STROKE finished" line and for a
-# PREDICTION after it (the prediction of the finished drawing), and prints it
+# prediction_after_stroke N: waits for the N-th "STROKE finished" line and for the
+# prediction of that finished drawing (same strokes and points; it comes before the
+# line when the pointer's release added no point, else after it), and prints it
 prediction_after_stroke() {
   local n=$1 end=$((SECONDS + $(scaled 5))) line
   while :; do
-    line=$(awk -v n="$n" '/^STROKE finished/ { s++ } s >= n && /^PREDICTION/ { p = $0 }
-                          END { if (p != "") print p }' "$APP_LOG")
+    line=$(awk -v n="$n" '
+      /^STROKE finished/ { s++; if (s == n) { split($0, f, " "); want = " " f[3] " " f[4] " " } }
+      s >= n - 1 && /^PREDICTION/ { seen[++k] = $0 }
+      END { for (i = k; i >= 1 && want != ""; i--) if (index(seen[i], want)) { print seen[i]; exit } }
+    ' "$APP_LOG")
     [[ -n "$line" ]] && { echo "$line"; return 0; }
-    ((SECONDS < end)) || fail "no prediction after stroke $n"
+    ((SECONDS < end)) || fail "no prediction of the drawing after stroke $n"
     sleep 0.05
   done
 }
