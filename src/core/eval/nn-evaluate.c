@@ -44,8 +44,10 @@ nn_evaluate (NnModel *m, const NnDataset *ds, NnEvalProgressFunc progress,
         return FALSE;
       }
 
-  batch = MIN (EVAL_BATCH, ds->n);
-  ws = nn_workspace_new (m, batch, NN_MODE_INFERENCE);
+  ws = nn_workspace_new_up_to (m, MIN (EVAL_BATCH, ds->n), NN_MODE_INFERENCE, error);
+  if (ws == NULL)
+    return FALSE;
+  batch = nn_workspace_max_batch (ws);
   x = nn_alloc_floats ((size_t) batch * NN_IMAGE_PIXELS);   // (B, 28, 28, 1)
   probs = g_new (float, (size_t) ds->n * NN_EVAL_CLASSES);    // (N, 10)
 
@@ -61,7 +63,13 @@ nn_evaluate (NnModel *m, const NnDataset *ds, NnEvalProgressFunc progress,
           break;
         }
       nn_dataset_get_batch (ds, start, count, x);
-      nn_model_predict (m, ws, x, count, probs + (size_t) start * NN_EVAL_CLASSES);
+      /* An accuracy over NaN answers would be a number that means nothing. */
+      if (!nn_model_predict_checked (m, ws, x, count, probs + (size_t) start * NN_EVAL_CLASSES,
+                                     error))
+        {
+          ok = FALSE;
+          break;
+        }
       if (progress != NULL)
         progress (start + count, ds->n, user_data);
     }
@@ -135,8 +143,13 @@ nn_robustness_sweep (NnModel *m, const NnDataset *ds, const NnPerturbation *pert
   res->n_images = ds->n;
   res->seed = seed;
 
-  batch = MIN (EVAL_BATCH, ds->n);
-  ws = nn_workspace_new (m, batch, NN_MODE_INFERENCE);
+  ws = nn_workspace_new_up_to (m, MIN (EVAL_BATCH, ds->n), NN_MODE_INFERENCE, error);
+  if (ws == NULL)
+    {
+      nn_robustness_result_free (res);
+      return FALSE;
+    }
+  batch = nn_workspace_max_batch (ws);
   clean = nn_alloc_floats ((size_t) batch * NN_IMAGE_PIXELS); // (B, 28, 28, 1)
   x = nn_alloc_floats ((size_t) batch * NN_IMAGE_PIXELS);     // (B, 28, 28, 1)
   probs = g_new (float, (size_t) batch * NN_EVAL_CLASSES);     // (B, 10)
@@ -164,7 +177,11 @@ nn_robustness_sweep (NnModel *m, const NnDataset *ds, const NnPerturbation *pert
             nn_perturbation_apply (&perturbations[p], x + (size_t) i * NN_IMAGE_PIXELS,
                                    clean + (size_t) i * NN_IMAGE_PIXELS, NN_IMAGE_SIDE,
                                    NN_IMAGE_SIDE, image_seed (seed, start + i));
-          nn_model_predict (m, ws, x, count, probs);
+          if (!nn_model_predict_checked (m, ws, x, count, probs, error))
+            {
+              ok = FALSE;
+              break;
+            }
           for (int i = 0; i < count; i++)
             if (argmax10 (probs + (size_t) i * NN_EVAL_CLASSES) == ds->labels[start + i])
               row->correct++;

@@ -138,6 +138,11 @@ guint64      nn_workspace_estimate_bytes (const NnModel *m, int max_batch, NnMod
  * buffers of training, the scratch of m->n_threads threads). */
 NnWorkspace *nn_workspace_new_checked (const NnModel *m, int max_batch, NnMode mode,
                                        GError **error);
+/* The same for a batch of max_batch images or, when that would pass the limit, of
+ * fewer (halving): for passes whose results do not depend on the batch (inference,
+ * evaluation). nn_workspace_max_batch tells the batch it got. */
+NnWorkspace *nn_workspace_new_up_to (const NnModel *m, int max_batch, NnMode mode,
+                                     GError **error);
 void         nn_workspace_free (NnWorkspace *ws);
 int          nn_workspace_max_batch (const NnWorkspace *ws);
 /* Seeds the dropout masks of the next training forward pass (deterministic). */

@@ -399,6 +399,17 @@ nn_workspace_estimate_bytes (const NnModel *m, int max_batch, NnMode mode)
 }
 
 NnWorkspace *
+nn_workspace_new_up_to (const NnModel *m, int max_batch, NnMode mode, GError **error)
+{
+  g_return_val_if_fail (m != NULL && m->params != NULL, NULL);
+  g_return_val_if_fail (max_batch >= 1, NULL);
+  int b = max_batch;
+  while (b > 1 && nn_workspace_estimate_bytes (m, b, mode) > NN_WORKSPACE_MAX_BYTES)
+    b = (b + 1) / 2;
+  return nn_workspace_new_checked (m, b, mode, error);
+}
+
+NnWorkspace *
 nn_workspace_new_checked (const NnModel *m, int max_batch, NnMode mode, GError **error)
 {
   g_return_val_if_fail (m != NULL && m->params != NULL, NULL);

@@ -81,7 +81,10 @@ nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int
   g_return_val_if_fail (model != NULL && ds != NULL && ds->n > 0, FALSE);
 
   batch_size = batch_size > 0 ? batch_size : NN_FIT_EVAL_BATCH;
-  NnWorkspace *ws = nn_workspace_new (model, batch_size, NN_MODE_INFERENCE);
+  NnWorkspace *ws = nn_workspace_new_up_to (model, batch_size, NN_MODE_INFERENCE, NULL);
+  if (ws == NULL)
+    return FALSE; /* even one image needs more memory than a workspace may take */
+  batch_size = nn_workspace_max_batch (ws);
   float *x = nn_alloc_floats ((size_t) batch_size * NN_IMAGE_PIXELS);
   int *idx = g_new (int, batch_size);
   double total = 0.0;
@@ -400,9 +403,14 @@ nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
 
   const int bs = cfg->batch_size;
   Fit f = { .model = model, .train = train, .val = val, .cfg = cfg, .lr_scale = 1.0f };
-  if (cfg->history_path && !(f.history = history_open (cfg->history_path, cfg->history_append, error)))
+  // A model from a file may need more memory for a training batch than it may take.
+  if (!(f.ws = nn_workspace_new_checked (model, bs, NN_MODE_TRAINING, error)))
     return FALSE;
-  f.ws = nn_workspace_new (model, bs, NN_MODE_TRAINING);
+  if (cfg->history_path && !(f.history = history_open (cfg->history_path, cfg->history_append, error)))
+    {
+      nn_workspace_free (f.ws);
+      return FALSE;
+    }
   f.opt = nn_optimizer_new (&cfg->optimizer, model);
   for (int k = 0; k < 2; k++)
     {

@@ -99,7 +99,8 @@ gboolean nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
 #define NN_FIT_EVAL_BATCH 64
 
 /* Mean loss (with the given label smoothing) and accuracy of the model on ds, in
- * inference mode. progress/cancel may be NULL. Returns FALSE only when cancelled. */
+ * inference mode. progress/cancel may be NULL. Returns FALSE only when cancelled, or
+ * when even one image would need more memory than a workspace may take. */
 gboolean nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing,
                           int batch_size, float *loss, float *accuracy, const gint *cancel);
 
