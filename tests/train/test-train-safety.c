@@ -94,6 +94,12 @@ read_text (const char *path)
   return text;
 }
 
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 /* The names in dir, sorted, joined by spaces: what a run left behind. */
 static char *
 list_dir (const char *dir)
@@ -105,7 +111,7 @@ list_dir (const char *dir)
   g_assert_nonnull (d);
   while ((name = g_dir_read_name (d)))
     g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_ascii_strcasecmp);
+  g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   return g_strjoinv (" ", (char **) names->pdata);
 }
