@@ -40,28 +40,25 @@ nn_recipe_options_init (NnRecipeOptions *o, NnRecipeKind kind)
   o->seed = 1;
   o->batch_size = 128;
   o->augment = TRUE;
+  o->out = NULL; // the caller's choice: no default can be a shipped model by accident
   switch (kind)
     {
     case NN_RECIPE_BASELINE:
       o->epochs = 20;
       o->learning_rate = 1e-3f;
-      o->out = "models/mnist_baseline.keras";
       break;
     case NN_RECIPE_CNN:
       o->epochs = 30;
       o->learning_rate = 1e-3f;
-      o->out = "models/mnist_cnn.keras";
       break;
     case NN_RECIPE_ADVANCED:
       o->epochs = 21;  // the end of the third cosine cycle (3 + 6 + 12 epochs)
       o->learning_rate = 3e-3f;
-      o->out = "models/mnist_advanced.keras";
       break;
     case NN_RECIPE_FINETUNE:
       o->epochs = 8;
       o->batch_size = 32;
       o->learning_rate = 1e-4f;
-      o->out = "models/mnist_finetuned.keras";
       o->base = "models/mnist_advanced.keras";
       break;
     }

@@ -49,7 +49,7 @@ typedef struct {
   int limit;             /* use only the first N training images; 0: all */
   double time_limit;     /* seconds of training, 0: none (see NnFitConfig) */
   gboolean augment;      /* the recipe's augmentation (default TRUE) */
-  const char *out;       /* model file written at the end (see above) */
+  const char *out;       /* model file written at the end (see above); no default */
   const char *history;   /* CSV path or NULL */
   const char *mnist_dir; /* NULL: nn_mnist_load's default */
   const char *data_dir;  /* finetune: the 0 ... 9 folder */
