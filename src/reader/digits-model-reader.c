@@ -199,7 +199,11 @@ main (int argc, char **argv)
   set_limits ();
   gboolean filtered = sandbox ();
   if (strcmp (argv[1], "--check-sandbox") == 0)
-    return check_sandbox (filtered);
+    {
+      int status = check_sandbox (filtered);
+      fflush (stdout);
+      _exit (status); /* as below */
+    }
 
   GError *error = NULL;
   NnModel *m = nn_keras_load_fd (0, argv[1], &error);
