@@ -25,6 +25,10 @@
  * S bytes holds at most this many uncompressed bytes. */
 #define GZIP_MAX_RATIO 1032
 
+/* MNIST has 70,000 images, EMNIST 814,255: a million (784 MB) is the most a set
+ * may hold. A 1 MB gzip file of blank images declared 1.3 million and took 993 MB. */
+#define IDX_MAX_ITEMS 1000000u
+
 /* One IDX file, read either straight from the descriptor or through zlib. */
 typedef struct {
   const char *path;
@@ -131,6 +135,19 @@ idx_stream_read (IdxStream *s, void *buf, guint64 len, GError **error)
   return (gint64) done;
 }
 
+/* The ISIZE field of the gzip trailer: the last four bytes, little-endian. A file
+ * of several gzip members has only the last one's there, which cannot agree with a
+ * count; nobody writes IDX files that way. */
+static gboolean
+gzip_trailer_size (const IdxStream *s, guint32 *isize)
+{
+  guint8 b[4];
+  if (s->size < 18 || pread (s->fd, b, 4, (off_t) s->size - 4) != 4)
+    return FALSE;
+  *isize = (guint32) b[0] | (guint32) b[1] << 8 | (guint32) b[2] << 16 | (guint32) b[3] << 24;
+  return TRUE;
+}
+
 static guint32
 read_be32 (const guint8 *p)
 {
@@ -194,6 +211,12 @@ idx_read (const char *path, guint32 want_magic, const char *kind, guint32 *dims,
       goto fail;
     }
 
+  if (dims[0] > IDX_MAX_ITEMS)
+    {
+      g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: the header claims %u %s; at "
+                   "most %u are supported", path, dims[0], kind, IDX_MAX_ITEMS);
+      goto fail;
+    }
   guint64 total = (guint64) dims[0] * (rank == 3 ? NN_IMAGE_PIXELS : 1);
 
   /* What the file can hold, from its size on disk, before any allocation. */
@@ -208,13 +231,30 @@ idx_read (const char *path, guint32 want_magic, const char *kind, guint32 *dims,
       goto fail;
     }
 
+  /* gzip's trailer holds the uncompressed size (modulo 4 GiB): a header whose
+   * count does not agree is refused before anything is allocated. */
+  guint32 isize = 0;
+  if (s.gz && gzip_trailer_size (&s, &isize) && isize != (guint32) (header_len + total))
+    {
+      if (isize < header_len + total)
+        g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: truncated: the header claims %u "
+                     "%s (%" G_GUINT64_FORMAT " bytes with the header), but the gzip data "
+                     "holds %u bytes", path, dims[0], kind, header_len + total, isize);
+      else
+        g_set_error (error, NN_ERROR, NN_ERROR_FORMAT, "%s: the gzip trailer gives %u bytes, "
+                     "more data than the header's %u %s need (%" G_GUINT64_FORMAT "): a "
+                     "wrong count, or a truncated file", path, isize, dims[0], kind,
+                     header_len + total);
+      goto fail;
+    }
+
   if (s.gz)
     {
       /* The uncompressed size is unknown until the end: grow the buffer as data
        * really arrives, so a lying header costs no more memory than the file. */
       guint64 have = 0, alloc = MIN (total, (guint64) 1 << 20);
-      data = g_malloc (MAX (alloc, 1));
-      for (;;)
+      data = g_try_malloc (MAX (alloc, 1));
+      for (; data != NULL;)
         {
           got = idx_stream_read (&s, data + have, alloc - have, error);
           if (got < 0)
@@ -223,8 +263,13 @@ idx_read (const char *path, guint32 want_magic, const char *kind, guint32 *dims,
           if (have < alloc || alloc == total)
             break;
           alloc = MIN (total, alloc * 2);
-          data = g_realloc (data, alloc);
+          guint8 *bigger = g_try_realloc (data, alloc);
+          if (bigger == NULL)
+            g_clear_pointer (&data, g_free);
+          data = bigger;
         }
+      if (data == NULL)
+        goto out_of_memory;
       if (have < total)
         {
           g_set_error (error, NN_ERROR, NN_ERROR_FORMAT,
@@ -236,7 +281,9 @@ idx_read (const char *path, guint32 want_magic, const char *kind, guint32 *dims,
     }
   else
     {
-      data = g_malloc (MAX (total, 1));
+      data = g_try_malloc (MAX (total, 1));
+      if (data == NULL)
+        goto out_of_memory;
       got = idx_stream_read (&s, data, total, error);
       if (got < 0)
         goto fail;
@@ -262,6 +309,9 @@ idx_read (const char *path, guint32 want_magic, const char *kind, guint32 *dims,
   idx_stream_close (&s);
   return data;
 
+out_of_memory:
+  g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: not enough memory for %u %s", path, dims[0],
+               kind);
 fail:
   g_free (data);
   idx_stream_close (&s);

@@ -65,11 +65,18 @@ set_problem (NnImageProblem *problem, char **reason, NnImageProblem p, char *msg
   *reason = msg;
 }
 
+static gboolean
+too_large (guint64 w, guint64 h)
+{
+  return w > NN_IMAGE_MAX_SIDE || h > NN_IMAGE_MAX_SIDE || w * h > NN_IMAGE_MAX_PIXELS;
+}
+
 static char *
 too_large_reason (unsigned w, unsigned h)
 {
-  return g_strdup_printf ("larger than %d x %d (%u x %u pixels)", NN_IMAGE_MAX_SIDE,
-                          NN_IMAGE_MAX_SIDE, w, h);
+  return g_strdup_printf ("larger than %d x %d (%u x %u pixels): %.1f megapixels, the "
+                          "limit is %.1f", NN_IMAGE_MAX_SIDE, NN_IMAGE_MAX_SIDE, w, h,
+                          (double) w * h / 1e6, NN_IMAGE_MAX_PIXELS / 1e6);
 }
 
 /* ---- PNG ---------------------------------------------------------------- */
@@ -152,9 +159,11 @@ decode_png (FILE *fp, NnImageProblem *problem, char **reason)
     }
 
   png_init_io (png, fp);
+  /* libpng's own limits too, so that it refuses a huge image in any chunk it reads. */
+  png_set_user_limits (png, NN_IMAGE_MAX_SIDE, NN_IMAGE_MAX_SIDE);
   png_read_info (png, info);
   png_uint_32 w = png_get_image_width (png, info), h = png_get_image_height (png, info);
-  if (w > NN_IMAGE_MAX_SIDE || h > NN_IMAGE_MAX_SIDE)
+  if (too_large (w, h))
     {
       png_destroy_read_struct (&png, &info, NULL);
       set_problem (problem, reason, NN_IMAGE_TOO_LARGE, too_large_reason (w, h));
@@ -235,6 +244,20 @@ jpeg_output_message_cb (j_common_ptr cinfo)
 {
 }
 
+/* djpeg -maxscans's check: libjpeg calls this often while it reads the scans. */
+static void
+jpeg_progress_cb (j_common_ptr cinfo)
+{
+  j_decompress_ptr d = (j_decompress_ptr) cinfo;
+  if (d->input_scan_number > NN_IMAGE_MAX_JPEG_SCANS)
+    {
+      JpegErr *e = (JpegErr *) cinfo->err;
+      g_snprintf (e->msg, sizeof e->msg, "more than %d progressive scans",
+                  NN_IMAGE_MAX_JPEG_SCANS);
+      longjmp (e->jmp, 1);
+    }
+}
+
 /* The EXIF Orientation tag (1..8) of an APP1 marker, or 1 when absent. Phones
  * store photos sideways and set this tag instead of rotating the pixels. */
 static int
@@ -303,6 +326,7 @@ static NnGreyImage *
 decode_jpeg (FILE *fp, NnImageProblem *problem, char **reason)
 {
   struct jpeg_decompress_struct cinfo;
+  struct jpeg_progress_mgr progress = { .progress_monitor = jpeg_progress_cb };
   JpegErr err;
   guint8 *volatile row = NULL;
   NnGreyImage *volatile img = NULL;
@@ -322,6 +346,7 @@ decode_jpeg (FILE *fp, NnImageProblem *problem, char **reason)
       return NULL;
     }
   jpeg_create_decompress (&cinfo);
+  cinfo.progress = &progress;
   jpeg_stdio_src (&cinfo, fp);
   jpeg_save_markers (&cinfo, JPEG_APP0 + 1, 0xffff);
   jpeg_read_header (&cinfo, TRUE);
@@ -329,7 +354,7 @@ decode_jpeg (FILE *fp, NnImageProblem *problem, char **reason)
   for (jpeg_saved_marker_ptr mk = cinfo.marker_list; mk && orientation == 1; mk = mk->next)
     if (mk->marker == JPEG_APP0 + 1)
       orientation = exif_orientation (mk->data, mk->data_length);
-  if (cinfo.image_width > NN_IMAGE_MAX_SIDE || cinfo.image_height > NN_IMAGE_MAX_SIDE)
+  if (too_large (cinfo.image_width, cinfo.image_height))
     {
       set_problem (problem, reason, NN_IMAGE_TOO_LARGE,
                    too_large_reason (cinfo.image_width, cinfo.image_height));
@@ -444,8 +469,7 @@ nn_grey_image_decode (const char *path, NnImageProblem *problem, char **reason)
       memcpy (&h, magic + 20, 4);
       w = GUINT32_FROM_BE (w);
       h = GUINT32_FROM_BE (h);
-      if (got == 24 && memcmp (magic + 12, "IHDR", 4) == 0
-          && (w > NN_IMAGE_MAX_SIDE || h > NN_IMAGE_MAX_SIDE))
+      if (got == 24 && memcmp (magic + 12, "IHDR", 4) == 0 && too_large (w, h))
         set_problem (problem, reason, NN_IMAGE_TOO_LARGE, too_large_reason (w, h));
       else
         img = decode_png (fp, problem, reason);
