@@ -204,6 +204,7 @@ typedef struct {
   struct jpeg_error_mgr pub;
   jmp_buf jmp;
   char msg[JMSG_LENGTH_MAX];
+  gboolean too_many_scans;
 } JpegErr;
 
 static void
@@ -252,8 +253,7 @@ jpeg_progress_cb (j_common_ptr cinfo)
   if (d->input_scan_number > NN_IMAGE_MAX_JPEG_SCANS)
     {
       JpegErr *e = (JpegErr *) cinfo->err;
-      g_snprintf (e->msg, sizeof e->msg, "more than %d progressive scans",
-                  NN_IMAGE_MAX_JPEG_SCANS);
+      e->too_many_scans = TRUE;
       longjmp (e->jmp, 1);
     }
 }
@@ -336,13 +336,20 @@ decode_jpeg (FILE *fp, NnImageProblem *problem, char **reason)
   err.pub.emit_message = jpeg_emit_message_cb;
   err.pub.output_message = jpeg_output_message_cb;
   err.msg[0] = '\0';
+  err.too_many_scans = FALSE;
   if (setjmp (err.jmp))
     {
       jpeg_destroy_decompress (&cinfo);
       g_free (row);
       nn_grey_image_free (img);
-      set_problem (problem, reason, NN_IMAGE_CORRUPT,
-                   g_strdup_printf ("corrupt or truncated JPEG (%s)", err.msg));
+      if (err.too_many_scans)
+        set_problem (problem, reason, NN_IMAGE_TOO_LARGE,
+                     g_strdup_printf ("a JPEG of more than %d progressive scans "
+                                      "(each one is a pass over the whole image)",
+                                      NN_IMAGE_MAX_JPEG_SCANS));
+      else
+        set_problem (problem, reason, NN_IMAGE_CORRUPT,
+                     g_strdup_printf ("corrupt or truncated JPEG (%s)", err.msg));
       return NULL;
     }
   jpeg_create_decompress (&cinfo);
