@@ -16,9 +16,9 @@
 #define VERSION        1u
 #define STATUS_MODEL   0u
 #define STATUS_ERROR   1u
-/* Caps on what the parent accepts. Our writer's config of a 1024-layer model is
- * about 1 MB, and metadata.json is at most 1 MiB in the file. */
-#define MAX_CONFIG     (8u << 20)
+/* Caps on what the parent accepts: twice the cap on config.json in the file, as our
+ * writer spells out the defaults a file may leave out (real configs are tens of KB). */
+#define MAX_CONFIG     (2 * NN_KERAS_MAX_CONFIG_BYTES)
 #define MAX_ITEMS      4096u
 #define MAX_META       (2u << 20) /* all keys and values together */
 #define MAX_MESSAGE    (64u << 10)
