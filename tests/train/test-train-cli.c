@@ -111,7 +111,9 @@ test_finetune (void)
   g_autofree char *base = test_shipped_model ("mnist_cnn.keras");
   g_autofree char *fonts = g_build_filename (tmp, "fonts", NULL);
   g_autofree char *out = NULL, *err = NULL;
-  const char *argv[] = { font_digits, fonts, FONTS_PER_CLASS, "11", NULL };
+  /* font seed 7: fonts and jitter of which the shipped CNN misreads 3 of the 60
+   * validation images, so there is something for fine-tuning to learn */
+  const char *argv[] = { font_digits, fonts, FONTS_PER_CLASS, "7", NULL };
   int status;
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                                NULL, NULL, &status, NULL));
