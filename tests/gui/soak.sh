@@ -26,7 +26,7 @@ for ((i = 1; i <= n; i++)); do
     echo "run $i/$n: ok ($((SECONDS - start)) s, load $(cut -d' ' -f1 /proc/loadavg))"
   else
     failed_runs=$((failed_runs + 1))
-    echo "run $i/$n: FAILED ($((SECONDS - start)) s): $(grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT)' \
+    echo "run $i/$n: FAILED ($((SECONDS - start)) s): $(grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT|ERROR)' \
       "$build/soak-$i.log" | awk '{print $4}' | tr '\n' ' ')"
     cp "$build/meson-logs/testlog.txt" "$build/soak-$i.testlog.txt"
   fi
