@@ -78,10 +78,16 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
   LSAN_OPTIONS=suppressions="$top/tests/lsan.supp" \
   run_build build-asan "--suite unit --timeout-multiplier 4" --werror -Dbuildtype=debug \
     -Db_sanitize=address,undefined -Db_lundef=false
-# And under ThreadSanitizer: the engine's thread pool and barrier, the fit loop's
-# workers, the job runner.
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
-  run_build build-tsan "--suite unit --timeout-multiplier 6" --werror -Dbuildtype=debug \
+# And under ThreadSanitizer, the tests whose code runs on several threads: the
+# engine's thread pool and barrier (forward, gradients at 1 and 2 threads), the fit
+# loop, the evaluation runner, the GUI's job runner, concurrent .keras loads and
+# the reader process.
+tsan_tests="nn/test-forward nn/test-gradients test-fit test-runner job-runner test-keras
+  test-keras-isolated test-train-safety"
+# G_SLICE=always-malloc: GLib 2.74's slice allocator recycles blocks across threads
+# through locks ThreadSanitizer cannot see.
+G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
+  run_build build-tsan "--timeout-multiplier 6 $tsan_tests" --werror -Dbuildtype=debug \
     -Db_sanitize=thread -Db_lundef=false
 
 if ((${#skip_reasons[@]})); then

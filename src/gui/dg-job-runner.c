@@ -24,6 +24,7 @@ struct _DgJob {
   GCancellable *cancellable;
   gboolean running;        /* GUI thread only */
   GError *error;           /* set by the worker, read in done */
+  gint finished;           /* see publish() */
 };
 
 typedef struct {
@@ -67,11 +68,29 @@ dg_job_unref (DgJob *job)
   g_free (job);
 }
 
+/* A worker hands data to the GUI thread through g_idle_add, whose main-context lock
+ * already orders the two. That lock is a futex inside GLib, though, which
+ * ThreadSanitizer cannot see, so it would report every hand-over as a race: the
+ * flag makes the order visible (an atomic store by the worker before the idle is
+ * added, an atomic load by the GUI thread before the data is read). */
+static void
+publish (gint *flag)
+{
+  g_atomic_int_set (flag, 1);
+}
+
+static void
+receive (gint *flag)
+{
+  g_warn_if_fail (g_atomic_int_get (flag) == 1);
+}
+
 static gboolean
 job_finished_idle (gpointer user_data)
 {
   DgJob *job = user_data;
 
+  receive (&job->finished);
   job->running = FALSE;
   running_jobs = g_list_remove (running_jobs, job);
   if (job->done)
@@ -100,6 +119,7 @@ job_thread (gpointer user_data)
   else if (dg_job_is_cancelled (job) && !error)
     g_set_error_literal (&error, NN_ERROR, NN_ERROR_CANCELLED, _("Cancelled"));
   job->error = error;
+  publish (&job->finished);
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, job_finished_idle, job, NULL);
   return NULL;
 }
@@ -187,12 +207,14 @@ typedef struct {
   GSourceFunc func;
   gpointer message;
   GDestroyNotify free_message;
+  gint published;
 } Post;
 
 static gboolean
 post_idle (gpointer user_data)
 {
   Post *p = user_data;
+  receive (&p->published);
   p->func (p->message);
   return G_SOURCE_REMOVE;
 }
@@ -216,6 +238,7 @@ dg_job_post (DgJob *job, GSourceFunc func, gpointer message, GDestroyNotify free
   p->func = func;
   p->message = message;
   p->free_message = free_message;
+  publish (&p->published);
   g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, post_idle, p, post_free);
 }
 

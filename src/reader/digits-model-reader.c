@@ -31,12 +31,13 @@
 #include <seccomp.h>
 #endif
 
-/* AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
+/* AddressSanitizer and ThreadSanitizer reserve terabytes of address space: no
+ * RLIMIT_AS under them. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
+#define UNDER_SANITIZER 1
 #endif
 #endif
 
@@ -79,7 +80,7 @@ lower_limit (int resource, rlim_t soft, rlim_t hard)
 static void
 set_limits (void)
 {
-#ifndef UNDER_ASAN
+#ifndef UNDER_SANITIZER
   rlim_t mem = (rlim_t) NN_KERAS_READER_MEMORY_MB << 20;
   lower_limit (RLIMIT_AS, mem, mem);
 #endif

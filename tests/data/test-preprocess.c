@@ -330,40 +330,6 @@ test_mnist_round_trip (void)
   g_assert_cmpfloat (sum / n, >, 0.93);
 }
 
-/* Thread CPU time in microseconds: on a machine shared with other jobs, wall
- * time measures the neighbours too. */
-static double
-cpu_us (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void
-test_speed (void)
-{
-  g_autofree guint8 *c = draw_one (255, 0, 14);
-  float out[NN_IMAGE_PIXELS];
-  const int reps = 200;
-  double t0 = cpu_us ();
-  for (int i = 0; i < reps; i++)
-    g_assert_true (nn_preprocess_digit (c, CANVAS, CANVAS, CANVAS, NN_BACKGROUND_AUTO, out, NULL));
-  double us = (cpu_us () - t0) / reps;
-  g_test_message ("nn_preprocess_digit on %dx%d: %.0f us of CPU per call", CANVAS, CANVAS, us);
-  /* A shaded photo takes the slower road that flattens the background first. */
-  for (int i = 0; i < CANVAS * CANVAS; i++)
-    c[i] = (guint8) (c[i] * (0.6 + 0.4 * (i % CANVAS) / CANVAS));
-  t0 = cpu_us ();
-  for (int i = 0; i < reps; i++)
-    g_assert_true (nn_preprocess_digit (c, CANVAS, CANVAS, CANVAS, NN_BACKGROUND_AUTO, out, NULL));
-  double us2 = (cpu_us () - t0) / reps;
-  g_test_message ("... on a shaded %dx%d photo: %.0f us of CPU per call", CANVAS, CANVAS, us2);
-  g_assert_cmpfloat (us2, <, 40000);
-  /* The goal is under 1 ms; the bound leaves room for sanitizers and a busy machine. */
-  g_assert_cmpfloat (us, <, 20000);
-}
-
 /* Any picture, of any size and content, gives a valid field or "nothing drawn". */
 static void
 test_random_pictures (void)
@@ -423,6 +389,5 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/photo-speck", test_photo_and_speck);
   g_test_add_func ("/preprocess/mnist", test_mnist_round_trip);
   g_test_add_func ("/preprocess/random", test_random_pictures);
-  g_test_add_func ("/preprocess/speed", test_speed);
   return g_test_run ();
 }

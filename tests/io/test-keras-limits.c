@@ -22,10 +22,10 @@
 #include "nn-dataset.h"
 #include "../test-models.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1 /* ASan reserves terabytes of address space: no RLIMIT_AS there */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1 /* ASan and TSan reserve terabytes of address space: no RLIMIT_AS */
 #else
-#define UNDER_ASAN 0
+#define UNDER_SANITIZER 0
 #endif
 
 #define MEMORY_BOUND (600u << 20)
@@ -116,7 +116,7 @@ expect_load_error (const char *path, int code, const char *text)
   if (pid == 0)
     {
       struct rlimit rl = { MEMORY_BOUND, MEMORY_BOUND };
-      if (!UNDER_ASAN)
+      if (!UNDER_SANITIZER)
         setrlimit (RLIMIT_AS, &rl);
       GError *error = NULL;
       NnModel *m = nn_keras_load (path, &error);
