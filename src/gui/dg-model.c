@@ -55,10 +55,32 @@ is_shipped (const char *path)
   return dir && (g_strcmp0 (dir, shipped) == 0 || g_strcmp0 (dir, source) == 0);
 }
 
+/* A model whose weights overflow float arithmetic answers NaN for every drawing:
+ * one look at a blank and a grey input finds it before it replaces a good model. */
+static gboolean
+answers_finitely (NnModel *nn, NnWorkspace *ws, const char *path, GError **error)
+{
+  enum { PIXELS = 28 * 28 }; /* every model the app takes reads one 28 x 28 image */
+  float x[2][PIXELS], probs[2 * DG_N_CLASSES];
+  g_autoptr(GError) local = NULL;
+
+  for (int i = 0; i < PIXELS; i++)
+    x[0][i] = 0.f, x[1][i] = 0.5f;
+  for (int k = 0; k < 2; k++)
+    if (!nn_model_predict_checked (nn, ws, x[k], 1, probs + k * DG_N_CLASSES, &local))
+      {
+        g_autofree char *display = g_filename_display_name (path);
+        g_set_error (error, NN_ERROR, NN_ERROR_NUMERIC, "%s: %s", display, local->message);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 DgModel *
 dg_model_load (const char *path, GError **error)
 {
   g_autoptr(NnModel) nn = NULL;
+  NnWorkspace *ws;
   g_autofree char *base = NULL;
   DgModel *self;
 
@@ -77,13 +99,20 @@ dg_model_load (const char *path, GError **error)
       return NULL;
     }
 
+  ws = nn_workspace_new_checked (nn, 1, NN_MODE_INFERENCE, error);
+  if (!ws || !answers_finitely (nn, ws, path, error))
+    {
+      g_clear_pointer (&ws, nn_workspace_free);
+      return NULL;
+    }
+
   self = g_object_new (DG_TYPE_MODEL, NULL);
   self->path = g_strdup (path);
   base = g_path_get_basename (path);
   self->title = g_str_has_suffix (base, ".keras")
                   ? g_strndup (base, strlen (base) - strlen (".keras"))
                   : g_strdup (base);
-  self->ws = nn_workspace_new (nn, 1, NN_MODE_INFERENCE);
+  self->ws = ws;
   self->nn = g_steal_pointer (&nn);
   return self;
 }
@@ -195,11 +224,11 @@ dg_model_has_gradcam (DgModel *self)
   return nn_gradcam_default_layer (self->nn) >= 0;
 }
 
-void
-dg_model_predict (DgModel *self, const float *input, float *probs)
+gboolean
+dg_model_predict (DgModel *self, const float *input, float *probs, GError **error)
 {
-  g_return_if_fail (DG_IS_MODEL (self));
-  nn_model_predict (self->nn, self->ws, input, 1, probs);
+  g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
+  return nn_model_predict_checked (self->nn, self->ws, input, 1, probs, error);
 }
 
 gboolean

@@ -33,7 +33,9 @@ char       *dg_model_describe_layers (DgModel *self);
 gboolean    dg_model_has_gradcam (DgModel *self);
 
 /* input (28, 28, 1) in [0, 1] -> probs (10,). */
-void        dg_model_predict (DgModel *self, const float *input, float *probs);
+/* FALSE with NN_ERROR_NUMERIC when the model's answer is not finite for this input. */
+gboolean    dg_model_predict (DgModel *self, const float *input, float *probs,
+                              GError **error);
 /* Heat map (28 x 28) in [0, 1] for class_index. NN_ERROR_UNSUPPORTED when the
  * model has no spatial layer. */
 gboolean    dg_model_gradcam (DgModel *self, const float *input, int class_index, float *heat,

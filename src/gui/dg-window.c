@@ -58,7 +58,12 @@ run_prediction (DgWindow *self)
     }
 
   t1 = g_get_monotonic_time ();
-  dg_model_predict (self->model, self->input, probs);
+  if (!dg_model_predict (self->model, self->input, probs, &error))
+    {
+      show_blank (self);
+      dg_window_show_toast (self, error->message);
+      return;
+    }
   for (int d = 1; d < DG_N_CLASSES; d++)
     if (probs[d] > probs[best])
       best = d;

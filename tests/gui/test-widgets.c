@@ -228,7 +228,8 @@ test_model (void)
   for (int y = 4; y < 24; y++)
     for (int x = 13; x < 16; x++)
       input[y * 28 + x] = 1.f;
-  dg_model_predict (model, input, probs);
+  g_assert_true (dg_model_predict (model, input, probs, &error));
+  g_assert_no_error (error);
   for (int d = 0; d < 10; d++)
     sum += probs[d];
   g_assert_cmpfloat_with_epsilon (sum, 1.f, 1e-4);
