@@ -27,7 +27,9 @@ SANITIZED = os.environ.get("DIGITS_SANITIZE", "none") not in ("", "none")
 HOSTILE = os.path.join(SOURCE, "tests", "io", "hostile")
 LIMIT_MB = 600
 TIMEOUT_S = 20
-NAN = re.compile(rb"(?<![A-Za-z])[-+]?nan(?![A-Za-z])", re.IGNORECASE)
+# Non-finite numbers as printf writes them (nan, -nan, inf, NAN, INF): an answer. The
+# word "NaN" in an error message that explains the refusal is not one.
+NAN = re.compile(rb"(?<![A-Za-z])[-+]?(nan|NAN|inf|INF)(?![A-Za-z])")
 
 sys.path.insert(0, HOSTILE)
 import importlib.util  # noqa: E402
@@ -94,7 +96,7 @@ class Tap:
         if b"Sanitizer" in text or b"runtime error:" in text:
             problems.append("a sanitizer report")
         if NAN.search(text):
-            problems.append("'nan' in the output")
+            problems.append("a non-finite number in the output")
         if isinstance(code, int) and 0 <= code < 128:
             if expect == "error" and code == 0:
                 problems.append("exit status 0, but this file must be refused")
@@ -104,7 +106,7 @@ class Tap:
                 problems.append("the message does not name the file (%s)" % needle)
             if code == 0 and "--json" in args:
                 try:
-                    json.loads(text)
+                    json.loads(text, parse_constant=lambda c: int("not a number: " + c))
                 except ValueError as e:
                     problems.append("--json printed invalid JSON (%s)" % e)
         self.n += 1
@@ -161,8 +163,13 @@ def tests(tmp):
         tap.check(name + ": predict --json", ["predict", "--json", path, seven], predict, name)
 
     crashers = sorted(glob.glob(os.path.join(HOSTILE, "hdf5-crash-*.keras")))
-    assert crashers, "no hdf5-crash-*.keras in " + HOSTILE
-    model_cases(crashers[0], "error", "error")
+    if crashers:
+        model_cases(crashers[0], "error", "error")
+    else:
+        # Only a fuzzer finds these (tests/fuzz/README.md); until one is committed,
+        # say so rather than pass silently. test-keras-isolated covers a crashing reader.
+        tap.n += 1
+        print("ok %d - hdf5-crash-*.keras # SKIP none in tests/io/hostile yet" % tap.n)
     model_cases(os.path.join(HOSTILE, "float-size-4gib.keras"), "error", "error")
     model_cases(os.path.join(HOSTILE, "config-63mb.keras"), "error", "error")
     model_cases(os.path.join(tmp, "weights-padded-1gib.keras"), "error", "error")
