@@ -29,10 +29,16 @@ remove_root (void)
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  GError *error = NULL;
-  root = g_dir_make_tmp ("digits-fuzz-folder-XXXXXX", &error);
+  /* Every input writes a folder tree: in memory (tmpfs) it runs several times faster. */
+  if (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR))
+    root = g_mkdtemp (g_strdup ("/dev/shm/digits-fuzz-folder-XXXXXX"));
   if (root == NULL)
-    g_error ("%s", error->message);
+    {
+      GError *error = NULL;
+      root = g_dir_make_tmp ("digits-fuzz-folder-XXXXXX", &error);
+      if (root == NULL)
+        g_error ("%s", error->message);
+    }
   atexit (remove_root);
   return 0;
 }
