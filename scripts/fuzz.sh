@@ -48,7 +48,7 @@ classify() {
     return
   fi
   frame=$(printf '%s\n' "$trace" | grep -E '^ +#[0-9]+ ' \
-    | grep -Ev ' in (malloc|calloc|realloc|free|posix_memalign|aligned_alloc|__interceptor_|__asan|__sanitizer|__lsan|fuzzer::|abort|raise|__libc|gsignal|g_malloc|g_realloc|g_try_)' \
+    | grep -Ev ' in (malloc|calloc|realloc|free|posix_memalign|aligned_alloc|__mem[a-z0-9_]*|memcpy|memmove|memset|__interceptor_|__asan|__sanitizer|__lsan|fuzzer::|abort|raise|__libc|gsignal|g_malloc|g_realloc|g_try_)' \
     | head -1)
   case $frame in
     *libhdf5*)
