@@ -289,13 +289,15 @@ partial_remove (const char *tmp)
       }
 }
 
-static volatile sig_atomic_t signal_count, cancellable;
+/* Lock-free atomics, not volatile sig_atomic_t: the signal may land on any thread,
+ * including one of the engine's workers, while the main thread reads the count. */
+static gint signal_count, cancellable;
 
 static void
 on_signal (int sig)
 {
   /* Async-signal-safe only: flags, unlink (in both removals), signal, raise. */
-  if (cancellable && signal_count++ == 0)
+  if (g_atomic_int_get (&cancellable) && g_atomic_int_add (&signal_count, 1) == 0)
     return; /* the work stops at its next check, and ends as it would */
   for (int i = 0; i < PARTIAL_SLOTS; i++)
     if (g_atomic_int_get (&partial[i].state) == 2)
@@ -323,13 +325,13 @@ cli_signals_init (void)
 void
 cli_catch_signals (void)
 {
-  cancellable = 1;
+  g_atomic_int_set (&cancellable, 1);
 }
 
 gboolean
 cli_cancelled (gpointer unused)
 {
-  return signal_count > 0;
+  return g_atomic_int_get (&signal_count) > 0;
 }
 
 /* ---- output files -------------------------------------------------------------- */
