@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
-#include "nn-keras-private.h"
+#include "nn-keras-config-write.h"
 #include "nn-error.h"
 #include "../test-models.h"
 

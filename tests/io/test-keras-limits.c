@@ -16,7 +16,7 @@
 #include <zip.h>
 #include <zlib.h>
 #include "nn-keras.h"
-#include "nn-keras-private.h"
+#include "nn-keras-json.h"
 #include "nn-error.h"
 #include "nn-eval.h"
 #include "nn-dataset.h"

@@ -13,6 +13,7 @@
 #include <zip.h>
 #include <hdf5.h>
 #include "nn-keras.h"
+#include "nn-keras-names.h"
 #include "nn-error.h"
 #include "nn-dataset.h"
 #include "../test-models.h"

@@ -1,4 +1,4 @@
-/* nn-keras-config.c: config.json to a model graph, and back.
+/* nn-keras-config.c: config.json to a model graph (the writer is nn-keras-config-write.c).
  *
  * Reading turns Sequential and Functional configs (and a Sequential nested in
  * either) into one flat graph, and remembers for each layer where Keras keeps its
@@ -9,7 +9,10 @@
  */
 #include <math.h>
 #include <string.h>
-#include "nn-keras-private.h"
+#include "nn-keras-config.h"
+#include "nn-keras-json.h"
+#include "nn-keras-names.h"
+#include "nn-error.h"
 
 typedef struct {
   const char *display;   /* file name for messages */
@@ -1158,13 +1161,6 @@ params_ok (Ctx *c)
                      ch[i], NN_KERAS_MAX_ACTIVATION >> 20);
     }
   return TRUE;
-}
-
-void
-nn_keras_graph_clear (NnKerasGraph *g)
-{
-  g_clear_pointer (&g->model, nn_model_free);
-  g_clear_pointer (&g->weight_paths, g_ptr_array_unref);
 }
 
 gboolean

@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "nn-keras-isolated.h"
-#include "nn-keras-private.h"
+#include "nn-keras-config.h"
+#include "nn-keras-config-write.h"
+#include "nn-error.h"
 
 #define MAGIC          "DGKR"
 #define VERSION        1u

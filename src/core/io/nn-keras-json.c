@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nn-keras-private.h"
+#include "nn-keras-json.h"
 
 void
 nn_json_write_string (GString *s, const char *str)

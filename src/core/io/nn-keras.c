@@ -10,31 +10,13 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <zip.h>
-#include "nn-keras-private.h"
-
-char *
-nn_keras_snake_case (const char *class_name)
-{
-  g_return_val_if_fail (class_name != NULL, NULL);
-  /* keras.src.utils.naming.to_snake_case, regex for regex. */
-  static const struct { const char *pattern, *replacement; } steps[] = {
-    { "\\W+", "" },
-    { "(.)([A-Z][a-z]+)", "\\1_\\2" },
-    { "([a-z])([A-Z])", "\\1_\\2" },
-  };
-  char *s = g_strdup (class_name);
-  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
-    {
-      GRegex *re = g_regex_new (steps[i].pattern, 0, 0, NULL);
-      char *next = g_regex_replace (re, s, -1, 0, steps[i].replacement, 0, NULL);
-      g_regex_unref (re);
-      g_free (s);
-      s = next ? next : g_strdup ("");
-    }
-  char *lower = g_ascii_strdown (s, -1);
-  g_free (s);
-  return lower;
-}
+#include "nn-keras.h"
+#include "nn-keras-config.h"
+#include "nn-keras-config-write.h"
+#include "nn-keras-h5.h"
+#include "nn-keras-json.h"
+#include "nn-keras-names.h"
+#include "nn-error.h"
 
 /* ---- reading the zip ------------------------------------------------------------ */
 

@@ -14,32 +14,9 @@
 
 #include <glib.h>
 #include "nn-model.h"
+#include "nn-keras-options.h"
 
 G_BEGIN_DECLS
-
-/* Optimizer variables to store under optimizer/vars (Keras order: "iterations",
- * then an optional "learning_rate", then for each trainable variable of the model,
- * in order, its slots_per_var slots, e.g. Adam's momentum and velocity).
- *
- * "Trainable variable" means NnVar.trainable in a layer with NnLayer.trainable set
- * (BatchNormalization moving statistics and frozen layers have no slots), counted
- * in the engine's layer index order: slots[t * slots_per_var + s] is slot s of the
- * t-th such variable. The writer stores them in Keras's model.trainable_variables
- * order, which differs from index order only for branching Functional graphs. */
-typedef struct {
-  const char *keras_name;     /* "adam", "adamw", "sgd": the vars@name attribute */
-  const char *config_json;    /* the optimizer's serialized Keras object, for compile_config */
-  gint64 iterations;
-  gboolean has_learning_rate; /* TRUE when the learning rate is a plain float */
-  float learning_rate;
-  int slots_per_var;          /* 2 for Adam/AdamW, 1 for SGD with momentum, 0 for plain SGD */
-  float *const *slots;        /* [trainable var index * slots_per_var + slot], var-shaped */
-} NnKerasOptimizer;
-
-typedef struct {
-  const NnKerasOptimizer *optimizer; /* NULL: no optimizer group (shipped models) */
-  const char *loss_json;             /* serialized loss for compile_config, or NULL */
-} NnKerasSaveOptions;
 
 /* Reads a .keras file into a finished model with its weights. metadata.json's
  * keras_version and date_saved go to the model fields, its other string and number
@@ -66,9 +43,5 @@ gboolean nn_keras_save (const NnModel *model, const char *path,
  * Async-signal-safe: for a program's SIGINT/SIGTERM handler before it ends the
  * process, so that no partial file stays behind. The saves in progress fail. */
 void nn_keras_remove_partial_saves (void);
-
-/* Keras's naming.to_snake_case: "Conv2D" -> "conv2d", "BatchNormalization" ->
- * "batch_normalization", "MaxPooling2D" -> "max_pooling2d". Free with g_free. */
-char *nn_keras_snake_case (const char *class_name);
 
 G_END_DECLS
