@@ -17,7 +17,7 @@
 #pragma once
 
 #include <stdio.h>
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "nn-model.h"
 
@@ -75,11 +75,12 @@ NnModel *cli_load_model (const char *path, int threads);
 /* SIGINT, SIGTERM and SIGHUP end the process without leaving temporary files
  * (the CLI's outputs and the core's saves). Installed by main() for every command. */
 void     cli_signals_init (void);
-/* For cancellable work: from now on the first SIGINT or SIGTERM only raises a flag
- * that cli_cancelled() reports (the work stops after the current batch); a second
- * one ends the process as above. */
-void     cli_catch_signals (void);
-gboolean cli_cancelled (gpointer unused); /* an NnEvalCancelFunc */
+/* For cancellable work: from now on the first SIGINT or SIGTERM only cancels
+ * cli_cancellable() (the work stops after the current batch); a second one ends the
+ * process as above. */
+void          cli_catch_signals (void);
+/* NULL before cli_catch_signals(); pass it to the core's runners. */
+GCancellable *cli_cancellable (void);
 
 /* ---- output files ------------------------------------------------------------- */
 

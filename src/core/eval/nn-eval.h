@@ -8,11 +8,12 @@
  * nn_evaluate() runs a model over a dataset in batches through nn_model_predict()
  * and keeps every probability, so callers can list the misclassified images and
  * write an index,label,pred,p0..p9 CSV. It reports progress per batch and checks
- * a cancel callback between batches; both may be called from a worker thread.
+ * a GCancellable between batches; it may run in a worker thread, and the
+ * cancellable may be cancelled from any thread.
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include "nn-model.h"
 #include "nn-dataset.h"
 
@@ -22,9 +23,6 @@ G_BEGIN_DECLS
 
 /* Progress: done of total images (or image evaluations in a sweep). */
 typedef void     (*NnEvalProgressFunc) (gint64 done, gint64 total, gpointer user_data);
-/* Returns TRUE to stop the work; checked between batches. For a GCancellable
- * pass a small wrapper around g_cancellable_is_cancelled(). */
-typedef gboolean (*NnEvalCancelFunc) (gpointer user_data);
 
 typedef struct {
   guint32 counts[NN_EVAL_CLASSES][NN_EVAL_CLASSES]; /* [true label][predicted] */
@@ -93,11 +91,12 @@ NnMisclassified *nn_eval_result_misclassified (const NnEvalResult *r, int label,
 gboolean nn_eval_result_write_csv (const NnEvalResult *r, const char *path, GError **error);
 
 /* Runs m over every image of ds. The model must have 10 outputs (else
- * NN_ERROR_SHAPE); ds must not be empty (NN_ERROR_NO_DATA). progress and
- * cancelled may be NULL. A raised cancel gives NN_ERROR_CANCELLED and no result.
+ * NN_ERROR_SHAPE); ds must not be empty (NN_ERROR_NO_DATA). progress
+ * (called with user_data) and cancellable may be NULL. A cancelled cancellable gives
+ * NN_ERROR_CANCELLED and no result.
  * Threads: whatever nn_model_set_threads() set on m. */
 gboolean nn_evaluate (NnModel *m, const NnDataset *ds, NnEvalProgressFunc progress,
-                      NnEvalCancelFunc cancelled, gpointer user_data, NnEvalResult **out,
+                      gpointer user_data, GCancellable *cancellable, NnEvalResult **out,
                       GError **error);
 
 G_END_DECLS

@@ -41,11 +41,12 @@ const NnRobustnessRow *nn_robustness_result_worst (const NnRobustnessResult *res
 
 /* Runs the sweep. perturbations NULL means nn_perturbation_standard_set().
  * progress counts image evaluations: done of n_perturbations * ds->n. The model
- * needs 10 outputs; a raised cancel gives NN_ERROR_CANCELLED and no result. */
+ * needs 10 outputs; a cancelled cancellable (may be NULL) gives NN_ERROR_CANCELLED
+ * and no result. */
 gboolean nn_robustness_sweep (NnModel *m, const NnDataset *ds,
                               const NnPerturbation *perturbations, int n_perturbations,
                               guint64 seed, NnEvalProgressFunc progress,
-                              NnEvalCancelFunc cancelled, gpointer user_data,
+                              gpointer user_data, GCancellable *cancellable,
                               NnRobustnessResult **out, GError **error);
 
 /* One model's result as a JSON object (callers write it where they like):

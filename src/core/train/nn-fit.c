@@ -43,8 +43,7 @@ nn_fit_gather (const NnDataset *ds, const int *indices, int count, float *x, gui
 static gboolean
 is_cancelled (const NnFitConfig *cfg)
 {
-  return (cfg->cancel && g_atomic_int_get (cfg->cancel))
-         || (cfg->cancellable && g_cancellable_is_cancelled (cfg->cancellable));
+  return g_cancellable_is_cancelled (cfg->cancellable); /* FALSE for NULL */
 }
 
 /* ---- batch preparation in a helper thread --------------------------------- */
@@ -76,7 +75,7 @@ batch_prepare (gpointer data)
 
 gboolean
 nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int batch_size,
-                 float *loss, float *accuracy, const gint *cancel)
+                 float *loss, float *accuracy, GCancellable *cancellable)
 {
   g_return_val_if_fail (model != NULL && ds != NULL && ds->n > 0, FALSE);
 
@@ -92,7 +91,7 @@ nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int
   gboolean ok = TRUE;
   for (int start = 0; start < ds->n; start += batch_size)
     {
-      if (cancel && g_atomic_int_get (cancel))
+      if (g_cancellable_is_cancelled (cancellable))
         {
           ok = FALSE;
           break;
@@ -320,7 +319,7 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
   if (f->val && f->val->n > 0)
     {
       if (!nn_fit_evaluate (m, f->val, cfg->label_smoothing, NN_FIT_EVAL_BATCH, &p->val_loss,
-                            &p->val_accuracy, cfg->cancel))
+                            &p->val_accuracy, cfg->cancellable))
         {
           g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");
           return FALSE;

@@ -190,7 +190,6 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
   cfg->on_batch = o->on_batch;
   cfg->on_epoch = o->on_epoch;
   cfg->user_data = o->user_data;
-  cfg->cancel = o->cancel;
   cfg->cancellable = o->cancellable;
 
   const int steps_per_epoch = MAX (1, (n_train + o->batch_size - 1) / o->batch_size);
@@ -343,7 +342,8 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   g_autoptr (NnDataset) test = nn_mnist_load (o->mnist_dir, NN_MNIST_TEST, error);
   if (!test)
     return FALSE;
-  if (!nn_fit_evaluate (m, test, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->test_accuracy, o->cancel))
+  if (!nn_fit_evaluate (m, test, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->test_accuracy,
+                        o->cancellable))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");
       return finish_failed (o, m, checkpoint, r->fit.best_epoch > 0, r, error);
