@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "cli-common.h"
 #include "nn-error.h"
-#include "nn-eval.h"
+#include "nn-evaluate.h"
 #include "nn-folder.h"
 #include "plot-confusion.h"
 

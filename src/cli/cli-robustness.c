@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "cli-common.h"
 #include "nn-error.h"
-#include "nn-robustness.h"
+#include "nn-evaluate.h"
 #include "plot-robustness.h"
 
 static NnRobustnessResult *

@@ -19,7 +19,7 @@
 #include "nn-folder.h"
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
-#include "nn-robustness.h"
+#include "nn-evaluate.h"
 #include "plot-confusion.h"
 #include "plot-robustness.h"
 

@@ -14,7 +14,7 @@
 
 #include "nn-error.h"
 #include "nn-eval.h"
-#include "nn-robustness.h"
+#include "nn-evaluate.h"
 #include "nn-zoo.h"
 
 #define N_IMAGES 120

@@ -18,7 +18,7 @@
 #include "nn-keras.h"
 #include "nn-keras-json.h"
 #include "nn-error.h"
-#include "nn-eval.h"
+#include "nn-evaluate.h"
 #include "nn-dataset.h"
 #include "../test-models.h"
 

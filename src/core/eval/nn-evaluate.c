@@ -1,8 +1,7 @@
 /* nn-evaluate.c: the runners that drive the engine, the evaluation and the
  * robustness sweep, kept apart from the metrics and results so that code using
  * only those (the plot library, its tests) does not pull in the engine. */
-#include "nn-eval.h"
-#include "nn-robustness.h"
+#include "nn-evaluate.h"
 
 #include "nn-error.h"
 
