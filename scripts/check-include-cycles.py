@@ -32,7 +32,7 @@ def deps_of(c):
         impl = h[:-2] + '.c'
         if impl in names and impl != c:
             out.add(impl)
-        elif impl not in names:
+        else:  # a header-only file, or c's own header: what it includes, c depends on
             todo.extend(includes(h))
     return sorted(out)
 

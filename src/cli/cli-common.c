@@ -243,8 +243,14 @@ cli_threads (int requested)
 NnModel *
 cli_load_model (const char *path, int threads)
 {
+  return cli_load_model_with_info (path, threads, NULL);
+}
+
+NnModel *
+cli_load_model_with_info (const char *path, int threads, NnKerasInfo **info)
+{
   g_autoptr (GError) error = NULL;
-  NnModel *m = nn_keras_load_isolated (path, &error);
+  NnModel *m = nn_keras_load_isolated_with_info (path, info, &error);
 
   if (m == NULL)
     {

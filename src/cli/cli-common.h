@@ -20,6 +20,7 @@
 #include <gio/gio.h>
 
 #include "nn-model.h"
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -71,6 +72,8 @@ int      cli_threads (int requested);
 /* Loads a .keras file, sets its threads, and reports a failure as
  * "digits-cli: FILE: message". NULL on failure. */
 NnModel *cli_load_model (const char *path, int threads);
+/* The same, with what only Keras needs (version, date saved...) in *info. */
+NnModel *cli_load_model_with_info (const char *path, int threads, NnKerasInfo **info);
 
 /* SIGINT, SIGTERM and SIGHUP end the process without leaving temporary files
  * (the CLI's outputs and the core's saves). Installed by main() for every command. */

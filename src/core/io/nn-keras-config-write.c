@@ -2,14 +2,15 @@
  *
  * Every layer config is written in full, key for key in Keras's get_config order
  * (nn_keras_config_keys): interpreted values come from the layer, the rest from its
- * extra_config_json (so a loaded file writes its initializers back) or from Keras's
- * defaults. Layer order and weight keys come from nn-keras-names.c, as the HDF5
+ * extra config items in the options' NnKerasInfo (so a loaded file writes its
+ * initializers back) or from Keras's defaults. Layer order and weight keys come from nn-keras-names.c, as the HDF5
  * writer uses the same.
  */
 #include <string.h>
 #include "nn-keras-config-write.h"
 #include "nn-keras-json.h"
 #include "nn-keras-names.h"
+#include "nn-keras-info.h"
 #include "nn-error.h"
 
 #define POLICY "{\"module\": \"keras\", \"class_name\": \"DTypePolicy\", \"config\": " \
@@ -20,7 +21,7 @@
 
 typedef struct {
   const NnModel *m;
-  JsonNode **extra;   /* parsed extra_config_json per layer, or NULL */
+  JsonNode **extra;   /* parsed extra config items per layer (NnKerasInfo), or NULL */
   int *rank;          /* Keras rank of each output, without the batch axis */
   gboolean functional;
   gboolean dtype_seen;
@@ -359,13 +360,14 @@ append_json (GString *s, const char *json, const char *what, GError **error)
 }
 
 static gboolean
-write_compile_config (GString *s, const NnModel *m, const NnKerasSaveOptions *o, GError **error)
+write_compile_config (GString *s, const NnKerasSaveOptions *o, GError **error)
 {
   const NnKerasOptimizer *opt = o ? o->optimizer : NULL;
+  const char *kept = o && o->info ? o->info->compile_config_json : NULL;
   if (!(o && (o->loss_json || (opt && opt->config_json))))
-    return m->compile_config_json == NULL
+    return kept == NULL
            || ((g_string_append (s, ", \"compile_config\": "), TRUE)
-               && append_json (s, m->compile_config_json, "compile config", error));
+               && append_json (s, kept, "compile config", error));
   g_string_append (s, ", \"compile_config\": {\"optimizer\": ");
   if (opt && opt->config_json)
     {
@@ -395,15 +397,17 @@ char *
 nn_keras_config_write (const NnModel *m, const NnKerasSaveOptions *options, GError **error)
 {
   gboolean sequential = m->style == NN_MODEL_SEQUENTIAL && nn_keras_model_is_chain (m);
+  const NnKerasInfo *info = options ? options->info : NULL;
   W w = { .m = m, .functional = !sequential, .shared_id = SHARED_ID };
   w.extra = g_new0 (JsonNode *, m->n_layers);
   w.rank = g_new0 (int, m->n_layers);
   g_autofree int *order = g_new (int, m->n_layers);
   int n_order = nn_keras_layer_order (m, sequential, order);
   for (int i = 0; i < m->n_layers; i++)
-    if (m->layers[i].extra_config_json)
+    if (nn_keras_info_layer_config (info, m->layers[i].name))
       {
-        w.extra[i] = json_from_string (m->layers[i].extra_config_json, NULL);
+        w.extra[i] = json_from_string (nn_keras_info_layer_config (info, m->layers[i].name),
+                                       NULL);
         JsonNode *d = extra_member (&w, i, "dtype");
         JsonObject *dobj = d && JSON_NODE_HOLDS_OBJECT (d) ? json_node_get_object (d) : NULL;
         JsonNode *id = dobj && json_object_has_member (dobj, "shared_object_id")
@@ -448,7 +452,7 @@ nn_keras_config_write (const NnModel *m, const NnKerasSaveOptions *options, GErr
       g_string_append (s, ", 0, 0]}, \"registered_name\": \"Functional\", "
                        "\"build_config\": {\"input_shape\": null}");
     }
-  gboolean ok = write_compile_config (s, m, options, error);
+  gboolean ok = write_compile_config (s, options, error);
   g_string_append_c (s, '}');
   for (int i = 0; i < m->n_layers; i++)
     if (w.extra[i])

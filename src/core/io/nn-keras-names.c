@@ -8,6 +8,7 @@
 #include <string.h>
 #include "nn-keras-names.h"
 #include "nn-keras-json.h"
+#include "nn-keras-info.h"
 
 #define GLOROT "{\"module\": \"keras.initializers\", \"class_name\": \"GlorotUniform\", " \
                "\"config\": {\"seed\": null}, \"registered_name\": null}"
@@ -45,6 +46,7 @@ nn_keras_graph_clear (NnKerasGraph *g)
 {
   g_clear_pointer (&g->model, nn_model_free);
   g_clear_pointer (&g->weight_paths, g_ptr_array_unref);
+  g_clear_pointer (&g->info, nn_keras_info_free);
 }
 
 gboolean

@@ -5,19 +5,22 @@
  * The files of src/core/io, each of which includes only the headers of the files
  * it calls (nothing calls back up this list):
  *   nn-keras-json.c          JSON text as Python writes it (the leaf)
- *   nn-keras-names.c         this header's functions                     -> json
- *   nn-keras-config.c        config.json -> graph (reader)               -> names, json
- *   nn-keras-config-write.c  model -> config.json (writer)               -> names, json
- *   nn-keras-h5.c            model.weights.h5 <-> variables              -> names
+ *   nn-keras-info.c          the Keras-only metadata (NnKerasInfo)        (a leaf)
+ *   nn-keras-names.c         this header's functions                     -> json, info
+ *   nn-keras-config.c        config.json -> graph (reader)               -> names, json, info
+ *   nn-keras-config-write.c  model -> config.json (writer)               -> names, json, info
+ *   nn-keras-h5.c            model.weights.h5 <-> variables              -> names, info
  *   nn-keras.c               the zip, metadata.json, nn_keras_load/save  -> all of the above
- *   nn-keras-isolated.c      the sandboxed reader's protocol             -> config, config-write
- * nn-keras-options.h holds the types of nn_keras_save's options (no code).
+ *   nn-keras-isolated.c      the sandboxed reader's protocol             -> config, config-write, info
+ * nn-keras-options.h holds the types of nn_keras_save's options (no code); nn-keras.h
+ * and nn-keras-isolated.h are the public entry points.
  * scripts/check-include-cycles.py src/core/io checks that this stays a tree.
  */
 #pragma once
 
 #include <json-glib/json-glib.h>
 #include "nn-model.h"
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +50,7 @@ G_BEGIN_DECLS
 typedef struct {
   NnModel *model;
   GPtrArray *weight_paths; /* char *, one per model layer: "layers/conv2d" or NULL */
+  NnKerasInfo *info;       /* compile_config and the layers' extra config items */
 } NnKerasGraph;
 
 void nn_keras_graph_clear (NnKerasGraph *g);

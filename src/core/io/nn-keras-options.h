@@ -1,8 +1,10 @@
 /* nn-keras-options.h: what a caller may add to a saved .keras file beyond the model:
- * the optimizer state and the loss (nn_keras_save's options). Types only. */
+ * the optimizer state, the loss and the Keras-only metadata of the file it came from
+ * (nn_keras_save's options). Types only. */
 #pragma once
 
 #include <glib.h>
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +30,10 @@ typedef struct {
 typedef struct {
   const NnKerasOptimizer *optimizer; /* NULL: no optimizer group (shipped models) */
   const char *loss_json;             /* serialized loss for compile_config, or NULL */
+  /* What the model's file said that only Keras needs (nn_keras_load_with_info): its
+   * compile_config when optimizer and loss_json give none, its layers' extra config
+   * items. NULL: Keras's defaults and no compile_config. */
+  const NnKerasInfo *info;
 } NnKerasSaveOptions;
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "nn-keras-config.h"
 #include "nn-keras-config-write.h"
 #include "nn-keras-h5.h"
+#include "nn-keras-info.h"
 #include "nn-keras-json.h"
 #include "nn-keras-names.h"
 #include "nn-error.h"
@@ -88,7 +89,7 @@ read_entry (zip_t *za, const char *display, const char *name, guint64 max, gsize
 }
 
 static void
-read_metadata (NnModel *m, const char *text, gsize len)
+read_metadata (NnModel *m, NnKerasInfo *info, const char *text, gsize len)
 {
   /* Keras never reads metadata.json: a broken one costs only the metadata. */
   if (!g_utf8_validate (text, (gssize) len, NULL)
@@ -123,9 +124,9 @@ read_metadata (NnModel *m, const char *text, gsize len)
       else
         continue;
       if (strcmp (key, "keras_version") == 0)
-        g_free (m->keras_version), m->keras_version = value;
+        g_free (info->keras_version), info->keras_version = value;
       else if (strcmp (key, "date_saved") == 0)
-        g_free (m->date_saved), m->date_saved = value;
+        g_free (info->date_saved), info->date_saved = value;
       else
         {
           if (m->metadata == NULL)
@@ -221,7 +222,7 @@ open_zip_fd (int fd, const char *display, GError **error)
 }
 
 static NnModel *
-load_zip (zip_t *za, const char *display, GError **error)
+load_zip (zip_t *za, const char *display, NnKerasInfo **info, GError **error)
 {
   /* config.json first: the model it describes bounds what the weights can need. */
   gsize config_len = 0, weights_len = 0, meta_len = 0;
@@ -260,29 +261,39 @@ load_zip (zip_t *za, const char *display, GError **error)
       return NULL;
     }
   NnModel *m = g_steal_pointer (&g.model);
-  nn_keras_graph_clear (&g);
   if (meta)
-    read_metadata (m, meta, meta_len);
+    read_metadata (m, g.info, meta, meta_len);
+  if (info)
+    *info = g_steal_pointer (&g.info);
+  nn_keras_graph_clear (&g);
   return m;
 }
 
 NnModel *
 nn_keras_load (const char *path, GError **error)
 {
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  g_autofree char *display = g_filename_display_name (path);
-  zip_t *za = open_zip (path, display, error);
-  return za ? load_zip (za, display, error) : NULL;
+  return nn_keras_load_with_info (path, NULL, error);
 }
 
 NnModel *
-nn_keras_load_fd (int fd, const char *display, GError **error)
+nn_keras_load_with_info (const char *path, NnKerasInfo **info, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (info == NULL || *info == NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_autofree char *display = g_filename_display_name (path);
+  zip_t *za = open_zip (path, display, error);
+  return za ? load_zip (za, display, info, error) : NULL;
+}
+
+NnModel *
+nn_keras_load_fd (int fd, const char *display, NnKerasInfo **info, GError **error)
 {
   g_return_val_if_fail (fd >= 0 && display != NULL, NULL);
+  g_return_val_if_fail (info == NULL || *info == NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   zip_t *za = open_zip_fd (fd, display, error);
-  return za ? load_zip (za, display, error) : NULL;
+  return za ? load_zip (za, display, info, error) : NULL;
 }
 
 /* ---- writing ------------------------------------------------------------------- */

@@ -19,14 +19,18 @@
 G_BEGIN_DECLS
 
 /* Reads a .keras file into a finished model with its weights. metadata.json's
- * keras_version and date_saved go to the model fields, its other string and number
- * items (e.g. "test_accuracy") to model->metadata; config.json's compile_config is
- * kept in model->compile_config_json. Config items the engine does not interpret
- * and that differ from Keras's defaults stay in NnLayer.extra_config_json. */
+ * string and number items other than keras_version and date_saved (e.g.
+ * "test_accuracy") go to model->metadata. What only Keras needs is dropped: use
+ * nn_keras_load_with_info to keep it. */
 NnModel *nn_keras_load (const char *path, GError **error);
-/* The same from a file open for reading; display names it in messages. The fd
- * stays open and owned by the caller. */
-NnModel *nn_keras_load_fd (int fd, const char *display, GError **error);
+/* The same, and *info (when info is not NULL) gets what only Keras needs: the Keras
+ * version and date that saved the file, config.json's compile_config, and the config
+ * items the engine does not interpret that differ from Keras's defaults. Pass it back
+ * in NnKerasSaveOptions.info to save the file as it was. Free with nn_keras_info_free. */
+NnModel *nn_keras_load_with_info (const char *path, NnKerasInfo **info, GError **error);
+/* nn_keras_load_with_info from a file open for reading; display names it in
+ * messages. The fd stays open and owned by the caller. */
+NnModel *nn_keras_load_fd (int fd, const char *display, NnKerasInfo **info, GError **error);
 
 /* Builds NnKerasOptimizer.slots from n_arrays slot arrays laid out like
  * model->params (e.g. NnOptimizer.m and .v): slots[t * n_arrays + s] points to
@@ -35,7 +39,7 @@ float **nn_keras_optimizer_slots (const NnModel *model, float *const *arrays, in
 /* Writes model (finished, finite weights, unique layer names) as Keras 3.12 would.
  * A Sequential-style model that is a plain chain is written as a Sequential, any
  * other graph as a Functional. options may be NULL. The compile_config is built
- * from options->optimizer / loss_json when given, else model->compile_config_json. */
+ * from options->optimizer / loss_json when given, else options->info's. */
 gboolean nn_keras_save (const NnModel *model, const char *path,
                         const NnKerasSaveOptions *options, GError **error);
 

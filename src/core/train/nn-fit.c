@@ -342,7 +342,8 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
       res->best_epoch = cfg->epoch_offset + epoch + 1;
       res->best_val_accuracy = p->val_accuracy;
       res->best_val_loss = p->val_loss;
-      if (cfg->checkpoint_path && !nn_keras_save (m, cfg->checkpoint_path, NULL, error))
+      const NnKerasSaveOptions keep = { .info = cfg->keras_info };
+      if (cfg->checkpoint_path && !nn_keras_save (m, cfg->checkpoint_path, &keep, error))
         return FALSE;
     }
   p->best_epoch = res->best_epoch;

@@ -23,6 +23,7 @@
 #include "nn-optimizer.h"
 #include "nn-schedule.h"
 #include "nn-augment.h"
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -67,6 +68,7 @@ typedef struct {
   float plateau_min_lr;
   double time_limit_seconds;    /* 0: none; else no epoch starts that would end past it */
   const char *checkpoint_path;  /* best model by val accuracy, or NULL */
+  const NnKerasInfo *keras_info; /* the Keras metadata checkpoints keep (a loaded model's), or NULL */
   const char *history_path;     /* CSV per epoch, or NULL */
   gboolean history_append;      /* add rows to an existing history (a second phase) */
   int epoch_offset;             /* epochs already run by an earlier phase (history, progress) */
