@@ -6,9 +6,9 @@
  * numbers the CLI prints, the CSV and the app's heat map always agree.
  *
  * An NnEvalResult keeps every probability, so callers can list the misclassified
- * images and write an index,label,pred,p0..p9 CSV. This header and nn-robustness.h
- * are the metrics library (digits-metrics): no model, no dataset, so the plot
- * library draws results without linking the engine's readers. nn_evaluate(), which
+ * images and write an index,label,pred,p0..p9 CSV. This header, nn-robustness.h and
+ * nn-perturb.h are the metrics library (digits-metrics): no model run, no dataset,
+ * so the plot library draws results without linking the engine's file readers. nn_evaluate(), which
  * fills a result by running a model, is in nn-evaluate.h.
  */
 #pragma once

@@ -1,6 +1,7 @@
-/* nn-evaluate.c: the runners that drive the engine, the evaluation and the
- * robustness sweep, kept apart from the metrics and results so that code using
- * only those (the plot library, its tests) does not pull in the engine. */
+/* nn-evaluate.c: the runners that drive the engine, nn_evaluate and the robustness
+ * sweep (nn-evaluate.h), in their own library (digits-eval) apart from the metrics
+ * and results (digits-metrics), so that code using only those (the plot library, its
+ * tests) links no runner, no dataset reader and no model file reader. */
 #include "nn-evaluate.h"
 
 #include "nn-error.h"

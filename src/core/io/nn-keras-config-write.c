@@ -3,8 +3,8 @@
  * Every layer config is written in full, key for key in Keras's get_config order
  * (nn_keras_config_keys): interpreted values come from the layer, the rest from its
  * extra config items in the options' NnKerasInfo (so a loaded file writes its
- * initializers back) or from Keras's defaults. Layer order and weight keys come from nn-keras-names.c, as the HDF5
- * writer uses the same.
+ * initializers back) or from Keras's defaults. Layer order and weight keys come from
+ * nn-keras-names.c, which the HDF5 writer uses too.
  */
 #include <string.h>
 #include "nn-keras-config-write.h"

@@ -11,7 +11,8 @@
  *   nn-keras-config-write.c  model -> config.json (writer)               -> names, json, info
  *   nn-keras-h5.c            model.weights.h5 <-> variables              -> names, info
  *   nn-keras.c               the zip, metadata.json, nn_keras_load/save  -> all of the above
- *   nn-keras-isolated.c      the sandboxed reader's protocol             -> config, config-write, info
+ *   nn-keras-isolated.c      the sandboxed reader's protocol             -> config,
+ *                                                                  config-write, names, info
  * nn-keras-options.h holds the types of nn_keras_save's options (no code); nn-keras.h
  * and nn-keras-isolated.h are the public entry points.
  * scripts/check-include-cycles.py src/core/io checks that this stays a tree.

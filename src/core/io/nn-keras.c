@@ -1,5 +1,8 @@
-/* nn-keras.c: the .keras zip container, metadata.json, and the public entry points.
- * See ../shared/docs/KERAS_FORMAT.md for what Keras 3.12 writes and reads. */
+/* nn-keras.c: the .keras zip container, metadata.json, the public entry points
+ * (nn_keras_load*, nn_keras_save) and atomic saves with their partial-file cleanup.
+ * It puts together the pieces of the other files (see nn-keras-names.h), none of
+ * which calls back into it. See ../shared/docs/KERAS_FORMAT.md for what Keras 3.12
+ * writes and reads. */
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>

@@ -1,4 +1,5 @@
-/* nn-fit.c: the epoch loop with Keras-style callbacks. */
+/* nn-fit.c: the epoch loop with Keras-style callbacks (checkpoint, early stopping,
+ * plateau, CSV history), batches prepared in a helper thread, and nn_fit_evaluate. */
 #include "nn-fit.h"
 #include "nn-loss.h"
 #include "nn-train-rng.h"
