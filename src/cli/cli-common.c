@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 
 #include "nn-error.h"
 #include "nn-keras.h"
@@ -242,8 +243,14 @@ cli_threads (int requested)
 NnModel *
 cli_load_model (const char *path, int threads)
 {
+  return cli_load_model_with_info (path, threads, NULL);
+}
+
+NnModel *
+cli_load_model_with_info (const char *path, int threads, NnKerasInfo **info)
+{
   g_autoptr (GError) error = NULL;
-  NnModel *m = nn_keras_load_isolated (path, &error);
+  NnModel *m = nn_keras_load_isolated_with_info (path, info, &error);
 
   if (m == NULL)
     {
@@ -290,15 +297,27 @@ partial_remove (const char *tmp)
 }
 
 /* Lock-free atomics, not volatile sig_atomic_t: the signal may land on any thread,
- * including one of the engine's workers, while the main thread reads the count. */
-static gint signal_count, cancellable;
+ * including one of the engine's workers. g_cancellable_cancel is not
+ * async-signal-safe (it locks and emits a signal), so the handler only writes a
+ * byte to a pipe, and a thread of ours that waits on it cancels the work. */
+static gint signal_count, catching;
+static int cancel_pipe[2] = { -1, -1 };
+static GCancellable *cancellable;
 
 static void
 on_signal (int sig)
 {
-  /* Async-signal-safe only: flags, unlink (in both removals), signal, raise. */
-  if (g_atomic_int_get (&cancellable) && g_atomic_int_add (&signal_count, 1) == 0)
-    return; /* the work stops at its next check, and ends as it would */
+  /* Async-signal-safe only: flags, write, unlink (in both removals), signal, raise. */
+  if (g_atomic_int_get (&catching) && g_atomic_int_add (&signal_count, 1) == 0)
+    {
+      int saved = errno;
+      /* One byte per process, so the pipe is never full; were the write to fail,
+       * the work would only go on, as it does without cli_catch_signals. */
+      ssize_t n = write (cancel_pipe[1], "c", 1);
+      (void) n;
+      errno = saved;
+      return; /* the work stops at its next check, and ends as it would */
+    }
   for (int i = 0; i < PARTIAL_SLOTS; i++)
     if (g_atomic_int_get (&partial[i].state) == 2)
       unlink (partial[i].path);
@@ -322,16 +341,32 @@ cli_signals_init (void)
       sigaction (signals[i], &sa, NULL);
 }
 
+static gpointer
+cancel_on_signal (gpointer data)
+{
+  char c;
+  while (read (cancel_pipe[0], &c, 1) < 0 && errno == EINTR)
+    ;
+  g_cancellable_cancel (data);
+  return NULL; /* a thread left waiting here at exit costs nothing */
+}
+
 void
 cli_catch_signals (void)
 {
-  g_atomic_int_set (&cancellable, 1);
+  if (cancellable != NULL)
+    return;
+  if (!g_unix_open_pipe (cancel_pipe, FD_CLOEXEC, NULL))
+    return; /* no pipe: signals end the process, as before cli_catch_signals */
+  cancellable = g_cancellable_new ();
+  g_thread_unref (g_thread_new ("digits-cancel", cancel_on_signal, cancellable));
+  g_atomic_int_set (&catching, 1);
 }
 
-gboolean
-cli_cancelled (gpointer unused)
+GCancellable *
+cli_cancellable (void)
 {
-  return g_atomic_int_get (&signal_count) > 0;
+  return cancellable;
 }
 
 /* ---- output files -------------------------------------------------------------- */

@@ -17,9 +17,10 @@
 #pragma once
 
 #include <stdio.h>
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "nn-model.h"
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -71,15 +72,18 @@ int      cli_threads (int requested);
 /* Loads a .keras file, sets its threads, and reports a failure as
  * "digits-cli: FILE: message". NULL on failure. */
 NnModel *cli_load_model (const char *path, int threads);
+/* The same, with what only Keras needs (version, date saved...) in *info. */
+NnModel *cli_load_model_with_info (const char *path, int threads, NnKerasInfo **info);
 
 /* SIGINT, SIGTERM and SIGHUP end the process without leaving temporary files
  * (the CLI's outputs and the core's saves). Installed by main() for every command. */
 void     cli_signals_init (void);
-/* For cancellable work: from now on the first SIGINT or SIGTERM only raises a flag
- * that cli_cancelled() reports (the work stops after the current batch); a second
- * one ends the process as above. */
-void     cli_catch_signals (void);
-gboolean cli_cancelled (gpointer unused); /* an NnEvalCancelFunc */
+/* For cancellable work: from now on the first SIGINT or SIGTERM only cancels
+ * cli_cancellable() (the work stops after the current batch); a second one ends the
+ * process as above. */
+void          cli_catch_signals (void);
+/* NULL before cli_catch_signals(); pass it to the core's runners. */
+GCancellable *cli_cancellable (void);
 
 /* ---- output files ------------------------------------------------------------- */
 

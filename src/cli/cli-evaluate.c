@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "cli-common.h"
 #include "nn-error.h"
-#include "nn-eval.h"
+#include "nn-evaluate.h"
 #include "nn-folder.h"
 #include "plot-confusion.h"
 
@@ -188,7 +188,7 @@ cli_evaluate (int argc, char **argv)
 
   cli_catch_signals ();
   progress = cli_progress_new ("evaluate", ds->n, "img");
-  if (!nn_evaluate (m, ds, cli_progress_callback, cli_cancelled, progress, &r, &error))
+  if (!nn_evaluate (m, ds, cli_progress_callback, progress, cli_cancellable (), &r, &error))
     {
       cli_progress_abort (progress);
       return cli_error_gerror (argv[1], error);

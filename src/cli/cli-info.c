@@ -159,6 +159,7 @@ int
 cli_info (int argc, char **argv)
 {
   g_autoptr (NnModel) m = NULL;
+  g_autoptr (NnKerasInfo) info = NULL;
   const GOptionEntry entries[] = { { NULL } };
   char total[32], trainable[32], frozen[32], shape[64];
   size_t n_total, n_trainable;
@@ -173,7 +174,7 @@ cli_info (int argc, char **argv)
     return cli_usage_error ("info", argc < 2 ? "a MODEL file is required"
                                              : "one MODEL file at a time");
 
-  m = cli_load_model (argv[1], 1);
+  m = cli_load_model_with_info (argv[1], 1, &info);
   if (m == NULL)
     return 1;
 
@@ -186,8 +187,8 @@ cli_info (int argc, char **argv)
   cli_print ("Model           %s\n", argv[1]);
   cli_print ("Name            %s (%s, %d layers)\n", m->name,
           m->style == NN_MODEL_SEQUENTIAL ? "Sequential" : "Functional", m->n_layers);
-  cli_print ("Keras version   %s\n", m->keras_version != NULL ? m->keras_version : "unknown");
-  cli_print ("Date saved      %s\n", m->date_saved != NULL ? m->date_saved : "unknown");
+  cli_print ("Keras version   %s\n", info->keras_version != NULL ? info->keras_version : "unknown");
+  cli_print ("Date saved      %s\n", info->date_saved != NULL ? info->date_saved : "unknown");
   cli_print ("Input           %s, %s\n", shape,
           m->input_layout == NN_INPUT_FLAT     ? "784 flat pixels"
           : m->input_layout == NN_INPUT_MATRIX ? "28 x 28 matrix"

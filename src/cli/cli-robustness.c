@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "cli-common.h"
 #include "nn-error.h"
-#include "nn-robustness.h"
+#include "nn-evaluate.h"
 #include "plot-robustness.h"
 
 static NnRobustnessResult *
@@ -25,7 +25,7 @@ run_sweep (const char *path, int threads, const NnDataset *ds, guint64 seed)
   base = g_path_get_basename (path);
   label = g_strdup_printf ("robustness %s", base);
   progress = cli_progress_new (label, (gint64) n * ds->n, "img");
-  if (!nn_robustness_sweep (m, ds, NULL, 0, seed, cli_progress_callback, cli_cancelled, progress,
+  if (!nn_robustness_sweep (m, ds, NULL, 0, seed, cli_progress_callback, progress, cli_cancellable (),
                             &res, &error))
     {
       cli_progress_abort (progress);

@@ -16,7 +16,6 @@
 
 typedef struct {
   CliProgress *bar;  // the running epoch's bar, or NULL
-  gint cancel;       // raised from cli_cancelled() between batches
   gboolean folder_shown;
 } TrainUi;
 
@@ -24,8 +23,6 @@ static void
 on_batch (const NnFitProgress *p, gpointer data)
 {
   TrainUi *ui = data;
-  if (cli_cancelled (NULL))
-    g_atomic_int_set (&ui->cancel, 1);
   if (!ui->bar)
     {
       g_autofree char *label = g_strdup_printf ("epoch %d/%d", p->epoch, p->epochs);
@@ -261,8 +258,8 @@ cli_train (int argc, char **argv)
   o.on_stage = on_stage;
   o.on_folder = print_folder_report;
   o.user_data = &ui;
-  o.cancel = &ui.cancel;
   cli_catch_signals ();
+  o.cancellable = cli_cancellable ();
 
   {
     g_autofree char *shown = cli_display_path (o.out);

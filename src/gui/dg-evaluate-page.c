@@ -19,7 +19,7 @@
 #include "nn-folder.h"
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
-#include "nn-robustness.h"
+#include "nn-evaluate.h"
 #include "plot-confusion.h"
 #include "plot-robustness.h"
 
@@ -460,13 +460,6 @@ eval_progress_cb (gint64 done, gint64 total, gpointer user_data)
   dg_job_post (ej->job, on_eval_progress, p, g_free);
 }
 
-static gboolean
-eval_cancelled_cb (gpointer user_data)
-{
-  EvalJob *ej = user_data;
-  return dg_job_is_cancelled (ej->job);
-}
-
 static NnModel *
 load_for_job (const char *path, GError **error)
 {
@@ -490,7 +483,8 @@ eval_worker (DgJob *job, gpointer data, GError **error)
                       : nn_mnist_load (NULL, NN_MNIST_TEST, error);
   if (!ej->ds)
     return FALSE;
-  return nn_evaluate (m, ej->ds, eval_progress_cb, eval_cancelled_cb, ej, &ej->result, error);
+  return nn_evaluate (m, ej->ds, eval_progress_cb, ej, dg_job_get_cancellable (job),
+                      &ej->result, error);
 }
 
 static gboolean
@@ -514,7 +508,7 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
         return FALSE;
       ej->offset = (gint64) i * n_pert * ej->ds->n;
       if (!nn_robustness_sweep (m, ej->ds, NULL, 0, NN_ROBUSTNESS_SEED, eval_progress_cb,
-                                eval_cancelled_cb, ej, &ej->robust[i], error))
+                                ej, dg_job_get_cancellable (job), &ej->robust[i], error))
         return FALSE;
     }
   return TRUE;

@@ -20,8 +20,7 @@ struct _DgJob {
   DgJobDone done;
   gpointer data;
   GDestroyNotify free_data;
-  gint cancel_flag;        /* read by nn_fit through cfg.cancel */
-  GCancellable *cancellable;
+  GCancellable *cancellable; /* the worker passes it to the core's runners */
   gboolean running;        /* GUI thread only */
   GError *error;           /* set by the worker, read in done */
   gint finished;           /* see publish() */
@@ -169,32 +168,19 @@ void
 dg_job_cancel (DgJob *job)
 {
   g_return_if_fail (job != NULL);
-  g_atomic_int_set (&job->cancel_flag, 1);
   g_cancellable_cancel (job->cancellable);
 }
 
 gboolean
 dg_job_is_cancelled (DgJob *job)
 {
-  return g_atomic_int_get (&job->cancel_flag) != 0;
-}
-
-gboolean
-dg_job_cancelled_cb (gpointer job)
-{
-  return dg_job_is_cancelled (job);
+  return g_cancellable_is_cancelled (job->cancellable);
 }
 
 gboolean
 dg_job_is_running (DgJob *job)
 {
   return job && job->running;
-}
-
-const gint *
-dg_job_get_cancel_flag (DgJob *job)
-{
-  return &job->cancel_flag;
 }
 
 GCancellable *

@@ -44,15 +44,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DgJob, dg_job_unref)
 
 DgJobKind     dg_job_get_kind (DgJob *job);
 const char   *dg_job_get_name (DgJob *job);
-/* Raises the cancel flag; the worker stops within one batch. Any thread. */
+/* Cancels the job's cancellable; the worker stops within one batch. Any thread. */
 void          dg_job_cancel (DgJob *job);
 gboolean      dg_job_is_cancelled (DgJob *job);
 gboolean      dg_job_is_running (DgJob *job);
-/* For nn_fit's cfg.cancel / cfg.cancellable. */
-const gint   *dg_job_get_cancel_flag (DgJob *job);
+/* For the core's runners: nn_fit's cfg.cancellable, nn_evaluate's cancellable. */
 GCancellable *dg_job_get_cancellable (DgJob *job);
-/* An NnEvalCancelFunc: pass the job as user data. */
-gboolean      dg_job_cancelled_cb (gpointer job);
 
 /* From the worker: runs func (message) in the GUI thread, then free_message
  * (message). Messages arrive in order, all before the done callback. */

@@ -582,7 +582,6 @@ train_worker (DgJob *job, gpointer data, GError **error)
   TrainJob *tj = data;
 
   tj->job = job;
-  tj->opts.cancel = dg_job_get_cancel_flag (job);
   tj->opts.cancellable = dg_job_get_cancellable (job);
   tj->report_filled = TRUE;
   return nn_recipe_run (&tj->opts, &tj->report, error);

@@ -207,8 +207,9 @@ main (int argc, char **argv)
     }
 
   GError *error = NULL;
-  NnModel *m = nn_keras_load_fd (0, argv[1], &error);
-  gboolean ok = m != NULL && nn_keras_reply_write_model (1, argv[1], m, &error);
+  NnKerasInfo *info = NULL;
+  NnModel *m = nn_keras_load_fd (0, argv[1], &info, &error);
+  gboolean ok = m != NULL && nn_keras_reply_write_model (1, argv[1], m, info, &error);
   if (!ok)
     nn_keras_reply_write_error (1, error);
   /* _exit: nothing to flush, and no exit-time leak check (LeakSanitizer would need

@@ -14,7 +14,7 @@
 
 #include "nn-error.h"
 #include "nn-eval.h"
-#include "nn-robustness.h"
+#include "nn-evaluate.h"
 #include "nn-zoo.h"
 
 #define N_IMAGES 120
@@ -66,6 +66,7 @@ typedef struct {
   gint64 last, total;
   int calls;
   int cancel_after; /* -1: never */
+  GCancellable *cancel;
 } Watch;
 
 static void
@@ -77,13 +78,26 @@ on_progress (gint64 done, gint64 total, gpointer data)
   w->last = done;
   w->total = total;
   w->calls++;
+  if (w->cancel_after >= 0 && w->calls >= w->cancel_after)
+    g_cancellable_cancel (w->cancel);
 }
 
-static gboolean
-on_cancel (gpointer data)
+static void
+watch_clear (Watch *w)
 {
-  Watch *w = data;
-  return w->cancel_after >= 0 && w->calls >= w->cancel_after;
+  g_clear_object (&w->cancel);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Watch, watch_clear)
+
+/* The cancellable, cancelled already when cancel_after is 0. */
+static GCancellable *
+watch_cancellable (Watch *w)
+{
+  if (w->cancel == NULL)
+    w->cancel = g_cancellable_new ();
+  if (w->cancel_after == 0)
+    g_cancellable_cancel (w->cancel);
+  return w->cancel;
 }
 
 static void
@@ -93,9 +107,9 @@ test_evaluate (void)
   g_autoptr (NnDataset) ds = make_data ();
   g_autoptr (NnEvalResult) r = NULL;
   g_autoptr (GError) error = NULL;
-  Watch w = { 0, 0, 0, -1 };
+  g_auto (Watch) w = { 0, 0, 0, -1 };
 
-  g_assert_true (nn_evaluate (m, ds, on_progress, on_cancel, &w, &r, &error));
+  g_assert_true (nn_evaluate (m, ds, on_progress, &w, watch_cancellable (&w), &r, &error));
   g_assert_no_error (error);
   g_assert_cmpint (r->n, ==, N_IMAGES);
   g_assert_cmpint (r->confusion.counts[0][0], ==, 60);
@@ -114,9 +128,9 @@ test_evaluate_cancel (void)
   g_autoptr (NnDataset) ds = make_data ();
   g_autoptr (NnEvalResult) r = NULL;
   g_autoptr (GError) error = NULL;
-  Watch w = { 0, 0, 0, 0 }; /* cancelled before the first batch */
+  g_auto (Watch) w = { 0, 0, 0, 0 }; /* cancelled before the first batch */
 
-  g_assert_false (nn_evaluate (m, ds, on_progress, on_cancel, &w, &r, &error));
+  g_assert_false (nn_evaluate (m, ds, on_progress, &w, watch_cancellable (&w), &r, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_CANCELLED);
   g_assert_null (r);
 }
@@ -141,11 +155,12 @@ test_sweep (void)
   g_autoptr (NnRobustnessResult) res = NULL, again = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *json = NULL, *csv = NULL;
-  Watch w = { 0, 0, 0, -1 };
+  g_auto (Watch) w = { 0, 0, 0, -1 };
   int n;
 
   nn_perturbation_standard_set (&n);
-  g_assert_true (nn_robustness_sweep (m, ds, NULL, 0, 7, on_progress, on_cancel, &w, &res,
+  g_assert_true (nn_robustness_sweep (m, ds, NULL, 0, 7, on_progress, &w,
+                                      watch_cancellable (&w), &res,
                                       &error));
   g_assert_no_error (error);
   g_assert_cmpint (res->n_rows, ==, n);
@@ -187,9 +202,10 @@ test_sweep_cancel (void)
   g_autoptr (NnDataset) ds = make_data ();
   g_autoptr (NnRobustnessResult) res = NULL;
   g_autoptr (GError) error = NULL;
-  Watch w = { 0, 0, 0, 3 }; /* three rows done, then cancel */
+  g_auto (Watch) w = { 0, 0, 0, 3 }; /* three rows done, then cancel */
 
-  g_assert_false (nn_robustness_sweep (m, ds, NULL, 0, 7, on_progress, on_cancel, &w, &res,
+  g_assert_false (nn_robustness_sweep (m, ds, NULL, 0, 7, on_progress, &w,
+                                      watch_cancellable (&w), &res,
                                        &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_CANCELLED);
   g_assert_null (res);

@@ -1,7 +1,8 @@
 /* fuzz-keras-weights.c: the input is model.weights.h5 alone, read into the graph of
  * models/mnist_baseline.keras's config.json (nn_keras_h5_read, HDF5 in memory). */
 #include "fuzz-util.h"
-#include "nn-keras-private.h"
+#include "nn-keras-config.h"
+#include "nn-keras-h5.h"
 
 static NnKerasGraph graph;
 

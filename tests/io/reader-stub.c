@@ -51,8 +51,9 @@ main (int argc, char **argv)
   else if (strcmp (mode, "trailing") == 0)
     {
       g_autoptr (GError) error = NULL;
-      NnModel *m = nn_keras_load_fd (0, argv[2], &error);
-      if (m == NULL || !nn_keras_reply_write_model (1, argv[2], m, &error))
+      g_autoptr (NnKerasInfo) info = NULL;
+      NnModel *m = nn_keras_load_fd (0, argv[2], &info, &error);
+      if (m == NULL || !nn_keras_reply_write_model (1, argv[2], m, info, &error))
         _exit (4);
       _exit (write (1, "!", 1) == 1 ? 0 : 4);
     }

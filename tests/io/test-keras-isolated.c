@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
-#include "nn-keras-private.h"
+#include "nn-keras-config-write.h"
 #include "nn-error.h"
 #include "../test-models.h"
 
@@ -20,22 +20,25 @@ static void
 assert_same_load (const char *path)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) a = nn_keras_load (path, &error);
+  g_autoptr (NnKerasInfo) ia = NULL, ib = NULL;
+  g_autoptr (NnModel) a = nn_keras_load_with_info (path, &ia, &error);
   g_assert_no_error (error);
-  g_autoptr (NnModel) b = nn_keras_load_isolated (path, &error);
+  g_autoptr (NnModel) b = nn_keras_load_isolated_with_info (path, &ib, &error);
   g_assert_no_error (error);
   g_assert_nonnull (b);
+  g_assert_nonnull (ia);
+  g_assert_nonnull (ib);
 
-  g_autofree char *ca = nn_keras_config_write (a, NULL, &error);
-  g_autofree char *cb = nn_keras_config_write (b, NULL, &error);
+  g_autofree char *ca = nn_keras_config_write (a, &(NnKerasSaveOptions){ .info = ia }, &error);
+  g_autofree char *cb = nn_keras_config_write (b, &(NnKerasSaveOptions){ .info = ib }, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (ca, ==, cb);
   g_assert_cmpint (a->style, ==, b->style);
   g_assert_cmpint (a->input_layout, ==, b->input_layout);
   g_assert_cmpint (a->output_softmax, ==, b->output_softmax);
-  g_assert_cmpstr (a->keras_version, ==, b->keras_version);
-  g_assert_cmpstr (a->date_saved, ==, b->date_saved);
-  g_assert_cmpstr (a->compile_config_json, ==, b->compile_config_json);
+  g_assert_cmpstr (ia->keras_version, ==, ib->keras_version);
+  g_assert_cmpstr (ia->date_saved, ==, ib->date_saved);
+  g_assert_cmpstr (ia->compile_config_json, ==, ib->compile_config_json);
   g_assert_cmpuint (a->metadata ? g_hash_table_size (a->metadata) : 0, ==,
                     b->metadata ? g_hash_table_size (b->metadata) : 0);
   if (a->metadata)
@@ -135,7 +138,7 @@ test_reader_errors (void)
   /* A missing reader is an error, never a quiet fallback to reading in-process. */
   g_autofree char *cnn = test_shipped_model ("mnist_cnn.keras");
   const char *argv[] = { "/nonexistent/digits-model-reader", NULL };
-  g_assert_null (nn_keras_load_with_reader (argv, cnn, 2000, &error));
+  g_assert_null (nn_keras_load_with_reader (argv, cnn, 2000, NULL, &error));
   g_assert_error (error, NN_ERROR, NN_ERROR_IO);
   g_assert_nonnull (strstr (error->message, "cannot start the model reader"));
 }
@@ -166,7 +169,7 @@ test_bad_readers (void)
        * sanitizer build must not turn their answers into timeouts */
       gboolean hang = strcmp (cases[i].mode, "hang") == 0;
       gint64 t0 = g_get_monotonic_time ();
-      NnModel *m = nn_keras_load_with_reader (argv, cnn, hang ? 300 : 30000, &error);
+      NnModel *m = nn_keras_load_with_reader (argv, cnn, hang ? 300 : 30000, NULL, &error);
       double seconds = (g_get_monotonic_time () - t0) / 1e6;
       g_test_message ("%s: %.3f s: %s", cases[i].mode, seconds, error ? error->message : "");
       g_assert_null (m);

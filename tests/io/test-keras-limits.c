@@ -16,9 +16,9 @@
 #include <zip.h>
 #include <zlib.h>
 #include "nn-keras.h"
-#include "nn-keras-private.h"
+#include "nn-keras-json.h"
 #include "nn-error.h"
-#include "nn-eval.h"
+#include "nn-evaluate.h"
 #include "nn-dataset.h"
 #include "../test-models.h"
 

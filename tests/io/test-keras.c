@@ -13,6 +13,7 @@
 #include <zip.h>
 #include <hdf5.h>
 #include "nn-keras.h"
+#include "nn-keras-names.h"
 #include "nn-error.h"
 #include "nn-dataset.h"
 #include "../test-models.h"
@@ -33,22 +34,35 @@ tmp_file (const char *name)
   return g_build_filename (tmp_dir, name, NULL);
 }
 
+/* info may be NULL: then what only Keras needs is dropped. */
 static NnModel *
-load_path (const char *path)
+load_path_info (const char *path, NnKerasInfo **info)
 {
   g_autoptr (GError) error = NULL;
-  NnModel *m = nn_keras_load (path, &error);
+  NnModel *m = nn_keras_load_with_info (path, info, &error);
   g_assert_no_error (error);
   g_assert_nonnull (m);
   return m;
 }
 
+static NnModel *
+load_path (const char *path)
+{
+  return load_path_info (path, NULL);
+}
+
 /* The Keras-written fixture, or NULL after marking the test skipped. */
+static NnModel *
+load_fixture_info (NnKerasInfo **info)
+{
+  g_autofree char *path = test_fixture_or_skip ();
+  return path ? load_path_info (path, info) : NULL;
+}
+
 static NnModel *
 load_fixture (void)
 {
-  g_autofree char *path = test_fixture_or_skip ();
-  return path ? load_path (path) : NULL;
+  return load_fixture_info (NULL);
 }
 
 static NnModel *
@@ -87,7 +101,8 @@ logits_of (NnModel *m, const float *x, int n)
 static void
 test_fixture_structure (void)
 {
-  g_autoptr (NnModel) m = load_fixture ();
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) m = load_fixture_info (&info);
   if (m == NULL)
     return;
   static const struct { const char *name; NnLayerKind kind; NnShape out; } want[] = {
@@ -123,12 +138,12 @@ test_fixture_structure (void)
   g_assert_cmpint (m->layers[1].cfg.conv.activation, ==, NN_ACT_RELU);
   g_assert_cmpfloat (m->layers[4].cfg.dropout.rate, ==, 0.25f);
   g_assert_cmpfloat (m->layers[11].cfg.dropout.rate, ==, 0.5f);
-  g_assert_cmpstr (m->keras_version, ==, "3.12.0");
-  g_assert_cmpstr (m->date_saved, ==, "2025-11-05@16:12:35");
-  g_assert_nonnull (m->compile_config_json);
-  g_assert_nonnull (strstr (m->compile_config_json, "\"sparse_categorical_crossentropy\""));
+  g_assert_cmpstr (info->keras_version, ==, "3.12.0");
+  g_assert_cmpstr (info->date_saved, ==, "2025-11-05@16:12:35");
+  g_assert_nonnull (info->compile_config_json);
+  g_assert_nonnull (strstr (info->compile_config_json, "\"sparse_categorical_crossentropy\""));
   /* Keras's default initializers are not kept: the writer makes them again. */
-  g_assert_null (m->layers[1].extra_config_json);
+  g_assert_null (nn_keras_info_layer_config (info, m->layers[1].name));
 }
 
 /* The fixture must score what Keras scored: 9779 of the 10000 test images. Under
@@ -191,7 +206,7 @@ test_fixture_accuracy (void)
 /* Same layers, configs and weights; matched by name, since a Functional graph comes
  * back in Keras's layer order, which need not be the order it was built in. */
 static void
-assert_same_model (NnModel *a, NnModel *b)
+assert_same_model (NnModel *a, const NnKerasInfo *ia, NnModel *b, const NnKerasInfo *ib)
 {
   g_assert_cmpint (a->n_layers, ==, b->n_layers);
   g_assert_cmpint (a->input_layout, ==, b->input_layout);
@@ -210,7 +225,8 @@ assert_same_model (NnModel *a, NnModel *b)
         g_assert_cmpstr (a->layers[x->inputs[k]].name, ==, b->layers[y->inputs[k]].name);
       g_assert_true (nn_shape_equal (x->out_shape, y->out_shape));
       g_assert_cmpint (memcmp (&x->cfg, &y->cfg, sizeof x->cfg), ==, 0);
-      g_assert_cmpstr (x->extra_config_json, ==, y->extra_config_json);
+      g_assert_cmpstr (nn_keras_info_layer_config (ia, x->name), ==,
+                       nn_keras_info_layer_config (ib, y->name));
       g_assert_cmpint (x->n_vars, ==, y->n_vars);
       for (int v = 0; v < x->n_vars; v++)
         g_assert_cmpint (memcmp (nn_model_var_data (a, &x->vars[v]),
@@ -219,17 +235,22 @@ assert_same_model (NnModel *a, NnModel *b)
     }
 }
 
-/* Saves m, reads it back, and checks that both give bit-identical logits. */
+/* Saves m with info (its file's Keras metadata, may be NULL) and options (may be
+ * NULL), reads it back into *back_info, and checks that both give bit-identical
+ * logits. */
 static NnModel *
-round_trip (NnModel *m, const char *name, const NnKerasSaveOptions *options)
+round_trip (NnModel *m, const NnKerasInfo *info, const char *name,
+            const NnKerasSaveOptions *options, NnKerasInfo **back_info)
 {
   g_autofree char *path = tmp_file (name);
   g_autoptr (GError) error = NULL;
-  g_assert_true (nn_keras_save (m, path, options, &error));
+  NnKerasSaveOptions o = options ? *options : (NnKerasSaveOptions){ 0 };
+  o.info = info;
+  g_assert_true (nn_keras_save (m, path, &o, &error));
   g_assert_no_error (error);
-  NnModel *back = nn_keras_load (path, &error);
+  NnModel *back = nn_keras_load_with_info (path, back_info, &error);
   g_assert_no_error (error);
-  assert_same_model (m, back);
+  assert_same_model (m, info, back, *back_info);
   size_t per = nn_shape_size (m->layers[0].out_shape);
   g_autofree float *x = random_input (7, per, 42);
   g_autofree float *ya = logits_of (m, x, 7);
@@ -250,11 +271,12 @@ static void parts_clear (Parts *p);
 static void
 test_fixture_round_trip (void)
 {
-  g_autoptr (NnModel) m = load_fixture ();
+  g_autoptr (NnKerasInfo) info = NULL, back_info = NULL, again_info = NULL;
+  g_autoptr (NnModel) m = load_fixture_info (&info);
   if (m == NULL)
     return;
-  g_autoptr (NnModel) back = round_trip (m, "fixture-copy.keras", NULL);
-  g_assert_cmpstr (back->compile_config_json, ==, m->compile_config_json);
+  g_autoptr (NnModel) back = round_trip (m, info, "fixture-copy.keras", NULL, &back_info);
+  g_assert_cmpstr (back_info->compile_config_json, ==, info->compile_config_json);
   /* config.json comes out byte for byte as Keras wrote it. */
   g_autofree char *fixture = test_fixture_path ();
   g_autofree char *copy = tmp_file ("fixture-copy.keras");
@@ -266,8 +288,9 @@ test_fixture_round_trip (void)
   parts_clear (&a);
   parts_clear (&b);
   /* A second generation writes the same config again. */
-  g_autoptr (NnModel) again = round_trip (back, "fixture-copy2.keras", NULL);
-  g_assert_cmpstr (again->compile_config_json, ==, m->compile_config_json);
+  g_autoptr (NnModel) again = round_trip (back, back_info, "fixture-copy2.keras", NULL,
+                                         &again_info);
+  g_assert_cmpstr (again_info->compile_config_json, ==, info->compile_config_json);
 }
 
 /* Random weights everywhere, including BN statistics, so a swapped variable shows. */
@@ -416,11 +439,12 @@ test_round_trip_sequential (void)
   opt_init (&o, m);
   NnKerasSaveOptions options = { .optimizer = &o.opt,
                                  .loss_json = "\"sparse_categorical_crossentropy\"" };
-  g_autoptr (NnModel) back = round_trip (m, "every-kind.keras", &options);
+  g_autoptr (NnKerasInfo) back_info = NULL;
+  g_autoptr (NnModel) back = round_trip (m, NULL, "every-kind.keras", &options, &back_info);
   g_assert_false (back->layers[2].trainable);
-  g_assert_nonnull (strstr (back->compile_config_json, "\"loss\": "
+  g_assert_nonnull (strstr (back_info->compile_config_json, "\"loss\": "
                             "\"sparse_categorical_crossentropy\""));
-  g_assert_nonnull (strstr (back->compile_config_json, "\"class_name\": \"Adam\""));
+  g_assert_nonnull (strstr (back_info->compile_config_json, "\"class_name\": \"Adam\""));
   opt_clear (&o);
 }
 
@@ -434,7 +458,8 @@ test_round_trip_functional (void)
       opt_init (&o, m);
       NnKerasSaveOptions options = { .optimizer = &o.opt };
       g_autofree char *name = g_strdup_printf ("branching-%d.keras", layout);
-      g_autoptr (NnModel) back = round_trip (m, name, &options);
+      g_autoptr (NnKerasInfo) back_info = NULL;
+      g_autoptr (NnModel) back = round_trip (m, NULL, name, &options, &back_info);
       g_assert_cmpint (back->style, ==, NN_MODEL_FUNCTIONAL);
       g_assert_cmpint (back->input_layout, ==, layout);
       opt_clear (&o);
@@ -588,9 +613,10 @@ test_broken_container (void)
   g_autofree char *no_meta = write_parts ("no-meta.keras", NULL, p.config, p.weights,
                                           p.weights_len);
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) m = nn_keras_load (no_meta, &error);
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) m = nn_keras_load_with_info (no_meta, &info, &error);
   g_assert_no_error (error);
-  g_assert_null (m->keras_version);
+  g_assert_null (info->keras_version);
   parts_clear (&p);
 }
 
@@ -731,16 +757,42 @@ test_extra_items (void)
                                      "\"\\u00e9\", {\"k\": null}]}");
   g_autofree char *path = write_parts ("extra-items.keras", p.meta, b, p.weights, p.weights_len);
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) m = nn_keras_load (path, &error);
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) m = nn_keras_load_with_info (path, &info, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (strstr (m->layers[1].extra_config_json, "L2"));
+  g_assert_nonnull (strstr (nn_keras_info_layer_config (info, m->layers[1].name), "L2"));
   g_autofree char *copy = tmp_file ("extra-items-copy.keras");
-  g_assert_true (nn_keras_save (m, copy, NULL, &error));
+  g_assert_true (nn_keras_save (m, copy, &(NnKerasSaveOptions){ .info = info }, &error));
   Parts q;
   parts_read (&q, copy);
   g_assert_cmpstr (q.config, ==, b);
-  parts_clear (&p);
   parts_clear (&q);
+
+  /* The items live beside the model, in its NnKerasInfo: a copy of the info keeps
+   * them, a save without one writes Keras's defaults (the file Keras would write for
+   * the bare model), and dropping one layer's items drops only those. */
+  g_autoptr (NnKerasInfo) twin = nn_keras_info_copy (info);
+  g_autofree char *with_copy = tmp_file ("extra-items-copy2.keras");
+  g_assert_true (nn_keras_save (m, with_copy, &(NnKerasSaveOptions){ .info = twin }, &error));
+  parts_read (&q, with_copy);
+  g_assert_cmpstr (q.config, ==, b);
+  parts_clear (&q);
+  g_autofree char *bare = tmp_file ("extra-items-bare.keras");
+  g_assert_true (nn_keras_save (m, bare, NULL, &error));
+  parts_read (&q, bare);
+  g_assert_null (strstr (q.config, "L2"));
+  g_assert_null (strstr (q.config, "future_option"));
+  g_assert_null (strstr (q.config, "compile_config"));
+  parts_clear (&q);
+  nn_keras_info_take_layer_config (twin, m->layers[1].name, NULL);
+  g_assert_null (nn_keras_info_layer_config (twin, m->layers[1].name));
+  g_assert_nonnull (nn_keras_info_layer_config (info, m->layers[1].name));
+  g_autofree char *dropped = tmp_file ("extra-items-dropped.keras");
+  g_assert_true (nn_keras_save (m, dropped, &(NnKerasSaveOptions){ .info = twin }, &error));
+  parts_read (&q, dropped);
+  g_assert_cmpstr (q.config, ==, p.config);
+  parts_clear (&q);
+  parts_clear (&p);
 }
 
 /* ---- weights laid out by hand: nested models, the legacy root, bad datasets ---- */
@@ -944,7 +996,8 @@ test_input_layouts (void)
       g_assert_true (nn_model_finish (m, NULL));
       randomize (m, 5);
       g_autofree char *name = g_strdup_printf ("mlp-%d.keras", layout);
-      NnModel *back = round_trip (m, name, NULL);
+      g_autoptr (NnKerasInfo) back_info = NULL;
+      NnModel *back = round_trip (m, NULL, name, NULL, &back_info);
       g_assert_cmpint (back->input_layout, ==, layout);
       g_assert_cmpint (back->style, ==, NN_MODEL_SEQUENTIAL);
 
@@ -992,11 +1045,12 @@ test_metadata (void)
                                        "\"digits \\\\\"1\\\\\"\"\\}$", p.meta, 0, 0));
   parts_clear (&p);
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) back = nn_keras_load (path, &error);
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) back = nn_keras_load_with_info (path, &info, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (g_hash_table_lookup (back->metadata, "test_accuracy"), ==, "0.9779");
   g_assert_cmpstr (g_hash_table_lookup (back->metadata, "trained_by"), ==, "digits \"1\"");
-  g_assert_cmpstr (back->keras_version, ==, "3.12.0");
+  g_assert_cmpstr (info->keras_version, ==, "3.12.0");
 }
 
 static void
@@ -1175,19 +1229,22 @@ test_h5py_layout (void)
       g_test_skip ("no /usr/bin/python3 or DIGITS_SOURCE_DIR");
       return;
     }
-  g_autoptr (NnModel) m = load_fixture ();
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) m = load_fixture_info (&info);
   if (m == NULL)
     return;
   g_autofree char *cnn = tmp_file ("layout-cnn.keras");
   Opt o;
   opt_init (&o, m);
-  NnKerasSaveOptions options = { .optimizer = &o.opt, .loss_json = "\"sparse_categorical_crossentropy\"" };
+  NnKerasSaveOptions options = { .optimizer = &o.opt, .loss_json = "\"sparse_categorical_crossentropy\"",
+                                 .info = info };
   g_autoptr (GError) error = NULL;
   g_assert_true (nn_keras_save (m, cnn, &options, &error));
   opt_clear (&o);
   g_autoptr (NnModel) f = branching_functional (NN_INPUT_IMAGE);
   opt_init (&o, f);
   options.optimizer = &o.opt;
+  options.info = NULL;
   g_autofree char *func = tmp_file ("layout-functional.keras");
   g_assert_true (nn_keras_save (f, func, &options, &error));
   opt_clear (&o);

@@ -57,19 +57,26 @@ tiny_model (guint64 seed)
 typedef struct {
   float first_loss, last_loss;
   int epochs_seen;
-  int cancel_at_batch;   // raise the cancel flag after this batch of epoch cancel_epoch
+  int cancel_at_batch;   // cancel after this batch of epoch cancel_epoch
   int cancel_epoch;
-  gint cancel;
+  GCancellable *cancel;
   int poison_at_batch;   // write a NaN into the weights after this batch
   NnModel *model;
 } Watch;
+
+static void
+watch_clear (Watch *w)
+{
+  g_clear_object (&w->cancel);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Watch, watch_clear)
 
 static void
 watch_batch (const NnFitProgress *p, gpointer data)
 {
   Watch *w = data;
   if (p->epoch == w->cancel_epoch && p->batch == w->cancel_at_batch)
-    g_atomic_int_set (&w->cancel, 1);
+    g_cancellable_cancel (w->cancel);
   // The output bias: a NaN there reaches the loss whatever ReLU does upstream.
   if (w->poison_at_batch && p->step == w->poison_at_batch)
     {
@@ -100,7 +107,8 @@ config (NnFitConfig *cfg, Watch *w, int epochs)
   cfg->on_batch = watch_batch;
   cfg->on_epoch = watch_epoch;
   cfg->user_data = w;
-  cfg->cancel = &w->cancel;
+  w->cancel = g_cancellable_new ();
+  cfg->cancellable = w->cancel;
 }
 
 static void
@@ -108,7 +116,7 @@ test_overfit (void)
 {
   g_autoptr (NnDataset) train = synthetic (64, 1);
   g_autoptr (NnModel) m = tiny_model (7);
-  Watch w = { 0 };
+  g_auto (Watch) w = { 0 };
   NnFitConfig cfg;
   config (&cfg, &w, 40);
   NnFitResult res;
@@ -135,7 +143,7 @@ test_deterministic (void)
   for (int run = 0; run < 2; run++)
     {
       g_autoptr (NnModel) m = tiny_model (5);
-      Watch w = { 0 };
+      g_auto (Watch) w = { 0 };
       NnFitConfig cfg;
       config (&cfg, &w, 2);
       cfg.augment = (NnAugmentConfig) { .rotation = 0.1f, .translation = 0.1f, .zoom = 0.1f,
@@ -163,7 +171,7 @@ test_frozen (void)
   int dense = nn_model_find_layer (m, "dense");
   float dense_before = m->params[m->layers[dense].vars[0].offset];
 
-  Watch w = { 0 };
+  g_auto (Watch) w = { 0 };
   NnFitConfig cfg;
   config (&cfg, &w, 2);
   g_autoptr (GError) error = NULL;
@@ -209,7 +217,7 @@ test_cancel_keeps_file (void)
 
   // Cancelled in the middle of the first epoch: nothing is written.
   g_autoptr (NnModel) m = tiny_model (2);
-  Watch w = { .cancel_epoch = 1, .cancel_at_batch = 4 };
+  g_auto (Watch) w = { .cancel_epoch = 1, .cancel_at_batch = 4 };
   NnFitConfig cfg;
   config (&cfg, &w, 3);
   cfg.checkpoint_path = path;
@@ -223,7 +231,7 @@ test_cancel_keeps_file (void)
 
   // Cancelled in epoch 2: the file is epoch 1's checkpoint, complete and loadable,
   // and no temporary file is left behind.
-  Watch w2 = { .cancel_epoch = 2, .cancel_at_batch = 3 };
+  g_auto (Watch) w2 = { .cancel_epoch = 2, .cancel_at_batch = 3 };
   config (&cfg, &w2, 3);
   cfg.checkpoint_path = path;
   cfg.history_path = hist;
@@ -258,7 +266,7 @@ test_nan_guard (void)
 {
   g_autoptr (NnDataset) train = synthetic (64, 7);
   g_autoptr (NnModel) m = tiny_model (3);
-  Watch w = { .poison_at_batch = 2, .model = m };
+  g_auto (Watch) w = { .poison_at_batch = 2, .model = m };
   NnFitConfig cfg;
   config (&cfg, &w, 2);
   g_autoptr (GError) error = NULL;

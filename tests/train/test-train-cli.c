@@ -105,6 +105,9 @@ write_file (const char *dir, const char *name, const char *data, gssize len)
   g_assert_true (g_file_set_contents (p, data, len, NULL));
 }
 
+#define KEPT_COMPILE "{\"optimizer\": null, \"loss\": \"sparse_categorical_crossentropy\", " \
+                     "\"metrics\": [\"accuracy\"]}"
+
 static void
 test_finetune (void)
 {
@@ -126,9 +129,21 @@ test_finetune (void)
   write_file (seven, "empty.jpg", "", 0);
   write_file (fonts, "notes.txt", "stray file", -1);
 
+  // A base with a compile_config, which the output must keep.
+  g_autofree char *kept_base = g_build_filename (tmp, "base-compiled.keras", NULL);
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (NnKerasInfo) info = NULL;
+    g_autoptr (NnModel) b = nn_keras_load_with_info (base, &info, &error);
+    g_assert_no_error (error);
+    g_assert_null (info->compile_config_json);
+    info->compile_config_json = g_strdup (KEPT_COMPILE);
+    g_assert_true (nn_keras_save (b, kept_base, &(NnKerasSaveOptions){ .info = info }, &error));
+    g_assert_no_error (error);
+  }
   g_autofree char *model = g_build_filename (tmp, "finetuned.keras", NULL);
   g_autofree char *hist = g_build_filename (tmp, "finetune.csv", NULL);
-  int rc = run (&out, &err, "train", "finetune", fonts, "--base", base, "--epochs", FT_EPOCHS,
+  int rc = run (&out, &err, "train", "finetune", fonts, "--base", kept_base, "--epochs", FT_EPOCHS,
                 "--seed", "5", "--threads", "2", "--out", model, "--history", hist, NULL);
   g_assert_cmpint (rc, ==, 0);
   g_assert_nonnull (strstr (err, "broken.png"));
@@ -147,6 +162,14 @@ test_finetune (void)
   g_assert_cmpfloat (after, >, before); // 60 held-out images: the gain shows
 #endif
   g_assert_true (g_file_test (model, G_FILE_TEST_EXISTS));
+  // The base's Keras-only metadata (its compile_config) goes on into the output.
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (NnKerasInfo) tuned_info = NULL;
+    g_autoptr (NnModel) t = nn_keras_load_with_info (model, &tuned_info, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (tuned_info->compile_config_json, ==, KEPT_COMPILE);
+  }
   g_autofree char *csv = NULL;
   g_assert_true (g_file_get_contents (hist, &csv, NULL, NULL));
   g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);

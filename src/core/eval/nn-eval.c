@@ -1,4 +1,5 @@
-/* nn-eval.c: confusion matrices, per-class scores, and the evaluation runner. */
+/* nn-eval.c: confusion matrices, per-class scores, evaluation results and their CSV
+ * (the runner that fills a result is in nn-evaluate.c). */
 #include "nn-eval.h"
 
 #include <string.h>

@@ -5,26 +5,19 @@
  * Accuracy, per-class precision, recall and F1 follow from it alone, so the
  * numbers the CLI prints, the CSV and the app's heat map always agree.
  *
- * nn_evaluate() runs a model over a dataset in batches through nn_model_predict()
- * and keeps every probability, so callers can list the misclassified images and
- * write an index,label,pred,p0..p9 CSV. It reports progress per batch and checks
- * a cancel callback between batches; both may be called from a worker thread.
+ * An NnEvalResult keeps every probability, so callers can list the misclassified
+ * images and write an index,label,pred,p0..p9 CSV. This header, nn-robustness.h and
+ * nn-perturb.h are the metrics library (digits-metrics): no model run, no dataset,
+ * so the plot library draws results without linking the engine's file readers. nn_evaluate(), which
+ * fills a result by running a model, is in nn-evaluate.h.
  */
 #pragma once
 
 #include <glib.h>
-#include "nn-model.h"
-#include "nn-dataset.h"
 
 G_BEGIN_DECLS
 
 #define NN_EVAL_CLASSES 10
-
-/* Progress: done of total images (or image evaluations in a sweep). */
-typedef void     (*NnEvalProgressFunc) (gint64 done, gint64 total, gpointer user_data);
-/* Returns TRUE to stop the work; checked between batches. For a GCancellable
- * pass a small wrapper around g_cancellable_is_cancelled(). */
-typedef gboolean (*NnEvalCancelFunc) (gpointer user_data);
 
 typedef struct {
   guint32 counts[NN_EVAL_CLASSES][NN_EVAL_CLASSES]; /* [true label][predicted] */
@@ -91,13 +84,5 @@ NnMisclassified *nn_eval_result_misclassified (const NnEvalResult *r, int label,
 /* Writes "index,label,pred,p0,...,p9", one row per image, through a temporary
  * file renamed into place. */
 gboolean nn_eval_result_write_csv (const NnEvalResult *r, const char *path, GError **error);
-
-/* Runs m over every image of ds. The model must have 10 outputs (else
- * NN_ERROR_SHAPE); ds must not be empty (NN_ERROR_NO_DATA). progress and
- * cancelled may be NULL. A raised cancel gives NN_ERROR_CANCELLED and no result.
- * Threads: whatever nn_model_set_threads() set on m. */
-gboolean nn_evaluate (NnModel *m, const NnDataset *ds, NnEvalProgressFunc progress,
-                      NnEvalCancelFunc cancelled, gpointer user_data, NnEvalResult **out,
-                      GError **error);
 
 G_END_DECLS

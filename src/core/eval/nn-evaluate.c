@@ -1,8 +1,8 @@
-/* nn-evaluate.c: the runners that drive the engine, the evaluation and the
- * robustness sweep, kept apart from the metrics and results so that code using
- * only those (the plot library, its tests) does not pull in the engine. */
-#include "nn-eval.h"
-#include "nn-robustness.h"
+/* nn-evaluate.c: the runners that drive the engine, nn_evaluate and the robustness
+ * sweep (nn-evaluate.h), in their own library (digits-eval) apart from the metrics
+ * and results (digits-metrics), so that code using only those (the plot library, its
+ * tests) links no runner, no dataset reader and no model file reader. */
+#include "nn-evaluate.h"
 
 #include "nn-error.h"
 
@@ -10,7 +10,7 @@
 
 gboolean
 nn_evaluate (NnModel *m, const NnDataset *ds, NnEvalProgressFunc progress,
-             NnEvalCancelFunc cancelled, gpointer user_data, NnEvalResult **out, GError **error)
+             gpointer user_data, GCancellable *cancellable, NnEvalResult **out, GError **error)
 {
   NnWorkspace *ws;
   float *x, *probs;
@@ -56,7 +56,7 @@ nn_evaluate (NnModel *m, const NnDataset *ds, NnEvalProgressFunc progress,
     {
       int count = MIN (batch, ds->n - start);
 
-      if (cancelled != NULL && cancelled (user_data))
+      if (g_cancellable_is_cancelled (cancellable))
         {
           g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "evaluation cancelled");
           ok = FALSE;
@@ -107,7 +107,7 @@ argmax10 (const float *p)
 gboolean
 nn_robustness_sweep (NnModel *m, const NnDataset *ds, const NnPerturbation *perturbations,
                      int n_perturbations, guint64 seed, NnEvalProgressFunc progress,
-                     NnEvalCancelFunc cancelled, gpointer user_data, NnRobustnessResult **out,
+                     gpointer user_data, GCancellable *cancellable, NnRobustnessResult **out,
                      GError **error)
 {
   NnRobustnessResult *res;
@@ -166,7 +166,7 @@ nn_robustness_sweep (NnModel *m, const NnDataset *ds, const NnPerturbation *pert
         {
           NnRobustnessRow *row = &res->rows[p];
 
-          if (cancelled != NULL && cancelled (user_data))
+          if (g_cancellable_is_cancelled (cancellable))
             {
               g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "robustness sweep cancelled");
               ok = FALSE;

@@ -1,4 +1,5 @@
-/* nn-robustness.c: the perturbation sweep. */
+/* nn-robustness.c: robustness sweep results: lookups, JSON and CSV (the sweep
+ * itself runs in nn-evaluate.c). */
 #include "nn-robustness.h"
 
 #include <string.h>

@@ -1,8 +1,6 @@
-/* nn-robustness.h: accuracy of one model under each perturbation of a sweep.
- *
- * Every row perturbs every image of the dataset (nn-perturb.h), runs the model,
- * and counts the correct answers. Noise is seeded per image from the sweep's seed
- * and the image index, so a row's accuracy does not depend on batch size or threads.
+/* nn-robustness.h: the result of a robustness sweep, the accuracy of one model
+ * under each perturbation, and its JSON and CSV forms (nn-robustness.c).
+ * The sweep itself, nn_robustness_sweep(), is in nn-evaluate.h.
  */
 #pragma once
 
@@ -35,18 +33,6 @@ const NnRobustnessRow *nn_robustness_result_find (const NnRobustnessResult *resu
                                                   NnPerturbKind kind, double severity);
 /* The row with the lowest accuracy (the clean row included). */
 const NnRobustnessRow *nn_robustness_result_worst (const NnRobustnessResult *result);
-
-/* The default seed of the noise rows. */
-#define NN_ROBUSTNESS_SEED 20240611u
-
-/* Runs the sweep. perturbations NULL means nn_perturbation_standard_set().
- * progress counts image evaluations: done of n_perturbations * ds->n. The model
- * needs 10 outputs; a raised cancel gives NN_ERROR_CANCELLED and no result. */
-gboolean nn_robustness_sweep (NnModel *m, const NnDataset *ds,
-                              const NnPerturbation *perturbations, int n_perturbations,
-                              guint64 seed, NnEvalProgressFunc progress,
-                              NnEvalCancelFunc cancelled, gpointer user_data,
-                              NnRobustnessResult **out, GError **error);
 
 /* One model's result as a JSON object (callers write it where they like):
  *   { "model": ..., "images": N, "seed": S,

@@ -1,125 +1,27 @@
 /* nn-keras-config-write.c: a model graph to config.json, as Keras 3.12 writes it.
  *
- * Every layer config is written in full, key for key in Keras's get_config order:
- * interpreted values come from the layer, the rest from its extra_config_json (so a
- * loaded file writes its initializers back) or from Keras's defaults.
+ * Every layer config is written in full, key for key in Keras's get_config order
+ * (nn_keras_config_keys): interpreted values come from the layer, the rest from its
+ * extra config items in the options' NnKerasInfo (so a loaded file writes its
+ * initializers back) or from Keras's defaults. Layer order and weight keys come from
+ * nn-keras-names.c, which the HDF5 writer uses too.
  */
 #include <string.h>
-#include "nn-keras-private.h"
+#include "nn-keras-config-write.h"
+#include "nn-keras-json.h"
+#include "nn-keras-names.h"
+#include "nn-keras-info.h"
+#include "nn-error.h"
 
 #define POLICY "{\"module\": \"keras\", \"class_name\": \"DTypePolicy\", \"config\": " \
                "{\"name\": \"float32\"}, \"registered_name\": null"
-#define GLOROT "{\"module\": \"keras.initializers\", \"class_name\": \"GlorotUniform\", " \
-               "\"config\": {\"seed\": null}, \"registered_name\": null}"
-#define ZEROS  "{\"module\": \"keras.initializers\", \"class_name\": \"Zeros\", " \
-               "\"config\": {}, \"registered_name\": null}"
-#define ONES   "{\"module\": \"keras.initializers\", \"class_name\": \"Ones\", " \
-               "\"config\": {}, \"registered_name\": null}"
 #define SHARED_ID G_GINT64_CONSTANT (12901444752) /* any integer: Python's id() of the policy */
-
-/* ---- Keras's layer order and weight keys ---------------------------------------- */
-
-gboolean
-nn_keras_model_is_chain (const NnModel *m)
-{
-  for (int i = 1; i < m->n_layers; i++)
-    if (m->layers[i].n_inputs != 1 || m->layers[i].inputs[0] != i - 1)
-      return FALSE;
-  return m->output == m->n_layers - 1;
-}
-
-typedef struct {
-  const NnModel *m;
-  int *state, *visit, *depth;
-  int *post, n_post, visits;
-} Walk;
-
-static void
-walk (Walk *w, int i)
-{
-  if (w->state[i])
-    return; /* the graph is a finished model: no cycles */
-  if (w->visit[i] < 0)
-    w->visit[i] = w->visits++;
-  w->state[i] = 1;
-  for (int k = 0; k < w->m->layers[i].n_inputs; k++)
-    walk (w, w->m->layers[i].inputs[k]);
-  w->state[i] = 2;
-  w->post[w->n_post++] = i;
-}
-
-static int
-cmp_order (gconstpointer a, gconstpointer b, gpointer data)
-{
-  const Walk *w = data;
-  int x = *(const int *) a, y = *(const int *) b;
-  if (w->depth[x] != w->depth[y])
-    return w->depth[y] - w->depth[x];
-  return w->visit[x] - w->visit[y];
-}
-
-int
-nn_keras_layer_order (const NnModel *m, gboolean sequential, int *order)
-{
-  if (sequential)
-    {
-      for (int i = 0; i < m->n_layers; i++)
-        order[i] = i;
-      return m->n_layers;
-    }
-  int n = m->n_layers;
-  Walk w = { m, g_new0 (int, n), g_new (int, n), g_new0 (int, n), g_new (int, n), 0, 0 };
-  for (int i = 0; i < n; i++)
-    w.visit[i] = -1;
-  walk (&w, m->output >= 0 ? m->output : n - 1);
-  for (int k = w.n_post - 1; k >= 0; k--)
-    {
-      const NnLayer *l = &m->layers[w.post[k]];
-      for (int j = 0; j < l->n_inputs; j++)
-        w.depth[l->inputs[j]] = MAX (w.depth[l->inputs[j]], w.depth[w.post[k]] + 1);
-    }
-  memcpy (order, w.post, w.n_post * sizeof (int));
-  g_qsort_with_data (order, w.n_post, sizeof (int), cmp_order, &w);
-  int count = w.n_post;
-  g_free (w.state), g_free (w.visit), g_free (w.depth), g_free (w.post);
-  return count;
-}
-
-GPtrArray *
-nn_keras_layer_keys (const NnModel *m, gboolean sequential, const int *order, int n_order)
-{
-  GPtrArray *keys = g_ptr_array_new_full (m->n_layers, g_free);
-  g_ptr_array_set_size (keys, m->n_layers);
-  g_autoptr (GHashTable) used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (int k = 0; k < n_order; k++)
-    {
-      const NnLayer *l = &m->layers[order[k]];
-      if (sequential && l->kind == NN_LAYER_INPUT)
-        continue; /* Sequential.layers leaves out its InputLayer */
-      char *snake = nn_keras_snake_case (nn_layer_kind_to_keras (l->kind));
-      gpointer count;
-      char *key;
-      if (g_hash_table_lookup_extended (used, snake, NULL, &count))
-        {
-          int c = GPOINTER_TO_INT (count) + 1;
-          key = g_strdup_printf ("%s_%d", snake, c);
-          g_hash_table_insert (used, snake, GINT_TO_POINTER (c));
-        }
-      else
-        {
-          key = g_strdup (snake);
-          g_hash_table_insert (used, snake, GINT_TO_POINTER (0));
-        }
-      g_ptr_array_index (keys, order[k]) = key;
-    }
-  return keys;
-}
 
 /* ---- shapes as Keras sees them ------------------------------------------------- */
 
 typedef struct {
   const NnModel *m;
-  JsonNode **extra;   /* parsed extra_config_json per layer, or NULL */
+  JsonNode **extra;   /* parsed extra config items per layer (NnKerasInfo), or NULL */
   int *rank;          /* Keras rank of each output, without the batch axis */
   gboolean functional;
   gboolean dtype_seen;
@@ -204,116 +106,6 @@ write_shape (GString *s, const W *w, int i)
 }
 
 /* ---- one layer ------------------------------------------------------------------ */
-
-typedef struct {
-  const char *key;
-  const char *def; /* default JSON, or NULL when the layer's config gives it */
-} KeyDef;
-
-static const KeyDef conv_keys[] = {
-  { "filters", NULL }, { "kernel_size", NULL }, { "strides", NULL }, { "padding", NULL },
-  { "data_format", "\"channels_last\"" }, { "dilation_rate", "[1, 1]" }, { "groups", "1" },
-  { "activation", NULL }, { "use_bias", NULL }, { "kernel_initializer", GLOROT },
-  { "bias_initializer", ZEROS }, { "kernel_regularizer", "null" }, { "bias_regularizer", "null" },
-  { "activity_regularizer", "null" }, { "kernel_constraint", "null" },
-  { "bias_constraint", "null" }, { NULL, NULL } };
-static const KeyDef depthwise_keys[] = {
-  { "depth_multiplier", NULL }, { "kernel_size", NULL }, { "strides", NULL },
-  { "padding", NULL }, { "data_format", "\"channels_last\"" }, { "dilation_rate", "[1, 1]" },
-  { "activation", NULL }, { "use_bias", NULL }, { "depthwise_initializer", GLOROT },
-  { "bias_initializer", ZEROS }, { "depthwise_regularizer", "null" },
-  { "bias_regularizer", "null" }, { "activity_regularizer", "null" },
-  { "depthwise_constraint", "null" }, { "bias_constraint", "null" }, { NULL, NULL } };
-static const KeyDef separable_keys[] = {
-  { "depth_multiplier", NULL }, { "filters", NULL }, { "kernel_size", NULL },
-  { "strides", NULL }, { "padding", NULL }, { "data_format", "\"channels_last\"" },
-  { "dilation_rate", "[1, 1]" }, { "activation", NULL }, { "use_bias", NULL },
-  { "depthwise_initializer", GLOROT }, { "pointwise_initializer", GLOROT },
-  { "bias_initializer", ZEROS }, { "depthwise_regularizer", "null" },
-  { "pointwise_regularizer", "null" }, { "bias_regularizer", "null" },
-  { "activity_regularizer", "null" }, { "depthwise_constraint", "null" },
-  { "pointwise_constraint", "null" }, { "bias_constraint", "null" }, { NULL, NULL } };
-static const KeyDef bn_keys[] = {
-  { "axis", NULL }, { "momentum", NULL }, { "epsilon", NULL }, { "center", NULL },
-  { "scale", NULL }, { "beta_initializer", ZEROS }, { "gamma_initializer", ONES },
-  { "moving_mean_initializer", ZEROS }, { "moving_variance_initializer", ONES },
-  { "beta_regularizer", "null" }, { "gamma_regularizer", "null" },
-  { "beta_constraint", "null" }, { "gamma_constraint", "null" }, { "synchronized", "false" },
-  { NULL, NULL } };
-static const KeyDef act_keys[] = { { "activation", NULL }, { NULL, NULL } };
-static const KeyDef pool_keys[] = {
-  { "pool_size", NULL }, { "padding", NULL }, { "strides", NULL },
-  { "data_format", "\"channels_last\"" }, { NULL, NULL } };
-static const KeyDef gap_keys[] = {
-  { "data_format", "\"channels_last\"" }, { "keepdims", "false" }, { NULL, NULL } };
-static const KeyDef dropout_keys[] = {
-  { "rate", NULL }, { "seed", "null" }, { "noise_shape", "null" }, { NULL, NULL } };
-static const KeyDef flatten_keys[] = { { "data_format", "\"channels_last\"" }, { NULL, NULL } };
-static const KeyDef reshape_keys[] = { { "target_shape", NULL }, { NULL, NULL } };
-static const KeyDef rescaling_keys[] = { { "scale", NULL }, { "offset", NULL }, { NULL, NULL } };
-static const KeyDef dense_keys[] = {
-  { "units", NULL }, { "activation", NULL }, { "use_bias", NULL },
-  { "kernel_initializer", GLOROT }, { "bias_initializer", ZEROS },
-  { "kernel_regularizer", "null" }, { "bias_regularizer", "null" },
-  { "kernel_constraint", "null" }, { "bias_constraint", "null" }, { NULL, NULL } };
-static const KeyDef add_keys[] = { { NULL, NULL } };
-static const KeyDef concat_keys[] = { { "axis", NULL }, { NULL, NULL } };
-
-static const KeyDef *
-keys_of (NnLayerKind kind)
-{
-  switch (kind)
-    {
-    case NN_LAYER_CONV2D: return conv_keys;
-    case NN_LAYER_DEPTHWISE_CONV2D: return depthwise_keys;
-    case NN_LAYER_SEPARABLE_CONV2D: return separable_keys;
-    case NN_LAYER_BATCH_NORM: return bn_keys;
-    case NN_LAYER_ACTIVATION: return act_keys;
-    case NN_LAYER_MAX_POOL:
-    case NN_LAYER_AVG_POOL: return pool_keys;
-    case NN_LAYER_GLOBAL_AVG_POOL: return gap_keys;
-    case NN_LAYER_DROPOUT: return dropout_keys;
-    case NN_LAYER_FLATTEN: return flatten_keys;
-    case NN_LAYER_RESHAPE: return reshape_keys;
-    case NN_LAYER_RESCALING: return rescaling_keys;
-    case NN_LAYER_DENSE: return dense_keys;
-    case NN_LAYER_CONCATENATE: return concat_keys;
-    default: return add_keys;
-    }
-}
-
-gboolean
-nn_keras_config_is_default (NnLayerKind kind, const char *key, JsonNode *value)
-{
-  if (strcmp (key, "dtype") == 0)
-    {
-      /* The float32 policy, shared or not: the writer makes it again. */
-      JsonObject *o = JSON_NODE_HOLDS_OBJECT (value) ? json_node_get_object (value) : NULL;
-      JsonNode *cls = o && json_object_has_member (o, "class_name")
-                      ? json_object_get_member (o, "class_name") : NULL;
-      JsonNode *cfg = o && json_object_has_member (o, "config")
-                      ? json_object_get_member (o, "config") : NULL;
-      if (cls == NULL || cfg == NULL || !JSON_NODE_HOLDS_VALUE (cls)
-          || g_strcmp0 (json_node_get_string (cls), "DTypePolicy") != 0)
-        return FALSE;
-      GString *s = g_string_new (NULL);
-      nn_json_write_node (s, cfg);
-      gboolean same = strcmp (s->str, "{\"name\": \"float32\"}") == 0
-                      && json_object_get_size (o) <= 5;
-      g_string_free (s, TRUE);
-      return same;
-    }
-  for (const KeyDef *d = keys_of (kind); d->key; d++)
-    if (d->def && strcmp (d->key, key) == 0)
-      {
-        GString *s = g_string_new (NULL);
-        nn_json_write_node (s, value);
-        gboolean same = strcmp (s->str, d->def) == 0;
-        g_string_free (s, TRUE);
-        return same;
-      }
-  return FALSE;
-}
 
 static void
 pair (GString *s, int a, int b)
@@ -435,8 +227,8 @@ write_layer_config (GString *s, W *w, int i)
   g_string_append (s, l->trainable ? "true" : "false");
   key (s, &first, "dtype");
   write_dtype (s, w, i);
-  const KeyDef *defs = keys_of (l->kind);
-  for (const KeyDef *d = defs; d->key; d++)
+  const NnKerasKeyDef *defs = nn_keras_config_keys (l->kind);
+  for (const NnKerasKeyDef *d = defs; d->key; d++)
     {
       JsonNode *e = extra_member (w, i, d->key);
       key (s, &first, d->key);
@@ -458,7 +250,7 @@ write_layer_config (GString *s, W *w, int i)
       while (json_object_iter_next_ordered (&it, &k, &v))
         {
           gboolean known = strcmp (k, "dtype") == 0;
-          for (const KeyDef *d = defs; d->key && !known; d++)
+          for (const NnKerasKeyDef *d = defs; d->key && !known; d++)
             known = strcmp (d->key, k) == 0;
           if (known)
             continue;
@@ -568,13 +360,14 @@ append_json (GString *s, const char *json, const char *what, GError **error)
 }
 
 static gboolean
-write_compile_config (GString *s, const NnModel *m, const NnKerasSaveOptions *o, GError **error)
+write_compile_config (GString *s, const NnKerasSaveOptions *o, GError **error)
 {
   const NnKerasOptimizer *opt = o ? o->optimizer : NULL;
+  const char *kept = o && o->info ? o->info->compile_config_json : NULL;
   if (!(o && (o->loss_json || (opt && opt->config_json))))
-    return m->compile_config_json == NULL
+    return kept == NULL
            || ((g_string_append (s, ", \"compile_config\": "), TRUE)
-               && append_json (s, m->compile_config_json, "compile config", error));
+               && append_json (s, kept, "compile config", error));
   g_string_append (s, ", \"compile_config\": {\"optimizer\": ");
   if (opt && opt->config_json)
     {
@@ -604,15 +397,17 @@ char *
 nn_keras_config_write (const NnModel *m, const NnKerasSaveOptions *options, GError **error)
 {
   gboolean sequential = m->style == NN_MODEL_SEQUENTIAL && nn_keras_model_is_chain (m);
+  const NnKerasInfo *info = options ? options->info : NULL;
   W w = { .m = m, .functional = !sequential, .shared_id = SHARED_ID };
   w.extra = g_new0 (JsonNode *, m->n_layers);
   w.rank = g_new0 (int, m->n_layers);
   g_autofree int *order = g_new (int, m->n_layers);
   int n_order = nn_keras_layer_order (m, sequential, order);
   for (int i = 0; i < m->n_layers; i++)
-    if (m->layers[i].extra_config_json)
+    if (nn_keras_info_layer_config (info, m->layers[i].name))
       {
-        w.extra[i] = json_from_string (m->layers[i].extra_config_json, NULL);
+        w.extra[i] = json_from_string (nn_keras_info_layer_config (info, m->layers[i].name),
+                                       NULL);
         JsonNode *d = extra_member (&w, i, "dtype");
         JsonObject *dobj = d && JSON_NODE_HOLDS_OBJECT (d) ? json_node_get_object (d) : NULL;
         JsonNode *id = dobj && json_object_has_member (dobj, "shared_object_id")
@@ -657,7 +452,7 @@ nn_keras_config_write (const NnModel *m, const NnKerasSaveOptions *options, GErr
       g_string_append (s, ", 0, 0]}, \"registered_name\": \"Functional\", "
                        "\"build_config\": {\"input_shape\": null}");
     }
-  gboolean ok = write_compile_config (s, m, options, error);
+  gboolean ok = write_compile_config (s, options, error);
   g_string_append_c (s, '}');
   for (int i = 0; i < m->n_layers; i++)
     if (w.extra[i])

@@ -1,4 +1,4 @@
-/* nn-keras-config.c: config.json to a model graph, and back.
+/* nn-keras-config.c: config.json to a model graph (the writer is nn-keras-config-write.c).
  *
  * Reading turns Sequential and Functional configs (and a Sequential nested in
  * either) into one flat graph, and remembers for each layer where Keras keeps its
@@ -9,13 +9,18 @@
  */
 #include <math.h>
 #include <string.h>
-#include "nn-keras-private.h"
+#include "nn-keras-config.h"
+#include "nn-keras-info.h"
+#include "nn-keras-json.h"
+#include "nn-keras-names.h"
+#include "nn-error.h"
 
 typedef struct {
   const char *display;   /* file name for messages */
   NnModel *m;
   GPtrArray *paths;      /* weight path per model layer */
   GArray *ranks;         /* Keras rank of each layer's output, without the batch axis */
+  NnKerasInfo *info;     /* compile_config and the layers' extra config items */
   int nesting;
   GError **error;
 } Ctx;
@@ -412,10 +417,12 @@ extra_json (NnLayerKind kind, JsonObject *o, const Consumed *k)
   return g_string_free (s, FALSE);
 }
 
-/* Fills kind, config, trainable and extra_config_json of p from a layer config;
- * rank is the Keras rank of the input and gets the rank of the output. */
+/* Fills kind, config and trainable of p from a layer config, and extra with the items
+ * the engine does not interpret (NULL when none); rank is the Keras rank of the input
+ * and gets the rank of the output. */
 static gboolean
-parse_layer (Ctx *c, const Who *w, NnLayerKind kind, JsonObject *o, NnLayer *p, int *rank)
+parse_layer (Ctx *c, const Who *w, NnLayerKind kind, JsonObject *o, NnLayer *p, int *rank,
+             char **extra)
 {
   Consumed k = { { 0 } };
   gboolean ok = TRUE, keep_target = FALSE;
@@ -471,7 +478,7 @@ parse_layer (Ctx *c, const Who *w, NnLayerKind kind, JsonObject *o, NnLayer *p, 
              && get_bool (c, w, o, "keepdims", FALSE, &keepdims);
         consume (&k, "data_format");
         *rank = ok && keepdims ? 3 : 1; /* keepdims stays in the extra items */
-        return ok && (p->extra_config_json = extra_json (kind, o, &k), TRUE);
+        return ok && (*extra = extra_json (kind, o, &k), TRUE);
       }
     case NN_LAYER_DROPOUT:
       ok = get_float (c, w, o, "rate", NAN, 0.0, 0.999999, &p->cfg.dropout.rate);
@@ -521,29 +528,30 @@ parse_layer (Ctx *c, const Who *w, NnLayerKind kind, JsonObject *o, NnLayer *p, 
       || kind == NN_LAYER_SEPARABLE_CONV2D || kind == NN_LAYER_MAX_POOL
       || kind == NN_LAYER_AVG_POOL)
     *rank = 3;
-  p->extra_config_json = extra_json (kind, o, &k);
+  *extra = extra_json (kind, o, &k);
   return TRUE;
 }
 
 /* ---- building the graph ------------------------------------------------------ */
 
+/* Adds p, and keeps extra (taken) as the layer's config items in c->info. */
 static int
-add_layer (Ctx *c, NnLayer *p, const char *path, int rank)
+add_layer (Ctx *c, NnLayer *p, const char *path, int rank, char *extra)
 {
   if (c->m->n_layers >= NN_KERAS_MAX_LAYERS)
     {
       fail (c, NULL, NN_ERROR_UNSUPPORTED, "more than %d layers", NN_KERAS_MAX_LAYERS);
-      g_free (p->extra_config_json);
+      g_free (extra);
       return -1;
     }
   int idx = nn_model_add_layer (c->m, p);
-  g_free (p->extra_config_json);
-  p->extra_config_json = NULL;
   if (idx < 0)
     {
       fail (c, NULL, NN_ERROR_FORMAT, "layer “%s” cannot be added to the graph", p->name);
+      g_free (extra);
       return -1;
     }
+  nn_keras_info_take_layer_config (c->info, p->name, extra);
   g_ptr_array_add (c->paths, g_strdup (path));
   g_array_append_val (c->ranks, rank);
   return idx;
@@ -698,7 +706,8 @@ add_entry (Ctx *c, const char *cls, JsonObject *cfg, JsonNode *cfg_node, const c
     return fail (c, &w, NN_ERROR_FORMAT, "is called on %d inputs", n_inputs), -1;
   int rank = prev_rank (c, inputs[0]);
   NnLayer p = { 0 };
-  if (!parse_layer (c, &w, kind, cfg, &p, &rank))
+  char *extra = NULL;
+  if (!parse_layer (c, &w, kind, cfg, &p, &rank, &extra))
     return -1;
   p.name = (char *) name;
   p.n_inputs = n_inputs;
@@ -706,7 +715,7 @@ add_entry (Ctx *c, const char *cls, JsonObject *cfg, JsonNode *cfg_node, const c
   if (kind == NN_LAYER_ADD || kind == NN_LAYER_CONCATENATE)
     for (int i = 1; i < n_inputs; i++)
       rank = MAX (rank, prev_rank (c, inputs[i]));
-  return add_layer (c, &p, path, rank);
+  return add_layer (c, &p, path, rank, extra);
 }
 
 static char *
@@ -1160,13 +1169,6 @@ params_ok (Ctx *c)
   return TRUE;
 }
 
-void
-nn_keras_graph_clear (NnKerasGraph *g)
-{
-  g_clear_pointer (&g->model, nn_model_free);
-  g_clear_pointer (&g->weight_paths, g_ptr_array_unref);
-}
-
 gboolean
 nn_keras_config_parse (const char *display, const char *text, gsize len, NnKerasGraph *out,
                        GError **error)
@@ -1208,6 +1210,7 @@ nn_keras_config_parse (const char *display, const char *text, gsize len, NnKeras
   c.m = nn_model_new (name, functional ? NN_MODEL_FUNCTIONAL : NN_MODEL_SEQUENTIAL);
   c.paths = g_ptr_array_new_with_free_func (g_free);
   c.ranks = g_array_new (FALSE, FALSE, sizeof (int));
+  c.info = nn_keras_info_new ();
   gboolean ok = functional
                 ? parse_functional (&c, node_object (config))
                 : parse_sequential (&c, config, -1, "", node_object (member (root, "build_config"))) >= 0;
@@ -1233,16 +1236,18 @@ nn_keras_config_parse (const char *display, const char *text, gsize len, NnKeras
     {
       GString *s = g_string_new (NULL);
       nn_json_write_node (s, compile);
-      c.m->compile_config_json = g_string_free (s, FALSE);
+      c.info->compile_config_json = g_string_free (s, FALSE);
     }
   g_array_unref (c.ranks);
   if (!ok)
     {
       nn_model_free (c.m);
       g_ptr_array_unref (c.paths);
+      nn_keras_info_free (c.info);
       return FALSE;
     }
   out->model = c.m;
   out->weight_paths = c.paths;
+  out->info = c.info;
   return TRUE;
 }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <hdf5.h>
-#include "nn-keras-private.h"
+#include "nn-keras-h5.h"
+#include "nn-keras-names.h"
+#include "nn-error.h"
 
 static GMutex h5_lock;
 

@@ -10,7 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "nn-keras-isolated.h"
-#include "nn-keras-private.h"
+#include "nn-keras-config.h"
+#include "nn-keras-config-write.h"
+#include "nn-keras-info.h"
+#include "nn-keras-names.h"
+#include "nn-error.h"
 
 #define MAGIC          "DGKR"
 #define VERSION        1u
@@ -90,13 +94,13 @@ check_rebuild (const char *display, const char *config, const NnModel *m, GError
 }
 
 static void
-put_items (GString *s, const NnModel *m)
+put_items (GString *s, const NnModel *m, const NnKerasInfo *info)
 {
   g_autoptr (GPtrArray) kv = g_ptr_array_new ();
-  if (m->keras_version)
-    g_ptr_array_add (kv, "keras_version"), g_ptr_array_add (kv, m->keras_version);
-  if (m->date_saved)
-    g_ptr_array_add (kv, "date_saved"), g_ptr_array_add (kv, m->date_saved);
+  if (info && info->keras_version)
+    g_ptr_array_add (kv, "keras_version"), g_ptr_array_add (kv, info->keras_version);
+  if (info && info->date_saved)
+    g_ptr_array_add (kv, "date_saved"), g_ptr_array_add (kv, info->date_saved);
   if (m->metadata)
     {
       GHashTableIter it;
@@ -125,10 +129,12 @@ put_items (GString *s, const NnModel *m)
 }
 
 gboolean
-nn_keras_reply_write_model (int fd, const char *display, const NnModel *m, GError **error)
+nn_keras_reply_write_model (int fd, const char *display, const NnModel *m,
+                            const NnKerasInfo *info, GError **error)
 {
   g_return_val_if_fail (display != NULL && m != NULL && m->params != NULL, FALSE);
-  g_autofree char *config = nn_keras_config_write (m, NULL, error);
+  const NnKerasSaveOptions options = { .info = info };
+  g_autofree char *config = nn_keras_config_write (m, &options, error);
   if (config == NULL)
     {
       g_prefix_error (error, "%s: ", display);
@@ -146,7 +152,7 @@ nn_keras_reply_write_model (int fd, const char *display, const NnModel *m, GErro
   g_autoptr (GString) s = g_string_new (NULL);
   put_header (s, STATUS_MODEL);
   put_text (s, config, config_len);
-  put_items (s, m);
+  put_items (s, m, info);
   guint64 n_params = m->n_params;
   g_string_append_len (s, (const char *) &n_params, sizeof n_params);
   if (!write_all (fd, s->str, s->len) || !write_all (fd, m->params, m->n_params * sizeof (float)))
@@ -272,7 +278,7 @@ reply_text (Reply *r, guint32 max, const char *what, guint32 *len)
 }
 
 static gboolean
-reply_items (Reply *r, NnModel *m)
+reply_items (Reply *r, NnModel *m, NnKerasInfo *info)
 {
   guint32 n, total = 0;
   if (!reply_u32 (r, &n, MAX_ITEMS, "metadata items"))
@@ -289,9 +295,9 @@ reply_items (Reply *r, NnModel *m)
         return FALSE;
       total += vl;
       if (strcmp (k, "keras_version") == 0)
-        g_free (m->keras_version), m->keras_version = v;
+        g_free (info->keras_version), info->keras_version = v;
       else if (strcmp (k, "date_saved") == 0)
-        g_free (m->date_saved), m->date_saved = v;
+        g_free (info->date_saved), info->date_saved = v;
       else
         {
           if (m->metadata == NULL)
@@ -304,7 +310,7 @@ reply_items (Reply *r, NnModel *m)
 
 /* The model of a STATUS_MODEL reply, or NULL with r->broken (or r->eof, r->timed_out). */
 static NnModel *
-reply_model (Reply *r, const char *display)
+reply_model (Reply *r, const char *display, NnKerasInfo **info)
 {
   guint32 len;
   g_autofree char *config = reply_text (r, MAX_CONFIG, "configuration bytes", &len);
@@ -320,9 +326,10 @@ reply_model (Reply *r, const char *display)
       return NULL;
     }
   g_autoptr (NnModel) m = g_steal_pointer (&g.model);
+  g_autoptr (NnKerasInfo) got = g_steal_pointer (&g.info);
   nn_keras_graph_clear (&g);
   guint64 n_params;
-  if (!reply_items (r, m) || !reply_read (r, &n_params, sizeof n_params))
+  if (!reply_items (r, m, got) || !reply_read (r, &n_params, sizeof n_params))
     return NULL;
   if (n_params != m->n_params)
     {
@@ -344,13 +351,14 @@ reply_model (Reply *r, const char *display)
       r->broken = g_strdup (error->message);
       return NULL;
     }
+  *info = g_steal_pointer (&got);
   return g_steal_pointer (&m);
 }
 
 /* Reads the whole reply: a model, or FALSE with the reader's own error in *error
  * (an error reply) or with r->broken, r->eof or r->timed_out set. */
 static NnModel *
-reply_receive (Reply *r, const char *display, GError **error)
+reply_receive (Reply *r, const char *display, NnKerasInfo **info, GError **error)
 {
   char magic[4];
   guint32 version, status, code, len;
@@ -363,7 +371,7 @@ reply_receive (Reply *r, const char *display, GError **error)
       return NULL;
     }
   if (status == STATUS_MODEL)
-    return reply_model (r, display);
+    return reply_model (r, display, info);
   if (!reply_read (r, &code, 4))
     return NULL;
   g_autofree char *msg = reply_text (r, MAX_MESSAGE, "error message bytes", &len);
@@ -469,7 +477,7 @@ spawn_reader (const char *const *reader_argv, const char *display, int fd, GPid 
 
 NnModel *
 nn_keras_load_with_reader (const char *const *reader_argv, const char *path, guint timeout_ms,
-                           GError **error)
+                           NnKerasInfo **info, GError **error)
 {
   g_return_val_if_fail (reader_argv != NULL && reader_argv[0] != NULL, NULL);
   g_return_val_if_fail (path != NULL, NULL);
@@ -488,7 +496,8 @@ nn_keras_load_with_reader (const char *const *reader_argv, const char *path, gui
   r.deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   r.err_tail = g_string_new (NULL);
   g_autoptr (GError) reader_error = NULL;
-  NnModel *m = reply_receive (&r, display, &reader_error);
+  g_autoptr (NnKerasInfo) got = NULL;
+  NnModel *m = reply_receive (&r, display, &got, &reader_error);
   gboolean answered = m != NULL || reader_error != NULL;
   close (r.out);
   if (r.err >= 0)
@@ -514,6 +523,8 @@ nn_keras_load_with_reader (const char *const *reader_argv, const char *path, gui
     }
   g_string_free (r.err_tail, TRUE);
   g_free (r.broken);
+  if (m && info)
+    *info = g_steal_pointer (&got);
   return m;
 }
 
@@ -540,5 +551,14 @@ nn_keras_load_isolated (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   const char *argv[] = { nn_keras_reader_path (), NULL };
-  return nn_keras_load_with_reader (argv, path, NN_KERAS_READER_TIMEOUT_MS, error);
+  return nn_keras_load_with_reader (argv, path, NN_KERAS_READER_TIMEOUT_MS, NULL, error);
+}
+
+NnModel *
+nn_keras_load_isolated_with_info (const char *path, NnKerasInfo **info, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (info == NULL || *info == NULL, NULL);
+  const char *argv[] = { nn_keras_reader_path (), NULL };
+  return nn_keras_load_with_reader (argv, path, NN_KERAS_READER_TIMEOUT_MS, info, error);
 }

@@ -15,9 +15,10 @@
  *   "DGKR" u32 version
  *   u32 status                          0 = model, 1 = error
  *   error: u32 code (NnErrorCode), u32 n, n bytes of message; end of stream
- *   model: u32 n, n bytes of config.json as nn_keras_config_write writes it
+ *   model: u32 n, n bytes of config.json as nn_keras_config_write writes it (with the
+ *                 compile_config and layer config items of the file's NnKerasInfo)
  *          u32 items, then per item u32 n, key, u32 n, value   (metadata.json strings;
- *                                          "keras_version", "date_saved" fill the fields)
+ *                                   "keras_version", "date_saved" go to NnKerasInfo)
  *          u64 n_params, n_params floats in the model's parameter order; end of stream
  * The parent rebuilds the model from that config with nn_keras_config_parse; the reader
  * has checked that this rebuild lays the parameters out exactly as its own model does.
@@ -26,6 +27,7 @@
 
 #include <glib.h>
 #include "nn-model.h"
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +43,9 @@ G_BEGIN_DECLS
  * safely: ...". Fails (never falls back to reading in this process) when the reader is
  * missing. Blocks for up to NN_KERAS_READER_TIMEOUT_MS: call it off the GUI thread. */
 NnModel *nn_keras_load_isolated (const char *path, GError **error);
+/* The same, keeping what only Keras needs in *info (see nn_keras_load_with_info). */
+NnModel *nn_keras_load_isolated_with_info (const char *path, NnKerasInfo **info,
+                                           GError **error);
 
 /* Where nn_keras_load_isolated finds the reader: beside the build when the running
  * program is in the build tree, else in the installed libexecdir. */
@@ -48,14 +53,16 @@ const char *nn_keras_reader_path (void);
 
 /* ---- the two ends of the protocol (the reader and the tests use these) ---- */
 
-/* As nn_keras_load_isolated, running reader_argv (NULL-terminated) followed by the
- * file's display name, with the file on its stdin; timeout_ms of wall time. */
+/* As nn_keras_load_isolated_with_info (info may be NULL), running reader_argv
+ * (NULL-terminated) followed by the file's display name, with the file on its stdin;
+ * timeout_ms of wall time. */
 NnModel *nn_keras_load_with_reader (const char *const *reader_argv, const char *path,
-                                    guint timeout_ms, GError **error);
-/* The reader's side: writes model m (read from the file named display) to fd as the
- * reply above, or fails before writing anything if the parent could not rebuild it. */
+                                    guint timeout_ms, NnKerasInfo **info, GError **error);
+/* The reader's side: writes model m and its info (read from the file named display;
+ * info may be NULL) to fd as the reply above, or fails before writing anything if the
+ * parent could not rebuild it. */
 gboolean nn_keras_reply_write_model (int fd, const char *display, const NnModel *m,
-                                     GError **error);
+                                     const NnKerasInfo *info, GError **error);
 /* The reader's side: writes error as an error reply. */
 void     nn_keras_reply_write_error (int fd, const GError *error);
 

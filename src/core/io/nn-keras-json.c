@@ -1,10 +1,11 @@
 /* nn-keras-json.c: JSON text as Python's json.dumps writes it, so that the files
- * we write read like the ones Keras writes, byte for byte where the values agree. */
+ * we write read like the ones Keras writes, byte for byte where the values agree;
+ * and nn_json_scan, which bounds a text's depth and size before json-glib parses it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nn-keras-private.h"
+#include "nn-keras-json.h"
 
 void
 nn_json_write_string (GString *s, const char *str)

@@ -1,5 +1,8 @@
-/* nn-keras.c: the .keras zip container, metadata.json, and the public entry points.
- * See ../shared/docs/KERAS_FORMAT.md for what Keras 3.12 writes and reads. */
+/* nn-keras.c: the .keras zip container, metadata.json, the public entry points
+ * (nn_keras_load*, nn_keras_save) and atomic saves with their partial-file cleanup.
+ * It puts together the pieces of the other files (see nn-keras-names.h), none of
+ * which calls back into it. See ../shared/docs/KERAS_FORMAT.md for what Keras 3.12
+ * writes and reads. */
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
@@ -10,31 +13,14 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <zip.h>
-#include "nn-keras-private.h"
-
-char *
-nn_keras_snake_case (const char *class_name)
-{
-  g_return_val_if_fail (class_name != NULL, NULL);
-  /* keras.src.utils.naming.to_snake_case, regex for regex. */
-  static const struct { const char *pattern, *replacement; } steps[] = {
-    { "\\W+", "" },
-    { "(.)([A-Z][a-z]+)", "\\1_\\2" },
-    { "([a-z])([A-Z])", "\\1_\\2" },
-  };
-  char *s = g_strdup (class_name);
-  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
-    {
-      GRegex *re = g_regex_new (steps[i].pattern, 0, 0, NULL);
-      char *next = g_regex_replace (re, s, -1, 0, steps[i].replacement, 0, NULL);
-      g_regex_unref (re);
-      g_free (s);
-      s = next ? next : g_strdup ("");
-    }
-  char *lower = g_ascii_strdown (s, -1);
-  g_free (s);
-  return lower;
-}
+#include "nn-keras.h"
+#include "nn-keras-config.h"
+#include "nn-keras-config-write.h"
+#include "nn-keras-h5.h"
+#include "nn-keras-info.h"
+#include "nn-keras-json.h"
+#include "nn-keras-names.h"
+#include "nn-error.h"
 
 /* ---- reading the zip ------------------------------------------------------------ */
 
@@ -106,7 +92,7 @@ read_entry (zip_t *za, const char *display, const char *name, guint64 max, gsize
 }
 
 static void
-read_metadata (NnModel *m, const char *text, gsize len)
+read_metadata (NnModel *m, NnKerasInfo *info, const char *text, gsize len)
 {
   /* Keras never reads metadata.json: a broken one costs only the metadata. */
   if (!g_utf8_validate (text, (gssize) len, NULL)
@@ -141,9 +127,9 @@ read_metadata (NnModel *m, const char *text, gsize len)
       else
         continue;
       if (strcmp (key, "keras_version") == 0)
-        g_free (m->keras_version), m->keras_version = value;
+        g_free (info->keras_version), info->keras_version = value;
       else if (strcmp (key, "date_saved") == 0)
-        g_free (m->date_saved), m->date_saved = value;
+        g_free (info->date_saved), info->date_saved = value;
       else
         {
           if (m->metadata == NULL)
@@ -239,7 +225,7 @@ open_zip_fd (int fd, const char *display, GError **error)
 }
 
 static NnModel *
-load_zip (zip_t *za, const char *display, GError **error)
+load_zip (zip_t *za, const char *display, NnKerasInfo **info, GError **error)
 {
   /* config.json first: the model it describes bounds what the weights can need. */
   gsize config_len = 0, weights_len = 0, meta_len = 0;
@@ -278,29 +264,39 @@ load_zip (zip_t *za, const char *display, GError **error)
       return NULL;
     }
   NnModel *m = g_steal_pointer (&g.model);
-  nn_keras_graph_clear (&g);
   if (meta)
-    read_metadata (m, meta, meta_len);
+    read_metadata (m, g.info, meta, meta_len);
+  if (info)
+    *info = g_steal_pointer (&g.info);
+  nn_keras_graph_clear (&g);
   return m;
 }
 
 NnModel *
 nn_keras_load (const char *path, GError **error)
 {
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  g_autofree char *display = g_filename_display_name (path);
-  zip_t *za = open_zip (path, display, error);
-  return za ? load_zip (za, display, error) : NULL;
+  return nn_keras_load_with_info (path, NULL, error);
 }
 
 NnModel *
-nn_keras_load_fd (int fd, const char *display, GError **error)
+nn_keras_load_with_info (const char *path, NnKerasInfo **info, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (info == NULL || *info == NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_autofree char *display = g_filename_display_name (path);
+  zip_t *za = open_zip (path, display, error);
+  return za ? load_zip (za, display, info, error) : NULL;
+}
+
+NnModel *
+nn_keras_load_fd (int fd, const char *display, NnKerasInfo **info, GError **error)
 {
   g_return_val_if_fail (fd >= 0 && display != NULL, NULL);
+  g_return_val_if_fail (info == NULL || *info == NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   zip_t *za = open_zip_fd (fd, display, error);
-  return za ? load_zip (za, display, error) : NULL;
+  return za ? load_zip (za, display, info, error) : NULL;
 }
 
 /* ---- writing ------------------------------------------------------------------- */

@@ -1,4 +1,5 @@
-/* nn-fit.c: the epoch loop with Keras-style callbacks. */
+/* nn-fit.c: the epoch loop with Keras-style callbacks (checkpoint, early stopping,
+ * plateau, CSV history), batches prepared in a helper thread, and nn_fit_evaluate. */
 #include "nn-fit.h"
 #include "nn-loss.h"
 #include "nn-train-rng.h"
@@ -43,8 +44,7 @@ nn_fit_gather (const NnDataset *ds, const int *indices, int count, float *x, gui
 static gboolean
 is_cancelled (const NnFitConfig *cfg)
 {
-  return (cfg->cancel && g_atomic_int_get (cfg->cancel))
-         || (cfg->cancellable && g_cancellable_is_cancelled (cfg->cancellable));
+  return g_cancellable_is_cancelled (cfg->cancellable); /* FALSE for NULL */
 }
 
 /* ---- batch preparation in a helper thread --------------------------------- */
@@ -76,7 +76,7 @@ batch_prepare (gpointer data)
 
 gboolean
 nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int batch_size,
-                 float *loss, float *accuracy, const gint *cancel)
+                 float *loss, float *accuracy, GCancellable *cancellable)
 {
   g_return_val_if_fail (model != NULL && ds != NULL && ds->n > 0, FALSE);
 
@@ -92,7 +92,7 @@ nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing, int
   gboolean ok = TRUE;
   for (int start = 0; start < ds->n; start += batch_size)
     {
-      if (cancel && g_atomic_int_get (cancel))
+      if (g_cancellable_is_cancelled (cancellable))
         {
           ok = FALSE;
           break;
@@ -320,7 +320,7 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
   if (f->val && f->val->n > 0)
     {
       if (!nn_fit_evaluate (m, f->val, cfg->label_smoothing, NN_FIT_EVAL_BATCH, &p->val_loss,
-                            &p->val_accuracy, cfg->cancel))
+                            &p->val_accuracy, cfg->cancellable))
         {
           g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");
           return FALSE;
@@ -343,7 +343,8 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
       res->best_epoch = cfg->epoch_offset + epoch + 1;
       res->best_val_accuracy = p->val_accuracy;
       res->best_val_loss = p->val_loss;
-      if (cfg->checkpoint_path && !nn_keras_save (m, cfg->checkpoint_path, NULL, error))
+      const NnKerasSaveOptions keep = { .info = cfg->keras_info };
+      if (cfg->checkpoint_path && !nn_keras_save (m, cfg->checkpoint_path, &keep, error))
         return FALSE;
     }
   p->best_epoch = res->best_epoch;

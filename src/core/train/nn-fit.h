@@ -3,7 +3,7 @@
  *   NnFitConfig cfg;
  *   nn_fit_config_init (&cfg);              // Adam 1e-3, batch 128, 10 epochs
  *   cfg.on_batch = my_batch_cb;             // runs in the training thread
- *   cfg.cancel = &job->cancel_flag;         // or cfg.cancellable
+ *   cfg.cancellable = job_cancellable;      // g_cancellable_cancel from any thread
  *   cfg.checkpoint_path = "models/x.keras"; // best by val accuracy, atomic saves
  *   if (!nn_fit (model, train, val, &cfg, &result, &error)) ...
  *
@@ -23,6 +23,7 @@
 #include "nn-optimizer.h"
 #include "nn-schedule.h"
 #include "nn-augment.h"
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -67,14 +68,14 @@ typedef struct {
   float plateau_min_lr;
   double time_limit_seconds;    /* 0: none; else no epoch starts that would end past it */
   const char *checkpoint_path;  /* best model by val accuracy, or NULL */
+  const NnKerasInfo *keras_info; /* the Keras metadata checkpoints keep (a loaded model's), or NULL */
   const char *history_path;     /* CSV per epoch, or NULL */
   gboolean history_append;      /* add rows to an existing history (a second phase) */
   int epoch_offset;             /* epochs already run by an earlier phase (history, progress) */
 
   NnFitCallback on_batch, on_epoch;
   gpointer user_data;
-  const gint *cancel;           /* non-zero cancels (read atomically); may be NULL */
-  GCancellable *cancellable;    /* may be NULL */
+  GCancellable *cancellable;    /* checked before every batch; may be NULL */
 } NnFitConfig;
 
 typedef struct {
@@ -99,10 +100,11 @@ gboolean nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
 #define NN_FIT_EVAL_BATCH 64
 
 /* Mean loss (with the given label smoothing) and accuracy of the model on ds, in
- * inference mode. progress/cancel may be NULL. Returns FALSE only when cancelled, or
+ * inference mode. loss and cancellable may be NULL. Returns FALSE only when cancelled, or
  * when even one image would need more memory than a workspace may take. */
 gboolean nn_fit_evaluate (NnModel *model, const NnDataset *ds, float label_smoothing,
-                          int batch_size, float *loss, float *accuracy, const gint *cancel);
+                          int batch_size, float *loss, float *accuracy,
+                          GCancellable *cancellable);
 
 /* Images [start, start + count) of ds by an index table, as float (count, 28, 28, 1). */
 void     nn_fit_gather (const NnDataset *ds, const int *indices, int count, float *x,

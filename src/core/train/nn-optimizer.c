@@ -1,4 +1,5 @@
-/* nn-optimizer.c: Keras 3 optimizer steps on the model's flat parameter array. */
+/* nn-optimizer.c: Keras 3 optimizer steps on the model's flat parameter array, and
+ * each optimizer's Keras name and serialized config for a saved compile_config. */
 #include "nn-optimizer.h"
 
 #include <math.h>

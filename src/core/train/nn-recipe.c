@@ -190,7 +190,6 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
   cfg->on_batch = o->on_batch;
   cfg->on_epoch = o->on_epoch;
   cfg->user_data = o->user_data;
-  cfg->cancel = o->cancel;
   cfg->cancellable = o->cancellable;
 
   const int steps_per_epoch = MAX (1, (n_train + o->batch_size - 1) / o->batch_size);
@@ -256,8 +255,8 @@ set_metadata_float (NnModel *m, const char *key, double v)
  * that worked. The checkpoint goes once out holds the run's result (or the run
  * proved worthless); a failed save keeps it. */
 static gboolean
-finish (const NnRecipeOptions *o, NnModel *m, const char *checkpoint, float accuracy,
-        NnRecipeReport *r, GError **error)
+finish (const NnRecipeOptions *o, NnModel *m, const NnKerasInfo *info, const char *checkpoint,
+        float accuracy, NnRecipeReport *r, GError **error)
 {
   r->final_accuracy = accuracy;
   if (!(accuracy > nn_recipe_chance_accuracy (m->n_classes))) // NaN is chance too
@@ -272,7 +271,8 @@ finish (const NnRecipeOptions *o, NnModel *m, const char *checkpoint, float accu
       return FALSE;
     }
   stage (o, "saving");
-  if (!nn_keras_save (m, o->out, NULL, error))
+  const NnKerasSaveOptions keep = { .info = info };
+  if (!nn_keras_save (m, o->out, &keep, error))
     return FALSE;
   r->wrote_out = TRUE;
   g_unlink (checkpoint);
@@ -283,13 +283,13 @@ finish (const NnRecipeOptions *o, NnModel *m, const char *checkpoint, float accu
  * one on its best epoch (m holds those weights: restore_best); any other failure
  * leaves out as it was and the checkpoint for the user. */
 static gboolean
-finish_failed (const NnRecipeOptions *o, NnModel *m, const char *checkpoint, gboolean have_best,
-               NnRecipeReport *r, GError **error)
+finish_failed (const NnRecipeOptions *o, NnModel *m, const NnKerasInfo *info,
+               const char *checkpoint, gboolean have_best, NnRecipeReport *r, GError **error)
 {
   if (!have_best || !g_error_matches (*error, NN_ERROR, NN_ERROR_CANCELLED))
     return FALSE;
   g_autoptr (GError) end_error = NULL;
-  if (!finish (o, m, checkpoint, r->fit.best_val_accuracy, r, &end_error) && !r->diverged)
+  if (!finish (o, m, info, checkpoint, r->fit.best_val_accuracy, r, &end_error) && !r->diverged)
     {
       // Not writing the model the user stopped for matters more than the stop.
       g_clear_error (error);
@@ -335,7 +335,7 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   if (r->fit.best_epoch > 0)
     set_metadata_float (m, "val_accuracy", r->fit.best_val_accuracy);
   if (!ok)
-    return finish_failed (o, m, checkpoint, r->fit.best_epoch > 0, r, error);
+    return finish_failed (o, m, NULL, checkpoint, r->fit.best_epoch > 0, r, error);
 
   // Measured once, after every decision: the test set is a report, not a guide. It
   // only refuses a run at chance level, where its 10,000 images cannot be fooled.
@@ -343,13 +343,14 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   g_autoptr (NnDataset) test = nn_mnist_load (o->mnist_dir, NN_MNIST_TEST, error);
   if (!test)
     return FALSE;
-  if (!nn_fit_evaluate (m, test, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->test_accuracy, o->cancel))
+  if (!nn_fit_evaluate (m, test, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->test_accuracy,
+                        o->cancellable))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");
-      return finish_failed (o, m, checkpoint, r->fit.best_epoch > 0, r, error);
+      return finish_failed (o, m, NULL, checkpoint, r->fit.best_epoch > 0, r, error);
     }
   set_metadata_float (m, "test_accuracy", r->test_accuracy);
-  return finish (o, m, checkpoint, r->test_accuracy, r, error);
+  return finish (o, m, NULL, checkpoint, r->test_accuracy, r, error);
 }
 
 /* ---- fine-tuning ------------------------------------------------------------ */
@@ -426,7 +427,10 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
     return FALSE;
   if (o->on_folder)
     o->on_folder (&r->folder, o->user_data);
-  g_autoptr (NnModel) m = nn_keras_load_isolated (o->base, error);
+  // The base's Keras metadata (compile_config, initializers, regularizers) goes on
+  // into the checkpoint and out.
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) m = nn_keras_load_isolated_with_info (o->base, &info, error);
   if (!m)
     return FALSE;
   if (m->n_classes != 10)
@@ -470,6 +474,7 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   g_autofree char *checkpoint = nn_recipe_checkpoint_path (o->out);
   nn_recipe_fit_config (o, train->n, &cfg);
   cfg.checkpoint_path = checkpoint;
+  cfg.keras_info = info;
   cfg.history_append = TRUE;
   cfg.epoch_offset = 3;
   cfg.schedule = nn_schedule_constant (o->learning_rate);
@@ -480,11 +485,11 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
     {
       if (r->fit.best_epoch > 0)
         set_metadata_float (m, "finetune_val_accuracy", r->fit.best_val_accuracy);
-      return finish_failed (o, m, checkpoint, r->fit.best_epoch > 0, r, error);
+      return finish_failed (o, m, info, checkpoint, r->fit.best_epoch > 0, r, error);
     }
   nn_fit_evaluate (m, val, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->val_after, NULL);
   set_metadata_float (m, "finetune_val_accuracy", r->val_after);
-  return finish (o, m, checkpoint, r->val_after, r, error);
+  return finish (o, m, info, checkpoint, r->val_after, r, error);
 }
 
 gboolean

@@ -2,7 +2,7 @@
  *
  *   NnRecipeOptions o;
  *   nn_recipe_options_init (&o, NN_RECIPE_CNN);   // the recipe's defaults
- *   o.epochs = 3; o.on_epoch = cb; o.cancel = &flag;
+ *   o.epochs = 3; o.on_epoch = cb; o.cancellable = c;
  *   NnRecipeReport r;
  *   if (!nn_recipe_run (&o, &r, &error)) ...       // r filled as far as it got
  *   nn_recipe_report_clear (&r);
@@ -61,8 +61,7 @@ typedef struct {
   /* finetune: called once the folder is read, before any training; may be NULL. */
   void (*on_folder) (const NnFolderReport *report, gpointer user_data);
   gpointer user_data;
-  const gint *cancel;
-  GCancellable *cancellable;
+  GCancellable *cancellable; /* checked before every batch; may be NULL */
 } NnRecipeOptions;
 
 typedef struct {

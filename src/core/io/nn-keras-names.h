@@ -1,15 +1,27 @@
-/* nn-keras-private.h: the pieces of the .keras reader and writer.
+/* nn-keras-names.h: what the .keras reader, writer and HDF5 code share about Keras's
+ * names and layouts: the limits on what a file may hold, the graph a config becomes,
+ * Keras's snake_case, layer order, weight keys and config defaults.
  *
- *   nn-keras.c         zip container, metadata.json, the public entry points
- *   nn-keras-config.c  config.json <-> model graph (Sequential, Functional, nested)
- *   nn-keras-h5.c      model.weights.h5 <-> model variables (HDF5 in memory)
- *   nn-keras-json.c    JSON text exactly as Python's json.dumps writes it
+ * The files of src/core/io, each of which includes only the headers of the files
+ * it calls (nothing calls back up this list):
+ *   nn-keras-json.c          JSON text as Python writes it (the leaf)
+ *   nn-keras-info.c          the Keras-only metadata (NnKerasInfo)        (a leaf)
+ *   nn-keras-names.c         this header's functions                     -> json, info
+ *   nn-keras-config.c        config.json -> graph (reader)               -> names, json, info
+ *   nn-keras-config-write.c  model -> config.json (writer)               -> names, json, info
+ *   nn-keras-h5.c            model.weights.h5 <-> variables              -> names, info
+ *   nn-keras.c               the zip, metadata.json, nn_keras_load/save  -> all of the above
+ *   nn-keras-isolated.c      the sandboxed reader's protocol             -> config,
+ *                                                                  config-write, names, info
+ * nn-keras-options.h holds the types of nn_keras_save's options (no code); nn-keras.h
+ * and nn-keras-isolated.h are the public entry points.
+ * scripts/check-include-cycles.py src/core/io checks that this stays a tree.
  */
 #pragma once
 
 #include <json-glib/json-glib.h>
-#include "nn-keras.h"
-#include "nn-error.h"
+#include "nn-model.h"
+#include "nn-keras-info.h"
 
 G_BEGIN_DECLS
 
@@ -39,16 +51,14 @@ G_BEGIN_DECLS
 typedef struct {
   NnModel *model;
   GPtrArray *weight_paths; /* char *, one per model layer: "layers/conv2d" or NULL */
+  NnKerasInfo *info;       /* compile_config and the layers' extra config items */
 } NnKerasGraph;
 
 void nn_keras_graph_clear (NnKerasGraph *g);
 
-/* config.json -> graph; the model is finished (variables allocated, zeroed). */
-gboolean nn_keras_config_parse (const char *display, const char *text, gsize len,
-                                NnKerasGraph *out, GError **error);
-/* model -> config.json text (one line, Python json.dumps style). */
-char *nn_keras_config_write (const NnModel *m, const NnKerasSaveOptions *options,
-                             GError **error);
+/* Keras's naming.to_snake_case: "Conv2D" -> "conv2d", "BatchNormalization" ->
+ * "batch_normalization", "MaxPooling2D" -> "max_pooling2d". Free with g_free. */
+char *nn_keras_snake_case (const char *class_name);
 
 /* Keras's model.layers order: Functional sorts by decreasing depth from the
  * output, ties by first visit in a depth-first walk from the output (map_graph);
@@ -59,32 +69,19 @@ int        nn_keras_layer_order (const NnModel *m, gboolean sequential, int *ord
  * layers Keras does not list (the Sequential InputLayer, unreachable ones). */
 GPtrArray *nn_keras_layer_keys (const NnModel *m, gboolean sequential, const int *order,
                                 int n_order);
-/* TRUE when a config item has the value the writer would write anyway (Keras's
- * default), so the reader need not keep it. */
-gboolean   nn_keras_config_is_default (NnLayerKind kind, const char *key, JsonNode *value);
 /* TRUE when every layer feeds the next one only: writable as a Sequential. */
 gboolean   nn_keras_model_is_chain (const NnModel *m);
 
-/* model.weights.h5 bytes -> variables of a finished model. */
-gboolean nn_keras_h5_read (const char *display, const void *data, gsize len,
-                           NnKerasGraph *g, GError **error);
-/* variables -> model.weights.h5 bytes (g_free). */
-guint8 *nn_keras_h5_write (const NnModel *m, const NnKerasSaveOptions *options,
-                           gsize *len, GError **error);
+/* One item of a layer config, in Keras's get_config order. */
+typedef struct {
+  const char *key;
+  const char *def; /* Keras's default as JSON text, or NULL when the layer's config gives it */
+} NnKerasKeyDef;
 
-/* JSON writing in Python's json.dumps format: ", " and ": " separators, ASCII
- * only (\uXXXX escapes), floats in repr's shortest round-trip form. */
-void nn_json_write_string (GString *s, const char *str);
-void nn_json_write_double (GString *s, double v); /* shortest repr of a double */
-void nn_json_write_float (GString *s, float v);   /* shortest repr that reads back as v */
-void nn_json_write_node (GString *s, JsonNode *node);
-/* Checks, before json-glib recurses into text and builds a node per value, that
- * it nests no deeper than max_depth and holds no more than max_values values. */
-typedef enum {
-  NN_JSON_OK,
-  NN_JSON_TOO_DEEP,
-  NN_JSON_TOO_MANY,
-} NnJsonScan;
-NnJsonScan nn_json_scan (const char *text, gsize len, int max_depth, guint64 max_values);
+/* The config items of a layer kind after name, trainable and dtype; ends with a NULL key. */
+const NnKerasKeyDef *nn_keras_config_keys (NnLayerKind kind);
+/* TRUE when a config item has the value the writer would write anyway (Keras's
+ * default), so the reader need not keep it. */
+gboolean nn_keras_config_is_default (NnLayerKind kind, const char *key, JsonNode *value);
 
 G_END_DECLS

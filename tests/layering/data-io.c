@@ -1,0 +1,2 @@
+/* Must not compile: data depends on nn only. */
+#include "nn-keras.h"

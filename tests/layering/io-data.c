@@ -1,0 +1,2 @@
+/* Must not compile: io depends on nn only. */
+#include "nn-dataset.h"

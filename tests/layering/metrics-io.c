@@ -1,0 +1,2 @@
+/* Must not compile: the metrics library (what src/plot links) depends on nn only. */
+#include "nn-keras.h"

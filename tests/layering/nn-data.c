@@ -1,0 +1,2 @@
+/* Must not compile: nn sees only its own headers. */
+#include "nn-dataset.h"

@@ -1,0 +1,2 @@
+/* Must not compile: the plot library sees nn and the metrics only. */
+#include "nn-keras.h"
