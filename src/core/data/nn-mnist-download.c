@@ -62,26 +62,26 @@ remove_tree (const char *path)
   nftw (path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The last line of a tool's stderr that says something, without npm's prefixes. */
+/* The first line of a tool's stderr that says why, without npm's prefixes:
+ * "network request to ... failed", "gzip: stdin: not in gzip format". */
 static char *
-last_message (GBytes *err)
+first_message (GBytes *err)
 {
   g_autofree char *text = err != NULL ? g_utf8_make_valid (g_bytes_get_data (err, NULL),
                                                            (gssize) g_bytes_get_size (err))
                                       : g_strdup ("");
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  const char *best = NULL;
   for (int i = 0; lines[i] != NULL; i++)
     {
       char *line = g_strstrip (lines[i]);
       for (const char *const *p = (const char *const[]) { "npm ERR! ", "npm error ", NULL }; *p; p++)
         if (g_str_has_prefix (line, *p))
           line = g_strstrip (line + strlen (*p));
-      /* npm ends with where its full log is: not the reason. */
-      if (*line && !g_str_has_prefix (line, "A complete log") && !g_str_has_prefix (line, "/"))
-        best = line;
+      /* npm's "code ENOTFOUND" only names what the next line says. */
+      if (*line && !g_str_has_prefix (line, "code "))
+        return g_strdup (line);
     }
-  return g_strdup (best != NULL ? best : "no message");
+  return g_strdup ("no message");
 }
 
 /* Runs argv in cwd. On failure the error holds the tool's last stderr line; the
@@ -114,7 +114,7 @@ run_tool (Download *d, const char *const *argv, const char *what, GError **error
   if (g_subprocess_get_if_exited (proc) && g_subprocess_get_exit_status (proc) == 0)
     return TRUE;
 
-  g_autofree char *msg = last_message (err);
+  g_autofree char *msg = first_message (err);
   static const char *const network[] = { "ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET",
                                          "ETIMEDOUT", "ENETUNREACH", "EHOSTUNREACH", "network",
                                          NULL };
