@@ -236,12 +236,21 @@ test_find_order (void)
   assert_found (NULL, user_dir);     /* then the user data folder */
   assert_found ("", user_dir);
 
-  /* A place that does not hold MNIST is passed over, for the next one. */
+  /* A chosen folder that does not hold MNIST is passed over, for the next one. */
   g_autofree char *broken = make_fake ("broken", FALSE);
   g_autofree char *gone = g_build_filename (broken, "train-images-idx3-ubyte", NULL);
   g_unlink (gone);
-  g_setenv ("DIGITS_MNIST_DIR", broken, TRUE);
   assert_found (broken, user_dir);
+
+  /* The variable set to such a folder is an error naming it, though MNIST is
+   * in the chosen and the user folders. */
+  g_setenv ("DIGITS_MNIST_DIR", broken, TRUE);
+  g_autoptr (GError) wrong = NULL;
+  g_autofree char *none = nn_mnist_find (chosen, &wrong);
+  g_assert_null (none);
+  g_assert_error (wrong, NN_ERROR, NN_ERROR_NO_DATA);
+  g_assert_true (g_str_has_prefix (wrong->message, "$DIGITS_MNIST_DIR does not hold MNIST: "));
+  g_assert_nonnull (strstr (wrong->message, "broken: train-images-idx3-ubyte (or "));
 
   /* nn_mnist_load without a folder reads what the search finds. */
   g_setenv ("DIGITS_MNIST_DIR", env, TRUE);
@@ -259,18 +268,15 @@ test_not_found_lists_places (void)
   g_autofree char *broken = make_fake ("broken2", FALSE);
   g_autofree char *gone = g_build_filename (broken, "t10k-images-idx3-ubyte", NULL);
   g_unlink (gone);
-  g_autofree char *nowhere = g_build_filename (top, "nowhere", NULL);
   test_rm_rf (user_dir);
-  g_setenv ("DIGITS_MNIST_DIR", broken, TRUE);
 
   g_autoptr (GError) error = NULL;
-  g_autofree char *found = nn_mnist_find (nowhere, &error);
-  g_unsetenv ("DIGITS_MNIST_DIR");
+  g_autofree char *found = nn_mnist_find (broken, &error);
   if (found != NULL)
     {
       /* The source tree (or the system folder) holds the real MNIST here: it must
        * come after the three places above, which all failed. */
-      g_autoptr (GPtrArray) places = nn_mnist_places (nowhere);
+      g_autoptr (GPtrArray) places = nn_mnist_places (broken);
       gboolean later = FALSE;
       for (guint i = 3; i < places->len; i++)
         later |= g_strcmp0 (((NnMnistPlace *) g_ptr_array_index (places, i))->path, found) == 0;
@@ -282,7 +288,8 @@ test_not_found_lists_places (void)
   g_assert_error (error, NN_ERROR, NN_ERROR_NO_DATA);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "t10k-images-idx3-ubyte (or t10k-images-idx3-ubyte.gz) is missing"));
-  g_assert_nonnull (strstr (error->message, nowhere));
+  g_assert_nonnull (strstr (error->message, "$DIGITS_MNIST_DIR: not set"));
+  g_assert_nonnull (strstr (error->message, broken));
   g_assert_nonnull (strstr (error->message, user_dir));
   g_assert_nonnull (strstr (error->message, "the system folder"));
 }

@@ -262,6 +262,14 @@ nn_mnist_find (const char *chosen, GError **error)
         }
       if (nn_mnist_folder_check (place->path, &why))
         return g_strdup (place->path);
+      /* A variable set to the wrong folder is a mistake to report, not to
+       * paper over with whatever MNIST lies elsewhere. */
+      if (place->kind == NN_MNIST_PLACE_ENV)
+        {
+          g_set_error (error, NN_ERROR, NN_ERROR_NO_DATA, "$DIGITS_MNIST_DIR does not hold MNIST: %s",
+                       why->message);
+          return NULL;
+        }
       g_string_append_printf (looked, "\n  %s: %s", place->what, why->message);
     }
   g_set_error_literal (error, NN_ERROR, NN_ERROR_NO_DATA, looked->str);

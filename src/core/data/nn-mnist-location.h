@@ -8,7 +8,8 @@
  * truncated set is reported, not loaded until it breaks.
  *
  * Places, searched in this order (nn_mnist_places):
- *   1. $DIGITS_MNIST_DIR
+ *   1. $DIGITS_MNIST_DIR; when it is set, the only place (set to a folder without
+ *      MNIST, it is an error naming that folder, not a reason to look elsewhere)
  *   2. the folder the user chose (the app's setting, digits-cli's --mnist), if any
  *   3. the user data folder, $XDG_DATA_HOME/digits/mnist (~/.local/share/digits/mnist),
  *      which is where nn_mnist_download puts it
@@ -76,7 +77,8 @@ gboolean nn_mnist_folder_check (const char *dir, GError **error);
 
 /* The first place that passes nn_mnist_folder_check, newly allocated. When none
  * does: NULL with NN_ERROR_NO_DATA, whose message lists every place and why it
- * was passed over, one per line. */
+ * was passed over, one per line. When $DIGITS_MNIST_DIR is set, it is the only
+ * place: NN_ERROR_NO_DATA names it and the problem when it does not hold MNIST. */
 char *nn_mnist_find (const char *chosen, GError **error);
 
 /* ---- download ------------------------------------------------------------------ */
