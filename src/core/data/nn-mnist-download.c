@@ -65,11 +65,17 @@ remove_tree (const char *path)
 /* The first line of a tool's stderr that says why, without npm's prefixes:
  * "network request to ... failed", "gzip: stdin: not in gzip format". */
 static char *
+stderr_text (GBytes *err)
+{
+  gsize len = 0;
+  const char *data = err != NULL ? g_bytes_get_data (err, &len) : NULL;
+  return len > 0 ? g_utf8_make_valid (data, (gssize) len) : g_strdup ("");
+}
+
+static char *
 first_message (GBytes *err)
 {
-  g_autofree char *text = err != NULL ? g_utf8_make_valid (g_bytes_get_data (err, NULL),
-                                                           (gssize) g_bytes_get_size (err))
-                                      : g_strdup ("");
+  g_autofree char *text = stderr_text (err);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   for (int i = 0; lines[i] != NULL; i++)
     {
@@ -118,9 +124,7 @@ run_tool (Download *d, const char *const *argv, const char *what, GError **error
   static const char *const network[] = { "ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET",
                                          "ETIMEDOUT", "ENETUNREACH", "EHOSTUNREACH", "network",
                                          NULL };
-  g_autofree char *all = err != NULL ? g_utf8_make_valid (g_bytes_get_data (err, NULL),
-                                                          (gssize) g_bytes_get_size (err))
-                                     : g_strdup ("");
+  g_autofree char *all = stderr_text (err);
   gboolean offline = FALSE;
   if (g_str_equal (argv[0], "npm"))
     for (int i = 0; network[i] != NULL && !offline; i++)
