@@ -83,8 +83,8 @@ gboolean cli_cancelled (gpointer unused); /* an NnEvalCancelFunc */
 
 /* ---- MNIST ------------------------------------------------------------------------ */
 
-/* The MNIST folder: option (a --mnist DIR) when given and it holds MNIST, else the
- * first of nn_mnist_find's places. On failure prints where it looked and how to get
+/* The MNIST folder: option (a --mnist DIR) when given, as it is, else the first of
+ * nn_mnist_find's places. On failure prints where it looked and how to get
  * MNIST (digits-cli download-mnist) and returns NULL. In cli-mnist.c. */
 char    *cli_find_mnist (const char *option);
 

@@ -3,13 +3,13 @@
  * MNIST is four IDX files, plain or gzipped (".gz"):
  *   train-images-idx3-ubyte  train-labels-idx1-ubyte  (60000 images, 28 x 28)
  *   t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte   (10000 images, 28 x 28)
- * A folder counts as MNIST only when it holds all four and each one's header
- * (magic number, count, 28 x 28) and size are right, so a half-copied or
- * truncated set is reported, not loaded until it breaks.
+ * A searched folder counts as MNIST only when it holds all four and each one's
+ * header (magic number, count, 28 x 28) and size are right, so a half-copied or
+ * truncated set is passed over and reported, not loaded until it breaks.
  *
  * Places, searched in this order (nn_mnist_places):
- *   1. $DIGITS_MNIST_DIR; when it is set, the only place (set to a folder without
- *      MNIST, it is an error naming that folder, not a reason to look elsewhere)
+ *   1. $DIGITS_MNIST_DIR: when set, the answer as it is, unchecked (it may hold a
+ *      smaller IDX set; a wrong folder is reported by nn_mnist_load, naming the file)
  *   2. the folder the user chose (the app's setting, digits-cli's --mnist), if any
  *   3. the user data folder, $XDG_DATA_HOME/digits/mnist (~/.local/share/digits/mnist),
  *      which is where nn_mnist_download puts it
@@ -77,8 +77,8 @@ gboolean nn_mnist_folder_check (const char *dir, GError **error);
 
 /* The first place that passes nn_mnist_folder_check, newly allocated. When none
  * does: NULL with NN_ERROR_NO_DATA, whose message lists every place and why it
- * was passed over, one per line. When $DIGITS_MNIST_DIR is set, it is the only
- * place: NN_ERROR_NO_DATA names it and the problem when it does not hold MNIST. */
+ * was passed over, one per line. When $DIGITS_MNIST_DIR is set, it is returned
+ * unchecked. */
 char *nn_mnist_find (const char *chosen, GError **error);
 
 /* ---- download ------------------------------------------------------------------ */
