@@ -97,7 +97,7 @@ cli_bench_train (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_STRING, &threads_text, "Threads (default 2)", "N" },
     { "batches", 0, 0, G_OPTION_ARG_STRING, &batches_text, "Timed steps per repeat (default 30)", "N" },
     { "reps", 0, 0, G_OPTION_ARG_STRING, &reps_text, "Repeats, median reported (default 5)", "N" },
-    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder", "DIR" },
+    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder (default: $DIGITS_MNIST_DIR, else ~/.local/share/digits/mnist and others)", "DIR" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("--train - training throughput");
@@ -122,7 +122,10 @@ cli_bench_train (int argc, char **argv)
         return status;
       *numbers[i].value = (int) v;
     }
-  g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TRAIN, &error);
+  g_autofree char *found = cli_find_mnist (mnist);
+  if (found == NULL)
+    return 1;
+  g_autoptr (NnDataset) ds = nn_mnist_load (found, NN_MNIST_TRAIN, &error);
   if (!ds)
     return cli_error_gerror (NULL, error);
 

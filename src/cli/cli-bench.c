@@ -152,7 +152,7 @@ cli_bench (int argc, char **argv)
     { "reps", 0, 0, G_OPTION_ARG_STRING, &reps_text, "Repeats of the 10k pass, median reported (default 7)", "N" },
     { "latency-images", 0, 0, G_OPTION_ARG_STRING, &latency_text, "Single images timed (default 2000)", "N" },
     { "random-weights", 0, 0, G_OPTION_ARG_NONE, &zoo_only, "Do not load models/*.keras", NULL },
-    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder (default $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
+    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder (default: $DIGITS_MNIST_DIR, else ~/.local/share/digits/mnist and others)", "DIR" },
     { NULL }
   };
   int status;
@@ -178,7 +178,10 @@ cli_bench (int argc, char **argv)
   threads = cli_threads (threads);
 
   g_autoptr (GError) error = NULL;
-  g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TEST, &error);
+  g_autofree char *found = cli_find_mnist (mnist);
+  if (found == NULL)
+    return 1;
+  g_autoptr (NnDataset) ds = nn_mnist_load (found, NN_MNIST_TEST, &error);
   if (ds == NULL)
     return cli_error_gerror (NULL, error);
   float *x = nn_alloc_floats ((size_t) ds->n * NN_IMAGE_PIXELS);

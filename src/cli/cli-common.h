@@ -85,6 +85,13 @@ void          cli_catch_signals (void);
 /* NULL before cli_catch_signals(); pass it to the core's runners. */
 GCancellable *cli_cancellable (void);
 
+/* ---- MNIST ------------------------------------------------------------------------ */
+
+/* The MNIST folder: option (a --mnist DIR) when given, as it is, else the first of
+ * nn_mnist_find's places. On failure prints where it looked and how to get
+ * MNIST (digits-cli download-mnist) and returns NULL. In cli-mnist.c. */
+char    *cli_find_mnist (const char *option);
+
 /* ---- output files ------------------------------------------------------------- */
 
 /* Outputs replace their file atomically: a writer that takes a path is given

@@ -143,7 +143,7 @@ cli_evaluate (int argc, char **argv)
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
       "A folder of class subfolders 0 … 9 instead of the MNIST test set", "DIR" },
     { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist_dir,
-      "Where the MNIST IDX files are (default: $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
+      "MNIST folder (default: $DIGITS_MNIST_DIR, else ~/.local/share/digits/mnist and others)", "DIR" },
     { "predictions", 'p', 0, G_OPTION_ARG_FILENAME, &csv,
       "Write index,label,pred,p0,…,p9 for every image", "FILE.csv" },
     { "confusion-png", 'c', 0, G_OPTION_ARG_FILENAME, &png,
@@ -170,10 +170,14 @@ cli_evaluate (int argc, char **argv)
       && !cli_parse_int ("evaluate", "--limit", limit_text, 0, G_MAXINT, &limit, &status))
     return status;
 
+  /* Before the model: a missing MNIST is said at once, with where it was looked for. */
+  g_autofree char *found = NULL;
+  if (data_dir == NULL && (found = cli_find_mnist (mnist_dir)) == NULL)
+    return 1;
   m = cli_load_model (argv[1], (int) threads);
   if (m == NULL)
     return 1;
-  ds = load_data (data_dir, mnist_dir, &description);
+  ds = load_data (data_dir, found, &description);
   if (ds == NULL)
     return 1;
   if (limit > 0 && limit < ds->n)

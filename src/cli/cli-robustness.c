@@ -109,7 +109,7 @@ cli_robustness (int argc, char **argv)
     { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, "Use only the first N test images (0: all)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Seed of the noise rows", "N" },
     { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist_dir,
-      "Where the MNIST IDX files are (default: $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
+      "MNIST folder (default: $DIGITS_MNIST_DIR, else ~/.local/share/digits/mnist and others)", "DIR" },
     { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text, "Threads (default: every core)", "N" },
     { NULL },
   };
@@ -131,9 +131,12 @@ cli_robustness (int argc, char **argv)
           && !cli_parse_int ("robustness", "--threads", threads_text, 1, 256, &threads, &status)))
     return status;
 
-  ds = nn_mnist_load (mnist_dir, NN_MNIST_TEST, &error);
+  g_autofree char *found = cli_find_mnist (mnist_dir);
+  if (found == NULL)
+    return 1;
+  ds = nn_mnist_load (found, NN_MNIST_TEST, &error);
   if (ds == NULL)
-    return cli_error_gerror (mnist_dir, error);
+    return cli_error_gerror (found, error);
   if (limit > 0 && limit < ds->n)
     {
       NnDataset *part = nn_dataset_slice (ds, 0, limit);

@@ -213,7 +213,7 @@ cli_train (int argc, char **argv)
     { "limit", 0, 0, G_OPTION_ARG_STRING, &a.limit, "Use only the first N training images (0: all)", "N" },
     { "time-limit", 0, 0, G_OPTION_ARG_STRING, &a.minutes, "Start no epoch that would end after M minutes of training", "M" },
     { "base", 0, 0, G_OPTION_ARG_FILENAME, &base, "finetune: the starting model", "FILE" },
-    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder (default $DIGITS_MNIST_DIR or data/mnist)", "DIR" },
+    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist, "MNIST folder (default: $DIGITS_MNIST_DIR, else ~/.local/share/digits/mnist and others)", "DIR" },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "Train without augmentation", NULL },
     { NULL }
   };
@@ -248,7 +248,10 @@ cli_train (int argc, char **argv)
   o.out = out != NULL ? out : default_path;
   if (base) o.base = base;
   o.history = history;
-  o.mnist_dir = mnist;
+  g_autofree char *found = NULL;
+  if (kind != NN_RECIPE_FINETUNE && (found = cli_find_mnist (mnist)) == NULL)
+    return 1;
+  o.mnist_dir = found;
   o.augment = !no_augment;
   o.data_dir = kind == NN_RECIPE_FINETUNE ? argv[2] : NULL;
 

@@ -12,3 +12,4 @@ int cli_bench (int argc, char **argv);
 int cli_bench_train (int argc, char **argv); /* "bench --train", in cli-bench-train.c */
 int cli_train (int argc, char **argv);
 int cli_robustness (int argc, char **argv);
+int cli_download_mnist (int argc, char **argv); /* in cli-mnist.c */

@@ -20,6 +20,7 @@ static const CliCommand commands[] = {
   { "train",      cli_train,      "RECIPE              baseline, cnn, advanced or finetune DIR" },
   { "robustness", cli_robustness, "MODEL               accuracy under noise, blur, rotation, shift, thickening" },
   { "bench",      cli_bench,      "[--train]           inference and training speed" },
+  { "download-mnist", cli_download_mnist, "[--to DIR]          fetch MNIST and check its SHA-256 sums" },
 };
 
 static void
@@ -27,7 +28,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "Usage: digits-cli COMMAND [OPTION...]\n\nCommands:\n");
   for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf (out, "  %-14s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nRun 'digits-cli COMMAND --help' for the options of a command.\n");
 }
 

@@ -10,6 +10,7 @@
  */
 #include "nn-dataset.h"
 #include "nn-error.h"
+#include "nn-mnist-location.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -376,8 +377,7 @@ find_idx_file (const char *dir, const char *name, GError **error)
       return gz;
     }
   g_set_error (error, NN_ERROR, NN_ERROR_IO,
-               "MNIST file %s (or %s) not found; the project's setup script fetches the four "
-               "IDX files into data/mnist, or set DIGITS_MNIST_DIR", path, gz);
+               "MNIST file %s (or %s) not found", path, gz);
   g_free (path);
   g_free (gz);
   return NULL;
@@ -389,10 +389,9 @@ nn_mnist_load (const char *dir, NnMnistSplit split, GError **error)
   g_return_val_if_fail (split == NN_MNIST_TRAIN || split == NN_MNIST_TEST, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (dir == NULL)
-    dir = g_getenv ("DIGITS_MNIST_DIR");
-  if (dir == NULL || *dir == '\0')
-    dir = "data/mnist";
+  g_autofree char *found = NULL;
+  if (dir == NULL && (dir = found = nn_mnist_find (NULL, error)) == NULL)
+    return NULL;
   const char *prefix = split == NN_MNIST_TRAIN ? "train" : "t10k";
   g_autofree char *iname = g_strconcat (prefix, "-images-idx3-ubyte", NULL);
   g_autofree char *lname = g_strconcat (prefix, "-labels-idx1-ubyte", NULL);

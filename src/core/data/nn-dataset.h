@@ -29,7 +29,7 @@ typedef enum {
 NnDataset *nn_idx_load (const char *images_path, const char *labels_path, GError **error);
 
 /* Reads MNIST from dir: "train-images-idx3-ubyte" (or with ".gz") and so on.
- * dir NULL means $DIGITS_MNIST_DIR, else data/mnist under the current folder. */
+ * dir NULL means the first place nn_mnist_find (NULL) finds (nn-mnist-location.h). */
 NnDataset *nn_mnist_load (const char *dir, NnMnistSplit split, GError **error);
 
 NnDataset *nn_dataset_new (int n);                 /* zeroed, paths NULL */
