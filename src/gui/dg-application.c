@@ -5,6 +5,7 @@
 #include "dg-preferences.h"
 #include "dg-settings.h"
 #include "dg-test-hooks.h"
+#include "dg-test-probe.h"
 #include "dg-window.h"
 
 #include <stdio.h>
@@ -16,6 +17,7 @@ struct _DgApplication {
   DgSettings *settings;
   char *model_path;      /* --model */
   char *screenshot_path; /* --screenshot */
+  char *page;            /* --page */
   int bench_repeats;     /* --bench-latency */
 };
 
@@ -88,11 +90,24 @@ open_model_activated (GSimpleAction *action, GVariant *param, gpointer user_data
   gtk_window_present (window);
 }
 
+/* app.use-model('PATH'): opens a model file and shows the Draw page with it (the
+ * Train page's "Use This Model"). */
+static void
+use_model_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DgApplication *self = DG_APPLICATION (user_data);
+  GtkWindow *window = ensure_window (self);
+
+  dg_window_open_model (DG_WINDOW (window), g_variant_get_string (param, NULL));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "draw");
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
   { .name = "preferences", .activate = preferences_activated },
   { .name = "open-model", .activate = open_model_activated, .parameter_type = "s" },
+  { .name = "use-model", .activate = use_model_activated, .parameter_type = "s" },
 };
 
 static void
@@ -109,7 +124,7 @@ screenshot_when_ready (gpointer data)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (!window || !gtk_widget_get_mapped (GTK_WIDGET (window))
-      || !dg_window_has_model (DG_WINDOW (window)))
+      || !dg_context_get_model (dg_window_get_context (DG_WINDOW (window))))
     return G_SOURCE_CONTINUE;
   dg_test_screenshot_after_next_frame (GTK_WIDGET (window), self->screenshot_path,
                                        screenshot_done, self);
@@ -126,6 +141,9 @@ ensure_window (DgApplication *self)
     return window;
   dg_test_stamp ("activate");
   window = GTK_WINDOW (dg_window_new (ADW_APPLICATION (self), self->settings));
+  dg_test_probe_attach (DG_WINDOW (window));
+  if (self->page)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", self->page);
   if (self->model_path)
     dg_window_open_model (DG_WINDOW (window), self->model_path);
   if (self->bench_repeats > 0)
@@ -247,6 +265,8 @@ dg_application_handle_local_options (GApplication *app, GVariantDict *options)
     self->model_path = g_canonicalize_filename (value, NULL);
   if (g_variant_dict_lookup (options, "screenshot", "^&ay", &value))
     self->screenshot_path = g_canonicalize_filename (value, NULL);
+  if (g_variant_dict_lookup (options, "page", "s", &value))
+    self->page = g_strdup (value);
   if (!g_variant_dict_lookup (options, "bench-latency", "i", &self->bench_repeats))
     self->bench_repeats = 0;
   /* a benchmark or a screenshot run is its own instance, never a remote call */
@@ -263,6 +283,7 @@ dg_application_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->model_path, g_free);
   g_clear_pointer (&self->screenshot_path, g_free);
+  g_clear_pointer (&self->page, g_free);
   G_OBJECT_CLASS (dg_application_parent_class)->dispose (object);
 }
 
@@ -285,6 +306,8 @@ dg_application_init (DgApplication *self)
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL, N_("Open this .keras model"), N_("FILE") },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_("Save a PNG of the window once the model is loaded, then quit"), N_("FILE") },
+    { "page", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open on this page: draw, train or evaluate"),
+      N_("PAGE") },
     { "bench-latency", 0, 0, G_OPTION_ARG_INT, NULL,
       N_("Replay a recorded stroke N times, print the latency figures and quit"), N_("N") },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },

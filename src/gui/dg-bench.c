@@ -52,6 +52,7 @@ typedef struct {
 
 typedef struct {
   DgWindow *window;
+  DgDrawPage *page;
   DgCanvas *canvas;
   GdkFrameClock *clock;
   GThread *feeder;
@@ -199,7 +200,7 @@ on_after_paint (GdkFrameClock *clock, Bench *b)
 
   if (b->in_frame->len == 0)
     return;
-  dg_window_get_last_timings (b->window, &t);
+  dg_draw_page_get_last_timings (b->page, &t);
   parts = (t.preprocess_us + t.predict_us + t.gradcam_us + t.show_us) / 1000.0;
   add (b->work, work);
   add (b->cpu, (thread_cpu_us () - b->frame_cpu) / 1000.0);
@@ -331,7 +332,7 @@ wait_for_model (gpointer data)
 {
   Bench *b = data;
 
-  if (!gtk_widget_get_mapped (GTK_WIDGET (b->window)) || !dg_window_has_model (b->window))
+  if (!gtk_widget_get_mapped (GTK_WIDGET (b->window)) || !dg_context_get_model (dg_window_get_context (b->window)))
     return G_SOURCE_CONTINUE;
   b->clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (b->window)));
   b->refresh_us = refresh_interval_us (b->window);
@@ -351,7 +352,8 @@ dg_bench_latency_start (DgWindow *window, int repeats, double rate_hz)
   Bench *b = g_new0 (Bench, 1);
 
   b->window = g_object_ref (window);
-  b->canvas = dg_window_get_canvas (window);
+  b->page = DG_DRAW_PAGE (dg_window_get_page (window, "draw"));
+  b->canvas = dg_draw_page_get_canvas (b->page);
   b->repeats = MAX (repeats, 1);
   b->rate_hz = rate_hz >= 0 ? rate_hz : 125;
   b->rand = g_rand_new_with_seed (11);

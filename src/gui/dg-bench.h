@@ -8,6 +8,7 @@
 #pragma once
 
 #include "dg-window.h"
+#include "dg-draw-page.h"
 
 G_BEGIN_DECLS
 

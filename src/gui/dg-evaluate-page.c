@@ -13,7 +13,6 @@
 #include "dg-page-util.h"
 #include "dg-plot.h"
 #include "dg-test-hooks.h"
-#include "dg-window.h"
 #include "nn-error.h"
 #include "nn-eval.h"
 #include "nn-folder.h"
@@ -50,6 +49,7 @@ struct _DgEvaluatePage {
   GtkLabel *robust_label;
 
   /* owned */
+  DgContext *context;
   DgModelList *compare_models;
   NnEvalResult *result;
   NnDataset *dataset;          /* the evaluated images, for the gallery */
@@ -65,6 +65,9 @@ struct _DgEvaluatePage {
 };
 
 G_DEFINE_FINAL_TYPE (DgEvaluatePage, dg_evaluate_page, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_CONTEXT, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 static void report_geometry_after_paint (DgEvaluatePage *self);
 
@@ -155,48 +158,25 @@ digit_texture (const guint8 *pixels, int scale)
   return t;
 }
 
-/* Puts an evaluated image on the Draw page: each row's run of ink becomes a
- * stroke, so the drawing goes through the same preprocessing, prediction and
- * Grad-CAM as the user's own. */
+/* Puts an evaluated image on the Draw page, which reads it as a drawing: the
+ * same preprocessing, prediction and Grad-CAM as the user's own. */
 static void
 on_gallery_item_clicked (GtkButton *button, DgEvaluatePage *self)
 {
   int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "image-index"));
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
   GtkRoot *gallery = gtk_widget_get_root (GTK_WIDGET (button));
   const guint8 *img;
-  DgCanvas *canvas;
-  int brush, n = 0;
 
-  if (!self->dataset || index < 0 || index >= self->dataset->n || !DG_IS_WINDOW (root))
+  if (!self->dataset || index < 0 || index >= self->dataset->n)
     return;
   img = self->dataset->images + (gsize) index * NN_IMAGE_PIXELS;
-  canvas = dg_window_get_canvas (DG_WINDOW (root));
-  brush = dg_canvas_get_brush_size (canvas);
-  dg_canvas_clear (canvas);
-  /* a pixel is 10 canvas units; a 12-unit brush closes the gaps between rows */
-  dg_canvas_set_brush_size (canvas, 12);
-  for (int y = 0; y < NN_IMAGE_SIDE; y++)
-    for (int x = 0; x < NN_IMAGE_SIDE; x++)
-      {
-        int x1 = x;
-        if (img[y * NN_IMAGE_SIDE + x] < 96)
-          continue;
-        while (x1 + 1 < NN_IMAGE_SIDE && img[y * NN_IMAGE_SIDE + x1 + 1] >= 96)
-          x1++;
-        dg_canvas_stroke_begin (canvas, x * 10 + 5, y * 10 + 5);
-        dg_canvas_stroke_add (canvas, x1 * 10 + 5, y * 10 + 5);
-        dg_canvas_stroke_end (canvas);
-        n++;
-        x = x1;
-      }
-  dg_canvas_set_brush_size (canvas, brush);
+  gtk_widget_activate_action_variant (GTK_WIDGET (self), "win.draw-image",
+                                      g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, img,
+                                                                 NN_IMAGE_PIXELS, 1));
   if (GTK_IS_WINDOW (gallery) && gallery != root)
     gtk_window_close (GTK_WINDOW (gallery));
-  if (stack)
-    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "draw");
-  dg_test_print ("GALLERY open index=%d strokes=%d", index, n);
+  dg_test_print ("GALLERY open index=%d", index);
 }
 
 static void
@@ -393,6 +373,7 @@ typedef struct {
   char *model_paths[PLOT_ROBUSTNESS_MAX_MODELS];
   int n_models;
   char *folder;               /* NULL: the MNIST test set */
+  char *mnist_dir;            /* NULL: nn_mnist_load's default */
   int limit;                  /* sweep: first N images */
   gboolean sweep;
   gint64 last_post;
@@ -418,6 +399,7 @@ eval_job_free (gpointer data)
       g_clear_pointer (&ej->robust[i], nn_robustness_result_free);
     }
   g_free (ej->folder);
+  g_free (ej->mnist_dir);
   g_clear_pointer (&ej->ds, nn_dataset_free);
   g_clear_pointer (&ej->result, nn_eval_result_free);
   g_object_unref (ej->page);
@@ -487,7 +469,7 @@ eval_worker (DgJob *job, gpointer data, GError **error)
   if (!m)
     return FALSE;
   ej->ds = ej->folder ? nn_folder_load (ej->folder, FALSE, NULL, error)
-                      : nn_mnist_load (NULL, NN_MNIST_TEST, error);
+                      : nn_mnist_load (ej->mnist_dir, NN_MNIST_TEST, error);
   if (!ej->ds)
     return FALSE;
   return nn_evaluate (m, ej->ds, eval_progress_cb, eval_cancelled_cb, ej, &ej->result, error);
@@ -501,7 +483,7 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
   int n_pert = 0;
 
   ej->job = job;
-  test = nn_mnist_load (NULL, NN_MNIST_TEST, error);
+  test = nn_mnist_load (ej->mnist_dir, NN_MNIST_TEST, error);
   if (!test)
     return FALSE;
   ej->ds = nn_dataset_slice (test, 0, MIN (ej->limit, test->n));
@@ -648,14 +630,14 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
 static const char *
 selected_model_path (DgEvaluatePage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  return DG_IS_WINDOW (root) ? dg_window_get_model_path (DG_WINDOW (root)) : NULL;
+  return dg_context_get_model_path (self->context);
 }
 
 static void
 start_job (DgEvaluatePage *self, EvalJob *ej, const char *busy_text)
 {
   set_busy (self, TRUE, busy_text);
+  ej->mnist_dir = g_strdup (dg_context_get_data_dir (self->context));
   self->job = dg_job_start (DG_JOB_EVALUATION, ej->sweep ? "robustness" : "evaluate",
                             ej->sweep ? sweep_worker : eval_worker, on_eval_done, ej, eval_job_free);
 }
@@ -783,7 +765,6 @@ static void
 export_to (DgEvaluatePage *self, const char *dir)
 {
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   int n = 0;
   gboolean ok = TRUE;
   g_autofree char *msg = NULL;
@@ -822,8 +803,7 @@ export_to (DgEvaluatePage *self, const char *dir)
   /* TRANSLATORS: a toast after exporting */
   msg = ok ? g_strdup_printf (ngettext ("Exported %d file", "Exported %d files", n), n)
            : g_strdup_printf (_("Export failed: %s"), error->message);
-  if (DG_IS_WINDOW (root))
-    dg_window_show_toast (DG_WINDOW (root), msg);
+  dg_context_toast (self->context, msg, NULL);
   dg_test_print ("EXPORT ok=%d files=%d dir=%s", ok, n, dir);
 }
 
@@ -920,8 +900,7 @@ refresh_compare_models (DgEvaluatePage *self)
   GtkStringList *list = gtk_string_list_new (NULL);
   g_autoptr(DgModelList) models = dg_model_list_new ();
   guint n = g_list_model_get_n_items (G_LIST_MODEL (models));
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  const char *model = DG_IS_WINDOW (root) ? dg_window_get_model_path (DG_WINDOW (root)) : NULL;
+  const char *model = dg_context_get_model_path (self->context);
   g_autofree char *title = model ? dg_model_title_from_path (model) : NULL;
 
   gtk_string_list_append (list, "");
@@ -986,7 +965,28 @@ dg_evaluate_page_finalize (GObject *object)
       g_free (self->robust_names[i]);
     }
   g_free (self->result_title);
+  g_clear_object (&self->context);
   G_OBJECT_CLASS (dg_evaluate_page_parent_class)->finalize (object);
+}
+
+static void
+dg_evaluate_page_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: g_value_set_object (value, DG_EVALUATE_PAGE (object)->context); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_evaluate_page_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: DG_EVALUATE_PAGE (object)->context = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
 }
 
 static void
@@ -994,6 +994,13 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = dg_evaluate_page_get_property;
+  object_class->set_property = dg_evaluate_page_set_property;
+  props[PROP_CONTEXT] = g_param_spec_object ("context", NULL, NULL, DG_TYPE_CONTEXT,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                             | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 
   object_class->dispose = dg_evaluate_page_dispose;
   object_class->finalize = dg_evaluate_page_finalize;
@@ -1072,7 +1079,8 @@ dg_evaluate_page_init (DgEvaluatePage *self)
 }
 
 GtkWidget *
-dg_evaluate_page_new (void)
+dg_evaluate_page_new (DgContext *context)
 {
-  return g_object_new (DG_TYPE_EVALUATE_PAGE, NULL);
+  g_return_val_if_fail (DG_IS_CONTEXT (context), NULL);
+  return g_object_new (DG_TYPE_EVALUATE_PAGE, "context", context, NULL);
 }

@@ -12,7 +12,6 @@
 #include "dg-page-util.h"
 #include "dg-plot.h"
 #include "dg-test-hooks.h"
-#include "dg-window.h"
 #include "nn-error.h"
 #include "nn-recipe.h"
 
@@ -70,6 +69,7 @@ struct _DgTrainPage {
   DgPlot *acc_plot;
 
   /* owned */
+  DgContext *context;
   DgModelList *base_models;
   GPtrArray *runs;         /* Run*, oldest first */
   Run *current;            /* the run in progress, or NULL */
@@ -87,6 +87,9 @@ struct _DgTrainPage {
 };
 
 G_DEFINE_FINAL_TYPE (DgTrainPage, dg_train_page, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_CONTEXT, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 static const char *batch_names[] = { NULL, N_("smoothed") };
 static const char *lr_names[] = { N_("learning rate") };
@@ -426,7 +429,7 @@ typedef struct {
   DgJob *job;               /* set by the worker */
   Run *run;                 /* owned by the page's runs */
   NnRecipeOptions opts;
-  char *out, *data_dir, *base;
+  char *out, *data_dir, *base, *mnist_dir;
   NnRecipeReport report;
   gboolean report_filled;
 } TrainJob;
@@ -451,6 +454,7 @@ train_job_free (gpointer data)
   g_free (tj->out);
   g_free (tj->data_dir);
   g_free (tj->base);
+  g_free (tj->mnist_dir);
   g_object_unref (tj->page);
   g_free (tj);
 }
@@ -624,14 +628,12 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
   gboolean exists = g_file_test (run->path, G_FILE_TEST_IS_REGULAR);
   g_autoptr(GArray) frames = dg_frame_meter_stop (self->meter);
   g_autofree char *stats = dg_page_frame_stats (frames);
-  GtkRoot *root;
 
   self->meter = NULL;
   g_clear_pointer (&self->job, dg_job_unref);
   if (self->disposed)
     return;
   self->current = NULL;
-  root = gtk_widget_get_root (GTK_WIDGET (self));
   gtk_label_set_text (self->rate_label, "");
 
   if (!error)
@@ -641,8 +643,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       gtk_label_set_text (self->status_label, _("Training finished"));
       gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
       add_run_row (self, run, _("finished"));
-      if (DG_IS_WINDOW (root))
-        dg_window_add_model (DG_WINDOW (root), run->path);
+      dg_context_add_model (self->context, run->path);
       dg_model_list_add (self->base_models, run->path);
       dg_test_print ("TRAIN done status=ok path=%s exists=%d best_val=%.4f test_acc=%.4f "
                      "seconds=%.1f batches=%d", run->path, exists, tj->report.fit.best_val_accuracy,
@@ -663,8 +664,8 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       run->ok = cancelled && exists;
       gtk_label_set_text (self->status_label, cancelled ? _("Training stopped") : _("Training failed"));
       add_run_row (self, run, cancelled ? _("stopped") : _("failed"));
-      if (run->ok && DG_IS_WINDOW (root))
-        dg_window_add_model (DG_WINDOW (root), run->path);
+      if (run->ok)
+        dg_context_add_model (self->context, run->path);
       dg_test_print ("TRAIN %s path=%s exists=%d message=%s", cancelled ? "cancelled" : "error",
                      run->path, exists, error->message);
     }
@@ -725,6 +726,8 @@ start_training (DgTrainPage *self)
   tj->opts.threads = MAX (1, (int) g_get_num_processors () - 1);
   tj->opts.limit = limit ? atoi (limit) : 0;
   tj->opts.out = tj->out;
+  tj->mnist_dir = g_strdup (dg_context_get_data_dir (self->context));
+  tj->opts.mnist_dir = tj->mnist_dir;
   if (kind == NN_RECIPE_FINETUNE)
     {
       tj->data_dir = g_strdup (self->folder);
@@ -822,14 +825,10 @@ on_cancel_clicked (GtkButton *button, DgTrainPage *self)
 static void
 on_use_clicked (GtkButton *button, DgTrainPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
-
-  if (!self->shown || !DG_IS_WINDOW (root))
+  if (!self->shown)
     return;
-  dg_window_open_model (DG_WINDOW (root), self->shown->path);
-  if (stack)
-    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "draw");
+  /* opens it and shows the Draw page */
+  gtk_widget_activate_action (GTK_WIDGET (self), "app.use-model", "s", self->shown->path);
   dg_test_print ("TRAIN use path=%s", self->shown->path);
 }
 
@@ -917,14 +916,13 @@ static void
 dg_train_page_map (GtkWidget *widget)
 {
   DgTrainPage *self = DG_TRAIN_PAGE (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
 
   /* before chaining up, so that the new children are mapped with the page */
   build (self);
   GTK_WIDGET_CLASS (dg_train_page_parent_class)->map (widget);
-  if (!self->folder && DG_IS_WINDOW (root))
+  if (!self->folder)
     {
-      g_autofree char *samples = dg_settings_dup_samples_folder (dg_window_get_settings (DG_WINDOW (root)));
+      g_autofree char *samples = dg_settings_dup_samples_folder (dg_context_get_settings (self->context));
       set_folder (self, samples);
     }
   report_geometry_after_paint (self);
@@ -970,8 +968,29 @@ dg_train_page_finalize (GObject *object)
   g_ptr_array_unref (self->runs);
   g_clear_pointer (&self->empty, run_free);
   g_clear_object (&self->base_models);
+  g_clear_object (&self->context);
   g_free (self->folder);
   G_OBJECT_CLASS (dg_train_page_parent_class)->finalize (object);
+}
+
+static void
+dg_train_page_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: g_value_set_object (value, DG_TRAIN_PAGE (object)->context); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_train_page_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: DG_TRAIN_PAGE (object)->context = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
 }
 
 static void
@@ -979,6 +998,13 @@ dg_train_page_class_init (DgTrainPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = dg_train_page_get_property;
+  object_class->set_property = dg_train_page_set_property;
+  props[PROP_CONTEXT] = g_param_spec_object ("context", NULL, NULL, DG_TYPE_CONTEXT,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                             | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 
   object_class->dispose = dg_train_page_dispose;
   object_class->finalize = dg_train_page_finalize;
@@ -1069,9 +1095,10 @@ dg_train_page_init (DgTrainPage *self)
 }
 
 GtkWidget *
-dg_train_page_new (void)
+dg_train_page_new (DgContext *context)
 {
-  return g_object_new (DG_TYPE_TRAIN_PAGE, NULL);
+  g_return_val_if_fail (DG_IS_CONTEXT (context), NULL);
+  return g_object_new (DG_TYPE_TRAIN_PAGE, "context", context, NULL);
 }
 
 void

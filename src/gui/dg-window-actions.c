@@ -1,41 +1,7 @@
-/* dg-window-actions.c: the window's actions, each with its shortcut next to it. */
+/* dg-window-actions.c: the window's actions, each with its shortcut next to it.
+ * The pages reach the window only through these (and the application's). */
 #include "dg-config.h"
 #include "dg-window-private.h"
-#include "dg-sample-dialog.h"
-#include "dg-test-hooks.h"
-
-static void
-undo_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  dg_canvas_undo (DG_WINDOW (widget)->canvas);
-}
-
-static void
-redo_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  dg_canvas_redo (DG_WINDOW (widget)->canvas);
-}
-
-static void
-clear_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  dg_canvas_clear (DG_WINDOW (widget)->canvas);
-}
-
-static void
-predict_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  dg_window_predict (DG_WINDOW (widget));
-}
-
-static void
-brush_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  DgWindow *self = DG_WINDOW (widget);
-  int step = g_str_equal (name, "win.brush-larger") ? 2 : -2;
-
-  dg_settings_set_brush_size (self->settings, dg_settings_get_brush_size (self->settings) + step);
-}
 
 static void
 on_open_response (GtkNativeDialog *dialog, int response, DgWindow *self)
@@ -45,7 +11,6 @@ on_open_response (GtkNativeDialog *dialog, int response, DgWindow *self)
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
 
-      dg_test_print ("CHOSEN %s", path ? path : "");
       if (path)
         dg_window_open_model (self, path);
     }
@@ -75,32 +40,6 @@ open_model_activated (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
-on_sample_saved (DgSampleDialog *dialog, const char *path, int label, DgWindow *self)
-{
-  g_autofree char *text = g_strdup_printf (_("Saved as a “%d”"), label);
-
-  dg_test_print ("SAMPLE saved label=%d path=%s", label, path);
-  dg_window_show_toast (self, text);
-}
-
-static void
-save_sample_activated (GtkWidget *widget, const char *name, GVariant *param)
-{
-  DgWindow *self = DG_WINDOW (widget);
-  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
-  g_autofree char *folder = dg_settings_dup_samples_folder (self->settings);
-  DgSampleDialog *dialog;
-
-  if (dg_canvas_is_empty (self->canvas))
-    return;
-  dg_canvas_render_grey (self->canvas, grey);
-  dialog = dg_sample_dialog_new (GTK_WINDOW (self), self->settings, grey, DG_CANVAS_UNITS,
-                                 DG_CANVAS_UNITS, self->prediction);
-  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_sample_saved), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
 show_error_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (widget), _("Could Not Open the Model"),
@@ -110,53 +49,40 @@ show_error_activated (GtkWidget *widget, const char *name, GVariant *param)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-void
-dg_window_update_actions (DgWindow *self)
+/* win.show-page('draw' | 'train' | 'evaluate') */
+static void
+show_page_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  gboolean drawn = !dg_canvas_is_empty (self->canvas);
+  DgWindow *self = DG_WINDOW (widget);
+  const char *page = g_variant_get_string (param, NULL);
 
-  gtk_widget_action_set_enabled (widget, "win.undo", dg_canvas_get_can_undo (self->canvas));
-  gtk_widget_action_set_enabled (widget, "win.redo", dg_canvas_get_can_redo (self->canvas));
-  gtk_widget_action_set_enabled (widget, "win.clear", drawn);
-  gtk_widget_action_set_enabled (widget, "win.predict", drawn && self->model);
-  gtk_widget_action_set_enabled (widget, "win.save-sample", drawn);
+  if (adw_view_stack_get_child_by_name (self->view_stack, page))
+    adw_view_stack_set_visible_child_name (self->view_stack, page);
+}
+
+/* win.draw-image(ay): a 28 x 28 image (white ink on black) replaces the drawing,
+ * and the Draw page shows it with the model's reading */
+static void
+draw_image_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DgWindow *self = DG_WINDOW (widget);
+  gsize n = 0;
+  const guint8 *pixels = g_variant_get_fixed_array (param, &n, 1);
+
+  if (n != 28 * 28)
+    return;
+  dg_draw_page_show_image (self->draw_page, pixels);
+  adw_view_stack_set_visible_child_name (self->view_stack, "draw");
 }
 
 void
 dg_window_install_actions (GtkWidgetClass *widget_class)
 {
-  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
-
-  gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "win.redo", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "win.redo", NULL);
-
-  gtk_widget_class_install_action (widget_class, "win.clear", NULL, clear_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.clear", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.clear", NULL);
-
-  gtk_widget_class_install_action (widget_class, "win.predict", NULL, predict_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
-                                       "win.predict", NULL);
-
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.open-model", NULL);
 
-  gtk_widget_class_install_action (widget_class, "win.save-sample", NULL, save_sample_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
-                                       "win.save-sample", NULL);
-
   gtk_widget_class_install_action (widget_class, "win.show-error", "s", show_error_activated);
-
-  gtk_widget_class_install_action (widget_class, "win.brush-smaller", NULL, brush_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0,
-                                       "win.brush-smaller", NULL);
-  gtk_widget_class_install_action (widget_class, "win.brush-larger", NULL, brush_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketright, 0,
-                                       "win.brush-larger", NULL);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
+  gtk_widget_class_install_action (widget_class, "win.draw-image", "ay", draw_image_activated);
 }

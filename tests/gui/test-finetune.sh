@@ -7,8 +7,8 @@ source "$(dirname "$0")/lib.sh"
 data="$OUT/handwriting"
 "$FONT_DIGITS" "$data" 6 7 >/dev/null || fail "font-digits failed"
 echo "not an image" >"$data/3/notes.txt"
-export DIGITS_TEST_PAGE=train DIGITS_TEST_TRAIN_RECIPE=finetune DIGITS_TEST_TRAIN_EPOCHS=1
-start_app
+export DIGITS_TEST_TRAIN_RECIPE=finetune DIGITS_TEST_TRAIN_EPOCHS=1
+start_app --page train
 wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
 page() { grep '^TRAINPAGE' "$APP_LOG" | tail -1; }
 click_at() { # "x,y,w,h"
@@ -39,7 +39,7 @@ quit_app
 
 # a job that fails (no MNIST where the recipe looks) ends with the engine's
 # message in the page, and the app keeps working: the next Start asks nothing
-DIGITS_MNIST_DIR="$OUT/no-mnist" DIGITS_TEST_TRAIN_RECIPE=baseline start_app
+DIGITS_MNIST_DIR="$OUT/no-mnist" DIGITS_TEST_TRAIN_RECIPE=baseline start_app --page train
 wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
 click_at "$(field "$(page)" start)"
 wait_for '^TRAIN error' 30 || fail "no error reported"

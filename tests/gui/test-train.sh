@@ -6,9 +6,9 @@
 # keeps answering. Frame times during training are printed (FRAMES lines).
 source "$(dirname "$0")/lib.sh"
 [[ -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
-export DIGITS_TEST_PAGE=train DIGITS_TEST_TRAIN_LIMIT=${DIGITS_TEST_TRAIN_LIMIT:-600} DIGITS_TEST_TRAIN_EPOCHS=1
+export DIGITS_TEST_TRAIN_LIMIT=${DIGITS_TEST_TRAIN_LIMIT:-600} DIGITS_TEST_TRAIN_EPOCHS=1
 models="$XDG_DATA_HOME/digits/models"
-start_app
+start_app --page train
 wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
 page() { grep '^TRAINPAGE' "$APP_LOG" | tail -1; }
 click_at() { # "x,y,w,h"
@@ -119,7 +119,7 @@ wait_for_more '^TRAIN batch' $((before + 2)) 60 || fail "the third run made no p
 win_w=$(sed -n 's/^READY.* window=\([0-9]*\),.*/\1/p' "$APP_LOG")
 close_window() { xdotool mousemove --window "$WID" $((win_w - 19)) 27 click 1; }
 close_window
-wait_for '^DIALOG close-job' 5 || fail "closing during a run did not ask"
+wait_for '^DIALOG window title=Stop the Running Job?$' 5 || fail "closing during a run did not ask"
 dlg=$(new_window '^Stop the Running Job\?$')
 window_ready "$dlg"
 screenshot "$OUT/close-dialog.png" "$dlg"
@@ -129,7 +129,7 @@ n=$(count_lines '^TRAIN batch')
 wait_for_more '^TRAIN batch' "$n" 20 || fail "keep running: the run stopped"
 kill -0 "$APP" || fail "the app went away after Keep Running"
 close_window
-wait_for_more '^DIALOG close-job' 1 5 || fail "the second close did not ask"
+wait_for_more '^DIALOG window title=Stop the Running Job?$' 1 5 || fail "the second close did not ask"
 dlg=$(new_window '^Stop the Running Job\?$')
 key_to "$dlg" Tab Return
 rc=0; timeout 30 tail --pid="$APP" -f /dev/null || fail "the app did not exit after Stop and Close"
