@@ -12,7 +12,6 @@
 #include "dg-model-list.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
-#include "dg-test-hooks.h"
 #include "nn-error.h"
 #include "nn-eval.h"
 #include "nn-folder.h"
@@ -69,7 +68,10 @@ G_DEFINE_FINAL_TYPE (DgEvaluatePage, dg_evaluate_page, GTK_TYPE_WIDGET)
 enum { PROP_0, PROP_CONTEXT, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
-static void report_geometry_after_paint (DgEvaluatePage *self);
+enum { EVALUATION_STARTED, PROGRESS, EVALUATED, SWEPT, FAILED, CELL_SELECTED, GALLERY_OPENED,
+       IMAGE_OPENED, EXPORTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 
 static const PlotTheme *
 current_theme (void)
@@ -106,33 +108,22 @@ draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpoint
   plot_confusion_draw (cr, width, height, self->result ? &self->result->confusion : &empty, &opt);
 }
 
-/* The centre of cell (row, col) in widget coordinates, found with the library's
- * own hit-testing so it matches whatever layout it chose. */
-static gboolean
-cell_centre (DgEvaluatePage *self, int row, int col, double *cx, double *cy)
+gboolean
+dg_evaluate_page_get_cell_bounds (DgEvaluatePage *self, int row, int col, graphene_rect_t *out)
 {
   PlotConfusionOptions opt;
-  int w = gtk_widget_get_width (GTK_WIDGET (self->confusion_area));
-  int h = gtk_widget_get_height (GTK_WIDGET (self->confusion_area));
-  double sx = 0, sy = 0;
-  int n = 0;
+  double x, y, w, h;
 
-  confusion_options (self, &opt);
-  for (int y = 0; y < h; y += 3)
-    for (int x = 0; x < w; x += 3)
-      {
-        int r, c;
-        if (plot_confusion_cell_at (w, h, &opt, x, y, &r, &c) && r == row && c == col)
-          {
-            sx += x;
-            sy += y;
-            n++;
-          }
-      }
-  if (n == 0)
+  g_return_val_if_fail (DG_IS_EVALUATE_PAGE (self), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (!self->built)
     return FALSE;
-  *cx = sx / n;
-  *cy = sy / n;
+  confusion_options (self, &opt);
+  if (!plot_confusion_cell_rect (gtk_widget_get_width (GTK_WIDGET (self->confusion_area)),
+                                 gtk_widget_get_height (GTK_WIDGET (self->confusion_area)), &opt,
+                                 row, col, &x, &y, &w, &h))
+    return FALSE;
+  graphene_rect_init (out, x, y, w, h);
   return TRUE;
 }
 
@@ -176,24 +167,7 @@ on_gallery_item_clicked (GtkButton *button, DgEvaluatePage *self)
                                                                  NN_IMAGE_PIXELS, 1));
   if (GTK_IS_WINDOW (gallery) && gallery != root)
     gtk_window_close (GTK_WINDOW (gallery));
-  dg_test_print ("GALLERY open index=%d", index);
-}
-
-static void
-on_gallery_paint (GdkFrameClock *clock, GtkWidget *first)
-{
-  g_autofree char *g = dg_test_widget_geometry (first);
-  g_signal_handlers_disconnect_by_func (clock, on_gallery_paint, first);
-  dg_test_print ("GALLERYITEM first=%s", g);
-  g_object_unref (first);
-}
-
-static void
-on_gallery_map (GtkWidget *win, GtkWidget *first)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (win);
-  if (clock && dg_test_mode ())
-    g_signal_connect (clock, "after-paint", G_CALLBACK (on_gallery_paint), g_object_ref (first));
+  g_signal_emit (self, signals[IMAGE_OPENED], 0, index);
 }
 
 static void
@@ -263,8 +237,6 @@ open_gallery (DgEvaluatePage *self, int row, int col)
       g_object_set_data (G_OBJECT (button), "image-index", GINT_TO_POINTER (m->index));
       g_signal_connect (button, "clicked", G_CALLBACK (on_gallery_item_clicked), self);
       gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
-      if (i == 0)
-        g_signal_connect (win, "map", G_CALLBACK (on_gallery_map), button);
     }
   scroller = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (scroller, TRUE);
@@ -279,7 +251,7 @@ open_gallery (DgEvaluatePage *self, int row, int col)
     gtk_widget_add_controller (win, keys);
   }
   gtk_window_present (GTK_WINDOW (win));
-  dg_test_print ("GALLERY row=%d col=%d images=%d shown=%d", row, col, n, shown);
+  g_signal_emit (self, signals[GALLERY_OPENED], 0, row, col, n, shown, win);
 }
 
 static void
@@ -298,7 +270,7 @@ on_confusion_pressed (GtkGestureClick *gesture, int n_press, double x, double y,
   self->sel_row = row;
   self->sel_col = col;
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
-  dg_test_print ("EVAL cell row=%d col=%d count=%u", row, col, self->result->confusion.counts[row][col]);
+  g_signal_emit (self, signals[CELL_SELECTED], 0, row, col);
   if (row != col && self->result->confusion.counts[row][col] > 0)
     open_gallery (self, row, col);
 }
@@ -419,7 +391,7 @@ on_eval_progress (gpointer data)
   text = g_strdup_printf (_("%lld of %lld images"), (long long) p->done, (long long) p->total);
   gtk_progress_bar_set_fraction (self->progress_bar, p->fraction);
   gtk_progress_bar_set_text (self->progress_bar, text);
-  dg_test_print ("EVAL progress done=%" G_GINT64_FORMAT " total=%" G_GINT64_FORMAT, p->done, p->total);
+  g_signal_emit (self, signals[PROGRESS], 0, p->done, p->total);
   return G_SOURCE_REMOVE;
 }
 
@@ -503,49 +475,6 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
 }
 
 static void
-print_eval_done (DgEvaluatePage *self)
-{
-  g_autoptr(GString) counts = g_string_new (NULL);
-  const NnConfusion *cm = &self->result->confusion;
-  int wr = -1, wc = -1;
-  guint32 worst = 0;
-  double cx = 0, cy = 0;
-
-  for (int r = 0; r < 10; r++)
-    for (int c = 0; c < 10; c++)
-      {
-        g_string_append_printf (counts, "%s%u", r || c ? "," : "", cm->counts[r][c]);
-        if (r != c && cm->counts[r][c] > worst)
-          {
-            worst = cm->counts[r][c];
-            wr = r;
-            wc = c;
-          }
-      }
-  if (wr >= 0 && cell_centre (self, wr, wc, &cx, &cy))
-    {
-      /* in X-window coordinates, for xdotool */
-      g_autofree char *g = dg_test_widget_geometry (GTK_WIDGET (self->confusion_area));
-      int gx = 0, gy = 0;
-      sscanf (g, "%d,%d", &gx, &gy);
-      cx += gx;
-      cy += gy;
-    }
-  dg_test_print ("EVAL done n=%d accuracy=%.4f worst=%d,%d worst_count=%u worst_at=%.0f,%.0f counts=%s",
-                 self->result->n, nn_confusion_accuracy (cm), wr, wc, worst, cx, cy, counts->str);
-}
-
-static gboolean
-print_eval_done_idle (gpointer data)
-{
-  DgEvaluatePage *self = data;
-  if (!self->disposed && self->result)
-    print_eval_done (self);
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
 on_eval_done (DgJob *job, const GError *error, gpointer data)
 {
   EvalJob *ej = data;
@@ -561,8 +490,8 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
                                ? g_strdup (_("Stopped"))
                                : g_strdup_printf (_("Could not finish: %s"), error->message);
       gtk_label_set_text (self->status_label, msg);
-      dg_test_print ("EVAL error message=%s", error->message);
       set_busy (self, FALSE, NULL);
+      g_signal_emit (self, signals[FAILED], 0, error);
       return;
     }
   if (!ej->sweep)
@@ -576,8 +505,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
       gtk_label_set_text (self->status_label, self->result_title);
       set_busy (self, FALSE, NULL);
-      /* after the next frame, so the cell positions are the drawn ones */
-      g_timeout_add (100, print_eval_done_idle, g_object_ref (self));
+      g_signal_emit (self, signals[EVALUATED], 0, self->result);
     }
   else
     {
@@ -620,11 +548,8 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       g_string_free (text, TRUE);
       gtk_label_set_text (self->status_label, _("Robustness sweep finished"));
       set_busy (self, FALSE, NULL);
-      dg_test_print ("ROBUST done models=%d rows=%d images=%d clean=%.4f points=%d", ej->n_models,
-                     rs[0]->n_rows, rs[0]->n_images, rs[0]->rows[0].accuracy,
-                     dg_plot_n_points (self->robust_plot));
+      g_signal_emit (self, signals[SWEPT], 0, ej->n_models, rs[0]);
     }
-  report_geometry_after_paint (self);
 }
 
 static const char *
@@ -670,7 +595,7 @@ start_evaluation (DgEvaluatePage *self, const char *folder)
   else
     self->result_title = g_strdup_printf (_("%s on the MNIST test set"), title);
   start_job (self, ej, _("Loading…"));
-  dg_test_print ("EVAL start model=%s folder=%s", path, folder ? folder : "mnist-test");
+  g_signal_emit (self, signals[EVALUATION_STARTED], 0, path, folder);
 }
 
 static void
@@ -712,7 +637,6 @@ on_evaluate_clicked (GtkButton *button, DgEvaluatePage *self)
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_eval_folder_chosen), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-  dg_test_print ("DIALOG eval-folder");
 }
 
 static void
@@ -741,8 +665,6 @@ on_sweep_clicked (GtkButton *button, DgEvaluatePage *self)
       g_object_unref (o);
     }
   start_job (self, ej, _("Running the sweep…"));
-  dg_test_print ("ROBUST start model=%s compare=%s images=%d", path,
-                 ej->model_paths[1] ? ej->model_paths[1] : "none", ej->limit);
 }
 
 static void
@@ -804,7 +726,7 @@ export_to (DgEvaluatePage *self, const char *dir)
   msg = ok ? g_strdup_printf (ngettext ("Exported %d file", "Exported %d files", n), n)
            : g_strdup_printf (_("Export failed: %s"), error->message);
   dg_context_toast (self->context, msg, NULL);
-  dg_test_print ("EXPORT ok=%d files=%d dir=%s", ok, n, dir);
+  g_signal_emit (self, signals[EXPORTED], 0, ok, n, dir);
 }
 
 static void
@@ -832,57 +754,6 @@ on_export_clicked (GtkButton *button, DgEvaluatePage *self)
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_export_chosen), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-  dg_test_print ("DIALOG export");
-}
-
-/* ---- test hooks ------------------------------------------------------------------------------ */
-
-static void
-report_geometry (DgEvaluatePage *self)
-{
-  struct { const char *name; GtkWidget *w; } w[] = {
-    { "evaluate", self->evaluate_button }, { "sweep", self->sweep_button },
-    { "export", self->export_button },     { "confusion", GTK_WIDGET (self->confusion_area) },
-    { "source", GTK_WIDGET (self->source_row) }, { "robust-plot", GTK_WIDGET (self->robust_plot) },
-    { "stop", self->cancel_button },       { "compare", GTK_WIDGET (self->compare_row) },
-  };
-  g_autoptr(GString) line = g_string_new ("EVALPAGE");
-  g_autofree char *sw = dg_page_switcher_geometry (GTK_WIDGET (self));
-  int tab = 0;
-
-  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (w[i].w);
-      g_string_append_printf (line, " %s=%s", w[i].name, g);
-    }
-  for (GtkWidget *c = gtk_widget_get_first_child (self->stack_switcher); c;
-       c = gtk_widget_get_next_sibling (c), tab++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (c);
-      g_string_append_printf (line, " tab%d=%s", tab, g);
-    }
-  g_string_append (line, sw);
-  dg_test_print ("%s", line->str);
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, DgEvaluatePage *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_after_paint, self);
-  if (!self->disposed && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    report_geometry (self);
-  g_object_unref (self);
-}
-
-static void
-report_geometry_after_paint (DgEvaluatePage *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (clock && dg_test_mode ())
-    {
-      g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (self));
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
@@ -927,7 +798,6 @@ dg_evaluate_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (dg_evaluate_page_parent_class)->map (widget);
   if (!self->job)
     refresh_compare_models (self);
-  report_geometry_after_paint (self);
 }
 
 static void
@@ -1002,6 +872,33 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
                                              | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
+  /* what the page does, for whoever watches it (the test probe, tools) */
+  signals[EVALUATION_STARTED] = g_signal_new ("evaluation-started", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                              2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
+  signals[EVALUATED] = g_signal_new ("evaluated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                     G_TYPE_POINTER /* const NnEvalResult * */);
+  signals[SWEPT] = g_signal_new ("swept", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
+                                 G_TYPE_POINTER /* the first model's NnRobustnessResult */);
+  signals[FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[CELL_SELECTED] = g_signal_new ("cell-selected", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                         G_TYPE_INT, G_TYPE_INT);
+  signals[GALLERY_OPENED] = g_signal_new ("gallery-opened", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                                          G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT,
+                                          GTK_TYPE_WINDOW);
+  signals[IMAGE_OPENED] = g_signal_new ("image-opened", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[EXPORTED] = g_signal_new ("exported", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_BOOLEAN, G_TYPE_INT,
+                                    G_TYPE_STRING);
+
   object_class->dispose = dg_evaluate_page_dispose;
   object_class->finalize = dg_evaluate_page_finalize;
   widget_class->map = dg_evaluate_page_map;
@@ -1056,8 +953,6 @@ build (DgEvaluatePage *self)
   g_signal_connect (self->sweep_button, "clicked", G_CALLBACK (on_sweep_clicked), self);
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect (self->export_button, "clicked", G_CALLBACK (on_export_clicked), self);
-  g_signal_connect_swapped (self->eval_stack, "notify::visible-child",
-                            G_CALLBACK (report_geometry_after_paint), self);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (gtk_widget_queue_draw), self->confusion_area, G_CONNECT_SWAPPED);
   {

@@ -1,7 +1,6 @@
 /* dg-sample-dialog.c */
 #include "dg-config.h"
 #include "dg-sample-dialog.h"
-#include "dg-test-hooks.h"
 #include "nn-image.h"
 
 #include <errno.h>
@@ -127,7 +126,6 @@ save_activated (GtkWidget *widget, const char *action, GVariant *param)
   if (!path)
     {
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
-      dg_test_print ("SAMPLE error message=%s", error->message);
       return;
     }
   g_signal_emit (self, signals[SAVED], 0, path,
@@ -143,7 +141,6 @@ on_folder_response (GtkNativeDialog *chooser, int response, DgSampleDialog *self
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
 
-      dg_test_print ("CHOSEN %s", path ? path : "");
       if (path)
         {
           dg_settings_set_samples_folder (self->settings, path);
@@ -179,35 +176,6 @@ on_label_changed (GtkAdjustment *adjustment, DgSampleDialog *self)
   update_counts (self);
 }
 
-static gboolean
-report_dialog_idle (gpointer data)
-{
-  DgSampleDialog *self = data;
-  g_autofree char *save = dg_test_widget_geometry (self->save_button);
-  g_autofree char *spin = dg_test_widget_geometry (GTK_WIDGET (self->label_spin));
-
-  dg_test_print ("DIALOG sample save=%s label=%s value=%d", save, spin,
-                 (int) gtk_adjustment_get_value (self->label_adjustment));
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_dialog_paint (GdkFrameClock *clock, DgSampleDialog *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_dialog_paint, self);
-  g_idle_add (report_dialog_idle, g_object_ref (self));
-}
-
-static void
-dg_sample_dialog_map (GtkWidget *widget)
-{
-  GTK_WIDGET_CLASS (dg_sample_dialog_parent_class)->map (widget);
-  if (dg_test_mode ())
-    g_signal_connect (gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (widget))),
-                      "after-paint", G_CALLBACK (on_dialog_paint), widget);
-}
-
 static void
 dg_sample_dialog_dispose (GObject *object)
 {
@@ -226,7 +194,6 @@ dg_sample_dialog_class_init (DgSampleDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = dg_sample_dialog_dispose;
-  widget_class->map = dg_sample_dialog_map;
 
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);

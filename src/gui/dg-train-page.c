@@ -11,7 +11,6 @@
 #include "dg-model-list.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
-#include "dg-test-hooks.h"
 #include "nn-error.h"
 #include "nn-recipe.h"
 
@@ -76,7 +75,6 @@ struct _DgTrainPage {
   Run *shown;              /* whose plots are on screen */
   Run *empty;              /* axes and titles before the first run */
   DgJob *job;
-  DgFrameMeter *meter;
   char *folder;            /* fine-tuning data */
   gboolean folder_ok;
   guint folder_serial;
@@ -90,6 +88,9 @@ G_DEFINE_FINAL_TYPE (DgTrainPage, dg_train_page, GTK_TYPE_WIDGET)
 
 enum { PROP_0, PROP_CONTEXT, N_PROPS };
 static GParamSpec *props[N_PROPS];
+
+enum { RUN_STARTED, BATCH, EPOCH, STAGE, RUN_FINISHED, RUN_SHOWN, FOLDER_READ, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static const char *batch_names[] = { NULL, N_("smoothed") };
 static const char *lr_names[] = { N_("learning rate") };
@@ -197,7 +198,7 @@ on_run_row_activated (GtkListBox *box, GtkListBoxRow *row, DgTrainPage *self)
       if (run->id == id)
         {
           show_run (self, run);
-          dg_test_print ("TRAIN shown run=%d points=%d", run->id, dg_plot_n_points (self->batch_plot));
+          g_signal_emit (self, signals[RUN_SHOWN], 0, run->id);
         }
     }
 }
@@ -341,15 +342,7 @@ show_folder_report (DgTrainPage *self, const NnFolderReport *r, const GError *er
   self->folder_ok = !error && missing == 0 && total > 0;
   update_start_sensitivity (self);
 
-  if (dg_test_mode ())
-    {
-      GString *counts = g_string_new (NULL);
-      for (int c = 0; c < 10; c++)
-        g_string_append_printf (counts, "%s%d", c ? "," : "", r->per_class[c]);
-      dg_test_print ("TRAIN folder path=%s per_class=%s total=%d skipped=%u ok=%d", self->folder,
-                     counts->str, total, skipped, self->folder_ok);
-      g_string_free (counts, TRUE);
-    }
+  g_signal_emit (self, signals[FOLDER_READ], 0, self->folder, r, self->folder_ok);
 }
 
 static void
@@ -393,10 +386,7 @@ on_folder_chosen (GtkNativeDialog *dialog, int response, DgTrainPage *self)
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file ? g_file_get_path (file) : NULL;
       if (path)
-        {
-          dg_test_print ("TRAIN chosen folder=%s", path);
-          set_folder (self, path);
-        }
+        set_folder (self, path);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -419,7 +409,6 @@ on_folder_button_clicked (GtkButton *button, DgTrainPage *self)
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_folder_chosen), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-  dg_test_print ("DIALOG folder");
 }
 
 /* ---- the job ------------------------------------------------------------------------ */
@@ -501,10 +490,7 @@ on_progress_msg (gpointer data)
           dg_plot_changed (self->batch_plot);
           dg_plot_changed (self->lr_plot);
         }
-      dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f",
-                     p->epoch, p->epochs, p->batch, p->batches, p->batch_loss,
-                     dg_plot_n_points (self->batch_plot),
-                     gtk_progress_bar_get_fraction (self->progress_bar));
+      g_signal_emit (self, signals[BATCH], 0, p);
     }
   else
     {
@@ -517,9 +503,7 @@ on_progress_msg (gpointer data)
         }
       if (self->shown == run)
         redraw_plots (self);
-      dg_test_print ("TRAIN epoch epoch=%d/%d loss=%.4f accuracy=%.4f val_loss=%.4f "
-                     "val_accuracy=%.4f", p->epoch, p->epochs, p->loss, p->accuracy,
-                     p->val_loss, p->val_accuracy);
+      g_signal_emit (self, signals[EPOCH], 0, p);
     }
   return G_SOURCE_REMOVE;
 }
@@ -533,7 +517,7 @@ on_stage_msg (gpointer data)
   if (!self->disposed)
     {
       gtk_label_set_text (self->status_label, m->text);
-      dg_test_print ("TRAIN stage %s", m->text);
+      g_signal_emit (self, signals[STAGE], 0, m->text);
     }
   return G_SOURCE_REMOVE;
 }
@@ -617,7 +601,6 @@ finish_summary (DgTrainPage *self, TrainJob *tj)
 }
 
 static void start_training (DgTrainPage *self);
-static void report_geometry_after_paint (DgTrainPage *self);
 
 static void
 on_train_done (DgJob *job, const GError *error, gpointer data)
@@ -626,10 +609,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
   DgTrainPage *self = tj->page;
   Run *run = tj->run;
   gboolean exists = g_file_test (run->path, G_FILE_TEST_IS_REGULAR);
-  g_autoptr(GArray) frames = dg_frame_meter_stop (self->meter);
-  g_autofree char *stats = dg_page_frame_stats (frames);
 
-  self->meter = NULL;
   g_clear_pointer (&self->job, dg_job_unref);
   if (self->disposed)
     return;
@@ -645,9 +625,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       add_run_row (self, run, _("finished"));
       dg_context_add_model (self->context, run->path);
       dg_model_list_add (self->base_models, run->path);
-      dg_test_print ("TRAIN done status=ok path=%s exists=%d best_val=%.4f test_acc=%.4f "
-                     "seconds=%.1f batches=%d", run->path, exists, tj->report.fit.best_val_accuracy,
-                     tj->report.test_accuracy, tj->report.seconds, run->batches_seen);
+      g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, &tj->report, NULL);
     }
   else
     {
@@ -666,14 +644,11 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       add_run_row (self, run, cancelled ? _("stopped") : _("failed"));
       if (run->ok)
         dg_context_add_model (self->context, run->path);
-      dg_test_print ("TRAIN %s path=%s exists=%d message=%s", cancelled ? "cancelled" : "error",
-                     run->path, exists, error->message);
+      g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, NULL, error);
     }
-  dg_test_print ("FRAMES during=train%s", stats);
   if (self->shown == run)
     show_run (self, run);
   update_start_sensitivity (self);
-  report_geometry_after_paint (self);
 
   if (self->start_pending)
     {
@@ -754,13 +729,10 @@ start_training (DgTrainPage *self)
     g_autofree char *status = g_strdup_printf (_("Training %s → %s"), nn_recipe_name (kind), base);
     gtk_label_set_text (self->status_label, status);
   }
-  self->meter = dg_frame_meter_start (GTK_WIDGET (self));
   self->job = dg_job_start (DG_JOB_TRAINING, nn_recipe_name (kind), train_worker, on_train_done,
                             tj, train_job_free);
   update_start_sensitivity (self);
-  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s",
-                 nn_recipe_name (kind), tj->opts.epochs, tj->opts.batch_size,
-                 tj->opts.learning_rate, tj->opts.limit, tj->out);
+  g_signal_emit (self, signals[RUN_STARTED], 0, tj->run->id, &tj->opts);
 }
 
 static void
@@ -772,7 +744,6 @@ on_replace_response (AdwMessageDialog *dialog, const char *response, DgTrainPage
       self->start_pending = TRUE;
       if (running)
         dg_job_cancel (running);
-      dg_test_print ("TRAIN replacing");
     }
   g_object_unref (self);
 }
@@ -801,7 +772,6 @@ on_start_clicked (GtkButton *button, DgTrainPage *self)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_signal_connect (dialog, "response", G_CALLBACK (on_replace_response), g_object_ref (self));
   gtk_window_present (GTK_WINDOW (dialog));
-  dg_test_print ("DIALOG replace-training");
 }
 
 void
@@ -812,7 +782,6 @@ dg_train_page_cancel (DgTrainPage *self)
     {
       dg_job_cancel (self->job);
       gtk_label_set_text (self->status_label, _("Stopping…"));
-      dg_test_print ("TRAIN cancelling");
     }
 }
 
@@ -829,85 +798,6 @@ on_use_clicked (GtkButton *button, DgTrainPage *self)
     return;
   /* opens it and shows the Draw page */
   gtk_widget_activate_action (GTK_WIDGET (self), "app.use-model", "s", self->shown->path);
-  dg_test_print ("TRAIN use path=%s", self->shown->path);
-}
-
-/* ---- test hooks ------------------------------------------------------------------------ */
-
-static void
-report_geometry (DgTrainPage *self)
-{
-  struct { const char *name; GtkWidget *w; } w[] = {
-    { "start", self->start_button }, { "cancel", self->cancel_button },
-    { "batch", GTK_WIDGET (self->batch_spin) }, { "epochs", GTK_WIDGET (self->epochs_spin) },
-    { "use", self->use_button },     { "folder", self->folder_button },
-    { "recipe", GTK_WIDGET (self->recipe_row) }, { "batch-plot", GTK_WIDGET (self->batch_plot) },
-    { "progress", GTK_WIDGET (self->progress_bar) }, { "runs", self->runs_button },
-  };
-  g_autoptr(GString) line = g_string_new ("TRAINPAGE");
-  g_autofree char *sw = dg_page_switcher_geometry (GTK_WIDGET (self));
-
-  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (w[i].w);
-      g_string_append_printf (line, " %s=%s", w[i].name, g);
-    }
-  g_string_append (line, sw);
-  dg_test_print ("%s", line->str);
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, DgTrainPage *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_after_paint, self);
-  if (!self->disposed && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    report_geometry (self);
-  g_object_unref (self);
-}
-
-static void
-on_runs_popover_paint (GdkFrameClock *clock, DgTrainPage *self)
-{
-  g_autoptr(GString) line = g_string_new ("TRAINRUNS");
-  int i = 0;
-
-  g_signal_handlers_disconnect_by_func (clock, on_runs_popover_paint, self);
-  for (GtkWidget *r = gtk_widget_get_first_child (GTK_WIDGET (self->runs_list)); r;
-       r = gtk_widget_get_next_sibling (r), i++)
-    {
-      /* the popover is its own surface: add its place in the window's */
-      g_autofree char *g = dg_test_widget_geometry (r);
-      GdkSurface *s = gtk_native_get_surface (gtk_widget_get_native (r));
-      int x, y, w, h, px = 0, py = 0;
-      if (GDK_IS_POPUP (s))
-        {
-          px = gdk_popup_get_position_x (GDK_POPUP (s));
-          py = gdk_popup_get_position_y (GDK_POPUP (s));
-        }
-      if (sscanf (g, "%d,%d,%d,%d", &x, &y, &w, &h) == 4)
-        g_string_append_printf (line, " row%d=%d,%d,%d,%d", i, x + px, y + py, w, h);
-    }
-  dg_test_print ("%s", line->str);
-  g_object_unref (self);
-}
-
-static void
-on_runs_popover_map (GtkWidget *popover, DgTrainPage *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (popover);
-  if (clock && dg_test_mode ())
-    g_signal_connect (clock, "after-paint", G_CALLBACK (on_runs_popover_paint), g_object_ref (self));
-}
-
-static void
-report_geometry_after_paint (DgTrainPage *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (clock && dg_test_mode ())
-    {
-      g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (self));
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
 }
 
 static void build (DgTrainPage *self);
@@ -925,7 +815,6 @@ dg_train_page_map (GtkWidget *widget)
       g_autofree char *samples = dg_settings_dup_samples_folder (dg_context_get_settings (self->context));
       set_folder (self, samples);
     }
-  report_geometry_after_paint (self);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */
@@ -944,9 +833,6 @@ dg_train_page_dispose (GObject *object)
   self->disposed = TRUE;
   if (self->job)
     dg_job_cancel (self->job);
-  if (self->meter)
-    g_array_unref (dg_frame_meter_stop (self->meter));
-  self->meter = NULL;
   if (self->batch_plot)
     show_run (self, NULL);
   if (self->built)
@@ -1005,6 +891,27 @@ dg_train_page_class_init (DgTrainPageClass *klass)
                                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
                                              | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /* what the page does, for whoever watches it (the test probe, tools) */
+  signals[RUN_STARTED] = g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
+                                       G_TYPE_POINTER /* const NnRecipeOptions * */);
+  signals[BATCH] = g_signal_new ("batch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER /* const NnFitProgress * */);
+  signals[EPOCH] = g_signal_new ("epoch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER /* const NnFitProgress * */);
+  signals[STAGE] = g_signal_new ("stage", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[RUN_FINISHED] = g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 5, G_TYPE_INT, G_TYPE_STRING,
+                                        G_TYPE_BOOLEAN,
+                                        G_TYPE_POINTER /* const NnRecipeReport *, NULL on error */,
+                                        G_TYPE_ERROR);
+  signals[RUN_SHOWN] = g_signal_new ("run-shown", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[FOLDER_READ] = g_signal_new ("folder-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
+                                       G_TYPE_POINTER /* const NnFolderReport * */, G_TYPE_BOOLEAN);
 
   object_class->dispose = dg_train_page_dispose;
   object_class->finalize = dg_train_page_finalize;
@@ -1075,7 +982,6 @@ build (DgTrainPage *self)
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect (self->use_button, "clicked", G_CALLBACK (on_use_clicked), self);
   g_signal_connect (self->runs_list, "row-activated", G_CALLBACK (on_run_row_activated), self);
-  g_signal_connect (self->runs_popover, "map", G_CALLBACK (on_runs_popover_map), self);
 
   if (recipe)
     nn_recipe_from_name (recipe, &kind);

@@ -1,4 +1,11 @@
-/* dg-train-page.h: the Train page: recipes, fine-tuning from a folder, live plots. */
+/* dg-train-page.h: the Train page: recipes, fine-tuning from a folder, live plots.
+ *
+ * Signals, in the GUI thread: "run-started" (run id, const NnRecipeOptions *),
+ * "batch" and "epoch" (const NnFitProgress *), "stage" (text), "run-finished"
+ * (run id, model path, whether the file exists, const NnRecipeReport * or NULL,
+ * GError * or NULL), "run-shown" (run id, from the runs list), "folder-read"
+ * (folder, const NnFolderReport *, whether fine-tuning can use it).
+ */
 #pragma once
 
 #include <gtk/gtk.h>

@@ -82,7 +82,7 @@ echo "robustness chart coloured pixels: $colored"
 # export into a folder picked with the folder chooser
 mkdir -p "$OUT/export"
 click_at "$(field "$(page)" export)"
-wait_for '^DIALOG export' 5 || fail "no export dialog"
+wait_for '^DIALOG window title=Export to a Folder$' 5 || fail "no export dialog"
 chooser_enter 'Export to a Folder' "$OUT/export/"
 wait_for '^EXPORT' 10 || fail "nothing exported"
 grep '^EXPORT' "$APP_LOG"

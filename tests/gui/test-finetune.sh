@@ -19,7 +19,7 @@ click_at() { # "x,y,w,h"
 wait_for '^TRAIN folder path=.*/my_digits ' 5 || fail "the samples folder is not the default"
 
 click_at "$(field "$(page)" folder)"
-wait_for '^DIALOG folder' 5 || fail "no folder dialog"
+wait_for '^DIALOG window title=Choose a Data Folder$' 5 || fail "no folder dialog"
 chooser_enter 'Choose a Data Folder' "$data/"
 wait_for "^TRAIN folder path=$data " 10 || fail "the chosen folder was not read"
 f=$(grep "^TRAIN folder path=$data " "$APP_LOG" | tail -1); echo "$f"
