@@ -778,10 +778,7 @@ refresh_compare_models (DgEvaluatePage *self)
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (list, dg_model_list_get_path (models, i));
   adw_combo_row_set_model (self->compare_row, G_LIST_MODEL (list));
-  /* tests and screenshots pick the compared model by its place in the list */
-  adw_combo_row_set_selected (self->compare_row, g_getenv ("DIGITS_TEST_COMPARE")
-                                                  ? (guint) MIN (atoi (g_getenv ("DIGITS_TEST_COMPARE")), (int) n)
-                                                  : 0);
+  adw_combo_row_set_selected (self->compare_row, 0);
   g_object_unref (list);
   adw_action_row_set_subtitle (self->model_row, title ? title : _("No model selected"));
 }

@@ -45,6 +45,7 @@ struct _DgTrainPage {
   GtkSpinButton *batch_spin;
   GtkSpinButton *lr_spin;
   GtkSpinButton *seed_spin;
+  GtkSpinButton *limit_spin;
   AdwEntryRow *name_row;
   GtkWidget *finetune_group;
   AdwComboRow *base_row;
@@ -242,18 +243,30 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
 {
   NnRecipeKind kind = selected_kind (self);
   NnRecipeOptions o;
-  const char *env_epochs = g_getenv ("DIGITS_TEST_TRAIN_EPOCHS");
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
   g_autofree char *name = g_strdup_printf (kind == NN_RECIPE_FINETUNE ? "my_%sd" : "my_%s",
                                            nn_recipe_name (kind));
 
   nn_recipe_options_init (&o, kind);
-  gtk_spin_button_set_value (self->epochs_spin, env_epochs ? atoi (env_epochs) : o.epochs);
+  gtk_spin_button_set_value (self->epochs_spin, o.epochs);
   gtk_spin_button_set_value (self->batch_spin, o.batch_size);
   gtk_spin_button_set_value (self->lr_spin, o.learning_rate);
   gtk_spin_button_set_value (self->seed_spin, (double) o.seed);
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
   gtk_widget_set_visible (self->finetune_group, kind == NN_RECIPE_FINETUNE);
   update_start_sensitivity (self);
+  /* the page offers it first next time */
+  if (gsettings)
+    g_settings_set_string (gsettings, "train-recipe", nn_recipe_name (kind));
+}
+
+static void
+on_limit_changed (GtkSpinButton *spin, DgTrainPage *self)
+{
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
+
+  if (gsettings)
+    g_settings_set_int (gsettings, "train-images", gtk_spin_button_get_value_as_int (spin));
 }
 
 /* ---- the fine-tuning folder ---------------------------------------------------------- */
@@ -687,7 +700,6 @@ start_training (DgTrainPage *self)
 {
   TrainJob *tj = g_new0 (TrainJob, 1);
   NnRecipeKind kind = selected_kind (self);
-  const char *limit = g_getenv ("DIGITS_TEST_TRAIN_LIMIT");
   guint base_pos = adw_combo_row_get_selected (self->base_row);
 
   tj->page = g_object_ref (self);
@@ -699,7 +711,7 @@ start_training (DgTrainPage *self)
   tj->opts.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
   /* leave one core to the window, so drawing stays instant while it trains */
   tj->opts.threads = MAX (1, (int) g_get_num_processors () - 1);
-  tj->opts.limit = limit ? atoi (limit) : 0;
+  tj->opts.limit = gtk_spin_button_get_value_as_int (self->limit_spin);
   tj->opts.out = tj->out;
   tj->mnist_dir = g_strdup (dg_context_get_data_dir (self->context));
   tj->opts.mnist_dir = tj->mnist_dir;
@@ -927,6 +939,7 @@ dg_train_page_class_init (DgTrainPageClass *klass)
   BIND (batch_spin);
   BIND (lr_spin);
   BIND (seed_spin);
+  BIND (limit_spin);
   BIND (name_row);
   BIND (finetune_group);
   BIND (base_row);
@@ -958,7 +971,8 @@ static void
 build (DgTrainPage *self)
 {
   g_autoptr(GtkExpression) title = NULL;
-  const char *recipe = g_getenv ("DIGITS_TEST_TRAIN_RECIPE");
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
+  g_autofree char *recipe = gsettings ? g_settings_get_string (gsettings, "train-recipe") : NULL;
   NnRecipeKind kind = NN_RECIPE_CNN;
   int base_pos;
 
@@ -985,6 +999,9 @@ build (DgTrainPage *self)
 
   if (recipe)
     nn_recipe_from_name (recipe, &kind);
+  if (gsettings)
+    gtk_spin_button_set_value (self->limit_spin, g_settings_get_int (gsettings, "train-images"));
+  g_signal_connect (self->limit_spin, "value-changed", G_CALLBACK (on_limit_changed), self);
   adw_combo_row_set_selected (self->recipe_row, kind);
   on_recipe_changed (self->recipe_row, NULL, self);
 
