@@ -8,6 +8,7 @@
  */
 #include "dg-config.h"
 #include "dg-evaluate-page.h"
+#include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
 #include "dg-page-util.h"
@@ -599,26 +600,17 @@ start_evaluation (DgEvaluatePage *self, const char *folder)
 }
 
 static void
-on_eval_folder_chosen (GtkNativeDialog *dialog, int response, DgEvaluatePage *self)
+on_eval_folder_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        start_evaluation (self, path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  DgEvaluatePage *self = object;
+
+  if (!self->disposed)
+    start_evaluation (self, path);
 }
 
 static void
 on_evaluate_clicked (GtkButton *button, DgEvaluatePage *self)
 {
-  GtkRoot *root;
-  GtkFileChooserNative *dialog;
-
   {
     const char *model = selected_model_path (self);
     g_autofree char *t = model ? dg_model_title_from_path (model) : NULL;
@@ -630,13 +622,9 @@ on_evaluate_clicked (GtkButton *button, DgEvaluatePage *self)
       start_evaluation (self, NULL);
       return;
     }
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  dialog = gtk_file_chooser_native_new (_("Choose a Folder to Evaluate"),
-                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_eval_folder_chosen), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  dg_file_chooser_run (dg_file_chooser_new (GTK_WIDGET (self), _("Choose a Folder to Evaluate"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), NULL),
+                       on_eval_folder_chosen, self);
 }
 
 static void
@@ -730,30 +718,20 @@ export_to (DgEvaluatePage *self, const char *dir)
 }
 
 static void
-on_export_chosen (GtkNativeDialog *dialog, int response, DgEvaluatePage *self)
+on_export_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        export_to (self, path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  DgEvaluatePage *self = object;
+
+  if (!self->disposed)
+    export_to (self, path);
 }
 
 static void
 on_export_clicked (GtkButton *button, DgEvaluatePage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Export to a Folder"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_export_chosen), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  dg_file_chooser_run (dg_file_chooser_new (GTK_WIDGET (self), _("Export to a Folder"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), NULL),
+                       on_export_chosen, self);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /* dg-sample-dialog.c */
 #include "dg-config.h"
 #include "dg-sample-dialog.h"
+#include "dg-file-chooser.h"
 #include "nn-image.h"
 
 #include <errno.h>
@@ -134,22 +135,12 @@ save_activated (GtkWidget *widget, const char *action, GVariant *param)
 }
 
 static void
-on_folder_response (GtkNativeDialog *chooser, int response, DgSampleDialog *self)
+on_folder_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  DgSampleDialog *self = object;
 
-      if (path)
-        {
-          dg_settings_set_samples_folder (self->settings, path);
-          update_counts (self);
-        }
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-  g_object_unref (self);
+  dg_settings_set_samples_folder (self->settings, path);
+  update_counts (self);
 }
 
 static void
@@ -157,17 +148,11 @@ choose_folder_activated (GtkWidget *widget, const char *action, GVariant *param)
 {
   DgSampleDialog *self = DG_SAMPLE_DIALOG (widget);
   g_autofree char *folder = dg_settings_dup_samples_folder (self->settings);
-  g_autoptr(GFile) current = g_file_new_for_path (folder);
-  GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Choose a Samples Folder"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
-                                         _("_Cancel"));
-  if (g_file_query_exists (current, NULL))
-    gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), current, NULL);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_folder_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  dg_file_chooser_run (dg_file_chooser_new (widget, _("Choose a Samples Folder"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
+                                            folder),
+                       on_folder_chosen, self);
 }
 
 static void

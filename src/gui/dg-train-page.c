@@ -7,6 +7,7 @@
  */
 #include "dg-config.h"
 #include "dg-train-page.h"
+#include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
 #include "dg-page-util.h"
@@ -392,36 +393,21 @@ set_folder (DgTrainPage *self, const char *path)
 }
 
 static void
-on_folder_chosen (GtkNativeDialog *dialog, int response, DgTrainPage *self)
+on_folder_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        set_folder (self, path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  DgTrainPage *self = object;
+
+  if (!self->disposed)
+    set_folder (self, path);
 }
 
 static void
 on_folder_button_clicked (GtkButton *button, DgTrainPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Choose a Data Folder"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
-
-  if (self->folder && g_file_test (self->folder, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GFile) f = g_file_new_for_path (self->folder);
-      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), f, NULL);
-    }
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_folder_chosen), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  dg_file_chooser_run (dg_file_chooser_new (GTK_WIDGET (self), _("Choose a Data Folder"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
+                                            self->folder),
+                       on_folder_chosen, self);
 }
 
 /* ---- the job ------------------------------------------------------------------------ */

@@ -2,41 +2,23 @@
  * The pages reach the window only through these (and the application's). */
 #include "dg-config.h"
 #include "dg-window-private.h"
+#include "dg-file-chooser.h"
 
 static void
-on_open_response (GtkNativeDialog *dialog, int response, DgWindow *self)
+on_model_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-
-      if (path)
-        dg_window_open_model (self, path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
+  dg_window_open_model (DG_WINDOW (object), path);
 }
 
 static void
 open_model_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
-  DgWindow *self = DG_WINDOW (widget);
-  GtkFileChooserNative *chooser;
-  g_autoptr(GtkFileFilter) keras = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+  GtkFileChooserNative *chooser = dg_file_chooser_new (widget, _("Open Model"),
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL);
 
-  chooser = gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (keras, _("Keras Models"));
-  gtk_file_filter_add_pattern (keras, "*.keras");
-  gtk_file_filter_set_name (all, _("All Files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), keras);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  dg_file_chooser_add_filter (chooser, _("Keras Models"), "*.keras");
+  dg_file_chooser_add_filter (chooser, _("All Files"), "*");
+  dg_file_chooser_run (chooser, on_model_chosen, widget);
 }
 
 static void
