@@ -280,6 +280,8 @@ update_actions (DgDrawPage *self)
     { "save-sample", drawn },
     { "brush-smaller", shown },
     { "brush-larger", shown },
+    { "dark", shown },
+    { "heatmap", shown && gtk_widget_get_sensitive (self->heat_toggle) },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (a); i++)
@@ -321,6 +323,18 @@ brush_activated (GSimpleAction *action, GVariant *param, gpointer data)
   dg_settings_set_brush_size (settings, dg_settings_get_brush_size (settings) + step);
 }
 
+/* The Dark and Heat Map toggles' settings */
+static void
+toggle_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgSettings *settings = dg_context_get_settings (DG_DRAW_PAGE (data)->context);
+
+  if (g_str_equal (g_action_get_name (G_ACTION (action)), "dark"))
+    dg_settings_set_dark_canvas (settings, !dg_settings_get_dark_canvas (settings));
+  else
+    dg_settings_set_gradcam_on_canvas (settings, !dg_settings_get_gradcam_on_canvas (settings));
+}
+
 static void
 on_sample_saved (DgSampleDialog *dialog, const char *path, int label, DgDrawPage *self)
 {
@@ -355,6 +369,8 @@ static const GActionEntry action_entries[] = {
   { .name = "save-sample", .activate = save_sample_activated },
   { .name = "brush-smaller", .activate = brush_activated },
   { .name = "brush-larger", .activate = brush_activated },
+  { .name = "dark", .activate = toggle_activated },
+  { .name = "heatmap", .activate = toggle_activated },
 };
 
 /* The page's shortcuts, handled wherever the focus is in the window. */
@@ -370,6 +386,8 @@ add_shortcuts (DgDrawPage *self)
     { "<Control>s", "draw.save-sample" },
     { "bracketleft", "draw.brush-smaller" },
     { "bracketright", "draw.brush-larger" },
+    { "<Control>d", "draw.dark" },
+    { "<Control>h", "draw.heatmap" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
 

@@ -201,6 +201,22 @@ dg_sample_dialog_class_init (DgSampleDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
+/* Save is the default: Enter saves, also in the digit field, which has the focus
+ * so that a wrong guess is corrected by typing a digit. GTK 4.8's spin button
+ * has no activates-default of its own; its text field has. */
+static void
+make_save_the_default (DgSampleDialog *self)
+{
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->label_spin)); c;
+       c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_TEXT (c))
+      {
+        gtk_text_set_activates_default (GTK_TEXT (c), TRUE);
+        gtk_window_set_focus (GTK_WINDOW (self), c);
+      }
+}
+
 static void
 dg_sample_dialog_init (DgSampleDialog *self)
 {
@@ -218,6 +234,7 @@ dg_sample_dialog_init (DgSampleDialog *self)
       gtk_grid_attach (self->count_grid, self->count_labels[d], d, 1, 1, 1);
     }
   g_signal_connect (self->label_adjustment, "value-changed", G_CALLBACK (on_label_changed), self);
+  make_save_the_default (self);
 }
 
 DgSampleDialog *

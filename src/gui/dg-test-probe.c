@@ -239,6 +239,20 @@ on_sample_saved (DgSampleDialog *dialog, const char *path, int label, Probe *p)
   dg_test_print ("SAMPLE saved label=%d path=%s", label, path);
 }
 
+/* " Undo stroke; Redo stroke; ..." */
+static void
+collect_shortcut_titles (GtkWidget *w, GString *out)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (w))
+    {
+      g_autofree char *title = NULL;
+      g_object_get (w, "title", &title, NULL);
+      g_string_append_printf (out, "%s %s", out->len ? ";" : "", title);
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    collect_shortcut_titles (c, out);
+}
+
 static gboolean
 dialog_idle (gpointer data)
 {
@@ -256,6 +270,13 @@ dialog_idle (gpointer data)
     }
   else
     dg_test_print ("DIALOG window title=%s", gtk_window_get_title (dialog));
+  if (GTK_IS_SHORTCUTS_WINDOW (dialog))
+    {
+      g_autoptr(GString) titles = g_string_new (NULL);
+
+      collect_shortcut_titles (GTK_WIDGET (dialog), titles);
+      dg_test_print ("SHORTCUTS%s;", titles->str);
+    }
   g_object_unref (dialog);
   return G_SOURCE_REMOVE;
 }
@@ -749,6 +770,9 @@ dg_test_probe_attach (DgWindow *window)
   g_signal_connect (p->context, "load-failed", G_CALLBACK (on_load_failed), p);
   g_signal_connect (p->context, "toast", G_CALLBACK (on_toast), p);
   g_signal_connect (gtk_window_get_toplevels (), "items-changed", G_CALLBACK (on_toplevels_changed), p);
+  /* and those made with the window, such as its shortcuts window */
+  on_toplevels_changed (gtk_window_get_toplevels (), 0, 0,
+                        g_list_model_get_n_items (gtk_window_get_toplevels ()), p);
   watch_pages (p);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (draw_stack)), "no-model") == 0)
     dg_test_print ("MODEL none");

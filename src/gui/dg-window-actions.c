@@ -42,6 +42,25 @@ show_page_activated (GtkWidget *widget, const char *name, GVariant *param)
     adw_view_stack_set_visible_child_name (self->view_stack, page);
 }
 
+/* win.previous-page, win.next-page: the pages in turn, round */
+static void
+step_page_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DgWindow *self = DG_WINDOW (widget);
+  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (self->view_stack);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (pages)), current = 0;
+  int step = g_str_equal (name, "win.next-page") ? 1 : -1;
+  g_autoptr(AdwViewStackPage) page = NULL;
+
+  if (n == 0)
+    return;
+  for (guint i = 0; i < n; i++)
+    if (gtk_selection_model_is_selected (pages, i))
+      current = i;
+  page = g_list_model_get_item (G_LIST_MODEL (pages), (current + n + step) % n);
+  adw_view_stack_set_visible_child (self->view_stack, adw_view_stack_page_get_child (page));
+}
+
 /* win.draw-image(ay): a 28 x 28 image (white ink on black) replaces the drawing,
  * and the Draw page shows it with the model's reading */
 static void
@@ -66,5 +85,15 @@ dg_window_install_actions (GtkWidgetClass *widget_class)
 
   gtk_widget_class_install_action (widget_class, "win.show-error", "s", show_error_activated);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "draw");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "train");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s",
+                                       "evaluate");
+  gtk_widget_class_install_action (widget_class, "win.previous-page", NULL, step_page_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, GDK_CONTROL_MASK,
+                                       "win.previous-page", NULL);
+  gtk_widget_class_install_action (widget_class, "win.next-page", NULL, step_page_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
+                                       "win.next-page", NULL);
   gtk_widget_class_install_action (widget_class, "win.draw-image", "ay", draw_image_activated);
 }
