@@ -14,5 +14,7 @@ DgApplication *dg_application_new (void);
  * renderer (GSK_RENDERER, GDK_DEBUG), start GTK without OpenGL and render with
  * Cairo. Returns TRUE if it did so. */
 gboolean       dg_application_choose_renderer (void);
+/* Call first in main: frame-sized buffers stay in the heap (see the .c file). */
+void           dg_application_keep_frame_buffers_in_heap (void);
 
 G_END_DECLS

@@ -23,8 +23,13 @@ struct _DgCanvas {
   GtkGesture *drag;
   double drag_x, drag_y;   /* widget coordinates of the drag start */
 
-  GPtrArray *strokes;      /* of DgStroke*, oldest first */
+  GPtrArray *strokes;      /* of DgStroke*, oldest first: the drawing */
   GPtrArray *redo;         /* undone strokes, most recently undone last */
+  /* History is a stack of steps, each a stroke or a Clear; Undo takes back the
+   * last one whole, so Undo after Clear brings the drawing back. */
+  GArray *done;            /* of Step, oldest first */
+  GArray *undone;          /* of Step, most recently undone last */
+  GPtrArray *cleared;      /* of GPtrArray* of DgStroke*: one drawing per Clear in done */
   DgStroke *current;       /* the last of strokes while a drag runs */
 
   int brush_size;
@@ -36,6 +41,9 @@ struct _DgCanvas {
 };
 
 G_DEFINE_FINAL_TYPE (DgCanvas, dg_canvas, GTK_TYPE_WIDGET)
+
+typedef guint8 Step;
+enum { STEP_STROKE, STEP_CLEAR };
 
 enum {
   PROP_0,
@@ -107,6 +115,21 @@ changed (DgCanvas *self)
 
 /* ---- strokes --------------------------------------------------------------- */
 
+static void
+push_step (GArray *steps, Step step)
+{
+  g_array_append_val (steps, step);
+}
+
+static Step
+pop_step (GArray *steps)
+{
+  Step step = g_array_index (steps, Step, steps->len - 1);
+
+  g_array_set_size (steps, steps->len - 1);
+  return step;
+}
+
 void
 dg_canvas_stroke_begin (DgCanvas *self, double x, double y)
 {
@@ -125,8 +148,10 @@ dg_canvas_stroke_begin (DgCanvas *self, double x, double y)
   stroke->width = self->brush_size;
   g_ptr_array_add (self->strokes, stroke);
   self->current = stroke;
+  push_step (self->done, STEP_STROKE);
   /* A new stroke forks history: what was undone cannot come back. */
   g_ptr_array_set_size (self->redo, 0);
+  g_array_set_size (self->undone, 0);
 
   dg_canvas_stroke_add (self, x, y);
   notify_history (self, could_undo, could_redo);
@@ -164,18 +189,39 @@ dg_canvas_stroke_end (DgCanvas *self)
   g_signal_emit (self, signals[STROKE_FINISHED], 0);
 }
 
+/* The drawing goes onto the cleared stack and an empty one takes its place. */
+static void
+put_drawing_away (DgCanvas *self)
+{
+  g_ptr_array_add (self->cleared, self->strokes);
+  self->strokes = g_ptr_array_new_with_free_func (dg_stroke_free);
+}
+
+static void
+bring_drawing_back (DgCanvas *self)
+{
+  g_ptr_array_unref (self->strokes);
+  self->strokes = g_ptr_array_steal_index (self->cleared, self->cleared->len - 1);
+}
+
 void
 dg_canvas_undo (DgCanvas *self)
 {
   gboolean could_undo, could_redo;
+  Step step;
 
   g_return_if_fail (DG_IS_CANVAS (self));
-  if (self->strokes->len == 0)
+  if (self->done->len == 0)
     return;
   could_undo = dg_canvas_get_can_undo (self);
   could_redo = dg_canvas_get_can_redo (self);
   self->current = NULL;
-  g_ptr_array_add (self->redo, g_ptr_array_steal_index (self->strokes, self->strokes->len - 1));
+  step = pop_step (self->done);
+  if (step == STEP_STROKE)
+    g_ptr_array_add (self->redo, g_ptr_array_steal_index (self->strokes, self->strokes->len - 1));
+  else
+    bring_drawing_back (self);
+  push_step (self->undone, step);
   notify_history (self, could_undo, could_redo);
   changed (self);
 }
@@ -184,19 +230,26 @@ void
 dg_canvas_redo (DgCanvas *self)
 {
   gboolean could_undo, could_redo;
+  Step step;
 
   g_return_if_fail (DG_IS_CANVAS (self));
-  if (self->redo->len == 0)
+  if (self->undone->len == 0)
     return;
   could_undo = dg_canvas_get_can_undo (self);
   could_redo = dg_canvas_get_can_redo (self);
-  g_ptr_array_add (self->strokes, g_ptr_array_steal_index (self->redo, self->redo->len - 1));
+  self->current = NULL;
+  step = pop_step (self->undone);
+  if (step == STEP_STROKE)
+    g_ptr_array_add (self->strokes, g_ptr_array_steal_index (self->redo, self->redo->len - 1));
+  else
+    put_drawing_away (self);
+  push_step (self->done, step);
   notify_history (self, could_undo, could_redo);
   changed (self);
 }
 
-/* Clearing is one more step of history: all strokes move to the redo list in
- * order, so Redo brings them back one at a time. */
+/* Clearing is one step of history, like a stroke: Undo brings the whole drawing
+ * back, Redo clears it again. */
 void
 dg_canvas_clear (DgCanvas *self)
 {
@@ -208,9 +261,10 @@ dg_canvas_clear (DgCanvas *self)
   could_undo = dg_canvas_get_can_undo (self);
   could_redo = dg_canvas_get_can_redo (self);
   self->current = NULL;
+  put_drawing_away (self);
+  push_step (self->done, STEP_CLEAR);
   g_ptr_array_set_size (self->redo, 0);
-  while (self->strokes->len > 0)
-    g_ptr_array_add (self->redo, g_ptr_array_steal_index (self->strokes, self->strokes->len - 1));
+  g_array_set_size (self->undone, 0);
   notify_history (self, could_undo, could_redo);
   changed (self);
 }
@@ -219,14 +273,14 @@ gboolean
 dg_canvas_get_can_undo (DgCanvas *self)
 {
   g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
-  return self->strokes->len > 0;
+  return self->done->len > 0;
 }
 
 gboolean
 dg_canvas_get_can_redo (DgCanvas *self)
 {
   g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
-  return self->redo->len > 0;
+  return self->undone->len > 0;
 }
 
 gboolean
@@ -591,6 +645,9 @@ dg_canvas_finalize (GObject *object)
 
   g_ptr_array_unref (self->strokes);
   g_ptr_array_unref (self->redo);
+  g_array_unref (self->done);
+  g_array_unref (self->undone);
+  g_ptr_array_unref (self->cleared);
   g_clear_pointer (&self->heat_surface, cairo_surface_destroy);
   G_OBJECT_CLASS (dg_canvas_parent_class)->finalize (object);
 }
@@ -631,6 +688,9 @@ dg_canvas_init (DgCanvas *self)
 {
   self->strokes = g_ptr_array_new_with_free_func (dg_stroke_free);
   self->redo = g_ptr_array_new_with_free_func (dg_stroke_free);
+  self->done = g_array_new (FALSE, FALSE, sizeof (Step));
+  self->undone = g_array_new (FALSE, FALSE, sizeof (Step));
+  self->cleared = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   self->brush_size = 14;
   self->dark = TRUE;
 

@@ -8,12 +8,11 @@
  */
 #include "dg-config.h"
 #include "dg-evaluate-page.h"
+#include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
-#include "dg-test-hooks.h"
-#include "dg-window.h"
 #include "nn-error.h"
 #include "nn-eval.h"
 #include "nn-folder.h"
@@ -50,6 +49,7 @@ struct _DgEvaluatePage {
   GtkLabel *robust_label;
 
   /* owned */
+  DgContext *context;
   DgModelList *compare_models;
   NnEvalResult *result;
   NnDataset *dataset;          /* the evaluated images, for the gallery */
@@ -66,7 +66,13 @@ struct _DgEvaluatePage {
 
 G_DEFINE_FINAL_TYPE (DgEvaluatePage, dg_evaluate_page, GTK_TYPE_WIDGET)
 
-static void report_geometry_after_paint (DgEvaluatePage *self);
+enum { PROP_0, PROP_CONTEXT, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+enum { EVALUATION_STARTED, PROGRESS, EVALUATED, SWEPT, FAILED, CELL_SELECTED, GALLERY_OPENED,
+       IMAGE_OPENED, EXPORTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 
 static const PlotTheme *
 current_theme (void)
@@ -103,33 +109,22 @@ draw_confusion (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpoint
   plot_confusion_draw (cr, width, height, self->result ? &self->result->confusion : &empty, &opt);
 }
 
-/* The centre of cell (row, col) in widget coordinates, found with the library's
- * own hit-testing so it matches whatever layout it chose. */
-static gboolean
-cell_centre (DgEvaluatePage *self, int row, int col, double *cx, double *cy)
+gboolean
+dg_evaluate_page_get_cell_bounds (DgEvaluatePage *self, int row, int col, graphene_rect_t *out)
 {
   PlotConfusionOptions opt;
-  int w = gtk_widget_get_width (GTK_WIDGET (self->confusion_area));
-  int h = gtk_widget_get_height (GTK_WIDGET (self->confusion_area));
-  double sx = 0, sy = 0;
-  int n = 0;
+  double x, y, w, h;
 
-  confusion_options (self, &opt);
-  for (int y = 0; y < h; y += 3)
-    for (int x = 0; x < w; x += 3)
-      {
-        int r, c;
-        if (plot_confusion_cell_at (w, h, &opt, x, y, &r, &c) && r == row && c == col)
-          {
-            sx += x;
-            sy += y;
-            n++;
-          }
-      }
-  if (n == 0)
+  g_return_val_if_fail (DG_IS_EVALUATE_PAGE (self), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (!self->built)
     return FALSE;
-  *cx = sx / n;
-  *cy = sy / n;
+  confusion_options (self, &opt);
+  if (!plot_confusion_cell_rect (gtk_widget_get_width (GTK_WIDGET (self->confusion_area)),
+                                 gtk_widget_get_height (GTK_WIDGET (self->confusion_area)), &opt,
+                                 row, col, &x, &y, &w, &h))
+    return FALSE;
+  graphene_rect_init (out, x, y, w, h);
   return TRUE;
 }
 
@@ -155,65 +150,25 @@ digit_texture (const guint8 *pixels, int scale)
   return t;
 }
 
-/* Puts an evaluated image on the Draw page: each row's run of ink becomes a
- * stroke, so the drawing goes through the same preprocessing, prediction and
- * Grad-CAM as the user's own. */
+/* Puts an evaluated image on the Draw page, which reads it as a drawing: the
+ * same preprocessing, prediction and Grad-CAM as the user's own. */
 static void
 on_gallery_item_clicked (GtkButton *button, DgEvaluatePage *self)
 {
   int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "image-index"));
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
   GtkRoot *gallery = gtk_widget_get_root (GTK_WIDGET (button));
   const guint8 *img;
-  DgCanvas *canvas;
-  int brush, n = 0;
 
-  if (!self->dataset || index < 0 || index >= self->dataset->n || !DG_IS_WINDOW (root))
+  if (!self->dataset || index < 0 || index >= self->dataset->n)
     return;
   img = self->dataset->images + (gsize) index * NN_IMAGE_PIXELS;
-  canvas = dg_window_get_canvas (DG_WINDOW (root));
-  brush = dg_canvas_get_brush_size (canvas);
-  dg_canvas_clear (canvas);
-  /* a pixel is 10 canvas units; a 12-unit brush closes the gaps between rows */
-  dg_canvas_set_brush_size (canvas, 12);
-  for (int y = 0; y < NN_IMAGE_SIDE; y++)
-    for (int x = 0; x < NN_IMAGE_SIDE; x++)
-      {
-        int x1 = x;
-        if (img[y * NN_IMAGE_SIDE + x] < 96)
-          continue;
-        while (x1 + 1 < NN_IMAGE_SIDE && img[y * NN_IMAGE_SIDE + x1 + 1] >= 96)
-          x1++;
-        dg_canvas_stroke_begin (canvas, x * 10 + 5, y * 10 + 5);
-        dg_canvas_stroke_add (canvas, x1 * 10 + 5, y * 10 + 5);
-        dg_canvas_stroke_end (canvas);
-        n++;
-        x = x1;
-      }
-  dg_canvas_set_brush_size (canvas, brush);
+  gtk_widget_activate_action_variant (GTK_WIDGET (self), "win.draw-image",
+                                      g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, img,
+                                                                 NN_IMAGE_PIXELS, 1));
   if (GTK_IS_WINDOW (gallery) && gallery != root)
     gtk_window_close (GTK_WINDOW (gallery));
-  if (stack)
-    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "draw");
-  dg_test_print ("GALLERY open index=%d strokes=%d", index, n);
-}
-
-static void
-on_gallery_paint (GdkFrameClock *clock, GtkWidget *first)
-{
-  g_autofree char *g = dg_test_widget_geometry (first);
-  g_signal_handlers_disconnect_by_func (clock, on_gallery_paint, first);
-  dg_test_print ("GALLERYITEM first=%s", g);
-  g_object_unref (first);
-}
-
-static void
-on_gallery_map (GtkWidget *win, GtkWidget *first)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (win);
-  if (clock && dg_test_mode ())
-    g_signal_connect (clock, "after-paint", G_CALLBACK (on_gallery_paint), g_object_ref (first));
+  g_signal_emit (self, signals[IMAGE_OPENED], 0, index);
 }
 
 static void
@@ -283,8 +238,6 @@ open_gallery (DgEvaluatePage *self, int row, int col)
       g_object_set_data (G_OBJECT (button), "image-index", GINT_TO_POINTER (m->index));
       g_signal_connect (button, "clicked", G_CALLBACK (on_gallery_item_clicked), self);
       gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
-      if (i == 0)
-        g_signal_connect (win, "map", G_CALLBACK (on_gallery_map), button);
     }
   scroller = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (scroller, TRUE);
@@ -299,7 +252,7 @@ open_gallery (DgEvaluatePage *self, int row, int col)
     gtk_widget_add_controller (win, keys);
   }
   gtk_window_present (GTK_WINDOW (win));
-  dg_test_print ("GALLERY row=%d col=%d images=%d shown=%d", row, col, n, shown);
+  g_signal_emit (self, signals[GALLERY_OPENED], 0, row, col, n, shown, win);
 }
 
 static void
@@ -318,7 +271,7 @@ on_confusion_pressed (GtkGestureClick *gesture, int n_press, double x, double y,
   self->sel_row = row;
   self->sel_col = col;
   gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
-  dg_test_print ("EVAL cell row=%d col=%d count=%u", row, col, self->result->confusion.counts[row][col]);
+  g_signal_emit (self, signals[CELL_SELECTED], 0, row, col);
   if (row != col && self->result->confusion.counts[row][col] > 0)
     open_gallery (self, row, col);
 }
@@ -393,6 +346,7 @@ typedef struct {
   char *model_paths[PLOT_ROBUSTNESS_MAX_MODELS];
   int n_models;
   char *folder;               /* NULL: the MNIST test set */
+  char *mnist_dir;            /* NULL: nn_mnist_load's default */
   int limit;                  /* sweep: first N images */
   gboolean sweep;
   gint64 last_post;
@@ -418,6 +372,7 @@ eval_job_free (gpointer data)
       g_clear_pointer (&ej->robust[i], nn_robustness_result_free);
     }
   g_free (ej->folder);
+  g_free (ej->mnist_dir);
   g_clear_pointer (&ej->ds, nn_dataset_free);
   g_clear_pointer (&ej->result, nn_eval_result_free);
   g_object_unref (ej->page);
@@ -437,7 +392,7 @@ on_eval_progress (gpointer data)
   text = g_strdup_printf (_("%lld of %lld images"), (long long) p->done, (long long) p->total);
   gtk_progress_bar_set_fraction (self->progress_bar, p->fraction);
   gtk_progress_bar_set_text (self->progress_bar, text);
-  dg_test_print ("EVAL progress done=%" G_GINT64_FORMAT " total=%" G_GINT64_FORMAT, p->done, p->total);
+  g_signal_emit (self, signals[PROGRESS], 0, p->done, p->total);
   return G_SOURCE_REMOVE;
 }
 
@@ -480,7 +435,7 @@ eval_worker (DgJob *job, gpointer data, GError **error)
   if (!m)
     return FALSE;
   ej->ds = ej->folder ? nn_folder_load (ej->folder, FALSE, NULL, error)
-                      : nn_mnist_load (NULL, NN_MNIST_TEST, error);
+                      : nn_mnist_load (ej->mnist_dir, NN_MNIST_TEST, error);
   if (!ej->ds)
     return FALSE;
   return nn_evaluate (m, ej->ds, eval_progress_cb, ej, dg_job_get_cancellable (job),
@@ -495,7 +450,7 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
   int n_pert = 0;
 
   ej->job = job;
-  test = nn_mnist_load (NULL, NN_MNIST_TEST, error);
+  test = nn_mnist_load (ej->mnist_dir, NN_MNIST_TEST, error);
   if (!test)
     return FALSE;
   ej->ds = nn_dataset_slice (test, 0, MIN (ej->limit, test->n));
@@ -515,49 +470,6 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
 }
 
 static void
-print_eval_done (DgEvaluatePage *self)
-{
-  g_autoptr(GString) counts = g_string_new (NULL);
-  const NnConfusion *cm = &self->result->confusion;
-  int wr = -1, wc = -1;
-  guint32 worst = 0;
-  double cx = 0, cy = 0;
-
-  for (int r = 0; r < 10; r++)
-    for (int c = 0; c < 10; c++)
-      {
-        g_string_append_printf (counts, "%s%u", r || c ? "," : "", cm->counts[r][c]);
-        if (r != c && cm->counts[r][c] > worst)
-          {
-            worst = cm->counts[r][c];
-            wr = r;
-            wc = c;
-          }
-      }
-  if (wr >= 0 && cell_centre (self, wr, wc, &cx, &cy))
-    {
-      /* in X-window coordinates, for xdotool */
-      g_autofree char *g = dg_test_widget_geometry (GTK_WIDGET (self->confusion_area));
-      int gx = 0, gy = 0;
-      sscanf (g, "%d,%d", &gx, &gy);
-      cx += gx;
-      cy += gy;
-    }
-  dg_test_print ("EVAL done n=%d accuracy=%.4f worst=%d,%d worst_count=%u worst_at=%.0f,%.0f counts=%s",
-                 self->result->n, nn_confusion_accuracy (cm), wr, wc, worst, cx, cy, counts->str);
-}
-
-static gboolean
-print_eval_done_idle (gpointer data)
-{
-  DgEvaluatePage *self = data;
-  if (!self->disposed && self->result)
-    print_eval_done (self);
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
 on_eval_done (DgJob *job, const GError *error, gpointer data)
 {
   EvalJob *ej = data;
@@ -573,8 +485,8 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
                                ? g_strdup (_("Stopped"))
                                : g_strdup_printf (_("Could not finish: %s"), error->message);
       gtk_label_set_text (self->status_label, msg);
-      dg_test_print ("EVAL error message=%s", error->message);
       set_busy (self, FALSE, NULL);
+      g_signal_emit (self, signals[FAILED], 0, error);
       return;
     }
   if (!ej->sweep)
@@ -588,8 +500,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
       gtk_label_set_text (self->status_label, self->result_title);
       set_busy (self, FALSE, NULL);
-      /* after the next frame, so the cell positions are the drawn ones */
-      g_timeout_add (100, print_eval_done_idle, g_object_ref (self));
+      g_signal_emit (self, signals[EVALUATED], 0, self->result);
     }
   else
     {
@@ -632,24 +543,21 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       g_string_free (text, TRUE);
       gtk_label_set_text (self->status_label, _("Robustness sweep finished"));
       set_busy (self, FALSE, NULL);
-      dg_test_print ("ROBUST done models=%d rows=%d images=%d clean=%.4f points=%d", ej->n_models,
-                     rs[0]->n_rows, rs[0]->n_images, rs[0]->rows[0].accuracy,
-                     dg_plot_n_points (self->robust_plot));
+      g_signal_emit (self, signals[SWEPT], 0, ej->n_models, rs[0]);
     }
-  report_geometry_after_paint (self);
 }
 
 static const char *
 selected_model_path (DgEvaluatePage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  return DG_IS_WINDOW (root) ? dg_window_get_model_path (DG_WINDOW (root)) : NULL;
+  return dg_context_get_model_path (self->context);
 }
 
 static void
 start_job (DgEvaluatePage *self, EvalJob *ej, const char *busy_text)
 {
   set_busy (self, TRUE, busy_text);
+  ej->mnist_dir = g_strdup (dg_context_get_data_dir (self->context));
   self->job = dg_job_start (DG_JOB_EVALUATION, ej->sweep ? "robustness" : "evaluate",
                             ej->sweep ? sweep_worker : eval_worker, on_eval_done, ej, eval_job_free);
 }
@@ -682,30 +590,21 @@ start_evaluation (DgEvaluatePage *self, const char *folder)
   else
     self->result_title = g_strdup_printf (_("%s on the MNIST test set"), title);
   start_job (self, ej, _("Loading…"));
-  dg_test_print ("EVAL start model=%s folder=%s", path, folder ? folder : "mnist-test");
+  g_signal_emit (self, signals[EVALUATION_STARTED], 0, path, folder);
 }
 
 static void
-on_eval_folder_chosen (GtkNativeDialog *dialog, int response, DgEvaluatePage *self)
+on_eval_folder_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        start_evaluation (self, path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  DgEvaluatePage *self = object;
+
+  if (!self->disposed)
+    start_evaluation (self, path);
 }
 
 static void
 on_evaluate_clicked (GtkButton *button, DgEvaluatePage *self)
 {
-  GtkRoot *root;
-  GtkFileChooserNative *dialog;
-
   {
     const char *model = selected_model_path (self);
     g_autofree char *t = model ? dg_model_title_from_path (model) : NULL;
@@ -717,14 +616,9 @@ on_evaluate_clicked (GtkButton *button, DgEvaluatePage *self)
       start_evaluation (self, NULL);
       return;
     }
-  root = gtk_widget_get_root (GTK_WIDGET (self));
-  dialog = gtk_file_chooser_native_new (_("Choose a Folder to Evaluate"),
-                                        GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_eval_folder_chosen), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-  dg_test_print ("DIALOG eval-folder");
+  dg_file_chooser_run (dg_file_chooser_new (GTK_WIDGET (self), _("Choose a Folder to Evaluate"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), NULL),
+                       on_eval_folder_chosen, self);
 }
 
 static void
@@ -753,8 +647,6 @@ on_sweep_clicked (GtkButton *button, DgEvaluatePage *self)
       g_object_unref (o);
     }
   start_job (self, ej, _("Running the sweep…"));
-  dg_test_print ("ROBUST start model=%s compare=%s images=%d", path,
-                 ej->model_paths[1] ? ej->model_paths[1] : "none", ej->limit);
 }
 
 static void
@@ -777,7 +669,6 @@ static void
 export_to (DgEvaluatePage *self, const char *dir)
 {
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   int n = 0;
   gboolean ok = TRUE;
   g_autofree char *msg = NULL;
@@ -816,87 +707,25 @@ export_to (DgEvaluatePage *self, const char *dir)
   /* TRANSLATORS: a toast after exporting */
   msg = ok ? g_strdup_printf (ngettext ("Exported %d file", "Exported %d files", n), n)
            : g_strdup_printf (_("Export failed: %s"), error->message);
-  if (DG_IS_WINDOW (root))
-    dg_window_show_toast (DG_WINDOW (root), msg);
-  dg_test_print ("EXPORT ok=%d files=%d dir=%s", ok, n, dir);
+  dg_context_toast (self->context, msg, NULL);
+  g_signal_emit (self, signals[EXPORTED], 0, ok, n, dir);
 }
 
 static void
-on_export_chosen (GtkNativeDialog *dialog, int response, DgEvaluatePage *self)
+on_export_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        export_to (self, path);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  DgEvaluatePage *self = object;
+
+  if (!self->disposed)
+    export_to (self, path);
 }
 
 static void
 on_export_clicked (GtkButton *button, DgEvaluatePage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Export to a Folder"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_export_chosen), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-  dg_test_print ("DIALOG export");
-}
-
-/* ---- test hooks ------------------------------------------------------------------------------ */
-
-static void
-report_geometry (DgEvaluatePage *self)
-{
-  struct { const char *name; GtkWidget *w; } w[] = {
-    { "evaluate", self->evaluate_button }, { "sweep", self->sweep_button },
-    { "export", self->export_button },     { "confusion", GTK_WIDGET (self->confusion_area) },
-    { "source", GTK_WIDGET (self->source_row) }, { "robust-plot", GTK_WIDGET (self->robust_plot) },
-    { "stop", self->cancel_button },       { "compare", GTK_WIDGET (self->compare_row) },
-  };
-  g_autoptr(GString) line = g_string_new ("EVALPAGE");
-  g_autofree char *sw = dg_page_switcher_geometry (GTK_WIDGET (self));
-  int tab = 0;
-
-  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (w[i].w);
-      g_string_append_printf (line, " %s=%s", w[i].name, g);
-    }
-  for (GtkWidget *c = gtk_widget_get_first_child (self->stack_switcher); c;
-       c = gtk_widget_get_next_sibling (c), tab++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (c);
-      g_string_append_printf (line, " tab%d=%s", tab, g);
-    }
-  g_string_append (line, sw);
-  dg_test_print ("%s", line->str);
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, DgEvaluatePage *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_after_paint, self);
-  if (!self->disposed && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    report_geometry (self);
-  g_object_unref (self);
-}
-
-static void
-report_geometry_after_paint (DgEvaluatePage *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (clock && dg_test_mode ())
-    {
-      g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (self));
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
+  dg_file_chooser_run (dg_file_chooser_new (GTK_WIDGET (self), _("Export to a Folder"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"), NULL),
+                       on_export_chosen, self);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
@@ -914,18 +743,14 @@ refresh_compare_models (DgEvaluatePage *self)
   GtkStringList *list = gtk_string_list_new (NULL);
   g_autoptr(DgModelList) models = dg_model_list_new ();
   guint n = g_list_model_get_n_items (G_LIST_MODEL (models));
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  const char *model = DG_IS_WINDOW (root) ? dg_window_get_model_path (DG_WINDOW (root)) : NULL;
+  const char *model = dg_context_get_model_path (self->context);
   g_autofree char *title = model ? dg_model_title_from_path (model) : NULL;
 
   gtk_string_list_append (list, "");
   for (guint i = 0; i < n; i++)
     gtk_string_list_append (list, dg_model_list_get_path (models, i));
   adw_combo_row_set_model (self->compare_row, G_LIST_MODEL (list));
-  /* tests and screenshots pick the compared model by its place in the list */
-  adw_combo_row_set_selected (self->compare_row, g_getenv ("DIGITS_TEST_COMPARE")
-                                                  ? (guint) MIN (atoi (g_getenv ("DIGITS_TEST_COMPARE")), (int) n)
-                                                  : 0);
+  adw_combo_row_set_selected (self->compare_row, 0);
   g_object_unref (list);
   adw_action_row_set_subtitle (self->model_row, title ? title : _("No model selected"));
 }
@@ -942,7 +767,6 @@ dg_evaluate_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (dg_evaluate_page_parent_class)->map (widget);
   if (!self->job)
     refresh_compare_models (self);
-  report_geometry_after_paint (self);
 }
 
 static void
@@ -980,7 +804,28 @@ dg_evaluate_page_finalize (GObject *object)
       g_free (self->robust_names[i]);
     }
   g_free (self->result_title);
+  g_clear_object (&self->context);
   G_OBJECT_CLASS (dg_evaluate_page_parent_class)->finalize (object);
+}
+
+static void
+dg_evaluate_page_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: g_value_set_object (value, DG_EVALUATE_PAGE (object)->context); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_evaluate_page_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: DG_EVALUATE_PAGE (object)->context = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
 }
 
 static void
@@ -988,6 +833,40 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = dg_evaluate_page_get_property;
+  object_class->set_property = dg_evaluate_page_set_property;
+  props[PROP_CONTEXT] = g_param_spec_object ("context", NULL, NULL, DG_TYPE_CONTEXT,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                             | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /* what the page does, for whoever watches it (the test probe, tools) */
+  signals[EVALUATION_STARTED] = g_signal_new ("evaluation-started", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                              2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_INT64);
+  signals[EVALUATED] = g_signal_new ("evaluated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                     G_TYPE_POINTER /* const NnEvalResult * */);
+  signals[SWEPT] = g_signal_new ("swept", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
+                                 G_TYPE_POINTER /* the first model's NnRobustnessResult */);
+  signals[FAILED] = g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[CELL_SELECTED] = g_signal_new ("cell-selected", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                         G_TYPE_INT, G_TYPE_INT);
+  signals[GALLERY_OPENED] = g_signal_new ("gallery-opened", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                                          G_TYPE_INT, G_TYPE_INT, G_TYPE_INT, G_TYPE_INT,
+                                          GTK_TYPE_WINDOW);
+  signals[IMAGE_OPENED] = g_signal_new ("image-opened", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[EXPORTED] = g_signal_new ("exported", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_BOOLEAN, G_TYPE_INT,
+                                    G_TYPE_STRING);
 
   object_class->dispose = dg_evaluate_page_dispose;
   object_class->finalize = dg_evaluate_page_finalize;
@@ -1043,8 +922,6 @@ build (DgEvaluatePage *self)
   g_signal_connect (self->sweep_button, "clicked", G_CALLBACK (on_sweep_clicked), self);
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect (self->export_button, "clicked", G_CALLBACK (on_export_clicked), self);
-  g_signal_connect_swapped (self->eval_stack, "notify::visible-child",
-                            G_CALLBACK (report_geometry_after_paint), self);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
                            G_CALLBACK (gtk_widget_queue_draw), self->confusion_area, G_CONNECT_SWAPPED);
   {
@@ -1066,7 +943,8 @@ dg_evaluate_page_init (DgEvaluatePage *self)
 }
 
 GtkWidget *
-dg_evaluate_page_new (void)
+dg_evaluate_page_new (DgContext *context)
 {
-  return g_object_new (DG_TYPE_EVALUATE_PAGE, NULL);
+  g_return_val_if_fail (DG_IS_CONTEXT (context), NULL);
+  return g_object_new (DG_TYPE_EVALUATE_PAGE, "context", context, NULL);
 }

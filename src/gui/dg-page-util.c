@@ -1,7 +1,6 @@
 /* dg-page-util.c */
 #include "dg-config.h"
 #include "dg-page-util.h"
-#include "dg-test-hooks.h"
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
@@ -21,39 +20,6 @@ dg_page_format_duration (double seconds)
   if (s >= 3600)
     return g_strdup_printf ("%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
   return g_strdup_printf ("%ld:%02ld", s / 60, s % 60);
-}
-
-static void
-collect_switcher_buttons (GtkWidget *w, GPtrArray *out, gboolean inside)
-{
-  if (!gtk_widget_get_mapped (w))
-    return;
-  inside = inside || ADW_IS_VIEW_SWITCHER (w);
-  if (inside && GTK_IS_TOGGLE_BUTTON (w))
-    {
-      g_ptr_array_add (out, w);
-      return;
-    }
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
-    collect_switcher_buttons (c, out, inside);
-}
-
-char *
-dg_page_switcher_geometry (GtkWidget *widget)
-{
-  static const char *names[] = { "switch-draw", "switch-train", "switch-evaluate" };
-  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
-  GString *s = g_string_new (NULL);
-  GtkRoot *root = gtk_widget_get_root (widget);
-
-  if (root)
-    collect_switcher_buttons (GTK_WIDGET (root), buttons, FALSE);
-  for (guint i = 0; i < buttons->len && i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (g_ptr_array_index (buttons, i));
-      g_string_append_printf (s, " %s=%s", names[i], g);
-    }
-  return g_string_free (s, FALSE);
 }
 
 static int
@@ -96,8 +62,6 @@ on_after_paint (GdkFrameClock *clock, DgFrameMeter *m)
     {
       gint64 d = g_get_monotonic_time () - m->start;
       g_array_append_val (m->samples, d);
-      if (d > 50000)
-        dg_test_print ("FRAME slow ms=%.1f", d / 1000.0);
     }
   m->start = 0;
 }

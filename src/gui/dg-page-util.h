@@ -9,9 +9,6 @@ G_BEGIN_DECLS
 char      *dg_page_models_dir (void);
 /* "1:23" or "1:02:03" for seconds. Free with g_free. */
 char      *dg_page_format_duration (double seconds);
-/* " switch-draw=X,Y,W,H switch-train=... switch-evaluate=..." for the view
- * switcher buttons of widget's window, for tests. Free with g_free. */
-char      *dg_page_switcher_geometry (GtkWidget *widget);
 /* Sorted frame-time statistics over samples (µs): " frames=N p50_ms= p95_ms= max_ms=". */
 char      *dg_page_frame_stats (GArray *samples_us);
 

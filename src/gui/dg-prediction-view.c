@@ -1,8 +1,7 @@
 /* dg-prediction-view.c */
 #include "dg-config.h"
 #include "dg-prediction-view.h"
-#include "dg-gradcam-view.h"
-#include "dg-input-view.h"
+#include "dg-image-view.h"
 #include "dg-prob-bars.h"
 
 #include <math.h>
@@ -16,9 +15,9 @@ struct _DgPredictionView {
   GtkLabel *confidence_label;
   GtkLabel *top3_label;
   DgProbBars *prob_bars;
-  DgInputView *input_view;
-  DgGradcamView *heat_view;
-  DgGradcamView *overlay_view;
+  DgImageView *input_view;
+  DgImageView *heat_view;
+  DgImageView *overlay_view;
   GtkWidget *heat_box;
   GtkWidget *overlay_box;
   GtkLabel *cam_note;
@@ -101,10 +100,10 @@ dg_prediction_view_show_result (DgPredictionView *self, const float *probs, cons
   gtk_label_set_text (self->top3_label, top3);
 
   dg_prob_bars_set_probs (self->prob_bars, probs);
-  dg_input_view_set_input (self->input_view, input);
+  dg_image_view_set_image (self->input_view, input, NULL);
   self->has_heat = heat != NULL;
-  dg_gradcam_view_set_heatmap (self->heat_view, heat, input);
-  dg_gradcam_view_set_heatmap (self->overlay_view, heat, input);
+  dg_image_view_set_image (self->heat_view, input, heat);
+  dg_image_view_set_image (self->overlay_view, input, heat);
   update_gradcam_visibility (self);
   if (cam_note)
     gtk_label_set_text (self->cam_note, cam_note);
@@ -184,8 +183,7 @@ dg_prediction_view_class_init (DgPredictionViewClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (DG_TYPE_PROB_BARS);
-  g_type_ensure (DG_TYPE_INPUT_VIEW);
-  g_type_ensure (DG_TYPE_GRADCAM_VIEW);
+  g_type_ensure (DG_TYPE_IMAGE_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-prediction-view.ui");
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, stack);

@@ -1,7 +1,7 @@
 /* dg-sample-dialog.c */
 #include "dg-config.h"
 #include "dg-sample-dialog.h"
-#include "dg-test-hooks.h"
+#include "dg-file-chooser.h"
 #include "nn-image.h"
 
 #include <errno.h>
@@ -127,7 +127,6 @@ save_activated (GtkWidget *widget, const char *action, GVariant *param)
   if (!path)
     {
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
-      dg_test_print ("SAMPLE error message=%s", error->message);
       return;
     }
   g_signal_emit (self, signals[SAVED], 0, path,
@@ -136,23 +135,12 @@ save_activated (GtkWidget *widget, const char *action, GVariant *param)
 }
 
 static void
-on_folder_response (GtkNativeDialog *chooser, int response, DgSampleDialog *self)
+on_folder_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+  DgSampleDialog *self = object;
 
-      dg_test_print ("CHOSEN %s", path ? path : "");
-      if (path)
-        {
-          dg_settings_set_samples_folder (self->settings, path);
-          update_counts (self);
-        }
-    }
-  gtk_native_dialog_destroy (chooser);
-  g_object_unref (chooser);
-  g_object_unref (self);
+  dg_settings_set_samples_folder (self->settings, path);
+  update_counts (self);
 }
 
 static void
@@ -160,52 +148,17 @@ choose_folder_activated (GtkWidget *widget, const char *action, GVariant *param)
 {
   DgSampleDialog *self = DG_SAMPLE_DIALOG (widget);
   g_autofree char *folder = dg_settings_dup_samples_folder (self->settings);
-  g_autoptr(GFile) current = g_file_new_for_path (folder);
-  GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Choose a Samples Folder"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
-                                         _("_Cancel"));
-  if (g_file_query_exists (current, NULL))
-    gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), current, NULL);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_folder_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  dg_file_chooser_run (dg_file_chooser_new (widget, _("Choose a Samples Folder"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
+                                            folder),
+                       on_folder_chosen, self);
 }
 
 static void
 on_label_changed (GtkAdjustment *adjustment, DgSampleDialog *self)
 {
   update_counts (self);
-}
-
-static gboolean
-report_dialog_idle (gpointer data)
-{
-  DgSampleDialog *self = data;
-  g_autofree char *save = dg_test_widget_geometry (self->save_button);
-  g_autofree char *spin = dg_test_widget_geometry (GTK_WIDGET (self->label_spin));
-
-  dg_test_print ("DIALOG sample save=%s label=%s value=%d", save, spin,
-                 (int) gtk_adjustment_get_value (self->label_adjustment));
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_dialog_paint (GdkFrameClock *clock, DgSampleDialog *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_dialog_paint, self);
-  g_idle_add (report_dialog_idle, g_object_ref (self));
-}
-
-static void
-dg_sample_dialog_map (GtkWidget *widget)
-{
-  GTK_WIDGET_CLASS (dg_sample_dialog_parent_class)->map (widget);
-  if (dg_test_mode ())
-    g_signal_connect (gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (widget))),
-                      "after-paint", G_CALLBACK (on_dialog_paint), widget);
 }
 
 static void
@@ -226,7 +179,6 @@ dg_sample_dialog_class_init (DgSampleDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = dg_sample_dialog_dispose;
-  widget_class->map = dg_sample_dialog_map;
 
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
@@ -249,6 +201,22 @@ dg_sample_dialog_class_init (DgSampleDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
+/* Save is the default: Enter saves, also in the digit field, which has the focus
+ * so that a wrong guess is corrected by typing a digit. GTK 4.8's spin button
+ * has no activates-default of its own; its text field has. */
+static void
+make_save_the_default (DgSampleDialog *self)
+{
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->save_button);
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->label_spin)); c;
+       c = gtk_widget_get_next_sibling (c))
+    if (GTK_IS_TEXT (c))
+      {
+        gtk_text_set_activates_default (GTK_TEXT (c), TRUE);
+        gtk_window_set_focus (GTK_WINDOW (self), c);
+      }
+}
+
 static void
 dg_sample_dialog_init (DgSampleDialog *self)
 {
@@ -266,6 +234,7 @@ dg_sample_dialog_init (DgSampleDialog *self)
       gtk_grid_attach (self->count_grid, self->count_labels[d], d, 1, 1, 1);
     }
   g_signal_connect (self->label_adjustment, "value-changed", G_CALLBACK (on_label_changed), self);
+  make_save_the_default (self);
 }
 
 DgSampleDialog *

@@ -8,7 +8,9 @@
  *   MODEL loaded name=... / MODEL error ...                       after each load
  *   TOAST ...                     SAMPLE saved path=...           EXIT rc=0
  * Geometry is in X-window coordinates, ready for xdotool --window. In normal use
- * nothing is printed and nothing is measured.
+ * nothing is printed and nothing is measured. The lines come from the test probe
+ * (dg-test-probe.c), which watches the window and its pages; the product itself
+ * only stamps its start-up stages (dg_test_stamp).
  */
 #pragma once
 

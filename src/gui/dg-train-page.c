@@ -7,12 +7,11 @@
  */
 #include "dg-config.h"
 #include "dg-train-page.h"
+#include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
-#include "dg-test-hooks.h"
-#include "dg-window.h"
 #include "nn-error.h"
 #include "nn-recipe.h"
 
@@ -47,6 +46,7 @@ struct _DgTrainPage {
   GtkSpinButton *batch_spin;
   GtkSpinButton *lr_spin;
   GtkSpinButton *seed_spin;
+  GtkSpinButton *limit_spin;
   AdwEntryRow *name_row;
   GtkWidget *finetune_group;
   AdwComboRow *base_row;
@@ -70,13 +70,13 @@ struct _DgTrainPage {
   DgPlot *acc_plot;
 
   /* owned */
+  DgContext *context;
   DgModelList *base_models;
   GPtrArray *runs;         /* Run*, oldest first */
   Run *current;            /* the run in progress, or NULL */
   Run *shown;              /* whose plots are on screen */
   Run *empty;              /* axes and titles before the first run */
   DgJob *job;
-  DgFrameMeter *meter;
   char *folder;            /* fine-tuning data */
   gboolean folder_ok;
   guint folder_serial;
@@ -87,6 +87,12 @@ struct _DgTrainPage {
 };
 
 G_DEFINE_FINAL_TYPE (DgTrainPage, dg_train_page, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_CONTEXT, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+enum { RUN_STARTED, BATCH, EPOCH, STAGE, RUN_FINISHED, RUN_SHOWN, FOLDER_READ, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static const char *batch_names[] = { NULL, N_("smoothed") };
 static const char *lr_names[] = { N_("learning rate") };
@@ -194,7 +200,7 @@ on_run_row_activated (GtkListBox *box, GtkListBoxRow *row, DgTrainPage *self)
       if (run->id == id)
         {
           show_run (self, run);
-          dg_test_print ("TRAIN shown run=%d points=%d", run->id, dg_plot_n_points (self->batch_plot));
+          g_signal_emit (self, signals[RUN_SHOWN], 0, run->id);
         }
     }
 }
@@ -238,18 +244,30 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
 {
   NnRecipeKind kind = selected_kind (self);
   NnRecipeOptions o;
-  const char *env_epochs = g_getenv ("DIGITS_TEST_TRAIN_EPOCHS");
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
   g_autofree char *name = g_strdup_printf (kind == NN_RECIPE_FINETUNE ? "my_%sd" : "my_%s",
                                            nn_recipe_name (kind));
 
   nn_recipe_options_init (&o, kind);
-  gtk_spin_button_set_value (self->epochs_spin, env_epochs ? atoi (env_epochs) : o.epochs);
+  gtk_spin_button_set_value (self->epochs_spin, o.epochs);
   gtk_spin_button_set_value (self->batch_spin, o.batch_size);
   gtk_spin_button_set_value (self->lr_spin, o.learning_rate);
   gtk_spin_button_set_value (self->seed_spin, (double) o.seed);
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
   gtk_widget_set_visible (self->finetune_group, kind == NN_RECIPE_FINETUNE);
   update_start_sensitivity (self);
+  /* the page offers it first next time */
+  if (gsettings)
+    g_settings_set_string (gsettings, "train-recipe", nn_recipe_name (kind));
+}
+
+static void
+on_limit_changed (GtkSpinButton *spin, DgTrainPage *self)
+{
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
+
+  if (gsettings)
+    g_settings_set_int (gsettings, "train-images", gtk_spin_button_get_value_as_int (spin));
 }
 
 /* ---- the fine-tuning folder ---------------------------------------------------------- */
@@ -338,15 +356,7 @@ show_folder_report (DgTrainPage *self, const NnFolderReport *r, const GError *er
   self->folder_ok = !error && missing == 0 && total > 0;
   update_start_sensitivity (self);
 
-  if (dg_test_mode ())
-    {
-      GString *counts = g_string_new (NULL);
-      for (int c = 0; c < 10; c++)
-        g_string_append_printf (counts, "%s%d", c ? "," : "", r->per_class[c]);
-      dg_test_print ("TRAIN folder path=%s per_class=%s total=%d skipped=%u ok=%d", self->folder,
-                     counts->str, total, skipped, self->folder_ok);
-      g_string_free (counts, TRUE);
-    }
+  g_signal_emit (self, signals[FOLDER_READ], 0, self->folder, r, self->folder_ok);
 }
 
 static void
@@ -383,40 +393,21 @@ set_folder (DgTrainPage *self, const char *path)
 }
 
 static void
-on_folder_chosen (GtkNativeDialog *dialog, int response, DgTrainPage *self)
+on_folder_chosen (gpointer object, const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT && !self->disposed)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        {
-          dg_test_print ("TRAIN chosen folder=%s", path);
-          set_folder (self, path);
-        }
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
+  DgTrainPage *self = object;
+
+  if (!self->disposed)
+    set_folder (self, path);
 }
 
 static void
 on_folder_button_clicked (GtkButton *button, DgTrainPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkFileChooserNative *dialog =
-    gtk_file_chooser_native_new (_("Choose a Data Folder"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                 GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"), _("_Cancel"));
-
-  if (self->folder && g_file_test (self->folder, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GFile) f = g_file_new_for_path (self->folder);
-      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), f, NULL);
-    }
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_folder_chosen), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-  dg_test_print ("DIALOG folder");
+  dg_file_chooser_run (dg_file_chooser_new (GTK_WIDGET (self), _("Choose a Data Folder"),
+                                            GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Select"),
+                                            self->folder),
+                       on_folder_chosen, self);
 }
 
 /* ---- the job ------------------------------------------------------------------------ */
@@ -426,7 +417,7 @@ typedef struct {
   DgJob *job;               /* set by the worker */
   Run *run;                 /* owned by the page's runs */
   NnRecipeOptions opts;
-  char *out, *data_dir, *base;
+  char *out, *data_dir, *base, *mnist_dir;
   NnRecipeReport report;
   gboolean report_filled;
 } TrainJob;
@@ -451,6 +442,7 @@ train_job_free (gpointer data)
   g_free (tj->out);
   g_free (tj->data_dir);
   g_free (tj->base);
+  g_free (tj->mnist_dir);
   g_object_unref (tj->page);
   g_free (tj);
 }
@@ -497,10 +489,7 @@ on_progress_msg (gpointer data)
           dg_plot_changed (self->batch_plot);
           dg_plot_changed (self->lr_plot);
         }
-      dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f",
-                     p->epoch, p->epochs, p->batch, p->batches, p->batch_loss,
-                     dg_plot_n_points (self->batch_plot),
-                     gtk_progress_bar_get_fraction (self->progress_bar));
+      g_signal_emit (self, signals[BATCH], 0, p);
     }
   else
     {
@@ -513,9 +502,7 @@ on_progress_msg (gpointer data)
         }
       if (self->shown == run)
         redraw_plots (self);
-      dg_test_print ("TRAIN epoch epoch=%d/%d loss=%.4f accuracy=%.4f val_loss=%.4f "
-                     "val_accuracy=%.4f", p->epoch, p->epochs, p->loss, p->accuracy,
-                     p->val_loss, p->val_accuracy);
+      g_signal_emit (self, signals[EPOCH], 0, p);
     }
   return G_SOURCE_REMOVE;
 }
@@ -529,7 +516,7 @@ on_stage_msg (gpointer data)
   if (!self->disposed)
     {
       gtk_label_set_text (self->status_label, m->text);
-      dg_test_print ("TRAIN stage %s", m->text);
+      g_signal_emit (self, signals[STAGE], 0, m->text);
     }
   return G_SOURCE_REMOVE;
 }
@@ -612,7 +599,6 @@ finish_summary (DgTrainPage *self, TrainJob *tj)
 }
 
 static void start_training (DgTrainPage *self);
-static void report_geometry_after_paint (DgTrainPage *self);
 
 static void
 on_train_done (DgJob *job, const GError *error, gpointer data)
@@ -621,16 +607,11 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
   DgTrainPage *self = tj->page;
   Run *run = tj->run;
   gboolean exists = g_file_test (run->path, G_FILE_TEST_IS_REGULAR);
-  g_autoptr(GArray) frames = dg_frame_meter_stop (self->meter);
-  g_autofree char *stats = dg_page_frame_stats (frames);
-  GtkRoot *root;
 
-  self->meter = NULL;
   g_clear_pointer (&self->job, dg_job_unref);
   if (self->disposed)
     return;
   self->current = NULL;
-  root = gtk_widget_get_root (GTK_WIDGET (self));
   gtk_label_set_text (self->rate_label, "");
 
   if (!error)
@@ -640,12 +621,9 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       gtk_label_set_text (self->status_label, _("Training finished"));
       gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
       add_run_row (self, run, _("finished"));
-      if (DG_IS_WINDOW (root))
-        dg_window_add_model (DG_WINDOW (root), run->path);
+      dg_context_add_model (self->context, run->path);
       dg_model_list_add (self->base_models, run->path);
-      dg_test_print ("TRAIN done status=ok path=%s exists=%d best_val=%.4f test_acc=%.4f "
-                     "seconds=%.1f batches=%d", run->path, exists, tj->report.fit.best_val_accuracy,
-                     tj->report.test_accuracy, tj->report.seconds, run->batches_seen);
+      g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, &tj->report, NULL);
     }
   else
     {
@@ -662,16 +640,13 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       run->ok = cancelled && exists;
       gtk_label_set_text (self->status_label, cancelled ? _("Training stopped") : _("Training failed"));
       add_run_row (self, run, cancelled ? _("stopped") : _("failed"));
-      if (run->ok && DG_IS_WINDOW (root))
-        dg_window_add_model (DG_WINDOW (root), run->path);
-      dg_test_print ("TRAIN %s path=%s exists=%d message=%s", cancelled ? "cancelled" : "error",
-                     run->path, exists, error->message);
+      if (run->ok)
+        dg_context_add_model (self->context, run->path);
+      g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, NULL, error);
     }
-  dg_test_print ("FRAMES during=train%s", stats);
   if (self->shown == run)
     show_run (self, run);
   update_start_sensitivity (self);
-  report_geometry_after_paint (self);
 
   if (self->start_pending)
     {
@@ -710,7 +685,6 @@ start_training (DgTrainPage *self)
 {
   TrainJob *tj = g_new0 (TrainJob, 1);
   NnRecipeKind kind = selected_kind (self);
-  const char *limit = g_getenv ("DIGITS_TEST_TRAIN_LIMIT");
   guint base_pos = adw_combo_row_get_selected (self->base_row);
 
   tj->page = g_object_ref (self);
@@ -722,8 +696,10 @@ start_training (DgTrainPage *self)
   tj->opts.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
   /* leave one core to the window, so drawing stays instant while it trains */
   tj->opts.threads = MAX (1, (int) g_get_num_processors () - 1);
-  tj->opts.limit = limit ? atoi (limit) : 0;
+  tj->opts.limit = gtk_spin_button_get_value_as_int (self->limit_spin);
   tj->opts.out = tj->out;
+  tj->mnist_dir = g_strdup (dg_context_get_data_dir (self->context));
+  tj->opts.mnist_dir = tj->mnist_dir;
   if (kind == NN_RECIPE_FINETUNE)
     {
       tj->data_dir = g_strdup (self->folder);
@@ -750,13 +726,10 @@ start_training (DgTrainPage *self)
     g_autofree char *status = g_strdup_printf (_("Training %s → %s"), nn_recipe_name (kind), base);
     gtk_label_set_text (self->status_label, status);
   }
-  self->meter = dg_frame_meter_start (GTK_WIDGET (self));
   self->job = dg_job_start (DG_JOB_TRAINING, nn_recipe_name (kind), train_worker, on_train_done,
                             tj, train_job_free);
   update_start_sensitivity (self);
-  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s",
-                 nn_recipe_name (kind), tj->opts.epochs, tj->opts.batch_size,
-                 tj->opts.learning_rate, tj->opts.limit, tj->out);
+  g_signal_emit (self, signals[RUN_STARTED], 0, tj->run->id, &tj->opts);
 }
 
 static void
@@ -768,7 +741,6 @@ on_replace_response (AdwMessageDialog *dialog, const char *response, DgTrainPage
       self->start_pending = TRUE;
       if (running)
         dg_job_cancel (running);
-      dg_test_print ("TRAIN replacing");
     }
   g_object_unref (self);
 }
@@ -797,7 +769,6 @@ on_start_clicked (GtkButton *button, DgTrainPage *self)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_signal_connect (dialog, "response", G_CALLBACK (on_replace_response), g_object_ref (self));
   gtk_window_present (GTK_WINDOW (dialog));
-  dg_test_print ("DIALOG replace-training");
 }
 
 void
@@ -808,7 +779,6 @@ dg_train_page_cancel (DgTrainPage *self)
     {
       dg_job_cancel (self->job);
       gtk_label_set_text (self->status_label, _("Stopping…"));
-      dg_test_print ("TRAIN cancelling");
     }
 }
 
@@ -821,93 +791,10 @@ on_cancel_clicked (GtkButton *button, DgTrainPage *self)
 static void
 on_use_clicked (GtkButton *button, DgTrainPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
-
-  if (!self->shown || !DG_IS_WINDOW (root))
+  if (!self->shown)
     return;
-  dg_window_open_model (DG_WINDOW (root), self->shown->path);
-  if (stack)
-    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "draw");
-  dg_test_print ("TRAIN use path=%s", self->shown->path);
-}
-
-/* ---- test hooks ------------------------------------------------------------------------ */
-
-static void
-report_geometry (DgTrainPage *self)
-{
-  struct { const char *name; GtkWidget *w; } w[] = {
-    { "start", self->start_button }, { "cancel", self->cancel_button },
-    { "batch", GTK_WIDGET (self->batch_spin) }, { "epochs", GTK_WIDGET (self->epochs_spin) },
-    { "use", self->use_button },     { "folder", self->folder_button },
-    { "recipe", GTK_WIDGET (self->recipe_row) }, { "batch-plot", GTK_WIDGET (self->batch_plot) },
-    { "progress", GTK_WIDGET (self->progress_bar) }, { "runs", self->runs_button },
-  };
-  g_autoptr(GString) line = g_string_new ("TRAINPAGE");
-  g_autofree char *sw = dg_page_switcher_geometry (GTK_WIDGET (self));
-
-  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (w[i].w);
-      g_string_append_printf (line, " %s=%s", w[i].name, g);
-    }
-  g_string_append (line, sw);
-  dg_test_print ("%s", line->str);
-}
-
-static void
-on_after_paint (GdkFrameClock *clock, DgTrainPage *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_after_paint, self);
-  if (!self->disposed && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    report_geometry (self);
-  g_object_unref (self);
-}
-
-static void
-on_runs_popover_paint (GdkFrameClock *clock, DgTrainPage *self)
-{
-  g_autoptr(GString) line = g_string_new ("TRAINRUNS");
-  int i = 0;
-
-  g_signal_handlers_disconnect_by_func (clock, on_runs_popover_paint, self);
-  for (GtkWidget *r = gtk_widget_get_first_child (GTK_WIDGET (self->runs_list)); r;
-       r = gtk_widget_get_next_sibling (r), i++)
-    {
-      /* the popover is its own surface: add its place in the window's */
-      g_autofree char *g = dg_test_widget_geometry (r);
-      GdkSurface *s = gtk_native_get_surface (gtk_widget_get_native (r));
-      int x, y, w, h, px = 0, py = 0;
-      if (GDK_IS_POPUP (s))
-        {
-          px = gdk_popup_get_position_x (GDK_POPUP (s));
-          py = gdk_popup_get_position_y (GDK_POPUP (s));
-        }
-      if (sscanf (g, "%d,%d,%d,%d", &x, &y, &w, &h) == 4)
-        g_string_append_printf (line, " row%d=%d,%d,%d,%d", i, x + px, y + py, w, h);
-    }
-  dg_test_print ("%s", line->str);
-  g_object_unref (self);
-}
-
-static void
-on_runs_popover_map (GtkWidget *popover, DgTrainPage *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (popover);
-  if (clock && dg_test_mode ())
-    g_signal_connect (clock, "after-paint", G_CALLBACK (on_runs_popover_paint), g_object_ref (self));
-}
-
-static void
-report_geometry_after_paint (DgTrainPage *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (clock && dg_test_mode ())
-    {
-      g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), g_object_ref (self));
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
+  /* opens it and shows the Draw page */
+  gtk_widget_activate_action (GTK_WIDGET (self), "app.use-model", "s", self->shown->path);
 }
 
 static void build (DgTrainPage *self);
@@ -916,17 +803,15 @@ static void
 dg_train_page_map (GtkWidget *widget)
 {
   DgTrainPage *self = DG_TRAIN_PAGE (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
 
   /* before chaining up, so that the new children are mapped with the page */
   build (self);
   GTK_WIDGET_CLASS (dg_train_page_parent_class)->map (widget);
-  if (!self->folder && DG_IS_WINDOW (root))
+  if (!self->folder)
     {
-      g_autofree char *samples = dg_settings_dup_samples_folder (dg_window_get_settings (DG_WINDOW (root)));
+      g_autofree char *samples = dg_settings_dup_samples_folder (dg_context_get_settings (self->context));
       set_folder (self, samples);
     }
-  report_geometry_after_paint (self);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */
@@ -945,9 +830,6 @@ dg_train_page_dispose (GObject *object)
   self->disposed = TRUE;
   if (self->job)
     dg_job_cancel (self->job);
-  if (self->meter)
-    g_array_unref (dg_frame_meter_stop (self->meter));
-  self->meter = NULL;
   if (self->batch_plot)
     show_run (self, NULL);
   if (self->built)
@@ -969,8 +851,29 @@ dg_train_page_finalize (GObject *object)
   g_ptr_array_unref (self->runs);
   g_clear_pointer (&self->empty, run_free);
   g_clear_object (&self->base_models);
+  g_clear_object (&self->context);
   g_free (self->folder);
   G_OBJECT_CLASS (dg_train_page_parent_class)->finalize (object);
+}
+
+static void
+dg_train_page_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: g_value_set_object (value, DG_TRAIN_PAGE (object)->context); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_train_page_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: DG_TRAIN_PAGE (object)->context = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
 }
 
 static void
@@ -978,6 +881,34 @@ dg_train_page_class_init (DgTrainPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = dg_train_page_get_property;
+  object_class->set_property = dg_train_page_set_property;
+  props[PROP_CONTEXT] = g_param_spec_object ("context", NULL, NULL, DG_TYPE_CONTEXT,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                             | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /* what the page does, for whoever watches it (the test probe, tools) */
+  signals[RUN_STARTED] = g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT,
+                                       G_TYPE_POINTER /* const NnRecipeOptions * */);
+  signals[BATCH] = g_signal_new ("batch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER /* const NnFitProgress * */);
+  signals[EPOCH] = g_signal_new ("epoch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER /* const NnFitProgress * */);
+  signals[STAGE] = g_signal_new ("stage", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[RUN_FINISHED] = g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 5, G_TYPE_INT, G_TYPE_STRING,
+                                        G_TYPE_BOOLEAN,
+                                        G_TYPE_POINTER /* const NnRecipeReport *, NULL on error */,
+                                        G_TYPE_ERROR);
+  signals[RUN_SHOWN] = g_signal_new ("run-shown", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[FOLDER_READ] = g_signal_new ("folder-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
+                                       G_TYPE_POINTER /* const NnFolderReport * */, G_TYPE_BOOLEAN);
 
   object_class->dispose = dg_train_page_dispose;
   object_class->finalize = dg_train_page_finalize;
@@ -993,6 +924,7 @@ dg_train_page_class_init (DgTrainPageClass *klass)
   BIND (batch_spin);
   BIND (lr_spin);
   BIND (seed_spin);
+  BIND (limit_spin);
   BIND (name_row);
   BIND (finetune_group);
   BIND (base_row);
@@ -1024,7 +956,8 @@ static void
 build (DgTrainPage *self)
 {
   g_autoptr(GtkExpression) title = NULL;
-  const char *recipe = g_getenv ("DIGITS_TEST_TRAIN_RECIPE");
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
+  g_autofree char *recipe = gsettings ? g_settings_get_string (gsettings, "train-recipe") : NULL;
   NnRecipeKind kind = NN_RECIPE_CNN;
   int base_pos;
 
@@ -1048,10 +981,12 @@ build (DgTrainPage *self)
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect (self->use_button, "clicked", G_CALLBACK (on_use_clicked), self);
   g_signal_connect (self->runs_list, "row-activated", G_CALLBACK (on_run_row_activated), self);
-  g_signal_connect (self->runs_popover, "map", G_CALLBACK (on_runs_popover_map), self);
 
   if (recipe)
     nn_recipe_from_name (recipe, &kind);
+  if (gsettings)
+    gtk_spin_button_set_value (self->limit_spin, g_settings_get_int (gsettings, "train-images"));
+  g_signal_connect (self->limit_spin, "value-changed", G_CALLBACK (on_limit_changed), self);
   adw_combo_row_set_selected (self->recipe_row, kind);
   on_recipe_changed (self->recipe_row, NULL, self);
 
@@ -1068,9 +1003,10 @@ dg_train_page_init (DgTrainPage *self)
 }
 
 GtkWidget *
-dg_train_page_new (void)
+dg_train_page_new (DgContext *context)
 {
-  return g_object_new (DG_TYPE_TRAIN_PAGE, NULL);
+  g_return_val_if_fail (DG_IS_CONTEXT (context), NULL);
+  return g_object_new (DG_TYPE_TRAIN_PAGE, "context", context, NULL);
 }
 
 void

@@ -1,189 +1,19 @@
-/* dg-window.c: models in, predictions out.
- *
- * Every change of the drawing schedules one prediction in the next frame's update
- * phase (a tick callback), so a burst of pointer events costs one inference, and
- * its result is laid out and painted in that same frame.
+/* dg-window.c: the header bar's model selector and info popover around the
+ * pages. The models themselves, and what the pages share, live in the DgContext;
+ * the window follows it: the selector shows its model, a failed load becomes a
+ * toast, and a failed default falls back to the next model found.
  */
 #include "dg-config.h"
 #include "dg-window-private.h"
-#include "dg-test-hooks.h"
-#include "dg-job-runner.h"
-#include "dg-train-page.h"
 #include "dg-evaluate-page.h"
-#include "nn-error.h"
-#include "nn-image.h"
-
-#include <math.h>
+#include "dg-job-runner.h"
+#include "dg-test-hooks.h"
+#include "dg-train-page.h"
 
 G_DEFINE_FINAL_TYPE (DgWindow, dg_window, ADW_TYPE_APPLICATION_WINDOW)
 
-/* ---- prediction -------------------------------------------------------------- */
-
-static void
-show_blank (DgWindow *self)
-{
-  self->prediction = -1;
-  dg_prediction_view_show_prompt (self->prediction_view);
-  dg_canvas_set_heatmap (self->canvas, NULL);
-  dg_test_print ("PREDICTION blank strokes=%u", dg_canvas_get_n_strokes (self->canvas));
-}
-
-static void
-run_prediction (DgWindow *self)
-{
-  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
-  g_autoptr(GError) error = NULL;
-  float probs[DG_N_CLASSES], heat[28 * 28];
-  gboolean want_cam, has_cam = FALSE;
-  const char *cam_note = NULL;
-  int best = 0;
-  gint64 t0 = g_get_monotonic_time (), cpu0 = dg_test_thread_cpu_us (), t1, t2, t3;
-
-  memset (&self->timings, 0, sizeof self->timings);
-  if (!self->model)
-    return;
-  if (dg_canvas_is_empty (self->canvas))
-    {
-      show_blank (self);
-      return;
-    }
-
-  dg_canvas_render_grey (self->canvas, grey);
-  if (!nn_preprocess_digit (grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS,
-                            NN_BACKGROUND_DARK, self->input, &error))
-    {
-      /* a dot too small to read is still "nothing drawn" */
-      show_blank (self);
-      return;
-    }
-
-  t1 = g_get_monotonic_time ();
-  if (!dg_model_predict (self->model, self->input, probs, &error))
-    {
-      show_blank (self);
-      dg_window_show_toast (self, error->message);
-      return;
-    }
-  for (int d = 1; d < DG_N_CLASSES; d++)
-    if (probs[d] > probs[best])
-      best = d;
-
-  t2 = g_get_monotonic_time ();
-  want_cam = dg_settings_get_show_gradcam (self->settings)
-             || dg_settings_get_gradcam_on_canvas (self->settings);
-  if (!dg_model_has_gradcam (self->model))
-    cam_note = _("This model has no convolutional layer, so there is no map of where it looked. "
-                 "Grad-CAM needs a layer that keeps the image’s layout.");
-  else if (want_cam)
-    {
-      g_clear_error (&error);
-      has_cam = dg_model_gradcam (self->model, self->input, best, heat, &error);
-      if (!has_cam)
-        cam_note = error->message;
-    }
-
-  t3 = g_get_monotonic_time ();
-  self->prediction = best;
-  dg_prediction_view_show_result (self->prediction_view, probs, self->input,
-                                  has_cam ? heat : NULL, cam_note);
-  dg_canvas_set_heatmap (self->canvas, has_cam ? heat : NULL);
-  self->timings.preprocess_us = t1 - t0;
-  self->timings.predict_us = t2 - t1;
-  self->timings.gradcam_us = t3 - t2;
-  self->timings.show_us = g_get_monotonic_time () - t3;
-  self->timings.cpu_us = dg_test_thread_cpu_us () - cpu0;
-
-  if (dg_test_mode ())
-    {
-      float cam_sum = 0;
-      for (int i = 0; has_cam && i < 28 * 28; i++)
-        cam_sum += heat[i];
-      dg_test_print ("PREDICTION digit=%d confidence=%.4f model=%s strokes=%u points=%u cam=%.1f "
-                     "latency_us=%" G_GINT64_FORMAT,
-                     best, probs[best], dg_model_get_title (self->model),
-                     dg_canvas_get_n_strokes (self->canvas), dg_canvas_get_n_points (self->canvas),
-                     cam_sum, g_get_monotonic_time () - self->change_time);
-    }
-}
-
-static gboolean
-update_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
-{
-  DgWindow *self = DG_WINDOW (widget);
-  gint64 t0 = g_get_monotonic_time ();
-
-  self->update_tick = 0;
-  run_prediction (self);
-  self->last_predict_us = g_get_monotonic_time () - t0;
-  self->change_time = 0;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_prediction (DgWindow *self)
-{
-  if (self->change_time == 0)
-    self->change_time = g_get_monotonic_time ();
-  if (self->update_tick == 0)
-    self->update_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), update_tick, NULL, NULL);
-}
-
-void
-dg_window_predict (DgWindow *self)
-{
-  g_return_if_fail (DG_IS_WINDOW (self));
-  if (self->update_tick)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->update_tick);
-      self->update_tick = 0;
-    }
-  if (self->change_time == 0)
-    self->change_time = g_get_monotonic_time ();
-  run_prediction (self);
-  self->change_time = 0;
-}
-
-gboolean
-dg_window_has_model (DgWindow *self)
-{
-  g_return_val_if_fail (DG_IS_WINDOW (self), FALSE);
-  return self->model != NULL;
-}
-
-gint64
-dg_window_get_last_predict_us (DgWindow *self)
-{
-  g_return_val_if_fail (DG_IS_WINDOW (self), 0);
-  return self->last_predict_us;
-}
-
-void
-dg_window_get_last_timings (DgWindow *self, DgPredictTimings *out)
-{
-  g_return_if_fail (DG_IS_WINDOW (self));
-  g_return_if_fail (out != NULL);
-  *out = self->timings;
-}
-
-int
-dg_window_get_prediction (DgWindow *self)
-{
-  g_return_val_if_fail (DG_IS_WINDOW (self), -1);
-  return self->prediction;
-}
-
-static void
-on_canvas_changed (DgCanvas *canvas, DgWindow *self)
-{
-  dg_window_update_actions (self);
-  schedule_prediction (self);
-}
-
-static void
-on_gradcam_setting_changed (GObject *object, GParamSpec *pspec, DgWindow *self)
-{
-  schedule_prediction (self);
-}
+enum { PROP_0, PROP_CONTEXT, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 /* ---- the info popover ---------------------------------------------------------- */
 
@@ -222,6 +52,7 @@ format_count (gsize n)
 static void
 update_model_info (DgWindow *self)
 {
+  DgModel *model = dg_context_get_model (self->context);
   GtkWidget *child;
   g_autofree char *layers = NULL;
   g_autofree char *params = NULL;
@@ -231,13 +62,13 @@ update_model_info (DgWindow *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->info_layers))))
     gtk_grid_remove (self->info_layers, child);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->info_button), self->model != NULL);
-  if (!self->model)
+  gtk_widget_set_sensitive (GTK_WIDGET (self->info_button), model != NULL);
+  if (!model)
     return;
 
-  gtk_label_set_text (self->info_title, dg_model_get_title (self->model));
-  params = format_count (dg_model_get_n_params (self->model));
-  accuracy = dg_model_get_test_accuracy (self->model);
+  gtk_label_set_text (self->info_title, dg_model_get_title (model));
+  params = format_count (dg_model_get_n_params (model));
+  accuracy = dg_model_get_test_accuracy (model);
   if (accuracy)
     {
       char *end = NULL;
@@ -247,18 +78,18 @@ update_model_info (DgWindow *self)
                                : g_strdup (accuracy);
       /* TRANSLATORS: model summary: layers, parameters, accuracy on the MNIST test set */
       summary = g_strdup_printf (_("%d layers · %s parameters · test accuracy %s"),
-                                 dg_model_get_nn (self->model)->n_layers, params, acc);
+                                 dg_model_get_nn (model)->n_layers, params, acc);
     }
   else
     summary = g_strdup_printf (_("%d layers · %s parameters · no test accuracy stored"),
-                               dg_model_get_nn (self->model)->n_layers, params);
+                               dg_model_get_nn (model)->n_layers, params);
   gtk_label_set_text (self->info_summary, summary);
 
   add_info_cell (self, _("Layer"), 0, 0, FALSE);
   add_info_cell (self, _("Type"), 1, 0, FALSE);
   add_info_cell (self, _("Output"), 2, 0, FALSE);
   add_info_cell (self, _("Parameters"), 3, 0, TRUE);
-  layers = dg_model_describe_layers (self->model);
+  layers = dg_model_describe_layers (model);
   lines = g_strsplit (layers, "\n", -1);
   for (int r = 0; lines[r]; r++)
     {
@@ -279,117 +110,94 @@ select_position (DgWindow *self, int position)
   self->selecting--;
 }
 
-static void report_layout_after_paint (DgWindow *self);
-
 static void
-set_model (DgWindow *self, DgModel *model)
+on_model_changed (DgWindow *self)
 {
-  gboolean was_hidden = g_strcmp0 (gtk_stack_get_visible_child_name (self->draw_stack), "draw") != 0;
+  DgModel *model = dg_context_get_model (self->context);
+  DgModelList *models = dg_context_get_models (self->context);
 
-  g_set_object (&self->model, model);
+  if (!self->model_stamped)
+    dg_test_stamp ("model");
+  self->model_stamped = TRUE;
   update_model_info (self);
-  gtk_widget_set_sensitive (self->heat_toggle, model && dg_model_has_gradcam (model));
-  gtk_stack_set_visible_child_name (self->draw_stack, "draw");
-  select_position (self, dg_model_list_add (self->models, dg_model_get_path (model)));
-  dg_settings_set_last_model (self->settings, dg_model_get_path (model));
-  dg_window_update_actions (self);
-  if (was_hidden && self->first_frame_seen && dg_test_mode ())
-    report_layout_after_paint (self);
-  dg_test_print ("MODEL loaded name=%s layers=%d params=%" G_GSIZE_FORMAT " gradcam=%d path=%s"
-                 " process_ms=%.1f",
-                 dg_model_get_title (model), dg_model_get_nn (model)->n_layers,
-                 dg_model_get_n_params (model), dg_model_has_gradcam (model),
-                 dg_model_get_path (model), dg_test_process_age_us () / 1000.0);
-  dg_window_predict (self);
+  if (!model)
+    return;
+  self->selecting++;
+  select_position (self, dg_model_list_add (models, dg_model_get_path (model)));
+  self->selecting--;
+  dg_settings_set_last_model (dg_context_get_settings (self->context), dg_model_get_path (model));
 }
 
-typedef struct {
-  DgWindow *window; /* a reference */
-  guint serial;
-  char *path;
-} LoadData;
+static void
+on_toast (DgContext *context, const char *text, const char *details, DgWindow *self)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, details ? 10 : 6);
+  if (details)
+    {
+      /* TRANSLATORS: a toast's button; it shows the engine's full message */
+      adw_toast_set_button_label (toast, _("Details"));
+      adw_toast_set_action_name (toast, "win.show-error");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (details));
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
 
 static void
-on_model_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+on_load_failed (DgContext *context, const char *path, const char *message, DgWindow *self)
 {
-  LoadData *data = user_data;
-  DgWindow *self = data->window;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DgModel) model = dg_model_load_finish (result, &error);
+  DgModel *model = dg_context_get_model (context);
+  DgModelList *models = dg_context_get_models (context);
+  g_autofree char *base = g_path_get_basename (path);
+  /* TRANSLATORS: a toast; the Details button shows the engine's full message */
+  g_autofree char *text = g_strdup_printf (_("Could not open “%s”"), base);
 
-  if (data->serial == self->load_serial)
+  if (!self->model_stamped)
+    dg_test_stamp ("model");
+  self->model_stamped = TRUE;
+  dg_context_toast (context, text, message);
+  if (model)
     {
-      dg_test_stamp ("model");
-      if (model)
-        set_model (self, model);
-      else
-        {
-          g_autofree char *base = g_path_get_basename (data->path);
-          /* TRANSLATORS: a toast; the Details button shows the engine's full message */
-          g_autofree char *text = g_strdup_printf (_("Could not open “%s”"), base);
-          AdwToast *toast = adw_toast_new (text);
-
-          dg_test_print ("MODEL error message=%s", error->message);
-          adw_toast_set_timeout (toast, 10);
-          adw_toast_set_button_label (toast, _("Details"));
-          adw_toast_set_action_name (toast, "win.show-error");
-          adw_toast_set_action_target_value (toast, g_variant_new_string (error->message));
-          adw_toast_overlay_add_toast (self->toast_overlay, toast);
-          dg_test_print ("TOAST %s", text);
-          if (self->model)
-            {
-              /* the previous model stays, and so does its entry in the selector */
-              select_position (self, dg_model_list_find (self->models,
-                                                         dg_model_get_path (self->model)));
-            }
-          else
-            {
-              /* no model yet (the default failed): fall back to the next one found */
-              int failed = dg_model_list_find (self->models, data->path);
-              guint n = g_list_model_get_n_items (G_LIST_MODEL (self->models));
-
-              if (failed >= 0 && (guint) failed + 1 < n)
-                {
-                  select_position (self, failed + 1);
-                  dg_window_open_model (self, dg_model_list_get_path (self->models, failed + 1));
-                }
-              else
-                select_position (self, -1);
-            }
-        }
+      /* the previous model stays, and so does its entry in the selector */
+      select_position (self, dg_model_list_find (models, dg_model_get_path (model)));
     }
-  g_object_unref (data->window);
-  g_free (data->path);
-  g_free (data);
+  else
+    {
+      /* no model yet (the default failed): fall back to the next one found */
+      int failed = dg_model_list_find (models, path);
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (models));
+
+      if (failed >= 0 && (guint) failed + 1 < n)
+        {
+          select_position (self, failed + 1);
+          dg_context_open_model (context, dg_model_list_get_path (models, failed + 1));
+        }
+      else
+        select_position (self, -1);
+    }
 }
 
 void
 dg_window_open_model (DgWindow *self, const char *path)
 {
-  LoadData *data;
-
   g_return_if_fail (DG_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
-
-  data = g_new0 (LoadData, 1);
-  data->window = g_object_ref (self);
-  data->serial = ++self->load_serial;
-  data->path = g_strdup (path);
-  dg_model_load_async (path, NULL, on_model_loaded, data);
+  dg_context_open_model (self->context, path);
 }
 
 static void
 on_model_selected (GtkDropDown *dropdown, GParamSpec *pspec, DgWindow *self)
 {
   guint position = gtk_drop_down_get_selected (dropdown);
-  const char *path;
+  const char *path, *current = dg_context_get_model_path (self->context);
 
   if (self->selecting || position == GTK_INVALID_LIST_POSITION)
     return;
-  path = dg_model_list_get_path (self->models, position);
-  if (!path || (self->model && g_strcmp0 (path, dg_model_get_path (self->model)) == 0))
+  path = dg_model_list_get_path (dg_context_get_models (self->context), position);
+  if (!path || g_strcmp0 (path, current) == 0)
     return;
-  dg_window_open_model (self, path);
+  dg_context_open_model (self->context, path);
 }
 
 static char *
@@ -401,126 +209,30 @@ model_title_closure (GtkStringObject *item)
 static void
 choose_first_model (DgWindow *self)
 {
-  const char *last = dg_settings_get_last_model (self->settings);
+  DgModelList *models = dg_context_get_models (self->context);
+  const char *last = dg_settings_get_last_model (dg_context_get_settings (self->context));
   int position = -1;
 
   if (last && *last && g_file_test (last, G_FILE_TEST_IS_REGULAR))
     {
-      position = dg_model_list_find (self->models, last);
+      position = dg_model_list_find (models, last);
       if (position < 0)
-        position = (int) dg_model_list_add (self->models, last);
+        {
+          self->selecting++;
+          position = (int) dg_model_list_add (models, last);
+          self->selecting--;
+        }
     }
   if (position < 0)
-    position = dg_model_list_default_position (self->models);
-
+    position = dg_model_list_default_position (models);
+  update_model_info (self);
   if (position < 0)
-    {
-      g_auto(GStrv) dirs = dg_model_list_dup_search_dirs ();
-      g_autofree char *joined = g_strjoinv ("\n", dirs);
-      g_autofree char *text =
-        g_strdup_printf (_("Digits reads Keras 3 “.keras” models. Put one in one of these folders, "
-                           "or open one from anywhere. Train one with “digits-cli train”.\n\n%s"),
-                         joined);
-      adw_status_page_set_description (self->no_model_page, text);
-      gtk_stack_set_visible_child_name (self->draw_stack, "no-model");
-      update_model_info (self);
-      dg_test_print ("MODEL none");
-      return;
-    }
+    return; /* the Draw page says where models go */
   select_position (self, position);
-  dg_window_open_model (self, dg_model_list_get_path (self->models, position));
-}
-
-void
-dg_window_show_toast (DgWindow *self, const char *text)
-{
-  AdwToast *toast;
-
-  g_return_if_fail (DG_IS_WINDOW (self));
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 6);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
-  dg_test_print ("TOAST %s", text);
-}
-
-/* ---- first frame ---------------------------------------------------------------- */
-
-static gboolean
-report_ready_idle (gpointer data)
-{
-  g_autofree char *stamps = NULL;
-
-  dg_window_report_ready (DG_WINDOW (data), "READY");
-  stamps = dg_test_stamps ();
-  dg_test_print ("STARTUP%s gui_thread_cpu_ms=%.1f", stamps, dg_test_thread_cpu_us () / 1000.0);
-  g_object_unref (data);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-report_layout_idle (gpointer data)
-{
-  dg_window_report_ready (DG_WINDOW (data), "LAYOUT");
-  g_object_unref (data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_layout_paint (GdkFrameClock *clock, DgWindow *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_layout_paint, self);
-  g_idle_add (report_layout_idle, g_object_ref (self));
-}
-
-/* The geometry again once a hidden page has been laid out (tests aim with it). */
-static void
-report_layout_after_paint (DgWindow *self)
-{
-  GdkFrameClock *clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (self)));
-
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_layout_paint), self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-on_first_paint (GdkFrameClock *clock, DgWindow *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, on_first_paint, self);
-  dg_test_stamp ("painted");
-  self->first_frame_seen = TRUE;
-  g_idle_add (report_ready_idle, g_object_ref (self));
-}
-
-static void
-dg_window_map (GtkWidget *widget)
-{
-  GdkFrameClock *clock;
-
-  dg_test_stamp ("map");
-  GTK_WIDGET_CLASS (dg_window_parent_class)->map (widget);
-  clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (widget)));
-  if (!DG_WINDOW (widget)->first_frame_seen && dg_test_mode ())
-    g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_paint), widget);
+  dg_context_open_model (self->context, dg_model_list_get_path (models, position));
 }
 
 /* ---- life cycle ------------------------------------------------------------------ */
-
-static void
-dg_window_dispose (GObject *object)
-{
-  DgWindow *self = DG_WINDOW (object);
-
-  if (self->update_tick)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->update_tick);
-      self->update_tick = 0;
-    }
-  gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_WINDOW);
-  g_clear_object (&self->model);
-  g_clear_object (&self->models);
-  g_clear_object (&self->settings);
-  G_OBJECT_CLASS (dg_window_parent_class)->dispose (object);
-}
 
 /* Closing while a job runs asks first; stopping keeps the best checkpoint and
  * the job ends within one batch (it holds the application until then). */
@@ -562,112 +274,27 @@ dg_window_close_request (GtkWindow *window)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_signal_connect (dialog, "response", G_CALLBACK (on_close_response), window);
   gtk_window_present (GTK_WINDOW (dialog));
-  dg_test_print ("DIALOG close-job");
   return TRUE;
 }
 
 static void
-dg_window_class_init (DgWindowClass *klass)
+dg_window_map (GtkWidget *widget)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-
-  object_class->dispose = dg_window_dispose;
-  widget_class->map = dg_window_map;
-  GTK_WINDOW_CLASS (klass)->close_request = dg_window_close_request;
-
-  g_type_ensure (DG_TYPE_CANVAS);
-  g_type_ensure (DG_TYPE_PREDICTION_VIEW);
-  g_type_ensure (DG_TYPE_TRAIN_PAGE);
-  g_type_ensure (DG_TYPE_EVALUATE_PAGE);
-
-  gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-window.ui");
-#define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgWindow, name)
-  BIND (toast_overlay);
-  BIND (model_dropdown);
-  BIND (open_button);
-  BIND (info_button);
-  BIND (menu_button);
-  BIND (info_title);
-  BIND (info_summary);
-  BIND (info_layers);
-  BIND (view_stack);
-  BIND (draw_stack);
-  BIND (no_model_page);
-  BIND (canvas);
-  BIND (undo_button);
-  BIND (redo_button);
-  BIND (clear_button);
-  BIND (brush_scale);
-  BIND (brush_adjustment);
-  BIND (dark_toggle);
-  BIND (heat_toggle);
-  BIND (predict_button);
-  BIND (save_button);
-  BIND (prediction_view);
-#undef BIND
-
-  dg_window_install_actions (widget_class);
-}
-
-/* Tests aim at the page that just appeared (the Train and Evaluate pages' tests). */
-static void
-on_page_changed (DgWindow *self)
-{
-  if (self->first_frame_seen && dg_test_mode ())
-    report_layout_after_paint (self);
-}
-
-
-/* Tests wait for this line, then for the prediction after it: the finished stroke's. */
-static void
-print_stroke_finished (DgCanvas *canvas, gpointer data)
-{
-  dg_test_print ("STROKE finished strokes=%u points=%u", dg_canvas_get_n_strokes (canvas),
-                 dg_canvas_get_n_points (canvas));
+  dg_test_stamp ("map");
+  GTK_WIDGET_CLASS (dg_window_parent_class)->map (widget);
 }
 
 static void
-dg_window_init (DgWindow *self)
+add_page (DgWindow *self, GtkWidget *page, const char *name, const char *title, const char *icon)
 {
-  g_autoptr(GtkExpression) title = NULL;
-
-  dg_test_stamp ("window");
-  gtk_widget_init_template (GTK_WIDGET (self));
-  dg_test_stamp ("template");
-  self->prediction = -1;
-
-  self->models = dg_model_list_new ();
-  title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                       G_CALLBACK (model_title_closure), NULL, NULL);
-  gtk_drop_down_set_expression (self->model_dropdown, title);
-  self->selecting++;
-  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (self->models));
-  self->selecting--;
-  g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (on_model_selected), self);
-  g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed), self);
-  g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_page_changed), self);
-  if (dg_test_mode ())
-    g_signal_connect (self->canvas, "stroke-finished", G_CALLBACK (print_stroke_finished), NULL);
+  AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, page, name, title);
+  adw_view_stack_page_set_icon_name (p, icon);
 }
 
 static void
 bind_settings (DgWindow *self)
 {
-  GBindingFlags flags = G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL;
-  GSettings *gsettings = dg_settings_get_gsettings (self->settings);
-
-  g_object_bind_property (self->settings, "brush-size", self->brush_adjustment, "value", flags);
-  g_object_bind_property (self->settings, "brush-size", self->canvas, "brush-size", flags);
-  g_object_bind_property (self->settings, "dark-canvas", self->dark_toggle, "active", flags);
-  g_object_bind_property (self->settings, "dark-canvas", self->canvas, "dark", flags);
-  g_object_bind_property (self->settings, "gradcam-on-canvas", self->heat_toggle, "active", flags);
-  g_object_bind_property (self->settings, "gradcam-on-canvas", self->canvas, "show-heatmap", flags);
-  g_object_bind_property (self->settings, "show-gradcam", self->prediction_view, "show-gradcam", flags);
-  g_signal_connect_object (self->settings, "notify::show-gradcam",
-                           G_CALLBACK (on_gradcam_setting_changed), self, 0);
-  g_signal_connect_object (self->settings, "notify::gradcam-on-canvas",
-                           G_CALLBACK (on_gradcam_setting_changed), self, 0);
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
 
   if (gsettings)
     {
@@ -677,99 +304,140 @@ bind_settings (DgWindow *self)
     }
 }
 
+static void
+dg_window_constructed (GObject *object)
+{
+  DgWindow *self = DG_WINDOW (object);
+  g_autoptr(GtkExpression) title = NULL;
+
+  G_OBJECT_CLASS (dg_window_parent_class)->constructed (object);
+  g_return_if_fail (DG_IS_CONTEXT (self->context));
+
+  self->draw_page = DG_DRAW_PAGE (dg_draw_page_new (self->context));
+  self->train_page = dg_train_page_new (self->context);
+  self->evaluate_page = dg_evaluate_page_new (self->context);
+  add_page (self, GTK_WIDGET (self->draw_page), "draw", _("Draw"), "document-edit-symbolic");
+  add_page (self, self->train_page, "train", _("Train"), "system-run-symbolic");
+  add_page (self, self->evaluate_page, "evaluate", _("Evaluate"), "view-grid-symbolic");
+  /* the header bar's menu offers Save as Sample */
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "draw",
+                                  dg_draw_page_get_actions (self->draw_page));
+
+  title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                       G_CALLBACK (model_title_closure), NULL, NULL);
+  gtk_drop_down_set_expression (self->model_dropdown, title);
+  self->selecting++;
+  gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (dg_context_get_models (self->context)));
+  self->selecting--;
+  g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (on_model_selected), self);
+  g_signal_connect_object (self->context, "notify::model", G_CALLBACK (on_model_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "load-failed", G_CALLBACK (on_load_failed), self, 0);
+  g_signal_connect_object (self->context, "toast", G_CALLBACK (on_toast), self, 0);
+  bind_settings (self);
+}
+
+static void
+dg_window_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: g_value_set_object (value, DG_WINDOW (object)->context); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_window_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  switch (id)
+    {
+    case PROP_CONTEXT: DG_WINDOW (object)->context = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_window_dispose (GObject *object)
+{
+  DgWindow *self = DG_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_WINDOW);
+  self->draw_page = NULL;
+  self->train_page = self->evaluate_page = NULL;
+  G_OBJECT_CLASS (dg_window_parent_class)->dispose (object);
+  g_clear_object (&self->context);
+}
+
+static void
+dg_window_class_init (DgWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = dg_window_constructed;
+  object_class->get_property = dg_window_get_property;
+  object_class->set_property = dg_window_set_property;
+  object_class->dispose = dg_window_dispose;
+  widget_class->map = dg_window_map;
+  GTK_WINDOW_CLASS (klass)->close_request = dg_window_close_request;
+
+  props[PROP_CONTEXT] = g_param_spec_object ("context", NULL, NULL, DG_TYPE_CONTEXT,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                             | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgWindow, name)
+  BIND (toast_overlay);
+  BIND (model_dropdown);
+  BIND (info_button);
+  BIND (info_title);
+  BIND (info_summary);
+  BIND (info_layers);
+  BIND (view_stack);
+#undef BIND
+  /* named for tests and tools (gtk_widget_get_template_child), not kept */
+  gtk_widget_class_bind_template_child_full (widget_class, "open_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "menu_button", FALSE, 0);
+
+  dg_window_install_actions (widget_class);
+}
+
+static void
+dg_window_init (DgWindow *self)
+{
+  dg_test_stamp ("window");
+  gtk_widget_init_template (GTK_WIDGET (self));
+  dg_test_stamp ("template");
+}
+
 DgWindow *
 dg_window_new (AdwApplication *app, DgSettings *settings)
 {
+  g_autoptr(DgContext) context = NULL;
   DgWindow *self;
 
   g_return_val_if_fail (ADW_IS_APPLICATION (app), NULL);
   g_return_val_if_fail (DG_IS_SETTINGS (settings), NULL);
 
-  self = g_object_new (DG_TYPE_WINDOW, "application", app, NULL);
-  self->settings = g_object_ref (settings);
-  bind_settings (self);
-  dg_window_update_actions (self);
-  dg_prediction_view_show_prompt (self->prediction_view);
+  context = dg_context_new (settings);
+  self = g_object_new (DG_TYPE_WINDOW, "application", app, "context", context, NULL);
   choose_first_model (self);
   dg_test_stamp ("window-done");
-  /* tests open on the page they drive */
-  if (g_getenv ("DIGITS_TEST_PAGE"))
-    adw_view_stack_set_visible_child_name (self->view_stack, g_getenv ("DIGITS_TEST_PAGE"));
   return self;
 }
 
-void
-dg_window_add_model (DgWindow *self, const char *path)
-{
-  g_return_if_fail (DG_IS_WINDOW (self));
-  g_return_if_fail (path != NULL);
-  self->selecting++;
-  dg_model_list_add (self->models, path);
-  self->selecting--;
-}
-
-DgSettings *
-dg_window_get_settings (DgWindow *self)
+DgContext *
+dg_window_get_context (DgWindow *self)
 {
   g_return_val_if_fail (DG_IS_WINDOW (self), NULL);
-  return self->settings;
+  return self->context;
 }
 
-const char *
-dg_window_get_model_path (DgWindow *self)
+GtkWidget *
+dg_window_get_page (DgWindow *self, const char *name)
 {
   g_return_val_if_fail (DG_IS_WINDOW (self), NULL);
-  return self->model ? dg_model_get_path (self->model) : NULL;
-}
-
-DgCanvas *
-dg_window_get_canvas (DgWindow *self)
-{
-  g_return_val_if_fail (DG_IS_WINDOW (self), NULL);
-  return self->canvas;
-}
-
-/* ---- test hooks ------------------------------------------------------------------ */
-
-/* READY with the geometry of everything a test clicks, plus the start-up figures. */
-void
-dg_window_report_ready (DgWindow *self, const char *what)
-{
-  struct { const char *name; GtkWidget *widget; } w[] = {
-    { "canvas-widget", GTK_WIDGET (self->canvas) },
-    { "undo", self->undo_button },       { "redo", self->redo_button },
-    { "clear", self->clear_button },     { "brush", self->brush_scale },
-    { "dark", self->dark_toggle },       { "heat", self->heat_toggle },
-    { "predict", self->predict_button }, { "save", self->save_button },
-    { "open", self->open_button },       { "models", GTK_WIDGET (self->model_dropdown) },
-    { "info", GTK_WIDGET (self->info_button) }, { "menu", GTK_WIDGET (self->menu_button) },
-    { "result", GTK_WIDGET (self->prediction_view) },
-  };
-  g_autoptr(GString) line = g_string_new (what);
-  g_autofree char *canvas = dg_test_widget_geometry (GTK_WIDGET (self->canvas));
-  int cx, cy, cw, ch, side;
-
-  /* the square the canvas draws in, centred in its widget */
-  if (sscanf (canvas, "%d,%d,%d,%d", &cx, &cy, &cw, &ch) == 4)
-    {
-      side = MIN (cw, ch);
-      g_string_append_printf (line, " canvas=%d,%d,%d,%d", cx + (cw - side) / 2,
-                              cy + (ch - side) / 2, side, side);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
-    {
-      g_autofree char *g = dg_test_widget_geometry (w[i].widget);
-      g_string_append_printf (line, " %s=%s", w[i].name, g);
-    }
-  g_string_append_printf (line, " window=%d,%d model=%s startup_ms=%.1f startup_cpu_ms=%.1f"
-                          " main_ms=%.1f rss_kb=%" G_GINT64_FORMAT " renderer=%s i18n=%s",
-                          gtk_widget_get_width (GTK_WIDGET (self)),
-                          gtk_widget_get_height (GTK_WIDGET (self)),
-                          self->model ? dg_model_get_title (self->model) : "none",
-                          dg_test_process_age_us () / 1000.0, dg_test_process_cpu_us () / 1000.0,
-                          dg_test_main_age_us () / 1000.0, dg_test_rss_kb (),
-                          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (self))),
-                          /* one word whose translation shows the language in use */
-                          _("Probabilities"));
-  dg_test_print ("%s", line->str);
+  return adw_view_stack_get_child_by_name (self->view_stack, name);
 }

@@ -5,23 +5,6 @@
 
 #include <locale.h>
 #include <stdio.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
-/* Every frame allocates and frees window-sized Cairo buffers. Above glibc's
- * default threshold (128 KiB, moving up to 32 MiB) each one is a fresh mmap
- * whose pages fault in and are zeroed again: in the latency benchmark that
- * made one frame in ten take 20-36 ms instead of 6. Keeping such blocks in
- * the heap brings the frame work's p95 from 22 to 8 ms for 8 MB more RSS. */
-static void
-keep_frame_buffers_in_heap (void)
-{
-#ifdef __GLIBC__
-  mallopt (M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-  mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-#endif
-}
 
 int
 main (int argc, char *argv[])
@@ -30,7 +13,7 @@ main (int argc, char *argv[])
   int rc;
 
   dg_test_mark_main ();
-  keep_frame_buffers_in_heap ();
+  dg_application_keep_frame_buffers_in_heap ();
   /* tests read state lines from a pipe or file: one write per line */
   setvbuf (stdout, NULL, _IOLBF, 0);
 

@@ -325,6 +325,28 @@ plot_confusion_cell_at (double width, double height, const PlotConfusionOptions 
   return TRUE;
 }
 
+gboolean
+plot_confusion_cell_rect (double width, double height, const PlotConfusionOptions *opt, int row,
+                          int col, double *x, double *y, double *w, double *h)
+{
+  PlotConfusionOptions storage;
+  Layout l;
+
+  if (row < 0 || col < 0 || row >= N || col >= N)
+    return FALSE;
+  opt = options_or_default (opt, &storage);
+  layout_compute (&l, width, height, opt);
+  if (x != NULL)
+    *x = l.grid_x + col * l.cell;
+  if (y != NULL)
+    *y = l.grid_y + row * l.cell;
+  if (w != NULL)
+    *w = l.cell;
+  if (h != NULL)
+    *h = l.cell;
+  return TRUE;
+}
+
 typedef struct {
   const NnConfusion *cm;
   const PlotConfusionOptions *opt;

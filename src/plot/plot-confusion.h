@@ -34,6 +34,11 @@ void     plot_confusion_draw (cairo_t *cr, double width, double height, const Nn
 gboolean plot_confusion_cell_at (double width, double height, const PlotConfusionOptions *opt,
                                  double x, double y, int *row, int *col);
 
+/* The rectangle cell (row, col) covers for the same width, height and options
+ * (the inverse of plot_confusion_cell_at). FALSE for a cell outside 0 .. 9. */
+gboolean plot_confusion_cell_rect (double width, double height, const PlotConfusionOptions *opt,
+                                   int row, int col, double *x, double *y, double *w, double *h);
+
 /* A PNG of the drawing, through a temporary file. 0 for width or height picks
  * 760 x 800. */
 gboolean plot_confusion_write_png (const NnConfusion *cm, const PlotConfusionOptions *opt,

@@ -94,6 +94,30 @@ test_confusion_png (void)
   /* Outside the grid there is no cell. */
   g_assert_false (plot_confusion_cell_at (760, 800, &opt, 3, 3, &r, &c));
   g_assert_false (plot_confusion_cell_at (760, 800, &opt, 759, 799, &r, &c));
+
+  /* A cell's rectangle is where hit-testing finds that cell, and only there. */
+  for (int row = 0; row < 10; row += 3)
+    for (int col = 0; col < 10; col += 4)
+      {
+        double rx, ry, rw, rh;
+        g_assert_true (plot_confusion_cell_rect (760, 800, &opt, row, col, &rx, &ry, &rw, &rh));
+        g_assert_cmpfloat (rw, >, 10);
+        g_assert_cmpfloat (rh, >, 10);
+        g_assert_true (plot_confusion_cell_at (760, 800, &opt, rx + rw / 2, ry + rh / 2, &r, &c));
+        g_assert_cmpint (r, ==, row);
+        g_assert_cmpint (c, ==, col);
+        g_assert_true (plot_confusion_cell_at (760, 800, &opt, rx + 1, ry + 1, &r, &c));
+        g_assert_cmpint (r * 10 + c, ==, row * 10 + col);
+        g_assert_true (plot_confusion_cell_at (760, 800, &opt, rx + rw - 1, ry + rh - 1, &r, &c));
+        g_assert_cmpint (r * 10 + c, ==, row * 10 + col);
+        if (col + 1 < 10)
+          {
+            g_assert_true (plot_confusion_cell_at (760, 800, &opt, rx + rw + 1, ry + 1, &r, &c));
+            g_assert_cmpint (c, ==, col + 1);
+          }
+      }
+  g_assert_false (plot_confusion_cell_rect (760, 800, &opt, 10, 0, NULL, NULL, NULL, NULL));
+  g_assert_false (plot_confusion_cell_rect (760, 800, &opt, 0, -1, NULL, NULL, NULL, NULL));
   cairo_surface_destroy (png.s);
 }
 

@@ -67,6 +67,27 @@ crop() { # PNG "x y w h" OUT.png
   /usr/bin/convert "$1" -crop "${w}x${h}+${x}+${y}" +repage "$3"
 }
 
+# preset_settings KEY=VALUE...: the next app starts with these GSettings values, as
+# for a user who chose them before (GLib's keyfile backend, in this test's own
+# $XDG_CONFIG_HOME; VALUE in GVariant text: 'cnn', 600)
+preset_settings() {
+  local f="$XDG_CONFIG_HOME/glib-2.0/settings/keyfile"
+  mkdir -p "${f%/*}"
+  { echo "[io/github/digits/Digits]"; printf '%s\n' "$@"; } >"$f"
+  export GSETTINGS_BACKEND=keyfile
+}
+
+# type_into "x,y,w,h" TEXT: replaces the text of an entry or spin button at that place
+# (clicked in its upper part: the bottom of a form's last rows may be scrolled away)
+type_into() {
+  local x y w h; IFS=, read -r x y w h <<<"$1"
+  xdotool mousemove --window "$WID" $((x + 20)) $((y + h / 4)) click --repeat 3 1
+  key ctrl+a
+  xdotool type --window "$WID" "$2"
+  key Tab
+  settle "$WID" >/dev/null || true
+}
+
 start_app() { # [ARGS...]: starts the app in test mode and waits for READY and a model
   DIGITS_TEST_MODE=1 "$APP_BIN" "$@" >"$APP_LOG" 2>"$OUT/app.err" &
   APP=$!

@@ -40,10 +40,21 @@ wait_for_more '^PREDICTION blank' "$before" 5 || fail "undo did not empty the ca
 before=$(count_lines '^PREDICTION digit=7')
 key ctrl+shift+z
 wait_for_more '^PREDICTION digit=7' "$before" 5 || fail "redo did not bring the 7 back"
+seven=$(last_prediction)
 
 before=$(count_lines '^PREDICTION blank')
 click clear
 wait_for_more '^PREDICTION blank' "$before" 5 || fail "clear did not empty the canvas"
+# Clear is one step: Ctrl+Z brings the whole drawing back, Ctrl+Shift+Z clears again
+n=$(count_lines '^PREDICTION digit=7')
+key ctrl+z
+wait_for_more '^PREDICTION digit=7' "$n" 5 || fail "undo after clear did not bring the 7 back"
+line=$(last_prediction)
+[[ $(field "$line" strokes) == $(field "$seven" strokes) && $(field "$line" points) == $(field "$seven" points) ]] \
+  || fail "undo after clear did not restore the drawing: $line, was $seven"
+n=$(count_lines '^PREDICTION blank')
+key ctrl+shift+z
+wait_for_more '^PREDICTION blank' "$n" 5 || fail "redo did not clear again"
 
 # "0": an oval
 # shellcheck disable=SC2046
@@ -52,8 +63,9 @@ check_digit 0 "$line"
 screenshot "$OUT/zero.png"
 
 # two strokes make a 4? undo per stroke: draw a 7 in two strokes, undo one
+n=$(count_lines '^PREDICTION blank')
 key ctrl+l
-wait_for_more '^PREDICTION blank' "$((before + 1))" 5 || fail "ctrl+l did not clear"
+wait_for_more '^PREDICTION blank' "$n" 5 || fail "ctrl+l did not clear"
 draw_and_predict 70 60 210 60 >/dev/null
 line=$(draw_and_predict 205 65 125 235)
 [[ $(field "$line" strokes) == 2 ]] || fail "expected 2 strokes: $line"
@@ -61,6 +73,35 @@ before=$(count_lines '^PREDICTION')
 key ctrl+z
 wait_for_more '^PREDICTION' "$before" 5 || fail "ctrl+z did nothing"
 [[ $(field "$(last_prediction)" strokes) == 1 ]] || fail "undo did not remove one stroke: $(last_prediction)"
+
+# Alt+2, Alt+3, Ctrl+Page Up/Down switch pages; the canvas shortcuts act only on
+# the Draw page: Delete, Ctrl+L and Ctrl+Z on another page leave the drawing alone
+blanks=$(count_lines '^PREDICTION blank')
+n=$(count_lines '^TRAINPAGE')
+key alt+2
+wait_for_more '^TRAINPAGE' "$n" 10 || fail "Alt+2 did not show the Train page"
+key Delete
+key ctrl+l
+key ctrl+z
+n=$(count_lines '^EVALPAGE')
+key alt+3
+wait_for_more '^EVALPAGE' "$n" 10 || fail "Alt+3 did not show the Evaluate page"
+key Delete
+n=$(count_lines '^TRAINPAGE')
+key ctrl+Prior
+wait_for_more '^TRAINPAGE' "$n" 10 || fail "Ctrl+Page Up did not go back to the Train page"
+n=$(count_lines '^LAYOUT')
+key ctrl+Prior
+wait_for_more '^LAYOUT' "$n" 10 || fail "Ctrl+Page Up did not go back to the Draw page"
+before=$(count_lines '^PREDICTION')
+key ctrl+Return
+wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction back on the Draw page"
+[[ $(field "$(last_prediction)" strokes) == 1 && $(count_lines '^PREDICTION blank') == "$blanks" ]] \
+  || fail "a canvas shortcut acted on a hidden Draw page: $(last_prediction)"
+n=$(count_lines '^TRAINPAGE')
+key ctrl+Next
+wait_for_more '^TRAINPAGE' "$n" 10 || fail "Ctrl+Page Down did not show the Train page"
+key alt+1
 
 quit_app
 echo "PASS"

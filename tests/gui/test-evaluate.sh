@@ -6,8 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 [[ -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
 : "${CLI_BIN:?CLI_BIN must point at digits-cli}"
-export DIGITS_TEST_PAGE=evaluate
-start_app
+start_app --page evaluate
 wait_for '^MODEL loaded' 20 || fail "no model"
 model=$(field "$(grep '^MODEL loaded' "$APP_LOG" | head -1)" path)
 wait_for '^EVALPAGE' 10 || fail "no EVALPAGE line"
@@ -83,7 +82,7 @@ echo "robustness chart coloured pixels: $colored"
 # export into a folder picked with the folder chooser
 mkdir -p "$OUT/export"
 click_at "$(field "$(page)" export)"
-wait_for '^DIALOG export' 5 || fail "no export dialog"
+wait_for '^DIALOG window title=Export to a Folder$' 5 || fail "no export dialog"
 chooser_enter 'Export to a Folder' "$OUT/export/"
 wait_for '^EXPORT' 10 || fail "nothing exported"
 grep '^EXPORT' "$APP_LOG"

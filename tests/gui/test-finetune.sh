@@ -7,8 +7,8 @@ source "$(dirname "$0")/lib.sh"
 data="$OUT/handwriting"
 "$FONT_DIGITS" "$data" 6 7 >/dev/null || fail "font-digits failed"
 echo "not an image" >"$data/3/notes.txt"
-export DIGITS_TEST_PAGE=train DIGITS_TEST_TRAIN_RECIPE=finetune DIGITS_TEST_TRAIN_EPOCHS=1
-start_app
+preset_settings "train-recipe='finetune'"
+start_app --page train
 wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
 page() { grep '^TRAINPAGE' "$APP_LOG" | tail -1; }
 click_at() { # "x,y,w,h"
@@ -19,15 +19,16 @@ click_at() { # "x,y,w,h"
 wait_for '^TRAIN folder path=.*/my_digits ' 5 || fail "the samples folder is not the default"
 
 click_at "$(field "$(page)" folder)"
-wait_for '^DIALOG folder' 5 || fail "no folder dialog"
+wait_for '^DIALOG window title=Choose a Data Folder$' 5 || fail "no folder dialog"
 chooser_enter 'Choose a Data Folder' "$data/"
 wait_for "^TRAIN folder path=$data " 10 || fail "the chosen folder was not read"
 f=$(grep "^TRAIN folder path=$data " "$APP_LOG" | tail -1); echo "$f"
 [[ $(field "$f" per_class) == 6,6,6,6,6,6,6,6,6,6 && $(field "$f" skipped) == 1 && $(field "$f" ok) == 1 ]] || fail "wrong summary: $f"
 screenshot "$OUT/finetune-summary.png"
 
+type_into "$(field "$(page)" epochs)" 1
 click_at "$(field "$(page)" start)"
-wait_for '^TRAIN start recipe=finetune' 5 || fail "Start did nothing"
+wait_for '^TRAIN start recipe=finetune epochs=1 ' 5 || fail "Start did nothing"
 wait_for '^TRAIN stage' 30 || fail "no stage report"
 wait_for '^TRAIN done\|^TRAIN error' 120 || fail "fine-tuning did not finish"
 d=$(grep '^TRAIN done\|^TRAIN error' "$APP_LOG"); echo "$d"
@@ -39,7 +40,8 @@ quit_app
 
 # a job that fails (no MNIST where the recipe looks) ends with the engine's
 # message in the page, and the app keeps working: the next Start asks nothing
-DIGITS_MNIST_DIR="$OUT/no-mnist" DIGITS_TEST_TRAIN_RECIPE=baseline start_app
+preset_settings "train-recipe='baseline'"
+DIGITS_MNIST_DIR="$OUT/no-mnist" start_app --page train
 wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
 click_at "$(field "$(page)" start)"
 wait_for '^TRAIN error' 30 || fail "no error reported"

@@ -29,7 +29,7 @@ screenshot "$OUT/logreg.png"
 # Open Model… (Ctrl+O) with a truncated file
 key ctrl+o
 chooser_enter 'Open Model' "$TEST_MODELS/corrupt.keras"
-wait_for "^CHOSEN $TEST_MODELS/corrupt.keras" 10 || fail "the chooser did not return the file"
+wait_for "^MODEL loading path=$TEST_MODELS/corrupt.keras$" 10 || fail "the chooser did not return the file"
 wait_for '^MODEL error' 10 || fail "no error for the corrupt file"
 wait_for '^TOAST Could not open “corrupt.keras”' 5 || fail "no toast"
 grep '^MODEL error' "$APP_LOG" | grep -q 'corrupt.keras' || fail "the message does not name the file"

@@ -57,5 +57,31 @@ path=$(field "$saved" path)
 check_png "$path"
 [[ $(ls "$samples/7" | wc -l) == 1 && $(ls "$samples/1" | wc -l) == 1 ]] || fail "unexpected files: $(ls -R "$samples")"
 
+# Save is the dialog's default: Ctrl+S then Enter saves the predicted label, and
+# Enter in the digit field saves the digit typed there
+open_dialog() {
+  local dialogs; dialogs=$(count_lines '^DIALOG sample')
+  for attempt in 1 2 3; do
+    key ctrl+s
+    wait_for_more '^DIALOG sample' "$dialogs" 3 && break
+    ((attempt < 3)) || fail "no dialog"
+  done
+  dlg=$(new_window '^Save as Sample$')
+  window_ready "$dlg"
+}
+before=$(count_lines '^SAMPLE saved')
+open_dialog
+key_to "$dlg" Return
+wait_for_more '^SAMPLE saved' "$before" 5 || fail "Enter did not save"
+saved=$(grep '^SAMPLE saved' "$APP_LOG" | tail -1); echo "$saved"
+[[ $(field "$saved" label) == 7 && $(field "$saved" path) == "$samples/7/"*.png ]] || fail "Enter saved the wrong label: $saved"
+before=$(count_lines '^SAMPLE saved')
+open_dialog
+key_to "$dlg" ctrl+a 3 Return
+wait_for_more '^SAMPLE saved' "$before" 5 || fail "Enter in the digit field did not save"
+saved=$(grep '^SAMPLE saved' "$APP_LOG" | tail -1); echo "$saved"
+[[ $(field "$saved" label) == 3 && $(field "$saved" path) == "$samples/3/"*.png ]] || fail "the typed digit was not saved: $saved"
+[[ $(ls "$samples/7" | wc -l) == 2 && $(ls "$samples/3" | wc -l) == 1 ]] || fail "unexpected files: $(ls -R "$samples")"
+
 quit_app
 echo "PASS"

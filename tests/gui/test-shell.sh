@@ -18,6 +18,12 @@ wait_gone "$PREFS"
 key ctrl+question
 SHORTCUTS=$(new_window '^Keyboard Shortcuts$')
 window_ready "$SHORTCUTS"
+# it lists the canvas toggles and the pages
+wait_for '^SHORTCUTS' 5 || fail "no list of shortcuts"
+shortcuts=$(grep '^SHORTCUTS' "$APP_LOG" | tail -1)
+for t in 'Dark canvas' 'Heat map over the drawing' 'Draw' 'Train' 'Evaluate' 'Next page'; do
+  [[ $shortcuts == *" $t;"* ]] || fail "the shortcuts window does not list '$t': $shortcuts"
+done
 screenshot "$OUT/shortcuts.png" "$SHORTCUTS"
 key_to "$SHORTCUTS" Escape
 wait_gone "$SHORTCUTS"

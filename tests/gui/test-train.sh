@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Train page: a short CNN run (DIGITS_TEST_TRAIN_LIMIT images, 1 epoch) fills the
+# Train page: a short CNN run (the first 600 images, set as the user's Training
+# images setting, and 1 epoch typed into the form) fills the
 # plots and the progress bar, writes the model, lists it in the header's model
 # selector and "Use This Model" selects it; the canvas keeps predicting while it
 # trains. Then a second run cancelled halfway leaves no model file and the app
 # keeps answering. Frame times during training are printed (FRAMES lines).
 source "$(dirname "$0")/lib.sh"
 [[ -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
-export DIGITS_TEST_PAGE=train DIGITS_TEST_TRAIN_LIMIT=${DIGITS_TEST_TRAIN_LIMIT:-600} DIGITS_TEST_TRAIN_EPOCHS=1
+preset_settings "train-recipe='cnn'" "train-images=${TRAIN_IMAGES:-600}"
 models="$XDG_DATA_HOME/digits/models"
-start_app
+start_app --page train
 wait_for '^TRAINPAGE' 10 || fail "no TRAINPAGE line"
 page() { grep '^TRAINPAGE' "$APP_LOG" | tail -1; }
 click_at() { # "x,y,w,h"
@@ -22,8 +23,11 @@ shot_crop() { # FIELD OUT.png: the widget of the TRAINPAGE line from a screensho
 }
 
 # --- a full short run
+type_into "$(field "$(page)" epochs)" 1
 click_at "$(field "$(page)" start)"
 wait_for '^TRAIN start' 5 || fail "Start did nothing"
+first_start=$(grep '^TRAIN start' "$APP_LOG" | head -1)
+[[ $(field "$first_start" epochs) == 1 && $(field "$first_start" limit) == "${TRAIN_IMAGES:-600}" ]] || fail "the form's epochs and images were not used: $first_start"
 wait_for '^TRAIN batch' 30 || fail "no batch progress"
 # the Draw page still predicts while the model trains
 click_at "$(field "$(page)" switch-draw)"
@@ -66,12 +70,7 @@ grep '^MODEL loaded name=my_cnn ' "$APP_LOG" | tail -1
 h=$(settle "$WID")
 click_at "$(field "$(page)" switch-train)"
 settle "$WID" "$h" >/dev/null || fail "the Train page did not come back"
-IFS=, read -r x y w h <<<"$(field "$(page)" batch)"
-xdotool mousemove --window "$WID" $((x + 20)) $((y + h / 2)) click --repeat 3 1
-key ctrl+a
-xdotool type --window "$WID" 16
-key Tab
-settle "$WID" >/dev/null || true
+type_into "$(field "$(page)" batch)" 16
 before=$(count_lines '^TRAIN batch')
 click_at "$(field "$(page)" start)"
 wait_for_more '^TRAIN start' 1 5 || fail "second Start did nothing"
@@ -104,12 +103,7 @@ grep '^TRAIN shown' "$APP_LOG" | tail -1
 # --- closing the window during a run asks first; "keep" keeps training, "stop"
 # stops the run within a batch, the app exits cleanly and leaves no partial file
 : "${CLI_BIN:?CLI_BIN must point at digits-cli}"
-IFS=, read -r x y w h <<<"$(field "$(page)" epochs)"   # a long run: 20 epochs
-xdotool mousemove --window "$WID" $((x + 20)) $((y + h / 2)) click --repeat 3 1
-key ctrl+a
-xdotool type --window "$WID" 20
-key Tab
-settle "$WID" >/dev/null || true
+type_into "$(field "$(page)" epochs)" 20   # a long run: 20 epochs
 before=$(count_lines '^TRAIN batch')
 click_at "$(field "$(page)" start)"
 wait_for_more '^TRAIN start' 2 5 || fail "third Start did nothing"
@@ -119,7 +113,7 @@ wait_for_more '^TRAIN batch' $((before + 2)) 60 || fail "the third run made no p
 win_w=$(sed -n 's/^READY.* window=\([0-9]*\),.*/\1/p' "$APP_LOG")
 close_window() { xdotool mousemove --window "$WID" $((win_w - 19)) 27 click 1; }
 close_window
-wait_for '^DIALOG close-job' 5 || fail "closing during a run did not ask"
+wait_for '^DIALOG window title=Stop the Running Job?$' 5 || fail "closing during a run did not ask"
 dlg=$(new_window '^Stop the Running Job\?$')
 window_ready "$dlg"
 screenshot "$OUT/close-dialog.png" "$dlg"
@@ -129,7 +123,7 @@ n=$(count_lines '^TRAIN batch')
 wait_for_more '^TRAIN batch' "$n" 20 || fail "keep running: the run stopped"
 kill -0 "$APP" || fail "the app went away after Keep Running"
 close_window
-wait_for_more '^DIALOG close-job' 1 5 || fail "the second close did not ask"
+wait_for_more '^DIALOG window title=Stop the Running Job?$' 1 5 || fail "the second close did not ask"
 dlg=$(new_window '^Stop the Running Job\?$')
 key_to "$dlg" Tab Return
 rc=0; timeout 30 tail --pid="$APP" -f /dev/null || fail "the app did not exit after Stop and Close"

@@ -45,7 +45,7 @@ static void
 test_canvas_history (void)
 {
   DgCanvas *canvas = g_object_ref_sink (DG_CANVAS (dg_canvas_new ()));
-  int changes = 0;
+  int changes = 0, ink;
 
   g_signal_connect (canvas, "changed", G_CALLBACK (count_changed), &changes);
   g_assert_true (dg_canvas_is_empty (canvas));
@@ -64,16 +64,40 @@ test_canvas_history (void)
   g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 2);
   g_assert_false (dg_canvas_get_can_redo (canvas));
 
-  /* clear is undoable, stroke by stroke */
+  /* clear is one undoable step: undo brings the whole drawing back, redo clears
+   * it again, and the strokes before it still undo one by one */
+  ink = ink_pixels (canvas);
+  g_assert_cmpint (ink, >, 0);
   dg_canvas_clear (canvas);
   g_assert_true (dg_canvas_is_empty (canvas));
   g_assert_cmpint (ink_pixels (canvas), ==, 0);
+  g_assert_true (dg_canvas_get_can_undo (canvas));
+  g_assert_false (dg_canvas_get_can_redo (canvas));
+  dg_canvas_undo (canvas);
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 2);
+  g_assert_cmpuint (dg_canvas_get_n_points (canvas), ==, 22);
+  g_assert_cmpint (ink_pixels (canvas), ==, ink);
   dg_canvas_redo (canvas);
+  g_assert_true (dg_canvas_is_empty (canvas));
+  dg_canvas_undo (canvas);
+  dg_canvas_undo (canvas);
   g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 1);
+  dg_canvas_redo (canvas);
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 2);
+  dg_canvas_redo (canvas);
+  g_assert_true (dg_canvas_is_empty (canvas));
+  g_assert_false (dg_canvas_get_can_redo (canvas));
+  /* a second clear of an empty canvas is no step */
+  dg_canvas_clear (canvas);
+  dg_canvas_undo (canvas);
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 2);
 
   /* a new stroke drops what could have been redone */
+  dg_canvas_undo (canvas);
+  g_assert_true (dg_canvas_get_can_redo (canvas));
   draw_line (canvas, 20, 200, 60, 200);
   g_assert_false (dg_canvas_get_can_redo (canvas));
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 2);
   g_object_unref (canvas);
 }
 

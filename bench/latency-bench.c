@@ -1,4 +1,7 @@
-/* dg-bench.c
+/* latency-bench.c: the Draw page's latency, from a pointer's point to the frame
+ * that shows its prediction. Runs the app (the GUI library) itself:
+ *
+ *   xvfb-run -a build/bench/latency-bench 5 --model models/mnist_advanced.keras
  *
  * Replays a recorded "7" the way a pointer delivers it. A timer thread makes
  * each point arrive on its own clock, at rate_hz points per second with ±10 %
@@ -25,9 +28,12 @@
  *   within  e2e <= one refresh interval
  */
 #include "dg-config.h"
-#include "dg-bench.h"
+#include "dg-application.h"
+#include "dg-draw-page.h"
 #include "dg-test-hooks.h"
+#include "dg-window.h"
 
+#include <locale.h>
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
@@ -52,6 +58,7 @@ typedef struct {
 
 typedef struct {
   DgWindow *window;
+  DgDrawPage *page;
   DgCanvas *canvas;
   GdkFrameClock *clock;
   GThread *feeder;
@@ -199,7 +206,7 @@ on_after_paint (GdkFrameClock *clock, Bench *b)
 
   if (b->in_frame->len == 0)
     return;
-  dg_window_get_last_timings (b->window, &t);
+  dg_draw_page_get_last_timings (b->page, &t);
   parts = (t.preprocess_us + t.predict_us + t.gradcam_us + t.show_us) / 1000.0;
   add (b->work, work);
   add (b->cpu, (thread_cpu_us () - b->frame_cpu) / 1000.0);
@@ -331,8 +338,10 @@ wait_for_model (gpointer data)
 {
   Bench *b = data;
 
-  if (!gtk_widget_get_mapped (GTK_WIDGET (b->window)) || !dg_window_has_model (b->window))
+  if (!gtk_widget_get_mapped (GTK_WIDGET (b->window)) || !dg_context_get_model (dg_window_get_context (b->window)))
     return G_SOURCE_CONTINUE;
+  b->page = DG_DRAW_PAGE (dg_window_get_page (b->window, "draw"));
+  b->canvas = dg_draw_page_get_canvas (b->page);
   b->clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (b->window)));
   b->refresh_us = refresh_interval_us (b->window);
   g_signal_connect (b->clock, "flush-events", G_CALLBACK (on_flush_events), b);
@@ -345,13 +354,13 @@ wait_for_model (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-dg_bench_latency_start (DgWindow *window, int repeats, double rate_hz)
+/* rate_hz < 0: 125; 0: paced, one point per frame at a random phase */
+static void
+latency_start (DgWindow *window, int repeats, double rate_hz)
 {
   Bench *b = g_new0 (Bench, 1);
 
   b->window = g_object_ref (window);
-  b->canvas = dg_window_get_canvas (window);
   b->repeats = MAX (repeats, 1);
   b->rate_hz = rate_hz >= 0 ? rate_hz : 125;
   b->rand = g_rand_new_with_seed (11);
@@ -369,4 +378,49 @@ dg_bench_latency_start (DgWindow *window, int repeats, double rate_hz)
   b->predict_cpu = g_array_new (FALSE, FALSE, sizeof (double));
   b->paint_cpu = g_array_new (FALSE, FALSE, sizeof (double));
   g_timeout_add (20, wait_for_model, b);
+}
+
+/* ---- the executable --------------------------------------------------------------- */
+
+static int repeats = 5;
+
+static void
+on_window_added (GtkApplication *app, GtkWindow *window, gpointer data)
+{
+  const char *rate = g_getenv ("DIGITS_BENCH_RATE");
+
+  if (DG_IS_WINDOW (window))
+    latency_start (DG_WINDOW (window), repeats, rate ? g_ascii_strtod (rate, NULL) : -1);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(DgApplication) app = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+  dg_test_mark_main ();
+  dg_application_keep_frame_buffers_in_heap ();
+  setlocale (LC_ALL, "");
+  if (argc < 2 || (repeats = atoi (argv[1])) <= 0)
+    {
+      fprintf (stderr, "usage: %s REPEATS [--model FILE.keras]\n"
+                       "  replays a recorded 7 REPEATS times and prints one BENCH line;\n"
+                       "  DIGITS_BENCH_RATE=HZ sets the pointer rate (0: one point per frame)\n",
+               argv[0]);
+      return 2;
+    }
+  /* the app's own options after the count: --model FILE */
+  g_ptr_array_add (args, argv[0]);
+  for (int i = 2; i < argc; i++)
+    g_ptr_array_add (args, argv[i]);
+  g_ptr_array_add (args, NULL);
+
+  dg_application_choose_renderer ();
+  app = dg_application_new ();
+  /* its own instance, never a remote call into a running app */
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect (app, "window-added", G_CALLBACK (on_window_added), NULL);
+  return g_application_run (G_APPLICATION (app), (int) args->len - 1, (char **) args->pdata);
 }

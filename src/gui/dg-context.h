@@ -1,0 +1,48 @@
+/* dg-context.h: what the window and its pages share.
+ *
+ * One DgContext per window, given to each page as its "context" construct
+ * property: the model list, the current model (loaded in the background), the
+ * settings, the data location and whether background jobs run. Pages read it
+ * and watch its properties and signals; they act on the window through actions
+ * (win.show-page, win.draw-image, app.use-model) and report through
+ * dg_context_toast(), never by calling the window.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "dg-model.h"
+#include "dg-model-list.h"
+#include "dg-settings.h"
+
+G_BEGIN_DECLS
+
+#define DG_TYPE_CONTEXT (dg_context_get_type ())
+G_DECLARE_FINAL_TYPE (DgContext, dg_context, DG, CONTEXT, GObject)
+
+DgContext   *dg_context_new (DgSettings *settings);
+
+DgSettings  *dg_context_get_settings (DgContext *self);
+DgModelList *dg_context_get_models (DgContext *self);
+/* Adds a model file that just appeared (a finished training) to the list. */
+void         dg_context_add_model (DgContext *self, const char *path);
+
+/* The model the Draw page uses, or NULL ("model" property). */
+DgModel     *dg_context_get_model (DgContext *self);
+const char  *dg_context_get_model_path (DgContext *self);
+/* Loads path in the background. A load counts only if no newer one started: on
+ * success it becomes the model, on failure "load-failed" (path, message) is
+ * emitted and the current model stays. "load-started" (path) comes first. */
+void         dg_context_open_model (DgContext *self, const char *path);
+
+/* Where the MNIST files are ("data-dir"; NULL: the core's default search). */
+const char  *dg_context_get_data_dir (DgContext *self);
+void         dg_context_set_data_dir (DgContext *self, const char *dir);
+
+/* Jobs of the job runner running now ("n-jobs"). */
+guint        dg_context_get_n_jobs (DgContext *self);
+
+/* A short message for the user ("toast" signal: text, details or NULL); the
+ * window shows it, with a Details button when there are details. */
+void         dg_context_toast (DgContext *self, const char *text, const char *details);
+
+G_END_DECLS

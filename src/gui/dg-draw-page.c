@@ -1,0 +1,569 @@
+/* dg-draw-page.c: the drawing and the model's reading of it.
+ *
+ * Every change of the drawing schedules one prediction in the next frame's update
+ * phase (a tick callback), so a burst of pointer events costs one inference, and
+ * its result is laid out and painted in that same frame.
+ */
+#include "dg-config.h"
+#include "dg-draw-page.h"
+#include "dg-prediction-view.h"
+#include "dg-sample-dialog.h"
+#include "dg-test-hooks.h"
+#include "nn-error.h"
+#include "nn-image.h"
+
+#include <adwaita.h>
+
+struct _DgDrawPage {
+  GtkWidget parent_instance;
+
+  /* template */
+  GtkStack *draw_stack;
+  AdwStatusPage *no_model_page;
+  DgCanvas *canvas;
+  GtkWidget *heat_toggle;
+  GtkAdjustment *brush_adjustment;
+  GtkWidget *dark_toggle;
+  DgPredictionView *prediction_view;
+
+  /* owned */
+  DgContext *context;
+  GSimpleActionGroup *actions;
+  guint update_tick;       /* the pending prediction, run in the next frame */
+  gint64 change_time;      /* monotonic µs of the oldest change not yet predicted */
+  int prediction;          /* top class shown, or -1 */
+  float input[28 * 28];    /* the last model input */
+  DgPredictTimings timings;
+};
+
+G_DEFINE_FINAL_TYPE (DgDrawPage, dg_draw_page, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_CONTEXT, PROP_PREDICTION, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+enum { PREDICTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void update_actions (DgDrawPage *self);
+
+/* ---- prediction -------------------------------------------------------------- */
+
+static void
+set_prediction (DgDrawPage *self, int digit)
+{
+  if (self->prediction == digit)
+    return;
+  self->prediction = digit;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PREDICTION]);
+}
+
+static void
+show_blank (DgDrawPage *self)
+{
+  set_prediction (self, -1);
+  dg_prediction_view_show_prompt (self->prediction_view);
+  dg_canvas_set_heatmap (self->canvas, NULL);
+  g_signal_emit (self, signals[PREDICTED], 0, -1, 0.0, 0.0,
+                 g_get_monotonic_time () - self->change_time);
+}
+
+static void
+run_prediction (DgDrawPage *self)
+{
+  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  g_autoptr(GError) error = NULL;
+  DgModel *model = dg_context_get_model (self->context);
+  DgSettings *settings = dg_context_get_settings (self->context);
+  float probs[DG_N_CLASSES], heat[28 * 28], cam_sum = 0;
+  gboolean want_cam, has_cam = FALSE;
+  const char *cam_note = NULL;
+  int best = 0;
+  gint64 t0 = g_get_monotonic_time (), cpu0 = dg_test_thread_cpu_us (), t1, t2, t3;
+
+  memset (&self->timings, 0, sizeof self->timings);
+  if (!model)
+    return;
+  if (dg_canvas_is_empty (self->canvas))
+    {
+      show_blank (self);
+      return;
+    }
+
+  dg_canvas_render_grey (self->canvas, grey);
+  if (!nn_preprocess_digit (grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS,
+                            NN_BACKGROUND_DARK, self->input, &error))
+    {
+      /* a dot too small to read is still "nothing drawn" */
+      show_blank (self);
+      return;
+    }
+
+  t1 = g_get_monotonic_time ();
+  if (!dg_model_predict (model, self->input, probs, &error))
+    {
+      show_blank (self);
+      dg_context_toast (self->context, error->message, NULL);
+      return;
+    }
+  for (int d = 1; d < DG_N_CLASSES; d++)
+    if (probs[d] > probs[best])
+      best = d;
+
+  t2 = g_get_monotonic_time ();
+  want_cam = dg_settings_get_show_gradcam (settings) || dg_settings_get_gradcam_on_canvas (settings);
+  if (!dg_model_has_gradcam (model))
+    cam_note = _("This model has no convolutional layer, so there is no map of where it looked. "
+                 "Grad-CAM needs a layer that keeps the image’s layout.");
+  else if (want_cam)
+    {
+      g_clear_error (&error);
+      has_cam = dg_model_gradcam (model, self->input, best, heat, &error);
+      if (!has_cam)
+        cam_note = error->message;
+    }
+
+  t3 = g_get_monotonic_time ();
+  set_prediction (self, best);
+  dg_prediction_view_show_result (self->prediction_view, probs, self->input,
+                                  has_cam ? heat : NULL, cam_note);
+  dg_canvas_set_heatmap (self->canvas, has_cam ? heat : NULL);
+  self->timings.preprocess_us = t1 - t0;
+  self->timings.predict_us = t2 - t1;
+  self->timings.gradcam_us = t3 - t2;
+  self->timings.show_us = g_get_monotonic_time () - t3;
+  self->timings.cpu_us = dg_test_thread_cpu_us () - cpu0;
+
+  for (int i = 0; has_cam && i < 28 * 28; i++)
+    cam_sum += heat[i];
+  g_signal_emit (self, signals[PREDICTED], 0, best, (double) probs[best], (double) cam_sum,
+                 g_get_monotonic_time () - self->change_time);
+}
+
+static gboolean
+update_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (widget);
+
+  self->update_tick = 0;
+  run_prediction (self);
+  self->change_time = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_prediction (DgDrawPage *self)
+{
+  if (self->change_time == 0)
+    self->change_time = g_get_monotonic_time ();
+  if (self->update_tick == 0)
+    self->update_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), update_tick, NULL, NULL);
+}
+
+void
+dg_draw_page_predict (DgDrawPage *self)
+{
+  g_return_if_fail (DG_IS_DRAW_PAGE (self));
+  if (self->update_tick)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->update_tick);
+      self->update_tick = 0;
+    }
+  if (self->change_time == 0)
+    self->change_time = g_get_monotonic_time ();
+  run_prediction (self);
+  self->change_time = 0;
+}
+
+int
+dg_draw_page_get_prediction (DgDrawPage *self)
+{
+  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), -1);
+  return self->prediction;
+}
+
+void
+dg_draw_page_get_last_timings (DgDrawPage *self, DgPredictTimings *out)
+{
+  g_return_if_fail (DG_IS_DRAW_PAGE (self));
+  g_return_if_fail (out != NULL);
+  *out = self->timings;
+}
+
+DgCanvas *
+dg_draw_page_get_canvas (DgDrawPage *self)
+{
+  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), NULL);
+  return self->canvas;
+}
+
+GActionGroup *
+dg_draw_page_get_actions (DgDrawPage *self)
+{
+  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), NULL);
+  return G_ACTION_GROUP (self->actions);
+}
+
+int
+dg_draw_page_show_image (DgDrawPage *self, const guint8 *img)
+{
+  DgCanvas *canvas = self->canvas;
+  int brush = dg_canvas_get_brush_size (canvas), n = 0;
+
+  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), 0);
+  dg_canvas_clear (canvas);
+  /* a pixel is 10 canvas units; a 12-unit brush closes the gaps between rows */
+  dg_canvas_set_brush_size (canvas, 12);
+  for (int y = 0; y < NN_IMAGE_SIDE; y++)
+    for (int x = 0; x < NN_IMAGE_SIDE; x++)
+      {
+        int x1 = x;
+        if (img[y * NN_IMAGE_SIDE + x] < 96)
+          continue;
+        while (x1 + 1 < NN_IMAGE_SIDE && img[y * NN_IMAGE_SIDE + x1 + 1] >= 96)
+          x1++;
+        dg_canvas_stroke_begin (canvas, x * 10 + 5, y * 10 + 5);
+        dg_canvas_stroke_add (canvas, x1 * 10 + 5, y * 10 + 5);
+        dg_canvas_stroke_end (canvas);
+        n++;
+        x = x1;
+      }
+  dg_canvas_set_brush_size (canvas, brush);
+  return n;
+}
+
+/* ---- the model and the status page ---------------------------------------------- */
+
+static void
+update_stack (DgDrawPage *self)
+{
+  DgModelList *models = dg_context_get_models (self->context);
+  gboolean none = !dg_context_get_model (self->context)
+                  && g_list_model_get_n_items (G_LIST_MODEL (models)) == 0;
+
+  if (none)
+    {
+      g_auto(GStrv) dirs = dg_model_list_dup_search_dirs ();
+      g_autofree char *joined = g_strjoinv ("\n", dirs);
+      g_autofree char *text =
+        g_strdup_printf (_("Digits reads Keras 3 “.keras” models. Put one in one of these folders, "
+                           "or open one from anywhere. Train one with “digits-cli train”.\n\n%s"),
+                         joined);
+      adw_status_page_set_description (self->no_model_page, text);
+    }
+  gtk_stack_set_visible_child_name (self->draw_stack, none ? "no-model" : "draw");
+}
+
+static void
+on_model_changed (DgDrawPage *self)
+{
+  DgModel *model = dg_context_get_model (self->context);
+
+  gtk_widget_set_sensitive (self->heat_toggle, model && dg_model_has_gradcam (model));
+  update_stack (self);
+  update_actions (self);
+  dg_draw_page_predict (self);
+}
+
+/* ---- actions ---------------------------------------------------------------------- */
+
+static void
+update_actions (DgDrawPage *self)
+{
+  /* only while the page shows: its shortcuts must not touch a hidden drawing */
+  gboolean shown = gtk_widget_get_mapped (GTK_WIDGET (self));
+  gboolean drawn = shown && !dg_canvas_is_empty (self->canvas);
+  struct { const char *name; gboolean enabled; } a[] = {
+    { "undo", shown && dg_canvas_get_can_undo (self->canvas) },
+    { "redo", shown && dg_canvas_get_can_redo (self->canvas) },
+    { "clear", drawn },
+    { "predict", drawn && dg_context_get_model (self->context) },
+    { "save-sample", drawn },
+    { "brush-smaller", shown },
+    { "brush-larger", shown },
+    { "dark", shown },
+    { "heatmap", shown && gtk_widget_get_sensitive (self->heat_toggle) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (a); i++)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions),
+                                                                              a[i].name)),
+                                 a[i].enabled);
+}
+
+static void
+undo_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  dg_canvas_undo (DG_DRAW_PAGE (data)->canvas);
+}
+
+static void
+redo_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  dg_canvas_redo (DG_DRAW_PAGE (data)->canvas);
+}
+
+static void
+clear_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  dg_canvas_clear (DG_DRAW_PAGE (data)->canvas);
+}
+
+static void
+predict_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  dg_draw_page_predict (DG_DRAW_PAGE (data));
+}
+
+static void
+brush_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgSettings *settings = dg_context_get_settings (DG_DRAW_PAGE (data)->context);
+  int step = g_str_equal (g_action_get_name (G_ACTION (action)), "brush-larger") ? 2 : -2;
+
+  dg_settings_set_brush_size (settings, dg_settings_get_brush_size (settings) + step);
+}
+
+/* The Dark and Heat Map toggles' settings */
+static void
+toggle_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgSettings *settings = dg_context_get_settings (DG_DRAW_PAGE (data)->context);
+
+  if (g_str_equal (g_action_get_name (G_ACTION (action)), "dark"))
+    dg_settings_set_dark_canvas (settings, !dg_settings_get_dark_canvas (settings));
+  else
+    dg_settings_set_gradcam_on_canvas (settings, !dg_settings_get_gradcam_on_canvas (settings));
+}
+
+static void
+on_sample_saved (DgSampleDialog *dialog, const char *path, int label, DgDrawPage *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Saved as a “%d”"), label);
+
+  dg_context_toast (self->context, text, NULL);
+}
+
+static void
+save_sample_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (data);
+  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  DgSampleDialog *dialog;
+
+  if (dg_canvas_is_empty (self->canvas))
+    return;
+  dg_canvas_render_grey (self->canvas, grey);
+  dialog = dg_sample_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 dg_context_get_settings (self->context), grey, DG_CANVAS_UNITS,
+                                 DG_CANVAS_UNITS, self->prediction);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (on_sample_saved), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static const GActionEntry action_entries[] = {
+  { .name = "undo", .activate = undo_activated },
+  { .name = "redo", .activate = redo_activated },
+  { .name = "clear", .activate = clear_activated },
+  { .name = "predict", .activate = predict_activated },
+  { .name = "save-sample", .activate = save_sample_activated },
+  { .name = "brush-smaller", .activate = brush_activated },
+  { .name = "brush-larger", .activate = brush_activated },
+  { .name = "dark", .activate = toggle_activated },
+  { .name = "heatmap", .activate = toggle_activated },
+};
+
+/* The page's shortcuts, handled wherever the focus is in the window. */
+static void
+add_shortcuts (DgDrawPage *self)
+{
+  static const struct { const char *trigger, *action; } keys[] = {
+    { "<Control>z", "draw.undo" },
+    { "<Control><Shift>z", "draw.redo" },
+    { "Delete", "draw.clear" },
+    { "<Control>l", "draw.clear" },
+    { "<Control>Return", "draw.predict" },
+    { "<Control>s", "draw.save-sample" },
+    { "bracketleft", "draw.brush-smaller" },
+    { "bracketright", "draw.brush-larger" },
+    { "<Control>d", "draw.dark" },
+    { "<Control>h", "draw.heatmap" },
+  };
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller), GTK_SHORTCUT_SCOPE_GLOBAL);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                          gtk_shortcut_new (gtk_shortcut_trigger_parse_string (keys[i].trigger),
+                                                            gtk_named_action_new (keys[i].action)));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+/* ---- life cycle ------------------------------------------------------------------- */
+
+static void
+on_canvas_changed (DgCanvas *canvas, DgDrawPage *self)
+{
+  update_actions (self);
+  schedule_prediction (self);
+}
+
+static void
+bind_settings (DgDrawPage *self)
+{
+  GBindingFlags flags = G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL;
+  DgSettings *settings = dg_context_get_settings (self->context);
+
+  g_object_bind_property (settings, "brush-size", self->brush_adjustment, "value", flags);
+  g_object_bind_property (settings, "brush-size", self->canvas, "brush-size", flags);
+  g_object_bind_property (settings, "dark-canvas", self->dark_toggle, "active", flags);
+  g_object_bind_property (settings, "dark-canvas", self->canvas, "dark", flags);
+  g_object_bind_property (settings, "gradcam-on-canvas", self->heat_toggle, "active", flags);
+  g_object_bind_property (settings, "gradcam-on-canvas", self->canvas, "show-heatmap", flags);
+  g_object_bind_property (settings, "show-gradcam", self->prediction_view, "show-gradcam", flags);
+  g_signal_connect_object (settings, "notify::show-gradcam", G_CALLBACK (schedule_prediction), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "notify::gradcam-on-canvas", G_CALLBACK (schedule_prediction),
+                           self, G_CONNECT_SWAPPED);
+}
+
+static void
+dg_draw_page_constructed (GObject *object)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (object);
+
+  G_OBJECT_CLASS (dg_draw_page_parent_class)->constructed (object);
+  g_return_if_fail (DG_IS_CONTEXT (self->context));
+  bind_settings (self);
+  g_signal_connect_object (self->context, "notify::model", G_CALLBACK (on_model_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (dg_context_get_models (self->context), "items-changed",
+                           G_CALLBACK (update_stack), self, G_CONNECT_SWAPPED);
+  dg_prediction_view_show_prompt (self->prediction_view);
+  gtk_widget_set_sensitive (self->heat_toggle, FALSE);
+  update_stack (self);
+  update_actions (self);
+}
+
+static void
+dg_draw_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (dg_draw_page_parent_class)->map (widget);
+  update_actions (DG_DRAW_PAGE (widget));
+}
+
+static void
+dg_draw_page_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (dg_draw_page_parent_class)->unmap (widget);
+  update_actions (DG_DRAW_PAGE (widget));
+}
+
+static void
+dg_draw_page_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (object);
+
+  switch (id)
+    {
+    case PROP_CONTEXT: g_value_set_object (value, self->context); break;
+    case PROP_PREDICTION: g_value_set_int (value, self->prediction); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_draw_page_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (object);
+
+  switch (id)
+    {
+    case PROP_CONTEXT: self->context = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+dg_draw_page_dispose (GObject *object)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (object);
+
+  if (self->update_tick)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->update_tick);
+      self->update_tick = 0;
+    }
+  gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_DRAW_PAGE);
+  g_clear_object (&self->actions);
+  g_clear_object (&self->context);
+  G_OBJECT_CLASS (dg_draw_page_parent_class)->dispose (object);
+}
+
+/* Template children other code may look up (gtk_widget_get_template_child). */
+static const char *named_children[] = {
+  "undo_button", "redo_button", "clear_button", "brush_scale", "predict_button", "save_button",
+};
+
+static void
+dg_draw_page_class_init (DgDrawPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = dg_draw_page_constructed;
+  object_class->get_property = dg_draw_page_get_property;
+  object_class->set_property = dg_draw_page_set_property;
+  object_class->dispose = dg_draw_page_dispose;
+  widget_class->map = dg_draw_page_map;
+  widget_class->unmap = dg_draw_page_unmap;
+
+  props[PROP_CONTEXT] = g_param_spec_object ("context", NULL, NULL, DG_TYPE_CONTEXT,
+                                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                             | G_PARAM_STATIC_STRINGS);
+  props[PROP_PREDICTION] = g_param_spec_int ("prediction", NULL, NULL, -1, DG_N_CLASSES - 1, -1,
+                                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                             | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  signals[PREDICTED] = g_signal_new ("predicted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_DOUBLE,
+                                     G_TYPE_DOUBLE, G_TYPE_INT64);
+
+  g_type_ensure (DG_TYPE_CANVAS);
+  g_type_ensure (DG_TYPE_PREDICTION_VIEW);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-draw-page.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgDrawPage, name)
+  BIND (draw_stack);
+  BIND (no_model_page);
+  BIND (canvas);
+  BIND (heat_toggle);
+  BIND (brush_adjustment);
+  BIND (dark_toggle);
+  BIND (prediction_view);
+#undef BIND
+  /* named for tests and tools, not kept */
+  for (guint i = 0; i < G_N_ELEMENTS (named_children); i++)
+    gtk_widget_class_bind_template_child_full (widget_class, named_children[i], FALSE, 0);
+}
+
+static void
+dg_draw_page_init (DgDrawPage *self)
+{
+  self->prediction = -1;
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->actions = g_simple_action_group_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
+                                   G_N_ELEMENTS (action_entries), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "draw", G_ACTION_GROUP (self->actions));
+  add_shortcuts (self);
+  g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed), self);
+}
+
+GtkWidget *
+dg_draw_page_new (DgContext *context)
+{
+  g_return_val_if_fail (DG_IS_CONTEXT (context), NULL);
+  return g_object_new (DG_TYPE_DRAW_PAGE, "context", context, NULL);
+}

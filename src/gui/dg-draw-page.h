@@ -1,0 +1,45 @@
+/* dg-draw-page.h: the Draw page: the canvas, its tools, and the model's reading
+ * of the drawing beside it; a status page when no model is found.
+ *
+ * Its actions live in the "draw" group (draw.undo, draw.redo, draw.clear,
+ * draw.predict, draw.save-sample, draw.brush-smaller, draw.brush-larger), which
+ * the window also offers to its header bar (dg_draw_page_get_actions). They and
+ * their shortcuts act only while the page is showing.
+ *
+ * After every prediction the page emits "predicted" (digit, confidence, the
+ * Grad-CAM map's sum, µs since the change it answers); digit is -1 when the
+ * canvas is blank.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "dg-canvas.h"
+#include "dg-context.h"
+
+G_BEGIN_DECLS
+
+#define DG_TYPE_DRAW_PAGE (dg_draw_page_get_type ())
+G_DECLARE_FINAL_TYPE (DgDrawPage, dg_draw_page, DG, DRAW_PAGE, GtkWidget)
+
+GtkWidget    *dg_draw_page_new (DgContext *context);
+DgCanvas     *dg_draw_page_get_canvas (DgDrawPage *self);
+GActionGroup *dg_draw_page_get_actions (DgDrawPage *self);
+/* Runs the prediction now (the Predict button). */
+void          dg_draw_page_predict (DgDrawPage *self);
+/* The top class of the last prediction, or -1 ("prediction" property). */
+int           dg_draw_page_get_prediction (DgDrawPage *self);
+/* Replaces the drawing with a 28 x 28 image (white ink on black, row by row):
+ * each row's run of ink becomes a stroke, so it goes through the same
+ * preprocessing, prediction and Grad-CAM as a drawing. Returns the strokes. */
+int           dg_draw_page_show_image (DgDrawPage *self, const guint8 *pixels);
+
+/* The last prediction's parts, for the latency benchmark: canvas to 28x28, the
+ * forward pass, Grad-CAM, and handing the results to the widgets (which then lay
+ * out and paint in the same frame). */
+typedef struct {
+  gint64 preprocess_us, predict_us, gradcam_us, show_us; /* wall time */
+  gint64 cpu_us;  /* the GUI thread's CPU time over all four */
+} DgPredictTimings;
+void          dg_draw_page_get_last_timings (DgDrawPage *self, DgPredictTimings *out);
+
+G_END_DECLS

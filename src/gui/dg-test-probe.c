@@ -1,0 +1,779 @@
+/* dg-test-probe.c: prints the test mode's state lines (see dg-test-probe.h).
+ *
+ * Geometry is in X-window coordinates (dg_test_widget_geometry), ready for
+ * xdotool --window, and printed after the frame that laid the widgets out.
+ */
+#include "dg-config.h"
+#include "dg-test-probe.h"
+#include "dg-draw-page.h"
+#include "dg-evaluate-page.h"
+#include "dg-page-util.h"
+#include "dg-plot.h"
+#include "dg-sample-dialog.h"
+#include "dg-test-hooks.h"
+#include "dg-train-page.h"
+#include "nn-error.h"
+#include "nn-folder.h"
+#include "nn-recipe.h"
+#include "nn-robustness.h"
+
+#include <stdio.h>
+
+typedef struct {
+  DgWindow *window;        /* not a reference: the probe lives as long as it */
+  DgContext *context;
+  DgDrawPage *draw_page;
+  DgCanvas *canvas;
+  GtkWidget *train_page;
+  GtkWidget *evaluate_page;
+  gboolean first_frame_seen;
+  GdkFrameClock *clock;    /* the window's; every handler on it has the probe as data */
+  DgFrameMeter *meter;     /* frame times while a model trains */
+  int batches;             /* batch reports of the current run */
+  const NnEvalResult *result; /* the Evaluate page's, while it shows it */
+} Probe;
+
+static GObject *
+child (gpointer widget, GType type, const char *id)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (widget), type, id);
+}
+
+static GtkWidget *
+window_child (Probe *p, const char *id)
+{
+  return GTK_WIDGET (child (p->window, DG_TYPE_WINDOW, id));
+}
+
+static GtkWidget *
+draw_child (Probe *p, const char *id)
+{
+  return GTK_WIDGET (child (p->draw_page, DG_TYPE_DRAW_PAGE, id));
+}
+
+/* ---- READY and LAYOUT: the geometry of everything a test clicks ----------------- */
+
+static void
+print_layout (Probe *p, const char *what)
+{
+  struct { const char *name; GtkWidget *widget; } w[] = {
+    { "canvas-widget", GTK_WIDGET (p->canvas) },
+    { "undo", draw_child (p, "undo_button") },       { "redo", draw_child (p, "redo_button") },
+    { "clear", draw_child (p, "clear_button") },     { "brush", draw_child (p, "brush_scale") },
+    { "dark", draw_child (p, "dark_toggle") },       { "heat", draw_child (p, "heat_toggle") },
+    { "predict", draw_child (p, "predict_button") }, { "save", draw_child (p, "save_button") },
+    { "open", window_child (p, "open_button") },     { "models", window_child (p, "model_dropdown") },
+    { "info", window_child (p, "info_button") },     { "menu", window_child (p, "menu_button") },
+    { "result", draw_child (p, "prediction_view") },
+  };
+  DgModel *model = dg_context_get_model (p->context);
+  g_autoptr(GString) line = g_string_new (what);
+  g_autofree char *canvas = dg_test_widget_geometry (GTK_WIDGET (p->canvas));
+  int cx, cy, cw, ch, side;
+
+  /* the square the canvas draws in, centred in its widget */
+  if (sscanf (canvas, "%d,%d,%d,%d", &cx, &cy, &cw, &ch) == 4)
+    {
+      side = MIN (cw, ch);
+      g_string_append_printf (line, " canvas=%d,%d,%d,%d", cx + (cw - side) / 2,
+                              cy + (ch - side) / 2, side, side);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (w[i].widget);
+      g_string_append_printf (line, " %s=%s", w[i].name, g);
+    }
+  g_string_append_printf (line, " window=%d,%d model=%s startup_ms=%.1f startup_cpu_ms=%.1f"
+                          " main_ms=%.1f rss_kb=%" G_GINT64_FORMAT " renderer=%s i18n=%s",
+                          gtk_widget_get_width (GTK_WIDGET (p->window)),
+                          gtk_widget_get_height (GTK_WIDGET (p->window)),
+                          model ? dg_model_get_title (model) : "none",
+                          dg_test_process_age_us () / 1000.0, dg_test_process_cpu_us () / 1000.0,
+                          dg_test_main_age_us () / 1000.0, dg_test_rss_kb (),
+                          G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (p->window))),
+                          /* one word whose translation shows the language in use */
+                          _("Probabilities"));
+  dg_test_print ("%s", line->str);
+}
+
+static void print_page_layout (Probe *p);
+
+static gboolean
+ready_idle (gpointer data)
+{
+  Probe *p = data;
+  g_autofree char *stamps = NULL;
+
+  print_layout (p, "READY");
+  print_page_layout (p); /* when it opened on the Train or Evaluate page */
+  stamps = dg_test_stamps ();
+  dg_test_print ("STARTUP%s gui_thread_cpu_ms=%.1f", stamps, dg_test_thread_cpu_us () / 1000.0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Printed in the frame that laid the page out: an idle may wait long while a
+ * live plot keeps the frame clock busy. */
+static void
+on_layout_paint (GdkFrameClock *clock, Probe *p)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_layout_paint, p);
+  print_layout (p, "LAYOUT");
+  print_page_layout (p);
+}
+
+/* The geometry again once a hidden page has been laid out (tests aim with it). */
+static void
+layout_after_paint (Probe *p)
+{
+  GdkFrameClock *clock = p->clock;
+
+  if (!p->first_frame_seen || !clock || gtk_widget_in_destruction (GTK_WIDGET (p->window)))
+    return;
+  g_signal_handlers_disconnect_by_func (clock, on_layout_paint, p);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_layout_paint), p);
+  gtk_widget_queue_draw (GTK_WIDGET (p->window));
+}
+
+static void
+on_first_paint (GdkFrameClock *clock, Probe *p)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_paint, p);
+  dg_test_stamp ("painted");
+  p->first_frame_seen = TRUE;
+  g_idle_add (ready_idle, p);
+}
+
+static void
+on_window_map (GtkWidget *window, Probe *p)
+{
+  GdkFrameClock *clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (window)));
+
+  if (clock != p->clock)
+    {
+      if (p->clock)
+        g_signal_handlers_disconnect_by_data (p->clock, p);
+      g_set_object (&p->clock, clock);
+    }
+  if (!p->first_frame_seen)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_paint), p);
+}
+
+/* ---- the Draw page and the models --------------------------------------------------- */
+
+static void
+on_predicted (DgDrawPage *page, int digit, double confidence, double cam_sum, gint64 latency_us,
+              Probe *p)
+{
+  DgModel *model = dg_context_get_model (p->context);
+
+  if (digit < 0)
+    dg_test_print ("PREDICTION blank strokes=%u", dg_canvas_get_n_strokes (p->canvas));
+  else
+    dg_test_print ("PREDICTION digit=%d confidence=%.4f model=%s strokes=%u points=%u cam=%.1f "
+                   "latency_us=%" G_GINT64_FORMAT, digit, confidence,
+                   model ? dg_model_get_title (model) : "none", dg_canvas_get_n_strokes (p->canvas),
+                   dg_canvas_get_n_points (p->canvas), cam_sum, latency_us);
+}
+
+/* Tests wait for this line, then for the prediction after it: the finished stroke's. */
+static void
+on_stroke_finished (DgCanvas *canvas, Probe *p)
+{
+  dg_test_print ("STROKE finished strokes=%u points=%u", dg_canvas_get_n_strokes (canvas),
+                 dg_canvas_get_n_points (canvas));
+}
+
+static void
+on_draw_stack_changed (GtkStack *stack, GParamSpec *pspec, Probe *p)
+{
+  const char *name = gtk_stack_get_visible_child_name (stack);
+
+  if (g_strcmp0 (name, "no-model") == 0)
+    dg_test_print ("MODEL none");
+  else
+    layout_after_paint (p);
+}
+
+static void
+on_model_changed (DgContext *context, GParamSpec *pspec, Probe *p)
+{
+  DgModel *model = dg_context_get_model (context);
+
+  if (model)
+    dg_test_print ("MODEL loaded name=%s layers=%d params=%" G_GSIZE_FORMAT " gradcam=%d path=%s"
+                   " process_ms=%.1f",
+                   dg_model_get_title (model), dg_model_get_nn (model)->n_layers,
+                   dg_model_get_n_params (model), dg_model_has_gradcam (model),
+                   dg_model_get_path (model), dg_test_process_age_us () / 1000.0);
+}
+
+static void
+on_load_started (DgContext *context, const char *path, Probe *p)
+{
+  dg_test_print ("MODEL loading path=%s", path);
+}
+
+static void
+on_load_failed (DgContext *context, const char *path, const char *message, Probe *p)
+{
+  dg_test_print ("MODEL error message=%s", message);
+}
+
+static void
+on_toast (DgContext *context, const char *text, const char *details, Probe *p)
+{
+  dg_test_print ("TOAST %s", text);
+}
+
+static void
+on_page_changed (AdwViewStack *stack, GParamSpec *pspec, Probe *p)
+{
+  layout_after_paint (p);
+}
+
+/* ---- dialogs ------------------------------------------------------------------------ */
+
+static void
+on_sample_saved (DgSampleDialog *dialog, const char *path, int label, Probe *p)
+{
+  dg_test_print ("SAMPLE saved label=%d path=%s", label, path);
+}
+
+/* " Undo stroke; Redo stroke; ..." */
+static void
+collect_shortcut_titles (GtkWidget *w, GString *out)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (w))
+    {
+      g_autofree char *title = NULL;
+      g_object_get (w, "title", &title, NULL);
+      g_string_append_printf (out, "%s %s", out->len ? ";" : "", title);
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    collect_shortcut_titles (c, out);
+}
+
+static gboolean
+dialog_idle (gpointer data)
+{
+  GtkWindow *dialog = data;
+
+  if (DG_IS_SAMPLE_DIALOG (dialog))
+    {
+      GtkWidget *save = GTK_WIDGET (child (dialog, DG_TYPE_SAMPLE_DIALOG, "save_button"));
+      GtkWidget *spin = GTK_WIDGET (child (dialog, DG_TYPE_SAMPLE_DIALOG, "label_spin"));
+      g_autofree char *save_g = dg_test_widget_geometry (save);
+      g_autofree char *spin_g = dg_test_widget_geometry (spin);
+
+      dg_test_print ("DIALOG sample save=%s label=%s value=%d", save_g, spin_g,
+                     gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)));
+    }
+  else
+    dg_test_print ("DIALOG window title=%s", gtk_window_get_title (dialog));
+  if (GTK_IS_SHORTCUTS_WINDOW (dialog))
+    {
+      g_autoptr(GString) titles = g_string_new (NULL);
+
+      collect_shortcut_titles (GTK_WIDGET (dialog), titles);
+      dg_test_print ("SHORTCUTS%s;", titles->str);
+    }
+  g_object_unref (dialog);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_dialog_paint (GdkFrameClock *clock, GtkWindow *dialog)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_dialog_paint, dialog);
+  g_idle_add (dialog_idle, dialog);
+}
+
+static void
+on_dialog_map (GtkWidget *dialog, Probe *p)
+{
+  GdkFrameClock *clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (dialog)));
+
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_dialog_paint), g_object_ref (dialog));
+}
+
+/* Every other window (dialogs, galleries, file choosers) is reported when shown. */
+static void
+on_toplevels_changed (GListModel *toplevels, guint position, guint removed, guint added, Probe *p)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if ((gpointer) w == (gpointer) p->window || g_object_get_data (G_OBJECT (w), "dg-test-probe"))
+        continue;
+      g_object_set_data (G_OBJECT (w), "dg-test-probe", p);
+      g_signal_connect (w, "map", G_CALLBACK (on_dialog_map), p);
+      if (DG_IS_SAMPLE_DIALOG (w))
+        g_signal_connect (w, "saved", G_CALLBACK (on_sample_saved), p);
+    }
+}
+
+/* ---- the Train and Evaluate pages ----------------------------------------------------- */
+
+static GtkWidget *
+page_child (GtkWidget *page, const char *id)
+{
+  return GTK_WIDGET (child (page, G_OBJECT_TYPE (page), id));
+}
+
+static void
+collect_switcher_buttons (GtkWidget *w, GPtrArray *out, gboolean inside)
+{
+  if (!gtk_widget_get_mapped (w))
+    return;
+  inside = inside || ADW_IS_VIEW_SWITCHER (w);
+  if (inside && GTK_IS_TOGGLE_BUTTON (w))
+    {
+      g_ptr_array_add (out, w);
+      return;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    collect_switcher_buttons (c, out, inside);
+}
+
+/* " switch-draw=X,Y,W,H switch-train=... switch-evaluate=..." */
+static void
+append_switchers (Probe *p, GString *line)
+{
+  static const char *names[] = { "switch-draw", "switch-train", "switch-evaluate" };
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  collect_switcher_buttons (GTK_WIDGET (p->window), buttons, FALSE);
+  for (guint i = 0; i < buttons->len && i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (g_ptr_array_index (buttons, i));
+      g_string_append_printf (line, " %s=%s", names[i], g);
+    }
+}
+
+static void
+append_children (GString *line, GtkWidget *page, const char *const *names, guint n)
+{
+  for (guint i = 0; i < n; i += 2)
+    {
+      GtkWidget *w = page_child (page, names[i + 1]);
+      g_autofree char *g = w ? dg_test_widget_geometry (w) : g_strdup ("0,0,0,0");
+      g_string_append_printf (line, " %s=%s", names[i], g);
+    }
+}
+
+/* TRAINPAGE or EVALPAGE with the geometry of what the tests click on the page
+ * that shows */
+static void
+print_page_layout (Probe *p)
+{
+  static const char *const train[] = {
+    "start", "start_button", "cancel", "cancel_button", "batch", "batch_spin",
+    "epochs", "epochs_spin", "use", "use_button", "folder", "folder_button",
+    "recipe", "recipe_row", "batch-plot", "batch_plot", "progress", "progress_bar",
+    "runs", "runs_button",
+  };
+  static const char *const evaluate[] = {
+    "evaluate", "evaluate_button", "sweep", "sweep_button", "export", "export_button",
+    "confusion", "confusion_area", "source", "source_row", "robust-plot", "robust_plot",
+    "stop", "cancel_button", "compare", "compare_row",
+  };
+  g_autoptr(GString) line = NULL;
+
+  if (gtk_widget_get_mapped (p->train_page) && page_child (p->train_page, "start_button"))
+    {
+      line = g_string_new ("TRAINPAGE");
+      append_children (line, p->train_page, train, G_N_ELEMENTS (train));
+    }
+  else if (gtk_widget_get_mapped (p->evaluate_page) && page_child (p->evaluate_page, "evaluate_button"))
+    {
+      GtkWidget *tabs = page_child (p->evaluate_page, "stack_switcher");
+      int tab = 0;
+
+      line = g_string_new ("EVALPAGE");
+      append_children (line, p->evaluate_page, evaluate, G_N_ELEMENTS (evaluate));
+      for (GtkWidget *c = gtk_widget_get_first_child (tabs); c; c = gtk_widget_get_next_sibling (c), tab++)
+        {
+          g_autofree char *g = dg_test_widget_geometry (c);
+          g_string_append_printf (line, " tab%d=%s", tab, g);
+        }
+    }
+  else
+    return;
+  append_switchers (p, line);
+  dg_test_print ("%s", line->str);
+}
+
+static void
+on_run_started (DgTrainPage *page, int run, const NnRecipeOptions *o, Probe *p)
+{
+  p->batches = 0;
+  if (p->meter)
+    g_array_unref (dg_frame_meter_stop (p->meter));
+  p->meter = dg_frame_meter_start (GTK_WIDGET (page));
+  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s",
+                 nn_recipe_name (o->kind), o->epochs, o->batch_size, o->learning_rate, o->limit,
+                 o->out);
+}
+
+static void
+on_batch (DgTrainPage *page, const NnFitProgress *f, Probe *p)
+{
+  GtkWidget *plot = page_child (GTK_WIDGET (page), "batch_plot");
+  GtkWidget *bar = page_child (GTK_WIDGET (page), "progress_bar");
+
+  p->batches++;
+  dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f",
+                 f->epoch, f->epochs, f->batch, f->batches, f->batch_loss,
+                 dg_plot_n_points (DG_PLOT (plot)), gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)));
+}
+
+static void
+on_epoch (DgTrainPage *page, const NnFitProgress *f, Probe *p)
+{
+  dg_test_print ("TRAIN epoch epoch=%d/%d loss=%.4f accuracy=%.4f val_loss=%.4f val_accuracy=%.4f",
+                 f->epoch, f->epochs, f->loss, f->accuracy, f->val_loss, f->val_accuracy);
+}
+
+static void
+on_stage (DgTrainPage *page, const char *text, Probe *p)
+{
+  dg_test_print ("TRAIN stage %s", text);
+}
+
+static void
+on_run_finished (DgTrainPage *page, int run, const char *path, gboolean exists,
+                 const NnRecipeReport *r, const GError *error, Probe *p)
+{
+  g_autoptr(GArray) frames = dg_frame_meter_stop (p->meter);
+  g_autofree char *stats = dg_page_frame_stats (frames);
+
+  p->meter = NULL;
+  if (!error)
+    dg_test_print ("TRAIN done status=ok path=%s exists=%d best_val=%.4f test_acc=%.4f "
+                   "seconds=%.1f batches=%d", path, exists, r->fit.best_val_accuracy,
+                   r->test_accuracy, r->seconds, p->batches);
+  else
+    dg_test_print ("TRAIN %s path=%s exists=%d message=%s",
+                   g_error_matches (error, NN_ERROR, NN_ERROR_CANCELLED) ? "cancelled" : "error",
+                   path, exists, error->message);
+  dg_test_print ("FRAMES during=train%s", stats);
+  layout_after_paint (p);
+}
+
+static void
+on_run_shown (DgTrainPage *page, int run, Probe *p)
+{
+  dg_test_print ("TRAIN shown run=%d points=%d", run,
+                 dg_plot_n_points (DG_PLOT (page_child (GTK_WIDGET (page), "batch_plot"))));
+}
+
+static void
+on_folder_read (DgTrainPage *page, const char *path, const NnFolderReport *r, gboolean ok, Probe *p)
+{
+  g_autoptr(GString) counts = g_string_new (NULL);
+  int total = 0;
+
+  for (int c = 0; c < 10; c++)
+    {
+      g_string_append_printf (counts, "%s%d", c ? "," : "", r->per_class[c]);
+      total += r->per_class[c];
+    }
+  dg_test_print ("TRAIN folder path=%s per_class=%s total=%d skipped=%u ok=%d", path, counts->str,
+                 total, r->skipped ? r->skipped->len : 0, ok);
+}
+
+/* The runs popover is its own surface: its rows' places in the window's. */
+static void
+on_runs_popover_paint (GdkFrameClock *clock, GtkWidget *list)
+{
+  g_autoptr(GString) line = g_string_new ("TRAINRUNS");
+  int i = 0;
+
+  g_signal_handlers_disconnect_by_func (clock, on_runs_popover_paint, list);
+  for (GtkWidget *r = gtk_widget_get_first_child (list); r; r = gtk_widget_get_next_sibling (r), i++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (r);
+      GdkSurface *s = gtk_native_get_surface (gtk_widget_get_native (r));
+      int x, y, w, h, px = 0, py = 0;
+
+      if (GDK_IS_POPUP (s))
+        {
+          px = gdk_popup_get_position_x (GDK_POPUP (s));
+          py = gdk_popup_get_position_y (GDK_POPUP (s));
+        }
+      if (sscanf (g, "%d,%d,%d,%d", &x, &y, &w, &h) == 4)
+        g_string_append_printf (line, " row%d=%d,%d,%d,%d", i, x + px, y + py, w, h);
+    }
+  dg_test_print ("%s", line->str);
+  g_object_unref (list);
+}
+
+static void
+on_runs_popover_map (GtkWidget *popover, GtkWidget *list)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (popover);
+
+  if (clock)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_runs_popover_paint), g_object_ref (list));
+}
+
+/* The pages build their content when first shown. */
+static void
+on_page_map (GtkWidget *page, Probe *p)
+{
+  GtkWidget *popover = page_child (page, "runs_popover");
+  GtkWidget *eval_stack = page_child (page, "eval_stack");
+
+  if (popover && !g_object_get_data (G_OBJECT (popover), "dg-test-probe"))
+    {
+      g_object_set_data (G_OBJECT (popover), "dg-test-probe", p);
+      g_signal_connect (popover, "map", G_CALLBACK (on_runs_popover_map), page_child (page, "runs_list"));
+    }
+  if (eval_stack && !g_object_get_data (G_OBJECT (eval_stack), "dg-test-probe"))
+    {
+      g_object_set_data (G_OBJECT (eval_stack), "dg-test-probe", p);
+      g_signal_connect_swapped (eval_stack, "notify::visible-child", G_CALLBACK (layout_after_paint), p);
+    }
+  layout_after_paint (p);
+}
+
+static void
+on_evaluation_started (DgEvaluatePage *page, const char *model, const char *folder, Probe *p)
+{
+  dg_test_print ("EVAL start model=%s folder=%s", model, folder ? folder : "mnist-test");
+}
+
+static void
+on_eval_progress (DgEvaluatePage *page, gint64 done, gint64 total, Probe *p)
+{
+  dg_test_print ("EVAL progress done=%" G_GINT64_FORMAT " total=%" G_GINT64_FORMAT, done, total);
+}
+
+/* EVAL done, with the most confused cell and where its centre is on screen */
+static void
+on_evaluated_paint (GdkFrameClock *clock, Probe *p)
+{
+  g_autoptr(GString) counts = g_string_new (NULL);
+  const NnConfusion *cm;
+  DgEvaluatePage *page = DG_EVALUATE_PAGE (p->evaluate_page);
+  int wr = -1, wc = -1;
+  guint32 worst = 0;
+  double cx = 0, cy = 0;
+  graphene_rect_t cell;
+
+  g_signal_handlers_disconnect_by_func (clock, on_evaluated_paint, p);
+  if (!p->result)
+    return;
+  cm = &p->result->confusion;
+  for (int r = 0; r < 10; r++)
+    for (int c = 0; c < 10; c++)
+      {
+        g_string_append_printf (counts, "%s%u", r || c ? "," : "", cm->counts[r][c]);
+        if (r != c && cm->counts[r][c] > worst)
+          {
+            worst = cm->counts[r][c];
+            wr = r;
+            wc = c;
+          }
+      }
+  if (wr >= 0 && dg_evaluate_page_get_cell_bounds (page, wr, wc, &cell))
+    {
+      g_autofree char *g = dg_test_widget_geometry (page_child (p->evaluate_page, "confusion_area"));
+      int gx = 0, gy = 0;
+
+      sscanf (g, "%d,%d", &gx, &gy);
+      cx = gx + cell.origin.x + cell.size.width / 2;
+      cy = gy + cell.origin.y + cell.size.height / 2;
+    }
+  dg_test_print ("EVAL done n=%d accuracy=%.4f worst=%d,%d worst_count=%u worst_at=%.0f,%.0f counts=%s",
+                 p->result->n, nn_confusion_accuracy (cm), wr, wc, worst, cx, cy, counts->str);
+  layout_after_paint (p);
+}
+
+static void
+on_evaluated (DgEvaluatePage *page, const NnEvalResult *result, Probe *p)
+{
+  GdkFrameClock *clock = p->clock;
+
+  p->result = result;
+  if (clock)
+    {
+      /* after the frame that lays the matrix out */
+      g_signal_connect (clock, "after-paint", G_CALLBACK (on_evaluated_paint), p);
+      gtk_widget_queue_draw (GTK_WIDGET (page));
+    }
+}
+
+static void
+on_eval_failed (DgEvaluatePage *page, const GError *error, Probe *p)
+{
+  dg_test_print ("EVAL error message=%s", error->message);
+}
+
+static void
+on_swept (DgEvaluatePage *page, int models, const NnRobustnessResult *r, Probe *p)
+{
+  dg_test_print ("ROBUST done models=%d rows=%d images=%d clean=%.4f points=%d", models, r->n_rows,
+                 r->n_images, r->rows[0].accuracy,
+                 dg_plot_n_points (DG_PLOT (page_child (GTK_WIDGET (page), "robust_plot"))));
+  layout_after_paint (p);
+}
+
+static void
+on_cell_selected (DgEvaluatePage *page, int row, int col, Probe *p)
+{
+  dg_test_print ("EVAL cell row=%d col=%d count=%u", row, col,
+                 p->result ? p->result->confusion.counts[row][col] : 0);
+}
+
+static GtkWidget *
+first_of_type (GtkWidget *w, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = first_of_type (c, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_gallery_paint (GdkFrameClock *clock, GtkWidget *gallery)
+{
+  GtkWidget *item = first_of_type (gallery, GTK_TYPE_FLOW_BOX_CHILD);
+
+  g_signal_handlers_disconnect_by_func (clock, on_gallery_paint, gallery);
+  if (item)
+    {
+      g_autofree char *g = dg_test_widget_geometry (gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (item)));
+      dg_test_print ("GALLERYITEM first=%s", g);
+    }
+  g_object_unref (gallery);
+}
+
+static void
+on_gallery_map (GtkWidget *gallery, Probe *p)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (gallery);
+
+  if (clock)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_gallery_paint), g_object_ref (gallery));
+}
+
+static void
+on_gallery_opened (DgEvaluatePage *page, int row, int col, int images, int shown, GtkWindow *gallery,
+                   Probe *p)
+{
+  dg_test_print ("GALLERY row=%d col=%d images=%d shown=%d", row, col, images, shown);
+  if (gtk_widget_get_mapped (GTK_WIDGET (gallery)))
+    on_gallery_map (GTK_WIDGET (gallery), p);
+  else
+    g_signal_connect (gallery, "map", G_CALLBACK (on_gallery_map), p);
+}
+
+static void
+on_image_opened (DgEvaluatePage *page, int index, Probe *p)
+{
+  dg_test_print ("GALLERY open index=%d strokes=%u", index, dg_canvas_get_n_strokes (p->canvas));
+}
+
+static void
+on_exported (DgEvaluatePage *page, gboolean ok, int files, const char *dir, Probe *p)
+{
+  dg_test_print ("EXPORT ok=%d files=%d dir=%s", ok, files, dir);
+}
+
+static void
+watch_pages (Probe *p)
+{
+  struct { GtkWidget *page; const char *signal; GCallback callback; } s[] = {
+    { p->train_page, "map", G_CALLBACK (on_page_map) },
+    { p->train_page, "run-started", G_CALLBACK (on_run_started) },
+    { p->train_page, "batch", G_CALLBACK (on_batch) },
+    { p->train_page, "epoch", G_CALLBACK (on_epoch) },
+    { p->train_page, "stage", G_CALLBACK (on_stage) },
+    { p->train_page, "run-finished", G_CALLBACK (on_run_finished) },
+    { p->train_page, "run-shown", G_CALLBACK (on_run_shown) },
+    { p->train_page, "folder-read", G_CALLBACK (on_folder_read) },
+    { p->evaluate_page, "map", G_CALLBACK (on_page_map) },
+    { p->evaluate_page, "evaluation-started", G_CALLBACK (on_evaluation_started) },
+    { p->evaluate_page, "progress", G_CALLBACK (on_eval_progress) },
+    { p->evaluate_page, "evaluated", G_CALLBACK (on_evaluated) },
+    { p->evaluate_page, "failed", G_CALLBACK (on_eval_failed) },
+    { p->evaluate_page, "swept", G_CALLBACK (on_swept) },
+    { p->evaluate_page, "cell-selected", G_CALLBACK (on_cell_selected) },
+    { p->evaluate_page, "gallery-opened", G_CALLBACK (on_gallery_opened) },
+    { p->evaluate_page, "image-opened", G_CALLBACK (on_image_opened) },
+    { p->evaluate_page, "exported", G_CALLBACK (on_exported) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (s); i++)
+    g_signal_connect (s[i].page, s[i].signal, s[i].callback, p);
+}
+
+/* ---- attaching ----------------------------------------------------------------------- */
+
+static void
+probe_free (gpointer data)
+{
+  Probe *p = data;
+
+  g_signal_handlers_disconnect_by_data (gtk_window_get_toplevels (), p);
+  while (g_idle_remove_by_data (p))
+    ;
+  if (p->meter)
+    g_array_unref (dg_frame_meter_stop (p->meter));
+  if (p->clock)
+    g_signal_handlers_disconnect_by_data (p->clock, p);
+  g_clear_object (&p->clock);
+  /* a running job keeps its page, and the page the context, past the window */
+  g_signal_handlers_disconnect_by_data (p->train_page, p);
+  g_signal_handlers_disconnect_by_data (p->evaluate_page, p);
+  g_signal_handlers_disconnect_by_data (p->context, p);
+  g_object_unref (p->train_page);
+  g_object_unref (p->evaluate_page);
+  g_object_unref (p->context);
+  g_free (p);
+}
+
+void
+dg_test_probe_attach (DgWindow *window)
+{
+  Probe *p;
+  GtkWidget *draw_stack;
+
+  g_return_if_fail (DG_IS_WINDOW (window));
+  if (!dg_test_mode ())
+    return;
+  p = g_new0 (Probe, 1);
+  p->window = window;
+  p->context = g_object_ref (dg_window_get_context (window));
+  p->draw_page = DG_DRAW_PAGE (dg_window_get_page (window, "draw"));
+  p->canvas = dg_draw_page_get_canvas (p->draw_page);
+  p->train_page = g_object_ref (dg_window_get_page (window, "train"));
+  p->evaluate_page = g_object_ref (dg_window_get_page (window, "evaluate"));
+  g_object_set_data_full (G_OBJECT (window), "dg-test-probe", p, probe_free);
+
+  g_signal_connect (window, "map", G_CALLBACK (on_window_map), p);
+  g_signal_connect (window_child (p, "view_stack"), "notify::visible-child",
+                    G_CALLBACK (on_page_changed), p);
+  draw_stack = draw_child (p, "draw_stack");
+  g_signal_connect (draw_stack, "notify::visible-child-name", G_CALLBACK (on_draw_stack_changed), p);
+  g_signal_connect (p->draw_page, "predicted", G_CALLBACK (on_predicted), p);
+  g_signal_connect (p->canvas, "stroke-finished", G_CALLBACK (on_stroke_finished), p);
+  g_signal_connect (p->context, "notify::model", G_CALLBACK (on_model_changed), p);
+  g_signal_connect (p->context, "load-started", G_CALLBACK (on_load_started), p);
+  g_signal_connect (p->context, "load-failed", G_CALLBACK (on_load_failed), p);
+  g_signal_connect (p->context, "toast", G_CALLBACK (on_toast), p);
+  g_signal_connect (gtk_window_get_toplevels (), "items-changed", G_CALLBACK (on_toplevels_changed), p);
+  /* and those made with the window, such as its shortcuts window */
+  on_toplevels_changed (gtk_window_get_toplevels (), 0, 0,
+                        g_list_model_get_n_items (gtk_window_get_toplevels ()), p);
+  watch_pages (p);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (draw_stack)), "no-model") == 0)
+    dg_test_print ("MODEL none");
+}
