@@ -291,11 +291,12 @@ cli_explain (int argc, char **argv)
   int status, failures = 0;
   const GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name,
-      "gradcam (default), gradcam++, ig (integrated gradients) or occlusion; with --score, "
-      "all four unless given", "METHOD" },
+      "gradcam, gradcam++, ig (integrated gradients, the default) or occlusion; with "
+      "--score, all four unless given", "METHOD" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, &layer,
-      "The feature map of gradcam and gradcam++ (default: the last spatial layer of at "
-      "least 7x7); with --score, 'all' measures every spatial layer", "NAME" },
+      "The feature map of gradcam and gradcam++ (default: the first one at most half the "
+      "input's side, after the first pooling); with --score, 'all' measures every spatial "
+      "layer", "NAME" },
     { "png", 'o', 0, G_OPTION_ARG_FILENAME, &png,
       "Write the input with the map over it (several images: OUT-<image>.png)", "OUT.png" },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
@@ -338,6 +339,12 @@ cli_explain (int argc, char **argv)
   if (method_name != NULL && !nn_explain_method_from_name (method_name, &p.method))
     return cli_usage_error ("explain", "--method is gradcam, gradcam++, ig or occlusion, not '%s'",
                             method_name);
+  if (layer != NULL && method_name != NULL && !nn_explain_method_uses_layer (p.method))
+    return cli_usage_error ("explain", "--layer goes with gradcam and gradcam++, not %s",
+                            method_name);
+  if (layer != NULL && method_name == NULL && !do_score)
+    return cli_usage_error ("explain", "--layer needs --method gradcam or gradcam++ (the "
+                            "default, ig, works on the input)");
   if (limit_text != NULL
       && !cli_parse_int ("explain", "--limit", limit_text, 0, G_MAXINT, &limit, &status))
     return status;
@@ -351,6 +358,8 @@ cli_explain (int argc, char **argv)
   p.model_path = argv[1];
   p.m = m;
   p.layer = -1;
+  if (method_name == NULL)
+    p.method = NN_EXPLAIN_DEFAULT_METHOD;
   gboolean all_layers = do_score && g_strcmp0 (layer, "all") == 0;
   if (layer != NULL && !all_layers)
     {

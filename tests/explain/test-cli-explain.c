@@ -122,6 +122,23 @@ test_json (void)
     }
 }
 
+/* No --method: integrated gradients, on the input. */
+static void
+test_default_method (void)
+{
+  g_autofree char *model = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
+                                             "mnist_cnn.keras", NULL);
+  g_autofree char *seven = draw_digit ("seven.png", 0), *out = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  const char *args[] = { model, seven, "--json", NULL };
+
+  g_assert_cmpint (run (args, &out), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  JsonArray *all = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (all), ==, 1);
+  check_object (json_array_get_object_element (all, 0), seven, "ig", FALSE);
+}
+
 static void
 test_png_and_layer (void)
 {
@@ -131,7 +148,8 @@ test_png_and_layer (void)
   g_autofree char *png = g_build_filename (dir, "map.png", NULL), *out = NULL, *data = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   gsize len = 0;
-  const char *args[] = { model, seven, "--json", "--layer", "conv2d_1", "--png", png, NULL };
+  const char *args[] = { model, seven, "--json", "--method", "gradcam", "--layer", "conv2d_1",
+                         "--png", png, NULL };
 
   g_assert_cmpint (run (args, &out), ==, 0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
@@ -151,13 +169,17 @@ test_usage (void)
   g_autofree char *seven = draw_digit ("seven.png", 0);
   const char *bad_method[] = { model, seven, "--method", "saliency", NULL };
   const char *no_image[] = { model, NULL };
-  const char *bad_layer[] = { model, seven, "--layer", "nope", NULL };
-  const char *flat_layer[] = { model, seven, "--layer", "flatten", NULL };
+  const char *bad_layer[] = { model, seven, "--method", "gradcam", "--layer", "nope", NULL };
+  const char *flat_layer[] = { model, seven, "--method", "gradcam++", "--layer", "flatten", NULL };
+  const char *ig_layer[] = { model, seven, "--method", "ig", "--layer", "conv2d", NULL };
+  const char *default_layer[] = { model, seven, "--layer", "conv2d", NULL };
 
   g_assert_cmpint (run (bad_method, NULL), ==, 2);
   g_assert_cmpint (run (no_image, NULL), ==, 2);
   g_assert_cmpint (run (bad_layer, NULL), ==, 1);
   g_assert_cmpint (run (flat_layer, NULL), ==, 1);
+  g_assert_cmpint (run (ig_layer, NULL), ==, 2);
+  g_assert_cmpint (run (default_layer, NULL), ==, 2);
 }
 
 int
@@ -166,6 +188,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   dir = g_dir_make_tmp ("test-cli-explain-XXXXXX", NULL);
   g_test_add_func ("/cli-explain/json", test_json);
+  g_test_add_func ("/cli-explain/default-method", test_default_method);
   g_test_add_func ("/cli-explain/png-and-layer", test_png_and_layer);
   g_test_add_func ("/cli-explain/usage", test_usage);
   int status = g_test_run ();

@@ -329,8 +329,9 @@ test_layers (void)
   NnExplanation ex;
 
   stroke (x);
-  /* Default: the last spatial layer of at least 7 x 7 (conv2d_1, 12 x 12). */
-  g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_GRADCAM), ==, 5);
+  /* Default: the first grid at most 14 x 14, the pooling's (conv2d_1 is 12 x 12). */
+  g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_GRADCAM), ==, 4);
+  g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_GRADCAM_PP), ==, 4);
   g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_IG), ==, 0);
   for (int l = 1; l <= 5; l++)
     {

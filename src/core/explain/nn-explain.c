@@ -44,9 +44,10 @@ nn_explain_default_layer (const NnModel *m, NnExplainMethod method)
   g_return_val_if_fail (m != NULL, -1);
   if (!nn_explain_method_uses_layer (method))
     return 0;
-  for (int i = m->output; i >= 1; i--)
-    if (nn_layer_is_spatial (&m->layers[i]) && m->layers[i].out_shape.h >= 7
-        && m->layers[i].out_shape.w >= 7)
+  NnShape in = m->layers[0].out_shape;
+  for (int i = 1; i <= m->output; i++)
+    if (nn_layer_is_spatial (&m->layers[i]) && 2 * m->layers[i].out_shape.h <= in.h
+        && 2 * m->layers[i].out_shape.w <= in.w)
       return i;
   return nn_gradcam_default_layer (m);
 }

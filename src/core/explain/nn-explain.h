@@ -56,9 +56,16 @@ gboolean    nn_explain_method_from_name (const char *name, NnExplainMethod *out)
 /* TRUE for the methods that work on a feature map and take a layer. */
 gboolean    nn_explain_method_uses_layer (NnExplainMethod method);
 
-/* The layer a method uses when none is named: for the Grad-CAM family the last
- * spatial layer whose grid is at least 7 x 7 (see models/README.md for the
- * measurements behind it), -1 when the model has no spatial layer; 0 otherwise. */
+/* The method to show when none is asked for: integrated gradients, the most
+ * faithful of the four on the shipped models (models/README.md has the figures). */
+#define NN_EXPLAIN_DEFAULT_METHOD NN_EXPLAIN_IG
+
+/* The layer a method uses when none is named: for the Grad-CAM family the first
+ * spatial layer whose grid is at most half the input's side (the first pooling's
+ * 14 x 14 or 13 x 13 on the shipped models, where Grad-CAM++ had the lowest or
+ * nearly lowest deletion AUC of every layer on each model; see models/README.md),
+ * else the last spatial layer, -1 when the model has none; 0 for the input-space
+ * methods. */
 int nn_explain_default_layer (const NnModel *m, NnExplainMethod method);
 
 typedef struct _NnExplainer NnExplainer;
