@@ -3,7 +3,9 @@
  * completeness, occlusion by a brute-force loop), the faithfulness figures on
  * hand-made maps, and integrated gradients' completeness on the shipped model. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include "nn-explain-canvas.h"
 #include "nn-explain-score.h"
 #include "nn-error.h"
 #include "nn-keras.h"
@@ -384,6 +386,81 @@ test_scores (void)
   g_assert_true (s.map_hurts_more == (s.p10_map < s.p10_random));
 }
 
+/* A seven, dark on light paper, in the lower right of a 300 x 200 canvas. */
+#define CW 300
+#define CH 200
+static void
+paper_seven (guint8 *grey)
+{
+  memset (grey, 235, CW * CH);
+  for (int y = 0; y < CH; y++)
+    for (int x = 0; x < CW; x++)
+      {
+        double bar = x >= 190 && x <= 270 && y >= 90 && y <= 100 ? 0 : 99;
+        double t = CLAMP ((y - 95.0) / 90.0, 0.0, 1.0);
+        double slant = fabs (x - (270 - 45 * t)) + (y < 95 || y > 185 ? 99 : 0);
+        if (MIN (bar, slant) < 5)
+          grey[y * CW + x] = 30;
+      }
+}
+
+/* A map hot at one field pixel comes back hottest at the canvas point that went
+ * there; the map of the input comes back on the strokes, and the far corner,
+ * which the model never saw, is 0. */
+static void
+test_map_to_picture (void)
+{
+  g_autofree guint8 *grey = g_new (guint8, CW * CH);
+  g_autofree float *back = g_new (float, CW * CH);
+  g_autoptr (GError) error = NULL;
+  NnPreprocessInfo info;
+  float x[784], map[784] = { 0 };
+
+  paper_seven (grey);
+  g_assert_true (nn_preprocess_digit_info (grey, CW, CH, CW, NN_BACKGROUND_AUTO, x, &info, &error));
+  g_assert_no_error (error);
+
+  const int px = 230, py = 140; /* a canvas point inside the digit's box */
+  double u = info.off_x + (px + 0.5 - info.x0) * info.scale;
+  double v = info.off_y + (py + 0.5 - info.y0) * info.scale;
+  map[(int) v * 28 + (int) u] = 1.0f;
+  nn_explain_map_to_picture (map, &info, CW, CH, back);
+  int best = 0;
+  for (int i = 1; i < CW * CH; i++)
+    if (back[i] > back[best])
+      best = i;
+  g_test_message ("scale %.3f, hottest at (%d, %d) for (%d, %d)", info.scale, best % CW,
+                  best / CW, px, py);
+  g_assert_cmpfloat (abs (best % CW - px), <=, 1.0 / info.scale);
+  g_assert_cmpfloat (abs (best / CW - py), <=, 1.0 / info.scale);
+
+  /* The input itself as the map: its hottest 1% of canvas pixels are ink. */
+  nn_explain_map_to_picture (x, &info, CW, CH, back);
+  g_autofree float *sorted = g_memdup2 (back, sizeof (float) * CW * CH);
+  int n = CW * CH, top = n / 100, on_ink = 0, hot = 0;
+  float cut;
+  for (int i = 0; i < top; i++) /* partial selection of the top values */
+    for (int j = i + 1; j < n; j++)
+      if (sorted[j] > sorted[i])
+        {
+          float t = sorted[i];
+          sorted[i] = sorted[j];
+          sorted[j] = t;
+        }
+  cut = sorted[top - 1];
+  for (int i = 0; i < n; i++)
+    if (back[i] >= cut && back[i] > 0)
+      {
+        hot++;
+        on_ink += grey[i] < 128;
+      }
+  g_test_message ("%d of the %d hottest canvas pixels on ink", on_ink, hot);
+  g_assert_cmpint (hot, >=, top);
+  g_assert_cmpfloat ((double) on_ink / hot, >=, 0.95);
+  g_assert_cmpfloat (back[0], ==, 0.0f);
+  g_assert_cmpfloat (back[10 * CW + 10], ==, 0.0f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -395,5 +472,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/occlusion-brute-force", test_occlusion_brute_force);
   g_test_add_func ("/explain/layers", test_layers);
   g_test_add_func ("/explain/scores", test_scores);
+  g_test_add_func ("/explain/map-to-picture", test_map_to_picture);
   return g_test_run ();
 }
