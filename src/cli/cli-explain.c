@@ -131,7 +131,8 @@ explain_one (Explain *p, const char *file)
                   : g_strdup_printf ("%d · %s", ex.class_index, method_titles[p->method]);
       nn_explain_display_map (&ex, shown);
       tmp = cli_output_begin (out, &error);
-      ok = tmp != NULL && plot_gradcam_write_png (x, shown, caption, 0, tmp, &error);
+      ok = tmp != NULL && plot_explain_write_png (x, shown, method_titles[p->method], caption, 0,
+                                                  tmp, &error);
       if (tmp != NULL)
         ok = cli_output_end (out, tmp, ok, ok ? &error : NULL);
       if (!ok)
