@@ -161,6 +161,61 @@ test_png_and_layer (void)
   g_assert_cmpint (memcmp (data, "\x89PNG", 4), ==, 0);
 }
 
+/* --score over a class folder: a header and one row per method, figures in range;
+ * a model without a spatial layer fails the Grad-CAM rows, not the others. */
+static void
+test_score_folder (void)
+{
+  g_autofree char *model = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
+                                             "mnist_cnn.keras", NULL);
+  g_autofree char *baseline = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
+                                                "mnist_baseline.keras", NULL);
+  g_autofree char *data = g_build_filename (dir, "folder", NULL);
+  g_autofree char *seven_dir = g_build_filename (data, "7", NULL);
+  g_autofree char *one_dir = g_build_filename (data, "1", NULL);
+  g_autofree char *seven = draw_digit ("seven.png", 0), *one = draw_digit ("one.png", 1);
+  g_autofree char *seven_to = g_build_filename (seven_dir, "a.png", NULL);
+  g_autofree char *one_to = g_build_filename (one_dir, "a.png", NULL);
+  g_autofree char *out = NULL, *out2 = NULL;
+  const char *args[] = { model, "--score", "--data", data, NULL };
+  const char *flat[] = { baseline, "--score", "--data", data, NULL };
+
+  g_assert_cmpint (g_mkdir_with_parents (seven_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (one_dir, 0700), ==, 0);
+  g_assert_cmpint (g_rename (seven, seven_to), ==, 0);
+  g_assert_cmpint (g_rename (one, one_to), ==, 0);
+  g_assert_cmpint (run (args, &out), ==, 0);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  g_assert_nonnull (strstr (lines[0], "2 images"));
+  g_assert_nonnull (strstr (lines[1], "on-ink"));
+  const char *methods[] = { "gradcam ", "gradcam++", "ig ", "occlusion" };
+  for (int k = 0; k < 4; k++)
+    {
+      double on_ink, beats;
+      g_assert_nonnull (lines[2 + k]);
+      g_assert_true (g_str_has_prefix (lines[2 + k], methods[k]));
+      /* The method, the layer, then the figures, the first two in percent. */
+      const char *at = strchr (lines[2 + k], '%');
+      g_assert_nonnull (at);
+      while (at > lines[2 + k] && at[-1] != ' ')
+        at--;
+      g_assert_cmpint (sscanf (at, "%lf%% %lf%%", &on_ink, &beats), ==, 2);
+      g_assert_cmpfloat (on_ink, >=, 0);
+      g_assert_cmpfloat (on_ink, <=, 100);
+      g_assert_true (beats == 0 || beats == 50 || beats == 100); /* of 2 images */
+    }
+
+  g_assert_cmpint (run (flat, &out2), ==, 1);
+  g_assert_null (strstr (out2, "gradcam "));
+  g_assert_nonnull (strstr (out2, "\nig "));
+  g_assert_nonnull (strstr (out2, "\nocclusion "));
+  g_unlink (seven_to);
+  g_unlink (one_to);
+  g_rmdir (seven_dir);
+  g_rmdir (one_dir);
+  g_rmdir (data);
+}
+
 static void
 test_usage (void)
 {
@@ -190,6 +245,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-explain/json", test_json);
   g_test_add_func ("/cli-explain/default-method", test_default_method);
   g_test_add_func ("/cli-explain/png-and-layer", test_png_and_layer);
+  g_test_add_func ("/cli-explain/score-folder", test_score_folder);
   g_test_add_func ("/cli-explain/usage", test_usage);
   int status = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
