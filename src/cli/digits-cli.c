@@ -17,6 +17,7 @@ static const CliCommand commands[] = {
   { "info",       cli_info,       "MODEL               layers, shapes, parameters, Keras version" },
   { "evaluate",   cli_evaluate,   "MODEL [--data DIR]  accuracy, per-class scores, confusion matrix" },
   { "predict",    cli_predict,    "MODEL IMAGE...      classify PNG or JPEG images" },
+  { "explain",    cli_explain,    "MODEL IMAGE...      where the model looked (4 methods); --score: how faithfully" },
   { "train",      cli_train,      "RECIPE              baseline, cnn, advanced or finetune DIR" },
   { "robustness", cli_robustness, "MODEL               accuracy under noise, blur, rotation, shift, thickening" },
   { "bench",      cli_bench,      "[--train]           inference and training speed" },

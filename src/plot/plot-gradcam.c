@@ -95,6 +95,7 @@ typedef struct {
   const float *input, *heatmap;
   const char *caption;
   int side;
+  const char *title; /* over the overlay */
 } PngData;
 
 static void
@@ -132,7 +133,8 @@ draw_png (cairo_t *cr, double width, double height, gpointer data)
   plot_set_rgb (cr, t->muted);
   plot_text (cr, "input (28 × 28)", text, FALSE, pad + s / 2, pad, PLOT_ALIGN_CENTER,
              PLOT_ALIGN_START);
-  plot_text (cr, d->heatmap != NULL ? "Grad-CAM" : "Grad-CAM (not available)", text, FALSE,
+  g_autofree char *missing = g_strdup_printf ("%s (not available)", d->title);
+  plot_text (cr, d->heatmap != NULL ? d->title : missing, text, FALSE,
              pad + s + gap + s / 2, pad, PLOT_ALIGN_CENTER, PLOT_ALIGN_START);
   plot_gradcam_draw (cr, pad, pad + head, s, d->input, NULL);
   plot_gradcam_draw (cr, pad + s + gap, pad + head, s, d->input, d->heatmap);
@@ -150,7 +152,14 @@ gboolean
 plot_gradcam_write_png (const float *input, const float *heatmap, const char *caption, int side,
                         const char *path, GError **error)
 {
-  PngData d = { input, heatmap, caption, side > 0 ? side : 280 };
+  return plot_explain_write_png (input, heatmap, "Grad-CAM", caption, side, path, error);
+}
+
+gboolean
+plot_explain_write_png (const float *input, const float *map, const char *title,
+                        const char *caption, int side, const char *path, GError **error)
+{
+  PngData d = { input, map, caption, side > 0 ? side : 280, title != NULL ? title : "" };
   int width, height;
 
   g_return_val_if_fail (input != NULL && path != NULL, FALSE);

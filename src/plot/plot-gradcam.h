@@ -25,4 +25,10 @@ void plot_gradcam_draw (cairo_t *cr, double x, double y, double side, const floa
 gboolean plot_gradcam_write_png (const float *input, const float *heatmap, const char *caption,
                                  int side, const char *path, GError **error);
 
+/* The same for any explanation map in [0, 1] (nn-explain.h), with title over the
+ * overlay instead of "Grad-CAM". */
+gboolean plot_explain_write_png (const float *input, const float *map, const char *title,
+                                 const char *caption, int side, const char *path,
+                                 GError **error);
+
 G_END_DECLS

@@ -1,0 +1,40 @@
+/* nn-explain-canvas.c: the inverse of preprocessing's crop, scale and shift, for
+ * explanation maps (see nn-explain-canvas.h). */
+#include <math.h>
+#include "nn-explain-canvas.h"
+
+/* The field's value at continuous coordinates (u, v), pixel i spanning [i, i + 1):
+ * bilinear between pixel centres, 0 beyond the grid. */
+static float
+sample (const float *map, double u, double v)
+{
+  double fx = u - 0.5, fy = v - 0.5;
+  int x0 = (int) floor (fx), y0 = (int) floor (fy);
+  double wx = fx - x0, wy = fy - y0;
+  double s = 0;
+  for (int dy = 0; dy <= 1; dy++)
+    for (int dx = 0; dx <= 1; dx++)
+      {
+        int x = x0 + dx, y = y0 + dy;
+        if (x < 0 || x >= 28 || y < 0 || y >= 28)
+          continue;
+        s += map[y * 28 + x] * (dx ? wx : 1 - wx) * (dy ? wy : 1 - wy);
+      }
+  return (float) s;
+}
+
+void
+nn_explain_map_to_picture (const float map[28 * 28], const NnPreprocessInfo *info, int width,
+                           int height, float *out)
+{
+  g_return_if_fail (map != NULL && info != NULL && out != NULL && width > 0 && height > 0);
+  for (int y = 0; y < height; y++)
+    {
+      double v = info->off_y + (y + 0.5 - info->y0) * info->scale;
+      for (int x = 0; x < width; x++)
+        {
+          double u = info->off_x + (x + 0.5 - info->x0) * info->scale;
+          out[(size_t) y * width + x] = sample (map, u, v);
+        }
+    }
+}
