@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include "nn-model.h"
+#include "nn-kernels.h"
 
 G_BEGIN_DECLS
 
@@ -49,6 +50,8 @@ typedef struct {
   float *z;              /* pre-activation (n, out shape), only for gelu/silu, else NULL */
   float *aux;            /* per-sample scratch kept for backward, or NULL */
   float *stats;          /* per-layer values shared by the threads (BN), or NULL */
+  const float *wino_u;   /* Conv2D: the Winograd kernel of this pass, or NULL */
+  guint64 dropout_key;   /* Dropout: the seed of this pass and layer */
   /* backward */
   const float *dy;       /* (n, out shape) */
   float *dx[NN_MAX_INPUTS]; /* (n, in shape), overwritten; NULL when not needed */
@@ -106,6 +109,18 @@ size_t nn_layer_aux_floats (const NnLayer *l, NnMode mode);
 /* Convolution chunking: images per im2col chunk for a layer. */
 int nn_conv_chunk (const NnLayer *l, int n);
 
+/* The SIMD kernels for convolutions (layers/nn-conv.c): a layer's geometry as
+ * kernels/ takes it, whether Winograd covers it, the kernels' scratch per
+ * thread, and the fused forward (y = relu? (conv * scale + shift)) on the
+ * call's slice; FALSE when the kernels do not cover the layer. */
+NnConvDims nn_conv_dims (const NnLayer *l);
+gboolean   nn_conv_winograd_eligible (const NnLayer *l);
+size_t     nn_conv_kernel_scratch (const NnLayer *l);
+gboolean   nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift,
+                           gboolean relu);
+gboolean   nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift,
+                                gboolean relu);
+
 /* Internal: backward with control over the weight gradients (Grad-CAM wants none). */
 void nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n,
                            float *dx, gboolean weight_grads);
@@ -115,11 +130,5 @@ void nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, in
 void          nn_workspace_set_profiling (NnWorkspace *ws, gboolean on);
 const double *nn_workspace_profile (const NnWorkspace *ws);
 
-/* The Winograd-transformed kernel of a layer for the current pass, or NULL when
- * the layer takes another path. */
-const float  *nn_workspace_winograd_u (const NnWorkspace *ws, int layer);
-
-/* Dropout seed of the current pass. */
-guint64 nn_workspace_dropout_key (const NnWorkspace *ws, int layer);
 
 G_END_DECLS

@@ -257,7 +257,7 @@ workspace_plan (const NnModel *m, int max_batch, NnMode mode)
       const NnLayer *l = &m->layers[i];
       ws->shapes[i] = l->out_shape;
       ws->scratch_floats = MAX (ws->scratch_floats, nn_layer_scratch_floats (l, max_batch));
-      ws->scratch_floats = MAX (ws->scratch_floats, nn_direct_scratch_floats (l));
+      ws->scratch_floats = MAX (ws->scratch_floats, nn_conv_kernel_scratch (l));
       if (l->kind == NN_LAYER_BATCH_NORM)
         ws->reduce_len = MAX (ws->reduce_len, 2 * l->in_shape.c);
     }
@@ -291,7 +291,7 @@ workspace_bytes (NnWorkspace *ws, const NnModel *m)
       floats += b * (double) nn_layer_aux_floats (l, ws->mode);
       if (l->kind == NN_LAYER_BATCH_NORM)
         stats += (double) NN_MAX_THREADS * 2 * l->in_shape.c;
-      if (i > 0 && nn_winograd_eligible (l))
+      if (i > 0 && nn_conv_winograd_eligible (l))
         floats += (16.0 / 9 + 1) * (double) l->vars[0].size;
     }
   floats += stats + (double) ws->scratch_floats * nt;
@@ -339,7 +339,7 @@ workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
       ws->out[j] = ws->out[ws->relu_of[j]];
   ws->stats = ws_floats (ws, MAX (stats, 1));
   for (int i = 1; i < L && !ws->alloc_failed; i++)
-    if (nn_winograd_eligible (&m->layers[i]))
+    if (nn_conv_winograd_eligible (&m->layers[i]))
       {
         ws->wino_u[i] = ws_floats (ws, 16 * m->layers[i].vars[0].size / 9);
         ws->wino_src[i] = ws_floats (ws, m->layers[i].vars[0].size);
@@ -720,8 +720,8 @@ nn_workspace_set_seed (NnWorkspace *ws, guint64 seed)
   ws->step = 0;
 }
 
-guint64
-nn_workspace_dropout_key (const NnWorkspace *ws, int layer)
+static guint64
+dropout_key (const NnWorkspace *ws, int layer)
 {
   guint64 s = ws->seed ^ (ws->step * 0x9e3779b97f4a7c15ull) ^ ((guint64) layer << 48);
   return nn_rng_next (&s);
@@ -749,11 +749,6 @@ prepare_winograd (NnWorkspace *ws, const NnModel *m)
     }
 }
 
-const float *
-nn_workspace_winograd_u (const NnWorkspace *ws, int layer)
-{
-  return ws->wino_on ? ws->wino_u[layer] : NULL;
-}
 
 const float *
 nn_workspace_layer_output (const NnWorkspace *ws, int layer)
@@ -791,6 +786,10 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
                && (l->kind != NN_LAYER_BATCH_NORM || l->trainable);
   if (ws->relu_of[i] >= 0)
     c.act = NN_ACT_RELU;
+  if (ws->wino_on)
+    c.wino_u = ws->wino_u[i];
+  if (l->kind == NN_LAYER_DROPOUT)
+    c.dropout_key = dropout_key (ws, i);
   for (int j = 0; j < l->n_inputs; j++)
     c.x[j] = ws->out[l->inputs[j]] + t->n0 * slice_size (ws, l->inputs[j]);
   return c;

@@ -1,4 +1,5 @@
-/* nn-dense.c: Dense on the last axis, y = act(x W + b) with W (In, Out). */
+/* nn-dense.c: Dense on the last axis, y = act(x W + b) with W (In, Out): the
+ * SIMD kernel for a few rows, BLAS otherwise. */
 #include <cblas.h>
 #include <string.h>
 #include "nn-private.h"
@@ -15,7 +16,8 @@ nn_dense_forward (NnCall *c)
   if (rows == 0)
     return;
   const float *w = c->m->params + l->vars[0].offset;
-  if (nn_dense_direct (c, z))
+  const float *bias = l->cfg.dense.use_bias ? c->m->params + l->vars[1].offset : NULL;
+  if (rows <= G_MAXINT && nn_dense_kernel (z, c->x[0], w, bias, (int) rows, K, F))
     {
       if (c->y != z)
         memcpy (c->y, z, rows * F * sizeof (float));
@@ -24,13 +26,10 @@ nn_dense_forward (NnCall *c)
     }
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, F, K, 1.0f, c->x[0], K, w, F,
                0.0f, z, F);
-  if (l->cfg.dense.use_bias)
-    {
-      const float *b = c->m->params + l->vars[1].offset;
-      for (size_t r = 0; r < rows; r++)
-        for (int f = 0; f < F; f++)
-          z[r * F + f] += b[f];
-    }
+  if (bias)
+    for (size_t r = 0; r < rows; r++)
+      for (int f = 0; f < F; f++)
+        z[r * F + f] += bias[f];
   if (c->y != z)
     memcpy (c->y, z, rows * F * sizeof (float));
   nn_act_forward (c->y, rows, F, c->act);

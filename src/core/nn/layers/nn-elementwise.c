@@ -255,7 +255,7 @@ nn_dropout_forward (NnCall *c)
     }
   float scale = 1.0f / (1.0f - rate);
   guint32 threshold = (guint32) MIN ((double) rate * 4294967296.0, 4294967295.0);
-  guint64 key = nn_workspace_dropout_key (c->ws, c->index);
+  guint64 key = c->dropout_key;
   float *mask = c->aux; // (n, out shape)
   for (int k = 0; k < c->n; k++)
     {

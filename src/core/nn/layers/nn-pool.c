@@ -32,11 +32,25 @@ window (const NnLayer *l, PoolPad pad, int oh, int ow, int *h0, int *h1, int *w0
   *w0 = MAX (*w0, 0);
 }
 
+/* MaxPooling2D 2x2, stride 2, 'valid' (the usual one) by the SIMD kernels. */
+static gboolean
+max_pool2_kernel (NnCall *c, gboolean backward)
+{
+  const NnPoolConfig *p = &c->l->cfg.pool;
+  NnShape in = c->l->in_shape;
+  if (p->pool_h != 2 || p->pool_w != 2 || p->stride_h != 2 || p->stride_w != 2
+      || p->padding != NN_PAD_VALID)
+    return FALSE;
+  if (backward)
+    return nn_max_pool2_kernel_backward (c->dx[0], c->x[0], c->y, c->dy, c->n, in.h, in.w, in.c);
+  return nn_max_pool2_kernel_forward (c->y, c->x[0], c->n, in.h, in.w, in.c);
+}
+
 // y (n, OH, OW, C) from x (n, H, W, C)
 void
 nn_max_pool_forward (NnCall *c)
 {
-  if (nn_max_pool2_direct (c, FALSE))
+  if (max_pool2_kernel (c, FALSE))
     return;
   const NnLayer *l = c->l;
   NnShape in = l->in_shape, out = l->out_shape;
@@ -107,7 +121,7 @@ nn_max_pool_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
     return;
-  if (nn_max_pool2_direct (c, TRUE) || max_pool_backward_tiled (c))
+  if (max_pool2_kernel (c, TRUE) || max_pool_backward_tiled (c))
     return;
   const NnLayer *l = c->l;
   NnShape in = l->in_shape, out = l->out_shape;
