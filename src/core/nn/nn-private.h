@@ -7,13 +7,11 @@
  */
 #pragma once
 
-#include <pthread.h>
 #include "nn-model.h"
+#include "nn-threads.h"
 #include "nn-kernels.h"
 
 G_BEGIN_DECLS
-
-#define NN_MAX_THREADS 8
 
 /* Conv geometry, shared by convolution and pooling. */
 int nn_conv_out_size (int in, int k, int stride, NnPadding pad);
@@ -26,7 +24,6 @@ typedef struct _NnThread NnThread;
 
 struct _NnThread {
   NnWorkspace *ws;
-  pthread_t handle;
   int tid;
   int n0, n;             /* this thread's slice of the batch */
   float *scratch;        /* per-thread scratch, ws->scratch_floats */
@@ -37,7 +34,7 @@ struct _NnThread {
 /* One layer on one thread's slice. Pointers point at the slice's first image. */
 typedef struct {
   NnModel *m;
-  NnWorkspace *ws;
+  NnThreads *pool;       /* the threads sharing the batch, NULL when one does it all */
   NnThread *t;
   const NnLayer *l;
   int index;
@@ -59,9 +56,14 @@ typedef struct {
 } NnCall;
 
 /* Sums v[0..len) over the threads of the pass, in place, identical on every thread.
- * slot picks a region of the shared reduction buffer so consecutive reductions
- * never overwrite what a slower thread has yet to read. */
-void nn_sync_sum (NnCall *c, double *v, int len, int slot);
+ * slot (0 or 1) picks a region of the shared reduction buffer so consecutive
+ * reductions never overwrite what a slower thread has yet to read. */
+static inline void
+nn_sync_sum (NnCall *c, double *v, int len, int slot)
+{
+  if (c->pool != NULL)
+    nn_threads_sum (c->pool, c->t->tid, c->index * 2 + slot, v, len);
+}
 
 /* Fused activations: y in place from z, and dz from dy with y (and z for gelu/silu). */
 gboolean nn_act_needs_z (NnActivation act);

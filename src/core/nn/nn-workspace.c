@@ -61,28 +61,22 @@ struct _NnWorkspace {
   gboolean *relu_fused;
   float *stats;        /* BN (mean, invstd) per layer and thread */
   size_t *stats_off;
-  double *reduce;      /* nn_sync_sum regions: (layer, slot, thread, reduce_len) */
-  int reduce_len;
+  int reduce_len;      /* doubles per nn_sync_sum (2 C of the widest BN) */
 
   size_t scratch_floats;
   size_t tmp_floats;   /* one fan-out gradient buffer */
   int n_tmp;           /* buffers a layer needs at most */
   size_t tmp_alloc;    /* floats allocated per thread */
 
-  /* the thread pool */
-  int nt;                       /* threads started (1: no pool) */
+  /* the threads: the pool (NULL: one thread) and each thread's buffers */
+  NnThreads *pool;
+  int nt;                       /* threads of the pool, 1 without one */
   NnThread threads[NN_MAX_THREADS];
-  pthread_mutex_t mu;
-  pthread_cond_t cv_start, cv_done;
-  pthread_barrier_t barrier;
-  guint gen;
-  int pending;
-  gboolean quit;
-  void (*job) (NnThread *t);
 
   /* the current pass */
   NnModel *m;
   int n, nt_eff;
+  void (*job) (NnThread *t);
   const float *x;
   const float *dlogits;
   float *dx;
@@ -247,10 +241,11 @@ workspace_plan (const NnModel *m, int max_batch, NnMode mode)
   ws->wino_src = g_new0 (float *, L);
   ws->reduce_len = 1;
   ws->nt = 1;
-  ws->threads[0].ws = ws;
-  pthread_mutex_init (&ws->mu, NULL);
-  pthread_cond_init (&ws->cv_start, NULL);
-  pthread_cond_init (&ws->cv_done, NULL);
+  for (int t = 0; t < NN_MAX_THREADS; t++)
+    {
+      ws->threads[t].ws = ws;
+      ws->threads[t].tid = t;
+    }
   plan_training_fusion (ws, m);
   for (int i = 0; i < L; i++)
     {
@@ -272,6 +267,7 @@ pool_threads (const NnModel *m)
 }
 
 static size_t grad_layout (NnWorkspace *ws, const NnModel *m, int *block, size_t *at);
+static gboolean pool_start (NnWorkspace *ws, const NnModel *m, GError **error);
 
 /* What workspace_alloc will allocate, plus the backward buffers of a training pass
  * and the scratch of every thread: in doubles, so that no model overflows it. */
@@ -346,8 +342,6 @@ workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
         if (ws->wino_src[i])
           ws->wino_src[i][0] = NAN; /* never equal: the first pass transforms */
       }
-  ws->reduce = g_try_new0 (double, (size_t) L * 2 * NN_MAX_THREADS * ws->reduce_len);
-  ws->alloc_failed |= ws->reduce == NULL;
   int nt = checked ? pool_threads (m) : 1;
   for (int t = 0; t < nt && !ws->alloc_failed; t++)
     ws->threads[t].scratch = ws_floats (ws, MAX (ws->scratch_floats, 1));
@@ -420,7 +414,13 @@ nn_workspace_new_checked (const NnModel *m, int max_batch, NnMode mode, GError *
   if (bytes <= NN_WORKSPACE_MAX_BYTES)
     workspace_alloc (ws, m, TRUE);
   if (bytes <= NN_WORKSPACE_MAX_BYTES && !ws->alloc_failed)
-    return ws;
+    {
+      /* The threads too, so that one that cannot start is an error here. */
+      if (pool_start (ws, m, error))
+        return ws;
+      nn_workspace_free (ws);
+      return NULL;
+    }
   nn_workspace_free (ws);
   g_autofree char *need = g_format_size_full (bytes >= 0x1p63 ? G_MAXUINT64 : (guint64) bytes,
                                                 G_FORMAT_SIZE_IEC_UNITS);
@@ -531,77 +531,59 @@ fuse_coefficients (NnWorkspace *ws, const NnModel *m)
     }
 }
 
-/* ---- the thread pool -------------------------------------------------------- */
-
-static void *
-worker_main (void *data)
-{
-  NnThread *t = data;
-  NnWorkspace *ws = t->ws;
-  guint seen = 0;
-  pthread_mutex_lock (&ws->mu);
-  for (;;)
-    {
-      while (ws->gen == seen && !ws->quit)
-        pthread_cond_wait (&ws->cv_start, &ws->mu);
-      if (ws->quit)
-        break;
-      seen = ws->gen;
-      pthread_mutex_unlock (&ws->mu);
-      if (t->tid < ws->nt_eff)
-        ws->job (t);
-      pthread_mutex_lock (&ws->mu);
-      if (--ws->pending == 0)
-        pthread_cond_signal (&ws->cv_done);
-    }
-  pthread_mutex_unlock (&ws->mu);
-  return NULL;
-}
+/* ---- the threads ------------------------------------------------------------ */
 
 static void
 pool_stop (NnWorkspace *ws)
 {
-  if (ws->nt <= 1)
-    return;
-  pthread_mutex_lock (&ws->mu);
-  ws->quit = TRUE;
-  pthread_cond_broadcast (&ws->cv_start);
-  pthread_mutex_unlock (&ws->mu);
-  for (int t = 1; t < ws->nt; t++)
-    pthread_join (ws->threads[t].handle, NULL);
-  pthread_barrier_destroy (&ws->barrier);
-  ws->quit = FALSE;
+  nn_threads_free (ws->pool);
+  ws->pool = NULL;
   ws->nt = 1;
 }
 
-static void
-pool_start (NnWorkspace *ws, int nt)
+/* The pool the model asks for (m->n_threads), started if it is not there yet. */
+static gboolean
+pool_start (NnWorkspace *ws, const NnModel *m, GError **error)
 {
+  int want = CLAMP (m->n_threads, 1, NN_MAX_THREADS);
+  if (want == ws->nt)
+    return TRUE;
+  pool_stop (ws);
+  if (want == 1)
+    return TRUE;
   /* Each thread calls BLAS on its own slice: BLAS must not start threads of its own. */
   openblas_set_num_threads (1);
-  pthread_barrier_init (&ws->barrier, NULL, nt);
-  for (int t = 1; t < nt; t++)
-    {
-      NnThread *th = &ws->threads[t];
-      th->ws = ws;
-      th->tid = t;
-      if (th->scratch == NULL)
-        th->scratch = nn_alloc_floats (MAX (ws->scratch_floats, 1));
-      pthread_create (&th->handle, NULL, worker_main, th);
-    }
-  ws->nt = nt;
+  ws->pool = nn_threads_new (want, 2 * ws->n_layers, ws->reduce_len, error);
+  if (ws->pool == NULL)
+    return FALSE;
+  ws->nt = want;
+  for (int t = 1; t < want; t++)
+    if (ws->threads[t].scratch == NULL)
+      ws->threads[t].scratch = nn_alloc_floats (MAX (ws->scratch_floats, 1));
+  return TRUE;
+}
+
+/* A pass started without a GError to report to (nn_model_forward): threads that
+ * cannot be started leave the pass to the caller's thread, which gives the
+ * same results, only later. */
+static void
+pool_ensure (NnWorkspace *ws)
+{
+  if (!pool_start (ws, ws->m, NULL))
+    ws->nt = 1;
+}
+
+static void
+run_job (void *data, int tid)
+{
+  NnWorkspace *ws = data;
+  ws->job (&ws->threads[tid]);
 }
 
 static void
 pool_run (NnWorkspace *ws, void (*job) (NnThread *t))
 {
-  int want = CLAMP (ws->m->n_threads, 1, NN_MAX_THREADS);
-  if (want != ws->nt)
-    {
-      pool_stop (ws);
-      if (want > 1)
-        pool_start (ws, want);
-    }
+  pool_ensure (ws);
   /* A batch smaller than the pool runs on one thread; BN then skips the barrier. */
   ws->nt_eff = ws->n >= ws->nt ? ws->nt : 1;
   for (int t = 0; t < ws->nt_eff; t++)
@@ -609,43 +591,13 @@ pool_run (NnWorkspace *ws, void (*job) (NnThread *t))
       ws->threads[t].n0 = (int) ((gint64) ws->n * t / ws->nt_eff);
       ws->threads[t].n = (int) ((gint64) ws->n * (t + 1) / ws->nt_eff) - ws->threads[t].n0;
     }
-  if (ws->nt == 1 || ws->nt_eff == 1)
+  if (ws->nt_eff == 1)
     {
       job (&ws->threads[0]);
       return;
     }
-  pthread_mutex_lock (&ws->mu);
   ws->job = job;
-  ws->pending = ws->nt - 1;
-  ws->gen++;
-  pthread_cond_broadcast (&ws->cv_start);
-  pthread_mutex_unlock (&ws->mu);
-  job (&ws->threads[0]);
-  pthread_mutex_lock (&ws->mu);
-  while (ws->pending > 0)
-    pthread_cond_wait (&ws->cv_done, &ws->mu);
-  pthread_mutex_unlock (&ws->mu);
-}
-
-void
-nn_sync_sum (NnCall *c, double *v, int len, int slot)
-{
-  NnWorkspace *ws = c->ws;
-  int nt = ws->nt_eff, tid = c->t->tid;
-  if (nt == 1)
-    return;
-  g_assert (len <= ws->reduce_len);
-  double *region = ws->reduce + ((size_t) (c->index * 2 + slot) * NN_MAX_THREADS) * ws->reduce_len;
-  memcpy (region + (size_t) tid * ws->reduce_len, v, len * sizeof (double));
-  pthread_barrier_wait (&ws->barrier);
-  /* The same order on every thread, so every thread gets bit-identical sums. */
-  for (int k = 0; k < len; k++)
-    {
-      double s = 0.0;
-      for (int t = 0; t < nt; t++)
-        s += region[(size_t) t * ws->reduce_len + k];
-      v[k] = s;
-    }
+  nn_threads_run (ws->pool, run_job, ws);
 }
 
 void
@@ -689,7 +641,6 @@ nn_workspace_free (NnWorkspace *ws)
       nn_free (ws->threads[t].tmp);
     }
   nn_free (ws->stats);
-  g_free (ws->reduce);
   g_free (ws->shapes);
   g_free (ws->out);
   g_free (ws->z);
@@ -699,9 +650,6 @@ nn_workspace_free (NnWorkspace *ws)
   g_free (ws->up);
   g_free (ws->writer);
   g_free (ws->profile);
-  pthread_mutex_destroy (&ws->mu);
-  pthread_cond_destroy (&ws->cv_start);
-  pthread_cond_destroy (&ws->cv_done);
   g_free (ws);
 }
 
@@ -774,7 +722,7 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
   const NnLayer *l = &m->layers[i];
   size_t per = slice_size (ws, i);
   NnCall c = {
-    .m = m, .ws = ws, .t = t, .l = l, .index = i, .n = t->n, .n_total = ws->n,
+    .m = m, .pool = ws->nt_eff > 1 ? ws->pool : NULL, .t = t, .l = l, .index = i, .n = t->n, .n_total = ws->n,
     .act = fused_activation (m, i),
     .y = ws->out[i] + t->n0 * per,
     .z = ws->z[i] ? ws->z[i] + t->n0 * per : NULL,
@@ -1146,13 +1094,7 @@ nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, 
   ws->weight_grads = weight_grads;
   plan_backward (ws, dx != NULL);
   /* The pool may grow before the job starts: make the per-thread buffers first. */
-  int want = CLAMP (m->n_threads, 1, NN_MAX_THREADS);
-  if (want != ws->nt)
-    {
-      pool_stop (ws);
-      if (want > 1)
-        pool_start (ws, want);
-    }
+  pool_ensure (ws);
   alloc_backward_buffers (ws);
   if (weight_grads)
     memset (m->grads, 0, m->n_params * sizeof (float));
