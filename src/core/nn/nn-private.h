@@ -73,40 +73,36 @@ void     nn_act_forward_from (float *y, const float *x, size_t rows, int channel
 void     nn_act_backward (float *dz, const float *dy, const float *y, const float *z,
                           size_t rows, int channels, NnActivation act);
 
-/* The per-kind functions, in layers/. */
-void nn_conv2d_forward (NnCall *c);
-void nn_conv2d_backward (NnCall *c);
-void nn_depthwise_forward (NnCall *c);
-void nn_depthwise_backward (NnCall *c);
-void nn_separable_forward (NnCall *c);
-void nn_separable_backward (NnCall *c);
-void nn_dense_forward (NnCall *c);
-void nn_dense_backward (NnCall *c);
-void nn_batch_norm_forward (NnCall *c);
-void nn_batch_norm_backward (NnCall *c);
-void nn_max_pool_forward (NnCall *c);
-void nn_max_pool_backward (NnCall *c);
-void nn_avg_pool_forward (NnCall *c);
-void nn_avg_pool_backward (NnCall *c);
-void nn_gap_forward (NnCall *c);
-void nn_gap_backward (NnCall *c);
-void nn_activation_forward (NnCall *c);
-void nn_activation_backward (NnCall *c);
-void nn_dropout_forward (NnCall *c);
-void nn_dropout_backward (NnCall *c);
-void nn_rescaling_forward (NnCall *c);
-void nn_rescaling_backward (NnCall *c);
-void nn_add_forward (NnCall *c);
-void nn_add_backward (NnCall *c);
-void nn_concat_forward (NnCall *c);
-void nn_concat_backward (NnCall *c);
-void nn_copy_forward (NnCall *c);  /* Flatten, Reshape: NHWC order is unchanged */
-void nn_copy_backward (NnCall *c);
+/* What a layer needs of the workspace besides its output, each declared by the
+ * layer's own file next to the code that uses it. */
+typedef struct {
+  size_t scratch;  /* floats of per-thread scratch (c->t->scratch) for a slice of up
+                    * to n images, forward or backward: reused by the next layer */
+  size_t aux;      /* floats per image kept from forward to backward (c->aux) */
+  size_t stats;    /* floats per thread kept from forward to backward (c->stats) */
+  int    sum;      /* doubles added up over the threads in one nn_sync_sum */
+} NnLayerSizes;
 
-/* Scratch the layer needs per thread for a slice of up to n images (floats). */
-size_t nn_layer_scratch_floats (const NnLayer *l, int n);
-/* Per-sample values kept from forward to backward (floats), 0 if none. */
-size_t nn_layer_aux_floats (const NnLayer *l, NnMode mode);
+/* A layer kind's functions: forward and backward on one thread's slice, and
+ * sizes (all fields zeroed by the caller) for slices of up to n images. */
+typedef struct {
+  void (*forward) (NnCall *c);
+  void (*backward) (NnCall *c);
+  void (*sizes) (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s);
+} NnLayerOps;
+
+/* The table of every kind (layers/nn-layer-ops.c). */
+const NnLayerOps *nn_layer_ops (NnLayerKind kind);
+/* nn_layer_ops (l->kind)->sizes, for slices of up to n images. */
+NnLayerSizes      nn_layer_sizes (const NnLayer *l, int n, NnMode mode);
+
+/* Each family's ops, in its file under layers/. */
+extern const NnLayerOps nn_conv2d_ops, nn_depthwise_ops, nn_separable_ops;  /* nn-conv.c */
+extern const NnLayerOps nn_dense_ops;                                        /* nn-dense.c */
+extern const NnLayerOps nn_batch_norm_ops;                                   /* nn-norm.c */
+extern const NnLayerOps nn_max_pool_ops, nn_avg_pool_ops, nn_gap_ops;        /* nn-pool.c */
+extern const NnLayerOps nn_activation_ops, nn_dropout_ops, nn_rescaling_ops,
+  nn_add_ops, nn_concat_ops, nn_copy_ops;                                    /* nn-elementwise.c */
 
 /* Convolution chunking: images per im2col chunk for a layer. */
 int nn_conv_chunk (const NnLayer *l, int n);

@@ -15,34 +15,13 @@
 #include "nn-kernels.h"
 #include "nn-error.h"
 
-typedef void (*NnLayerFn) (NnCall *c);
-
-static const struct {
-  NnLayerFn forward, backward;
-} layer_ops[NN_LAYER_N_KINDS] = {
-  [NN_LAYER_CONV2D] = { nn_conv2d_forward, nn_conv2d_backward },
-  [NN_LAYER_DEPTHWISE_CONV2D] = { nn_depthwise_forward, nn_depthwise_backward },
-  [NN_LAYER_SEPARABLE_CONV2D] = { nn_separable_forward, nn_separable_backward },
-  [NN_LAYER_BATCH_NORM] = { nn_batch_norm_forward, nn_batch_norm_backward },
-  [NN_LAYER_ACTIVATION] = { nn_activation_forward, nn_activation_backward },
-  [NN_LAYER_MAX_POOL] = { nn_max_pool_forward, nn_max_pool_backward },
-  [NN_LAYER_AVG_POOL] = { nn_avg_pool_forward, nn_avg_pool_backward },
-  [NN_LAYER_GLOBAL_AVG_POOL] = { nn_gap_forward, nn_gap_backward },
-  [NN_LAYER_DROPOUT] = { nn_dropout_forward, nn_dropout_backward },
-  [NN_LAYER_FLATTEN] = { nn_copy_forward, nn_copy_backward },
-  [NN_LAYER_RESHAPE] = { nn_copy_forward, nn_copy_backward },
-  [NN_LAYER_RESCALING] = { nn_rescaling_forward, nn_rescaling_backward },
-  [NN_LAYER_DENSE] = { nn_dense_forward, nn_dense_backward },
-  [NN_LAYER_ADD] = { nn_add_forward, nn_add_backward },
-  [NN_LAYER_CONCATENATE] = { nn_concat_forward, nn_concat_backward },
-};
-
 struct _NnWorkspace {
   int n_layers;
   int max_batch;
   NnMode mode;
   size_t n_params;
   NnShape *shapes;     /* out shape per layer, to check the model passed in */
+  NnLayerSizes *sizes; /* what each layer asks for (its nn_layer_sizes) */
 
   /* Per layer, each (max_batch, out shape) or NULL. */
   float **out;         /* outputs; a Flatten/Reshape/identity Dropout shares its input's */
@@ -114,45 +93,11 @@ slice_size (const NnWorkspace *ws, int layer)
   return nn_shape_size (ws->shapes[layer]);
 }
 
-size_t
-nn_layer_aux_floats (const NnLayer *l, NnMode mode)
-{
-  if (l->kind == NN_LAYER_SEPARABLE_CONV2D)
-    return (size_t) l->out_shape.h * l->out_shape.w * l->in_shape.c * l->cfg.conv.depth_multiplier;
-  if (l->kind == NN_LAYER_DROPOUT && mode == NN_MODE_TRAINING && l->cfg.dropout.rate > 0.0f)
-    return nn_shape_size (l->out_shape);
-  return 0;
-}
-
-size_t
-nn_layer_scratch_floats (const NnLayer *l, int n)
-{
-  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
-  const NnConvConfig *cfg = &l->cfg.conv;
-  switch (l->kind)
-    {
-    case NN_LAYER_CONV2D:
-      return nn_conv_chunk (l, n) * pixels
-             * ((size_t) cfg->kh * cfg->kw * l->in_shape.c + l->out_shape.c);
-    case NN_LAYER_DEPTHWISE_CONV2D:
-      return nn_conv_chunk (l, n) * pixels * l->out_shape.c;
-    case NN_LAYER_SEPARABLE_CONV2D:
-      return nn_conv_chunk (l, n) * pixels
-             * ((size_t) l->out_shape.c + (size_t) l->in_shape.c * cfg->depth_multiplier);
-    case NN_LAYER_DENSE:
-      return (size_t) n * pixels * l->out_shape.c;
-    case NN_LAYER_BATCH_NORM:
-      return 10 * (size_t) l->in_shape.c;
-    default:
-      return 0;
-    }
-}
-
 static gboolean
 layer_aliases_input (const NnLayer *l, NnMode mode)
 {
   return l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_RESHAPE
-         || (l->kind == NN_LAYER_DROPOUT && nn_layer_aux_floats (l, mode) == 0);
+         || (l->kind == NN_LAYER_DROPOUT && nn_layer_sizes (l, 1, mode).aux == 0);
 }
 
 static NnActivation
@@ -230,6 +175,7 @@ workspace_plan (const NnModel *m, int max_batch, NnMode mode)
   ws->mode = mode;
   ws->n_params = m->n_params;
   ws->shapes = g_new (NnShape, L);
+  ws->sizes = g_new (NnLayerSizes, L);
   ws->out = g_new0 (float *, L);
   ws->z = g_new0 (float *, L);
   ws->aux = g_new0 (float *, L);
@@ -251,10 +197,9 @@ workspace_plan (const NnModel *m, int max_batch, NnMode mode)
     {
       const NnLayer *l = &m->layers[i];
       ws->shapes[i] = l->out_shape;
-      ws->scratch_floats = MAX (ws->scratch_floats, nn_layer_scratch_floats (l, max_batch));
-      ws->scratch_floats = MAX (ws->scratch_floats, nn_conv_kernel_scratch (l));
-      if (l->kind == NN_LAYER_BATCH_NORM)
-        ws->reduce_len = MAX (ws->reduce_len, 2 * l->in_shape.c);
+      ws->sizes[i] = nn_layer_sizes (l, max_batch, mode);
+      ws->scratch_floats = MAX (ws->scratch_floats, ws->sizes[i].scratch);
+      ws->reduce_len = MAX (ws->reduce_len, ws->sizes[i].sum);
     }
   plan_inference (ws, m);
   return ws;
@@ -284,9 +229,8 @@ workspace_bytes (NnWorkspace *ws, const NnModel *m)
         floats += b * per;
       if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
         floats += b * per;
-      floats += b * (double) nn_layer_aux_floats (l, ws->mode);
-      if (l->kind == NN_LAYER_BATCH_NORM)
-        stats += (double) NN_MAX_THREADS * 2 * l->in_shape.c;
+      floats += b * (double) ws->sizes[i].aux;
+      stats += (double) NN_MAX_THREADS * ws->sizes[i].stats;
       if (i > 0 && nn_conv_winograd_eligible (l))
         floats += (16.0 / 9 + 1) * (double) l->vars[0].size;
     }
@@ -321,14 +265,11 @@ workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
         ws->out[i] = ws_floats (ws, max_batch * per);
       if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
         ws->z[i] = ws_floats (ws, max_batch * per);
-      size_t aux = nn_layer_aux_floats (l, ws->mode);
+      size_t aux = ws->sizes[i].aux;
       if (aux)
         ws->aux[i] = ws_floats (ws, max_batch * aux);
-      if (l->kind == NN_LAYER_BATCH_NORM)
-        {
-          ws->stats_off[i] = stats;
-          stats += (size_t) NN_MAX_THREADS * 2 * l->in_shape.c;
-        }
+      ws->stats_off[i] = stats;
+      stats += (size_t) NN_MAX_THREADS * ws->sizes[i].stats;
     }
   for (int j = 0; j < L; j++)
     if (ws->relu_of[j] >= 0)
@@ -642,6 +583,7 @@ nn_workspace_free (NnWorkspace *ws)
     }
   nn_free (ws->stats);
   g_free (ws->shapes);
+  g_free (ws->sizes);
   g_free (ws->out);
   g_free (ws->z);
   g_free (ws->aux);
@@ -726,8 +668,9 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
     .act = fused_activation (m, i),
     .y = ws->out[i] + t->n0 * per,
     .z = ws->z[i] ? ws->z[i] + t->n0 * per : NULL,
-    .aux = ws->aux[i] ? ws->aux[i] + t->n0 * nn_layer_aux_floats (l, ws->mode) : NULL,
-    .stats = ws->stats + ws->stats_off[i] + (size_t) t->tid * 2 * l->in_shape.c,
+    .aux = ws->aux[i] ? ws->aux[i] + t->n0 * ws->sizes[i].aux : NULL,
+    .stats = ws->sizes[i].stats ? ws->stats + ws->stats_off[i] + t->tid * ws->sizes[i].stats
+                                : NULL,
   };
   /* Keras runs a frozen BatchNormalization in inference mode even while training. */
   c.training = ws->mode == NN_MODE_TRAINING
@@ -784,7 +727,7 @@ forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
             nn_depthwise_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], ws->fuse_relu[i]);
         }
       else
-        layer_ops[c.l->kind].forward (&c);
+        nn_layer_ops (c.l->kind)->forward (&c);
       if (prof)
         ws->profile[i] += thread_seconds () - t0;
     }
@@ -887,7 +830,7 @@ backward_job (NnThread *t)
             }
         }
       double t0 = ws->profile && t->tid == 0 ? thread_seconds () : 0;
-      layer_ops[l->kind].backward (&c);
+      nn_layer_ops (l->kind)->backward (&c);
       if (ws->profile && t->tid == 0)
         ws->profile[ws->n_layers + i] += thread_seconds () - t0;
       /* Fan-out: later consumers' gradients are added to what the first one wrote. */

@@ -18,8 +18,8 @@ is_pointwise (const NnConvConfig *cfg)
   return cfg->kh == 1 && cfg->kw == 1 && cfg->stride_h == 1 && cfg->stride_w == 1;
 }
 
-int
-nn_conv_chunk (const NnLayer *l, int n)
+static int
+conv_chunk (const NnLayer *l, int n)
 {
   const NnConvConfig *cfg = &l->cfg.conv;
   size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
@@ -227,7 +227,7 @@ depthwise_direct_backward (NnCall *c)
 
 /* ---- Conv2D ----------------------------------------------------------------- */
 
-void
+static void
 nn_conv2d_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -249,7 +249,7 @@ nn_conv2d_forward (NnCall *c)
                  F, 0.0f, z, F);
   else
     {
-      int chunk = nn_conv_chunk (l, c->n);
+      int chunk = conv_chunk (l, c->n);
       float *col = c->t->scratch; // (chunk, OH, OW, K)
       for (int i0 = 0; i0 < c->n; i0 += chunk)
         {
@@ -262,7 +262,7 @@ nn_conv2d_forward (NnCall *c)
   bias_act_forward (c->y, z, bias, c->n * M, F, c->act);
 }
 
-void
+static void
 nn_conv2d_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -275,7 +275,7 @@ nn_conv2d_backward (NnCall *c)
   const float *w = param (c, 0);
   float *dw = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
   gboolean pw = is_pointwise (cfg);
-  int chunk = nn_conv_chunk (l, c->n);
+  int chunk = conv_chunk (l, c->n);
   float *dz = c->t->scratch;               // (chunk, OH, OW, F)
   float *col = dz + (size_t) chunk * M * F; // (chunk, OH, OW, K)
   for (int i0 = 0; i0 < c->n; i0 += chunk)
@@ -386,7 +386,7 @@ depthwise_backward (float *dx, float *dk, const float *dz, const float *x, const
         }
 }
 
-void
+static void
 nn_depthwise_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -402,7 +402,7 @@ nn_depthwise_forward (NnCall *c)
                     l->out_shape.c, c->act);
 }
 
-void
+static void
 nn_depthwise_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -411,7 +411,7 @@ nn_depthwise_backward (NnCall *c)
     return;
   size_t per_out = nn_shape_size (l->out_shape), per_in = nn_shape_size (l->in_shape);
   float *dk = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
-  int chunk = nn_conv_chunk (l, c->n);
+  int chunk = conv_chunk (l, c->n);
   float *dz = c->t->scratch; // (chunk, OH, OW, C * M)
   for (int i0 = 0; i0 < c->n; i0 += chunk)
     {
@@ -429,7 +429,7 @@ nn_depthwise_backward (NnCall *c)
 /* ---- SeparableConv2D ------------------------------------------------------- */
 
 /* The depthwise stage's output (n, OH, OW, C * M) is kept in aux for backward. */
-void
+static void
 nn_separable_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -446,7 +446,7 @@ nn_separable_forward (NnCall *c)
   bias_act_forward (c->y, z, cfg->use_bias ? param (c, 2) : NULL, rows, F, c->act);
 }
 
-void
+static void
 nn_separable_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -455,7 +455,7 @@ nn_separable_backward (NnCall *c)
   size_t M = (size_t) l->out_shape.h * l->out_shape.w;
   size_t per_in = nn_shape_size (l->in_shape);
   float *dk = grad (c, 0), *dpw = grad (c, 1), *db = cfg->use_bias ? grad (c, 2) : NULL;
-  int chunk = nn_conv_chunk (l, c->n);
+  int chunk = conv_chunk (l, c->n);
   float *dz = c->t->scratch;                  // (chunk, OH, OW, F)
   float *dmid = dz + (size_t) chunk * M * F;  // (chunk, OH, OW, C * M)
   for (int i0 = 0; i0 < c->n; i0 += chunk)
@@ -479,3 +479,46 @@ nn_separable_backward (NnCall *c)
                           c->x[0] + i0 * per_in, param (c, 0), b, l->in_shape, l->out_shape, cfg);
     }
 }
+
+/* ---- sizes ------------------------------------------------------------------ */
+
+/* Conv2D's generic path: dz of a chunk, then its im2col columns (forward: the
+ * columns alone); the SIMD kernels' own layouts are in kernels/. */
+static void
+conv2d_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  const NnConvConfig *cfg = &l->cfg.conv;
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t generic = conv_chunk (l, n) * pixels
+                   * ((size_t) cfg->kh * cfg->kw * l->in_shape.c + l->out_shape.c);
+  s->scratch = MAX (generic, nn_conv_kernel_scratch (l));
+  (void) mode;
+}
+
+/* DepthwiseConv2D's generic backward: dz of a chunk. */
+static void
+depthwise_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t generic = conv_chunk (l, n) * pixels * l->out_shape.c;
+  s->scratch = MAX (generic, nn_conv_kernel_scratch (l));
+  (void) mode;
+}
+
+/* SeparableConv2D: backward's dz and dmid of a chunk; the depthwise stage's
+ * output is kept per image for backward (aux). */
+static void
+separable_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t mid = (size_t) l->in_shape.c * l->cfg.conv.depth_multiplier;
+  s->scratch = conv_chunk (l, n) * pixels * ((size_t) l->out_shape.c + mid);
+  s->aux = pixels * mid;
+  (void) mode;
+}
+
+const NnLayerOps nn_conv2d_ops = { nn_conv2d_forward, nn_conv2d_backward, conv2d_sizes };
+const NnLayerOps nn_depthwise_ops = { nn_depthwise_forward, nn_depthwise_backward,
+                                      depthwise_sizes };
+const NnLayerOps nn_separable_ops = { nn_separable_forward, nn_separable_backward,
+                                      separable_sizes };

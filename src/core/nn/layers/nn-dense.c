@@ -6,7 +6,7 @@
 #include "nn-kernels.h"
 
 // y (n, H, W, F) from x (n, H, W, K), kernel (K, F), bias (F,)
-void
+static void
 nn_dense_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -35,7 +35,7 @@ nn_dense_forward (NnCall *c)
   nn_act_forward (c->y, rows, F, c->act);
 }
 
-void
+static void
 nn_dense_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -63,3 +63,13 @@ nn_dense_backward (NnCall *c)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, F, 1.0f, dz, F,
                  c->m->params + l->vars[0].offset, F, 0.0f, c->dx[0], K);
 }
+
+/* backward's dz (rows, F) */
+static void
+dense_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  s->scratch = (size_t) n * l->out_shape.h * l->out_shape.w * l->out_shape.c;
+  (void) mode;
+}
+
+const NnLayerOps nn_dense_ops = { nn_dense_forward, nn_dense_backward, dense_sizes };

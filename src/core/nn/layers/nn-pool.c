@@ -47,7 +47,7 @@ max_pool2_kernel (NnCall *c, gboolean backward)
 }
 
 // y (n, OH, OW, C) from x (n, H, W, C)
-void
+static void
 nn_max_pool_forward (NnCall *c)
 {
   if (max_pool2_kernel (c, FALSE))
@@ -116,7 +116,7 @@ max_pool_backward_tiled (NnCall *c)
 }
 
 /* The gradient goes to the first cell holding the maximum, as TensorFlow does. */
-void
+static void
 nn_max_pool_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -154,7 +154,7 @@ nn_max_pool_backward (NnCall *c)
         }
 }
 
-void
+static void
 nn_avg_pool_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -182,7 +182,7 @@ nn_avg_pool_forward (NnCall *c)
         }
 }
 
-void
+static void
 nn_avg_pool_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -211,7 +211,7 @@ nn_avg_pool_backward (NnCall *c)
 }
 
 // y (n, 1, 1, C) = mean over (H, W) of x (n, H, W, C)
-void
+static void
 nn_gap_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -229,7 +229,7 @@ nn_gap_forward (NnCall *c)
     }
 }
 
-void
+static void
 nn_gap_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -241,3 +241,14 @@ nn_gap_backward (NnCall *c)
       for (int k = 0; k < C; k++)
         c->dx[0][((size_t) i * P + p) * C + k] = c->dy[(size_t) i * C + k] / (float) P;
 }
+
+/* The pooling layers need nothing but their output. */
+static void
+no_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  (void) l, (void) n, (void) mode, (void) s;
+}
+
+const NnLayerOps nn_max_pool_ops = { nn_max_pool_forward, nn_max_pool_backward, no_sizes };
+const NnLayerOps nn_avg_pool_ops = { nn_avg_pool_forward, nn_avg_pool_backward, no_sizes };
+const NnLayerOps nn_gap_ops = { nn_gap_forward, nn_gap_backward, no_sizes };
