@@ -8,17 +8,13 @@
 #pragma once
 
 #include "nn-model.h"
+#include "nn-shape.h"
+#include "nn-rng.h"
 #include "nn-threads.h"
 #include "nn-kernels.h"
 
 G_BEGIN_DECLS
 
-/* Conv geometry, shared by convolution and pooling. */
-int nn_conv_out_size (int in, int k, int stride, NnPadding pad);
-int nn_conv_pad_before (int in, int out, int k, int stride, NnPadding pad);
-
-guint64 nn_rng_next (guint64 *state);
-float   nn_rng_uniform (guint64 *state);
 
 typedef struct _NnThread NnThread;
 
