@@ -1,4 +1,8 @@
-/* nn-private.h: the engine's insides, shared by nn-workspace.c and the layers.
+/* nn-private.h: the engine's insides, shared by the passes (nn-pass.c), the
+ * plan (nn-plan.c), the workspace (nn-workspace.c) and the layers (layers/):
+ * a thread's slice (NnThread), one layer's call on it (NnCall), the per-kind
+ * table with each kind's sizes (NnLayerOps, NnLayerSizes), and the fused
+ * activations.
  *
  * A forward or backward pass splits the batch into one contiguous slice per
  * thread; each thread runs the whole graph on its slice. Only BatchNormalization
@@ -22,7 +26,7 @@ struct _NnThread {
   NnWorkspace *ws;
   int tid;
   int n0, n;             /* this thread's slice of the batch */
-  float *scratch;        /* per-thread scratch, ws->scratch_floats */
+  float *scratch;        /* per-thread scratch, plan->scratch_floats, 64-byte aligned */
   float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */
   float *tmp;            /* d input of a layer whose producer feeds several layers */
 };

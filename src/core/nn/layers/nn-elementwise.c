@@ -1,5 +1,6 @@
-/* nn-elementwise.c: activations, Activation, Dropout, Rescaling, Add, Concatenate,
- * Flatten and Reshape. Forward and backward side by side. */
+/* nn-elementwise.c: the fused activations (and softmax), and the layers
+ * Activation, Dropout, Rescaling, Add, Concatenate, Flatten and Reshape.
+ * Forward and backward side by side; their sizes at the end. */
 #include <math.h>
 #include <string.h>
 #include "nn-private.h"

@@ -1,4 +1,5 @@
-/* nn-pool.c: MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D.
+/* nn-pool.c: the pooling layers, MaxPooling2D, AveragePooling2D and
+ * GlobalAveragePooling2D (the engine's thread pool is nn-threads.c).
  * With 'same' padding the padded cells take no part, as in TensorFlow: a max
  * ignores them and an average divides by the number of real cells. */
 #include <string.h>
