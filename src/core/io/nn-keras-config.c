@@ -14,6 +14,7 @@
 #include "nn-keras-json.h"
 #include "nn-keras-names.h"
 #include "nn-error.h"
+#include "nn-shape.h"
 
 typedef struct {
   const char *display;   /* file name for messages */
@@ -1089,84 +1090,16 @@ out:
 
 /* ---- before allocating -------------------------------------------------------- */
 
-/* A rough count of the variables the finished model will hold, in doubles so that
- * absurd configs cannot overflow: refuses before nn_model_finish allocates. */
+/* The engine's shape inference (nn-shape.h), with the reader's limits on the
+ * weights and on one layer's output: refuses before nn_model_finish allocates. */
 static gboolean
 params_ok (Ctx *c)
 {
-  NnModel *m = c->m;
-  g_autofree double *h = g_new0 (double, m->n_layers);
-  g_autofree double *w = g_new0 (double, m->n_layers);
-  g_autofree double *ch = g_new0 (double, m->n_layers);
-  double total = 0;
-  for (int i = 0; i < m->n_layers; i++)
-    {
-      NnLayer *l = &m->layers[i];
-      int in = l->n_inputs > 0 ? l->inputs[0] : -1;
-      double ih = in >= 0 ? h[in] : l->in_shape.h, iw = in >= 0 ? w[in] : l->in_shape.w;
-      double ic = in >= 0 ? ch[in] : l->in_shape.c, vars = 0;
-      h[i] = ih, w[i] = iw, ch[i] = ic;
-      switch (l->kind)
-        {
-        case NN_LAYER_CONV2D:
-        case NN_LAYER_DEPTHWISE_CONV2D:
-        case NN_LAYER_SEPARABLE_CONV2D:
-          {
-            const NnConvConfig *cc = &l->cfg.conv;
-            double k = (double) cc->kh * cc->kw, cm = ic * cc->depth_multiplier;
-            h[i] = ceil (ih / cc->stride_h), w[i] = ceil (iw / cc->stride_w);
-            if (l->kind == NN_LAYER_CONV2D)
-              ch[i] = cc->filters, vars = k * ic * cc->filters;
-            else if (l->kind == NN_LAYER_DEPTHWISE_CONV2D)
-              ch[i] = cm, vars = k * cm;
-            else
-              ch[i] = cc->filters, vars = k * cm + cm * cc->filters;
-            vars += ch[i];
-            break;
-          }
-        case NN_LAYER_BATCH_NORM:
-          vars = 4 * ic;
-          break;
-        case NN_LAYER_MAX_POOL:
-        case NN_LAYER_AVG_POOL:
-          h[i] = ceil (ih / l->cfg.pool.stride_h), w[i] = ceil (iw / l->cfg.pool.stride_w);
-          break;
-        case NN_LAYER_GLOBAL_AVG_POOL:
-          h[i] = w[i] = 1;
-          break;
-        case NN_LAYER_RESHAPE:
-          if (l->cfg.reshape.h > 0 && l->cfg.reshape.w > 0 && l->cfg.reshape.c > 0)
-            {
-              h[i] = l->cfg.reshape.h, w[i] = l->cfg.reshape.w, ch[i] = l->cfg.reshape.c;
-              break;
-            }
-          G_GNUC_FALLTHROUGH; /* a -1 dimension: count it as flat */
-        case NN_LAYER_FLATTEN:
-          ch[i] = ih * iw * ic, h[i] = w[i] = 1;
-          break;
-        case NN_LAYER_DENSE:
-          ch[i] = l->cfg.dense.units, vars = ic * l->cfg.dense.units + l->cfg.dense.units;
-          break;
-        case NN_LAYER_CONCATENATE:
-          ch[i] = 0;
-          for (int k = 0; k < l->n_inputs; k++)
-            ch[i] += ch[l->inputs[k]];
-          break;
-        default:
-          break;
-        }
-      total += vars;
-      Who who = { l->name, nn_layer_kind_to_keras (l->kind) };
-      if (total > NN_KERAS_MAX_PARAMS)
-        return fail (c, &who, NN_ERROR_UNSUPPORTED, "the model would need more than %u "
-                     "million weights by this layer; refusing to allocate them",
-                     NN_KERAS_MAX_PARAMS >> 20);
-      if (h[i] * w[i] * ch[i] > NN_KERAS_MAX_ACTIVATION)
-        return fail (c, &who, NN_ERROR_UNSUPPORTED, "its output (%.0f x %.0f x %.0f) would "
-                     "exceed %u million values per image; refusing to allocate it", h[i], w[i],
-                     ch[i], NN_KERAS_MAX_ACTIVATION >> 20);
-    }
-  return TRUE;
+  NnShapeLimits limits = { NN_KERAS_MAX_PARAMS, NN_KERAS_MAX_ACTIVATION };
+  if (nn_layers_infer_shapes (c->m->layers, c->m->n_layers, &limits, c->error))
+    return TRUE;
+  g_prefix_error (c->error, "%s: ", c->display);
+  return FALSE;
 }
 
 gboolean

@@ -22,6 +22,7 @@ typedef enum {
   NN_ERROR_NUMERIC,       /* NaN or Inf in weights or in the loss */
   NN_ERROR_CANCELLED,     /* the caller's cancel flag was raised */
   NN_ERROR_INVALID,       /* a bad argument from the caller */
+  NN_ERROR_SYSTEM,        /* the system refused a resource (a thread) */
 } NnErrorCode;
 
 GQuark nn_error_quark (void);

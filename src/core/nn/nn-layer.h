@@ -6,9 +6,10 @@
  * layer only records where.
  *
  * The kinds are implemented by family under nn/layers/ (nn-conv.c, nn-dense.c,
- * nn-norm.c, nn-pool.c, nn-elementwise.c) as paired forward and backward functions,
- * dispatched through the per-kind table in nn-workspace.c; the vectorised kernels
- * they call live in nn/kernels/.
+ * nn-norm.c, nn-pool.c, nn-elementwise.c) as paired forward and backward functions
+ * and the sizes they need, dispatched through the per-kind table in
+ * layers/nn-layer-ops.c; the vectorised kernels they call live in nn/kernels/.
+ * docs/ENGINE.md tells how the pieces fit.
  */
 #pragma once
 

@@ -1,10 +1,13 @@
-/* nn-model.c: building a model graph, inferring its shapes and laying out its
- * variables in Keras's order (see nn-tensor.h for the layouts). */
+/* nn-model.c: building a model graph, laying out its variables in Keras's order
+ * once nn-shape.c has inferred the shapes (see nn-tensor.h for the layouts),
+ * initialising and counting weights. The passes are in nn-pass.c. */
 #include <math.h>
 #include <string.h>
 #include "nn-model.h"
 #include "nn-error.h"
-#include "nn-private.h"
+#include "nn-shape.h"
+#include "nn-rng.h"
+#include "nn-threads.h"
 
 NnModel *
 nn_model_new (const char *name, NnModelStyle style)
@@ -278,216 +281,7 @@ nn_model_add_concatenate (NnModel *m, const char *name, const int *inputs, int n
   return add_merge (m, NN_LAYER_CONCATENATE, name ? name : "concatenate", inputs, n_inputs);
 }
 
-/* ---- shape inference and variable layout ------------------------------------ */
-
-/* TensorFlow's rule: 'same' gives ceil(in / stride), 'valid' ceil((in - k + 1) / stride). */
-int
-nn_conv_out_size (int in, int k, int stride, NnPadding pad)
-{
-  if (pad == NN_PAD_SAME)
-    return (in + stride - 1) / stride;
-  if (in < k)
-    return 0;
-  return (in - k) / stride + 1;
-}
-
-/* Padding before the first row/column; the extra one of an odd total goes after. */
-int
-nn_conv_pad_before (int in, int out, int k, int stride, NnPadding pad)
-{
-  if (pad == NN_PAD_VALID)
-    return 0;
-  int total = (out - 1) * stride + k - in;
-  return total > 0 ? total / 2 : 0;
-}
-
-static void
-add_var (NnLayer *l, const char *role, int ndim, const int *dims, gboolean trainable)
-{
-  NnVar *v = &l->vars[l->n_vars++];
-  v->role = role;
-  v->ndim = ndim;
-  v->size = 1;
-  for (int i = 0; i < 4; i++)
-    v->dims[i] = i < ndim ? dims[i] : 0;
-  for (int i = 0; i < ndim; i++)
-    v->size *= (size_t) dims[i];
-  v->trainable = trainable;
-}
-
-#define VAR(l, role, trainable, ...) \
-  add_var (l, role, G_N_ELEMENTS (((int[]){ __VA_ARGS__ })), (int[]){ __VA_ARGS__ }, trainable)
-
-static gboolean
-shape_fail (GError **error, const NnLayer *l, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-shape_fail (GError **error, const NnLayer *l, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, NN_ERROR, NN_ERROR_SHAPE, "Layer “%s” (%s): %s", l->name,
-               nn_layer_kind_to_keras (l->kind), msg);
-  return FALSE;
-}
-
-static gboolean
-infer_conv (NnLayer *l, GError **error)
-{
-  NnConvConfig *c = &l->cfg.conv;
-  NnShape in = l->in_shape;
-  int oh = nn_conv_out_size (in.h, c->kh, c->stride_h, c->padding);
-  int ow = nn_conv_out_size (in.w, c->kw, c->stride_w, c->padding);
-  if (oh <= 0 || ow <= 0)
-    return shape_fail (error, l, "a %dx%d kernel does not fit the %dx%d input with 'valid' padding",
-                       c->kh, c->kw, in.h, in.w);
-  int cm = in.c * c->depth_multiplier;
-  switch (l->kind)
-    {
-    case NN_LAYER_CONV2D:
-      l->out_shape = (NnShape){ oh, ow, c->filters };
-      VAR (l, "kernel", TRUE, c->kh, c->kw, in.c, c->filters);
-      break;
-    case NN_LAYER_DEPTHWISE_CONV2D:
-      c->filters = cm;
-      l->out_shape = (NnShape){ oh, ow, cm };
-      VAR (l, "kernel", TRUE, c->kh, c->kw, in.c, c->depth_multiplier);
-      break;
-    default: /* separable */
-      l->out_shape = (NnShape){ oh, ow, c->filters };
-      VAR (l, "depthwise_kernel", TRUE, c->kh, c->kw, in.c, c->depth_multiplier);
-      VAR (l, "pointwise_kernel", TRUE, 1, 1, cm, c->filters);
-      break;
-    }
-  if (c->use_bias)
-    VAR (l, "bias", TRUE, l->out_shape.c);
-  return TRUE;
-}
-
-static gboolean
-infer_pool (NnLayer *l, GError **error)
-{
-  NnPoolConfig *p = &l->cfg.pool;
-  int oh = nn_conv_out_size (l->in_shape.h, p->pool_h, p->stride_h, p->padding);
-  int ow = nn_conv_out_size (l->in_shape.w, p->pool_w, p->stride_w, p->padding);
-  if (oh <= 0 || ow <= 0)
-    return shape_fail (error, l, "a %dx%d pool does not fit the %dx%d input", p->pool_h,
-                       p->pool_w, l->in_shape.h, l->in_shape.w);
-  l->out_shape = (NnShape){ oh, ow, l->in_shape.c };
-  return TRUE;
-}
-
-static gboolean
-infer_reshape (NnLayer *l, GError **error)
-{
-  NnShape t = l->cfg.reshape;
-  size_t total = nn_shape_size (l->in_shape);
-  int unknown = (t.h == -1) + (t.w == -1) + (t.c == -1);
-  if (unknown > 1 || (unknown == 0 && (t.h <= 0 || t.w <= 0 || t.c <= 0)))
-    return shape_fail (error, l, "target shape (%d, %d, %d) is not valid", t.h, t.w, t.c);
-  if (unknown == 1)
-    {
-      size_t known = (size_t) ABS (t.h) * ABS (t.w) * ABS (t.c);
-      if (known == 0 || total % known != 0)
-        return shape_fail (error, l, "cannot reshape %zu values to (%d, %d, %d)", total, t.h,
-                           t.w, t.c);
-      int fill = (int) (total / known);
-      if (t.h == -1) t.h = fill;
-      if (t.w == -1) t.w = fill;
-      if (t.c == -1) t.c = fill;
-    }
-  if (nn_shape_size (t) != total)
-    return shape_fail (error, l, "cannot reshape (%d, %d, %d) to (%d, %d, %d)", l->in_shape.h,
-                       l->in_shape.w, l->in_shape.c, t.h, t.w, t.c);
-  l->out_shape = t;
-  return TRUE;
-}
-
-static gboolean
-infer_merge (NnModel *m, NnLayer *l, GError **error)
-{
-  NnShape s = l->in_shape;
-  int channels = 0;
-  for (int i = 0; i < l->n_inputs; i++)
-    {
-      NnShape si = m->layers[l->inputs[i]].out_shape;
-      if (l->kind == NN_LAYER_ADD && !nn_shape_equal (si, s))
-        return shape_fail (error, l, "input %d has shape (%d, %d, %d), input 0 (%d, %d, %d)", i,
-                           si.h, si.w, si.c, s.h, s.w, s.c);
-      if (l->kind == NN_LAYER_CONCATENATE && (si.h != s.h || si.w != s.w))
-        return shape_fail (error, l, "input %d is %dx%d, input 0 %dx%d; only the channel axis "
-                           "may differ", i, si.h, si.w, s.h, s.w);
-      channels += si.c;
-    }
-  l->out_shape = s;
-  if (l->kind == NN_LAYER_CONCATENATE)
-    {
-      if (l->cfg.concat.axis != -1 && l->cfg.concat.axis != 3)
-        {
-          g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED,
-                       "Layer “%s” (Concatenate): axis %d is not supported, only the channel "
-                       "axis (-1)", l->name, l->cfg.concat.axis);
-          return FALSE;
-        }
-      l->out_shape.c = channels;
-    }
-  return TRUE;
-}
-
-static gboolean
-infer_layer (NnModel *m, NnLayer *l, GError **error)
-{
-  l->n_vars = 0;
-  if (l->kind == NN_LAYER_INPUT)
-    {
-      l->out_shape = l->in_shape;
-      return TRUE;
-    }
-  l->in_shape = m->layers[l->inputs[0]].out_shape;
-  NnShape in = l->in_shape;
-  switch (l->kind)
-    {
-    case NN_LAYER_CONV2D:
-    case NN_LAYER_DEPTHWISE_CONV2D:
-    case NN_LAYER_SEPARABLE_CONV2D:
-      return infer_conv (l, error);
-    case NN_LAYER_BATCH_NORM:
-      l->out_shape = in;
-      if (l->cfg.bn.scale)
-        VAR (l, "gamma", TRUE, in.c);
-      if (l->cfg.bn.center)
-        VAR (l, "beta", TRUE, in.c);
-      VAR (l, "moving_mean", FALSE, in.c);
-      VAR (l, "moving_variance", FALSE, in.c);
-      return TRUE;
-    case NN_LAYER_MAX_POOL:
-    case NN_LAYER_AVG_POOL:
-      return infer_pool (l, error);
-    case NN_LAYER_GLOBAL_AVG_POOL:
-      l->out_shape = (NnShape){ 1, 1, in.c };
-      return TRUE;
-    case NN_LAYER_FLATTEN:
-      l->out_shape = (NnShape){ 1, 1, (int) nn_shape_size (in) };
-      return TRUE;
-    case NN_LAYER_RESHAPE:
-      return infer_reshape (l, error);
-    case NN_LAYER_DENSE:
-      /* Like Keras, Dense acts on the last axis and keeps the others. */
-      l->out_shape = (NnShape){ in.h, in.w, l->cfg.dense.units };
-      VAR (l, "kernel", TRUE, in.c, l->cfg.dense.units);
-      if (l->cfg.dense.use_bias)
-        VAR (l, "bias", TRUE, l->cfg.dense.units);
-      return TRUE;
-    case NN_LAYER_ADD:
-    case NN_LAYER_CONCATENATE:
-      return infer_merge (m, l, error);
-    default: /* activation, dropout, rescaling */
-      l->out_shape = in;
-      return TRUE;
-    }
-}
+/* ---- variable layout ------------------------------------------------------------ */
 
 static NnActivation
 layer_activation (const NnLayer *l)
@@ -518,15 +312,12 @@ nn_model_finish (NnModel *m, GError **error)
                    "Model “%s” needs an input layer followed by at least one layer", m->name);
       return FALSE;
     }
+  if (!nn_layers_infer_shapes (m->layers, m->n_layers, NULL, error))
+    return FALSE;
   size_t offset = 0;
   for (int i = 0; i < m->n_layers; i++)
     {
       NnLayer *l = &m->layers[i];
-      if (!infer_layer (m, l, error))
-        return FALSE;
-      if (nn_shape_size (l->out_shape) == 0 || nn_shape_size (l->out_shape) > (1u << 28))
-        return shape_fail (error, l, "output shape (%d, %d, %d) is empty or absurdly large",
-                           l->out_shape.h, l->out_shape.w, l->out_shape.c);
       for (int v = 0; v < l->n_vars; v++)
         {
           /* Each variable starts on a 64-byte boundary for aligned vector loads. */
@@ -569,22 +360,6 @@ nn_model_finish (NnModel *m, GError **error)
 }
 
 /* ---- weights ---------------------------------------------------------------- */
-
-guint64
-nn_rng_next (guint64 *state)
-{
-  /* splitmix64: tiny, seedable with any value, good enough for initialisation. */
-  guint64 z = (*state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-float
-nn_rng_uniform (guint64 *state)
-{
-  return (float) ((nn_rng_next (state) >> 40) * (1.0 / 16777216.0));
-}
 
 void
 nn_model_init_weights (NnModel *m, guint64 seed)

@@ -1,4 +1,8 @@
-/* nn-private.h: the engine's insides, shared by nn-workspace.c and the layers.
+/* nn-private.h: the engine's insides, shared by the passes (nn-pass.c), the
+ * plan (nn-plan.c), the workspace (nn-workspace.c) and the layers (layers/):
+ * a thread's slice (NnThread), one layer's call on it (NnCall), the per-kind
+ * table with each kind's sizes (NnLayerOps, NnLayerSizes), and the fused
+ * activations.
  *
  * A forward or backward pass splits the batch into one contiguous slice per
  * thread; each thread runs the whole graph on its slice. Only BatchNormalization
@@ -7,28 +11,22 @@
  */
 #pragma once
 
-#include <pthread.h>
 #include "nn-model.h"
+#include "nn-shape.h"
+#include "nn-rng.h"
+#include "nn-threads.h"
+#include "nn-kernels.h"
 
 G_BEGIN_DECLS
 
-#define NN_MAX_THREADS 8
-
-/* Conv geometry, shared by convolution and pooling. */
-int nn_conv_out_size (int in, int k, int stride, NnPadding pad);
-int nn_conv_pad_before (int in, int out, int k, int stride, NnPadding pad);
-
-guint64 nn_rng_next (guint64 *state);
-float   nn_rng_uniform (guint64 *state);
 
 typedef struct _NnThread NnThread;
 
 struct _NnThread {
   NnWorkspace *ws;
-  pthread_t handle;
   int tid;
   int n0, n;             /* this thread's slice of the batch */
-  float *scratch;        /* per-thread scratch, ws->scratch_floats */
+  float *scratch;        /* per-thread scratch, plan->scratch_floats, 64-byte aligned */
   float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */
   float *tmp;            /* d input of a layer whose producer feeds several layers */
 };
@@ -36,7 +34,7 @@ struct _NnThread {
 /* One layer on one thread's slice. Pointers point at the slice's first image. */
 typedef struct {
   NnModel *m;
-  NnWorkspace *ws;
+  NnThreads *pool;       /* the threads sharing the batch, NULL when one does it all */
   NnThread *t;
   const NnLayer *l;
   int index;
@@ -49,6 +47,8 @@ typedef struct {
   float *z;              /* pre-activation (n, out shape), only for gelu/silu, else NULL */
   float *aux;            /* per-sample scratch kept for backward, or NULL */
   float *stats;          /* per-layer values shared by the threads (BN), or NULL */
+  const float *wino_u;   /* Conv2D: the Winograd kernel of this pass, or NULL */
+  guint64 dropout_key;   /* Dropout: the seed of this pass and layer */
   /* backward */
   const float *dy;       /* (n, out shape) */
   float *dx[NN_MAX_INPUTS]; /* (n, in shape), overwritten; NULL when not needed */
@@ -56,9 +56,14 @@ typedef struct {
 } NnCall;
 
 /* Sums v[0..len) over the threads of the pass, in place, identical on every thread.
- * slot picks a region of the shared reduction buffer so consecutive reductions
- * never overwrite what a slower thread has yet to read. */
-void nn_sync_sum (NnCall *c, double *v, int len, int slot);
+ * slot (0 or 1) picks a region of the shared reduction buffer so consecutive
+ * reductions never overwrite what a slower thread has yet to read. */
+static inline void
+nn_sync_sum (NnCall *c, double *v, int len, int slot)
+{
+  if (c->pool != NULL)
+    nn_threads_sum (c->pool, c->t->tid, c->index * 2 + slot, v, len);
+}
 
 /* Fused activations: y in place from z, and dz from dy with y (and z for gelu/silu). */
 gboolean nn_act_needs_z (NnActivation act);
@@ -68,43 +73,51 @@ void     nn_act_forward_from (float *y, const float *x, size_t rows, int channel
 void     nn_act_backward (float *dz, const float *dy, const float *y, const float *z,
                           size_t rows, int channels, NnActivation act);
 
-/* The per-kind functions, in layers/. */
-void nn_conv2d_forward (NnCall *c);
-void nn_conv2d_backward (NnCall *c);
-void nn_depthwise_forward (NnCall *c);
-void nn_depthwise_backward (NnCall *c);
-void nn_separable_forward (NnCall *c);
-void nn_separable_backward (NnCall *c);
-void nn_dense_forward (NnCall *c);
-void nn_dense_backward (NnCall *c);
-void nn_batch_norm_forward (NnCall *c);
-void nn_batch_norm_backward (NnCall *c);
-void nn_max_pool_forward (NnCall *c);
-void nn_max_pool_backward (NnCall *c);
-void nn_avg_pool_forward (NnCall *c);
-void nn_avg_pool_backward (NnCall *c);
-void nn_gap_forward (NnCall *c);
-void nn_gap_backward (NnCall *c);
-void nn_activation_forward (NnCall *c);
-void nn_activation_backward (NnCall *c);
-void nn_dropout_forward (NnCall *c);
-void nn_dropout_backward (NnCall *c);
-void nn_rescaling_forward (NnCall *c);
-void nn_rescaling_backward (NnCall *c);
-void nn_add_forward (NnCall *c);
-void nn_add_backward (NnCall *c);
-void nn_concat_forward (NnCall *c);
-void nn_concat_backward (NnCall *c);
-void nn_copy_forward (NnCall *c);  /* Flatten, Reshape: NHWC order is unchanged */
-void nn_copy_backward (NnCall *c);
+/* What a layer needs of the workspace besides its output, each declared by the
+ * layer's own file next to the code that uses it. */
+typedef struct {
+  size_t scratch;  /* floats of per-thread scratch (c->t->scratch) for a slice of up
+                    * to n images, forward or backward: reused by the next layer */
+  size_t aux;      /* floats per image kept from forward to backward (c->aux) */
+  size_t stats;    /* floats per thread kept from forward to backward (c->stats) */
+  int    sum;      /* doubles added up over the threads in one nn_sync_sum */
+} NnLayerSizes;
 
-/* Scratch the layer needs per thread for a slice of up to n images (floats). */
-size_t nn_layer_scratch_floats (const NnLayer *l, int n);
-/* Per-sample values kept from forward to backward (floats), 0 if none. */
-size_t nn_layer_aux_floats (const NnLayer *l, NnMode mode);
+/* A layer kind's functions: forward and backward on one thread's slice, and
+ * sizes (all fields zeroed by the caller) for slices of up to n images. */
+typedef struct {
+  void (*forward) (NnCall *c);
+  void (*backward) (NnCall *c);
+  void (*sizes) (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s);
+} NnLayerOps;
+
+/* The table of every kind (layers/nn-layer-ops.c). */
+const NnLayerOps *nn_layer_ops (NnLayerKind kind);
+/* nn_layer_ops (l->kind)->sizes, for slices of up to n images. */
+NnLayerSizes      nn_layer_sizes (const NnLayer *l, int n, NnMode mode);
+
+/* Each family's ops, in its file under layers/. */
+extern const NnLayerOps nn_conv2d_ops, nn_depthwise_ops, nn_separable_ops;  /* nn-conv.c */
+extern const NnLayerOps nn_dense_ops;                                        /* nn-dense.c */
+extern const NnLayerOps nn_batch_norm_ops;                                   /* nn-norm.c */
+extern const NnLayerOps nn_max_pool_ops, nn_avg_pool_ops, nn_gap_ops;        /* nn-pool.c */
+extern const NnLayerOps nn_activation_ops, nn_dropout_ops, nn_rescaling_ops,
+  nn_add_ops, nn_concat_ops, nn_copy_ops;                                    /* nn-elementwise.c */
 
 /* Convolution chunking: images per im2col chunk for a layer. */
 int nn_conv_chunk (const NnLayer *l, int n);
+
+/* The SIMD kernels for convolutions (layers/nn-conv.c): a layer's geometry as
+ * kernels/ takes it, whether Winograd covers it, the kernels' scratch per
+ * thread, and the fused forward (y = relu? (conv * scale + shift)) on the
+ * call's slice; FALSE when the kernels do not cover the layer. */
+NnConvDims nn_conv_dims (const NnLayer *l);
+gboolean   nn_conv_winograd_eligible (const NnLayer *l);
+size_t     nn_conv_kernel_scratch (const NnLayer *l);
+gboolean   nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift,
+                           gboolean relu);
+gboolean   nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift,
+                                gboolean relu);
 
 /* Internal: backward with control over the weight gradients (Grad-CAM wants none). */
 void nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n,
@@ -115,11 +128,5 @@ void nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, in
 void          nn_workspace_set_profiling (NnWorkspace *ws, gboolean on);
 const double *nn_workspace_profile (const NnWorkspace *ws);
 
-/* The Winograd-transformed kernel of a layer for the current pass, or NULL when
- * the layer takes another path. */
-const float  *nn_workspace_winograd_u (const NnWorkspace *ws, int layer);
-
-/* Dropout seed of the current pass. */
-guint64 nn_workspace_dropout_key (const NnWorkspace *ws, int layer);
 
 G_END_DECLS

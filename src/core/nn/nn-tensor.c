@@ -1,4 +1,4 @@
-/* nn-tensor.c: aligned buffers for the engine. */
+/* nn-tensor.c: aligned buffers for the engine (the layouts are in nn-tensor.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

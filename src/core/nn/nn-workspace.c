@@ -1,217 +1,22 @@
-/* nn-workspace.c: running the graph. The workspace owns every buffer a pass
- * needs, so no forward or backward call allocates (the gradient buffers are
- * made once, at the first backward).
+/* nn-workspace.c: the workspace owns every buffer a pass needs, so no forward
+ * or backward call allocates (the gradient buffers are made once, at the first
+ * backward, unless a checked workspace made them up front). What to allocate
+ * comes from the plan (nn-plan.c); the passes themselves are in nn-pass.c.
  *
  * Threads: the batch is cut into one slice per thread and each thread runs the
  * whole graph on its slice with single-threaded BLAS; for a small GEMM on 2 cores
- * that beats one GEMM on 2 BLAS threads (see bench/). BatchNormalization in
- * training adds its sums over the threads with nn_sync_sum.
+ * that beats one GEMM on 2 BLAS threads (see bench/). The pool is nn-threads.c.
  */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
-#include "nn-private.h"
-#include "nn-kernels.h"
+#include "nn-workspace.h"
 #include "nn-error.h"
 
-typedef void (*NnLayerFn) (NnCall *c);
-
-static const struct {
-  NnLayerFn forward, backward;
-} layer_ops[NN_LAYER_N_KINDS] = {
-  [NN_LAYER_CONV2D] = { nn_conv2d_forward, nn_conv2d_backward },
-  [NN_LAYER_DEPTHWISE_CONV2D] = { nn_depthwise_forward, nn_depthwise_backward },
-  [NN_LAYER_SEPARABLE_CONV2D] = { nn_separable_forward, nn_separable_backward },
-  [NN_LAYER_BATCH_NORM] = { nn_batch_norm_forward, nn_batch_norm_backward },
-  [NN_LAYER_ACTIVATION] = { nn_activation_forward, nn_activation_backward },
-  [NN_LAYER_MAX_POOL] = { nn_max_pool_forward, nn_max_pool_backward },
-  [NN_LAYER_AVG_POOL] = { nn_avg_pool_forward, nn_avg_pool_backward },
-  [NN_LAYER_GLOBAL_AVG_POOL] = { nn_gap_forward, nn_gap_backward },
-  [NN_LAYER_DROPOUT] = { nn_dropout_forward, nn_dropout_backward },
-  [NN_LAYER_FLATTEN] = { nn_copy_forward, nn_copy_backward },
-  [NN_LAYER_RESHAPE] = { nn_copy_forward, nn_copy_backward },
-  [NN_LAYER_RESCALING] = { nn_rescaling_forward, nn_rescaling_backward },
-  [NN_LAYER_DENSE] = { nn_dense_forward, nn_dense_backward },
-  [NN_LAYER_ADD] = { nn_add_forward, nn_add_backward },
-  [NN_LAYER_CONCATENATE] = { nn_concat_forward, nn_concat_backward },
-};
-
-struct _NnWorkspace {
-  int n_layers;
-  int max_batch;
-  NnMode mode;
-  size_t n_params;
-  NnShape *shapes;     /* out shape per layer, to check the model passed in */
-
-  /* Per layer, each (max_batch, out shape) or NULL. */
-  float **out;         /* outputs; a Flatten/Reshape/identity Dropout shares its input's */
-  float **z;           /* pre-activations of gelu/silu layers */
-  float **aux;         /* dropout masks, separable depthwise outputs */
-  float **grad;        /* d loss / d output, made at the first backward */
-  float *grad_block;
-  gboolean *grad_shared; /* grad[i] is another layer's too: not kept after the pass */
-
-  /* Training fuses BatchNormalization -> Activation (relu), when the activation
-   * is the BN's only consumer: relu_of[j] = k means BN j writes relu (BN) into
-   * k's output (which j's shares) and takes k's output gradient in backward;
-   * relu_fused[k]: layer k does nothing itself. Saves a pass over the map each
-   * way, and a map-sized buffer. */
-  int *relu_of;
-  gboolean *relu_fused;
-  float *stats;        /* BN (mean, invstd) per layer and thread */
-  size_t *stats_off;
-  double *reduce;      /* nn_sync_sum regions: (layer, slot, thread, reduce_len) */
-  int reduce_len;
-
-  size_t scratch_floats;
-  size_t tmp_floats;   /* one fan-out gradient buffer */
-  int n_tmp;           /* buffers a layer needs at most */
-  size_t tmp_alloc;    /* floats allocated per thread */
-
-  /* the thread pool */
-  int nt;                       /* threads started (1: no pool) */
-  NnThread threads[NN_MAX_THREADS];
-  pthread_mutex_t mu;
-  pthread_cond_t cv_start, cv_done;
-  pthread_barrier_t barrier;
-  guint gen;
-  int pending;
-  gboolean quit;
-  void (*job) (NnThread *t);
-
-  /* the current pass */
-  NnModel *m;
-  int n, nt_eff;
-  const float *x;
-  const float *dlogits;
-  float *dx;
-  gboolean weight_grads;
-  gboolean *up;        /* the layer's output gradient is needed */
-  int *writer;         /* the consumer that writes a producer's gradient first */
-  guint64 seed, step;
-  double *profile;     /* per layer thread-CPU seconds of thread 0, when profiling */
-
-  /* Inference runs the spatial layers in groups of a few images so that their
-   * activations stay in L2; the layers after split_layer run on whole slices,
-   * so that Dense reads its weights once per slice. */
-  int group;
-  int split_layer;
-  /* nn_model_predict fuses Conv -> BatchNormalization [-> relu] into one kernel
-   * epilogue: fuse_target[i] is where conv i writes (-1: no fusion), skip[j] the
-   * layers it covers. */
-  gboolean fusing;
-  int *fuse_target;
-  gboolean *fuse_skip;
-  gboolean *fuse_relu;
-  float **fuse_scale, **fuse_shift;
-
-  /* Winograd: per eligible layer the transformed kernel (16, C, F) and a copy of
-   * the kernel it came from, so that it is redone only when the weights change. */
-  float **wino_u, **wino_src;
-  gboolean wino_on;
-
-  gboolean alloc_failed; /* a buffer could not be allocated (see ws_floats) */
-};
-
-static size_t
-slice_size (const NnWorkspace *ws, int layer)
+static int
+pool_threads (const NnModel *m)
 {
-  return nn_shape_size (ws->shapes[layer]);
-}
-
-size_t
-nn_layer_aux_floats (const NnLayer *l, NnMode mode)
-{
-  if (l->kind == NN_LAYER_SEPARABLE_CONV2D)
-    return (size_t) l->out_shape.h * l->out_shape.w * l->in_shape.c * l->cfg.conv.depth_multiplier;
-  if (l->kind == NN_LAYER_DROPOUT && mode == NN_MODE_TRAINING && l->cfg.dropout.rate > 0.0f)
-    return nn_shape_size (l->out_shape);
-  return 0;
-}
-
-size_t
-nn_layer_scratch_floats (const NnLayer *l, int n)
-{
-  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
-  const NnConvConfig *cfg = &l->cfg.conv;
-  switch (l->kind)
-    {
-    case NN_LAYER_CONV2D:
-      return nn_conv_chunk (l, n) * pixels
-             * ((size_t) cfg->kh * cfg->kw * l->in_shape.c + l->out_shape.c);
-    case NN_LAYER_DEPTHWISE_CONV2D:
-      return nn_conv_chunk (l, n) * pixels * l->out_shape.c;
-    case NN_LAYER_SEPARABLE_CONV2D:
-      return nn_conv_chunk (l, n) * pixels
-             * ((size_t) l->out_shape.c + (size_t) l->in_shape.c * cfg->depth_multiplier);
-    case NN_LAYER_DENSE:
-      return (size_t) n * pixels * l->out_shape.c;
-    case NN_LAYER_BATCH_NORM:
-      return 10 * (size_t) l->in_shape.c;
-    default:
-      return 0;
-    }
-}
-
-static gboolean
-layer_aliases_input (const NnLayer *l, NnMode mode)
-{
-  return l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_RESHAPE
-         || (l->kind == NN_LAYER_DROPOUT && nn_layer_aux_floats (l, mode) == 0);
-}
-
-static NnActivation
-fused_activation (const NnModel *m, int index)
-{
-  const NnLayer *l = &m->layers[index];
-  NnActivation act;
-  switch (l->kind)
-    {
-    case NN_LAYER_CONV2D:
-    case NN_LAYER_DEPTHWISE_CONV2D:
-    case NN_LAYER_SEPARABLE_CONV2D:
-      act = l->cfg.conv.activation;
-      break;
-    case NN_LAYER_DENSE:
-      act = l->cfg.dense.activation;
-      break;
-    case NN_LAYER_ACTIVATION:
-      act = l->cfg.act.activation;
-      break;
-    default:
-      return NN_ACT_LINEAR;
-    }
-  /* The final softmax is left to nn_model_predict: passes stop at the logits. */
-  if (index == m->output && m->output_softmax)
-    return NN_ACT_LINEAR;
-  return act;
-}
-
-static void plan_inference (NnWorkspace *ws, const NnModel *m);
-static int count_consumers (const NnModel *m, int p, int *only);
-
-static void
-plan_training_fusion (NnWorkspace *ws, const NnModel *m)
-{
-  int L = m->n_layers;
-  ws->relu_of = g_new (int, L);
-  ws->relu_fused = g_new0 (gboolean, L);
-  for (int j = 0; j < L; j++)
-    {
-      int k = -1;
-      ws->relu_of[j] = -1;
-      if (ws->mode != NN_MODE_TRAINING || m->layers[j].kind != NN_LAYER_BATCH_NORM
-          || j == m->output || count_consumers (m, j, &k) != 1)
-        continue;
-      const NnLayer *a = &m->layers[k];
-      if (a->kind == NN_LAYER_ACTIVATION && a->cfg.act.activation == NN_ACT_RELU
-          && a->n_inputs == 1 && k != m->output && k <= m->output)
-        {
-          ws->relu_of[j] = k;
-          ws->relu_fused[k] = TRUE;
-        }
-    }
+  return CLAMP (m->n_threads, 1, NN_MAX_THREADS);
 }
 
 /* A buffer of the workspace, whose size comes from the model (and so from a file):
@@ -225,12 +30,13 @@ ws_floats (NnWorkspace *ws, size_t n)
   return p;
 }
 
-/* The workspace's per-layer tables and plans: everything but the big buffers. */
+/* The workspace's plan and per-layer tables: everything but the big buffers. */
 static NnWorkspace *
 workspace_plan (const NnModel *m, int max_batch, NnMode mode)
 {
   NnWorkspace *ws = g_new0 (NnWorkspace, 1);
   int L = m->n_layers;
+  ws->plan = nn_plan_new (m, mode, max_batch);
   ws->n_layers = L;
   ws->max_batch = max_batch;
   ws->mode = mode;
@@ -240,71 +46,30 @@ workspace_plan (const NnModel *m, int max_batch, NnMode mode)
   ws->z = g_new0 (float *, L);
   ws->aux = g_new0 (float *, L);
   ws->grad = g_new0 (float *, L);
-  ws->stats_off = g_new0 (size_t, L);
   ws->up = g_new0 (gboolean, L);
   ws->writer = g_new0 (int, L);
   ws->wino_u = g_new0 (float *, L);
   ws->wino_src = g_new0 (float *, L);
-  ws->reduce_len = 1;
+  ws->fuse_scale = g_new0 (float *, L);
+  ws->fuse_shift = g_new0 (float *, L);
   ws->nt = 1;
-  ws->threads[0].ws = ws;
-  pthread_mutex_init (&ws->mu, NULL);
-  pthread_cond_init (&ws->cv_start, NULL);
-  pthread_cond_init (&ws->cv_done, NULL);
-  plan_training_fusion (ws, m);
-  for (int i = 0; i < L; i++)
+  for (int t = 0; t < NN_MAX_THREADS; t++)
     {
-      const NnLayer *l = &m->layers[i];
-      ws->shapes[i] = l->out_shape;
-      ws->scratch_floats = MAX (ws->scratch_floats, nn_layer_scratch_floats (l, max_batch));
-      ws->scratch_floats = MAX (ws->scratch_floats, nn_direct_scratch_floats (l));
-      if (l->kind == NN_LAYER_BATCH_NORM)
-        ws->reduce_len = MAX (ws->reduce_len, 2 * l->in_shape.c);
+      ws->threads[t].ws = ws;
+      ws->threads[t].tid = t;
     }
-  plan_inference (ws, m);
+  for (int i = 0; i < L; i++)
+    ws->shapes[i] = m->layers[i].out_shape;
   return ws;
 }
 
-static int
-pool_threads (const NnModel *m)
+static void
+alloc_grad_block (NnWorkspace *ws)
 {
-  return CLAMP (m->n_threads, 1, NN_MAX_THREADS);
-}
-
-static size_t grad_layout (NnWorkspace *ws, const NnModel *m, int *block, size_t *at);
-
-/* What workspace_alloc will allocate, plus the backward buffers of a training pass
- * and the scratch of every thread: in doubles, so that no model overflows it. */
-static double
-workspace_bytes (NnWorkspace *ws, const NnModel *m)
-{
-  double b = ws->max_batch, floats = 0, stats = 0;
-  int L = ws->n_layers, nt = pool_threads (m);
-  for (int i = 0; i < L; i++)
-    {
-      const NnLayer *l = &m->layers[i];
-      double per = (double) nn_shape_size (l->out_shape);
-      if (!(i > 0 && layer_aliases_input (l, ws->mode)) && ws->relu_of[i] < 0)
-        floats += b * per;
-      if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
-        floats += b * per;
-      floats += b * (double) nn_layer_aux_floats (l, ws->mode);
-      if (l->kind == NN_LAYER_BATCH_NORM)
-        stats += (double) NN_MAX_THREADS * 2 * l->in_shape.c;
-      if (i > 0 && nn_winograd_eligible (l))
-        floats += (16.0 / 9 + 1) * (double) l->vars[0].size;
-    }
-  floats += stats + (double) ws->scratch_floats * nt;
-  floats += 2.0 * L * 2 * NN_MAX_THREADS * ws->reduce_len; /* doubles */
-  if (ws->mode == NN_MODE_TRAINING)
-    {
-      int *block = g_new (int, L);
-      size_t *at = g_new (size_t, L);
-      floats += (double) grad_layout (ws, m, block, at) + (double) (nt - 1) * m->n_params;
-      g_free (block);
-      g_free (at);
-    }
-  return floats * sizeof (float);
+  const NnPlan *p = ws->plan;
+  ws->grad_block = ws_floats (ws, MAX (p->grad_floats, 1));
+  for (int i = 1; i < ws->n_layers && ws->grad_block; i++)
+    ws->grad[i] = p->grad_block[i] >= 0 ? ws->grad_block + p->grad_at[i] : NULL;
 }
 
 /* The big buffers. A checked workspace also makes, now, those that a pass would
@@ -313,66 +78,149 @@ workspace_bytes (NnWorkspace *ws, const NnModel *m)
 static void
 workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
 {
+  const NnPlan *p = ws->plan;
   int L = ws->n_layers, max_batch = ws->max_batch;
-  size_t stats = 0;
   for (int i = 0; i < L && !ws->alloc_failed; i++)
     {
       const NnLayer *l = &m->layers[i];
       size_t per = nn_shape_size (l->out_shape);
-      if (i > 0 && layer_aliases_input (l, ws->mode))
-        ws->out[i] = ws->out[l->inputs[0]];
-      else if (ws->relu_of[i] < 0)
+      if (p->out_of[i] == i)
         ws->out[i] = ws_floats (ws, max_batch * per);
-      if (l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i)))
+      if (p->needs_z[i])
         ws->z[i] = ws_floats (ws, max_batch * per);
-      size_t aux = nn_layer_aux_floats (l, ws->mode);
-      if (aux)
-        ws->aux[i] = ws_floats (ws, max_batch * aux);
-      if (l->kind == NN_LAYER_BATCH_NORM)
+      if (p->sizes[i].aux)
+        ws->aux[i] = ws_floats (ws, max_batch * p->sizes[i].aux);
+      if (p->fuse_target[i] >= 0)
         {
-          ws->stats_off[i] = stats;
-          stats += (size_t) NN_MAX_THREADS * 2 * l->in_shape.c;
+          ws->fuse_scale[i] = ws_floats (ws, l->out_shape.c);
+          ws->fuse_shift[i] = ws_floats (ws, l->out_shape.c);
+        }
+      if (p->winograd[i])
+        {
+          ws->wino_u[i] = ws_floats (ws, NN_WINO_POINTS * l->vars[0].size / 9);
+          ws->wino_src[i] = ws_floats (ws, l->vars[0].size);
+          if (ws->wino_src[i])
+            ws->wino_src[i][0] = NAN; /* never equal: the first pass transforms */
         }
     }
-  for (int j = 0; j < L; j++)
-    if (ws->relu_of[j] >= 0)
-      ws->out[j] = ws->out[ws->relu_of[j]];
-  ws->stats = ws_floats (ws, MAX (stats, 1));
-  for (int i = 1; i < L && !ws->alloc_failed; i++)
-    if (nn_winograd_eligible (&m->layers[i]))
-      {
-        ws->wino_u[i] = ws_floats (ws, 16 * m->layers[i].vars[0].size / 9);
-        ws->wino_src[i] = ws_floats (ws, m->layers[i].vars[0].size);
-        if (ws->wino_src[i])
-          ws->wino_src[i][0] = NAN; /* never equal: the first pass transforms */
-      }
-  ws->reduce = g_try_new0 (double, (size_t) L * 2 * NN_MAX_THREADS * ws->reduce_len);
-  ws->alloc_failed |= ws->reduce == NULL;
+  for (int i = 0; i < L; i++)
+    if (p->out_of[i] != i)
+      ws->out[i] = ws->out[p->out_of[i]];
+  ws->stats = ws_floats (ws, MAX (p->stats_floats, 1));
   int nt = checked ? pool_threads (m) : 1;
   for (int t = 0; t < nt && !ws->alloc_failed; t++)
-    ws->threads[t].scratch = ws_floats (ws, MAX (ws->scratch_floats, 1));
+    ws->threads[t].scratch = ws_floats (ws, MAX (p->scratch_floats, 1));
   if (checked && ws->mode == NN_MODE_TRAINING && !ws->alloc_failed)
     {
-      int *block = g_new (int, L);
-      size_t *at = g_new (size_t, L);
-      size_t total = grad_layout (ws, m, block, at);
-      ws->grad_block = ws_floats (ws, MAX (total, 1));
-      ws->grad_shared = g_new0 (gboolean, L);
-      for (int i = 1; i < L && ws->grad_block; i++)
-        {
-          ws->grad[i] = block[i] >= 0 ? ws->grad_block + at[block[i]] : NULL;
-          for (int j = 1; j < L; j++)
-            ws->grad_shared[i] |= j != i && block[i] >= 0 && block[j] == block[i];
-        }
+      alloc_grad_block (ws);
       for (int t = 1; t < nt && !ws->alloc_failed; t++)
         ws->threads[t].grads = ws_floats (ws, ws->n_params);
-      g_free (block);
-      g_free (at);
     }
   /* The engine splits batches over its own threads; BLAS threads would only
    * fight them (and spin in sched_yield on a busy machine). */
   openblas_set_num_threads (1);
 }
+
+/* ---- the threads ------------------------------------------------------------ */
+
+static void
+pool_stop (NnWorkspace *ws)
+{
+  nn_threads_free (ws->pool);
+  ws->pool = NULL;
+  ws->nt = 1;
+}
+
+/* The pool the model asks for (m->n_threads), started if it is not there yet. */
+static gboolean
+pool_start (NnWorkspace *ws, const NnModel *m, GError **error)
+{
+  int want = pool_threads (m);
+  if (want == ws->nt)
+    return TRUE;
+  pool_stop (ws);
+  if (want == 1)
+    return TRUE;
+  /* Each thread calls BLAS on its own slice: BLAS must not start threads of its own. */
+  openblas_set_num_threads (1);
+  ws->pool = nn_threads_new (want, 2 * ws->n_layers, ws->plan->reduce_len, error);
+  if (ws->pool == NULL)
+    return FALSE;
+  ws->nt = want;
+  for (int t = 1; t < want; t++)
+    if (ws->threads[t].scratch == NULL)
+      ws->threads[t].scratch = nn_alloc_floats (MAX (ws->plan->scratch_floats, 1));
+  return TRUE;
+}
+
+/* A pass has no GError to report to (nn_model_forward): threads that cannot be
+ * started leave the pass to the caller's thread, which gives the same results,
+ * only later. nn_workspace_new_checked has reported it already. */
+static void
+pool_ensure (NnWorkspace *ws)
+{
+  if (!pool_start (ws, ws->m, NULL))
+    ws->nt = 1;
+}
+
+static void
+run_job (void *data, int tid)
+{
+  NnWorkspace *ws = data;
+  ws->job (&ws->threads[tid]);
+}
+
+void
+nn_workspace_run (NnWorkspace *ws, void (*job) (NnThread *t))
+{
+  pool_ensure (ws);
+  /* A batch smaller than the pool runs on one thread; BN then skips the barrier. */
+  ws->nt_eff = ws->n >= ws->nt ? ws->nt : 1;
+  for (int t = 0; t < ws->nt_eff; t++)
+    {
+      ws->threads[t].n0 = (int) ((gint64) ws->n * t / ws->nt_eff);
+      ws->threads[t].n = (int) ((gint64) ws->n * (t + 1) / ws->nt_eff) - ws->threads[t].n0;
+    }
+  if (ws->nt_eff == 1)
+    {
+      job (&ws->threads[0]);
+      return;
+    }
+  ws->job = job;
+  nn_threads_run (ws->pool, run_job, ws);
+}
+
+void
+nn_workspace_prepare_backward (NnWorkspace *ws)
+{
+  /* The pool may grow before the job starts: make the per-thread buffers first. */
+  pool_ensure (ws);
+  if (ws->grad_block == NULL)
+    {
+      alloc_grad_block (ws);
+      if (ws->grad_block == NULL)
+        g_error ("out of memory allocating the gradients of model “%s”", ws->m->name);
+    }
+  if ((size_t) ws->n_tmp * ws->tmp_floats > ws->tmp_alloc)
+    {
+      for (int t = 0; t < NN_MAX_THREADS; t++)
+        {
+          nn_free (ws->threads[t].tmp);
+          ws->threads[t].tmp = NULL;
+        }
+      ws->tmp_alloc = (size_t) ws->n_tmp * ws->tmp_floats;
+    }
+  for (int t = 0; t < ws->nt; t++)
+    {
+      NnThread *th = &ws->threads[t];
+      if (t > 0 && th->grads == NULL)
+        th->grads = nn_alloc_floats (ws->n_params);
+      if (ws->tmp_alloc > 0 && th->tmp == NULL)
+        th->tmp = nn_alloc_floats (ws->tmp_alloc);
+    }
+}
+
+/* ---- making and freeing ------------------------------------------------------- */
 
 NnWorkspace *
 nn_workspace_new (const NnModel *m, int max_batch, NnMode mode)
@@ -392,9 +240,9 @@ nn_workspace_estimate_bytes (const NnModel *m, int max_batch, NnMode mode)
 {
   g_return_val_if_fail (m != NULL && m->params != NULL, 0);
   g_return_val_if_fail (max_batch >= 1, 0);
-  NnWorkspace *ws = workspace_plan (m, max_batch, mode);
-  double bytes = workspace_bytes (ws, m);
-  nn_workspace_free (ws);
+  NnPlan *p = nn_plan_new (m, mode, max_batch);
+  double bytes = nn_plan_bytes (p, m, pool_threads (m));
+  nn_plan_free (p);
   return bytes >= 0x1p63 ? G_MAXUINT64 : (guint64) bytes;
 }
 
@@ -416,11 +264,17 @@ nn_workspace_new_checked (const NnModel *m, int max_batch, NnMode mode, GError *
   g_return_val_if_fail (max_batch >= 1, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   NnWorkspace *ws = workspace_plan (m, max_batch, mode);
-  double bytes = workspace_bytes (ws, m);
+  double bytes = nn_plan_bytes (ws->plan, m, pool_threads (m));
   if (bytes <= NN_WORKSPACE_MAX_BYTES)
     workspace_alloc (ws, m, TRUE);
   if (bytes <= NN_WORKSPACE_MAX_BYTES && !ws->alloc_failed)
-    return ws;
+    {
+      /* The threads too, so that one that cannot start is an error here. */
+      if (pool_start (ws, m, error))
+        return ws;
+      nn_workspace_free (ws);
+      return NULL;
+    }
   nn_workspace_free (ws);
   g_autofree char *need = g_format_size_full (bytes >= 0x1p63 ? G_MAXUINT64 : (guint64) bytes,
                                                 G_FORMAT_SIZE_IEC_UNITS);
@@ -437,77 +291,85 @@ nn_workspace_new_checked (const NnModel *m, int max_batch, NnMode mode, GError *
   return NULL;
 }
 
-/* Layers up to split_layer keep a grid; per image they need `bytes`; groups of
- * images fill about half of a 1 MB L2. */
-static void
-plan_groups (NnWorkspace *ws, const NnModel *m)
+void
+nn_workspace_free (NnWorkspace *ws)
 {
-  size_t bytes = 0;
-  ws->split_layer = 0;
-  for (int i = 1; i < m->n_layers; i++)
-    if (m->layers[i].in_shape.h * m->layers[i].in_shape.w > 1)
-      {
-        ws->split_layer = i;
-        bytes += nn_shape_size (m->layers[i].out_shape) * sizeof (float);
-      }
-  ws->group = (int) CLAMP ((512 * 1024) / MAX (bytes, 1), 1, 16);
-}
-
-static int
-count_consumers (const NnModel *m, int p, int *only)
-{
-  int n = 0;
-  for (int i = p + 1; i < m->n_layers; i++)
-    for (int j = 0; j < m->layers[i].n_inputs; j++)
-      if (m->layers[i].inputs[j] == p)
-        {
-          n++;
-          *only = i;
-        }
-  return n;
-}
-
-static void
-plan_inference (NnWorkspace *ws, const NnModel *m)
-{
-  int L = m->n_layers;
-  plan_groups (ws, m);
-  ws->fuse_target = g_new (int, L);
-  ws->fuse_skip = g_new0 (gboolean, L);
-  ws->fuse_relu = g_new0 (gboolean, L);
-  ws->fuse_scale = g_new0 (float *, L);
-  ws->fuse_shift = g_new0 (float *, L);
-  for (int i = 0; i < L; i++)
-    ws->fuse_target[i] = -1;
-  if (ws->mode != NN_MODE_INFERENCE)
+  if (ws == NULL)
     return;
-  for (int i = 1; i < L; i++)
+  pool_stop (ws);
+  for (int i = 0; i < ws->n_layers; i++)
     {
-      const NnLayer *l = &m->layers[i];
-      int j = -1, k = -1;
-      if ((l->kind != NN_LAYER_CONV2D && l->kind != NN_LAYER_DEPTHWISE_CONV2D)
-          || l->cfg.conv.activation != NN_ACT_LINEAR || l->out_shape.c % 16 != 0
-          || (l->kind == NN_LAYER_DEPTHWISE_CONV2D && l->cfg.conv.depth_multiplier != 1)
-          || count_consumers (m, i, &j) != 1 || m->layers[j].kind != NN_LAYER_BATCH_NORM
-          || j == m->output)
+      if (ws->plan->out_of[i] == i)
+        nn_free (ws->out[i]);
+      nn_free (ws->z[i]);
+      nn_free (ws->aux[i]);
+      nn_free (ws->fuse_scale[i]);
+      nn_free (ws->fuse_shift[i]);
+      nn_free (ws->wino_u[i]);
+      nn_free (ws->wino_src[i]);
+    }
+  for (int t = 0; t < NN_MAX_THREADS; t++)
+    {
+      nn_free (ws->threads[t].scratch);
+      nn_free (ws->threads[t].grads);
+      nn_free (ws->threads[t].tmp);
+    }
+  nn_free (ws->grad_block);
+  nn_free (ws->stats);
+  g_free (ws->wino_u);
+  g_free (ws->wino_src);
+  g_free (ws->fuse_scale);
+  g_free (ws->fuse_shift);
+  g_free (ws->shapes);
+  g_free (ws->out);
+  g_free (ws->z);
+  g_free (ws->aux);
+  g_free (ws->grad);
+  g_free (ws->up);
+  g_free (ws->writer);
+  g_free (ws->profile);
+  nn_plan_free (ws->plan);
+  g_free (ws);
+}
+
+/* ---- what passes read -------------------------------------------------------- */
+
+gboolean
+nn_workspace_fits (const NnWorkspace *ws, const NnModel *m)
+{
+  if (m->n_layers != ws->n_layers || m->n_params != ws->n_params)
+    return FALSE;
+  for (int i = 0; i < m->n_layers; i++)
+    if (!nn_shape_equal (m->layers[i].out_shape, ws->shapes[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Redoes the Winograd kernels whose weights changed since the last pass: a
+ * memcmp over the kernels costs far less than transforming them every time. */
+void
+nn_workspace_prepare_winograd (NnWorkspace *ws, const NnModel *m)
+{
+  gboolean on = nn_kernels_level () != NN_KERNELS_GENERIC;
+  ws->wino_on = on;
+  if (!on)
+    return;
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      if (ws->wino_u[i] == NULL)
         continue;
-      ws->fuse_target[i] = j;
-      ws->fuse_skip[j] = TRUE;
-      if (count_consumers (m, j, &k) == 1 && m->layers[k].kind == NN_LAYER_ACTIVATION
-          && m->layers[k].cfg.act.activation == NN_ACT_RELU && k != m->output)
-        {
-          ws->fuse_target[i] = k;
-          ws->fuse_skip[k] = TRUE;
-          ws->fuse_relu[i] = TRUE;
-        }
-      ws->fuse_scale[i] = nn_alloc_floats (l->out_shape.c);
-      ws->fuse_shift[i] = nn_alloc_floats (l->out_shape.c);
+      const NnVar *v = &m->layers[i].vars[0];
+      const float *w = m->params + v->offset;
+      if (memcmp (w, ws->wino_src[i], v->size * sizeof (float)) == 0)
+        continue;
+      memcpy (ws->wino_src[i], w, v->size * sizeof (float));
+      nn_winograd_kernel (ws->wino_u[i], w, v->dims[2], v->dims[3]);
     }
 }
 
 /* scale and shift of conv i followed by BN j (inference): y = conv * scale + shift. */
-static void
-fuse_coefficients (NnWorkspace *ws, const NnModel *m)
+void
+nn_workspace_fuse_coefficients (NnWorkspace *ws, const NnModel *m)
 {
   for (int i = 1; i < m->n_layers; i++)
     {
@@ -531,179 +393,7 @@ fuse_coefficients (NnWorkspace *ws, const NnModel *m)
     }
 }
 
-/* ---- the thread pool -------------------------------------------------------- */
-
-static void *
-worker_main (void *data)
-{
-  NnThread *t = data;
-  NnWorkspace *ws = t->ws;
-  guint seen = 0;
-  pthread_mutex_lock (&ws->mu);
-  for (;;)
-    {
-      while (ws->gen == seen && !ws->quit)
-        pthread_cond_wait (&ws->cv_start, &ws->mu);
-      if (ws->quit)
-        break;
-      seen = ws->gen;
-      pthread_mutex_unlock (&ws->mu);
-      if (t->tid < ws->nt_eff)
-        ws->job (t);
-      pthread_mutex_lock (&ws->mu);
-      if (--ws->pending == 0)
-        pthread_cond_signal (&ws->cv_done);
-    }
-  pthread_mutex_unlock (&ws->mu);
-  return NULL;
-}
-
-static void
-pool_stop (NnWorkspace *ws)
-{
-  if (ws->nt <= 1)
-    return;
-  pthread_mutex_lock (&ws->mu);
-  ws->quit = TRUE;
-  pthread_cond_broadcast (&ws->cv_start);
-  pthread_mutex_unlock (&ws->mu);
-  for (int t = 1; t < ws->nt; t++)
-    pthread_join (ws->threads[t].handle, NULL);
-  pthread_barrier_destroy (&ws->barrier);
-  ws->quit = FALSE;
-  ws->nt = 1;
-}
-
-static void
-pool_start (NnWorkspace *ws, int nt)
-{
-  /* Each thread calls BLAS on its own slice: BLAS must not start threads of its own. */
-  openblas_set_num_threads (1);
-  pthread_barrier_init (&ws->barrier, NULL, nt);
-  for (int t = 1; t < nt; t++)
-    {
-      NnThread *th = &ws->threads[t];
-      th->ws = ws;
-      th->tid = t;
-      if (th->scratch == NULL)
-        th->scratch = nn_alloc_floats (MAX (ws->scratch_floats, 1));
-      pthread_create (&th->handle, NULL, worker_main, th);
-    }
-  ws->nt = nt;
-}
-
-static void
-pool_run (NnWorkspace *ws, void (*job) (NnThread *t))
-{
-  int want = CLAMP (ws->m->n_threads, 1, NN_MAX_THREADS);
-  if (want != ws->nt)
-    {
-      pool_stop (ws);
-      if (want > 1)
-        pool_start (ws, want);
-    }
-  /* A batch smaller than the pool runs on one thread; BN then skips the barrier. */
-  ws->nt_eff = ws->n >= ws->nt ? ws->nt : 1;
-  for (int t = 0; t < ws->nt_eff; t++)
-    {
-      ws->threads[t].n0 = (int) ((gint64) ws->n * t / ws->nt_eff);
-      ws->threads[t].n = (int) ((gint64) ws->n * (t + 1) / ws->nt_eff) - ws->threads[t].n0;
-    }
-  if (ws->nt == 1 || ws->nt_eff == 1)
-    {
-      job (&ws->threads[0]);
-      return;
-    }
-  pthread_mutex_lock (&ws->mu);
-  ws->job = job;
-  ws->pending = ws->nt - 1;
-  ws->gen++;
-  pthread_cond_broadcast (&ws->cv_start);
-  pthread_mutex_unlock (&ws->mu);
-  job (&ws->threads[0]);
-  pthread_mutex_lock (&ws->mu);
-  while (ws->pending > 0)
-    pthread_cond_wait (&ws->cv_done, &ws->mu);
-  pthread_mutex_unlock (&ws->mu);
-}
-
-void
-nn_sync_sum (NnCall *c, double *v, int len, int slot)
-{
-  NnWorkspace *ws = c->ws;
-  int nt = ws->nt_eff, tid = c->t->tid;
-  if (nt == 1)
-    return;
-  g_assert (len <= ws->reduce_len);
-  double *region = ws->reduce + ((size_t) (c->index * 2 + slot) * NN_MAX_THREADS) * ws->reduce_len;
-  memcpy (region + (size_t) tid * ws->reduce_len, v, len * sizeof (double));
-  pthread_barrier_wait (&ws->barrier);
-  /* The same order on every thread, so every thread gets bit-identical sums. */
-  for (int k = 0; k < len; k++)
-    {
-      double s = 0.0;
-      for (int t = 0; t < nt; t++)
-        s += region[(size_t) t * ws->reduce_len + k];
-      v[k] = s;
-    }
-}
-
-void
-nn_workspace_free (NnWorkspace *ws)
-{
-  if (ws == NULL)
-    return;
-  pool_stop (ws);
-  for (int i = 0; i < ws->n_layers; i++)
-    {
-      gboolean shared = FALSE;
-      for (int j = 0; j < i; j++)
-        shared |= ws->out[j] == ws->out[i];
-      if (!shared)
-        nn_free (ws->out[i]);
-      nn_free (ws->z[i]);
-      nn_free (ws->aux[i]);
-      nn_free (ws->fuse_scale[i]);
-      nn_free (ws->fuse_shift[i]);
-    }
-  for (int i = 0; i < ws->n_layers; i++)
-    {
-      nn_free (ws->wino_u[i]);
-      nn_free (ws->wino_src[i]);
-    }
-  g_free (ws->wino_u);
-  g_free (ws->wino_src);
-  g_free (ws->fuse_target);
-  g_free (ws->relu_of);
-  g_free (ws->relu_fused);
-  g_free (ws->fuse_skip);
-  g_free (ws->fuse_relu);
-  g_free (ws->fuse_scale);
-  g_free (ws->fuse_shift);
-  nn_free (ws->grad_block);
-  g_free (ws->grad_shared);
-  for (int t = 0; t < NN_MAX_THREADS; t++)
-    {
-      nn_free (ws->threads[t].scratch);
-      nn_free (ws->threads[t].grads);
-      nn_free (ws->threads[t].tmp);
-    }
-  nn_free (ws->stats);
-  g_free (ws->reduce);
-  g_free (ws->shapes);
-  g_free (ws->out);
-  g_free (ws->z);
-  g_free (ws->aux);
-  g_free (ws->grad);
-  g_free (ws->stats_off);
-  g_free (ws->up);
-  g_free (ws->writer);
-  g_free (ws->profile);
-  pthread_mutex_destroy (&ws->mu);
-  pthread_cond_destroy (&ws->cv_start);
-  pthread_cond_destroy (&ws->cv_done);
-  g_free (ws);
-}
+/* ---- the public accessors ------------------------------------------------------ */
 
 int
 nn_workspace_max_batch (const NnWorkspace *ws)
@@ -720,90 +410,6 @@ nn_workspace_set_seed (NnWorkspace *ws, guint64 seed)
   ws->step = 0;
 }
 
-guint64
-nn_workspace_dropout_key (const NnWorkspace *ws, int layer)
-{
-  guint64 s = ws->seed ^ (ws->step * 0x9e3779b97f4a7c15ull) ^ ((guint64) layer << 48);
-  return nn_rng_next (&s);
-}
-
-/* Redoes the Winograd kernels whose weights changed since the last pass: a
- * memcmp over the kernels costs far less than transforming them every time. */
-static void
-prepare_winograd (NnWorkspace *ws, const NnModel *m)
-{
-  gboolean on = nn_kernels_level () != NN_KERNELS_GENERIC;
-  ws->wino_on = on;
-  if (!on)
-    return;
-  for (int i = 1; i < m->n_layers; i++)
-    {
-      if (ws->wino_u[i] == NULL)
-        continue;
-      const NnVar *v = &m->layers[i].vars[0];
-      const float *w = m->params + v->offset;
-      if (memcmp (w, ws->wino_src[i], v->size * sizeof (float)) == 0)
-        continue;
-      memcpy (ws->wino_src[i], w, v->size * sizeof (float));
-      nn_winograd_kernel (ws->wino_u[i], w, v->dims[2], v->dims[3]);
-    }
-}
-
-const float *
-nn_workspace_winograd_u (const NnWorkspace *ws, int layer)
-{
-  return ws->wino_on ? ws->wino_u[layer] : NULL;
-}
-
-const float *
-nn_workspace_layer_output (const NnWorkspace *ws, int layer)
-{
-  g_return_val_if_fail (ws != NULL && layer >= 0 && layer < ws->n_layers, NULL);
-  return ws->out[layer];
-}
-
-const float *
-nn_workspace_layer_grad (const NnWorkspace *ws, int layer)
-{
-  g_return_val_if_fail (ws != NULL && layer >= 0 && layer < ws->n_layers, NULL);
-  return layer > 0 && ws->up[layer] && !(ws->grad_shared && ws->grad_shared[layer])
-         ? ws->grad[layer] : NULL;
-}
-
-/* ---- forward ---------------------------------------------------------------- */
-
-static NnCall
-make_call (NnWorkspace *ws, NnThread *t, int i)
-{
-  NnModel *m = ws->m;
-  const NnLayer *l = &m->layers[i];
-  size_t per = slice_size (ws, i);
-  NnCall c = {
-    .m = m, .ws = ws, .t = t, .l = l, .index = i, .n = t->n, .n_total = ws->n,
-    .act = fused_activation (m, i),
-    .y = ws->out[i] + t->n0 * per,
-    .z = ws->z[i] ? ws->z[i] + t->n0 * per : NULL,
-    .aux = ws->aux[i] ? ws->aux[i] + t->n0 * nn_layer_aux_floats (l, ws->mode) : NULL,
-    .stats = ws->stats + ws->stats_off[i] + (size_t) t->tid * 2 * l->in_shape.c,
-  };
-  /* Keras runs a frozen BatchNormalization in inference mode even while training. */
-  c.training = ws->mode == NN_MODE_TRAINING
-               && (l->kind != NN_LAYER_BATCH_NORM || l->trainable);
-  if (ws->relu_of[i] >= 0)
-    c.act = NN_ACT_RELU;
-  for (int j = 0; j < l->n_inputs; j++)
-    c.x[j] = ws->out[l->inputs[j]] + t->n0 * slice_size (ws, l->inputs[j]);
-  return c;
-}
-
-static double
-thread_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void
 nn_workspace_set_profiling (NnWorkspace *ws, gboolean on)
 {
@@ -817,402 +423,17 @@ nn_workspace_profile (const NnWorkspace *ws)
   return ws->profile;
 }
 
-static void
-forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
+const float *
+nn_workspace_layer_output (const NnWorkspace *ws, int layer)
 {
-  gboolean prof = ws->profile && t->tid == 0;
-  for (int i = from; i <= to; i++)
-    {
-      if ((ws->fusing && ws->fuse_skip[i]) || ws->relu_fused[i])
-        continue;
-      double t0 = prof ? thread_seconds () : 0;
-      NnCall c = make_call (ws, t, i);
-      int target = ws->fusing ? ws->fuse_target[i] : -1;
-      if (target >= 0)
-        {
-          float *y = ws->out[target] + t->n0 * slice_size (ws, target);
-          if (c.l->kind == NN_LAYER_CONV2D)
-            nn_conv_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], ws->fuse_relu[i]);
-          else
-            nn_depthwise_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], ws->fuse_relu[i]);
-        }
-      else
-        layer_ops[c.l->kind].forward (&c);
-      if (prof)
-        ws->profile[i] += thread_seconds () - t0;
-    }
-}
-
-static void
-forward_job (NnThread *t)
-{
-  NnWorkspace *ws = t->ws;
-  size_t in = slice_size (ws, 0);
-  memcpy (ws->out[0] + t->n0 * in, ws->x + t->n0 * in, t->n * in * sizeof (float));
-  int last = ws->m->output;
-  if (ws->mode == NN_MODE_TRAINING)
-    {
-      /* BatchNormalization needs the whole batch at once. */
-      forward_layers (ws, t, 1, last);
-      return;
-    }
-  int split = MIN (ws->split_layer, last);
-  for (int g0 = 0; g0 < t->n; g0 += ws->group)
-    {
-      NnThread sub = *t;
-      sub.n0 = t->n0 + g0;
-      sub.n = MIN (ws->group, t->n - g0);
-      forward_layers (ws, &sub, 1, split);
-    }
-  forward_layers (ws, t, split + 1, last);
-}
-
-static gboolean
-check_model (const NnModel *m, const NnWorkspace *ws)
-{
-  if (m->n_layers != ws->n_layers || m->n_params != ws->n_params)
-    return FALSE;
-  for (int i = 0; i < m->n_layers; i++)
-    if (!nn_shape_equal (m->layers[i].out_shape, ws->shapes[i]))
-      return FALSE;
-  return TRUE;
+  g_return_val_if_fail (ws != NULL && layer >= 0 && layer < ws->n_layers, NULL);
+  return ws->out[layer];
 }
 
 const float *
-nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n)
+nn_workspace_layer_grad (const NnWorkspace *ws, int layer)
 {
-  g_return_val_if_fail (m != NULL && ws != NULL && x != NULL, NULL);
-  g_return_val_if_fail (n >= 1 && n <= ws->max_batch, NULL);
-  g_return_val_if_fail (check_model (m, ws), NULL);
-  ws->m = m;
-  ws->n = n;
-  ws->x = x;
-  if (ws->mode == NN_MODE_TRAINING)
-    ws->step++;
-  prepare_winograd (ws, m);
-  pool_run (ws, forward_job);
-  return ws->out[m->output];
-}
-
-/* ---- backward --------------------------------------------------------------- */
-
-static float *
-grad_base (NnWorkspace *ws, int layer)
-{
-  return layer == 0 ? ws->dx : ws->grad[layer];
-}
-
-static void
-backward_job (NnThread *t)
-{
-  NnWorkspace *ws = t->ws;
-  NnModel *m = ws->m;
-  if (t->tid > 0 && ws->weight_grads)
-    memset (t->grads, 0, ws->n_params * sizeof (float));
-  size_t nc = m->n_classes;
-  memcpy (ws->grad[m->output] + t->n0 * nc, ws->dlogits + t->n0 * nc, t->n * nc * sizeof (float));
-  for (int i = m->output; i >= 1; i--)
-    {
-      const NnLayer *l = &m->layers[i];
-      if (!ws->up[i] || ws->relu_fused[i])
-        continue;
-      NnCall c = make_call (ws, t, i);
-      int gi = ws->relu_of[i] >= 0 ? ws->relu_of[i] : i; /* a fused relu's gradient */
-      c.dy = ws->grad[gi] + t->n0 * slice_size (ws, i);
-      gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
-      c.dw = learns ? (t->tid == 0 ? m->grads : t->grads) : NULL;
-      int n_tmp = 0;
-      gboolean is_tmp[NN_MAX_INPUTS] = { FALSE };
-      for (int j = 0; j < l->n_inputs; j++)
-        {
-          int p = l->inputs[j];
-          gboolean repeated = FALSE;
-          for (int k = 0; k < j; k++)
-            repeated |= l->inputs[k] == p;
-          if (!ws->up[p])
-            c.dx[j] = NULL;
-          else if (ws->writer[p] == i && !repeated)
-            c.dx[j] = grad_base (ws, p) + t->n0 * slice_size (ws, p);
-          else
-            {
-              c.dx[j] = t->tmp + (size_t) (n_tmp++) * ws->tmp_floats;
-              is_tmp[j] = TRUE;
-            }
-        }
-      double t0 = ws->profile && t->tid == 0 ? thread_seconds () : 0;
-      layer_ops[l->kind].backward (&c);
-      if (ws->profile && t->tid == 0)
-        ws->profile[ws->n_layers + i] += thread_seconds () - t0;
-      /* Fan-out: later consumers' gradients are added to what the first one wrote. */
-      for (int j = 0; j < l->n_inputs; j++)
-        {
-          if (!is_tmp[j])
-            continue;
-          int p = l->inputs[j];
-          float *dst = grad_base (ws, p) + t->n0 * slice_size (ws, p);
-          size_t count = t->n * slice_size (ws, p);
-          for (size_t k = 0; k < count; k++)
-            dst[k] += c.dx[j][k];
-        }
-    }
-}
-
-/* up[i]: some variable at or before layer i, or the input (when dx is wanted),
- * needs the gradient of layer i's output. writer[p]: the last consumer of p that
- * passes a gradient to it; it runs first in backward and overwrites. */
-static void
-plan_backward (NnWorkspace *ws, gboolean want_dx)
-{
-  NnModel *m = ws->m;
-  gboolean *reach = g_newa (gboolean, m->n_layers);
-  memset (reach, 0, m->n_layers * sizeof (gboolean));
-  reach[m->output] = TRUE;
-  for (int i = m->output; i >= 1; i--)
-    if (reach[i])
-      for (int j = 0; j < m->layers[i].n_inputs; j++)
-        reach[m->layers[i].inputs[j]] = TRUE;
-  int max_inputs_tmp = 0;
-  for (int i = 0; i < m->n_layers; i++)
-    {
-      const NnLayer *l = &m->layers[i];
-      gboolean learns = FALSE;
-      for (int v = 0; v < l->n_vars; v++)
-        learns |= l->vars[v].trainable;
-      learns &= l->trainable && ws->weight_grads;
-      ws->up[i] = i == 0 ? want_dx : learns;
-      for (int j = 0; j < l->n_inputs; j++)
-        ws->up[i] |= ws->up[l->inputs[j]];
-      ws->up[i] &= reach[i];
-      ws->writer[i] = -1;
-    }
-  /* The fan-out needs one scratch buffer per extra edge of a layer. */
-  ws->tmp_floats = 0;
-  for (int i = m->output; i >= 1; i--)
-    {
-      const NnLayer *l = &m->layers[i];
-      if (!ws->up[i])
-        continue;
-      int extra = 0;
-      for (int j = 0; j < l->n_inputs; j++)
-        {
-          int p = l->inputs[j];
-          if (!ws->up[p])
-            continue;
-          gboolean repeated = FALSE;
-          for (int k = 0; k < j; k++)
-            repeated |= l->inputs[k] == p;
-          if (ws->writer[p] == -1)
-            ws->writer[p] = i;
-          else
-            repeated = TRUE;
-          if (repeated)
-            {
-              extra++;
-              ws->tmp_floats = MAX (ws->tmp_floats, ws->max_batch * slice_size (ws, p));
-            }
-        }
-      max_inputs_tmp = MAX (max_inputs_tmp, extra);
-    }
-  ws->n_tmp = max_inputs_tmp;
-  if ((size_t) ws->n_tmp * ws->tmp_floats > ws->tmp_alloc)
-    {
-      for (int t = 0; t < NN_MAX_THREADS; t++)
-        {
-          nn_free (ws->threads[t].tmp);
-          ws->threads[t].tmp = NULL;
-        }
-      ws->tmp_alloc = (size_t) ws->n_tmp * ws->tmp_floats;
-    }
-}
-
-/* Training shares the output-gradient buffers between layers whose gradients are
- * never live at the same time: a chain needs two or three buffers per map size
- * instead of one per layer (the advanced model at batch 128, 2 threads: the
- * backward buffers went from 157 to 56 MB resident).
- * grad[p] is live from the backward step of its last consumer (which writes it
- * first) down to p's own step. Only layers of the same per-image size share, so
- * that every thread's slice lies at the same place in both layers and a fast
- * thread never writes into a slower thread's slice. Inference keeps one buffer
- * per layer: Grad-CAM reads a layer's gradient after the pass. */
-static void
-plan_grad_sharing (NnWorkspace *ws, const NnModel *m, int *block, int *n_blocks)
-{
-  int L = ws->n_layers;
-  int *last = g_newa (int, L), *end = g_newa (int, L), *order = g_newa (int, L);
-  int *block_end = g_newa (int, L), *block_size = g_newa (int, L);
-  int n = 0, nb = 0;
-  for (int p = 1; p < L; p++)
-    {
-      block[p] = -1;
-      last[p] = p == m->output ? L : -1;
-      end[p] = p;
-      for (int i = p + 1; i <= m->output; i++)
-        for (int j = 0; j < m->layers[i].n_inputs; j++)
-          if (m->layers[i].inputs[j] == p)
-            last[p] = MAX (last[p], i);
-    }
-  for (int p = 1; p < L; p++)
-    if (ws->relu_of[p] >= 0)
-      {
-        end[ws->relu_of[p]] = p; /* read by the BN that does the relu */
-        last[p] = -1;            /* never written */
-      }
-  for (int p = 1; p < L; p++)
-    if (last[p] > 0 && p <= m->output)
-      order[n++] = p;
-  /* by start of life, latest (first in backward) first */
-  for (int a = 1; a < n; a++)
-    for (int b = a; b > 0 && last[order[b]] > last[order[b - 1]]; b--)
-      {
-        int t = order[b];
-        order[b] = order[b - 1];
-        order[b - 1] = t;
-      }
-  for (int k = 0; k < n; k++)
-    {
-      int p = order[k];
-      /* a block whose last owner's life ended before p's begins */
-      for (int b = 0; b < nb && block[p] < 0; b++)
-        if (block_end[b] > last[p] && block_size[b] == (int) slice_size (ws, p))
-          block[p] = b;
-      if (block[p] < 0)
-        {
-          block[p] = nb++;
-          block_size[block[p]] = (int) slice_size (ws, p);
-        }
-      block_end[block[p]] = end[p];
-    }
-  *n_blocks = nb;
-}
-
-/* Where each layer's output gradient lies in one block (block[i] = -1: none);
- * returns the block's size in floats. */
-static size_t
-grad_layout (NnWorkspace *ws, const NnModel *m, int *block, size_t *at)
-{
-  int L = ws->n_layers, nb = 0;
-  if (ws->mode == NN_MODE_TRAINING)
-    plan_grad_sharing (ws, m, block, &nb);
-  else
-    for (int i = 1; i < L; i++)
-      block[i] = nb++;
-  size_t total = 0;
-  for (int b = 0; b < nb; b++)
-    for (int i = 1; i < L; i++)
-      if (block[i] == b)
-        {
-          at[b] = total;
-          total += (size_t) ws->max_batch * slice_size (ws, i);
-          break;
-        }
-  return total;
-}
-
-static void
-alloc_backward_buffers (NnWorkspace *ws)
-{
-  if (ws->grad_block == NULL)
-    {
-      int L = ws->n_layers;
-      int *block = g_newa (int, L);
-      size_t *at = g_newa (size_t, L);
-      size_t total = grad_layout (ws, ws->m, block, at);
-      ws->grad_block = nn_alloc_floats (MAX (total, 1));
-      ws->grad_shared = g_new0 (gboolean, L);
-      for (int i = 1; i < L; i++)
-        {
-          ws->grad[i] = block[i] >= 0 ? ws->grad_block + at[block[i]] : NULL;
-          for (int j = 1; j < L; j++)
-            ws->grad_shared[i] |= j != i && block[i] >= 0 && block[j] == block[i];
-        }
-    }
-  for (int t = 0; t < ws->nt; t++)
-    {
-      NnThread *th = &ws->threads[t];
-      if (t > 0 && th->grads == NULL)
-        th->grads = nn_alloc_floats (ws->n_params);
-      if (ws->tmp_alloc > 0 && th->tmp == NULL)
-        th->tmp = nn_alloc_floats (ws->tmp_alloc);
-    }
-}
-
-void
-nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx,
-                      gboolean weight_grads)
-{
-  g_return_if_fail (m != NULL && ws != NULL && dlogits != NULL);
-  g_return_if_fail (ws->m == m && ws->n == n);
-  ws->dlogits = dlogits;
-  ws->dx = dx;
-  ws->weight_grads = weight_grads;
-  plan_backward (ws, dx != NULL);
-  /* The pool may grow before the job starts: make the per-thread buffers first. */
-  int want = CLAMP (m->n_threads, 1, NN_MAX_THREADS);
-  if (want != ws->nt)
-    {
-      pool_stop (ws);
-      if (want > 1)
-        pool_start (ws, want);
-    }
-  alloc_backward_buffers (ws);
-  if (weight_grads)
-    memset (m->grads, 0, m->n_params * sizeof (float));
-  pool_run (ws, backward_job);
-  if (weight_grads)
-    for (int t = 1; t < ws->nt_eff; t++)
-      {
-        const float *g = ws->threads[t].grads;
-        for (size_t k = 0; k < m->n_params; k++)
-          m->grads[k] += g[k];
-      }
-}
-
-void
-nn_model_backward (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx)
-{
-  nn_model_backward_ex (m, ws, dlogits, n, dx, TRUE);
-}
-
-/* ---- inference -------------------------------------------------------------- */
-
-void
-nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs)
-{
-  g_return_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL);
-  g_return_if_fail (ws->mode == NN_MODE_INFERENCE);
-  size_t in = nn_shape_size (m->layers[0].out_shape);
-  /* Only the logits are kept here, so Conv -> BN -> relu may run as one kernel. */
-  ws->fusing = check_model (m, ws) && nn_kernels_level () != NN_KERNELS_GENERIC;
-  if (ws->fusing)
-    fuse_coefficients (ws, m);
-  for (int i0 = 0; i0 < n; i0 += ws->max_batch)
-    {
-      int b = MIN (ws->max_batch, n - i0);
-      const float *logits = nn_model_forward (m, ws, x + i0 * in, b);
-      float *p = probs + (size_t) i0 * m->n_classes;
-      if (m->output_softmax)
-        nn_softmax_rows (p, logits, b, m->n_classes);
-      else
-        memcpy (p, logits, (size_t) b * m->n_classes * sizeof (float));
-    }
-  ws->fusing = FALSE;
-}
-
-gboolean
-nn_model_predict_checked (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs,
-                          GError **error)
-{
-  g_return_val_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  nn_model_predict (m, ws, x, n, probs);
-  size_t count = (size_t) n * m->n_classes;
-  for (size_t k = 0; k < count; k++)
-    if (!isfinite (probs[k]))
-      {
-        g_set_error (error, NN_ERROR, NN_ERROR_NUMERIC, "the model produced non-finite outputs "
-                     "(NaN or infinity) for image %zu of %d (its weights overflow)",
-                     k / m->n_classes + 1, n);
-        return FALSE;
-      }
-  return TRUE;
+  g_return_val_if_fail (ws != NULL && layer >= 0 && layer < ws->n_layers, NULL);
+  return layer > 0 && ws->up[layer] && ws->grad_block && !ws->plan->grad_shared[layer]
+         ? ws->grad[layer] : NULL;
 }

@@ -1,11 +1,13 @@
-/* nn-conv-direct.c: direct NHWC convolution kernels, written once with GCC
- * vector extensions and compiled for AVX-512 and for AVX2 + FMA; the CPU picks
- * one at run time (nn-kernels.c), and plain C (im2col + BLAS) remains the
- * fallback.
+/* nn-conv-direct.c: the SIMD kernels, written once with GCC vector extensions
+ * and compiled for AVX-512 and for AVX2 + FMA; the CPU picks one at run time
+ * (nn-kernels.c), and plain C (im2col + BLAS, in layers/) remains the fallback.
+ * Here: direct and depthwise convolution, the depthwise kernel gradient, Dense
+ * of a few rows, MaxPooling2D 2x2, the Winograd F(2x2, 3x3) transforms and the
+ * BatchNormalization passes.
  *
  * The convolution reads its input where it lies, no im2col: the row of the
  * implicit im2col matrix for output pixel p is the KH x KW window of C-vectors
- * at p. A tile of R output pixels x NF * 16 filters lives in registers;
+ * at p. A tile of R output pixels x NF * NN_LANES filters lives in registers;
  * each step broadcasts one input value per pixel and multiplies it with NF
  * vectors of the kernel (KH, KW, C, F). Padding is done by copying the image
  * into a zero-bordered scratch, so the inner loops have no bounds checks.
@@ -13,18 +15,21 @@
 #include <immintrin.h>
 #include <string.h>
 #include "nn-kernels.h"
+#include "nn-simd.h"
 
-typedef float v16 __attribute__ ((vector_size (64)));
-typedef float v16u __attribute__ ((vector_size (64), aligned (4)));
-typedef int v16i __attribute__ ((vector_size (64)));
+/* One vector of NN_LANES floats (an AVX-512 register; two AVX2 ones). */
+#define VBYTES (NN_LANES * 4)
+typedef float vf __attribute__ ((vector_size (VBYTES)));
+typedef float vfu __attribute__ ((vector_size (VBYTES), aligned (4)));
+typedef int vi __attribute__ ((vector_size (VBYTES)));
 
-#define LOADU(p) (*(const v16u *) (p))
-#define STOREU(p, v) (*(v16u *) (p) = (v))
+#define LOADU(p) (*(const vfu *) (p))
+#define STOREU(p, v) (*(vfu *) (p) = (v))
 #define INLINE static inline __attribute__ ((always_inline))
 
 /* ---- the tile -------------------------------------------------------------- */
 
-#define relu16(v) ((v16) ((v16i) (v) & ((v) > (v16){ 0 })))
+#define vrelu(v) ((vf) ((vi) (v) & ((v) > (vf){ 0 })))
 
 /* The tile is spelled out with one variable per accumulator: GCC keeps named
  * vector variables in registers, where an array of them would sit in memory.
@@ -39,7 +44,7 @@ typedef int v16i __attribute__ ((vector_size (64)));
 #define REP12(M) REP8 (M) M (8) M (9) M (10) M (11)
 #define REP16(M) REP12 (M) M (12) M (13) M (14) M (15)
 
-#define DECL(r) v16 a##r##_0 = { 0 }, a##r##_1 = { 0 }, a##r##_2 = { 0 }, a##r##_3 = { 0 };
+#define DECL(r) vf a##r##_0 = { 0 }, a##r##_1 = { 0 }, a##r##_2 = { 0 }, a##r##_3 = { 0 };
 #define OFF(r) const int o##r = xoff[r];
 #define STEP(r)                                 \
   {                                             \
@@ -54,12 +59,12 @@ typedef int v16i __attribute__ ((vector_size (64)));
   }
 #define OUT1(r, j)                                                        \
   {                                                                       \
-    v16 v = a##r##_##j * sc##j + sh##j;                                   \
+    vf v = a##r##_##j * sc##j + sh##j;                                   \
     if (a->accumulate)                                                    \
-      v += LOADU (y + (size_t) (r) * a->y_pixel_stride + f0 + 16 * (j));  \
+      v += LOADU (y + (size_t) (r) * a->y_pixel_stride + f0 + NN_LANES * (j));  \
     if (a->relu)                                                          \
-      v = relu16 (v);                                                     \
-    STOREU (y + (size_t) (r) * a->y_pixel_stride + f0 + 16 * (j), v);     \
+      v = vrelu (v);                                                     \
+    STOREU (y + (size_t) (r) * a->y_pixel_stride + f0 + NN_LANES * (j), v);     \
   }
 #define OUT(r)          \
   OUT1 (r, 0)           \
@@ -70,12 +75,12 @@ typedef int v16i __attribute__ ((vector_size (64)));
   if (NF > 3)           \
     OUT1 (r, 3)
 
-#define LOADW(j) (NF > (j) ? LOADU (wp + (size_t) c * F + 16 * (j)) : (v16){ 0 })
+#define LOADW(j) (NF > (j) ? LOADU (wp + (size_t) c * F + NN_LANES * (j)) : (vf){ 0 })
 #define EPI(j)                                                                         \
-  v16 sc##j = a->scale && NF > (j) ? LOADU (a->scale + f0 + 16 * (j)) : (v16){ 0 } + 1.0f; \
-  v16 sh##j = a->shift && NF > (j) ? LOADU (a->shift + f0 + 16 * (j)) : (v16){ 0 };
+  vf sc##j = a->scale && NF > (j) ? LOADU (a->scale + f0 + NN_LANES * (j)) : (vf){ 0 } + 1.0f; \
+  vf sh##j = a->shift && NF > (j) ? LOADU (a->shift + f0 + NN_LANES * (j)) : (vf){ 0 };
 
-/* y[r, f0 .. f0 + 16 NF) = epilogue (sum over the window at x + xoff[r] of x * w) */
+/* y[r, f0 .. f0 + NN_LANES NF) = epilogue (sum over the window at x + xoff[r] of x * w) */
 #define TILE(NAME, NF_, REP)                                                        \
   INLINE void NAME (const NnDirectConv *a, const float *x, const int *xoff, float *y, \
                     int f0)                                                         \
@@ -91,7 +96,7 @@ typedef int v16i __attribute__ ((vector_size (64)));
           const float *wp = a->w + ((size_t) (ky * a->kw + kx) * C) * F + f0;       \
           for (int c = 0; c < C; c++)                                               \
             {                                                                       \
-              v16 w0 = LOADW (0), w1 = LOADW (1), w2 = LOADW (2), w3 = LOADW (3);   \
+              vf w0 = LOADW (0), w1 = LOADW (1), w2 = LOADW (2), w3 = LOADW (3);   \
               REP (STEP)                                                            \
             }                                                                       \
         }                                                                           \
@@ -118,7 +123,7 @@ typedef int v16i __attribute__ ((vector_size (64)));
   }
 
 /* Row runs over all filter blocks: blocks of 4 then what is left (6 as 3 + 3).
- * AVX-512 has 32 registers (24 accumulators); AVX2 splits every v16 in two of
+ * AVX-512 has 32 registers (24 accumulators); AVX2 splits every vf in two of
  * its 16 registers, so its tiles hold a third as much. */
 #define ROW(SUFFIX, R4, R3, R2, R1)                                                  \
   RUN (run4_##SUFFIX, 4, R4, R4)                                                      \
@@ -129,14 +134,14 @@ typedef int v16i __attribute__ ((vector_size (64)));
                             float *y, int n)                                          \
   {                                                                                   \
     int f0 = 0;                                                                       \
-    int left = a->f / 16;                                                             \
+    int left = a->f / NN_LANES;                                                             \
     if (left == 6)                                                                    \
       {                                                                               \
         run3_##SUFFIX (a, x, xoff, y, n, 0);                                                \
-        run3_##SUFFIX (a, x, xoff, y, n, 48);                                               \
+        run3_##SUFFIX (a, x, xoff, y, n, 3 * NN_LANES);                                               \
         return;                                                                       \
       }                                                                               \
-    for (; left >= 4; left -= 4, f0 += 64)                                            \
+    for (; left >= 4; left -= 4, f0 += 4 * NN_LANES)                                            \
       run4_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
     if (left == 3)                                                                    \
       run3_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
@@ -172,25 +177,25 @@ nn_direct_conv_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff
 
 /* ---- depthwise -------------------------------------------------------------- */
 
-/* y (n pixels, C) = sum over the KH x KW window of x * k, C a multiple of 16,
- * depth multiplier 1. The kernel of a 16-channel block stays in registers. */
+/* y (n pixels, C) = sum over the KH x KW window of x * k, C a multiple of NN_LANES,
+ * depth multiplier 1. The kernel of a NN_LANES-channel block stays in registers. */
 INLINE void
 depthwise_rows (const NnDirectConv *a, const float *x, const int *xoff, float *y, int n)
 {
   const int C = a->c, taps = a->kh * a->kw;
-  for (int c0 = 0; c0 < C; c0 += 16)
+  for (int c0 = 0; c0 < C; c0 += NN_LANES)
     {
-      v16 k[25];
+      vf k[25];
       int t = 0;
       for (int ky = 0; ky < a->kh; ky++)
         for (int kx = 0; kx < a->kw; kx++, t++)
           k[t] = LOADU (a->w + (size_t) t * C + c0);
-      v16 sc = a->scale ? LOADU (a->scale + c0) : (v16){ 0 } + 1.0f;
-      v16 sh = a->shift ? LOADU (a->shift + c0) : (v16){ 0 };
+      vf sc = a->scale ? LOADU (a->scale + c0) : (vf){ 0 } + 1.0f;
+      vf sh = a->shift ? LOADU (a->shift + c0) : (vf){ 0 };
       for (int p = 0; p < n; p++)
         {
           const float *xp = x + xoff[p] + c0;
-          v16 acc = { 0 };
+          vf acc = { 0 };
           t = 0;
 #pragma GCC unroll 5
           for (int ky = 0; ky < a->kh; ky++)
@@ -199,7 +204,7 @@ depthwise_rows (const NnDirectConv *a, const float *x, const int *xoff, float *y
               acc += LOADU (xp + ((size_t) ky * a->x_row + kx) * C) * k[t];
           acc = acc * sc + sh;
           if (a->relu)
-            acc = relu16 (acc);
+            acc = vrelu (acc);
           STOREU (y + (size_t) p * a->y_pixel_stride + c0, acc);
         }
       (void) taps;
@@ -229,21 +234,21 @@ nn_direct_depthwise_rows_avx2 (const NnDirectConv *a, const float *x, const int 
 /* ---- depthwise kernel gradient -------------------------------------------------- */
 
 /* dk[t, c] += sum over p < n of x[p * C + toff[t] + c] * dz[p * C + c], for the
- * KH x KW taps t; C a multiple of 16. */
+ * KH x KW taps t; C a multiple of NN_LANES. */
 INLINE void
 depthwise_dk (float *dk, const float *x, const float *dz, const int *toff, int taps, int C, int n)
 {
   /* 3x3: one pass over the pixels with the nine accumulators in registers. */
   if (taps == 9)
     {
-      for (int c0 = 0; c0 < C; c0 += 16)
+      for (int c0 = 0; c0 < C; c0 += NN_LANES)
         {
-          v16 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, a4 = { 0 }, a5 = { 0 }, a6 = { 0 },
+          vf a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, a4 = { 0 }, a5 = { 0 }, a6 = { 0 },
               a7 = { 0 }, a8 = { 0 };
           const float *xp = x + c0, *dp = dz + c0;
           for (int p = 0; p < n; p++, xp += C, dp += C)
             {
-              v16 g = LOADU (dp);
+              vf g = LOADU (dp);
               a0 += LOADU (xp + toff[0]) * g;
               a1 += LOADU (xp + toff[1]) * g;
               a2 += LOADU (xp + toff[2]) * g;
@@ -267,10 +272,10 @@ depthwise_dk (float *dk, const float *x, const float *dz, const int *toff, int t
         }
       return;
     }
-  for (int c0 = 0; c0 < C; c0 += 16)
+  for (int c0 = 0; c0 < C; c0 += NN_LANES)
     for (int t = 0; t < taps; t++)
       {
-        v16 acc0 = { 0 }, acc1 = { 0 };
+        vf acc0 = { 0 }, acc1 = { 0 };
         const float *xp = x + toff[t] + c0, *dp = dz + c0;
         int p = 0;
         for (; p + 2 <= n; p += 2)
@@ -306,7 +311,7 @@ nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, const i
 
 /* ---- element-wise kernels ------------------------------------------------------ */
 
-/* y (rows, F) = x (rows, K) W (K, F) [+ bias] for a few rows, F a multiple of 16:
+/* y (rows, F) = x (rows, K) W (K, F) [+ bias] for a few rows, F a multiple of NN_LANES:
  * reads W once for up to 4 rows and skips the zero inputs that relu leaves. */
 INLINE void
 dense_rows (float *y, const float *x, const float *w, const float *bias, int rows, int K, int F)
@@ -314,13 +319,13 @@ dense_rows (float *y, const float *x, const float *w, const float *bias, int row
   for (int r0 = 0; r0 < rows; r0 += 4)
     {
       int nr = MIN (4, rows - r0);
-      for (int f0 = 0; f0 < F; f0 += 64)
+      for (int f0 = 0; f0 < F; f0 += 4 * NN_LANES)
         {
-          int nb = MIN (4, (F - f0) / 16);
-          v16 acc[4][4];
+          int nb = MIN (4, (F - f0) / NN_LANES);
+          vf acc[4][4];
           for (int r = 0; r < 4; r++)
             for (int j = 0; j < 4; j++)
-              acc[r][j] = bias && j < nb ? LOADU (bias + f0 + 16 * j) : (v16){ 0 };
+              acc[r][j] = bias && j < nb ? LOADU (bias + f0 + NN_LANES * j) : (vf){ 0 };
           for (int k = 0; k < K; k++)
             {
               const float *wk = w + (size_t) k * F + f0;
@@ -330,12 +335,12 @@ dense_rows (float *y, const float *x, const float *w, const float *bias, int row
                   if (xv == 0.0f)
                     continue;
                   for (int j = 0; j < nb; j++)
-                    acc[r][j] += LOADU (wk + 16 * j) * xv;
+                    acc[r][j] += LOADU (wk + NN_LANES * j) * xv;
                 }
             }
           for (int r = 0; r < nr; r++)
             for (int j = 0; j < nb; j++)
-              STOREU (y + (size_t) (r0 + r) * F + f0 + 16 * j, acc[r][j]);
+              STOREU (y + (size_t) (r0 + r) * F + f0 + NN_LANES * j, acc[r][j]);
         }
     }
 }
@@ -360,7 +365,7 @@ nn_dense_rows_avx2 (float *y, const float *x, const float *w, const float *bias,
 }
 #pragma GCC pop_options
 
-/* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of 16, one image:
+/* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of NN_LANES, one image:
  * forward, and backward routing dy to the first maximum of each window. */
 INLINE void
 max_pool2_forward (float *y, const float *x, int H, int W, int C)
@@ -368,18 +373,18 @@ max_pool2_forward (float *y, const float *x, int H, int W, int C)
   int OH = H / 2, OW = W / 2;
   for (int oh = 0; oh < OH; oh++)
     for (int ow = 0; ow < OW; ow++)
-      for (int c0 = 0; c0 < C; c0 += 16)
+      for (int c0 = 0; c0 < C; c0 += NN_LANES)
         {
           const float *p = x + ((size_t) (2 * oh) * W + 2 * ow) * C + c0;
-          v16 a = LOADU (p), b = LOADU (p + C), c = LOADU (p + (size_t) W * C),
+          vf a = LOADU (p), b = LOADU (p + C), c = LOADU (p + (size_t) W * C),
               d = LOADU (p + (size_t) W * C + C);
           /* (b > a ? b : a) keeps the first of equal values, as the backward expects */
-          v16i m = b > a;
-          a = (v16) (((v16i) b & m) | ((v16i) a & ~m));
+          vi m = b > a;
+          a = (vf) (((vi) b & m) | ((vi) a & ~m));
           m = c > a;
-          a = (v16) (((v16i) c & m) | ((v16i) a & ~m));
+          a = (vf) (((vi) c & m) | ((vi) a & ~m));
           m = d > a;
-          a = (v16) (((v16i) d & m) | ((v16i) a & ~m));
+          a = (vf) (((vi) d & m) | ((vi) a & ~m));
           STOREU (y + ((size_t) oh * OW + ow) * C + c0, a);
         }
 }
@@ -392,20 +397,20 @@ max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, 
     memset (dx, 0, (size_t) H * W * C * sizeof (float));
   for (int oh = 0; oh < OH; oh++)
     for (int ow = 0; ow < OW; ow++)
-      for (int c0 = 0; c0 < C; c0 += 16)
+      for (int c0 = 0; c0 < C; c0 += NN_LANES)
         {
           size_t o = ((size_t) oh * OW + ow) * C + c0;
-          v16 ym = LOADU (y + o), g = LOADU (dy + o);
+          vf ym = LOADU (y + o), g = LOADU (dy + o);
           size_t at[4] = { ((size_t) (2 * oh) * W + 2 * ow) * C + c0, 0, 0, 0 };
           at[1] = at[0] + C;
           at[2] = at[0] + (size_t) W * C;
           at[3] = at[2] + C;
-          v16i taken = { 0 };
+          vi taken = { 0 };
           for (int q = 0; q < 4; q++)
             {
-              v16i hit = (LOADU (x + at[q]) == ym) & ~taken;
+              vi hit = (LOADU (x + at[q]) == ym) & ~taken;
               taken |= hit;
-              STOREU (dx + at[q], (v16) ((v16i) g & hit));
+              STOREU (dx + at[q], (vf) ((vi) g & hit));
             }
         }
 }
@@ -432,7 +437,7 @@ nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const f
         size_t a0 = ((size_t) (2 * oh) * W + 2 * ow) * C, a1 = a0 + C;
         size_t a2 = a0 + (size_t) W * C, a3 = a2 + C;
         size_t o = ((size_t) oh * OW + ow) * C;
-        for (int c0 = 0; c0 < C; c0 += 16)
+        for (int c0 = 0; c0 < C; c0 += NN_LANES)
           {
             __m512 ym = _mm512_loadu_ps (y + o + c0), g = _mm512_loadu_ps (dy + o + c0);
             __mmask16 h0 = _mm512_cmp_ps_mask (_mm512_loadu_ps (x + a0 + c0), ym, _CMP_EQ_OQ);
@@ -476,10 +481,10 @@ winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t 
 {
   for (int ty = 0; ty < th; ty++)
     for (int tx = 0; tx < tw; tx++)
-      for (int c0 = 0; c0 < C; c0 += 16)
+      for (int c0 = 0; c0 < C; c0 += NN_LANES)
         {
           const float *p = x + ((size_t) (2 * ty) * wp + 2 * tx) * C + c0;
-          v16 d[4][4], u[4][4];
+          vf d[4][4], u[4][4];
           for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++)
               d[i][j] = LOADU (p + ((size_t) i * wp + j) * C);
@@ -493,12 +498,12 @@ winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t 
           size_t t = (size_t) ty * tw + tx;
           for (int i = 0; i < 4; i++)
             {
-              v16 v0 = u[i][0] - u[i][2], v1 = u[i][1] + u[i][2];
-              v16 v2 = u[i][2] - u[i][1], v3 = u[i][1] - u[i][3];
-              STOREU (V + ((size_t) (i * 4 + 0) * T + t) * C + c0, v0);
-              STOREU (V + ((size_t) (i * 4 + 1) * T + t) * C + c0, v1);
-              STOREU (V + ((size_t) (i * 4 + 2) * T + t) * C + c0, v2);
-              STOREU (V + ((size_t) (i * 4 + 3) * T + t) * C + c0, v3);
+              vf v0 = u[i][0] - u[i][2], v1 = u[i][1] + u[i][2];
+              vf v2 = u[i][2] - u[i][1], v3 = u[i][1] - u[i][3];
+              STOREU (V + ((size_t) (i * NN_WINO_IN + 0) * T + t) * C + c0, v0);
+              STOREU (V + ((size_t) (i * NN_WINO_IN + 1) * T + t) * C + c0, v1);
+              STOREU (V + ((size_t) (i * NN_WINO_IN + 2) * T + t) * C + c0, v2);
+              STOREU (V + ((size_t) (i * NN_WINO_IN + 3) * T + t) * C + c0, v3);
             }
         }
 }
@@ -516,29 +521,29 @@ winograd_dz (float *U, const float *dz, int oh, int ow, int F, int th, int tw, s
         gboolean down = 2 * ty + 1 < oh, right = 2 * tx + 1 < ow;
         const float *p = dz + ((size_t) (2 * ty) * ow + 2 * tx) * F;
         size_t t = (size_t) ty * tw + tx;
-        for (int f0 = 0; f0 < F; f0 += 16)
+        for (int f0 = 0; f0 < F; f0 += NN_LANES)
           {
-            v16 z = { 0 };
-            v16 g00 = LOADU (p + f0), g01 = right ? LOADU (p + F + f0) : z;
-            v16 g10 = down ? LOADU (p + (size_t) ow * F + f0) : z;
-            v16 g11 = down && right ? LOADU (p + (size_t) ow * F + F + f0) : z;
-            v16 r[4][2] = { { g00, g01 },
+            vf z = { 0 };
+            vf g00 = LOADU (p + f0), g01 = right ? LOADU (p + F + f0) : z;
+            vf g10 = down ? LOADU (p + (size_t) ow * F + f0) : z;
+            vf g11 = down && right ? LOADU (p + (size_t) ow * F + F + f0) : z;
+            vf r[4][2] = { { g00, g01 },
                             { g00 + g10, g01 + g11 },
                             { g00 - g10, g01 - g11 },
                             { -g10, -g11 } };
             for (int i = 0; i < 4; i++)
               {
-                STOREU (U + ((size_t) (i * 4 + 0) * T + t) * F + f0, r[i][0]);
-                STOREU (U + ((size_t) (i * 4 + 1) * T + t) * F + f0, r[i][0] + r[i][1]);
-                STOREU (U + ((size_t) (i * 4 + 2) * T + t) * F + f0, r[i][0] - r[i][1]);
-                STOREU (U + ((size_t) (i * 4 + 3) * T + t) * F + f0, -r[i][1]);
+                STOREU (U + ((size_t) (i * NN_WINO_IN + 0) * T + t) * F + f0, r[i][0]);
+                STOREU (U + ((size_t) (i * NN_WINO_IN + 1) * T + t) * F + f0, r[i][0] + r[i][1]);
+                STOREU (U + ((size_t) (i * NN_WINO_IN + 2) * T + t) * F + f0, r[i][0] - r[i][1]);
+                STOREU (U + ((size_t) (i * NN_WINO_IN + 3) * T + t) * F + f0, -r[i][1]);
               }
           }
       }
 }
 
 /* Output tiles: y (OH, OW, F) = epilogue (A^T M A) with A^T = [1 1 1 0; 0 1 -1 -1],
- * M (16, T, F). */
+ * M (NN_WINO_POINTS, T, F). */
 INLINE void
 winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw,
                  const float *scale, const float *shift, gboolean relu)
@@ -546,34 +551,34 @@ winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw
   size_t T = (size_t) th * tw;
   for (int ty = 0; ty < th; ty++)
     for (int tx = 0; tx < tw; tx++)
-      for (int f0 = 0; f0 < F; f0 += 16)
+      for (int f0 = 0; f0 < F; f0 += NN_LANES)
         {
           size_t t = (size_t) ty * tw + tx;
-          v16 m[4][4], r[2][4];
+          vf m[4][4], r[2][4];
           for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++)
-              m[i][j] = LOADU (M + ((size_t) (i * 4 + j) * T + t) * F + f0);
+              m[i][j] = LOADU (M + ((size_t) (i * NN_WINO_IN + j) * T + t) * F + f0);
           for (int j = 0; j < 4; j++)
             {
               r[0][j] = m[0][j] + m[1][j] + m[2][j];
               r[1][j] = m[1][j] - m[2][j] - m[3][j];
             }
-          v16 sc = scale ? LOADU (scale + f0) : (v16){ 0 } + 1.0f;
-          v16 sh = shift ? LOADU (shift + f0) : (v16){ 0 };
+          vf sc = scale ? LOADU (scale + f0) : (vf){ 0 } + 1.0f;
+          vf sh = shift ? LOADU (shift + f0) : (vf){ 0 };
           if (2 * ty + 2 <= oh && 2 * tx + 2 <= ow)
             {
               /* the whole 2x2 tile is inside: straight-line code */
               float *y0 = y + ((size_t) (2 * ty) * ow + 2 * tx) * F + f0, *y1 = y0 + (size_t) ow * F;
-              v16 v00 = (r[0][0] + r[0][1] + r[0][2]) * sc + sh;
-              v16 v01 = (r[0][1] - r[0][2] - r[0][3]) * sc + sh;
-              v16 v10 = (r[1][0] + r[1][1] + r[1][2]) * sc + sh;
-              v16 v11 = (r[1][1] - r[1][2] - r[1][3]) * sc + sh;
+              vf v00 = (r[0][0] + r[0][1] + r[0][2]) * sc + sh;
+              vf v01 = (r[0][1] - r[0][2] - r[0][3]) * sc + sh;
+              vf v10 = (r[1][0] + r[1][1] + r[1][2]) * sc + sh;
+              vf v11 = (r[1][1] - r[1][2] - r[1][3]) * sc + sh;
               if (relu)
                 {
-                  v00 = relu16 (v00);
-                  v01 = relu16 (v01);
-                  v10 = relu16 (v10);
-                  v11 = relu16 (v11);
+                  v00 = vrelu (v00);
+                  v01 = vrelu (v01);
+                  v10 = vrelu (v10);
+                  v11 = vrelu (v11);
                 }
               STOREU (y0, v00);
               STOREU (y0 + F, v01);
@@ -586,15 +591,15 @@ winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw
               int yy = 2 * ty + i;
               if (yy >= oh)
                 break;
-              v16 o[2] = { r[i][0] + r[i][1] + r[i][2], r[i][1] - r[i][2] - r[i][3] };
+              vf o[2] = { r[i][0] + r[i][1] + r[i][2], r[i][1] - r[i][2] - r[i][3] };
               for (int j = 0; j < 2; j++)
                 {
                   int xx = 2 * tx + j;
                   if (xx >= ow)
                     break;
-                  v16 v = o[j] * sc + sh;
+                  vf v = o[j] * sc + sh;
                   if (relu)
-                    v = relu16 (v);
+                    v = vrelu (v);
                   STOREU (y + ((size_t) yy * ow + xx) * F + f0, v);
                 }
             }
@@ -643,38 +648,41 @@ nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th
 
 /* ---- BatchNormalization ---------------------------------------------------------- */
 
+/* Rows summed in floats before they are added to the double sums. */
+#define BN_FLOAT_ROWS 64
+
 /* s1[c] += sum over rows of a'; s2[c] += sum of a' * (b - mb[c]) * sb[c] (mb, sb NULL:
  * 0 and 1), with a' = a where mask > 0 and 0 elsewhere (mask NULL: a' = a; the
- * gradient through a fused relu), C a multiple of 16. Float sums over 64 rows,
- * then doubles. */
+ * gradient through a fused relu), C a multiple of NN_LANES. Float sums over
+ * BN_FLOAT_ROWS rows, then doubles. */
 INLINE void
 bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
          const float *sb, const float *mask, size_t rows, int C)
 {
-  for (int c0 = 0; c0 < C; c0 += 16)
+  for (int c0 = 0; c0 < C; c0 += NN_LANES)
     {
-      v16 m = mb ? LOADU (mb + c0) : (v16){ 0 };
-      v16 sc = sb ? LOADU (sb + c0) : (v16){ 0 } + 1.0f;
-      double d1[16] = { 0 }, d2[16] = { 0 };
-      for (size_t r0 = 0; r0 < rows; r0 += 64)
+      vf m = mb ? LOADU (mb + c0) : (vf){ 0 };
+      vf sc = sb ? LOADU (sb + c0) : (vf){ 0 } + 1.0f;
+      double d1[NN_LANES] = { 0 }, d2[NN_LANES] = { 0 };
+      for (size_t r0 = 0; r0 < rows; r0 += BN_FLOAT_ROWS)
         {
-          v16 a1 = { 0 }, a2 = { 0 };
-          size_t r1 = MIN (rows, r0 + 64);
+          vf a1 = { 0 }, a2 = { 0 };
+          size_t r1 = MIN (rows, r0 + BN_FLOAT_ROWS);
           for (size_t r = r0; r < r1; r++)
             {
-              v16 va = LOADU (a + r * C + c0), vb = LOADU (b + r * C + c0);
+              vf va = LOADU (a + r * C + c0), vb = LOADU (b + r * C + c0);
               if (mask)
-                va = (v16) ((v16i) va & (LOADU (mask + r * C + c0) > (v16){ 0 }));
+                va = (vf) ((vi) va & (LOADU (mask + r * C + c0) > (vf){ 0 }));
               a1 += va;
               a2 += va * ((vb - m) * sc);
             }
-          for (int k = 0; k < 16; k++)
+          for (int k = 0; k < NN_LANES; k++)
             {
               d1[k] += a1[k];
               d2[k] += a2[k];
             }
         }
-      for (int k = 0; k < 16; k++)
+      for (int k = 0; k < NN_LANES; k++)
         {
           s1[c0 + k] += d1[k];
           s2[c0 + k] += d2[k];
@@ -683,24 +691,24 @@ bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb
 }
 
 /* y = a' * P + b * Q + R per channel (b, Q may be NULL; a' as in bn_sums), then
- * relu if asked, C a multiple of 16. */
+ * relu if asked, C a multiple of NN_LANES. */
 INLINE void
 bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
           const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
-  for (int c0 = 0; c0 < C; c0 += 16)
+  for (int c0 = 0; c0 < C; c0 += NN_LANES)
     {
-      v16 p = LOADU (P + c0), q = b ? LOADU (Q + c0) : (v16){ 0 }, r = LOADU (R + c0);
+      vf p = LOADU (P + c0), q = b ? LOADU (Q + c0) : (vf){ 0 }, r = LOADU (R + c0);
       for (size_t i = 0; i < rows; i++)
         {
-          v16 va = LOADU (a + i * C + c0);
+          vf va = LOADU (a + i * C + c0);
           if (mask)
-            va = (v16) ((v16i) va & (LOADU (mask + i * C + c0) > (v16){ 0 }));
-          v16 v = va * p + r;
+            va = (vf) ((vi) va & (LOADU (mask + i * C + c0) > (vf){ 0 }));
+          vf v = va * p + r;
           if (b)
             v += LOADU (b + i * C + c0) * q;
           if (relu)
-            v = relu16 (v);
+            v = vrelu (v);
           STOREU (y + i * C + c0, v);
         }
     }

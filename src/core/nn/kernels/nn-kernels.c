@@ -1,7 +1,10 @@
-/* nn-kernels.c: CPU dispatch and the drivers of the direct kernels. */
+/* nn-kernels.c: CPU dispatch, and the drivers of the SIMD kernels of
+ * nn-conv-direct.c: padding, window offsets, the Winograd algorithm, and the
+ * scratch layouts (sized by the same code that carves them). */
 #include <stdlib.h>
 #include <string.h>
 #include "nn-kernels.h"
+#include "nn-simd.h"
 
 static int cpu_level = -1;  /* what the CPU has */
 static int use_level = -1;  /* what we use */
@@ -54,10 +57,30 @@ nn_kernels_level_name (NnKernelLevel level)
   return level >= 0 && level <= NN_KERNELS_AVX512 ? names[level] : "?";
 }
 
+/* ---- scratch ------------------------------------------------------------------ */
+
+/* Scratch is handed in 64-byte aligned and cut into pieces that each start on
+ * a 64-byte boundary (NN_LANES floats) too. A layout function runs once with
+ * base NULL to measure (nn_conv_kernel_scratch_floats) and once to carve, so
+ * the size always matches what is used. */
+typedef struct {
+  float *base;
+  size_t used;
+} Carve;
+
 static float *
-align16 (float *p)
+carve (Carve *k, size_t floats)
 {
-  return (float *) (((guintptr) p + 63) & ~(guintptr) 63);
+  size_t at = (k->used + NN_LANES - 1) / NN_LANES * NN_LANES;
+  k->used = at + floats;
+  return k->base ? k->base + at : NULL;
+}
+
+static int *
+carve_ints (Carve *k, size_t n)
+{
+  G_STATIC_ASSERT (sizeof (int) == sizeof (float));
+  return (int *) carve (k, n);
 }
 
 typedef void (*RowsFn) (const NnDirectConv *a, const float *x, const int *xoff, float *y,
@@ -69,58 +92,59 @@ typedef struct {
 } Pad;
 
 static Pad
-pad_of (const NnLayer *l)
+pad_of (const NnConvDims *d)
 {
-  const NnConvConfig *cfg = &l->cfg.conv;
-  NnShape in = l->in_shape, out = l->out_shape;
   Pad p;
-  p.pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding);
-  p.pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding);
-  p.pb = MAX (0, (out.h - 1) * cfg->stride_h + cfg->kh - in.h - p.pt);
-  p.pr = MAX (0, (out.w - 1) * cfg->stride_w + cfg->kw - in.w - p.pl);
-  p.hp = in.h + p.pt + p.pb;
-  p.wp = in.w + p.pl + p.pr;
+  p.pt = d->pt;
+  p.pl = d->pl;
+  p.pb = MAX (0, (d->oh - 1) * d->stride_h + d->kh - d->h - p.pt);
+  p.pr = MAX (0, (d->ow - 1) * d->stride_w + d->kw - d->w - p.pl);
+  p.hp = d->h + p.pt + p.pb;
+  p.wp = d->w + p.pl + p.pr;
   return p;
 }
 
-static void pad_image (float *dst, const float *src, NnShape in, Pad p);
-static size_t winograd_scratch (NnShape in, NnShape out);
-static size_t winograd_backward_scratch (const NnLayer *l, Pad p);
+// dst (Hp, Wp, C) = src (H, W, C) with a zero border
+static void
+pad_image (float *dst, const float *src, int H, int W, int C_, Pad p)
+{
+  size_t C = C_;
+  memset (dst, 0, (size_t) p.pt * p.wp * C * sizeof (float));
+  for (int h = 0; h < H; h++)
+    {
+      float *row = dst + (size_t) (h + p.pt) * p.wp * C;
+      memset (row, 0, p.pl * C * sizeof (float));
+      memcpy (row + p.pl * C, src + (size_t) h * W * C, W * C * sizeof (float));
+      memset (row + (p.pl + W) * C, 0, p.pr * C * sizeof (float));
+    }
+  memset (dst + (size_t) (p.pt + H) * p.wp * C, 0, (size_t) p.pb * p.wp * C * sizeof (float));
+}
+
+static size_t
+image_in (const NnConvDims *d)
+{
+  return (size_t) d->h * d->w * d->c;
+}
+
+static size_t
+image_out (const NnConvDims *d)
+{
+  return (size_t) d->oh * d->ow * d->f;
+}
+
+/* ---- Winograd F(2x2, 3x3) --------------------------------------------------- */
 
 static int
 wino_tiles (int n)
 {
-  return (n + 1) / 2;
-}
-
-size_t
-nn_direct_scratch_floats (const NnLayer *l)
-{
-  if (!nn_layer_is_convolutional (l))
-    return 0;
-  size_t wino = 0;
-  Pad p = pad_of (l);
-  if (nn_winograd_eligible (l))
-    wino = MAX (winograd_scratch (l->in_shape, l->out_shape), winograd_backward_scratch (l, p));
-  const NnConvConfig *cfg = &l->cfg.conv;
-  NnShape in = l->in_shape, out = l->out_shape;
-  /* forward: the padded image, then the window offsets of every output pixel */
-  size_t fwd = (size_t) p.hp * p.wp * in.c + 16 + (size_t) out.h * out.w;
-  /* backward: padded x (+ a row of slack), dz on the padded width, dz padded for
-   * dx, the rotated kernel, offsets */
-  size_t dzpad = (size_t) (in.h + cfg->kh - 1) * (in.w + cfg->kw - 1) * out.c;
-  size_t bwd = (size_t) (p.hp + 1) * p.wp * in.c + (size_t) out.h * p.wp * out.c + dzpad
-               + (size_t) cfg->kh * cfg->kw * in.c * out.c
-               + MAX ((size_t) in.h * in.w, (size_t) cfg->kh * cfg->kw * in.c) + 64 + 64;
-  return MAX (MAX (fwd, bwd), wino) + 5 * 16;
+  return (n + NN_WINO_OUT - 1) / NN_WINO_OUT;
 }
 
 gboolean
-nn_winograd_eligible (const NnLayer *l)
+nn_winograd_eligible (const NnConvDims *d)
 {
-  const NnConvConfig *cfg = &l->cfg.conv;
-  return l->kind == NN_LAYER_CONV2D && cfg->kh == 3 && cfg->kw == 3 && cfg->stride_h == 1
-         && cfg->stride_w == 1 && l->in_shape.c % 16 == 0 && l->out_shape.c % 16 == 0;
+  return d->kh == 3 && d->kw == 3 && d->stride_h == 1 && d->stride_w == 1
+         && d->c % NN_LANES == 0 && d->f % NN_LANES == 0;
 }
 
 /* u (16, C, F) = G g G^T for every (c, f), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
@@ -131,7 +155,7 @@ nn_winograd_kernel (float *u, const float *w, int C, int F)
   size_t CF = (size_t) C * F;
   for (size_t cf = 0; cf < CF; cf++)
     {
-      float g[3][3], t[4][3];
+      float g[3][3], t[NN_WINO_IN][3];
       for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
           g[i][j] = w[(i * 3 + j) * CF + cf];
@@ -142,211 +166,129 @@ nn_winograd_kernel (float *u, const float *w, int C, int F)
           t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
           t[3][j] = g[2][j];
         }
-      for (int i = 0; i < 4; i++)
+      for (int i = 0; i < NN_WINO_IN; i++)
         {
-          u[(i * 4 + 0) * CF + cf] = t[i][0];
-          u[(i * 4 + 1) * CF + cf] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-          u[(i * 4 + 2) * CF + cf] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-          u[(i * 4 + 3) * CF + cf] = t[i][2];
+          u[(i * NN_WINO_IN + 0) * CF + cf] = t[i][0];
+          u[(i * NN_WINO_IN + 1) * CF + cf] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+          u[(i * NN_WINO_IN + 2) * CF + cf] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+          u[(i * NN_WINO_IN + 3) * CF + cf] = t[i][2];
         }
     }
 }
 
-/* Winograd 3x3 stride 1 of n images x (n, H, W, C) padded by (pt, pl) before,
- * giving y (n, OH, OW, F) = epilogue; u (16, C, F); scratch from the thread. */
-static void
-winograd_images (const float *x, int n, NnShape in, int pt, int pl, NnShape out, const float *u,
-                 float *y, const float *scale, const float *shift, gboolean relu, float *scratch)
+/* The Winograd forward's scratch for one image: the transformed input V and
+ * products M per point, the image padded to whole tiles, the tile offsets. */
+typedef struct {
+  float *V, *M, *xpad;
+  int *off;
+  Pad q;
+  int th, tw, T;
+} WinoFwd;
+
+static WinoFwd
+wino_fwd_layout (Carve *k, const NnConvDims *d)
 {
-  NnKernelLevel level = nn_kernels_level ();
-  int C = in.c, F = out.c;
-  int th = wino_tiles (out.h), tw = wino_tiles (out.w), T = th * tw;
+  WinoFwd s;
+  s.th = wino_tiles (d->oh);
+  s.tw = wino_tiles (d->ow);
+  s.T = s.th * s.tw;
   /* the padded image must hold every 4x4 tile */
-  Pad q = { .pt = pt, .pl = pl, .hp = 2 * th + 2, .wp = 2 * tw + 2 };
-  q.pb = q.hp - in.h - pt;
-  q.pr = q.wp - in.w - pl;
-  gboolean a512 = level == NN_KERNELS_AVX512;
-  float *V = align16 (scratch);                               // (16, T, C)
-  float *M = align16 (V + (size_t) 16 * T * C);               // (16, T, F)
-  float *xpad = align16 (M + (size_t) 16 * T * F);            // (Hp, Wp, C)
-  int *off = (int *) align16 (xpad + (size_t) q.hp * q.wp * C); // (T,)
-  for (int t = 0; t < T; t++)
-    off[t] = t * C;
+  s.q = (Pad){ .pt = d->pt, .pl = d->pl, .hp = NN_WINO_OUT * s.th + 2,
+               .wp = NN_WINO_OUT * s.tw + 2 };
+  s.q.pb = s.q.hp - d->h - d->pt;
+  s.q.pr = s.q.wp - d->w - d->pl;
+  s.V = carve (k, (size_t) NN_WINO_POINTS * s.T * d->c);       // (16, T, C)
+  s.M = carve (k, (size_t) NN_WINO_POINTS * s.T * d->f);       // (16, T, F)
+  s.xpad = carve (k, (size_t) s.q.hp * s.q.wp * d->c);         // (Hp, Wp, C)
+  s.off = carve_ints (k, s.T);                                 // (T,)
+  return s;
+}
+
+/* Winograd 3x3 stride 1 of n images x (n, H, W, C) giving y (n, OH, OW, F) =
+ * epilogue; u (16, C, F). */
+static void
+winograd_images (const NnConvDims *d, int n, const float *x, const float *u, float *y,
+                 const float *scale, const float *shift, gboolean relu, float *scratch)
+{
+  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  int C = d->c, F = d->f;
+  Carve k = { scratch, 0 };
+  WinoFwd s = wino_fwd_layout (&k, d);
+  for (int t = 0; t < s.T; t++)
+    s.off[t] = t * C;
   NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
                      .y_pixel_stride = F };
   for (int i = 0; i < n; i++)
     {
-      pad_image (xpad, x + (size_t) i * nn_shape_size (in), in, q);
-      (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (V, xpad, q.wp, C, th, tw, T);
-      for (int xi = 0; xi < 16; xi++)
+      pad_image (s.xpad, x + (size_t) i * image_in (d), d->h, d->w, C, s.q);
+      (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (s.V, s.xpad, s.q.wp, C, s.th,
+                                                                  s.tw, s.T);
+      for (int xi = 0; xi < NN_WINO_POINTS; xi++)
         {
           a.w = u + (size_t) xi * C * F;
           (a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2) (
-            &a, V + (size_t) xi * T * C, off, M + (size_t) xi * T * F, T);
+            &a, s.V + (size_t) xi * s.T * C, s.off, s.M + (size_t) xi * s.T * F, s.T);
         }
       (a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2) (
-        y + (size_t) i * nn_shape_size (out), M, out.h, out.w, F, th, tw, scale, shift, relu);
+        y + (size_t) i * image_out (d), s.M, d->oh, d->ow, F, s.th, s.tw, scale, shift, relu);
     }
 }
 
-static size_t
-winograd_scratch (NnShape in, NnShape out)
+/* The kernel gradient's GEMMs reduce over the tiles of a group of images: at
+ * least this many tiles, so that a 7 x 7 map (16 tiles) still runs long loops;
+ * at most WINO_DW_MAX_GROUP images. */
+#define WINO_DW_TILES 128
+#define WINO_DW_MAX_GROUP 16
+
+static int
+wino_dw_group (const NnConvDims *d)
 {
-  size_t th = wino_tiles (out.h), tw = wino_tiles (out.w), T = th * tw;
-  return 16 * T * (in.c + out.c) + (2 * th + 2) * (2 * tw + 2) * in.c + T + 4 * 16;
+  int T = wino_tiles (d->oh) * wino_tiles (d->ow);
+  return CLAMP ((WINO_DW_TILES + T - 1) / T, 1, WINO_DW_MAX_GROUP);
 }
 
-static gboolean
-run_winograd (NnCall *c, const float *u, float *y, const float *scale, const float *shift,
-              gboolean relu)
+/* dx is the forward algorithm run on dz with the turned kernel: the dims of
+ * that convolution. */
+static NnConvDims
+wino_dx_dims (const NnConvDims *d)
 {
-  const NnLayer *l = c->l;
-  Pad p = pad_of (l);
-  winograd_images (c->x[0], c->n, l->in_shape, p.pt, p.pl, l->out_shape, u, y, scale, shift,
-                   relu, c->t->scratch);
-  return TRUE;
+  return (NnConvDims){ .h = d->oh, .w = d->ow, .c = d->f, .oh = d->h, .ow = d->w, .f = d->c,
+                       .kh = 3, .kw = 3, .stride_h = 1, .stride_w = 1,
+                       .pt = 2 - d->pt, .pl = 2 - d->pl };
 }
 
-// dst (Hp, Wp, C) = src (H, W, C) with a zero border
-static void
-pad_image (float *dst, const float *src, NnShape in, Pad p)
+typedef struct {
+  float *ur, *wr, *dz, *wscratch, *M, *V, *U, *xq;
+  int th, tw, T, group;
+  Pad q;
+} WinoBwd;
+
+static WinoBwd
+wino_bwd_layout (Carve *k, const NnConvDims *d)
 {
-  size_t C = in.c;
-  memset (dst, 0, (size_t) p.pt * p.wp * C * sizeof (float));
-  for (int h = 0; h < in.h; h++)
-    {
-      float *row = dst + (size_t) (h + p.pt) * p.wp * C;
-      memset (row, 0, p.pl * C * sizeof (float));
-      memcpy (row + p.pl * C, src + (size_t) h * in.w * C, in.w * C * sizeof (float));
-      memset (row + (p.pl + in.w) * C, 0, p.pr * C * sizeof (float));
-    }
-  memset (dst + (size_t) (p.pt + in.h) * p.wp * C, 0, (size_t) p.pb * p.wp * C * sizeof (float));
-}
-
-static gboolean
-run_direct (NnCall *c, RowsFn rows, NnDirectConv *a, float *y)
-{
-  const NnLayer *l = c->l;
-  const NnConvConfig *cfg = &l->cfg.conv;
-  NnShape in = l->in_shape, out = l->out_shape;
-  Pad p = pad_of (l);
-  a->kh = cfg->kh;
-  a->kw = cfg->kw;
-  a->c = in.c;
-  a->y_pixel_stride = out.c;
-  a->x_red_stride = 1;
-  gboolean padded = p.pt || p.pb || p.pl || p.pr;
-  size_t pixels = (size_t) out.h * out.w;
-  float *xpad = c->t->scratch;                                // (Hp, Wp, C)
-  int *xoff = (int *) (xpad + (padded ? (size_t) p.hp * p.wp * in.c : 0)); // (OH * OW,)
-  a->x_row = p.wp;
-  /* Window offsets are the same for every image: one run per image covers all
-   * its rows, so tiles are full even on a 7 x 7 map. */
-  for (int oh = 0, k = 0; oh < out.h; oh++)
-    for (int ow = 0; ow < out.w; ow++, k++)
-      xoff[k] = ((oh * cfg->stride_h) * p.wp + ow * cfg->stride_w) * in.c;
-  for (int i = 0; i < c->n; i++)
-    {
-      const float *src = c->x[0] + (size_t) i * nn_shape_size (in);
-      if (padded)
-        {
-          pad_image (xpad, src, in, p);
-          src = xpad;
-        }
-      rows (a, src, xoff, y + i * pixels * out.c, pixels);
-    }
-  return TRUE;
-}
-
-gboolean
-nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift, gboolean relu)
-{
-  NnKernelLevel level = nn_kernels_level ();
-  const NnLayer *l = c->l;
-  if (level == NN_KERNELS_GENERIC || l->out_shape.c % 16 != 0 || c->n == 0)
-    return FALSE;
-  const float *u = nn_workspace_winograd_u (c->ws, c->index);
-  if (u != NULL)
-    return run_winograd (c, u, y, scale, shift, relu);
-  NnDirectConv a = { .w = c->m->params + l->vars[0].offset, .f = l->out_shape.c,
-                     .scale = scale, .shift = shift, .relu = relu };
-  return run_direct (c, level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
-                                                   : nn_direct_conv_rows_avx2, &a, y);
-}
-
-gboolean
-nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift, gboolean relu)
-{
-  NnKernelLevel level = nn_kernels_level ();
-  const NnLayer *l = c->l;
-  if (level == NN_KERNELS_GENERIC || l->in_shape.c % 16 != 0 || l->cfg.conv.depth_multiplier != 1
-      || l->cfg.conv.kh * l->cfg.conv.kw > 25 || c->n == 0)
-    return FALSE;
-  NnDirectConv a = { .w = c->m->params + l->vars[0].offset, .f = l->out_shape.c,
-                     .scale = scale, .shift = shift, .relu = relu };
-  return run_direct (c, level == NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
-                                                   : nn_direct_depthwise_rows_avx2, &a, y);
-}
-
-/* ---- backward ---------------------------------------------------------------- */
-
-
-/* dz (OH, Wp, F) on the padded width, zero past OW, from dy through the
- * activation; also adds the bias gradient. */
-static void
-dz_extended (NnCall *c, int i, float *dz, int wp, float *db)
-{
-  NnShape out = c->l->out_shape;
-  int F = out.c;
-  size_t o = (size_t) i * nn_shape_size (out);
-  for (int oh = 0; oh < out.h; oh++)
-    {
-      size_t r = o + (size_t) oh * out.w * F;
-      float *d = dz + (size_t) oh * wp * F;
-      nn_act_backward (d, c->dy + r, c->y + r, c->z ? c->z + r : NULL, out.w, F, c->act);
-      memset (d + (size_t) out.w * F, 0, (size_t) (wp - out.w) * F * sizeof (float));
-      if (db)
-        for (int x = 0; x < out.w; x++)
-          for (int f = 0; f < F; f++)
-            db[f] += d[x * F + f];
-    }
-}
-
-static void
-add_bias_grad (float *db, const float *d, size_t rows, int F)
-{
-  for (size_t r = 0; r < rows; r++)
-    for (int f = 0; f < F; f++)
-      db[f] += d[r * F + f];
-}
-
-/* dz (OH, OW, F) of image i from dy through the activation, and the bias
- * gradient added; without an activation dz is dy itself and nothing is copied. */
-static const float *
-dz_dense (NnCall *c, int i, float *dz, float *db)
-{
-  NnShape out = c->l->out_shape;
-  size_t o = (size_t) i * nn_shape_size (out), rows = (size_t) out.h * out.w;
-  const float *d = c->dy + o;
-  if (c->act != NN_ACT_LINEAR)
-    {
-      nn_act_backward (dz, d, c->y + o, c->z ? c->z + o : NULL, rows, out.c, c->act);
-      d = dz;
-    }
-  if (db)
-    add_bias_grad (db, d, rows, out.c);
-  return d;
-}
-
-/* dst (OH + pads, OW + pads, F) = dz (OH, Wp, F) (first OW columns) with a zero
- * border: top/left pt, pl; bottom/right so that the result is (hh, ww). */
-static void
-pad_dz (float *dst, const float *dz, int oh, int ow, int wp, int F, int pt, int pl, int hh, int ww)
-{
-  memset (dst, 0, (size_t) hh * ww * F * sizeof (float));
-  for (int h = 0; h < oh; h++)
-    memcpy (dst + ((size_t) (h + pt) * ww + pl) * F, dz + (size_t) h * wp * F,
-            (size_t) ow * F * sizeof (float));
+  WinoBwd s;
+  size_t C = d->c, F = d->f;
+  s.th = wino_tiles (d->oh);
+  s.tw = wino_tiles (d->ow);
+  s.T = s.th * s.tw;
+  s.group = wino_dw_group (d);
+  size_t gT = (size_t) s.group * s.T;
+  s.q = (Pad){ .pt = d->pt, .pl = d->pl, .hp = NN_WINO_OUT * s.th + 2,
+               .wp = NN_WINO_OUT * s.tw + 2 };
+  s.q.pb = s.q.hp - d->h - d->pt;
+  s.q.pr = s.q.wp - d->w - d->pl;
+  NnConvDims dd = wino_dx_dims (d);
+  Carve inner = { NULL, 0 };
+  wino_fwd_layout (&inner, &dd);
+  s.ur = carve (k, NN_WINO_POINTS * F * C);            // (16, F, C)
+  s.wr = carve (k, 9 * F * C);                         // (3, 3, F, C)
+  s.dz = carve (k, image_out (d));                     // (OH, OW, F)
+  s.wscratch = carve (k, MAX (inner.used, C));         // dx's Winograd; (C,) ints for dW
+  s.M = carve (k, NN_WINO_POINTS * C * F);             // (16, C, F)
+  s.V = carve (k, NN_WINO_POINTS * gT * C);            // (16, group T, C)
+  s.U = carve (k, NN_WINO_POINTS * gT * F);            // (16, group T, F)
+  s.xq = carve (k, (size_t) s.q.hp * s.q.wp * C);      // (Hq, Wq, C)
+  return s;
 }
 
 /* wr (KH, KW, F, C) = w (KH, KW, C, F) turned by 180 degrees and transposed: the
@@ -362,28 +304,6 @@ turn_kernel (float *wr, const float *w, int KH, int KW, int C, int F)
             = w[(((size_t) ky * KW + kx) * C + ci) * F + f];
 }
 
-/* The kernel gradient's GEMMs reduce over the tiles of a group of images: at
- * least this many tiles, so that a 7 x 7 map (16 tiles) still runs long loops. */
-#define WINO_DW_TILES 128
-
-static int
-wino_dw_group (NnShape out)
-{
-  int T = wino_tiles (out.h) * wino_tiles (out.w);
-  return CLAMP ((WINO_DW_TILES + T - 1) / T, 1, 16);
-}
-
-static size_t
-winograd_backward_scratch (const NnLayer *l, Pad p)
-{
-  NnShape in = l->in_shape, out = l->out_shape;
-  size_t C = in.c, F = out.c;
-  size_t th = wino_tiles (out.h), tw = wino_tiles (out.w), T = th * tw;
-  size_t g = wino_dw_group (out);
-  return 16 * F * C + 9 * F * C + (size_t) out.h * p.wp * F + winograd_scratch (out, in)
-         + 16 * C * F + 16 * g * T * (C + F) + (2 * th + 2) * (2 * tw + 2) * C + 8 * 16;
-}
-
 /* dW (3, 3, C, F) += G^T M G per (c, f), M (16, C, F), G as in nn_winograd_kernel. */
 static void
 winograd_dw_output (float *dw, const float *M, int C, int F)
@@ -391,11 +311,11 @@ winograd_dw_output (float *dw, const float *M, int C, int F)
   size_t CF = (size_t) C * F;
   for (size_t cf = 0; cf < CF; cf++)
     {
-      float m[4][4], t[3][4];
-      for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++)
-          m[i][j] = M[(i * 4 + j) * CF + cf];
-      for (int j = 0; j < 4; j++)
+      float m[NN_WINO_IN][NN_WINO_IN], t[3][NN_WINO_IN];
+      for (int i = 0; i < NN_WINO_IN; i++)
+        for (int j = 0; j < NN_WINO_IN; j++)
+          m[i][j] = M[(i * NN_WINO_IN + j) * CF + cf];
+      for (int j = 0; j < NN_WINO_IN; j++)
         {
           t[0][j] = m[0][j] + 0.5f * (m[1][j] + m[2][j]);
           t[1][j] = 0.5f * (m[1][j] - m[2][j]);
@@ -410,63 +330,47 @@ winograd_dw_output (float *dw, const float *M, int C, int F)
     }
 }
 
-/* Backward of a Winograd-eligible 3x3 stride-1 Conv2D on the call's slice.
+/* Backward of a Winograd-eligible 3x3 stride-1 Conv2D on n images.
  * dx: the forward algorithm on dz with the turned kernel. dW: the transposed
  * algorithm, dW = G^T (sum over tiles of (A dz A^T) * (B^T x B)) G, whose sum
- * over tiles is one GEMM per xi reducing over the tiles of a group of images
+ * over tiles is one GEMM per point reducing over the tiles of a group of images
  * (2.25 times fewer multiplications than the direct dW). */
 static void
-winograd_backward (NnCall *c, Pad p)
+winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, NnConvDzFn dz_fn,
+                   void *user, float *dx, float *dw, float *scratch)
 {
-  const NnLayer *l = c->l;
-  NnShape in = l->in_shape, out = l->out_shape;
-  int C = in.c, F = out.c;
+  int C = d->c, F = d->f;
   gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
   RowsFn rows = a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
-  const float *w = c->m->params + l->vars[0].offset;
-  float *dw = c->dw ? c->dw + l->vars[0].offset : NULL;
-  float *db = c->dw && l->cfg.conv.use_bias ? c->dw + l->vars[1].offset : NULL;
-  float *dx = c->dx[0];
-  int th = wino_tiles (out.h), tw = wino_tiles (out.w), T = th * tw;
-  int group = wino_dw_group (out);
-  size_t gT = (size_t) group * T;
-  Pad q = { .pt = p.pt, .pl = p.pl, .hp = 2 * th + 2, .wp = 2 * tw + 2 };
-  q.pb = q.hp - in.h - p.pt;
-  q.pr = q.wp - in.w - p.pl;
-
-  float *ur = align16 (c->t->scratch);                        // (16, F, C)
-  float *wr = align16 (ur + (size_t) 16 * F * C);             // (3, 3, F, C)
-  float *dz = align16 (wr + (size_t) 9 * F * C);              // (OH, Wp, F)
-  float *wscratch = align16 (dz + (size_t) out.h * out.w * F); // dx's Winograd
-  float *M = align16 (wscratch + winograd_scratch (out, in)); // (16, C, F)
-  float *V = align16 (M + (size_t) 16 * C * F);               // (16, group T, C)
-  float *U = align16 (V + 16 * gT * C);                       // (16, group T, F)
-  float *xq = align16 (U + 16 * gT * F);                      // (Hq, Wq, C)
-  int *off = (int *) wscratch;                                // (C,), while dx is idle
+  Carve k = { scratch, 0 };
+  WinoBwd s = wino_bwd_layout (&k, d);
+  NnConvDims dd = wino_dx_dims (d);
+  size_t gT = (size_t) s.group * s.T;
+  int *off = (int *) s.wscratch; // (C,), while dx is idle
   if (dx)
     {
-      turn_kernel (wr, w, 3, 3, C, F);
-      nn_winograd_kernel (ur, wr, F, C);
+      turn_kernel (s.wr, w, 3, 3, C, F);
+      nn_winograd_kernel (s.ur, s.wr, F, C);
     }
   if (dw)
-    memset (M, 0, (size_t) 16 * C * F * sizeof (float));
-  for (int i0 = 0; i0 < c->n; i0 += group)
+    memset (s.M, 0, (size_t) NN_WINO_POINTS * C * F * sizeof (float));
+  for (int i0 = 0; i0 < n; i0 += s.group)
     {
-      int g = MIN (group, c->n - i0);
-      for (int k = 0; k < g; k++)
+      int g = MIN (s.group, n - i0);
+      for (int j = 0; j < g; j++)
         {
-          int i = i0 + k;
-          const float *dzi = dz_dense (c, i, dz, db); // (OH, OW, F)
+          int i = i0 + j;
+          const float *dzi = dz_fn (user, i, s.dz, (size_t) d->ow * F); // (OH, OW, F)
           if (dx)
-            winograd_images (dzi, 1, out, 2 - p.pt, 2 - p.pl, in, ur,
-                             dx + (size_t) i * nn_shape_size (in), NULL, NULL, FALSE, wscratch);
+            winograd_images (&dd, 1, dzi, s.ur, dx + (size_t) i * image_in (d), NULL, NULL, FALSE,
+                             s.wscratch);
           if (!dw)
             continue;
-          (a512 ? nn_winograd_dz_avx512 : nn_winograd_dz_avx2) (U + (size_t) k * T * F, dzi, out.h,
-                                                                out.w, F, th, tw, gT);
-          pad_image (xq, c->x[0] + (size_t) i * nn_shape_size (in), in, q);
-          (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (V + (size_t) k * T * C, xq,
-                                                                      q.wp, C, th, tw, gT);
+          (a512 ? nn_winograd_dz_avx512 : nn_winograd_dz_avx2) (s.U + (size_t) j * s.T * F, dzi,
+                                                                d->oh, d->ow, F, s.th, s.tw, gT);
+          pad_image (s.xq, x + (size_t) i * image_in (d), d->h, d->w, C, s.q);
+          (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (
+            s.V + (size_t) j * s.T * C, s.xq, s.q.wp, C, s.th, s.tw, gT);
         }
       if (!dw)
         continue;
@@ -474,153 +378,284 @@ winograd_backward (NnCall *c, Pad p)
        * runs over the group's tiles. */
       for (int ci = 0; ci < C; ci++)
         off[ci] = ci;
-      NnDirectConv a = { .kh = 1, .kw = 1, .c = g * T, .f = F, .x_row = 0, .x_red_stride = C,
+      NnDirectConv a = { .kh = 1, .kw = 1, .c = g * s.T, .f = F, .x_row = 0, .x_red_stride = C,
                          .y_pixel_stride = F, .accumulate = TRUE };
-      for (int xi = 0; xi < 16; xi++)
+      for (int xi = 0; xi < NN_WINO_POINTS; xi++)
         {
-          a.w = U + xi * gT * F;
-          rows (&a, V + xi * gT * C, off, M + (size_t) xi * C * F, C);
+          a.w = s.U + xi * gT * F;
+          rows (&a, s.V + xi * gT * C, off, s.M + (size_t) xi * C * F, C);
         }
     }
   if (dw)
-    winograd_dw_output (dw, M, C, F);
+    winograd_dw_output (dw, s.M, C, F);
+}
+
+/* ---- direct convolution ------------------------------------------------------- */
+
+/* Forward: the padded image (when there is padding), then the window offsets of
+ * every output pixel. */
+typedef struct {
+  float *xpad;
+  int *xoff;
+} DirectFwd;
+
+static DirectFwd
+direct_fwd_layout (Carve *k, const NnConvDims *d, Pad p)
+{
+  DirectFwd s;
+  gboolean padded = p.pt || p.pb || p.pl || p.pr;
+  s.xpad = padded ? carve (k, (size_t) p.hp * p.wp * d->c) : NULL; // (Hp, Wp, C)
+  s.xoff = carve_ints (k, (size_t) d->oh * d->ow);                 // (OH * OW,)
+  return s;
+}
+
+/* Backward: padded x (and a row of slack: the dW run reads past the last row on
+ * the extended grid), dz on the padded width, dz padded for dx, the turned
+ * kernel, offsets. depthwise: the kernel is (KH, KW, C) and F = C. */
+typedef struct {
+  float *xpad, *dz, *dzp, *wr;
+  int *off;
+} DirectBwd;
+
+static DirectBwd
+direct_bwd_layout (Carve *k, const NnConvDims *d, Pad p, gboolean depthwise)
+{
+  DirectBwd s;
+  size_t C = d->c, F = d->f, taps = (size_t) d->kh * d->kw;
+  size_t hh = d->h + d->kh - 1, ww = d->w + d->kw - 1;
+  s.xpad = carve (k, (size_t) (p.hp + 1) * p.wp * C);           // (Hp + 1, Wp, C)
+  s.dz = carve (k, (size_t) d->oh * p.wp * F);                  // (OH, Wp, F)
+  s.dzp = carve (k, hh * ww * F);                               // (hh, ww, F)
+  s.wr = carve (k, depthwise ? taps * C : taps * F * C);        // (KH, KW, F, C) or (KH, KW, C)
+  s.off = carve_ints (k, MAX ((size_t) d->h * d->w, taps * C)); // (max (H W, KH KW C),)
+  return s;
+}
+
+size_t
+nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise)
+{
+  Pad p = pad_of (d);
+  Carve f = { NULL, 0 }, b = { NULL, 0 }, w = { NULL, 0 };
+  direct_fwd_layout (&f, d, p);
+  direct_bwd_layout (&b, d, p, depthwise);
+  if (!depthwise && nn_winograd_eligible (d))
+    {
+      Carve wf = { NULL, 0 };
+      wino_fwd_layout (&wf, d);
+      wino_bwd_layout (&w, d);
+      w.used = MAX (w.used, wf.used);
+    }
+  return MAX (MAX (f.used, b.used), w.used);
+}
+
+static gboolean
+run_direct (const NnConvDims *d, int n, const float *x, RowsFn rows, NnDirectConv *a, float *y,
+            float *scratch)
+{
+  Pad p = pad_of (d);
+  Carve k = { scratch, 0 };
+  DirectFwd s = direct_fwd_layout (&k, d, p);
+  a->kh = d->kh;
+  a->kw = d->kw;
+  a->c = d->c;
+  a->y_pixel_stride = d->f;
+  a->x_red_stride = 1;
+  a->x_row = p.wp;
+  size_t pixels = (size_t) d->oh * d->ow;
+  /* Window offsets are the same for every image: one run per image covers all
+   * its rows, so tiles are full even on a 7 x 7 map. */
+  for (int oh = 0, j = 0; oh < d->oh; oh++)
+    for (int ow = 0; ow < d->ow; ow++, j++)
+      s.xoff[j] = ((oh * d->stride_h) * p.wp + ow * d->stride_w) * d->c;
+  for (int i = 0; i < n; i++)
+    {
+      const float *src = x + (size_t) i * image_in (d);
+      if (s.xpad)
+        {
+          pad_image (s.xpad, src, d->h, d->w, d->c, p);
+          src = s.xpad;
+        }
+      rows (a, src, s.xoff, y + i * pixels * d->f, pixels);
+    }
+  return TRUE;
 }
 
 gboolean
-nn_conv_direct_backward (NnCall *c)
+nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
+                        const float *wino_u, float *y, const float *scale, const float *shift,
+                        gboolean relu, float *scratch)
 {
   NnKernelLevel level = nn_kernels_level ();
-  const NnLayer *l = c->l;
-  const NnConvConfig *cfg = &l->cfg.conv;
-  NnShape in = l->in_shape, out = l->out_shape;
-  int C = in.c, F = out.c, KH = cfg->kh, KW = cfg->kw;
-  gboolean want_dx = c->dx[0] != NULL;
-  if (level == NN_KERNELS_GENERIC || F % 16 != 0 || cfg->stride_h != 1 || cfg->stride_w != 1
-      || (want_dx && C % 16 != 0) || c->n == 0)
+  if (level == NN_KERNELS_GENERIC || d->f % NN_LANES != 0 || n == 0)
     return FALSE;
+  if (wino_u != NULL && nn_winograd_eligible (d))
+    {
+      winograd_images (d, n, x, wino_u, y, scale, shift, relu, scratch);
+      return TRUE;
+    }
+  NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };
+  return run_direct (d, n, x, level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
+                                                         : nn_direct_conv_rows_avx2, &a, y,
+                     scratch);
+}
+
+/* The depthwise kernel holds its taps in registers: at most 5 x 5. */
+#define DEPTHWISE_MAX_TAPS 25
+
+gboolean
+nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
+                             float *y, const float *scale, const float *shift, gboolean relu,
+                             float *scratch)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || d->c % NN_LANES != 0 || d->f != d->c
+      || d->kh * d->kw > DEPTHWISE_MAX_TAPS || n == 0)
+    return FALSE;
+  NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };
+  return run_direct (d, n, x, level == NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
+                                                         : nn_direct_depthwise_rows_avx2, &a,
+                     y, scratch);
+}
+
+/* dz (OH, Wp, F) of image i on the padded width, zero past OW. */
+static void
+dz_extended (const NnConvDims *d, NnConvDzFn dz_fn, void *user, int i, float *dz, int wp)
+{
+  size_t F = d->f, ld = (size_t) wp * F;
+  const float *got = dz_fn (user, i, dz, ld);
+  if (got != dz) /* only when wp == OW: the rows are dense */
+    memcpy (dz, got, (size_t) d->oh * ld * sizeof (float));
+  if (wp > d->ow)
+    for (int oh = 0; oh < d->oh; oh++)
+      memset (dz + oh * ld + (size_t) d->ow * F, 0, (size_t) (wp - d->ow) * F * sizeof (float));
+}
+
+/* dst (hh, ww, F) = dz (OH, Wp, F) (first OW columns) with a zero border: top/left
+ * pt, pl; bottom/right whatever is left. */
+static void
+pad_dz (float *dst, const float *dz, int oh, int ow, int wp, int F, int pt, int pl, int hh, int ww)
+{
+  memset (dst, 0, (size_t) hh * ww * F * sizeof (float));
+  for (int h = 0; h < oh; h++)
+    memcpy (dst + ((size_t) (h + pt) * ww + pl) * F, dz + (size_t) h * wp * F,
+            (size_t) ow * F * sizeof (float));
+}
+
+gboolean
+nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float *w,
+                         NnConvDzFn dz_fn, void *user, float *dx, float *dw, float *scratch)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  int C = d->c, F = d->f, KH = d->kh, KW = d->kw;
+  if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || d->stride_h != 1 || d->stride_w != 1
+      || (dx && C % NN_LANES != 0) || n == 0)
+    return FALSE;
+  /* Winograd for dx and dW when the layer's forward takes it. */
+  if (nn_winograd_eligible (d))
+    {
+      winograd_backward (d, n, x, w, dz_fn, user, dx, dw, scratch);
+      return TRUE;
+    }
   RowsFn rows = level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
-  Pad p = pad_of (l);
-  const float *w = c->m->params + l->vars[0].offset;
-  float *dw = c->dw ? c->dw + l->vars[0].offset : NULL;
-  float *db = c->dw && cfg->use_bias ? c->dw + l->vars[1].offset : NULL;
+  Pad p = pad_of (d);
+  Carve k = { scratch, 0 };
+  DirectBwd s = direct_bwd_layout (&k, d, p, FALSE);
   /* dx is the 'full' correlation of dz with the kernel turned by 180 degrees and
    * transposed (KH, KW, F, C), on dz padded by K - 1 - pad. */
   int dpt = KH - 1 - p.pt, dpl = KW - 1 - p.pl;
-  int hh = in.h + KH - 1, ww = in.w + KW - 1;
-
-  /* Winograd for dx and dW when the layer's forward takes it. */
-  if (nn_winograd_eligible (l))
-    {
-      winograd_backward (c, p);
-      return TRUE;
-    }
-  float *xpad = align16 (c->t->scratch);                          // (Hp + 1, Wp, C)
-  float *dz = align16 (xpad + (size_t) (p.hp + 1) * p.wp * C);    // (OH, Wp, F)
-  float *dzp = align16 (dz + (size_t) out.h * p.wp * F);          // (hh, ww, F)
-  float *wr = align16 (dzp + (size_t) hh * ww * F);               // (KH, KW, F, C)
-  int *off = (int *) align16 (wr + (size_t) KH * KW * F * C);     // (max (KH KW C, H W),)
-  if (want_dx)
-    turn_kernel (wr, w, KH, KW, C, F);
+  int hh = d->h + KH - 1, ww = d->w + KW - 1;
+  if (dx)
+    turn_kernel (s.wr, w, KH, KW, C, F);
   /* A 1x1 kernel without padding (a pointwise GEMM) reads x and dz where they
    * lie: no padded copies. */
   gboolean pointwise = KH == 1 && KW == 1 && !(p.pt || p.pb || p.pl || p.pr);
-  for (int i = 0; i < c->n; i++)
+  for (int i = 0; i < n; i++)
     {
-      const float *dzi = dz;
+      const float *dzi = s.dz;
       if (pointwise)
-        dzi = dz_dense (c, i, dz, db);
+        dzi = dz_fn (user, i, s.dz, (size_t) d->ow * F);
       else
-        dz_extended (c, i, dz, p.wp, db);
+        dz_extended (d, dz_fn, user, i, s.dz, p.wp);
       if (dw)
         {
           /* dW[tap] (C, F) += sum over the extended grid of x_pad[p + tap]^T dz[p]:
            * rows are input channels, the reduction runs over pixels. */
-          const float *xs = c->x[0] + (size_t) i * nn_shape_size (in);
+          const float *xs = x + (size_t) i * image_in (d);
           if (!pointwise)
             {
-              pad_image (xpad, xs, in, p);
-              memset (xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
-              xs = xpad;
+              pad_image (s.xpad, xs, d->h, d->w, C, p);
+              memset (s.xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
+              xs = s.xpad;
             }
           /* One run over all (tap, channel) rows, HWIO order: full tiles. */
-          for (int ky = 0, k = 0; ky < KH; ky++)
+          for (int ky = 0, j = 0; ky < KH; ky++)
             for (int kx = 0; kx < KW; kx++)
-              for (int ci = 0; ci < C; ci++, k++)
-                off[k] = (ky * p.wp + kx) * C + ci;
-          NnDirectConv a = { .w = dzi, .kh = 1, .kw = 1, .c = out.h * p.wp, .f = F,
+              for (int ci = 0; ci < C; ci++, j++)
+                s.off[j] = (ky * p.wp + kx) * C + ci;
+          NnDirectConv a = { .w = dzi, .kh = 1, .kw = 1, .c = d->oh * p.wp, .f = F,
                              .x_row = 0, .x_red_stride = C, .y_pixel_stride = F,
                              .accumulate = TRUE };
-          rows (&a, xs, off, dw, KH * KW * C);
+          rows (&a, xs, s.off, dw, KH * KW * C);
         }
-      if (want_dx)
+      if (dx)
         {
           const float *src = dzi; // (hh, ww, F) == (OH, OW, F) for a pointwise kernel
           if (!pointwise)
             {
-              pad_dz (dzp, dz, out.h, out.w, p.wp, F, dpt, dpl, hh, ww);
-              src = dzp;
+              pad_dz (s.dzp, s.dz, d->oh, d->ow, p.wp, F, dpt, dpl, hh, ww);
+              src = s.dzp;
             }
-          for (int h = 0, k = 0; h < in.h; h++)
-            for (int x = 0; x < in.w; x++, k++)
-              off[k] = (h * ww + x) * F;
-          NnDirectConv a = { .w = wr, .kh = KH, .kw = KW, .c = F, .f = C, .x_row = ww,
+          for (int h = 0, j = 0; h < d->h; h++)
+            for (int xx = 0; xx < d->w; xx++, j++)
+              s.off[j] = (h * ww + xx) * F;
+          NnDirectConv a = { .w = s.wr, .kh = KH, .kw = KW, .c = F, .f = C, .x_row = ww,
                              .x_red_stride = 1, .y_pixel_stride = C };
-          rows (&a, src, off, c->dx[0] + (size_t) i * nn_shape_size (in), in.h * in.w);
+          rows (&a, src, s.off, dx + (size_t) i * image_in (d), d->h * d->w);
         }
     }
   return TRUE;
 }
 
 gboolean
-nn_depthwise_direct_backward (NnCall *c)
+nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x, const float *w,
+                              NnConvDzFn dz_fn, void *user, float *dx, float *dw, float *scratch)
 {
   NnKernelLevel level = nn_kernels_level ();
-  const NnLayer *l = c->l;
-  const NnConvConfig *cfg = &l->cfg.conv;
-  NnShape in = l->in_shape, out = l->out_shape;
-  int C = in.c, KH = cfg->kh, KW = cfg->kw, taps = KH * KW;
-  if (level == NN_KERNELS_GENERIC || C % 16 != 0 || cfg->depth_multiplier != 1
-      || cfg->stride_h != 1 || cfg->stride_w != 1 || taps > 25 || c->n == 0)
+  int C = d->c, KH = d->kh, KW = d->kw, taps = KH * KW;
+  if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0 || d->f != C || d->stride_h != 1
+      || d->stride_w != 1 || taps > DEPTHWISE_MAX_TAPS || n == 0)
     return FALSE;
-  Pad p = pad_of (l);
-  const float *k = c->m->params + l->vars[0].offset;
-  float *dk = c->dw ? c->dw + l->vars[0].offset : NULL;
-  float *db = c->dw && cfg->use_bias ? c->dw + l->vars[1].offset : NULL;
+  gboolean a512 = level == NN_KERNELS_AVX512;
+  Pad p = pad_of (d);
+  Carve k = { scratch, 0 };
+  DirectBwd s = direct_bwd_layout (&k, d, p, TRUE);
   int dpt = KH - 1 - p.pt, dpl = KW - 1 - p.pl;
-  int hh = in.h + KH - 1, ww = in.w + KW - 1;
-  float *xpad = align16 (c->t->scratch);
-  float *dz = align16 (xpad + (size_t) (p.hp + 1) * p.wp * C);
-  float *dzp = align16 (dz + (size_t) out.h * p.wp * C);
-  float *kr = align16 (dzp + (size_t) hh * ww * C);
-  int *off = (int *) align16 (kr + (size_t) taps * C);
+  int hh = d->h + KH - 1, ww = d->w + KW - 1;
   for (int t = 0; t < taps; t++)
-    memcpy (kr + (size_t) (taps - 1 - t) * C, k + (size_t) t * C, C * sizeof (float));
-  for (int i = 0; i < c->n; i++)
+    memcpy (s.wr + (size_t) (taps - 1 - t) * C, w + (size_t) t * C, C * sizeof (float));
+  for (int i = 0; i < n; i++)
     {
-      dz_extended (c, i, dz, p.wp, db);
-      if (dk)
+      dz_extended (d, dz_fn, user, i, s.dz, p.wp);
+      if (dw)
         {
-          pad_image (xpad, c->x[0] + (size_t) i * nn_shape_size (in), in, p);
-          memset (xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
+          pad_image (s.xpad, x + (size_t) i * image_in (d), d->h, d->w, C, p);
+          memset (s.xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
           for (int ky = 0, t = 0; ky < KH; ky++)
             for (int kx = 0; kx < KW; kx++, t++)
-              off[t] = (ky * p.wp + kx) * C;
-          (level == NN_KERNELS_AVX512 ? nn_direct_depthwise_dk_avx512
-                                      : nn_direct_depthwise_dk_avx2) (dk, xpad, dz, off, taps, C,
-                                                                      out.h * p.wp);
+              s.off[t] = (ky * p.wp + kx) * C;
+          (a512 ? nn_direct_depthwise_dk_avx512 : nn_direct_depthwise_dk_avx2) (
+            dw, s.xpad, s.dz, s.off, taps, C, d->oh * p.wp);
         }
-      if (c->dx[0])
+      if (dx)
         {
-          pad_dz (dzp, dz, out.h, out.w, p.wp, C, dpt, dpl, hh, ww);
-          for (int h = 0, j = 0; h < in.h; h++)
-            for (int x = 0; x < in.w; x++, j++)
-              off[j] = (h * ww + x) * C;
-          NnDirectConv a = { .w = kr, .kh = KH, .kw = KW, .c = C, .f = C, .x_row = ww,
+          pad_dz (s.dzp, s.dz, d->oh, d->ow, p.wp, C, dpt, dpl, hh, ww);
+          for (int h = 0, j = 0; h < d->h; h++)
+            for (int xx = 0; xx < d->w; xx++, j++)
+              s.off[j] = (h * ww + xx) * C;
+          NnDirectConv a = { .w = s.wr, .kh = KH, .kw = KW, .c = C, .f = C, .x_row = ww,
                              .x_red_stride = 1, .y_pixel_stride = C };
-          (level == NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
-                                      : nn_direct_depthwise_rows_avx2) (&a, dzp, off,
-                                                                        c->dx[0] + (size_t) i * nn_shape_size (in),
-                                                                        in.h * in.w);
+          (a512 ? nn_direct_depthwise_rows_avx512 : nn_direct_depthwise_rows_avx2) (
+            &a, s.dzp, s.off, dx + (size_t) i * image_in (d), d->h * d->w);
         }
     }
   return TRUE;
@@ -632,41 +667,42 @@ nn_depthwise_direct_backward (NnCall *c)
 #define DENSE_DIRECT_MAX_ROWS 8
 
 gboolean
-nn_dense_direct (NnCall *c, float *z)
+nn_dense_kernel (float *y, const float *x, const float *w, const float *bias, int rows, int K,
+                 int F)
 {
   NnKernelLevel level = nn_kernels_level ();
-  const NnLayer *l = c->l;
-  int K = l->in_shape.c, F = l->out_shape.c;
-  int rows = c->n * l->in_shape.h * l->in_shape.w;
-  if (level == NN_KERNELS_GENERIC || F % 16 != 0 || rows > DENSE_DIRECT_MAX_ROWS || rows == 0)
+  if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || rows > DENSE_DIRECT_MAX_ROWS
+      || rows == 0)
     return FALSE;
-  const float *w = c->m->params + l->vars[0].offset;
-  const float *b = l->cfg.dense.use_bias ? c->m->params + l->vars[1].offset : NULL;
-  (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (z, c->x[0], w, b,
-                                                                              rows, K, F);
+  (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (y, x, w, bias, rows,
+                                                                              K, F);
   return TRUE;
 }
 
 gboolean
-nn_max_pool2_direct (NnCall *c, gboolean backward)
+nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
-  const NnLayer *l = c->l;
-  const NnPoolConfig *p = &l->cfg.pool;
-  NnShape in = l->in_shape;
-  if (level == NN_KERNELS_GENERIC || in.c % 16 != 0 || p->pool_h != 2 || p->pool_w != 2
-      || p->stride_h != 2 || p->stride_w != 2 || p->padding != NN_PAD_VALID)
+  if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
     return FALSE;
-  size_t si = nn_shape_size (in), so = nn_shape_size (l->out_shape);
-  gboolean a512 = level == NN_KERNELS_AVX512;
-  for (int i = 0; i < c->n; i++)
-    if (backward)
-      (a512 ? nn_max_pool2_backward_avx512 : nn_max_pool2_backward_avx2) (
-        c->dx[0] + i * si, c->x[0] + i * si, c->y + i * so, c->dy + i * so, in.h, in.w, in.c);
-    else
-      (a512 ? nn_max_pool2_forward_avx512 : nn_max_pool2_forward_avx2) (c->y + i * so,
-                                                                        c->x[0] + i * si, in.h,
-                                                                        in.w, in.c);
+  size_t si = (size_t) H * W * C, so = (size_t) (H / 2) * (W / 2) * C;
+  for (int i = 0; i < n; i++)
+    (level == NN_KERNELS_AVX512 ? nn_max_pool2_forward_avx512 : nn_max_pool2_forward_avx2) (
+      y + i * so, x + i * si, H, W, C);
+  return TRUE;
+}
+
+gboolean
+nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y, const float *dy, int n,
+                              int H, int W, int C)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
+    return FALSE;
+  size_t si = (size_t) H * W * C, so = (size_t) (H / 2) * (W / 2) * C;
+  for (int i = 0; i < n; i++)
+    (level == NN_KERNELS_AVX512 ? nn_max_pool2_backward_avx512 : nn_max_pool2_backward_avx2) (
+      dx + i * si, x + i * si, y + i * so, dy + i * so, H, W, C);
   return TRUE;
 }
 
@@ -677,7 +713,7 @@ nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float 
             const float *sb, const float *mask, size_t rows, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
-  if (level == NN_KERNELS_GENERIC || C % 16 != 0)
+  if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
     return FALSE;
   (level == NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, mask,
                                                                        rows, C);
@@ -689,7 +725,7 @@ nn_bn_apply (float *y, const float *a, const float *P, const float *b, const flo
              const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
-  if (level == NN_KERNELS_GENERIC || C % 16 != 0)
+  if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
     return FALSE;
   (level == NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, mask,
                                                                          relu, rows, C);

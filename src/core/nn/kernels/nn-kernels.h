@@ -1,12 +1,30 @@
 /* nn-kernels.h: the engine's own compute kernels, tried before the generic
- * im2col + BLAS paths. Each fast function returns FALSE when it does not handle
- * a layer's configuration or the CPU lacks the instructions; the caller then
- * takes the generic path. */
+ * im2col + BLAS paths of layers/.
+ *
+ * This folder is a leaf: it knows nothing of layers, models or workspaces and
+ * works on plain float buffers, sizes and the small parameter structs below.
+ * Each fast function returns FALSE when it does not handle a configuration or
+ * the CPU lacks the instructions; the caller then takes the generic path.
+ * Each kernel family that needs scratch says how much next to it
+ * (nn_conv_kernel_scratch_floats); the caller hands in that many floats,
+ * 64-byte aligned.
+ */
 #pragma once
 
-#include "nn-private.h"
+#include <glib.h>
+#include <stddef.h>
 
 G_BEGIN_DECLS
+
+/* Floats per vector as the kernels see one: an AVX-512 register (AVX2 holds
+ * half of one in each of two registers). Channel counts the fast paths take are
+ * multiples of it. */
+#define NN_LANES 16
+/* Winograd F(2x2, 3x3): a 4x4 input tile gives a 2x2 output tile, and the
+ * transformed tile has NN_WINO_POINTS = 16 points, each a GEMM of its own. */
+#define NN_WINO_IN 4
+#define NN_WINO_OUT 2
+#define NN_WINO_POINTS (NN_WINO_IN * NN_WINO_IN)
 
 typedef enum {
   NN_KERNELS_GENERIC, /* plain C and BLAS */
@@ -22,104 +40,74 @@ NnKernelLevel nn_kernels_level (void);
 NnKernelLevel nn_kernels_set_level (NnKernelLevel level);
 const char   *nn_kernels_level_name (NnKernelLevel level);
 
-void nn_im2col (float *col, const float *x, int b, NnShape in, NnShape out,
-                const NnConvConfig *cfg);
-void nn_col2im (float *dx, const float *dcol, int b, NnShape in, NnShape out,
-                const NnConvConfig *cfg);
+/* ---- convolution (nn-kernels.c drives, nn-conv-direct.c computes) ----------- */
 
-/* A direct convolution over runs of output pixels (nn-conv-direct.c). */
+/* One convolution's geometry, NHWC, kernel (KH, KW, C, F) or (KH, KW, C) for a
+ * depthwise one. pt, pl: zero rows above and columns left of the image; the
+ * zeros below and right are whatever the output size needs. */
 typedef struct {
-  const float *w;      /* (KH, KW, C, F), or (KH, KW, C) for depthwise */
-  int kh, kw, c, f;
-  int x_row;           /* input pixels per row (of the padded image) */
-  int x_red_stride;    /* floats between steps of the reduction over c (1, or C for dW) */
-  int y_pixel_stride;  /* floats between neighbouring output pixels */
-  gboolean accumulate; /* y += result instead of y = result */
-  const float *scale;  /* (F,) or NULL: y = act (conv * scale + shift) */
-  const float *shift;  /* (F,) or NULL */
-  gboolean relu;
-} NnDirectConv;
+  int h, w, c;        /* input image */
+  int oh, ow, f;      /* output image */
+  int kh, kw;
+  int stride_h, stride_w;
+  int pt, pl;
+} NnConvDims;
 
-/* n output pixels, y dense (n, y_pixel_stride); xoff[p] is where the window of
- * output pixel p starts in x, in floats. */
-void nn_direct_conv_rows_avx512 (const NnDirectConv *a, const float *x, const int *xoff,
-                                 float *y, int n);
-void nn_direct_conv_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff,
-                               float *y, int n);
-void nn_direct_depthwise_rows_avx512 (const NnDirectConv *a, const float *x, const int *xoff,
-                                      float *y, int n);
-void nn_direct_depthwise_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff,
-                                    float *y, int n);
-
-void nn_direct_depthwise_dk_avx512 (float *dk, const float *x, const float *dz, const int *toff,
-                                    int taps, int C, int n);
-void nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, const int *toff,
-                                  int taps, int C, int n);
-
-void nn_dense_rows_avx512 (float *y, const float *x, const float *w, const float *bias, int rows,
-                           int K, int F);
-void nn_dense_rows_avx2 (float *y, const float *x, const float *w, const float *bias, int rows,
-                         int K, int F);
-void nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C);
-void nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy,
-                                   int H, int W, int C);
-void nn_max_pool2_forward_avx2 (float *y, const float *x, int H, int W, int C);
-void nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const float *dy,
-                                 int H, int W, int C);
-
-void nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw,
-                               size_t T);
-void nn_winograd_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
-                            size_t T);
-void nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
-                                const float *scale, const float *shift, gboolean relu);
-void nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw,
-                             size_t T);
-void nn_winograd_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
-                          size_t T);
-void nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
-                              const float *scale, const float *shift, gboolean relu);
-
-/* Winograd F(2x2, 3x3) for 3x3 stride-1 Conv2D with C and F multiples of 16:
- * 2.25 times fewer multiplications than the direct kernel. The transformed
- * kernel U (16, C, F) is kept by the workspace (nn_workspace_winograd_u). */
-gboolean nn_winograd_eligible (const NnLayer *l);
+/* Conv2D that Winograd covers: 3x3, stride 1, C and F multiples of NN_LANES. */
+gboolean nn_winograd_eligible (const NnConvDims *d);
+/* u (NN_WINO_POINTS, C, F) = G g G^T of each 3x3 kernel g of w (3, 3, C, F). */
 void     nn_winograd_kernel (float *u, const float *w, int C, int F);
 
-void nn_bn_sums_avx512 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                        const float *sb, const float *mask, size_t rows, int C);
-void nn_bn_apply_avx512 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                         const float *R, const float *mask, gboolean relu, size_t rows, int C);
-void nn_bn_sums_avx2 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                      const float *sb, const float *mask, size_t rows, int C);
-void nn_bn_apply_avx2 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                       const float *R, const float *mask, gboolean relu, size_t rows, int C);
-/* BatchNormalization passes (see nn-norm.c); FALSE unless C % 16 == 0 and the CPU
- * has AVX2. With a' = a where mask > 0, else 0 (mask NULL: a' = a; the gradient
- * through a relu fused into the layer):  s1 += sum a', s2 += sum a' (b - mb) sb;
- * y = a' P + b Q + R, then relu if asked. */
+/* Floats of scratch a convolution kernel needs for one image, forward or backward
+ * (0 when none of them covers the layer). depthwise: d is a DepthwiseConv2D. */
+size_t nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise);
+
+/* n images x (n, H, W, C) -> y (n, OH, OW, F) = relu? (conv * scale + shift);
+ * scale, shift (F,) or NULL. wino_u: the Winograd kernel of w, or NULL for the
+ * direct kernel. */
+gboolean nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
+                                 const float *wino_u, float *y, const float *scale,
+                                 const float *shift, gboolean relu, float *scratch);
+/* The same for a DepthwiseConv2D of depth multiplier 1, kernel (KH, KW, C). */
+gboolean nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
+                                      float *y, const float *scale, const float *shift,
+                                      gboolean relu, float *scratch);
+
+/* The backward kernels ask the caller for the gradient at the convolution's
+ * output (before its activation) one image at a time: write image i's
+ * (OH, OW, F) into dz, ld floats between output rows, and return dz; or, when
+ * ld is OW * F and the gradient already lies somewhere, return that. The caller
+ * also adds the bias gradient there. */
+typedef const float *(*NnConvDzFn) (void *user, int image, float *dz, size_t ld);
+
+/* Backward of a stride-1 Conv2D (or DepthwiseConv2D, depth multiplier 1) on n
+ * images: dw (+=) and dx (overwritten), either may be NULL. */
+gboolean nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float *w,
+                                  NnConvDzFn dz_fn, void *user, float *dx, float *dw,
+                                  float *scratch);
+gboolean nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x,
+                                       const float *w, NnConvDzFn dz_fn, void *user, float *dx,
+                                       float *dw, float *scratch);
+
+/* ---- dense, pooling, BatchNormalization ------------------------------------ */
+
+/* y (rows, F) = x (rows, K) W (K, F) + bias for a few rows (bias may be NULL). */
+gboolean nn_dense_kernel (float *y, const float *x, const float *w, const float *bias, int rows,
+                          int K, int F);
+
+/* MaxPooling2D 2x2, stride 2, 'valid' of n images (H, W, C) -> (H/2, W/2, C);
+ * backward routes dy to the first maximum of each window and overwrites dx. */
+gboolean nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int C);
+gboolean nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y,
+                                       const float *dy, int n, int H, int W, int C);
+
+/* BatchNormalization passes (used by layers/nn-norm.c); FALSE unless C is a
+ * multiple of NN_LANES and the CPU has AVX2. With a' = a where mask > 0, else 0
+ * (mask NULL: a' = a; the gradient through a relu fused into the layer):
+ * s1 += sum a', s2 += sum a' (b - mb) sb;  y = a' P + b Q + R, then relu if asked. */
 gboolean nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
                      const float *sb, const float *mask, size_t rows, int C);
 gboolean nn_bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
                       const float *R, const float *mask, gboolean relu, size_t rows, int C);
-
-/* Dense of a few rows (y = x W + b, no activation), MaxPooling2D 2x2/2 valid
- * forward and backward over the call's slice. FALSE if not covered. */
-gboolean nn_dense_direct (NnCall *c, float *z);
-gboolean nn_max_pool2_direct (NnCall *c, gboolean backward);
-
-/* Backward of a stride-1 Conv2D / DepthwiseConv2D on the call's slice: bias and
- * kernel gradients added to c->dw, dx written. FALSE if not covered. */
-gboolean nn_conv_direct_backward (NnCall *c);
-gboolean nn_depthwise_direct_backward (NnCall *c);
-
-/* Conv2D / DepthwiseConv2D of the call's slice into y with the epilogue
- * y = relu? (conv * scale + shift). FALSE if the configuration is not covered. */
-gboolean nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift,
-                         gboolean relu);
-gboolean nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift,
-                              gboolean relu);
-/* Floats of per-thread scratch the direct kernels need for one image. */
-size_t   nn_direct_scratch_floats (const NnLayer *l);
 
 G_END_DECLS

@@ -1,5 +1,8 @@
-/* nn-conv.c: Conv2D (im2col + GEMM), DepthwiseConv2D (direct) and
- * SeparableConv2D (depthwise then a 1x1 GEMM). NHWC, Keras kernel layouts. */
+/* nn-conv.c: Conv2D, DepthwiseConv2D and SeparableConv2D, NHWC with Keras's
+ * kernel layouts. Each tries the SIMD kernels of kernels/ first (translating the
+ * layer into their plain NnConvDims), then falls back to im2col + GEMM (Conv2D),
+ * a plain loop (DepthwiseConv2D), or a depthwise loop then a 1x1 GEMM
+ * (SeparableConv2D). */
 #include <cblas.h>
 #include <string.h>
 #include "nn-private.h"
@@ -15,8 +18,8 @@ is_pointwise (const NnConvConfig *cfg)
   return cfg->kh == 1 && cfg->kw == 1 && cfg->stride_h == 1 && cfg->stride_w == 1;
 }
 
-int
-nn_conv_chunk (const NnLayer *l, int n)
+static int
+conv_chunk (const NnLayer *l, int n)
 {
   const NnConvConfig *cfg = &l->cfg.conv;
   size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
@@ -27,8 +30,8 @@ nn_conv_chunk (const NnLayer *l, int n)
 }
 
 // col (b, OH, OW, KH * KW * C) from x (b, H, W, C); zero outside the image
-void
-nn_im2col (float *col, const float *x, int b, NnShape in, NnShape out, const NnConvConfig *cfg)
+static void
+im2col (float *col, const float *x, int b, NnShape in, NnShape out, const NnConvConfig *cfg)
 {
   int pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding);
   int pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding);
@@ -55,8 +58,8 @@ nn_im2col (float *col, const float *x, int b, NnShape in, NnShape out, const NnC
 }
 
 // dx (b, H, W, C) = sum of the columns of dcol (b, OH, OW, KH * KW * C) at their pixels
-void
-nn_col2im (float *dx, const float *dcol, int b, NnShape in, NnShape out, const NnConvConfig *cfg)
+static void
+col2im (float *dx, const float *dcol, int b, NnShape in, NnShape out, const NnConvConfig *cfg)
 {
   int pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding);
   int pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding);
@@ -113,9 +116,118 @@ grad (const NnCall *c, int v)
   return c->dw ? c->dw + c->l->vars[v].offset : NULL;
 }
 
+/* ---- the SIMD kernels ------------------------------------------------------------ */
+
+NnConvDims
+nn_conv_dims (const NnLayer *l)
+{
+  const NnConvConfig *cfg = &l->cfg.conv;
+  NnShape in = l->in_shape, out = l->out_shape;
+  return (NnConvDims){
+    .h = in.h, .w = in.w, .c = in.c, .oh = out.h, .ow = out.w, .f = out.c,
+    .kh = cfg->kh, .kw = cfg->kw, .stride_h = cfg->stride_h, .stride_w = cfg->stride_w,
+    .pt = nn_conv_pad_before (in.h, out.h, cfg->kh, cfg->stride_h, cfg->padding),
+    .pl = nn_conv_pad_before (in.w, out.w, cfg->kw, cfg->stride_w, cfg->padding),
+  };
+}
+
+gboolean
+nn_conv_winograd_eligible (const NnLayer *l)
+{
+  NnConvDims d = nn_conv_dims (l);
+  return l->kind == NN_LAYER_CONV2D && nn_winograd_eligible (&d);
+}
+
+size_t
+nn_conv_kernel_scratch (const NnLayer *l)
+{
+  if (l->kind != NN_LAYER_CONV2D && l->kind != NN_LAYER_DEPTHWISE_CONV2D)
+    return 0;
+  NnConvDims d = nn_conv_dims (l);
+  return nn_conv_kernel_scratch_floats (&d, l->kind == NN_LAYER_DEPTHWISE_CONV2D);
+}
+
+gboolean
+nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift, gboolean relu)
+{
+  NnConvDims d = nn_conv_dims (c->l);
+  return nn_conv_kernel_forward (&d, c->n, c->x[0], param (c, 0), c->wino_u, y, scale, shift,
+                                 relu, c->t->scratch);
+}
+
+gboolean
+nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift, gboolean relu)
+{
+  if (c->l->cfg.conv.depth_multiplier != 1)
+    return FALSE;
+  NnConvDims d = nn_conv_dims (c->l);
+  return nn_depthwise_kernel_forward (&d, c->n, c->x[0], param (c, 0), y, scale, shift, relu,
+                                      c->t->scratch);
+}
+
+/* The kernels' backward asks for dz image by image (NnConvDzFn): the gradient
+ * through the fused activation, with the bias gradient added as it goes. */
+typedef struct {
+  const NnCall *c;
+  float *db;
+} DzSource;
+
+static const float *
+call_dz (void *user, int i, float *dz, size_t ld)
+{
+  const DzSource *src = user;
+  const NnCall *c = src->c;
+  NnShape out = c->l->out_shape;
+  int F = out.c;
+  size_t o = (size_t) i * nn_shape_size (out), row = (size_t) out.w * F;
+  if (ld == row)
+    {
+      /* dense rows: without an activation dz is dy itself and nothing is copied */
+      size_t rows = (size_t) out.h * out.w;
+      const float *d = c->dy + o;
+      if (c->act != NN_ACT_LINEAR)
+        {
+          nn_act_backward (dz, d, c->y + o, c->z ? c->z + o : NULL, rows, F, c->act);
+          d = dz;
+        }
+      if (src->db)
+        bias_grad (src->db, d, rows, F);
+      return d;
+    }
+  for (int oh = 0; oh < out.h; oh++)
+    {
+      size_t r = o + (size_t) oh * row;
+      float *d = dz + (size_t) oh * ld;
+      nn_act_backward (d, c->dy + r, c->y + r, c->z ? c->z + r : NULL, out.w, F, c->act);
+      if (src->db)
+        bias_grad (src->db, d, out.w, F);
+    }
+  return dz;
+}
+
+static gboolean
+conv_direct_backward (NnCall *c)
+{
+  NnConvDims d = nn_conv_dims (c->l);
+  DzSource src = { c, c->l->cfg.conv.use_bias ? grad (c, 1) : NULL };
+  return nn_conv_kernel_backward (&d, c->n, c->x[0], param (c, 0), call_dz, &src, c->dx[0],
+                                  grad (c, 0), c->t->scratch);
+}
+
+static gboolean
+depthwise_direct_backward (NnCall *c)
+{
+  if (c->l->cfg.conv.depth_multiplier != 1)
+    return FALSE;
+  NnConvDims d = nn_conv_dims (c->l);
+  DzSource src = { c, c->l->cfg.conv.use_bias ? grad (c, 1) : NULL };
+  return nn_depthwise_kernel_backward (&d, c->n, c->x[0], param (c, 0), call_dz, &src, c->dx[0],
+                                       grad (c, 0), c->t->scratch);
+}
+
 /* ---- Conv2D ----------------------------------------------------------------- */
 
-void
+static void
 nn_conv2d_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -137,12 +249,12 @@ nn_conv2d_forward (NnCall *c)
                  F, 0.0f, z, F);
   else
     {
-      int chunk = nn_conv_chunk (l, c->n);
+      int chunk = conv_chunk (l, c->n);
       float *col = c->t->scratch; // (chunk, OH, OW, K)
       for (int i0 = 0; i0 < c->n; i0 += chunk)
         {
           int b = MIN (chunk, c->n - i0);
-          nn_im2col (col, c->x[0] + i0 * nn_shape_size (in), b, in, out, cfg);
+          im2col (col, c->x[0] + i0 * nn_shape_size (in), b, in, out, cfg);
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, b * M, F, K, 1.0f, col, K, w,
                        F, 0.0f, z + i0 * M * F, F);
         }
@@ -150,7 +262,7 @@ nn_conv2d_forward (NnCall *c)
   bias_act_forward (c->y, z, bias, c->n * M, F, c->act);
 }
 
-void
+static void
 nn_conv2d_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -158,12 +270,12 @@ nn_conv2d_backward (NnCall *c)
   NnShape in = l->in_shape, out = l->out_shape;
   int K = cfg->kh * cfg->kw * in.c, F = out.c;
   size_t M = (size_t) out.h * out.w;
-  if (nn_conv_direct_backward (c))
+  if (conv_direct_backward (c))
     return;
   const float *w = param (c, 0);
   float *dw = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
   gboolean pw = is_pointwise (cfg);
-  int chunk = nn_conv_chunk (l, c->n);
+  int chunk = conv_chunk (l, c->n);
   float *dz = c->t->scratch;               // (chunk, OH, OW, F)
   float *col = dz + (size_t) chunk * M * F; // (chunk, OH, OW, K)
   for (int i0 = 0; i0 < c->n; i0 += chunk)
@@ -177,7 +289,7 @@ nn_conv2d_backward (NnCall *c)
           if (db)
             bias_grad (db, dz, rows, F);
           if (!pw)
-            nn_im2col (col, x, b, in, out, cfg);
+            im2col (col, x, b, in, out, cfg);
           // dw (K, F) += col^T (K, rows) dz (rows, F)
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, F, rows, 1.0f, pw ? x : col,
                        K, dz, F, 1.0f, dw, F);
@@ -189,7 +301,7 @@ nn_conv2d_backward (NnCall *c)
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, F, 1.0f, dz, F, w, F,
                        0.0f, pw ? dx : col, K);
           if (!pw)
-            nn_col2im (dx, col, b, in, out, cfg);
+            col2im (dx, col, b, in, out, cfg);
         }
     }
 }
@@ -274,7 +386,7 @@ depthwise_backward (float *dx, float *dk, const float *dz, const float *x, const
         }
 }
 
-void
+static void
 nn_depthwise_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -290,16 +402,16 @@ nn_depthwise_forward (NnCall *c)
                     l->out_shape.c, c->act);
 }
 
-void
+static void
 nn_depthwise_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
   const NnConvConfig *cfg = &l->cfg.conv;
-  if (nn_depthwise_direct_backward (c))
+  if (depthwise_direct_backward (c))
     return;
   size_t per_out = nn_shape_size (l->out_shape), per_in = nn_shape_size (l->in_shape);
   float *dk = grad (c, 0), *db = cfg->use_bias ? grad (c, 1) : NULL;
-  int chunk = nn_conv_chunk (l, c->n);
+  int chunk = conv_chunk (l, c->n);
   float *dz = c->t->scratch; // (chunk, OH, OW, C * M)
   for (int i0 = 0; i0 < c->n; i0 += chunk)
     {
@@ -317,7 +429,7 @@ nn_depthwise_backward (NnCall *c)
 /* ---- SeparableConv2D ------------------------------------------------------- */
 
 /* The depthwise stage's output (n, OH, OW, C * M) is kept in aux for backward. */
-void
+static void
 nn_separable_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -334,7 +446,7 @@ nn_separable_forward (NnCall *c)
   bias_act_forward (c->y, z, cfg->use_bias ? param (c, 2) : NULL, rows, F, c->act);
 }
 
-void
+static void
 nn_separable_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -343,7 +455,7 @@ nn_separable_backward (NnCall *c)
   size_t M = (size_t) l->out_shape.h * l->out_shape.w;
   size_t per_in = nn_shape_size (l->in_shape);
   float *dk = grad (c, 0), *dpw = grad (c, 1), *db = cfg->use_bias ? grad (c, 2) : NULL;
-  int chunk = nn_conv_chunk (l, c->n);
+  int chunk = conv_chunk (l, c->n);
   float *dz = c->t->scratch;                  // (chunk, OH, OW, F)
   float *dmid = dz + (size_t) chunk * M * F;  // (chunk, OH, OW, C * M)
   for (int i0 = 0; i0 < c->n; i0 += chunk)
@@ -367,3 +479,46 @@ nn_separable_backward (NnCall *c)
                           c->x[0] + i0 * per_in, param (c, 0), b, l->in_shape, l->out_shape, cfg);
     }
 }
+
+/* ---- sizes ------------------------------------------------------------------ */
+
+/* Conv2D's generic path: dz of a chunk, then its im2col columns (forward: the
+ * columns alone); the SIMD kernels' own layouts are in kernels/. */
+static void
+conv2d_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  const NnConvConfig *cfg = &l->cfg.conv;
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t generic = conv_chunk (l, n) * pixels
+                   * ((size_t) cfg->kh * cfg->kw * l->in_shape.c + l->out_shape.c);
+  s->scratch = MAX (generic, nn_conv_kernel_scratch (l));
+  (void) mode;
+}
+
+/* DepthwiseConv2D's generic backward: dz of a chunk. */
+static void
+depthwise_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t generic = conv_chunk (l, n) * pixels * l->out_shape.c;
+  s->scratch = MAX (generic, nn_conv_kernel_scratch (l));
+  (void) mode;
+}
+
+/* SeparableConv2D: backward's dz and dmid of a chunk; the depthwise stage's
+ * output is kept per image for backward (aux). */
+static void
+separable_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  size_t pixels = (size_t) l->out_shape.h * l->out_shape.w;
+  size_t mid = (size_t) l->in_shape.c * l->cfg.conv.depth_multiplier;
+  s->scratch = conv_chunk (l, n) * pixels * ((size_t) l->out_shape.c + mid);
+  s->aux = pixels * mid;
+  (void) mode;
+}
+
+const NnLayerOps nn_conv2d_ops = { nn_conv2d_forward, nn_conv2d_backward, conv2d_sizes };
+const NnLayerOps nn_depthwise_ops = { nn_depthwise_forward, nn_depthwise_backward,
+                                      depthwise_sizes };
+const NnLayerOps nn_separable_ops = { nn_separable_forward, nn_separable_backward,
+                                      separable_sizes };

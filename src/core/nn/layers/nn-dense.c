@@ -1,11 +1,12 @@
-/* nn-dense.c: Dense on the last axis, y = act(x W + b) with W (In, Out). */
+/* nn-dense.c: Dense on the last axis, y = act(x W + b) with W (In, Out): the
+ * SIMD kernel for a few rows, BLAS otherwise. */
 #include <cblas.h>
 #include <string.h>
 #include "nn-private.h"
 #include "nn-kernels.h"
 
 // y (n, H, W, F) from x (n, H, W, K), kernel (K, F), bias (F,)
-void
+static void
 nn_dense_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -15,7 +16,8 @@ nn_dense_forward (NnCall *c)
   if (rows == 0)
     return;
   const float *w = c->m->params + l->vars[0].offset;
-  if (nn_dense_direct (c, z))
+  const float *bias = l->cfg.dense.use_bias ? c->m->params + l->vars[1].offset : NULL;
+  if (rows <= G_MAXINT && nn_dense_kernel (z, c->x[0], w, bias, (int) rows, K, F))
     {
       if (c->y != z)
         memcpy (c->y, z, rows * F * sizeof (float));
@@ -24,19 +26,16 @@ nn_dense_forward (NnCall *c)
     }
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, F, K, 1.0f, c->x[0], K, w, F,
                0.0f, z, F);
-  if (l->cfg.dense.use_bias)
-    {
-      const float *b = c->m->params + l->vars[1].offset;
-      for (size_t r = 0; r < rows; r++)
-        for (int f = 0; f < F; f++)
-          z[r * F + f] += b[f];
-    }
+  if (bias)
+    for (size_t r = 0; r < rows; r++)
+      for (int f = 0; f < F; f++)
+        z[r * F + f] += bias[f];
   if (c->y != z)
     memcpy (c->y, z, rows * F * sizeof (float));
   nn_act_forward (c->y, rows, F, c->act);
 }
 
-void
+static void
 nn_dense_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -64,3 +63,13 @@ nn_dense_backward (NnCall *c)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, F, 1.0f, dz, F,
                  c->m->params + l->vars[0].offset, F, 0.0f, c->dx[0], K);
 }
+
+/* backward's dz (rows, F) */
+static void
+dense_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  s->scratch = (size_t) n * l->out_shape.h * l->out_shape.w * l->out_shape.c;
+  (void) mode;
+}
+
+const NnLayerOps nn_dense_ops = { nn_dense_forward, nn_dense_backward, dense_sizes };

@@ -1,5 +1,6 @@
-/* nn-elementwise.c: activations, Activation, Dropout, Rescaling, Add, Concatenate,
- * Flatten and Reshape. Forward and backward side by side. */
+/* nn-elementwise.c: the fused activations (and softmax), and the layers
+ * Activation, Dropout, Rescaling, Add, Concatenate, Flatten and Reshape.
+ * Forward and backward side by side; their sizes at the end. */
 #include <math.h>
 #include <string.h>
 #include "nn-private.h"
@@ -182,14 +183,14 @@ out_count (const NnCall *c)
   return (size_t) c->n * nn_shape_size (c->l->out_shape);
 }
 
-void
+static void
 nn_activation_forward (NnCall *c)
 {
   size_t count = out_count (c);
   nn_act_forward_from (c->y, c->x[0], count / c->l->out_shape.c, c->l->out_shape.c, c->act);
 }
 
-void
+static void
 nn_activation_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -241,7 +242,7 @@ dropout_image (float *mk, float *yk, const float *xk, size_t per, guint32 ik, gu
     }
 }
 
-void
+static void
 nn_dropout_forward (NnCall *c)
 {
   size_t per = nn_shape_size (c->l->out_shape);
@@ -255,7 +256,7 @@ nn_dropout_forward (NnCall *c)
     }
   float scale = 1.0f / (1.0f - rate);
   guint32 threshold = (guint32) MIN ((double) rate * 4294967296.0, 4294967295.0);
-  guint64 key = nn_workspace_dropout_key (c->ws, c->index);
+  guint64 key = c->dropout_key;
   float *mask = c->aux; // (n, out shape)
   for (int k = 0; k < c->n; k++)
     {
@@ -266,7 +267,7 @@ nn_dropout_forward (NnCall *c)
     }
 }
 
-void
+static void
 nn_dropout_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -283,7 +284,7 @@ nn_dropout_backward (NnCall *c)
 
 /* ---- Rescaling, Flatten, Reshape ---------------------------------------------- */
 
-void
+static void
 nn_rescaling_forward (NnCall *c)
 {
   size_t count = out_count (c);
@@ -292,7 +293,7 @@ nn_rescaling_forward (NnCall *c)
     c->y[i] = c->x[0][i] * s + o;
 }
 
-void
+static void
 nn_rescaling_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -303,14 +304,14 @@ nn_rescaling_backward (NnCall *c)
     c->dx[0][i] = c->dy[i] * s;
 }
 
-void
+static void
 nn_copy_forward (NnCall *c)
 {
   if (c->y != c->x[0])
     memcpy (c->y, c->x[0], out_count (c) * sizeof (float));
 }
 
-void
+static void
 nn_copy_backward (NnCall *c)
 {
   if (c->dx[0] != NULL)
@@ -319,7 +320,7 @@ nn_copy_backward (NnCall *c)
 
 /* ---- Add, Concatenate ------------------------------------------------------- */
 
-void
+static void
 nn_add_forward (NnCall *c)
 {
   size_t count = out_count (c);
@@ -329,7 +330,7 @@ nn_add_forward (NnCall *c)
       c->y[i] += c->x[j][i];
 }
 
-void
+static void
 nn_add_backward (NnCall *c)
 {
   for (int j = 0; j < c->l->n_inputs; j++)
@@ -338,7 +339,7 @@ nn_add_backward (NnCall *c)
 }
 
 // y (n, H, W, sum C_j), x_j (n, H, W, C_j)
-void
+static void
 nn_concat_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -353,7 +354,7 @@ nn_concat_forward (NnCall *c)
     }
 }
 
-void
+static void
 nn_concat_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -368,3 +369,28 @@ nn_concat_backward (NnCall *c)
       at += cj;
     }
 }
+
+/* ---- sizes ------------------------------------------------------------------ */
+
+static void
+no_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  (void) l, (void) n, (void) mode, (void) s;
+}
+
+/* Training keeps each image's mask (scale or 0 per value) for backward. */
+static void
+dropout_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  if (mode == NN_MODE_TRAINING && l->cfg.dropout.rate > 0.0f)
+    s->aux = nn_shape_size (l->out_shape);
+  (void) n;
+}
+
+const NnLayerOps nn_activation_ops = { nn_activation_forward, nn_activation_backward, no_sizes };
+const NnLayerOps nn_dropout_ops = { nn_dropout_forward, nn_dropout_backward, dropout_sizes };
+const NnLayerOps nn_rescaling_ops = { nn_rescaling_forward, nn_rescaling_backward, no_sizes };
+const NnLayerOps nn_add_ops = { nn_add_forward, nn_add_backward, no_sizes };
+const NnLayerOps nn_concat_ops = { nn_concat_forward, nn_concat_backward, no_sizes };
+/* Flatten, Reshape: NHWC order is unchanged */
+const NnLayerOps nn_copy_ops = { nn_copy_forward, nn_copy_backward, no_sizes };

@@ -31,10 +31,38 @@ bn_vars (const NnCall *c)
   return b;
 }
 
+/* The scratch of one call: the per-channel sums in doubles (2, C), then float
+ * partial sums over a block of rows (2, C), whose place the per-channel
+ * coefficients of the output pass (up to BN_COEFS of them) take once the sums
+ * are done. */
+#define BN_COEFS 5
+
+typedef struct {
+  double *sums;  /* (2, C) */
+  float *part;   /* (2, C) */
+  float *coef;   /* (BN_COEFS, C), over part */
+} BnScratch;
+
+static size_t
+bn_scratch_floats (int C)
+{
+  return 2 * (size_t) C * (sizeof (double) / sizeof (float)) + BN_COEFS * (size_t) C;
+}
+
+static BnScratch
+bn_scratch (const NnCall *c, int C)
+{
+  BnScratch sc;
+  sc.sums = (double *) c->t->scratch;
+  sc.part = (float *) (sc.sums + 2 * C);
+  sc.coef = sc.part;
+  return sc;
+}
+
 /* c->stats holds this thread's copy of (mean, invstd) for backward: (2, C).
  * In training the workspace may fuse the relu Activation that follows into the
  * layer (c->act): y is then relu (BN (x)), and backward gets that layer's dy. */
-void
+static void
 nn_batch_norm_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -44,10 +72,11 @@ nn_batch_norm_forward (NnCall *c)
   float eps = l->cfg.bn.epsilon, mom = l->cfg.bn.momentum;
   float *mean = c->stats, *invstd = c->stats + C;
   const float *x = c->x[0];
+  BnScratch sc = bn_scratch (c, C);
   if (c->training)
     {
-      double *s = (double *) c->t->scratch; // (2, C): sum, sum of squares
-      float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
+      double *s = sc.sums; // (2, C): sum, sum of squares
+      float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
       memset (s, 0, 2 * C * sizeof (double));
       /* Float sums over blocks of 32 rows (vectorised), folded into doubles. */
       for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, NULL, rows, C) ? rows : 0; r0 < rows;
@@ -89,7 +118,7 @@ nn_batch_norm_forward (NnCall *c)
         mean[k] = b.mean[k];
         invstd[k] = 1.0f / sqrtf (b.var[k] + eps);
       }
-  float *a = c->t->scratch, *o = a + C; // y = x * a + o, per channel
+  float *a = sc.coef, *o = a + C; // y = x * a + o, per channel
   for (int k = 0; k < C; k++)
     {
       a[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
@@ -108,7 +137,7 @@ nn_batch_norm_forward (NnCall *c)
 
 /* Training:  dx = gamma * invstd / M * (M dy - sum dy - xhat * sum (dy xhat)),
  * with the sums over the whole batch (all threads). Inference: dx = dy gamma invstd. */
-void
+static void
 nn_batch_norm_backward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -119,8 +148,9 @@ nn_batch_norm_backward (NnCall *c)
   const float *x = c->x[0], *dy = c->dy;
   /* a fused relu: dy counts where its output y is positive */
   const float *mask = c->act == NN_ACT_RELU ? c->y : NULL;
-  double *s = (double *) c->t->scratch; // (2, C): sum dy, sum dy * xhat
-  float *f1 = (float *) (s + 2 * C), *f2 = f1 + C; // (C,) float partial sums
+  BnScratch sc = bn_scratch (c, C);
+  double *s = sc.sums; // (2, C): sum dy, sum dy * xhat
+  float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
   memset (s, 0, 2 * C * sizeof (double));
   for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, mask, rows, C) ? rows : 0; r0 < rows;
        r0 += 32)
@@ -168,7 +198,7 @@ nn_batch_norm_backward (NnCall *c)
       return;
     }
   double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
-  float *g = (float *) (s + 2 * C), *m1 = g + C, *m2 = m1 + C;
+  float *g = sc.coef, *m1 = g + C, *m2 = m1 + C;
   for (int k = 0; k < C; k++)
     {
       g[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
@@ -192,3 +222,18 @@ nn_batch_norm_backward (NnCall *c)
         dx[r * C + k] = g[k] * (d - m1[k] - xhat * m2[k]);
       }
 }
+
+/* Scratch as laid out above; this thread's (mean, invstd) kept for backward
+ * (stats); the cross-thread sums of training, (2, C) at a time. */
+static void
+batch_norm_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  int C = l->in_shape.c;
+  s->scratch = bn_scratch_floats (C);
+  s->stats = 2 * (size_t) C;
+  s->sum = 2 * C;
+  (void) n, (void) mode;
+}
+
+const NnLayerOps nn_batch_norm_ops = { nn_batch_norm_forward, nn_batch_norm_backward,
+                                       batch_norm_sizes };

@@ -1,4 +1,5 @@
-/* nn-pool.c: MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D.
+/* nn-pool.c: the pooling layers, MaxPooling2D, AveragePooling2D and
+ * GlobalAveragePooling2D (the engine's thread pool is nn-threads.c).
  * With 'same' padding the padded cells take no part, as in TensorFlow: a max
  * ignores them and an average divides by the number of real cells. */
 #include <string.h>
@@ -32,11 +33,25 @@ window (const NnLayer *l, PoolPad pad, int oh, int ow, int *h0, int *h1, int *w0
   *w0 = MAX (*w0, 0);
 }
 
+/* MaxPooling2D 2x2, stride 2, 'valid' (the usual one) by the SIMD kernels. */
+static gboolean
+max_pool2_kernel (NnCall *c, gboolean backward)
+{
+  const NnPoolConfig *p = &c->l->cfg.pool;
+  NnShape in = c->l->in_shape;
+  if (p->pool_h != 2 || p->pool_w != 2 || p->stride_h != 2 || p->stride_w != 2
+      || p->padding != NN_PAD_VALID)
+    return FALSE;
+  if (backward)
+    return nn_max_pool2_kernel_backward (c->dx[0], c->x[0], c->y, c->dy, c->n, in.h, in.w, in.c);
+  return nn_max_pool2_kernel_forward (c->y, c->x[0], c->n, in.h, in.w, in.c);
+}
+
 // y (n, OH, OW, C) from x (n, H, W, C)
-void
+static void
 nn_max_pool_forward (NnCall *c)
 {
-  if (nn_max_pool2_direct (c, FALSE))
+  if (max_pool2_kernel (c, FALSE))
     return;
   const NnLayer *l = c->l;
   NnShape in = l->in_shape, out = l->out_shape;
@@ -102,12 +117,12 @@ max_pool_backward_tiled (NnCall *c)
 }
 
 /* The gradient goes to the first cell holding the maximum, as TensorFlow does. */
-void
+static void
 nn_max_pool_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
     return;
-  if (nn_max_pool2_direct (c, TRUE) || max_pool_backward_tiled (c))
+  if (max_pool2_kernel (c, TRUE) || max_pool_backward_tiled (c))
     return;
   const NnLayer *l = c->l;
   NnShape in = l->in_shape, out = l->out_shape;
@@ -140,7 +155,7 @@ nn_max_pool_backward (NnCall *c)
         }
 }
 
-void
+static void
 nn_avg_pool_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -168,7 +183,7 @@ nn_avg_pool_forward (NnCall *c)
         }
 }
 
-void
+static void
 nn_avg_pool_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -197,7 +212,7 @@ nn_avg_pool_backward (NnCall *c)
 }
 
 // y (n, 1, 1, C) = mean over (H, W) of x (n, H, W, C)
-void
+static void
 nn_gap_forward (NnCall *c)
 {
   const NnLayer *l = c->l;
@@ -215,7 +230,7 @@ nn_gap_forward (NnCall *c)
     }
 }
 
-void
+static void
 nn_gap_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
@@ -227,3 +242,14 @@ nn_gap_backward (NnCall *c)
       for (int k = 0; k < C; k++)
         c->dx[0][((size_t) i * P + p) * C + k] = c->dy[(size_t) i * C + k] / (float) P;
 }
+
+/* The pooling layers need nothing but their output. */
+static void
+no_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  (void) l, (void) n, (void) mode, (void) s;
+}
+
+const NnLayerOps nn_max_pool_ops = { nn_max_pool_forward, nn_max_pool_backward, no_sizes };
+const NnLayerOps nn_avg_pool_ops = { nn_avg_pool_forward, nn_avg_pool_backward, no_sizes };
+const NnLayerOps nn_gap_ops = { nn_gap_forward, nn_gap_backward, no_sizes };

@@ -1,0 +1,266 @@
+/* nn-pass.c: the passes over a workspace: nn_model_forward, nn_model_backward
+ * and nn_model_predict. Each thread runs the whole graph on its slice of the
+ * batch (nn_workspace_run); a layer runs through its kind's functions
+ * (layers/nn-layer-ops.c) on an NnCall that says where its buffers lie. */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+#include "nn-workspace.h"
+#include "nn-error.h"
+
+/* ---- forward ---------------------------------------------------------------- */
+
+static size_t
+slice_size (const NnWorkspace *ws, int layer)
+{
+  return nn_shape_size (ws->shapes[layer]);
+}
+
+/* Dropout's seed for this pass and layer: the same whatever the thread split. */
+static guint64
+dropout_key (const NnWorkspace *ws, int layer)
+{
+  guint64 s = ws->seed ^ (ws->step * 0x9e3779b97f4a7c15ull) ^ ((guint64) layer << 48);
+  return nn_rng_next (&s);
+}
+
+/* Layer i on thread t's slice: where everything lies. */
+static NnCall
+make_call (NnWorkspace *ws, NnThread *t, int i)
+{
+  NnModel *m = ws->m;
+  const NnPlan *p = ws->plan;
+  const NnLayer *l = &m->layers[i];
+  size_t per = slice_size (ws, i);
+  NnCall c = {
+    .m = m, .pool = ws->nt_eff > 1 ? ws->pool : NULL, .t = t, .l = l, .index = i, .n = t->n,
+    .n_total = ws->n,
+    .act = p->act[i],
+    .y = ws->out[i] + t->n0 * per,
+    .z = ws->z[i] ? ws->z[i] + t->n0 * per : NULL,
+    .aux = ws->aux[i] ? ws->aux[i] + t->n0 * p->sizes[i].aux : NULL,
+    .stats = p->sizes[i].stats ? ws->stats + p->stats_off[i] + t->tid * p->sizes[i].stats : NULL,
+  };
+  /* Keras runs a frozen BatchNormalization in inference mode even while training. */
+  c.training = ws->mode == NN_MODE_TRAINING
+               && (l->kind != NN_LAYER_BATCH_NORM || l->trainable);
+  if (ws->wino_on)
+    c.wino_u = ws->wino_u[i];
+  if (l->kind == NN_LAYER_DROPOUT)
+    c.dropout_key = dropout_key (ws, i);
+  for (int j = 0; j < l->n_inputs; j++)
+    c.x[j] = ws->out[l->inputs[j]] + t->n0 * slice_size (ws, l->inputs[j]);
+  return c;
+}
+
+static double
+thread_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void
+forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
+{
+  const NnPlan *p = ws->plan;
+  gboolean prof = ws->profile && t->tid == 0;
+  for (int i = from; i <= to; i++)
+    {
+      if ((ws->fusing && p->fuse_skip[i]) || p->relu_fused[i])
+        continue;
+      double t0 = prof ? thread_seconds () : 0;
+      NnCall c = make_call (ws, t, i);
+      int target = ws->fusing ? p->fuse_target[i] : -1;
+      if (target >= 0)
+        {
+          float *y = ws->out[target] + t->n0 * slice_size (ws, target);
+          if (c.l->kind == NN_LAYER_CONV2D)
+            nn_conv_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], p->fuse_relu[i]);
+          else
+            nn_depthwise_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], p->fuse_relu[i]);
+        }
+      else
+        nn_layer_ops (c.l->kind)->forward (&c);
+      if (prof)
+        ws->profile[i] += thread_seconds () - t0;
+    }
+}
+
+static void
+forward_job (NnThread *t)
+{
+  NnWorkspace *ws = t->ws;
+  size_t in = slice_size (ws, 0);
+  memcpy (ws->out[0] + t->n0 * in, ws->x + t->n0 * in, t->n * in * sizeof (float));
+  int last = ws->m->output;
+  if (ws->mode == NN_MODE_TRAINING)
+    {
+      /* BatchNormalization needs the whole batch at once. */
+      forward_layers (ws, t, 1, last);
+      return;
+    }
+  int split = MIN (ws->plan->split_layer, last);
+  for (int g0 = 0; g0 < t->n; g0 += ws->plan->group)
+    {
+      NnThread sub = *t;
+      sub.n0 = t->n0 + g0;
+      sub.n = MIN (ws->plan->group, t->n - g0);
+      forward_layers (ws, &sub, 1, split);
+    }
+  forward_layers (ws, t, split + 1, last);
+}
+
+const float *
+nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n)
+{
+  g_return_val_if_fail (m != NULL && ws != NULL && x != NULL, NULL);
+  g_return_val_if_fail (n >= 1 && n <= ws->max_batch, NULL);
+  g_return_val_if_fail (nn_workspace_fits (ws, m), NULL);
+  ws->m = m;
+  ws->n = n;
+  ws->x = x;
+  if (ws->mode == NN_MODE_TRAINING)
+    ws->step++;
+  nn_workspace_prepare_winograd (ws, m);
+  nn_workspace_run (ws, forward_job);
+  return ws->out[m->output];
+}
+
+/* ---- backward --------------------------------------------------------------- */
+
+static float *
+grad_base (NnWorkspace *ws, int layer)
+{
+  return layer == 0 ? ws->dx : ws->grad[layer];
+}
+
+static void
+backward_job (NnThread *t)
+{
+  NnWorkspace *ws = t->ws;
+  NnModel *m = ws->m;
+  if (t->tid > 0 && ws->weight_grads)
+    memset (t->grads, 0, ws->n_params * sizeof (float));
+  size_t nc = m->n_classes;
+  memcpy (ws->grad[m->output] + t->n0 * nc, ws->dlogits + t->n0 * nc, t->n * nc * sizeof (float));
+  for (int i = m->output; i >= 1; i--)
+    {
+      const NnLayer *l = &m->layers[i];
+      if (!ws->up[i] || ws->plan->relu_fused[i])
+        continue;
+      NnCall c = make_call (ws, t, i);
+      int gi = ws->plan->relu_of[i] >= 0 ? ws->plan->relu_of[i] : i; /* a fused relu's gradient */
+      c.dy = ws->grad[gi] + t->n0 * slice_size (ws, i);
+      gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
+      c.dw = learns ? (t->tid == 0 ? m->grads : t->grads) : NULL;
+      int n_tmp = 0;
+      gboolean is_tmp[NN_MAX_INPUTS] = { FALSE };
+      for (int j = 0; j < l->n_inputs; j++)
+        {
+          int p = l->inputs[j];
+          gboolean repeated = FALSE;
+          for (int k = 0; k < j; k++)
+            repeated |= l->inputs[k] == p;
+          if (!ws->up[p])
+            c.dx[j] = NULL;
+          else if (ws->writer[p] == i && !repeated)
+            c.dx[j] = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+          else
+            {
+              c.dx[j] = t->tmp + (size_t) (n_tmp++) * ws->tmp_floats;
+              is_tmp[j] = TRUE;
+            }
+        }
+      double t0 = ws->profile && t->tid == 0 ? thread_seconds () : 0;
+      nn_layer_ops (l->kind)->backward (&c);
+      if (ws->profile && t->tid == 0)
+        ws->profile[ws->n_layers + i] += thread_seconds () - t0;
+      /* Fan-out: later consumers' gradients are added to what the first one wrote. */
+      for (int j = 0; j < l->n_inputs; j++)
+        {
+          if (!is_tmp[j])
+            continue;
+          int p = l->inputs[j];
+          float *dst = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+          size_t count = t->n * slice_size (ws, p);
+          for (size_t k = 0; k < count; k++)
+            dst[k] += c.dx[j][k];
+        }
+    }
+}
+
+void
+nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx,
+                      gboolean weight_grads)
+{
+  g_return_if_fail (m != NULL && ws != NULL && dlogits != NULL);
+  g_return_if_fail (ws->m == m && ws->n == n);
+  ws->dlogits = dlogits;
+  ws->dx = dx;
+  ws->weight_grads = weight_grads;
+  nn_plan_backward (ws->plan, m, dx != NULL, weight_grads, ws->up, ws->writer, &ws->n_tmp,
+                    &ws->tmp_floats);
+  nn_workspace_prepare_backward (ws);
+  if (weight_grads)
+    memset (m->grads, 0, m->n_params * sizeof (float));
+  nn_workspace_run (ws, backward_job);
+  if (weight_grads)
+    for (int t = 1; t < ws->nt_eff; t++)
+      {
+        const float *g = ws->threads[t].grads;
+        for (size_t k = 0; k < m->n_params; k++)
+          m->grads[k] += g[k];
+      }
+}
+
+void
+nn_model_backward (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx)
+{
+  nn_model_backward_ex (m, ws, dlogits, n, dx, TRUE);
+}
+
+/* ---- inference -------------------------------------------------------------- */
+
+void
+nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs)
+{
+  g_return_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL);
+  g_return_if_fail (ws->mode == NN_MODE_INFERENCE);
+  size_t in = nn_shape_size (m->layers[0].out_shape);
+  /* Only the logits are kept here, so Conv -> BN -> relu may run as one kernel. */
+  ws->fusing = nn_workspace_fits (ws, m) && nn_kernels_level () != NN_KERNELS_GENERIC;
+  if (ws->fusing)
+    nn_workspace_fuse_coefficients (ws, m);
+  for (int i0 = 0; i0 < n; i0 += ws->max_batch)
+    {
+      int b = MIN (ws->max_batch, n - i0);
+      const float *logits = nn_model_forward (m, ws, x + i0 * in, b);
+      float *p = probs + (size_t) i0 * m->n_classes;
+      if (m->output_softmax)
+        nn_softmax_rows (p, logits, b, m->n_classes);
+      else
+        memcpy (p, logits, (size_t) b * m->n_classes * sizeof (float));
+    }
+  ws->fusing = FALSE;
+}
+
+gboolean
+nn_model_predict_checked (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs,
+                          GError **error)
+{
+  g_return_val_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  nn_model_predict (m, ws, x, n, probs);
+  size_t count = (size_t) n * m->n_classes;
+  for (size_t k = 0; k < count; k++)
+    if (!isfinite (probs[k]))
+      {
+        g_set_error (error, NN_ERROR, NN_ERROR_NUMERIC, "the model produced non-finite outputs "
+                     "(NaN or infinity) for image %zu of %d (its weights overflow)",
+                     k / m->n_classes + 1, n);
+        return FALSE;
+      }
+  return TRUE;
+}

@@ -1,0 +1,370 @@
+/* nn-plan.c: planning a workspace from the model alone (see nn-plan.h):
+ * fusions, image groups, buffer aliases and sizes, gradient-buffer sharing and
+ * the backward pass's gradient flow. */
+#include <string.h>
+#include "nn-plan.h"
+
+int
+nn_plan_consumers (const NnModel *m, int p, int *only)
+{
+  int n = 0;
+  for (int i = p + 1; i < m->n_layers; i++)
+    for (int j = 0; j < m->layers[i].n_inputs; j++)
+      if (m->layers[i].inputs[j] == p)
+        {
+          n++;
+          *only = i;
+        }
+  return n;
+}
+
+static NnActivation
+fused_activation (const NnModel *m, int index)
+{
+  const NnLayer *l = &m->layers[index];
+  NnActivation act;
+  switch (l->kind)
+    {
+    case NN_LAYER_CONV2D:
+    case NN_LAYER_DEPTHWISE_CONV2D:
+    case NN_LAYER_SEPARABLE_CONV2D:
+      act = l->cfg.conv.activation;
+      break;
+    case NN_LAYER_DENSE:
+      act = l->cfg.dense.activation;
+      break;
+    case NN_LAYER_ACTIVATION:
+      act = l->cfg.act.activation;
+      break;
+    default:
+      return NN_ACT_LINEAR;
+    }
+  /* The final softmax is left to nn_model_predict: passes stop at the logits. */
+  if (index == m->output && m->output_softmax)
+    return NN_ACT_LINEAR;
+  return act;
+}
+
+static void
+plan_training_fusion (NnPlan *p, const NnModel *m)
+{
+  for (int j = 0; j < m->n_layers; j++)
+    {
+      int k = -1;
+      p->relu_of[j] = -1;
+      if (p->mode != NN_MODE_TRAINING || m->layers[j].kind != NN_LAYER_BATCH_NORM
+          || j == m->output || nn_plan_consumers (m, j, &k) != 1)
+        continue;
+      const NnLayer *a = &m->layers[k];
+      if (a->kind == NN_LAYER_ACTIVATION && a->cfg.act.activation == NN_ACT_RELU
+          && a->n_inputs == 1 && k != m->output && k <= m->output)
+        {
+          p->relu_of[j] = k;
+          p->relu_fused[k] = TRUE;
+        }
+    }
+}
+
+/* Layers up to split_layer keep a grid; per image they need `bytes`; groups of
+ * images fill about half of a 1 MB L2. */
+#define GROUP_BYTES (512 * 1024)
+#define GROUP_MAX 16
+
+static void
+plan_groups (NnPlan *p, const NnModel *m)
+{
+  size_t bytes = 0;
+  p->split_layer = 0;
+  for (int i = 1; i < m->n_layers; i++)
+    if (m->layers[i].in_shape.h * m->layers[i].in_shape.w > 1)
+      {
+        p->split_layer = i;
+        bytes += nn_shape_size (m->layers[i].out_shape) * sizeof (float);
+      }
+  p->group = (int) CLAMP (GROUP_BYTES / MAX (bytes, 1), 1, GROUP_MAX);
+}
+
+/* Conv2D / DepthwiseConv2D (linear, channels a multiple of NN_LANES) whose only
+ * consumer is a BatchNormalization, and that BN's only consumer a relu. */
+static void
+plan_inference_fusion (NnPlan *p, const NnModel *m)
+{
+  if (p->mode != NN_MODE_INFERENCE)
+    return;
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      int j = -1, k = -1;
+      if ((l->kind != NN_LAYER_CONV2D && l->kind != NN_LAYER_DEPTHWISE_CONV2D)
+          || l->cfg.conv.activation != NN_ACT_LINEAR || l->out_shape.c % NN_LANES != 0
+          || (l->kind == NN_LAYER_DEPTHWISE_CONV2D && l->cfg.conv.depth_multiplier != 1)
+          || nn_plan_consumers (m, i, &j) != 1 || m->layers[j].kind != NN_LAYER_BATCH_NORM
+          || j == m->output)
+        continue;
+      p->fuse_target[i] = j;
+      p->fuse_skip[j] = TRUE;
+      if (nn_plan_consumers (m, j, &k) == 1 && m->layers[k].kind == NN_LAYER_ACTIVATION
+          && m->layers[k].cfg.act.activation == NN_ACT_RELU && k != m->output)
+        {
+          p->fuse_target[i] = k;
+          p->fuse_skip[k] = TRUE;
+          p->fuse_relu[i] = TRUE;
+        }
+    }
+}
+
+static gboolean
+aliases_input (const NnLayer *l, const NnLayerSizes *s)
+{
+  return l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_RESHAPE
+         || (l->kind == NN_LAYER_DROPOUT && s->aux == 0);
+}
+
+/* Training shares the output-gradient buffers between layers whose gradients are
+ * never live at the same time: a chain needs two or three buffers per map size
+ * instead of one per layer (the advanced model at batch 128, 2 threads: the
+ * backward buffers went from 157 to 56 MB resident).
+ * grad[p] is live from the backward step of its last consumer (which writes it
+ * first) down to p's own step. Only layers of the same per-image size share, so
+ * that every thread's slice lies at the same place in both layers and a fast
+ * thread never writes into a slower thread's slice. */
+static int
+plan_grad_sharing (const NnPlan *pl, const NnModel *m, int *block)
+{
+  int L = m->n_layers;
+  int *last = g_new (int, L), *end = g_new (int, L), *order = g_new (int, L);
+  int *block_end = g_new (int, L);
+  size_t *block_size = g_new (size_t, L);
+  int n = 0, nb = 0;
+  for (int p = 1; p < L; p++)
+    {
+      block[p] = -1;
+      last[p] = p == m->output ? L : -1;
+      end[p] = p;
+      for (int i = p + 1; i <= m->output; i++)
+        for (int j = 0; j < m->layers[i].n_inputs; j++)
+          if (m->layers[i].inputs[j] == p)
+            last[p] = MAX (last[p], i);
+    }
+  for (int p = 1; p < L; p++)
+    if (pl->relu_of[p] >= 0)
+      {
+        end[pl->relu_of[p]] = p; /* read by the BN that does the relu */
+        last[p] = -1;            /* never written */
+      }
+  for (int p = 1; p < L; p++)
+    if (last[p] > 0 && p <= m->output)
+      order[n++] = p;
+  /* by start of life, latest (first in backward) first */
+  for (int a = 1; a < n; a++)
+    for (int b = a; b > 0 && last[order[b]] > last[order[b - 1]]; b--)
+      {
+        int t = order[b];
+        order[b] = order[b - 1];
+        order[b - 1] = t;
+      }
+  for (int k = 0; k < n; k++)
+    {
+      int p = order[k];
+      size_t size = nn_shape_size (m->layers[p].out_shape);
+      /* a block whose last owner's life ended before p's begins */
+      for (int b = 0; b < nb && block[p] < 0; b++)
+        if (block_end[b] > last[p] && block_size[b] == size)
+          block[p] = b;
+      if (block[p] < 0)
+        {
+          block[p] = nb++;
+          block_size[block[p]] = size;
+        }
+      block_end[block[p]] = end[p];
+    }
+  g_free (last);
+  g_free (end);
+  g_free (order);
+  g_free (block_end);
+  g_free (block_size);
+  return nb;
+}
+
+static void
+plan_gradients (NnPlan *p, const NnModel *m)
+{
+  int L = m->n_layers, nb = 0;
+  if (p->mode == NN_MODE_TRAINING)
+    nb = plan_grad_sharing (p, m, p->grad_block);
+  else
+    for (int i = 1; i < L; i++)
+      p->grad_block[i] = nb++;
+  p->grad_block[0] = -1;
+  size_t *at = g_new0 (size_t, MAX (nb, 1));
+  p->grad_floats = 0;
+  for (int b = 0; b < nb; b++)
+    for (int i = 1; i < L; i++)
+      if (p->grad_block[i] == b)
+        {
+          at[b] = p->grad_floats;
+          p->grad_floats += (size_t) p->max_batch * nn_shape_size (m->layers[i].out_shape);
+          break;
+        }
+  for (int i = 1; i < L; i++)
+    {
+      p->grad_at[i] = p->grad_block[i] >= 0 ? at[p->grad_block[i]] : 0;
+      for (int j = 1; j < L; j++)
+        p->grad_shared[i] |= j != i && p->grad_block[i] >= 0
+                             && p->grad_block[j] == p->grad_block[i];
+    }
+  g_free (at);
+}
+
+NnPlan *
+nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
+{
+  g_return_val_if_fail (m != NULL && m->n_layers >= 1 && max_batch >= 1, NULL);
+  NnPlan *p = g_new0 (NnPlan, 1);
+  int L = m->n_layers;
+  p->n_layers = L;
+  p->mode = mode;
+  p->max_batch = max_batch;
+  p->sizes = g_new0 (NnLayerSizes, L);
+  p->act = g_new0 (NnActivation, L);
+  p->out_of = g_new (int, L);
+  p->needs_z = g_new0 (gboolean, L);
+  p->winograd = g_new0 (gboolean, L);
+  p->stats_off = g_new0 (size_t, L);
+  p->relu_of = g_new (int, L);
+  p->relu_fused = g_new0 (gboolean, L);
+  p->fuse_target = g_new (int, L);
+  p->fuse_skip = g_new0 (gboolean, L);
+  p->fuse_relu = g_new0 (gboolean, L);
+  p->grad_block = g_new (int, L);
+  p->grad_at = g_new0 (size_t, L);
+  p->grad_shared = g_new0 (gboolean, L);
+  p->reduce_len = 1;
+  for (int i = 0; i < L; i++)
+    p->fuse_target[i] = -1;
+
+  plan_training_fusion (p, m);
+  plan_groups (p, m);
+  plan_inference_fusion (p, m);
+  for (int i = 0; i < L; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      p->sizes[i] = nn_layer_sizes (l, max_batch, mode);
+      p->scratch_floats = MAX (p->scratch_floats, p->sizes[i].scratch);
+      p->reduce_len = MAX (p->reduce_len, p->sizes[i].sum);
+      p->stats_off[i] = p->stats_floats;
+      p->stats_floats += (size_t) NN_MAX_THREADS * p->sizes[i].stats;
+      p->act[i] = p->relu_of[i] >= 0 ? NN_ACT_RELU : fused_activation (m, i);
+      p->needs_z[i] = l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i));
+      p->winograd[i] = i > 0 && nn_conv_winograd_eligible (l);
+      p->out_of[i] = i > 0 && aliases_input (l, &p->sizes[i]) ? p->out_of[l->inputs[0]] : i;
+    }
+  for (int j = 0; j < L; j++)
+    if (p->relu_of[j] >= 0)
+      p->out_of[j] = p->out_of[p->relu_of[j]];
+  plan_gradients (p, m);
+  return p;
+}
+
+void
+nn_plan_free (NnPlan *p)
+{
+  if (p == NULL)
+    return;
+  g_free (p->sizes);
+  g_free (p->act);
+  g_free (p->out_of);
+  g_free (p->needs_z);
+  g_free (p->winograd);
+  g_free (p->stats_off);
+  g_free (p->relu_of);
+  g_free (p->relu_fused);
+  g_free (p->fuse_target);
+  g_free (p->fuse_skip);
+  g_free (p->fuse_relu);
+  g_free (p->grad_block);
+  g_free (p->grad_at);
+  g_free (p->grad_shared);
+  g_free (p);
+}
+
+void
+nn_plan_backward (const NnPlan *p, const NnModel *m, gboolean want_dx, gboolean weight_grads,
+                  gboolean *up, int *writer, int *n_tmp, size_t *tmp_floats)
+{
+  int L = m->n_layers;
+  gboolean *reach = g_newa (gboolean, L);
+  memset (reach, 0, L * sizeof (gboolean));
+  reach[m->output] = TRUE;
+  for (int i = m->output; i >= 1; i--)
+    if (reach[i])
+      for (int j = 0; j < m->layers[i].n_inputs; j++)
+        reach[m->layers[i].inputs[j]] = TRUE;
+  for (int i = 0; i < L; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      gboolean learns = FALSE;
+      for (int v = 0; v < l->n_vars; v++)
+        learns |= l->vars[v].trainable;
+      learns &= l->trainable && weight_grads;
+      up[i] = i == 0 ? want_dx : learns;
+      for (int j = 0; j < l->n_inputs; j++)
+        up[i] |= up[l->inputs[j]];
+      up[i] &= reach[i];
+      writer[i] = -1;
+    }
+  /* The fan-out needs one scratch buffer per extra edge of a layer. */
+  *tmp_floats = 0;
+  *n_tmp = 0;
+  for (int i = m->output; i >= 1; i--)
+    {
+      const NnLayer *l = &m->layers[i];
+      if (!up[i])
+        continue;
+      int extra = 0;
+      for (int j = 0; j < l->n_inputs; j++)
+        {
+          int q = l->inputs[j];
+          if (!up[q])
+            continue;
+          gboolean repeated = FALSE;
+          for (int k = 0; k < j; k++)
+            repeated |= l->inputs[k] == q;
+          if (writer[q] == -1)
+            writer[q] = i;
+          else
+            repeated = TRUE;
+          if (repeated)
+            {
+              extra++;
+              *tmp_floats = MAX (*tmp_floats,
+                                 (size_t) p->max_batch * nn_shape_size (m->layers[q].out_shape));
+            }
+        }
+      *n_tmp = MAX (*n_tmp, extra);
+    }
+}
+
+double
+nn_plan_bytes (const NnPlan *p, const NnModel *m, int n_threads)
+{
+  double b = p->max_batch, floats = 0;
+  for (int i = 0; i < p->n_layers; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      double per = (double) nn_shape_size (l->out_shape);
+      if (p->out_of[i] == i)
+        floats += b * per;
+      if (p->needs_z[i])
+        floats += b * per;
+      floats += b * (double) p->sizes[i].aux;
+      /* the Winograd kernel (16 points per 9 taps) and the copy it came from */
+      if (p->winograd[i])
+        floats += ((double) NN_WINO_POINTS / 9 + 1) * (double) l->vars[0].size;
+    }
+  floats += (double) p->stats_floats + (double) p->scratch_floats * n_threads;
+  floats += 2.0 * p->n_layers * 2 * NN_MAX_THREADS * p->reduce_len; /* doubles */
+  if (p->mode == NN_MODE_TRAINING)
+    floats += (double) p->grad_floats + (double) (n_threads - 1) * m->n_params;
+  return floats * sizeof (float);
+}

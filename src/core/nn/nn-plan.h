@@ -1,0 +1,82 @@
+/* nn-plan.h: what a workspace will hold and how its passes run, worked out
+ * from the model alone: which layers fuse, where each layer writes, which
+ * gradient buffers share memory, how big every buffer is. Planning allocates
+ * nothing but the plan itself, so it can be tested (tests/nn/test-plan.c) and
+ * sized (nn_workspace_estimate_bytes) without making a workspace. */
+#pragma once
+
+#include "nn-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int n_layers;
+  NnMode mode;
+  int max_batch;
+
+  /* Per layer. */
+  NnLayerSizes *sizes;   /* the layer's own needs (nn_layer_sizes at max_batch) */
+  NnActivation *act;     /* the activation the layer applies itself: its fused one,
+                          * relu when it does a fused relu, linear for the final
+                          * softmax (passes stop at the logits) */
+  int *out_of;           /* the layer whose output buffer this layer's output is:
+                          * itself, its input's (Flatten, Reshape, identity Dropout),
+                          * or the relu's it does (training fusion) */
+  gboolean *needs_z;     /* a pre-activation buffer (gelu, silu) */
+  gboolean *winograd;    /* a Conv2D the Winograd kernels cover */
+  size_t *stats_off;     /* floats into the stats buffer, NN_MAX_THREADS copies */
+  size_t stats_floats;
+  size_t scratch_floats; /* per thread: the most any layer asks for */
+  int reduce_len;        /* doubles of the widest cross-thread sum (at least 1) */
+
+  /* Training fuses BatchNormalization -> Activation (relu), when the activation
+   * is the BN's only consumer: relu_of[j] = k means BN j writes relu (BN) into
+   * k's output and takes k's output gradient in backward; relu_fused[k]: layer k
+   * does nothing itself. Saves a pass over the map each way, and a map-sized
+   * buffer. */
+  int *relu_of;
+  gboolean *relu_fused;
+
+  /* Inference runs the spatial layers in groups of `group` images so that their
+   * activations stay in L2; the layers after split_layer run on whole slices, so
+   * that Dense reads its weights once per slice. */
+  int group;
+  int split_layer;
+  /* nn_model_predict fuses Conv -> BatchNormalization [-> relu] into one kernel
+   * epilogue: fuse_target[i] is where conv i writes (-1: no fusion), fuse_skip[j]
+   * the layers it covers, fuse_relu[i] whether the relu is among them. */
+  int *fuse_target;
+  gboolean *fuse_skip;
+  gboolean *fuse_relu;
+
+  /* Output gradients: layer i's lies at grad_at[i] floats into one block of
+   * grad_floats (grad_block[i] = -1: none). Training lets layers whose
+   * gradients are never live at the same time share (grad_shared[i]: someone
+   * else uses i's memory too, so it is not kept after the pass); inference gives
+   * each layer its own (Grad-CAM reads a layer's gradient after the pass). */
+  int *grad_block;
+  size_t *grad_at;
+  size_t grad_floats;
+  gboolean *grad_shared;
+} NnPlan;
+
+NnPlan *nn_plan_new (const NnModel *m, NnMode mode, int max_batch);
+void    nn_plan_free (NnPlan *p);
+
+/* Consumers of layer p's output; *only is the last one. */
+int     nn_plan_consumers (const NnModel *m, int p, int *only);
+
+/* For one backward pass: up[i], some variable at or before layer i (or the
+ * input, when want_dx) needs the gradient of layer i's output; writer[p], the
+ * consumer of p that runs first in backward and overwrites p's gradient (the
+ * others add into it through a temporary: n_tmp buffers per thread at most, of
+ * tmp_floats each). */
+void    nn_plan_backward (const NnPlan *p, const NnModel *m, gboolean want_dx,
+                          gboolean weight_grads, gboolean *up, int *writer, int *n_tmp,
+                          size_t *tmp_floats);
+
+/* What a workspace of this plan allocates with n_threads threads, a training
+ * one's backward buffers included: in doubles, so that no model overflows it. */
+double  nn_plan_bytes (const NnPlan *p, const NnModel *m, int n_threads);
+
+G_END_DECLS

@@ -1,0 +1,266 @@
+/* test-plan.c: the workspace plan (nn-plan.c) on its own, without a workspace:
+ * which layers fuse in the project's models, where layers write, and that two
+ * gradient buffers live at the same time never share memory. */
+#include "nn-test-util.h"
+#include "nn-plan.h"
+#include "nn-zoo.h"
+
+static int
+count_kind (const NnModel *m, NnLayerKind kind)
+{
+  int n = 0;
+  for (int i = 0; i < m->n_layers; i++)
+    n += m->layers[i].kind == kind;
+  return n;
+}
+
+/* The one consumer of layer p, or -1. */
+static int
+next_of (const NnModel *m, int p)
+{
+  int only = -1;
+  return nn_plan_consumers (m, p, &only) == 1 ? only : -1;
+}
+
+static void
+test_cnn (void)
+{
+  g_autoptr (NnModel) m = nn_zoo_cnn ();
+  NnPlan *p = nn_plan_new (m, NN_MODE_INFERENCE, 32);
+  gboolean none = TRUE, aliases = TRUE;
+  for (int i = 0; i < m->n_layers; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      none &= p->fuse_target[i] < 0 && !p->fuse_skip[i] && p->relu_of[i] < 0;
+      if (l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_DROPOUT)
+        aliases &= p->out_of[i] == p->out_of[l->inputs[0]] && p->out_of[i] != i;
+      else
+        aliases &= p->out_of[i] == i;
+    }
+  tap_ok (none, "cnn, inference: nothing fuses (no BatchNormalization)");
+  tap_ok (aliases, "cnn, inference: Flatten and Dropout write into their input's buffer");
+  tap_ok (p->group >= 1 && p->group <= 16 && p->split_layer > 0
+          && m->layers[p->split_layer + 1].in_shape.h * m->layers[p->split_layer + 1].in_shape.w == 1,
+          "cnn, inference: groups of %d images up to layer %d, the last with a spatial input",
+          p->group, p->split_layer);
+  nn_plan_free (p);
+
+  p = nn_plan_new (m, NN_MODE_TRAINING, 32);
+  gboolean own = TRUE;
+  for (int i = 0; i < m->n_layers; i++)
+    if (m->layers[i].kind == NN_LAYER_DROPOUT)
+      own &= p->out_of[i] == i && p->sizes[i].aux == nn_shape_size (m->layers[i].out_shape);
+  tap_ok (own, "cnn, training: Dropout has its own output and keeps its mask");
+  nn_plan_free (p);
+}
+
+static void
+test_advanced (void)
+{
+  g_autoptr (NnModel) m = nn_zoo_advanced ();
+  NnPlan *p = nn_plan_new (m, NN_MODE_INFERENCE, 32);
+  int fused = 0;
+  gboolean right = TRUE;
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      const NnLayer *l = &m->layers[i];
+      int bn = next_of (m, i), relu = bn >= 0 ? next_of (m, bn) : -1;
+      gboolean should = l->kind == NN_LAYER_CONV2D && bn >= 0
+                        && m->layers[bn].kind == NN_LAYER_BATCH_NORM;
+      if (!should)
+        {
+          right &= p->fuse_target[i] < 0;
+          continue;
+        }
+      fused++;
+      right &= p->fuse_target[i] == relu && p->fuse_relu[i] && p->fuse_skip[bn]
+               && p->fuse_skip[relu] && m->layers[relu].kind == NN_LAYER_ACTIVATION;
+    }
+  tap_ok (fused == 6 && right, "advanced, inference: the 6 Conv2D -> BN -> relu run as one "
+          "kernel each, writing the relu's output (%d)", fused);
+  gboolean dw = TRUE;
+  for (int i = 0; i < m->n_layers; i++)
+    if (m->layers[i].kind == NN_LAYER_DEPTHWISE_CONV2D)
+      dw &= p->fuse_target[i] < 0;
+  tap_ok (dw, "advanced, inference: DepthwiseConv2D (followed by a Conv2D) does not fuse");
+  gboolean no_train = TRUE;
+  for (int i = 0; i < m->n_layers; i++)
+    no_train &= p->relu_of[i] < 0 && !p->relu_fused[i];
+  tap_ok (no_train, "advanced, inference: no training fusion");
+  int wino = 0;
+  for (int i = 0; i < m->n_layers; i++)
+    wino += p->winograd[i];
+  tap_ok (wino == 2, "advanced: Winograd covers the two 3x3 Conv2D with 16k channels in and "
+          "out (%d)", wino);
+  nn_plan_free (p);
+
+  p = nn_plan_new (m, NN_MODE_TRAINING, 32);
+  int relus = 0;
+  right = TRUE;
+  for (int j = 0; j < m->n_layers; j++)
+    {
+      if (m->layers[j].kind != NN_LAYER_BATCH_NORM)
+        {
+          right &= p->relu_of[j] < 0;
+          continue;
+        }
+      int k = next_of (m, j);
+      relus++;
+      right &= p->relu_of[j] == k && p->relu_fused[k] && p->act[j] == NN_ACT_RELU
+               && p->out_of[j] == k && p->fuse_target[j] < 0;
+    }
+  tap_ok (relus == count_kind (m, NN_LAYER_BATCH_NORM) && relus == 6 && right,
+          "advanced, training: each of the 6 BatchNormalization layers does its relu");
+  gboolean none = TRUE;
+  for (int i = 0; i < m->n_layers; i++)
+    none &= p->fuse_target[i] < 0;
+  tap_ok (none, "advanced, training: no inference fusion");
+  nn_plan_free (p);
+}
+
+/* A functional model with fan-out: a residual Add and a Concatenate. */
+static NnModel *
+residual_model (void)
+{
+  NnModel *m = nn_model_new ("residual", NN_MODEL_FUNCTIONAL);
+  NnConvConfig c3 = { .filters = 16, .kh = 3, .kw = 3, .stride_h = 1, .stride_w = 1,
+                      .padding = NN_PAD_SAME, .use_bias = TRUE, .depth_multiplier = 1,
+                      .activation = NN_ACT_RELU };
+  NnBatchNormConfig bn = { .momentum = 0.99f, .epsilon = 1e-3f, .center = TRUE, .scale = TRUE };
+  int in = nn_model_add_input (m, (NnShape){ 8, 8, 3 }, NN_INPUT_IMAGE, "input");
+  int a = nn_model_add_conv2d (m, "a", in, &c3);
+  int b = nn_model_add_conv2d (m, "b", a, &c3);
+  int n = nn_model_add_batch_norm (m, "bn", b, &bn);
+  int r = nn_model_add_activation (m, "relu", n, NN_ACT_RELU);
+  int s = nn_model_add_add (m, "add", (int[]){ a, r }, 2);
+  int c = nn_model_add_concatenate (m, "cat", (int[]){ s, a }, 2);
+  int f = nn_model_add_flatten (m, "flatten", c);
+  nn_model_add_dense (m, "out", f, &(NnDenseConfig){ 10, TRUE, NN_ACT_SOFTMAX });
+  g_autoptr (GError) error = NULL;
+  if (!nn_model_finish (m, &error))
+    g_error ("%s", error->message);
+  return m;
+}
+
+/* Checks the plan's gradient layout against lifetimes worked out here: the
+ * gradient of p is written at the backward step of p's last consumer (the
+ * output's at the start) and read down to p's own step, or to the step of the
+ * BatchNormalization that does p's relu. Backward runs from the last layer
+ * down, so lives are index ranges [end, start]. */
+static void
+check_sharing (const char *name, NnModel *m)
+{
+  int L = m->n_layers;
+  NnPlan *p = nn_plan_new (m, NN_MODE_TRAINING, 8);
+  int *start = g_new (int, L), *end = g_new (int, L);
+  for (int q = 0; q < L; q++)
+    {
+      start[q] = q == m->output ? L : -1;
+      end[q] = q;
+      for (int i = q + 1; i < L; i++)
+        for (int j = 0; j < m->layers[i].n_inputs; j++)
+          if (m->layers[i].inputs[j] == q)
+            start[q] = MAX (start[q], i);
+    }
+  gboolean fused_none = TRUE;
+  for (int j = 0; j < L; j++)
+    if (p->relu_of[j] >= 0)
+      {
+        end[p->relu_of[j]] = j;
+        fused_none &= p->grad_block[j] < 0;
+      }
+  int pairs = 0, shared = 0;
+  gboolean ok = TRUE, inside = TRUE, every = TRUE;
+  for (int a = 1; a < L; a++)
+    {
+      if (p->grad_block[a] < 0)
+        {
+          every &= p->relu_of[a] >= 0 || start[a] < 0;
+          continue;
+        }
+      size_t sa = (size_t) p->max_batch * nn_shape_size (m->layers[a].out_shape);
+      inside &= p->grad_at[a] + sa <= p->grad_floats;
+      for (int b = a + 1; b < L; b++)
+        {
+          if (p->grad_block[b] < 0)
+            continue;
+          pairs++;
+          size_t sb = (size_t) p->max_batch * nn_shape_size (m->layers[b].out_shape);
+          gboolean overlap = p->grad_at[a] < p->grad_at[b] + sb && p->grad_at[b] < p->grad_at[a] + sa;
+          if (!overlap)
+            continue;
+          shared++;
+          gboolean live_together = !(end[a] > start[b] || end[b] > start[a]);
+          ok &= !live_together && p->grad_at[a] == p->grad_at[b] && sa == sb
+                && p->grad_shared[a] && p->grad_shared[b];
+        }
+    }
+  tap_ok (every && fused_none, "%s: every gradient that is written has a buffer; a BN doing "
+          "its relu has none of its own", name);
+  tap_ok (inside, "%s: every gradient buffer lies inside the block", name);
+  tap_ok (ok, "%s: of %d pairs of gradients, %d share memory, none of them live at the same "
+          "time, each at the same place and size", name, pairs, shared);
+  tap_ok (shared > 0, "%s: sharing saves memory (%d pairs share)", name, shared);
+  g_free (start);
+  g_free (end);
+  nn_plan_free (p);
+
+  p = nn_plan_new (m, NN_MODE_INFERENCE, 8);
+  gboolean own = TRUE;
+  for (int a = 1; a < L; a++)
+    own &= p->grad_block[a] >= 0 && !p->grad_shared[a];
+  tap_ok (own, "%s, inference: every layer keeps its own gradient (Grad-CAM reads them)", name);
+  nn_plan_free (p);
+}
+
+static void
+test_backward (void)
+{
+  g_autoptr (NnModel) m = residual_model ();
+  NnPlan *p = nn_plan_new (m, NN_MODE_TRAINING, 8);
+  int L = m->n_layers;
+  gboolean *up = g_new (gboolean, L);
+  int *writer = g_new (int, L), n_tmp = -1;
+  size_t tmp = 0;
+  nn_plan_backward (p, m, FALSE, TRUE, up, writer, &n_tmp, &tmp);
+  int a = nn_model_find_layer (m, "a"), add = nn_model_find_layer (m, "add");
+  int cat = nn_model_find_layer (m, "cat");
+  tap_ok (!up[0] && up[a] && up[add], "backward: the input needs no gradient, the layers do");
+  tap_ok (writer[a] == cat && n_tmp == 1
+          && tmp == (size_t) 8 * nn_shape_size (m->layers[a].out_shape),
+          "backward: layer a's last consumer writes its gradient first, the other adds "
+          "through one temporary of a's size");
+  nn_plan_backward (p, m, TRUE, FALSE, up, writer, &n_tmp, &tmp);
+  tap_ok (up[0] && up[a], "backward for the input only: the gradient flows back to it");
+  g_free (up);
+  g_free (writer);
+  nn_plan_free (p);
+}
+
+static void
+test_bytes (void)
+{
+  g_autoptr (NnModel) m = nn_zoo_advanced ();
+  NnPlan *p = nn_plan_new (m, NN_MODE_TRAINING, 64);
+  double b = nn_plan_bytes (p, m, 1);
+  tap_ok ((guint64) b == nn_workspace_estimate_bytes (m, 64, NN_MODE_TRAINING),
+          "the workspace's estimate is the plan's bytes (%.0f)", b);
+  tap_ok (nn_plan_bytes (p, m, 2) > b, "a second thread costs its scratch and gradients");
+  nn_plan_free (p);
+}
+
+int
+main (void)
+{
+  test_cnn ();
+  test_advanced ();
+  g_autoptr (NnModel) adv = nn_zoo_advanced ();
+  g_autoptr (NnModel) cnn = nn_zoo_cnn ();
+  g_autoptr (NnModel) res = residual_model ();
+  check_sharing ("advanced", adv);
+  check_sharing ("cnn", cnn);
+  check_sharing ("residual", res);
+  test_backward ();
+  test_bytes ();
+  return tap_done ();
+}
