@@ -34,9 +34,16 @@ const char  *dg_context_get_model_path (DgContext *self);
  * emitted and the current model stays. "load-started" (path) comes first. */
 void         dg_context_open_model (DgContext *self, const char *path);
 
-/* Where the MNIST files are ("data-dir"; NULL: the core's default search). */
+/* Where the MNIST files are ("data-dir"; NULL: none found, see "data-problem").
+ * It is found (nn_mnist_find) when the context is made, whenever the
+ * "mnist-folder" setting (the folder the user chose, "" for none) changes, and
+ * on dg_context_find_data(), after a download. */
 const char  *dg_context_get_data_dir (DgContext *self);
 void         dg_context_set_data_dir (DgContext *self, const char *dir);
+/* Why no MNIST was found: every place looked in and why it was passed over, one
+ * per line ("data-problem"; NULL when "data-dir" is set). */
+const char  *dg_context_get_data_problem (DgContext *self);
+void         dg_context_find_data (DgContext *self);
 
 /* Jobs of the job runner running now ("n-jobs"). */
 guint        dg_context_get_n_jobs (DgContext *self);

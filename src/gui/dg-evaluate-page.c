@@ -8,6 +8,7 @@
  */
 #include "dg-config.h"
 #include "dg-evaluate-page.h"
+#include "dg-data-gate.h"
 #include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
@@ -29,6 +30,7 @@ struct _DgEvaluatePage {
   GtkWidget parent_instance;
 
   /* template */
+  DgDataGate *data_gate;
   GtkWidget *stack_switcher;
   GtkLabel *status_label;
   GtkWidget *export_button;
@@ -874,8 +876,10 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   g_type_ensure (DG_TYPE_PLOT);
+  g_type_ensure (DG_TYPE_DATA_GATE);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-evaluate-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgEvaluatePage, name)
+  BIND (data_gate);
   BIND (stack_switcher);
   BIND (status_label);
   BIND (export_button);
@@ -908,6 +912,7 @@ build (DgEvaluatePage *self)
     return;
   self->built = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  dg_data_gate_set_context (self->data_gate, self->context);
   gtk_drawing_area_set_draw_func (self->confusion_area, draw_confusion, self, NULL);
   gtk_widget_set_overflow (GTK_WIDGET (self->confusion_area), GTK_OVERFLOW_HIDDEN);
   click = gtk_gesture_click_new ();

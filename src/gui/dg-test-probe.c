@@ -5,6 +5,7 @@
  */
 #include "dg-config.h"
 #include "dg-test-probe.h"
+#include "dg-data-gate.h"
 #include "dg-draw-page.h"
 #include "dg-evaluate-page.h"
 #include "dg-page-util.h"
@@ -379,8 +380,21 @@ print_page_layout (Probe *p)
     "stop", "cancel_button", "compare", "compare_row",
   };
   g_autoptr(GString) line = NULL;
+  GtkWidget *page = gtk_widget_get_mapped (p->train_page) ? p->train_page
+                    : gtk_widget_get_mapped (p->evaluate_page) ? p->evaluate_page : NULL;
+  GtkWidget *gate = page ? page_child (page, "data_gate") : NULL;
 
-  if (gtk_widget_get_mapped (p->train_page) && page_child (p->train_page, "start_button"))
+  if (gate && dg_data_gate_get_missing (DG_DATA_GATE (gate)))
+    {
+      static const char *const names[] = {
+        "download", "download_button", "choose", "choose_button", "cancel", "cancel_button",
+        "error", "error_label",
+      };
+      line = g_string_new ("DATAGATE");
+      g_string_append_printf (line, " page=%s", page == p->train_page ? "train" : "evaluate");
+      append_children (line, gate, names, G_N_ELEMENTS (names));
+    }
+  else if (gtk_widget_get_mapped (p->train_page) && page_child (p->train_page, "start_button"))
     {
       line = g_string_new ("TRAINPAGE");
       append_children (line, p->train_page, train, G_N_ELEMENTS (train));
@@ -518,10 +532,49 @@ on_runs_popover_map (GtkWidget *popover, GtkWidget *list)
     g_signal_connect (clock, "after-paint", G_CALLBACK (on_runs_popover_paint), g_object_ref (list));
 }
 
+static void
+on_data_dir (DgContext *context, GParamSpec *pspec, Probe *p)
+{
+  const char *dir = dg_context_get_data_dir (context);
+
+  if (dir)
+    dg_test_print ("DATA found dir=%s", dir);
+  else
+    dg_test_print ("DATA missing");
+  layout_after_paint (p);
+}
+
+static void
+on_download_finished (DgDataGate *gate, const char *message, Probe *p)
+{
+  if (message == NULL)
+    dg_test_print ("DATA download ok");
+  else if (!*message)
+    dg_test_print ("DATA download cancelled");
+  else
+    dg_test_print ("DATA download failed message=%s", message);
+}
+
+static void
+on_folder_rejected (DgDataGate *gate, const char *path, const char *message, Probe *p)
+{
+  dg_test_print ("DATA folder rejected path=%s message=%s", path, message);
+  layout_after_paint (p);
+}
+
 /* The pages build their content when first shown. */
 static void
 on_page_map (GtkWidget *page, Probe *p)
 {
+  GtkWidget *gate = page_child (page, "data_gate");
+
+  if (gate && !g_object_get_data (G_OBJECT (gate), "dg-test-probe"))
+    {
+      g_object_set_data (G_OBJECT (gate), "dg-test-probe", p);
+      g_signal_connect (gate, "download-finished", G_CALLBACK (on_download_finished), p);
+      g_signal_connect (gate, "folder-rejected", G_CALLBACK (on_folder_rejected), p);
+    }
+
   GtkWidget *popover = page_child (page, "runs_popover");
   GtkWidget *eval_stack = page_child (page, "eval_stack");
 
@@ -769,11 +822,16 @@ dg_test_probe_attach (DgWindow *window)
   g_signal_connect (p->context, "load-started", G_CALLBACK (on_load_started), p);
   g_signal_connect (p->context, "load-failed", G_CALLBACK (on_load_failed), p);
   g_signal_connect (p->context, "toast", G_CALLBACK (on_toast), p);
+  g_signal_connect (p->context, "notify::data-dir", G_CALLBACK (on_data_dir), p);
   g_signal_connect (gtk_window_get_toplevels (), "items-changed", G_CALLBACK (on_toplevels_changed), p);
   /* and those made with the window, such as its shortcuts window */
   on_toplevels_changed (gtk_window_get_toplevels (), 0, 0,
                         g_list_model_get_n_items (gtk_window_get_toplevels ()), p);
   watch_pages (p);
+  if (dg_context_get_data_dir (p->context))
+    dg_test_print ("DATA found dir=%s", dg_context_get_data_dir (p->context));
+  else
+    dg_test_print ("DATA missing");
   if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (draw_stack)), "no-model") == 0)
     dg_test_print ("MODEL none");
 }

@@ -7,6 +7,7 @@
  */
 #include "dg-config.h"
 #include "dg-train-page.h"
+#include "dg-data-gate.h"
 #include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
@@ -40,6 +41,7 @@ struct _DgTrainPage {
   GtkWidget parent_instance;
 
   /* template */
+  DgDataGate *data_gate;
   GtkWidget *paned;
   AdwComboRow *recipe_row;
   GtkSpinButton *epochs_spin;
@@ -916,8 +918,10 @@ dg_train_page_class_init (DgTrainPageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   g_type_ensure (DG_TYPE_PLOT);
+  g_type_ensure (DG_TYPE_DATA_GATE);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-train-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgTrainPage, name)
+  BIND (data_gate);
   BIND (paned);
   BIND (recipe_row);
   BIND (epochs_spin);
@@ -965,6 +969,7 @@ build (DgTrainPage *self)
     return;
   self->built = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  dg_data_gate_set_context (self->data_gate, self->context);
 
   self->base_models = dg_model_list_new ();
   title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
