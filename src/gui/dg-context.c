@@ -22,7 +22,7 @@ G_DEFINE_FINAL_TYPE (DgContext, dg_context, G_TYPE_OBJECT)
 enum { PROP_0, PROP_SETTINGS, PROP_MODELS, PROP_MODEL, PROP_DATA_DIR, PROP_DATA_PROBLEM, PROP_N_JOBS, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
-enum { LOAD_STARTED, LOAD_FAILED, TOAST, N_SIGNALS };
+enum { LOAD_STARTED, LOAD_FAILED, TOAST, TOAST_ACTION, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- models ---------------------------------------------------------------------- */
@@ -170,6 +170,17 @@ dg_context_toast (DgContext *self, const char *text, const char *details)
   g_signal_emit (self, signals[TOAST], 0, text, details);
 }
 
+void
+dg_context_toast_action (DgContext *self, const char *text, const char *button_label,
+                         const char *action_name, GVariant *target)
+{
+  g_autoptr(GVariant) sunk = target ? g_variant_ref_sink (target) : NULL;
+
+  g_return_if_fail (DG_IS_CONTEXT (self));
+  g_return_if_fail (text != NULL && button_label != NULL && action_name != NULL);
+  g_signal_emit (self, signals[TOAST_ACTION], 0, text, button_label, action_name, sunk);
+}
+
 static void
 on_jobs_changed (gpointer data)
 {
@@ -287,6 +298,9 @@ dg_context_class_init (DgContextClass *klass)
                                        G_TYPE_STRING);
   signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[TOAST_ACTION] = g_signal_new ("toast-action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING,
+                                        G_TYPE_STRING, G_TYPE_STRING, G_TYPE_VARIANT);
 }
 
 static void

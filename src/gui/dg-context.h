@@ -51,5 +51,10 @@ guint        dg_context_get_n_jobs (DgContext *self);
 /* A short message for the user ("toast" signal: text, details or NULL); the
  * window shows it, with a Details button when there are details. */
 void         dg_context_toast (DgContext *self, const char *text, const char *details);
+/* A short message with a button that activates action_name (with target, or NULL;
+ * a floating target is sunk) in the window ("toast-action" signal: text,
+ * button_label, action_name, target). */
+void         dg_context_toast_action (DgContext *self, const char *text, const char *button_label,
+                                      const char *action_name, GVariant *target);
 
 G_END_DECLS

@@ -27,6 +27,7 @@ typedef struct {
   DgCanvas *canvas;
   GtkWidget *train_page;
   GtkWidget *evaluate_page;
+  AdwViewStackPage *train_tab; /* the Train page's tab in the view switcher */
   gboolean first_frame_seen;
   GdkFrameClock *clock;    /* the window's; every handler on it has the probe as data */
   DgFrameMeter *meter;     /* frame times while a model trains */
@@ -224,6 +225,13 @@ static void
 on_toast (DgContext *context, const char *text, const char *details, Probe *p)
 {
   dg_test_print ("TOAST %s", text);
+}
+
+static void
+on_toast_action (DgContext *context, const char *text, const char *button_label,
+                 const char *action_name, GVariant *target, Probe *p)
+{
+  dg_test_print ("TOAST %s button=%s action=%s", text, button_label, action_name);
 }
 
 static void
@@ -425,9 +433,23 @@ on_run_started (DgTrainPage *page, int run, const NnRecipeOptions *o, Probe *p)
   if (p->meter)
     g_array_unref (dg_frame_meter_stop (p->meter));
   p->meter = dg_frame_meter_start (GTK_WIDGET (page));
-  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s",
+  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s name=%s form=%d",
                  nn_recipe_name (o->kind), o->epochs, o->batch_size, o->learning_rate, o->limit,
-                 o->out);
+                 o->out, gtk_editable_get_text (GTK_EDITABLE (page_child (GTK_WIDGET (page), "name_row"))),
+                 gtk_widget_get_sensitive (page_child (GTK_WIDGET (page), "form")));
+}
+
+static void
+on_train_tab (AdwViewStackPage *tab, GParamSpec *pspec, Probe *p)
+{
+  dg_test_print ("TAB train attention=%d title=%s", adw_view_stack_page_get_needs_attention (tab),
+                 adw_view_stack_page_get_title (tab));
+}
+
+static void
+on_notified (DgTrainPage *page, const char *title, Probe *p)
+{
+  dg_test_print ("NOTIFY %s", title);
 }
 
 static void
@@ -752,6 +774,7 @@ watch_pages (Probe *p)
     { p->train_page, "run-finished", G_CALLBACK (on_run_finished) },
     { p->train_page, "run-shown", G_CALLBACK (on_run_shown) },
     { p->train_page, "folder-read", G_CALLBACK (on_folder_read) },
+    { p->train_page, "notified", G_CALLBACK (on_notified) },
     { p->evaluate_page, "map", G_CALLBACK (on_page_map) },
     { p->evaluate_page, "evaluation-started", G_CALLBACK (on_evaluation_started) },
     { p->evaluate_page, "progress", G_CALLBACK (on_eval_progress) },
@@ -787,6 +810,9 @@ probe_free (gpointer data)
   g_signal_handlers_disconnect_by_data (p->train_page, p);
   g_signal_handlers_disconnect_by_data (p->evaluate_page, p);
   g_signal_handlers_disconnect_by_data (p->context, p);
+  if (p->train_tab)
+    g_signal_handlers_disconnect_by_data (p->train_tab, p);
+  g_clear_object (&p->train_tab);
   g_object_unref (p->train_page);
   g_object_unref (p->evaluate_page);
   g_object_unref (p->context);
@@ -822,12 +848,23 @@ dg_test_probe_attach (DgWindow *window)
   g_signal_connect (p->context, "load-started", G_CALLBACK (on_load_started), p);
   g_signal_connect (p->context, "load-failed", G_CALLBACK (on_load_failed), p);
   g_signal_connect (p->context, "toast", G_CALLBACK (on_toast), p);
+  g_signal_connect (p->context, "toast-action", G_CALLBACK (on_toast_action), p);
   g_signal_connect (p->context, "notify::data-dir", G_CALLBACK (on_data_dir), p);
   g_signal_connect (gtk_window_get_toplevels (), "items-changed", G_CALLBACK (on_toplevels_changed), p);
   /* and those made with the window, such as its shortcuts window */
   on_toplevels_changed (gtk_window_get_toplevels (), 0, 0,
                         g_list_model_get_n_items (gtk_window_get_toplevels ()), p);
   watch_pages (p);
+  {
+    AdwViewStackPage *tab = adw_view_stack_get_page (ADW_VIEW_STACK (window_child (p, "view_stack")),
+                                                     p->train_page);
+    if (tab)
+      {
+        p->train_tab = g_object_ref (tab);
+        g_signal_connect (tab, "notify::title", G_CALLBACK (on_train_tab), p);
+        g_signal_connect (tab, "notify::needs-attention", G_CALLBACK (on_train_tab), p);
+      }
+  }
   if (dg_context_get_data_dir (p->context))
     dg_test_print ("DATA found dir=%s", dg_context_get_data_dir (p->context));
   else
