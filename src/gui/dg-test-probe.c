@@ -459,9 +459,10 @@ on_batch (DgTrainPage *page, const NnFitProgress *f, Probe *p)
   GtkWidget *bar = page_child (GTK_WIDGET (page), "progress_bar");
 
   p->batches++;
-  dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f",
+  dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f step=%" G_GINT64_FORMAT,
                  f->epoch, f->epochs, f->batch, f->batches, f->batch_loss,
-                 dg_plot_n_points (DG_PLOT (plot)), gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)));
+                 dg_plot_n_points (DG_PLOT (plot)), gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)),
+                 f->step);
 }
 
 static void
@@ -493,6 +494,13 @@ on_run_finished (DgTrainPage *page, int run, const char *path, gboolean exists,
     dg_test_print ("TRAIN %s path=%s exists=%d message=%s",
                    g_error_matches (error, NN_ERROR, NN_ERROR_CANCELLED) ? "cancelled" : "error",
                    path, exists, error->message);
+  {
+    /* the run's summary as the user reads it, one line */
+    GtkWidget *summary = page_child (GTK_WIDGET (page), "summary_label");
+    g_autofree char *text = g_strdup (gtk_label_get_text (GTK_LABEL (summary)));
+    g_strdelimit (text, "\n", '|');
+    dg_test_print ("TRAINSUMMARY %s", text);
+  }
   dg_test_print ("FRAMES during=train%s", stats);
   layout_after_paint (p);
 }

@@ -38,6 +38,11 @@ typedef struct {
   double ema;              /* smoothed batch loss */
   int ema_n;
   gint64 last_step;
+  gint64 step_offset;      /* fine-tuning: phase 2's steps go on from phase 1's */
+  int phase;               /* fine-tuning: 1 or 2; 0 for the others */
+  int planned_epochs;      /* of every phase together */
+  int last_epoch;          /* the last one reported */
+  double fraction;         /* the progress bar's, never less than before */
   int batches_seen;
   char *summary;           /* markup, once finished */
   gboolean ok;
@@ -152,9 +157,19 @@ run_new (DgTrainPage *self, NnRecipeKind kind, const char *path)
   plot_line_chart_set_y_range (c, 0, NAN);
 
   c = run->charts[CHART_LR] = new_chart (_("Learning rate"), _("step"), _("rate"));
-  plot_line_chart_add_series (c, _(lr_names[0]), 3, PLOT_SERIES_LINE);
   plot_line_chart_set_log_y (c, TRUE);
-  plot_line_chart_set_legend (c, PLOT_LEGEND_NONE);
+  if (kind == NN_RECIPE_FINETUNE)
+    {
+      /* one step axis for both phases; each phase its own line and legend entry */
+      plot_line_chart_add_series (c, _("phase 1: head"), 3, PLOT_SERIES_LINE);
+      plot_line_chart_add_series (c, _("phase 2: deeper layers"), 4, PLOT_SERIES_LINE);
+      run->phase = 1;
+    }
+  else
+    {
+      plot_line_chart_add_series (c, _(lr_names[0]), 3, PLOT_SERIES_LINE);
+      plot_line_chart_set_legend (c, PLOT_LEGEND_NONE);
+    }
 
   c = run->charts[CHART_LOSS] = new_chart (_("Loss per epoch"), _("epoch"), _("loss"));
   plot_line_chart_add_series (c, _(epoch_names[0]), 0, PLOT_SERIES_MARKERS);
@@ -421,6 +436,15 @@ show_folder_report (DgTrainPage *self, const NnFolderReport *r, const GError *er
     }
   /* TRANSLATORS: fine-tuning folder summary: usable images */
   g_string_append_printf (s, ngettext ("%d image", "%d images", total), total);
+  if (total > 0)
+    {
+      /* as the recipe splits it: a fifth of each digit, none of a digit with one image */
+      int n_val = 0;
+      for (int c = 0; c < 10; c++)
+        n_val += r->per_class[c] >= 2 ? MAX (1, (int) lround (r->per_class[c] * 0.2)) : 0;
+      /* TRANSLATORS: after "60 images": how many the fine-tuning holds out */
+      g_string_append_printf (s, ngettext (", %d to validate on", ", %d to validate on", n_val), n_val);
+    }
   g_string_append (s, "</b>\n<tt>");
   for (int c = 0; c < 10; c++)
     g_string_append_printf (s, "%d: %-5d%s", c, r->per_class[c], c == 4 ? "\n" : "");
@@ -531,6 +555,7 @@ typedef struct {
 typedef struct {
   TrainJob *tj;
   char *text;
+  gboolean phase2;          /* the core began fine-tuning's phase 2 */
 } StageMsg;
 
 static void
@@ -552,10 +577,17 @@ show_progress (DgTrainPage *self, const NnFitProgress *p)
 {
   double per_epoch = p->images_per_second > 0 ? p->images_total / p->images_per_second : 0;
   double eta = p->eta_seconds + per_epoch * MAX (0, p->epochs - p->epoch);
-  double fraction = p->epochs > 0 ? ((p->epoch - 1) + (double) p->batch / MAX (1, p->batches)) / p->epochs : 0;
-  g_autofree char *left = dg_page_format_duration (eta);
+  Run *run = self->current;
+  /* fine-tuning's phase 1 reports its own 3 epochs: the bar counts every phase's */
+  int epochs = run && run->planned_epochs > p->epochs ? run->planned_epochs : p->epochs;
+  double fraction = epochs > 0 ? ((p->epoch - 1) + (double) p->batch / MAX (1, p->batches)) / epochs : 0;
+  g_autofree char *left = NULL;
   /* TRANSLATORS: training progress: epoch 2 of 15 */
-  g_autofree char *text = g_strdup_printf (_("Epoch %d of %d"), p->epoch, p->epochs);
+  g_autofree char *text = g_strdup_printf (_("Epoch %d of %d"), p->epoch, epochs);
+  if (run)
+    fraction = run->fraction = MAX (run->fraction, fraction);   /* it never goes back */
+  eta += per_epoch * MAX (0, epochs - MAX (p->epochs, p->epoch));
+  left = dg_page_format_duration (eta);
   /* TRANSLATORS: training speed and time left, e.g. "1850 images/s · 1:23 left" */
   g_autofree char *rate = g_strdup_printf (_("%.0f images/s · %s left"), p->images_per_second, left);
 
@@ -578,11 +610,17 @@ on_progress_msg (gpointer data)
     return G_SOURCE_REMOVE;
   if (!m->epoch)
     {
-      double x = (double) p->step;
+      /* each fine-tuning phase counts its steps from 0: the plots go on */
+      NnFitProgress shown = *p;
+      double x;
+
+      shown.step = p->step + run->step_offset;
+      x = (double) shown.step;
+      run->last_step = shown.step;
       run->ema = run->ema_n++ == 0 ? p->batch_loss : 0.9 * run->ema + 0.1 * p->batch_loss;
       plot_line_chart_append (run->charts[CHART_BATCH], 0, x, p->batch_loss);
       plot_line_chart_append (run->charts[CHART_BATCH], 1, x, run->ema);
-      plot_line_chart_append (run->charts[CHART_LR], 0, x, p->lr);
+      plot_line_chart_append (run->charts[CHART_LR], run->phase == 2 ? 1 : 0, x, p->lr);
       run->batches_seen++;
       show_progress (self, p);
       if (self->shown == run)
@@ -590,10 +628,11 @@ on_progress_msg (gpointer data)
           dg_plot_changed (self->batch_plot);
           dg_plot_changed (self->lr_plot);
         }
-      g_signal_emit (self, signals[BATCH], 0, p);
+      g_signal_emit (self, signals[BATCH], 0, &shown);
     }
   else
     {
+      run->last_epoch = p->epoch;
       plot_line_chart_append (run->charts[CHART_LOSS], 0, p->epoch, p->loss);
       plot_line_chart_append (run->charts[CHART_ACC], 0, p->epoch, p->accuracy);
       if (!isnan (p->val_loss))
@@ -616,6 +655,19 @@ on_stage_msg (gpointer data)
 
   if (!self->disposed)
     {
+      Run *run = m->tj->run;
+      if (run->phase == 1 && m->phase2)
+        {
+          g_autofree char *sub = NULL;
+          run->phase = 2;
+          run->step_offset = run->last_step;
+          /* TRANSLATORS: the batch loss plot's subtitle when fine-tuning */
+          sub = g_strdup_printf (_("phase 1: head · phase 2 from step %d: deeper layers"),
+                                 (int) run->step_offset);
+          plot_line_chart_set_title (run->charts[CHART_BATCH], _("Training loss per batch"), sub);
+          if (self->shown == run)
+            dg_plot_changed (self->batch_plot);
+        }
       gtk_label_set_text (self->status_label, m->text);
       g_signal_emit (self, signals[STAGE], 0, m->text);
     }
@@ -659,6 +711,7 @@ on_stage (const char *stage, gpointer user_data)
   TrainJob *tj = user_data;
   StageMsg *m = g_new (StageMsg, 1);
   m->tj = tj;
+  m->phase2 = g_str_has_prefix (stage, "phase 2");
   /* the core's stage names are short English phrases: "phase 1: head only" */
   m->text = g_strdup_printf (_("Fine-tuning: %s"), stage);
   dg_job_post (tj->job, on_stage_msg, m, stage_msg_free);
@@ -673,6 +726,46 @@ train_worker (DgJob *job, gpointer data, GError **error)
   tj->opts.cancellable = dg_job_get_cancellable (job);
   tj->report_filled = TRUE;
   return nn_recipe_run (&tj->opts, &tj->report, error);
+}
+
+/* Fine-tuning: what the held-out images say about the change, in words, and a
+ * warning when they are too few to say much. */
+static void
+append_before_after (GString *s, const NnRecipeReport *r)
+{
+  double before = r->val_before * 100.0, after = r->val_after * 100.0;
+  /* one image moves the accuracy by this much */
+  double step = r->n_val > 0 ? 100.0 / r->n_val : 100.0;
+
+  g_string_append (s, "\n");
+  if (fabs (after - before) < step / 2 && before > 99.99)
+    g_string_append_printf (s, ngettext ("The base model already read all %d held-out image correctly, "
+                                         "and the new one does too: this folder cannot show a gain.",
+                                         "The base model already read all %d held-out images correctly, "
+                                         "and the new one does too: this folder cannot show a gain.",
+                                         r->n_val), r->n_val);
+  else if (fabs (after - before) < step / 2)
+    g_string_append_printf (s, ngettext ("Validation accuracy unchanged at %.1f%% (%d held-out image).",
+                                         "Validation accuracy unchanged at %.1f%% (%d held-out images).",
+                                         r->n_val), after, r->n_val);
+  else if (after > before)
+    g_string_append_printf (s, ngettext ("Validation accuracy rose from %.1f%% to %.1f%% (%d held-out image).",
+                                         "Validation accuracy rose from %.1f%% to %.1f%% (%d held-out images).",
+                                         r->n_val), before, after, r->n_val);
+  else
+    g_string_append_printf (s, ngettext ("Validation accuracy fell from %.1f%% to %.1f%% (%d held-out image): "
+                                         "the base model may suit this folder better.",
+                                         "Validation accuracy fell from %.1f%% to %.1f%% (%d held-out images): "
+                                         "the base model may suit this folder better.",
+                                         r->n_val), before, after, r->n_val);
+  if (r->n_val < 50)
+    {
+      g_autofree char *t = g_strdup_printf (_("Too few images to validate on: one image is %.0f%% of "
+                                              "the %d held out (a fifth of each digit's images; a digit "
+                                              "with one image is only trained on). Add samples for a "
+                                              "reliable figure."), step, r->n_val);
+      append_warning (s, "#9c6e03", t);
+    }
 }
 
 static void
@@ -692,10 +785,23 @@ finish_summary (DgTrainPage *self, TrainJob *tj)
                             r->fit.best_val_accuracy * 100.0, r->fit.best_epoch);
   if (!isnan (r->test_accuracy))
     g_string_append_printf (s, _(" · test accuracy %.2f %%"), r->test_accuracy * 100.0);
-  if (!isnan (r->val_before) && !isnan (r->val_after))
-    g_string_append_printf (s, _(" · validation %.2f %% before, %.2f %% after"),
-                            r->val_before * 100.0, r->val_after * 100.0);
   g_string_append_printf (s, " · %s", secs);
+  if (!isnan (r->val_before) && !isnan (r->val_after))
+    append_before_after (s, r);
+  if (r->fit.stopped_by_time)
+    {
+      g_string_append (s, "\n");
+      g_string_append_printf (s, _("Stopped at the time limit after epoch %d; the best epoch (%d) is kept."),
+                              run->last_epoch, r->fit.best_epoch);
+    }
+  else if (r->fit.stopped_early)
+    {
+      g_string_append (s, "\n");
+      g_string_append_printf (s, _("Stopped early after epoch %d of %d: the validation accuracy had "
+                                   "not improved for several epochs, so more would not have helped. "
+                                   "The best epoch (%d) is kept."),
+                              run->last_epoch, run->planned_epochs, r->fit.best_epoch);
+    }
   run->summary = g_string_free (s, FALSE);
 }
 
@@ -725,6 +831,8 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       dg_context_add_model (self->context, run->path);
       dg_model_list_add (self->base_models, run->path);
       announce_finished (self, run, _("Training finished"));
+      if (self->shown == run)
+        show_run (self, run);
       g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, &tj->report, NULL);
     }
   else
@@ -748,10 +856,10 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
         announce_finished (self, run, _("Training failed"));
       else
         set_tab_progress (self, -1);
+      if (self->shown == run)
+        show_run (self, run);
       g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, NULL, error);
     }
-  if (self->shown == run)
-    show_run (self, run);
   update_start_sensitivity (self);
 
   if (self->start_pending)
@@ -838,6 +946,8 @@ start_training (DgTrainPage *self)
   tj->opts.on_epoch = on_epoch;
   tj->opts.user_data = tj;
   tj->run = self->current = run_new (self, kind, tj->out);
+  /* fine-tuning: 3 head epochs, then the form's epochs (see nn-recipe.h) */
+  tj->run->planned_epochs = tj->opts.epochs + (kind == NN_RECIPE_FINETUNE ? 3 : 0);
   g_ptr_array_add (self->runs, tj->run);
   show_run (self, tj->run);
 
