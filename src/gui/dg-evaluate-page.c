@@ -25,6 +25,8 @@
 
 #include <adwaita.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct _DgEvaluatePage {
   GtkWidget parent_instance;
@@ -38,6 +40,8 @@ struct _DgEvaluatePage {
   GtkProgressBar *progress_bar;
   GtkWidget *cancel_button;
   GtkStack *eval_stack;
+  GtkStack *confusion_stack;
+  GtkWidget *confusion_empty;
   GtkDrawingArea *confusion_area;
   AdwComboRow *source_row;
   AdwActionRow *model_row;
@@ -64,6 +68,7 @@ struct _DgEvaluatePage {
   int sel_row, sel_col;
   gboolean disposed;
   gboolean built;          /* the template is built on the first visit */
+  char *tab_status[2];     /* the status line of the Confusion Matrix and Robustness tabs */
 };
 
 G_DEFINE_FINAL_TYPE (DgEvaluatePage, dg_evaluate_page, GTK_TYPE_WIDGET)
@@ -471,6 +476,24 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
   return TRUE;
 }
 
+/* The status line speaks of the tab that shows: tab 0 the confusion matrix, 1 the
+ * robustness sweep. */
+static void
+set_tab_status (DgEvaluatePage *self, int tab, const char *text)
+{
+  g_free (self->tab_status[tab]);
+  self->tab_status[tab] = g_strdup (text);
+  if ((g_strcmp0 (gtk_stack_get_visible_child_name (self->eval_stack), "robustness") == 0) == (tab == 1))
+    gtk_label_set_text (self->status_label, text ? text : "");
+}
+
+static void
+on_tab_changed (DgEvaluatePage *self)
+{
+  int tab = g_strcmp0 (gtk_stack_get_visible_child_name (self->eval_stack), "robustness") == 0;
+  gtk_label_set_text (self->status_label, self->tab_status[tab] ? self->tab_status[tab] : "");
+}
+
 static void
 on_eval_done (DgJob *job, const GError *error, gpointer data)
 {
@@ -486,7 +509,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       g_autofree char *msg = g_error_matches (error, NN_ERROR, NN_ERROR_CANCELLED)
                                ? g_strdup (_("Stopped"))
                                : g_strdup_printf (_("Could not finish: %s"), error->message);
-      gtk_label_set_text (self->status_label, msg);
+      set_tab_status (self, ej->sweep ? 1 : 0, msg);
       set_busy (self, FALSE, NULL);
       g_signal_emit (self, signals[FAILED], 0, error);
       return;
@@ -499,8 +522,9 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       self->dataset = g_steal_pointer (&ej->ds);
       self->sel_row = self->sel_col = -1;
       show_scores (self);
+      gtk_stack_set_visible_child_name (self->confusion_stack, "matrix");
       gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
-      gtk_label_set_text (self->status_label, self->result_title);
+      set_tab_status (self, 0, self->result_title);
       set_busy (self, FALSE, NULL);
       g_signal_emit (self, signals[EVALUATED], 0, self->result);
     }
@@ -543,7 +567,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       dg_plot_set_readout_format (self->robust_plot, TRUE, FALSE);
       gtk_label_set_markup (self->robust_label, text->str);
       g_string_free (text, TRUE);
-      gtk_label_set_text (self->status_label, _("Robustness sweep finished"));
+      set_tab_status (self, 1, _("Robustness sweep finished"));
       set_busy (self, FALSE, NULL);
       g_signal_emit (self, signals[SWEPT], 0, ej->n_models, rs[0]);
     }
@@ -739,6 +763,14 @@ compare_title_closure (GtkStringObject *item)
   return *path ? dg_model_title_from_path (path) : g_strdup (_("None"));
 }
 
+static gboolean
+same_file (const char *a, const char *b)
+{
+  g_autofree char *ra = realpath (a, NULL);
+  g_autofree char *rb = realpath (b, NULL);
+  return g_strcmp0 (a, b) == 0 || (ra && rb && strcmp (ra, rb) == 0);
+}
+
 static void
 refresh_compare_models (DgEvaluatePage *self)
 {
@@ -750,7 +782,8 @@ refresh_compare_models (DgEvaluatePage *self)
 
   gtk_string_list_append (list, "");
   for (guint i = 0; i < n; i++)
-    gtk_string_list_append (list, dg_model_list_get_path (models, i));
+    if (!model || !same_file (dg_model_list_get_path (models, i), model))  /* not itself */
+      gtk_string_list_append (list, dg_model_list_get_path (models, i));
   adw_combo_row_set_model (self->compare_row, G_LIST_MODEL (list));
   adw_combo_row_set_selected (self->compare_row, 0);
   g_object_unref (list);
@@ -758,6 +791,13 @@ refresh_compare_models (DgEvaluatePage *self)
 }
 
 static void build (DgEvaluatePage *self);
+
+static void
+on_model_changed (DgEvaluatePage *self)
+{
+  if (!self->job && !self->disposed)
+    refresh_compare_models (self);
+}
 
 static void
 dg_evaluate_page_map (GtkWidget *widget)
@@ -806,6 +846,8 @@ dg_evaluate_page_finalize (GObject *object)
       g_free (self->robust_names[i]);
     }
   g_free (self->result_title);
+  g_free (self->tab_status[0]);
+  g_free (self->tab_status[1]);
   g_clear_object (&self->context);
   G_OBJECT_CLASS (dg_evaluate_page_parent_class)->finalize (object);
 }
@@ -887,6 +929,8 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
   BIND (progress_bar);
   BIND (cancel_button);
   BIND (eval_stack);
+  BIND (confusion_stack);
+  BIND (confusion_empty);
   BIND (confusion_area);
   BIND (source_row);
   BIND (model_row);
@@ -912,6 +956,10 @@ build (DgEvaluatePage *self)
     return;
   self->built = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->eval_stack, "notify::visible-child-name", G_CALLBACK (on_tab_changed), self);
+  /* "Compare with" never offers the model being evaluated */
+  g_signal_connect_object (self->context, "notify::model", G_CALLBACK (on_model_changed), self,
+                           G_CONNECT_SWAPPED);
   dg_data_gate_set_context (self->data_gate, self->context);
   gtk_drawing_area_set_draw_func (self->confusion_area, draw_confusion, self, NULL);
   gtk_widget_set_overflow (GTK_WIDGET (self->confusion_area), GTK_OVERFLOW_HIDDEN);

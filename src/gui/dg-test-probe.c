@@ -385,7 +385,7 @@ print_page_layout (Probe *p)
   static const char *const evaluate[] = {
     "evaluate", "evaluate_button", "sweep", "sweep_button", "export", "export_button",
     "confusion", "confusion_area", "source", "source_row", "robust-plot", "robust_plot",
-    "stop", "cancel_button", "compare", "compare_row",
+    "stop", "cancel_button", "compare", "compare_row", "empty", "confusion_empty",
   };
   g_autoptr(GString) line = NULL;
   GtkWidget *page = gtk_widget_get_mapped (p->train_page) ? p->train_page
@@ -412,8 +412,12 @@ print_page_layout (Probe *p)
       GtkWidget *tabs = page_child (p->evaluate_page, "stack_switcher");
       int tab = 0;
 
+      GtkWidget *compare = page_child (p->evaluate_page, "compare_row");
+      GListModel *offered = adw_combo_row_get_model (ADW_COMBO_ROW (compare));
+
       line = g_string_new ("EVALPAGE");
       append_children (line, p->evaluate_page, evaluate, G_N_ELEMENTS (evaluate));
+      g_string_append_printf (line, " compare_n=%u", offered ? g_list_model_get_n_items (offered) : 0);
       for (GtkWidget *c = gtk_widget_get_first_child (tabs); c; c = gtk_widget_get_next_sibling (c), tab++)
         {
           g_autofree char *g = dg_test_widget_geometry (c);
