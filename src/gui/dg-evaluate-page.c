@@ -187,7 +187,7 @@ open_gallery (DgEvaluatePage *self, int row, int col)
   GtkWidget *win, *box, *header, *scroller, *flow, *title;
   /* TRANSLATORS: gallery title: true label 4 read as 9 */
   g_autofree char *heading = g_strdup_printf (_("%d Read as %d"), row, col);
-  g_autofree char *sub = g_strdup_printf (ngettext ("%d image", "%d images", n), n);
+  g_autofree char *sub = g_strdup_printf (ngettext ("%'d image", "%'d images", n), n);
   int shown = MIN (n, 300);
 
   win = adw_window_new ();
@@ -314,18 +314,20 @@ show_scores (DgEvaluatePage *self)
       char buf[32];
       g_snprintf (buf, sizeof buf, "%d", c);
       add_score_cell (self, buf, 0, c + 1, FALSE);
-      g_snprintf (buf, sizeof buf, "%.1f %%", s[c].precision * 100.0);
+      /* TRANSLATORS: a precision or recall in the per-class table, "97.5%"; write the
+       * percent as your language does, e.g. "%.1f %%" */
+      g_snprintf (buf, sizeof buf, _("%.1f%%"), s[c].precision * 100.0);
       add_score_cell (self, buf, 1, c + 1, FALSE);
-      g_snprintf (buf, sizeof buf, "%.1f %%", s[c].recall * 100.0);
+      g_snprintf (buf, sizeof buf, _("%.1f%%"), s[c].recall * 100.0);
       add_score_cell (self, buf, 2, c + 1, FALSE);
       g_snprintf (buf, sizeof buf, "%.3f", s[c].f1);
       add_score_cell (self, buf, 3, c + 1, FALSE);
-      g_snprintf (buf, sizeof buf, "%d", s[c].support);
+      g_snprintf (buf, sizeof buf, "%'d", s[c].support);
       add_score_cell (self, buf, 4, c + 1, FALSE);
     }
   /* TRANSLATORS: overall accuracy, correct of total, macro F1 */
-  acc = g_markup_printf_escaped (_("<span size=\"xx-large\" weight=\"bold\">%.2f %%</span>\n"
-                                   "accuracy · %lld of %lld right · macro F1 %.3f"),
+  acc = g_markup_printf_escaped (_("<span size=\"xx-large\" weight=\"bold\">%.2f%%</span>\n"
+                                   "accuracy · %'lld of %'lld right · macro F1 %.3f"),
                                  nn_confusion_accuracy (cm) * 100.0, (long long) nn_confusion_correct (cm),
                                  (long long) nn_confusion_total (cm), nn_confusion_macro_f1 (cm));
   gtk_label_set_markup (self->accuracy_label, acc);
@@ -554,7 +556,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
           if (worst)
             {
               g_autofree char *what = nn_perturbation_describe (&worst->perturbation);
-              g_autofree char *line = g_markup_printf_escaped (_("<b>%s</b>: clean %.2f %%, worst %.2f %% (%s)\n"),
+              g_autofree char *line = g_markup_printf_escaped (_("<b>%s</b>: clean %.2f%%, worst %.2f%% (%s)\n"),
                                                                names[i], rs[i]->rows[0].accuracy * 100.0,
                                                                worst->accuracy * 100.0, what);
               g_string_append (text, line);

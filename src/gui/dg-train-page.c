@@ -435,7 +435,7 @@ show_folder_report (DgTrainPage *self, const NnFolderReport *r, const GError *er
       missing += r->per_class[c] == 0;
     }
   /* TRANSLATORS: fine-tuning folder summary: usable images */
-  g_string_append_printf (s, ngettext ("%d image", "%d images", total), total);
+  g_string_append_printf (s, ngettext ("%'d image", "%'d images", total), total);
   if (total > 0)
     {
       /* as the recipe splits it: a fifth of each digit, none of a digit with one image */
@@ -780,11 +780,12 @@ finish_summary (DgTrainPage *self, TrainJob *tj)
 
   g_string_append_printf (s, "<b>%s</b>\n", base_e);
   if (!isnan (r->fit.best_val_accuracy))
-    /* TRANSLATORS: run summary; %.2f %% is an accuracy, %d the epoch */
-    g_string_append_printf (s, _("Best validation accuracy %.2f %% (epoch %d)"),
+    /* TRANSLATORS: run summary; %.2f%% is an accuracy (write the percent as your
+     * language does, e.g. "%.2f %%"), %d the epoch */
+    g_string_append_printf (s, _("Best validation accuracy %.2f%% (epoch %d)"),
                             r->fit.best_val_accuracy * 100.0, r->fit.best_epoch);
   if (!isnan (r->test_accuracy))
-    g_string_append_printf (s, _(" · test accuracy %.2f %%"), r->test_accuracy * 100.0);
+    g_string_append_printf (s, _(" · test accuracy %.2f%%"), r->test_accuracy * 100.0);
   g_string_append_printf (s, " · %s", secs);
   if (!isnan (r->val_before) && !isnan (r->val_after))
     append_before_after (s, r);

@@ -5,7 +5,8 @@
 # the Train tab (gone once the page is seen). The model name field shows the name
 # written (my_cnn-2 for the second run). A run that ends while another window has
 # the focus sends a desktop notification. The Quick recipe fills in its subset
-# and epochs (the CNN on 20,000 images, 3 epochs).
+# and epochs (the CNN on 20,000 images, 3 epochs). Percentages are written
+# "35.00%", as English writes them.
 source "$(dirname "$0")/lib.sh"
 [[ -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/train-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
 : "${FAKE_NOTIFICATIONS:?}"
@@ -38,6 +39,10 @@ wait_for '^TOAST Training finished: my_cnn.keras button=Use This Model action=ap
   || fail "no toast with Use This Model: $(grep '^TOAST' "$APP_LOG")"
 wait_for '^TAB train attention=1 title=Train$' 5 || fail "the Train tab is not marked: $(grep '^TAB' "$APP_LOG" | tail -2)"
 screenshot "$OUT/finished-toast.png"
+# English writes the percent sign without a space ("35.00%"), so it never wraps alone
+sum=$(grep '^TRAINSUMMARY' "$APP_LOG" | tail -1); echo "$sum"
+[[ $sum =~ "Best validation accuracy "[0-9]+\.[0-9][0-9]"% (epoch 1) · test accuracy "[0-9]+\.[0-9][0-9]"% · " ]] \
+  || fail "the summary's percentages are not written as English writes them: $sum"
 click_at "$switch_train"
 wait_for_more '^TAB train attention=0 title=Train$' 0 5 || fail "the mark stayed on the Train tab after it was seen"
 wait_for_more '^TRAINPAGE' 0 5 || true
