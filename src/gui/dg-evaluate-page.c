@@ -361,6 +361,7 @@ typedef struct {
   gint64 last_post;
   gint64 offset, total;       /* sweep progress over several models */
   NnDataset *ds;
+  NnFolderReport report;      /* a folder's: the files left out and why */
   NnEvalResult *result;
   NnRobustnessResult *robust[PLOT_ROBUSTNESS_MAX_MODELS];
 } EvalJob;
@@ -382,6 +383,7 @@ eval_job_free (gpointer data)
     }
   g_free (ej->folder);
   g_free (ej->mnist_dir);
+  nn_folder_report_clear (&ej->report);
   g_clear_pointer (&ej->ds, nn_dataset_free);
   g_clear_pointer (&ej->result, nn_eval_result_free);
   g_object_unref (ej->page);
@@ -443,7 +445,7 @@ eval_worker (DgJob *job, gpointer data, GError **error)
   m = load_for_job (ej->model_paths[0], error);
   if (!m)
     return FALSE;
-  ej->ds = ej->folder ? nn_folder_load (ej->folder, FALSE, NULL, error)
+  ej->ds = ej->folder ? nn_folder_load (ej->folder, FALSE, &ej->report, error)
                       : nn_mnist_load (ej->mnist_dir, NN_MNIST_TEST, error);
   if (!ej->ds)
     return FALSE;
@@ -496,6 +498,32 @@ on_tab_changed (DgEvaluatePage *self)
   gtk_label_set_text (self->status_label, self->tab_status[tab] ? self->tab_status[tab] : "");
 }
 
+/* "mnist_cnn on my_digits · 1 file skipped: notes.txt (not a PNG or JPEG image)" */
+static char *
+folder_status (DgEvaluatePage *self, EvalJob *ej)
+{
+  guint n = ej->report.skipped ? ej->report.skipped->len : 0;
+  GString *s = g_string_new (self->result_title);
+
+  if (n == 0)
+    return g_string_free (s, FALSE);
+  g_string_append (s, " · ");
+  /* TRANSLATORS: after "mnist_cnn on my_digits · ", then the files and why */
+  g_string_append_printf (s, ngettext ("%u file skipped:", "%u files skipped:", n), n);
+  for (guint i = 0; i < n && i < 3; i++)
+    {
+      NnSkippedFile *f = g_ptr_array_index (ej->report.skipped, i);
+      g_autofree char *base = g_path_get_basename (f->path);
+      /* TRANSLATORS: a skipped file and why: "notes.txt (not a PNG or JPEG image)" */
+      g_string_append_printf (s, _(" %s (%s)"), base, f->reason);
+      if (i + 1 < MIN (n, 3))
+        g_string_append (s, ",");
+    }
+  if (n > 3)
+    g_string_append (s, " …");
+  return g_string_free (s, FALSE);
+}
+
 static void
 on_eval_done (DgJob *job, const GError *error, gpointer data)
 {
@@ -526,7 +554,18 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       show_scores (self);
       gtk_stack_set_visible_child_name (self->confusion_stack, "matrix");
       gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
-      set_tab_status (self, 0, self->result_title);
+      if (ej->folder)
+        {
+          g_autofree char *status = folder_status (self, ej);
+          /* the images row names the folder these results are from */
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (self->source_row), ej->folder);
+          set_tab_status (self, 0, status);
+        }
+      else
+        {
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (self->source_row), NULL);
+          set_tab_status (self, 0, self->result_title);
+        }
       set_busy (self, FALSE, NULL);
       g_signal_emit (self, signals[EVALUATED], 0, self->result);
     }

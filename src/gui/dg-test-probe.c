@@ -684,6 +684,8 @@ on_evaluated (DgEvaluatePage *page, const NnEvalResult *result, Probe *p)
   GdkFrameClock *clock = p->clock;
 
   p->result = result;
+  dg_test_print ("EVALSTATUS %s",
+                 gtk_label_get_text (GTK_LABEL (page_child (GTK_WIDGET (page), "status_label"))));
   if (clock)
     {
       /* after the frame that lays the matrix out */
