@@ -2,6 +2,7 @@
 #include "dg-config.h"
 #include "dg-context.h"
 #include "dg-job-runner.h"
+#include "nn-mnist-location.h"
 
 struct _DgContext {
   GObject parent_instance;
@@ -10,6 +11,7 @@ struct _DgContext {
   DgModelList *models;
   DgModel *model;
   char *data_dir;
+  char *data_problem;      /* why no MNIST was found, every place looked in */
   guint load_serial;       /* a load's result counts only if no newer one started */
   guint n_jobs;
   guint jobs_watch;
@@ -17,10 +19,10 @@ struct _DgContext {
 
 G_DEFINE_FINAL_TYPE (DgContext, dg_context, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_SETTINGS, PROP_MODELS, PROP_MODEL, PROP_DATA_DIR, PROP_N_JOBS, N_PROPS };
+enum { PROP_0, PROP_SETTINGS, PROP_MODELS, PROP_MODEL, PROP_DATA_DIR, PROP_DATA_PROBLEM, PROP_N_JOBS, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
-enum { LOAD_STARTED, LOAD_FAILED, TOAST, N_SIGNALS };
+enum { LOAD_STARTED, LOAD_FAILED, TOAST, TOAST_ACTION, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- models ---------------------------------------------------------------------- */
@@ -124,6 +126,35 @@ dg_context_set_data_dir (DgContext *self, const char *dir)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DATA_DIR]);
 }
 
+const char *
+dg_context_get_data_problem (DgContext *self)
+{
+  g_return_val_if_fail (DG_IS_CONTEXT (self), NULL);
+  return self->data_problem;
+}
+
+void
+dg_context_find_data (DgContext *self)
+{
+  GSettings *gsettings;
+  g_autofree char *chosen = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (DG_IS_CONTEXT (self));
+  gsettings = self->settings ? dg_settings_get_gsettings (self->settings) : NULL;
+  chosen = gsettings ? g_settings_get_string (gsettings, "mnist-folder") : NULL;
+  dir = nn_mnist_find (chosen, &error);
+  /* the problem first: a watcher of "data-dir" reads it */
+  if (g_strcmp0 (self->data_problem, dir ? NULL : error->message) != 0)
+    {
+      g_free (self->data_problem);
+      self->data_problem = dir ? NULL : g_strdup (error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DATA_PROBLEM]);
+    }
+  dg_context_set_data_dir (self, dir);
+}
+
 guint
 dg_context_get_n_jobs (DgContext *self)
 {
@@ -137,6 +168,17 @@ dg_context_toast (DgContext *self, const char *text, const char *details)
   g_return_if_fail (DG_IS_CONTEXT (self));
   g_return_if_fail (text != NULL);
   g_signal_emit (self, signals[TOAST], 0, text, details);
+}
+
+void
+dg_context_toast_action (DgContext *self, const char *text, const char *button_label,
+                         const char *action_name, GVariant *target)
+{
+  g_autoptr(GVariant) sunk = target ? g_variant_ref_sink (target) : NULL;
+
+  g_return_if_fail (DG_IS_CONTEXT (self));
+  g_return_if_fail (text != NULL && button_label != NULL && action_name != NULL);
+  g_signal_emit (self, signals[TOAST_ACTION], 0, text, button_label, action_name, sunk);
 }
 
 static void
@@ -165,6 +207,7 @@ dg_context_get_property (GObject *object, guint id, GValue *value, GParamSpec *p
     case PROP_MODELS: g_value_set_object (value, self->models); break;
     case PROP_MODEL: g_value_set_object (value, self->model); break;
     case PROP_DATA_DIR: g_value_set_string (value, self->data_dir); break;
+    case PROP_DATA_PROBLEM: g_value_set_string (value, self->data_problem); break;
     case PROP_N_JOBS: g_value_set_uint (value, self->n_jobs); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
@@ -181,6 +224,19 @@ dg_context_set_property (GObject *object, guint id, const GValue *value, GParamS
     case PROP_DATA_DIR: dg_context_set_data_dir (self, g_value_get_string (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
+}
+
+static void
+dg_context_constructed (GObject *object)
+{
+  DgContext *self = DG_CONTEXT (object);
+  GSettings *gsettings = self->settings ? dg_settings_get_gsettings (self->settings) : NULL;
+
+  G_OBJECT_CLASS (dg_context_parent_class)->constructed (object);
+  if (gsettings)
+    g_signal_connect_object (gsettings, "changed::mnist-folder", G_CALLBACK (dg_context_find_data),
+                             self, G_CONNECT_SWAPPED);
+  dg_context_find_data (self);
 }
 
 static void
@@ -201,6 +257,7 @@ static void
 dg_context_finalize (GObject *object)
 {
   g_free (DG_CONTEXT (object)->data_dir);
+  g_free (DG_CONTEXT (object)->data_problem);
   G_OBJECT_CLASS (dg_context_parent_class)->finalize (object);
 }
 
@@ -211,6 +268,7 @@ dg_context_class_init (DgContextClass *klass)
 
   object_class->get_property = dg_context_get_property;
   object_class->set_property = dg_context_set_property;
+  object_class->constructed = dg_context_constructed;
   object_class->dispose = dg_context_dispose;
   object_class->finalize = dg_context_finalize;
 
@@ -225,6 +283,9 @@ dg_context_class_init (DgContextClass *klass)
   props[PROP_DATA_DIR] = g_param_spec_string ("data-dir", NULL, NULL, NULL,
                                               G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
                                               | G_PARAM_STATIC_STRINGS);
+  props[PROP_DATA_PROBLEM] = g_param_spec_string ("data-problem", NULL, NULL, NULL,
+                                                  G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                  | G_PARAM_STATIC_STRINGS);
   props[PROP_N_JOBS] = g_param_spec_uint ("n-jobs", NULL, NULL, 0, G_MAXUINT, 0,
                                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
                                           | G_PARAM_STATIC_STRINGS);
@@ -237,6 +298,9 @@ dg_context_class_init (DgContextClass *klass)
                                        G_TYPE_STRING);
   signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[TOAST_ACTION] = g_signal_new ("toast-action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING,
+                                        G_TYPE_STRING, G_TYPE_STRING, G_TYPE_VARIANT);
 }
 
 static void

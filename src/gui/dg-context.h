@@ -34,9 +34,16 @@ const char  *dg_context_get_model_path (DgContext *self);
  * emitted and the current model stays. "load-started" (path) comes first. */
 void         dg_context_open_model (DgContext *self, const char *path);
 
-/* Where the MNIST files are ("data-dir"; NULL: the core's default search). */
+/* Where the MNIST files are ("data-dir"; NULL: none found, see "data-problem").
+ * It is found (nn_mnist_find) when the context is made, whenever the
+ * "mnist-folder" setting (the folder the user chose, "" for none) changes, and
+ * on dg_context_find_data(), after a download. */
 const char  *dg_context_get_data_dir (DgContext *self);
 void         dg_context_set_data_dir (DgContext *self, const char *dir);
+/* Why no MNIST was found: every place looked in and why it was passed over, one
+ * per line ("data-problem"; NULL when "data-dir" is set). */
+const char  *dg_context_get_data_problem (DgContext *self);
+void         dg_context_find_data (DgContext *self);
 
 /* Jobs of the job runner running now ("n-jobs"). */
 guint        dg_context_get_n_jobs (DgContext *self);
@@ -44,5 +51,10 @@ guint        dg_context_get_n_jobs (DgContext *self);
 /* A short message for the user ("toast" signal: text, details or NULL); the
  * window shows it, with a Details button when there are details. */
 void         dg_context_toast (DgContext *self, const char *text, const char *details);
+/* A short message with a button that activates action_name (with target, or NULL;
+ * a floating target is sunk) in the window ("toast-action" signal: text,
+ * button_label, action_name, target). */
+void         dg_context_toast_action (DgContext *self, const char *text, const char *button_label,
+                                      const char *action_name, GVariant *target);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
  */
 #include "dg-config.h"
 #include "dg-evaluate-page.h"
+#include "dg-data-gate.h"
 #include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
@@ -24,11 +25,14 @@
 
 #include <adwaita.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct _DgEvaluatePage {
   GtkWidget parent_instance;
 
   /* template */
+  DgDataGate *data_gate;
   GtkWidget *stack_switcher;
   GtkLabel *status_label;
   GtkWidget *export_button;
@@ -36,6 +40,8 @@ struct _DgEvaluatePage {
   GtkProgressBar *progress_bar;
   GtkWidget *cancel_button;
   GtkStack *eval_stack;
+  GtkStack *confusion_stack;
+  GtkWidget *confusion_empty;
   GtkDrawingArea *confusion_area;
   AdwComboRow *source_row;
   AdwActionRow *model_row;
@@ -62,6 +68,7 @@ struct _DgEvaluatePage {
   int sel_row, sel_col;
   gboolean disposed;
   gboolean built;          /* the template is built on the first visit */
+  char *tab_status[2];     /* the status line of the Confusion Matrix and Robustness tabs */
 };
 
 G_DEFINE_FINAL_TYPE (DgEvaluatePage, dg_evaluate_page, GTK_TYPE_WIDGET)
@@ -180,7 +187,7 @@ open_gallery (DgEvaluatePage *self, int row, int col)
   GtkWidget *win, *box, *header, *scroller, *flow, *title;
   /* TRANSLATORS: gallery title: true label 4 read as 9 */
   g_autofree char *heading = g_strdup_printf (_("%d Read as %d"), row, col);
-  g_autofree char *sub = g_strdup_printf (ngettext ("%d image", "%d images", n), n);
+  g_autofree char *sub = g_strdup_printf (ngettext ("%'d image", "%'d images", n), n);
   int shown = MIN (n, 300);
 
   win = adw_window_new ();
@@ -307,18 +314,20 @@ show_scores (DgEvaluatePage *self)
       char buf[32];
       g_snprintf (buf, sizeof buf, "%d", c);
       add_score_cell (self, buf, 0, c + 1, FALSE);
-      g_snprintf (buf, sizeof buf, "%.1f %%", s[c].precision * 100.0);
+      /* TRANSLATORS: a precision or recall in the per-class table, "97.5%"; write the
+       * percent as your language does, e.g. "%.1f %%" */
+      g_snprintf (buf, sizeof buf, _("%.1f%%"), s[c].precision * 100.0);
       add_score_cell (self, buf, 1, c + 1, FALSE);
-      g_snprintf (buf, sizeof buf, "%.1f %%", s[c].recall * 100.0);
+      g_snprintf (buf, sizeof buf, _("%.1f%%"), s[c].recall * 100.0);
       add_score_cell (self, buf, 2, c + 1, FALSE);
       g_snprintf (buf, sizeof buf, "%.3f", s[c].f1);
       add_score_cell (self, buf, 3, c + 1, FALSE);
-      g_snprintf (buf, sizeof buf, "%d", s[c].support);
+      g_snprintf (buf, sizeof buf, "%'d", s[c].support);
       add_score_cell (self, buf, 4, c + 1, FALSE);
     }
   /* TRANSLATORS: overall accuracy, correct of total, macro F1 */
-  acc = g_markup_printf_escaped (_("<span size=\"xx-large\" weight=\"bold\">%.2f %%</span>\n"
-                                   "accuracy · %lld of %lld right · macro F1 %.3f"),
+  acc = g_markup_printf_escaped (_("<span size=\"xx-large\" weight=\"bold\">%.2f%%</span>\n"
+                                   "accuracy · %'lld of %'lld right · macro F1 %.3f"),
                                  nn_confusion_accuracy (cm) * 100.0, (long long) nn_confusion_correct (cm),
                                  (long long) nn_confusion_total (cm), nn_confusion_macro_f1 (cm));
   gtk_label_set_markup (self->accuracy_label, acc);
@@ -352,6 +361,7 @@ typedef struct {
   gint64 last_post;
   gint64 offset, total;       /* sweep progress over several models */
   NnDataset *ds;
+  NnFolderReport report;      /* a folder's: the files left out and why */
   NnEvalResult *result;
   NnRobustnessResult *robust[PLOT_ROBUSTNESS_MAX_MODELS];
 } EvalJob;
@@ -373,6 +383,7 @@ eval_job_free (gpointer data)
     }
   g_free (ej->folder);
   g_free (ej->mnist_dir);
+  nn_folder_report_clear (&ej->report);
   g_clear_pointer (&ej->ds, nn_dataset_free);
   g_clear_pointer (&ej->result, nn_eval_result_free);
   g_object_unref (ej->page);
@@ -434,7 +445,7 @@ eval_worker (DgJob *job, gpointer data, GError **error)
   m = load_for_job (ej->model_paths[0], error);
   if (!m)
     return FALSE;
-  ej->ds = ej->folder ? nn_folder_load (ej->folder, FALSE, NULL, error)
+  ej->ds = ej->folder ? nn_folder_load (ej->folder, FALSE, &ej->report, error)
                       : nn_mnist_load (ej->mnist_dir, NN_MNIST_TEST, error);
   if (!ej->ds)
     return FALSE;
@@ -469,6 +480,50 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
   return TRUE;
 }
 
+/* The status line speaks of the tab that shows: tab 0 the confusion matrix, 1 the
+ * robustness sweep. */
+static void
+set_tab_status (DgEvaluatePage *self, int tab, const char *text)
+{
+  g_free (self->tab_status[tab]);
+  self->tab_status[tab] = g_strdup (text);
+  if ((g_strcmp0 (gtk_stack_get_visible_child_name (self->eval_stack), "robustness") == 0) == (tab == 1))
+    gtk_label_set_text (self->status_label, text ? text : "");
+}
+
+static void
+on_tab_changed (DgEvaluatePage *self)
+{
+  int tab = g_strcmp0 (gtk_stack_get_visible_child_name (self->eval_stack), "robustness") == 0;
+  gtk_label_set_text (self->status_label, self->tab_status[tab] ? self->tab_status[tab] : "");
+}
+
+/* "mnist_cnn on my_digits · 1 file skipped: notes.txt (not a PNG or JPEG image)" */
+static char *
+folder_status (DgEvaluatePage *self, EvalJob *ej)
+{
+  guint n = ej->report.skipped ? ej->report.skipped->len : 0;
+  GString *s = g_string_new (self->result_title);
+
+  if (n == 0)
+    return g_string_free (s, FALSE);
+  g_string_append (s, " · ");
+  /* TRANSLATORS: after "mnist_cnn on my_digits · ", then the files and why */
+  g_string_append_printf (s, ngettext ("%u file skipped:", "%u files skipped:", n), n);
+  for (guint i = 0; i < n && i < 3; i++)
+    {
+      NnSkippedFile *f = g_ptr_array_index (ej->report.skipped, i);
+      g_autofree char *base = g_path_get_basename (f->path);
+      /* TRANSLATORS: a skipped file and why: "notes.txt (not a PNG or JPEG image)" */
+      g_string_append_printf (s, _(" %s (%s)"), base, f->reason);
+      if (i + 1 < MIN (n, 3))
+        g_string_append (s, ",");
+    }
+  if (n > 3)
+    g_string_append (s, " …");
+  return g_string_free (s, FALSE);
+}
+
 static void
 on_eval_done (DgJob *job, const GError *error, gpointer data)
 {
@@ -484,7 +539,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       g_autofree char *msg = g_error_matches (error, NN_ERROR, NN_ERROR_CANCELLED)
                                ? g_strdup (_("Stopped"))
                                : g_strdup_printf (_("Could not finish: %s"), error->message);
-      gtk_label_set_text (self->status_label, msg);
+      set_tab_status (self, ej->sweep ? 1 : 0, msg);
       set_busy (self, FALSE, NULL);
       g_signal_emit (self, signals[FAILED], 0, error);
       return;
@@ -497,8 +552,20 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       self->dataset = g_steal_pointer (&ej->ds);
       self->sel_row = self->sel_col = -1;
       show_scores (self);
+      gtk_stack_set_visible_child_name (self->confusion_stack, "matrix");
       gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
-      gtk_label_set_text (self->status_label, self->result_title);
+      if (ej->folder)
+        {
+          g_autofree char *status = folder_status (self, ej);
+          /* the images row names the folder these results are from */
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (self->source_row), ej->folder);
+          set_tab_status (self, 0, status);
+        }
+      else
+        {
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (self->source_row), NULL);
+          set_tab_status (self, 0, self->result_title);
+        }
       set_busy (self, FALSE, NULL);
       g_signal_emit (self, signals[EVALUATED], 0, self->result);
     }
@@ -528,7 +595,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
           if (worst)
             {
               g_autofree char *what = nn_perturbation_describe (&worst->perturbation);
-              g_autofree char *line = g_markup_printf_escaped (_("<b>%s</b>: clean %.2f %%, worst %.2f %% (%s)\n"),
+              g_autofree char *line = g_markup_printf_escaped (_("<b>%s</b>: clean %.2f%%, worst %.2f%% (%s)\n"),
                                                                names[i], rs[i]->rows[0].accuracy * 100.0,
                                                                worst->accuracy * 100.0, what);
               g_string_append (text, line);
@@ -541,7 +608,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       dg_plot_set_readout_format (self->robust_plot, TRUE, FALSE);
       gtk_label_set_markup (self->robust_label, text->str);
       g_string_free (text, TRUE);
-      gtk_label_set_text (self->status_label, _("Robustness sweep finished"));
+      set_tab_status (self, 1, _("Robustness sweep finished"));
       set_busy (self, FALSE, NULL);
       g_signal_emit (self, signals[SWEPT], 0, ej->n_models, rs[0]);
     }
@@ -737,6 +804,14 @@ compare_title_closure (GtkStringObject *item)
   return *path ? dg_model_title_from_path (path) : g_strdup (_("None"));
 }
 
+static gboolean
+same_file (const char *a, const char *b)
+{
+  g_autofree char *ra = realpath (a, NULL);
+  g_autofree char *rb = realpath (b, NULL);
+  return g_strcmp0 (a, b) == 0 || (ra && rb && strcmp (ra, rb) == 0);
+}
+
 static void
 refresh_compare_models (DgEvaluatePage *self)
 {
@@ -748,7 +823,8 @@ refresh_compare_models (DgEvaluatePage *self)
 
   gtk_string_list_append (list, "");
   for (guint i = 0; i < n; i++)
-    gtk_string_list_append (list, dg_model_list_get_path (models, i));
+    if (!model || !same_file (dg_model_list_get_path (models, i), model))  /* not itself */
+      gtk_string_list_append (list, dg_model_list_get_path (models, i));
   adw_combo_row_set_model (self->compare_row, G_LIST_MODEL (list));
   adw_combo_row_set_selected (self->compare_row, 0);
   g_object_unref (list);
@@ -756,6 +832,13 @@ refresh_compare_models (DgEvaluatePage *self)
 }
 
 static void build (DgEvaluatePage *self);
+
+static void
+on_model_changed (DgEvaluatePage *self)
+{
+  if (!self->job && !self->disposed)
+    refresh_compare_models (self);
+}
 
 static void
 dg_evaluate_page_map (GtkWidget *widget)
@@ -804,6 +887,8 @@ dg_evaluate_page_finalize (GObject *object)
       g_free (self->robust_names[i]);
     }
   g_free (self->result_title);
+  g_free (self->tab_status[0]);
+  g_free (self->tab_status[1]);
   g_clear_object (&self->context);
   G_OBJECT_CLASS (dg_evaluate_page_parent_class)->finalize (object);
 }
@@ -874,8 +959,10 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   g_type_ensure (DG_TYPE_PLOT);
+  g_type_ensure (DG_TYPE_DATA_GATE);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-evaluate-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgEvaluatePage, name)
+  BIND (data_gate);
   BIND (stack_switcher);
   BIND (status_label);
   BIND (export_button);
@@ -883,6 +970,8 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
   BIND (progress_bar);
   BIND (cancel_button);
   BIND (eval_stack);
+  BIND (confusion_stack);
+  BIND (confusion_empty);
   BIND (confusion_area);
   BIND (source_row);
   BIND (model_row);
@@ -908,6 +997,11 @@ build (DgEvaluatePage *self)
     return;
   self->built = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->eval_stack, "notify::visible-child-name", G_CALLBACK (on_tab_changed), self);
+  /* "Compare with" never offers the model being evaluated */
+  g_signal_connect_object (self->context, "notify::model", G_CALLBACK (on_model_changed), self,
+                           G_CONNECT_SWAPPED);
+  dg_data_gate_set_context (self->data_gate, self->context);
   gtk_drawing_area_set_draw_func (self->confusion_area, draw_confusion, self, NULL);
   gtk_widget_set_overflow (GTK_WIDGET (self->confusion_area), GTK_OVERFLOW_HIDDEN);
   click = gtk_gesture_click_new ();

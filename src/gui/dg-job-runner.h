@@ -26,6 +26,7 @@ G_BEGIN_DECLS
 typedef enum {
   DG_JOB_TRAINING,
   DG_JOB_EVALUATION,
+  DG_JOB_DOWNLOAD,     /* fetching MNIST; runs next to the others */
 } DgJobKind;
 
 typedef struct _DgJob DgJob;

@@ -5,6 +5,7 @@
  */
 #include "dg-config.h"
 #include "dg-test-probe.h"
+#include "dg-data-gate.h"
 #include "dg-draw-page.h"
 #include "dg-evaluate-page.h"
 #include "dg-page-util.h"
@@ -26,6 +27,7 @@ typedef struct {
   DgCanvas *canvas;
   GtkWidget *train_page;
   GtkWidget *evaluate_page;
+  AdwViewStackPage *train_tab; /* the Train page's tab in the view switcher */
   gboolean first_frame_seen;
   GdkFrameClock *clock;    /* the window's; every handler on it has the probe as data */
   DgFrameMeter *meter;     /* frame times while a model trains */
@@ -226,6 +228,13 @@ on_toast (DgContext *context, const char *text, const char *details, Probe *p)
 }
 
 static void
+on_toast_action (DgContext *context, const char *text, const char *button_label,
+                 const char *action_name, GVariant *target, Probe *p)
+{
+  dg_test_print ("TOAST %s button=%s action=%s", text, button_label, action_name);
+}
+
+static void
 on_page_changed (AdwViewStack *stack, GParamSpec *pspec, Probe *p)
 {
   layout_after_paint (p);
@@ -376,11 +385,24 @@ print_page_layout (Probe *p)
   static const char *const evaluate[] = {
     "evaluate", "evaluate_button", "sweep", "sweep_button", "export", "export_button",
     "confusion", "confusion_area", "source", "source_row", "robust-plot", "robust_plot",
-    "stop", "cancel_button", "compare", "compare_row",
+    "stop", "cancel_button", "compare", "compare_row", "empty", "confusion_empty",
   };
   g_autoptr(GString) line = NULL;
+  GtkWidget *page = gtk_widget_get_mapped (p->train_page) ? p->train_page
+                    : gtk_widget_get_mapped (p->evaluate_page) ? p->evaluate_page : NULL;
+  GtkWidget *gate = page ? page_child (page, "data_gate") : NULL;
 
-  if (gtk_widget_get_mapped (p->train_page) && page_child (p->train_page, "start_button"))
+  if (gate && dg_data_gate_get_missing (DG_DATA_GATE (gate)))
+    {
+      static const char *const names[] = {
+        "download", "download_button", "choose", "choose_button", "cancel", "cancel_button",
+        "error", "error_label",
+      };
+      line = g_string_new ("DATAGATE");
+      g_string_append_printf (line, " page=%s", page == p->train_page ? "train" : "evaluate");
+      append_children (line, gate, names, G_N_ELEMENTS (names));
+    }
+  else if (gtk_widget_get_mapped (p->train_page) && page_child (p->train_page, "start_button"))
     {
       line = g_string_new ("TRAINPAGE");
       append_children (line, p->train_page, train, G_N_ELEMENTS (train));
@@ -390,8 +412,12 @@ print_page_layout (Probe *p)
       GtkWidget *tabs = page_child (p->evaluate_page, "stack_switcher");
       int tab = 0;
 
+      GtkWidget *compare = page_child (p->evaluate_page, "compare_row");
+      GListModel *offered = adw_combo_row_get_model (ADW_COMBO_ROW (compare));
+
       line = g_string_new ("EVALPAGE");
       append_children (line, p->evaluate_page, evaluate, G_N_ELEMENTS (evaluate));
+      g_string_append_printf (line, " compare_n=%u", offered ? g_list_model_get_n_items (offered) : 0);
       for (GtkWidget *c = gtk_widget_get_first_child (tabs); c; c = gtk_widget_get_next_sibling (c), tab++)
         {
           g_autofree char *g = dg_test_widget_geometry (c);
@@ -411,9 +437,23 @@ on_run_started (DgTrainPage *page, int run, const NnRecipeOptions *o, Probe *p)
   if (p->meter)
     g_array_unref (dg_frame_meter_stop (p->meter));
   p->meter = dg_frame_meter_start (GTK_WIDGET (page));
-  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s",
+  dg_test_print ("TRAIN start recipe=%s epochs=%d batch=%d lr=%g limit=%d out=%s name=%s form=%d",
                  nn_recipe_name (o->kind), o->epochs, o->batch_size, o->learning_rate, o->limit,
-                 o->out);
+                 o->out, gtk_editable_get_text (GTK_EDITABLE (page_child (GTK_WIDGET (page), "name_row"))),
+                 gtk_widget_get_sensitive (page_child (GTK_WIDGET (page), "form")));
+}
+
+static void
+on_train_tab (AdwViewStackPage *tab, GParamSpec *pspec, Probe *p)
+{
+  dg_test_print ("TAB train attention=%d title=%s", adw_view_stack_page_get_needs_attention (tab),
+                 adw_view_stack_page_get_title (tab));
+}
+
+static void
+on_notified (DgTrainPage *page, const char *title, Probe *p)
+{
+  dg_test_print ("NOTIFY %s", title);
 }
 
 static void
@@ -423,9 +463,10 @@ on_batch (DgTrainPage *page, const NnFitProgress *f, Probe *p)
   GtkWidget *bar = page_child (GTK_WIDGET (page), "progress_bar");
 
   p->batches++;
-  dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f",
+  dg_test_print ("TRAIN batch epoch=%d/%d batch=%d/%d loss=%.4f points=%d progress=%.3f step=%" G_GINT64_FORMAT,
                  f->epoch, f->epochs, f->batch, f->batches, f->batch_loss,
-                 dg_plot_n_points (DG_PLOT (plot)), gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)));
+                 dg_plot_n_points (DG_PLOT (plot)), gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)),
+                 f->step);
 }
 
 static void
@@ -457,6 +498,13 @@ on_run_finished (DgTrainPage *page, int run, const char *path, gboolean exists,
     dg_test_print ("TRAIN %s path=%s exists=%d message=%s",
                    g_error_matches (error, NN_ERROR, NN_ERROR_CANCELLED) ? "cancelled" : "error",
                    path, exists, error->message);
+  {
+    /* the run's summary as the user reads it, one line */
+    GtkWidget *summary = page_child (GTK_WIDGET (page), "summary_label");
+    g_autofree char *text = g_strdup (gtk_label_get_text (GTK_LABEL (summary)));
+    g_strdelimit (text, "\n", '|');
+    dg_test_print ("TRAINSUMMARY %s", text);
+  }
   dg_test_print ("FRAMES during=train%s", stats);
   layout_after_paint (p);
 }
@@ -518,10 +566,49 @@ on_runs_popover_map (GtkWidget *popover, GtkWidget *list)
     g_signal_connect (clock, "after-paint", G_CALLBACK (on_runs_popover_paint), g_object_ref (list));
 }
 
+static void
+on_data_dir (DgContext *context, GParamSpec *pspec, Probe *p)
+{
+  const char *dir = dg_context_get_data_dir (context);
+
+  if (dir)
+    dg_test_print ("DATA found dir=%s", dir);
+  else
+    dg_test_print ("DATA missing");
+  layout_after_paint (p);
+}
+
+static void
+on_download_finished (DgDataGate *gate, const char *message, Probe *p)
+{
+  if (message == NULL)
+    dg_test_print ("DATA download ok");
+  else if (!*message)
+    dg_test_print ("DATA download cancelled");
+  else
+    dg_test_print ("DATA download failed message=%s", message);
+}
+
+static void
+on_folder_rejected (DgDataGate *gate, const char *path, const char *message, Probe *p)
+{
+  dg_test_print ("DATA folder rejected path=%s message=%s", path, message);
+  layout_after_paint (p);
+}
+
 /* The pages build their content when first shown. */
 static void
 on_page_map (GtkWidget *page, Probe *p)
 {
+  GtkWidget *gate = page_child (page, "data_gate");
+
+  if (gate && !g_object_get_data (G_OBJECT (gate), "dg-test-probe"))
+    {
+      g_object_set_data (G_OBJECT (gate), "dg-test-probe", p);
+      g_signal_connect (gate, "download-finished", G_CALLBACK (on_download_finished), p);
+      g_signal_connect (gate, "folder-rejected", G_CALLBACK (on_folder_rejected), p);
+    }
+
   GtkWidget *popover = page_child (page, "runs_popover");
   GtkWidget *eval_stack = page_child (page, "eval_stack");
 
@@ -597,6 +684,8 @@ on_evaluated (DgEvaluatePage *page, const NnEvalResult *result, Probe *p)
   GdkFrameClock *clock = p->clock;
 
   p->result = result;
+  dg_test_print ("EVALSTATUS %s",
+                 gtk_label_get_text (GTK_LABEL (page_child (GTK_WIDGET (page), "status_label"))));
   if (clock)
     {
       /* after the frame that lays the matrix out */
@@ -699,6 +788,7 @@ watch_pages (Probe *p)
     { p->train_page, "run-finished", G_CALLBACK (on_run_finished) },
     { p->train_page, "run-shown", G_CALLBACK (on_run_shown) },
     { p->train_page, "folder-read", G_CALLBACK (on_folder_read) },
+    { p->train_page, "notified", G_CALLBACK (on_notified) },
     { p->evaluate_page, "map", G_CALLBACK (on_page_map) },
     { p->evaluate_page, "evaluation-started", G_CALLBACK (on_evaluation_started) },
     { p->evaluate_page, "progress", G_CALLBACK (on_eval_progress) },
@@ -734,6 +824,9 @@ probe_free (gpointer data)
   g_signal_handlers_disconnect_by_data (p->train_page, p);
   g_signal_handlers_disconnect_by_data (p->evaluate_page, p);
   g_signal_handlers_disconnect_by_data (p->context, p);
+  if (p->train_tab)
+    g_signal_handlers_disconnect_by_data (p->train_tab, p);
+  g_clear_object (&p->train_tab);
   g_object_unref (p->train_page);
   g_object_unref (p->evaluate_page);
   g_object_unref (p->context);
@@ -769,11 +862,27 @@ dg_test_probe_attach (DgWindow *window)
   g_signal_connect (p->context, "load-started", G_CALLBACK (on_load_started), p);
   g_signal_connect (p->context, "load-failed", G_CALLBACK (on_load_failed), p);
   g_signal_connect (p->context, "toast", G_CALLBACK (on_toast), p);
+  g_signal_connect (p->context, "toast-action", G_CALLBACK (on_toast_action), p);
+  g_signal_connect (p->context, "notify::data-dir", G_CALLBACK (on_data_dir), p);
   g_signal_connect (gtk_window_get_toplevels (), "items-changed", G_CALLBACK (on_toplevels_changed), p);
   /* and those made with the window, such as its shortcuts window */
   on_toplevels_changed (gtk_window_get_toplevels (), 0, 0,
                         g_list_model_get_n_items (gtk_window_get_toplevels ()), p);
   watch_pages (p);
+  {
+    AdwViewStackPage *tab = adw_view_stack_get_page (ADW_VIEW_STACK (window_child (p, "view_stack")),
+                                                     p->train_page);
+    if (tab)
+      {
+        p->train_tab = g_object_ref (tab);
+        g_signal_connect (tab, "notify::title", G_CALLBACK (on_train_tab), p);
+        g_signal_connect (tab, "notify::needs-attention", G_CALLBACK (on_train_tab), p);
+      }
+  }
+  if (dg_context_get_data_dir (p->context))
+    dg_test_print ("DATA found dir=%s", dg_context_get_data_dir (p->context));
+  else
+    dg_test_print ("DATA missing");
   if (g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (draw_stack)), "no-model") == 0)
     dg_test_print ("MODEL none");
 }

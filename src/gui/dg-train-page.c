@@ -7,6 +7,7 @@
  */
 #include "dg-config.h"
 #include "dg-train-page.h"
+#include "dg-data-gate.h"
 #include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
@@ -21,6 +22,13 @@
 
 enum { CHART_BATCH, CHART_LR, CHART_LOSS, CHART_ACC, N_CHARTS };
 
+/* "Quick (about a minute)", the recipe list's last entry: the CNN on the first
+ * QUICK_IMAGES training images for QUICK_EPOCHS epochs, about a minute on two
+ * cores and still above 97 % on the test set. */
+#define RECIPE_QUICK  (NN_RECIPE_FINETUNE + 1)
+#define QUICK_IMAGES  20000
+#define QUICK_EPOCHS  3
+
 typedef struct {
   int id;
   NnRecipeKind kind;
@@ -30,6 +38,11 @@ typedef struct {
   double ema;              /* smoothed batch loss */
   int ema_n;
   gint64 last_step;
+  gint64 step_offset;      /* fine-tuning: phase 2's steps go on from phase 1's */
+  int phase;               /* fine-tuning: 1 or 2; 0 for the others */
+  int planned_epochs;      /* of every phase together */
+  int last_epoch;          /* the last one reported */
+  double fraction;         /* the progress bar's, never less than before */
   int batches_seen;
   char *summary;           /* markup, once finished */
   gboolean ok;
@@ -40,7 +53,9 @@ struct _DgTrainPage {
   GtkWidget parent_instance;
 
   /* template */
+  DgDataGate *data_gate;
   GtkWidget *paned;
+  GtkWidget *form;
   AdwComboRow *recipe_row;
   GtkSpinButton *epochs_spin;
   GtkSpinButton *batch_spin;
@@ -83,6 +98,8 @@ struct _DgTrainPage {
   gboolean start_pending;  /* start once the stopped job has ended */
   gboolean disposed;
   gboolean built;          /* the template is built on the first visit */
+  gboolean quick_shown;    /* the form holds the Quick recipe's values */
+  char *tab_title;         /* the Train tab's own title, while it shows progress */
   int next_run_id;
 };
 
@@ -91,7 +108,7 @@ G_DEFINE_FINAL_TYPE (DgTrainPage, dg_train_page, GTK_TYPE_WIDGET)
 enum { PROP_0, PROP_CONTEXT, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
-enum { RUN_STARTED, BATCH, EPOCH, STAGE, RUN_FINISHED, RUN_SHOWN, FOLDER_READ, N_SIGNALS };
+enum { RUN_STARTED, BATCH, EPOCH, STAGE, RUN_FINISHED, RUN_SHOWN, FOLDER_READ, NOTIFIED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static const char *batch_names[] = { NULL, N_("smoothed") };
@@ -140,9 +157,19 @@ run_new (DgTrainPage *self, NnRecipeKind kind, const char *path)
   plot_line_chart_set_y_range (c, 0, NAN);
 
   c = run->charts[CHART_LR] = new_chart (_("Learning rate"), _("step"), _("rate"));
-  plot_line_chart_add_series (c, _(lr_names[0]), 3, PLOT_SERIES_LINE);
   plot_line_chart_set_log_y (c, TRUE);
-  plot_line_chart_set_legend (c, PLOT_LEGEND_NONE);
+  if (kind == NN_RECIPE_FINETUNE)
+    {
+      /* one step axis for both phases; each phase its own line and legend entry */
+      plot_line_chart_add_series (c, _("phase 1: head"), 3, PLOT_SERIES_LINE);
+      plot_line_chart_add_series (c, _("phase 2: deeper layers"), 4, PLOT_SERIES_LINE);
+      run->phase = 1;
+    }
+  else
+    {
+      plot_line_chart_add_series (c, _(lr_names[0]), 3, PLOT_SERIES_LINE);
+      plot_line_chart_set_legend (c, PLOT_LEGEND_NONE);
+    }
 
   c = run->charts[CHART_LOSS] = new_chart (_("Loss per epoch"), _("epoch"), _("loss"));
   plot_line_chart_add_series (c, _(epoch_names[0]), 0, PLOT_SERIES_MARKERS);
@@ -229,6 +256,12 @@ selected_kind (DgTrainPage *self)
   return i <= NN_RECIPE_FINETUNE ? (NnRecipeKind) i : NN_RECIPE_CNN;
 }
 
+static gboolean
+selected_quick (DgTrainPage *self)
+{
+  return adw_combo_row_get_selected (self->recipe_row) == RECIPE_QUICK;
+}
+
 static void
 update_start_sensitivity (DgTrainPage *self)
 {
@@ -237,6 +270,81 @@ update_start_sensitivity (DgTrainPage *self)
                                                    != GTK_INVALID_LIST_POSITION);
   gtk_widget_set_sensitive (self->start_button, ok && self->current == NULL);
   gtk_widget_set_sensitive (self->cancel_button, self->current != NULL);
+  /* what a run uses is fixed when it starts: the form says so */
+  gtk_widget_set_sensitive (self->form, self->current == NULL);
+}
+
+/* ---- the Train tab and telling the user ------------------------------------------ */
+
+static AdwViewStackPage *
+tab (DgTrainPage *self)
+{
+  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
+  return stack ? adw_view_stack_get_page (ADW_VIEW_STACK (stack), GTK_WIDGET (self)) : NULL;
+}
+
+/* fraction < 0: the tab's own title again */
+static void
+set_tab_progress (DgTrainPage *self, double fraction)
+{
+  AdwViewStackPage *page = tab (self);
+  g_autofree char *title = NULL;
+
+  if (!page)
+    return;
+  if (!self->tab_title)
+    self->tab_title = g_strdup (adw_view_stack_page_get_title (page));
+  if (fraction < 0)
+    {
+      adw_view_stack_page_set_title (page, self->tab_title);
+      g_clear_pointer (&self->tab_title, g_free);
+      return;
+    }
+  /* TRANSLATORS: the Train tab while a model trains, "Train 42%"; write the percent
+   * as your language does, e.g. "%s %d %%" */
+  title = g_strdup_printf (_("%s %d%%"), self->tab_title, (int) (fraction * 100));
+  adw_view_stack_page_set_title (page, title);
+}
+
+/* The run ended: a page the user is not looking at shows it on its tab and in a
+ * toast, and a window in the background sends a desktop notification. */
+static void
+announce_finished (DgTrainPage *self, Run *run, const char *text)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AdwViewStackPage *page = tab (self);
+  GApplication *app = g_application_get_default ();
+  gboolean seen = gtk_widget_get_mapped (GTK_WIDGET (self));
+
+  set_tab_progress (self, -1);
+  if (!seen && page)
+    adw_view_stack_page_set_needs_attention (page, TRUE);
+  if (!seen)
+    {
+      g_autofree char *base = g_path_get_basename (run->path);
+      /* TRANSLATORS: a toast: "Training finished: my_cnn.keras" */
+      g_autofree char *toast = g_strdup_printf (_("%s: %s"), text, base);
+      if (run->ok)
+        dg_context_toast_action (self->context, toast, _("Use This Model"), "app.use-model",
+                                 g_variant_new_string (run->path));
+      else
+        dg_context_toast (self->context, toast, NULL);
+    }
+  if (app && GTK_IS_WINDOW (root) && !gtk_window_is_active (GTK_WINDOW (root)))
+    {
+      g_autoptr(GNotification) n = g_notification_new (text);
+      g_autofree char *base = g_path_get_basename (run->path);
+
+      g_notification_set_body (n, base);
+      if (run->ok)
+        {
+          g_notification_set_default_action_and_target (n, "app.use-model", "s", run->path);
+          g_notification_add_button_with_target (n, _("Use This Model"), "app.use-model", "s",
+                                                 run->path);
+        }
+      g_application_send_notification (app, "training-finished", n);
+      g_signal_emit (self, signals[NOTIFIED], 0, text);
+    }
 }
 
 static void
@@ -245,11 +353,17 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
   NnRecipeKind kind = selected_kind (self);
   NnRecipeOptions o;
   GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
-  g_autofree char *name = g_strdup_printf (kind == NN_RECIPE_FINETUNE ? "my_%sd" : "my_%s",
+  gboolean quick = selected_quick (self);
+  g_autofree char *name = g_strdup_printf (quick ? "my_quick_%s"
+                                           : kind == NN_RECIPE_FINETUNE ? "my_%sd" : "my_%s",
                                            nn_recipe_name (kind));
 
   nn_recipe_options_init (&o, kind);
-  gtk_spin_button_set_value (self->epochs_spin, o.epochs);
+  /* Quick fills in its subset; the others the user's Training images setting */
+  self->quick_shown = quick;
+  gtk_spin_button_set_value (self->limit_spin, quick ? QUICK_IMAGES
+                             : gsettings ? g_settings_get_int (gsettings, "train-images") : 0);
+  gtk_spin_button_set_value (self->epochs_spin, quick ? QUICK_EPOCHS : o.epochs);
   gtk_spin_button_set_value (self->batch_spin, o.batch_size);
   gtk_spin_button_set_value (self->lr_spin, o.learning_rate);
   gtk_spin_button_set_value (self->seed_spin, (double) o.seed);
@@ -258,7 +372,7 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
   update_start_sensitivity (self);
   /* the page offers it first next time */
   if (gsettings)
-    g_settings_set_string (gsettings, "train-recipe", nn_recipe_name (kind));
+    g_settings_set_string (gsettings, "train-recipe", quick ? "quick" : nn_recipe_name (kind));
 }
 
 static void
@@ -266,7 +380,8 @@ on_limit_changed (GtkSpinButton *spin, DgTrainPage *self)
 {
   GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
 
-  if (gsettings)
+  /* Quick's subset is its own, not the user's setting */
+  if (gsettings && !self->quick_shown)
     g_settings_set_int (gsettings, "train-images", gtk_spin_button_get_value_as_int (spin));
 }
 
@@ -320,7 +435,16 @@ show_folder_report (DgTrainPage *self, const NnFolderReport *r, const GError *er
       missing += r->per_class[c] == 0;
     }
   /* TRANSLATORS: fine-tuning folder summary: usable images */
-  g_string_append_printf (s, ngettext ("%d image", "%d images", total), total);
+  g_string_append_printf (s, ngettext ("%'d image", "%'d images", total), total);
+  if (total > 0)
+    {
+      /* as the recipe splits it: a fifth of each digit, none of a digit with one image */
+      int n_val = 0;
+      for (int c = 0; c < 10; c++)
+        n_val += r->per_class[c] >= 2 ? MAX (1, (int) lround (r->per_class[c] * 0.2)) : 0;
+      /* TRANSLATORS: after "60 images": how many the fine-tuning holds out */
+      g_string_append_printf (s, ngettext (", %d to validate on", ", %d to validate on", n_val), n_val);
+    }
   g_string_append (s, "</b>\n<tt>");
   for (int c = 0; c < 10; c++)
     g_string_append_printf (s, "%d: %-5d%s", c, r->per_class[c], c == 4 ? "\n" : "");
@@ -431,6 +555,7 @@ typedef struct {
 typedef struct {
   TrainJob *tj;
   char *text;
+  gboolean phase2;          /* the core began fine-tuning's phase 2 */
 } StageMsg;
 
 static void
@@ -452,14 +577,22 @@ show_progress (DgTrainPage *self, const NnFitProgress *p)
 {
   double per_epoch = p->images_per_second > 0 ? p->images_total / p->images_per_second : 0;
   double eta = p->eta_seconds + per_epoch * MAX (0, p->epochs - p->epoch);
-  double fraction = p->epochs > 0 ? ((p->epoch - 1) + (double) p->batch / MAX (1, p->batches)) / p->epochs : 0;
-  g_autofree char *left = dg_page_format_duration (eta);
+  Run *run = self->current;
+  /* fine-tuning's phase 1 reports its own 3 epochs: the bar counts every phase's */
+  int epochs = run && run->planned_epochs > p->epochs ? run->planned_epochs : p->epochs;
+  double fraction = epochs > 0 ? ((p->epoch - 1) + (double) p->batch / MAX (1, p->batches)) / epochs : 0;
+  g_autofree char *left = NULL;
   /* TRANSLATORS: training progress: epoch 2 of 15 */
-  g_autofree char *text = g_strdup_printf (_("Epoch %d of %d"), p->epoch, p->epochs);
+  g_autofree char *text = g_strdup_printf (_("Epoch %d of %d"), p->epoch, epochs);
+  if (run)
+    fraction = run->fraction = MAX (run->fraction, fraction);   /* it never goes back */
+  eta += per_epoch * MAX (0, epochs - MAX (p->epochs, p->epoch));
+  left = dg_page_format_duration (eta);
   /* TRANSLATORS: training speed and time left, e.g. "1850 images/s · 1:23 left" */
   g_autofree char *rate = g_strdup_printf (_("%.0f images/s · %s left"), p->images_per_second, left);
 
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
+  set_tab_progress (self, CLAMP (fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, text);
   gtk_progress_bar_set_show_text (self->progress_bar, TRUE);
   gtk_label_set_text (self->rate_label, rate);
@@ -477,11 +610,17 @@ on_progress_msg (gpointer data)
     return G_SOURCE_REMOVE;
   if (!m->epoch)
     {
-      double x = (double) p->step;
+      /* each fine-tuning phase counts its steps from 0: the plots go on */
+      NnFitProgress shown = *p;
+      double x;
+
+      shown.step = p->step + run->step_offset;
+      x = (double) shown.step;
+      run->last_step = shown.step;
       run->ema = run->ema_n++ == 0 ? p->batch_loss : 0.9 * run->ema + 0.1 * p->batch_loss;
       plot_line_chart_append (run->charts[CHART_BATCH], 0, x, p->batch_loss);
       plot_line_chart_append (run->charts[CHART_BATCH], 1, x, run->ema);
-      plot_line_chart_append (run->charts[CHART_LR], 0, x, p->lr);
+      plot_line_chart_append (run->charts[CHART_LR], run->phase == 2 ? 1 : 0, x, p->lr);
       run->batches_seen++;
       show_progress (self, p);
       if (self->shown == run)
@@ -489,10 +628,11 @@ on_progress_msg (gpointer data)
           dg_plot_changed (self->batch_plot);
           dg_plot_changed (self->lr_plot);
         }
-      g_signal_emit (self, signals[BATCH], 0, p);
+      g_signal_emit (self, signals[BATCH], 0, &shown);
     }
   else
     {
+      run->last_epoch = p->epoch;
       plot_line_chart_append (run->charts[CHART_LOSS], 0, p->epoch, p->loss);
       plot_line_chart_append (run->charts[CHART_ACC], 0, p->epoch, p->accuracy);
       if (!isnan (p->val_loss))
@@ -515,6 +655,19 @@ on_stage_msg (gpointer data)
 
   if (!self->disposed)
     {
+      Run *run = m->tj->run;
+      if (run->phase == 1 && m->phase2)
+        {
+          g_autofree char *sub = NULL;
+          run->phase = 2;
+          run->step_offset = run->last_step;
+          /* TRANSLATORS: the batch loss plot's subtitle when fine-tuning */
+          sub = g_strdup_printf (_("phase 1: head · phase 2 from step %d: deeper layers"),
+                                 (int) run->step_offset);
+          plot_line_chart_set_title (run->charts[CHART_BATCH], _("Training loss per batch"), sub);
+          if (self->shown == run)
+            dg_plot_changed (self->batch_plot);
+        }
       gtk_label_set_text (self->status_label, m->text);
       g_signal_emit (self, signals[STAGE], 0, m->text);
     }
@@ -558,6 +711,7 @@ on_stage (const char *stage, gpointer user_data)
   TrainJob *tj = user_data;
   StageMsg *m = g_new (StageMsg, 1);
   m->tj = tj;
+  m->phase2 = g_str_has_prefix (stage, "phase 2");
   /* the core's stage names are short English phrases: "phase 1: head only" */
   m->text = g_strdup_printf (_("Fine-tuning: %s"), stage);
   dg_job_post (tj->job, on_stage_msg, m, stage_msg_free);
@@ -574,6 +728,46 @@ train_worker (DgJob *job, gpointer data, GError **error)
   return nn_recipe_run (&tj->opts, &tj->report, error);
 }
 
+/* Fine-tuning: what the held-out images say about the change, in words, and a
+ * warning when they are too few to say much. */
+static void
+append_before_after (GString *s, const NnRecipeReport *r)
+{
+  double before = r->val_before * 100.0, after = r->val_after * 100.0;
+  /* one image moves the accuracy by this much */
+  double step = r->n_val > 0 ? 100.0 / r->n_val : 100.0;
+
+  g_string_append (s, "\n");
+  if (fabs (after - before) < step / 2 && before > 99.99)
+    g_string_append_printf (s, ngettext ("The base model already read all %d held-out image correctly, "
+                                         "and the new one does too: this folder cannot show a gain.",
+                                         "The base model already read all %d held-out images correctly, "
+                                         "and the new one does too: this folder cannot show a gain.",
+                                         r->n_val), r->n_val);
+  else if (fabs (after - before) < step / 2)
+    g_string_append_printf (s, ngettext ("Validation accuracy unchanged at %.1f%% (%d held-out image).",
+                                         "Validation accuracy unchanged at %.1f%% (%d held-out images).",
+                                         r->n_val), after, r->n_val);
+  else if (after > before)
+    g_string_append_printf (s, ngettext ("Validation accuracy rose from %.1f%% to %.1f%% (%d held-out image).",
+                                         "Validation accuracy rose from %.1f%% to %.1f%% (%d held-out images).",
+                                         r->n_val), before, after, r->n_val);
+  else
+    g_string_append_printf (s, ngettext ("Validation accuracy fell from %.1f%% to %.1f%% (%d held-out image): "
+                                         "the base model may suit this folder better.",
+                                         "Validation accuracy fell from %.1f%% to %.1f%% (%d held-out images): "
+                                         "the base model may suit this folder better.",
+                                         r->n_val), before, after, r->n_val);
+  if (r->n_val < 50)
+    {
+      g_autofree char *t = g_strdup_printf (_("Too few images to validate on: one image is %.0f%% of "
+                                              "the %d held out (a fifth of each digit's images; a digit "
+                                              "with one image is only trained on). Add samples for a "
+                                              "reliable figure."), step, r->n_val);
+      append_warning (s, "#9c6e03", t);
+    }
+}
+
 static void
 finish_summary (DgTrainPage *self, TrainJob *tj)
 {
@@ -586,15 +780,29 @@ finish_summary (DgTrainPage *self, TrainJob *tj)
 
   g_string_append_printf (s, "<b>%s</b>\n", base_e);
   if (!isnan (r->fit.best_val_accuracy))
-    /* TRANSLATORS: run summary; %.2f %% is an accuracy, %d the epoch */
-    g_string_append_printf (s, _("Best validation accuracy %.2f %% (epoch %d)"),
+    /* TRANSLATORS: run summary; %.2f%% is an accuracy (write the percent as your
+     * language does, e.g. "%.2f %%"), %d the epoch */
+    g_string_append_printf (s, _("Best validation accuracy %.2f%% (epoch %d)"),
                             r->fit.best_val_accuracy * 100.0, r->fit.best_epoch);
   if (!isnan (r->test_accuracy))
-    g_string_append_printf (s, _(" · test accuracy %.2f %%"), r->test_accuracy * 100.0);
-  if (!isnan (r->val_before) && !isnan (r->val_after))
-    g_string_append_printf (s, _(" · validation %.2f %% before, %.2f %% after"),
-                            r->val_before * 100.0, r->val_after * 100.0);
+    g_string_append_printf (s, _(" · test accuracy %.2f%%"), r->test_accuracy * 100.0);
   g_string_append_printf (s, " · %s", secs);
+  if (!isnan (r->val_before) && !isnan (r->val_after))
+    append_before_after (s, r);
+  if (r->fit.stopped_by_time)
+    {
+      g_string_append (s, "\n");
+      g_string_append_printf (s, _("Stopped at the time limit after epoch %d; the best epoch (%d) is kept."),
+                              run->last_epoch, r->fit.best_epoch);
+    }
+  else if (r->fit.stopped_early)
+    {
+      g_string_append (s, "\n");
+      g_string_append_printf (s, _("Stopped early after epoch %d of %d: the validation accuracy had "
+                                   "not improved for several epochs, so more would not have helped. "
+                                   "The best epoch (%d) is kept."),
+                              run->last_epoch, run->planned_epochs, r->fit.best_epoch);
+    }
   run->summary = g_string_free (s, FALSE);
 }
 
@@ -623,6 +831,9 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       add_run_row (self, run, _("finished"));
       dg_context_add_model (self->context, run->path);
       dg_model_list_add (self->base_models, run->path);
+      announce_finished (self, run, _("Training finished"));
+      if (self->shown == run)
+        show_run (self, run);
       g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, &tj->report, NULL);
     }
   else
@@ -642,10 +853,14 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
       add_run_row (self, run, cancelled ? _("stopped") : _("failed"));
       if (run->ok)
         dg_context_add_model (self->context, run->path);
+      if (!cancelled)
+        announce_finished (self, run, _("Training failed"));
+      else
+        set_tab_progress (self, -1);
+      if (self->shown == run)
+        show_run (self, run);
       g_signal_emit (self, signals[RUN_FINISHED], 0, run->id, run->path, exists, NULL, error);
     }
-  if (self->shown == run)
-    show_run (self, run);
   update_start_sensitivity (self);
 
   if (self->start_pending)
@@ -661,6 +876,7 @@ unique_output_path (DgTrainPage *self)
   g_autofree char *dir = dg_page_models_dir ();
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
   char *path;
+  int first = 2;
 
   if (!*name)
     {
@@ -671,8 +887,20 @@ unique_output_path (DgTrainPage *self)
     name[strlen (name) - 6] = '\0';
   g_strdelimit (name, "/\\", '_');
   path = g_strdup_printf ("%s/%s.keras", dir, name);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      /* the field shows the last name written (my_cnn-2): count on from it */
+      char *dash = strrchr (name, '-');
+      char *end = NULL;
+      gint64 n = dash && dash != name && dash[1] ? g_ascii_strtoll (dash + 1, &end, 10) : 0;
+      if (end && *end == '\0' && n >= 2 && n < 100000)
+        {
+          *dash = '\0';
+          first = (int) n + 1;
+        }
+    }
   /* never overwrite an earlier model: my_cnn-2.keras, my_cnn-3.keras ... */
-  for (int i = 2; g_file_test (path, G_FILE_TEST_EXISTS); i++)
+  for (int i = first; g_file_test (path, G_FILE_TEST_EXISTS); i++)
     {
       g_free (path);
       path = g_strdup_printf ("%s/%s-%d.keras", dir, name, i);
@@ -689,6 +917,12 @@ start_training (DgTrainPage *self)
 
   tj->page = g_object_ref (self);
   tj->out = unique_output_path (self);
+  {
+    /* the field shows the name the model is written under (my_cnn-2) */
+    g_autofree char *name = g_path_get_basename (tj->out);
+    name[strlen (name) - strlen (".keras")] = '\0';
+    gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
+  }
   nn_recipe_options_init (&tj->opts, kind);
   tj->opts.epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
   tj->opts.batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
@@ -713,6 +947,8 @@ start_training (DgTrainPage *self)
   tj->opts.on_epoch = on_epoch;
   tj->opts.user_data = tj;
   tj->run = self->current = run_new (self, kind, tj->out);
+  /* fine-tuning: 3 head epochs, then the form's epochs (see nn-recipe.h) */
+  tj->run->planned_epochs = tj->opts.epochs + (kind == NN_RECIPE_FINETUNE ? 3 : 0);
   g_ptr_array_add (self->runs, tj->run);
   show_run (self, tj->run);
 
@@ -807,6 +1043,8 @@ dg_train_page_map (GtkWidget *widget)
   /* before chaining up, so that the new children are mapped with the page */
   build (self);
   GTK_WIDGET_CLASS (dg_train_page_parent_class)->map (widget);
+  if (tab (self))
+    adw_view_stack_page_set_needs_attention (tab (self), FALSE);   /* seen now */
   if (!self->folder)
     {
       g_autofree char *samples = dg_settings_dup_samples_folder (dg_context_get_settings (self->context));
@@ -853,6 +1091,7 @@ dg_train_page_finalize (GObject *object)
   g_clear_object (&self->base_models);
   g_clear_object (&self->context);
   g_free (self->folder);
+  g_free (self->tab_title);
   G_OBJECT_CLASS (dg_train_page_parent_class)->finalize (object);
 }
 
@@ -906,6 +1145,8 @@ dg_train_page_class_init (DgTrainPageClass *klass)
                                         G_TYPE_ERROR);
   signals[RUN_SHOWN] = g_signal_new ("run-shown", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                      NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+  signals[NOTIFIED] = g_signal_new ("notified", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[FOLDER_READ] = g_signal_new ("folder-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                        0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
                                        G_TYPE_POINTER /* const NnFolderReport * */, G_TYPE_BOOLEAN);
@@ -916,9 +1157,12 @@ dg_train_page_class_init (DgTrainPageClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   g_type_ensure (DG_TYPE_PLOT);
+  g_type_ensure (DG_TYPE_DATA_GATE);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-train-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgTrainPage, name)
+  BIND (data_gate);
   BIND (paned);
+  BIND (form);
   BIND (recipe_row);
   BIND (epochs_spin);
   BIND (batch_spin);
@@ -965,6 +1209,7 @@ build (DgTrainPage *self)
     return;
   self->built = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  dg_data_gate_set_context (self->data_gate, self->context);
 
   self->base_models = dg_model_list_new ();
   title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
@@ -987,7 +1232,7 @@ build (DgTrainPage *self)
   if (gsettings)
     gtk_spin_button_set_value (self->limit_spin, g_settings_get_int (gsettings, "train-images"));
   g_signal_connect (self->limit_spin, "value-changed", G_CALLBACK (on_limit_changed), self);
-  adw_combo_row_set_selected (self->recipe_row, kind);
+  adw_combo_row_set_selected (self->recipe_row, g_strcmp0 (recipe, "quick") == 0 ? RECIPE_QUICK : kind);
   on_recipe_changed (self->recipe_row, NULL, self);
 
   /* an empty run shows the axes and titles before the first training */

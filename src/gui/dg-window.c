@@ -145,6 +145,20 @@ on_toast (DgContext *context, const char *text, const char *details, DgWindow *s
 }
 
 static void
+on_toast_action (DgContext *context, const char *text, const char *button_label,
+                 const char *action_name, GVariant *target, DgWindow *self)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_set_button_label (toast, button_label);
+  adw_toast_set_action_name (toast, action_name);
+  if (target)
+    adw_toast_set_action_target_value (toast, target);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
 on_load_failed (DgContext *context, const char *path, const char *message, DgWindow *self)
 {
   DgModel *model = dg_context_get_model (context);
@@ -334,6 +348,7 @@ dg_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "load-failed", G_CALLBACK (on_load_failed), self, 0);
   g_signal_connect_object (self->context, "toast", G_CALLBACK (on_toast), self, 0);
+  g_signal_connect_object (self->context, "toast-action", G_CALLBACK (on_toast_action), self, 0);
   bind_settings (self);
 }
 

@@ -25,6 +25,13 @@ shot_crop() { # FIELD OUT.png
 nice "$CLI_BIN" evaluate "$model" --confusion-csv "$OUT/cli.csv" >"$OUT/cli.txt" || fail "digits-cli evaluate failed"
 cli_counts=$(awk -F, '$1 ~ /^[0-9]$/ { for (i = 2; i <= 11; i++) printf "%s%s", (n++ ? "," : ""), $i }' "$OUT/cli.csv")
 
+# before any run: an empty state, not an empty matrix; "Compare with" offers
+# "None" only (the one model in the list is the one evaluated)
+before=$(page)
+[[ $(field "$before" empty) != 0,0,0,0 && $(field "$before" confusion) =~ ,0,0$ ]] \
+  || fail "no empty state before the first evaluation: $before"
+[[ $(field "$before" compare_n) == 1 ]] || fail "Compare with offers the evaluated model: $before"
+screenshot "$OUT/empty.png"
 click_at "$(field "$(page)" evaluate)"
 wait_for '^EVAL start' 5 || fail "Evaluate did nothing"
 wait_for '^EVAL progress' 60 || fail "no progress"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Train page, fine-tuning: a generated 0 ... 9 folder chosen with the folder
-# picker is summarised (images per class, the skipped file and why), then the
-# fine-tune recipe runs on it and writes the model.
+# picker is summarised (images per class and how many are held
+# out to validate on, the skipped file and why), then the fine-tune recipe runs on it and
+# writes the model: the plots' step axis and the progress bar go on across the
+# two phases, and the summary says in words what the held-out images showed.
 source "$(dirname "$0")/lib.sh"
 : "${FONT_DIGITS:?FONT_DIGITS must point at the font digit generator}"
 data="$OUT/handwriting"
@@ -35,6 +37,20 @@ d=$(grep '^TRAIN done\|^TRAIN error' "$APP_LOG"); echo "$d"
 [[ $d == "TRAIN done status=ok"* && $(field "$d" exists) == 1 ]] || fail "fine-tuning failed: $d"
 grep '^TRAIN stage' "$APP_LOG"
 (($(count_lines '^TRAIN epoch') == 4)) || fail "expected 3 head epochs and 1 fine-tuning epoch"
+# one step axis and one progress bar over both phases: neither goes back
+grep '^TRAIN batch' "$APP_LOG" | awk '
+  { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+  NR > 1 && (v["step"] + 0 <= step || v["progress"] + 0 < progress) { print "went back: " $0; bad = 1 }
+  { step = v["step"] + 0; progress = v["progress"] + 0 }
+  END { exit bad }' || fail "the step axis or the progress bar went back between the phases"
+last=$(grep '^TRAIN batch' "$APP_LOG" | tail -1); echo "last batch: $last"
+[[ $(field "$last" epoch) == 4/4 ]] || fail "the last batch is not epoch 4 of 4: $last"
+# the summary says what the 10 held-out images showed, and that they are few
+sum=$(grep '^TRAINSUMMARY' "$APP_LOG" | tail -1); echo "$sum"
+[[ $sum != *"before,"*"after"* ]] || fail "the summary still says before/after: $sum"
+[[ $sum == *"10 held-out images"* ]] || fail "the summary does not say how many images it validated on: $sum"
+[[ $sum == *"Too few images to validate on"* ]] || fail "no warning about the small validation split: $sum"
+screenshot "$OUT/finetune-done.png"
 grep '^FRAMES' "$APP_LOG"
 quit_app
 
