@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cli-common.h"
+#include "nn-calibrate.h"
 #include "nn-verdict.h"
 #include "nn-error.h"
 #include "nn-evaluate.h"
@@ -264,6 +265,9 @@ cli_evaluate (int argc, char **argv)
   printf ("Errors     %s images misclassified; %.0f images/s on %d thread%s\n",
           cli_format_count (count, sizeof count, r->n - nn_confusion_correct (&r->confusion)),
           r->seconds > 0 ? r->n / r->seconds : 0.0, m->n_threads, m->n_threads == 1 ? "" : "s");
+  printf ("Calibration: ECE %.2f%% (%d bins), NLL %.4f\n",
+          100 * nn_calibration_ece (r->probs, r->labels, r->n, NN_EVAL_CLASSES, NN_ECE_BINS),
+          NN_ECE_BINS, nn_calibration_nll (r->probs, r->labels, r->n, NN_EVAL_CLASSES));
   verdicts = g_new (NnVerdict, ds->n);
   if (!run_verdicts (m, ds, verdicts, &error))
     return cli_error_gerror (argv[1], error);

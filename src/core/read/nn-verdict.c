@@ -9,16 +9,20 @@
 #define PIECE_LEVEL 0.3f   /* field values above this are ink for the pieces */
 #define PIECE_MIN 4        /* pixels: smaller bits are anti-aliasing crumbs */
 #define FIT_BATCH 256
+/* Feature spaces wider than this are not kept: their centres would not fit the
+ * 64 KB Keras metadata.json the readers accept (a 784-pixel baseline has none). */
+#define SPACE_MAX_DIM 256
 /* How the fit shares the rejection budget among the checks (sums to 1). */
 #define INK_HIGH_SHARE 0.1
 #define INK_LOW_SHARE 0.1
 #define PIECES_SHARE 0.1
 #define LARGEST_SHARE 0.1
+#define HOLES_SHARE 0.05
 /* Measured on seeded negatives (bench/verdict-features): with the shipped models'
  * feature spaces the distance catches more than the energy score at the same cost
  * in digits, so the energy check is left off in fitted rules. */
 #define ENERGY_SHARE 0.0
-#define DISTANCE_SHARE 0.6
+#define DISTANCE_SHARE 0.55
 
 static const char *const verdict_names[] = { "digit", "not-a-digit", "blank" };
 
@@ -92,6 +96,45 @@ space_distance (const NnVerdictRule *rule, const float *feat)
   return sqrt (best / rule->dim);
 }
 
+/* Background regions (4-connected, <= PIECE_LEVEL) that do not reach the border. */
+static int
+count_holes (const float *x)
+{
+  guint8 seen[NN_IMAGE_PIXELS] = { 0 };
+  int stack[NN_IMAGE_PIXELS], holes = 0;
+
+  for (int i = 0; i < NN_IMAGE_PIXELS; i++)
+    {
+      int top = 0, size = 0;
+      gboolean border = FALSE;
+      if (seen[i] || x[i] > PIECE_LEVEL)
+        continue;
+      stack[top++] = i;
+      seen[i] = 1;
+      while (top > 0)
+        {
+          int p = stack[--top], py = p / NN_IMAGE_SIDE, px = p % NN_IMAGE_SIDE;
+          static const int d[4][2] = { { 1, 0 }, { -1, 0 }, { 0, 1 }, { 0, -1 } };
+          size++;
+          border |= py == 0 || px == 0 || py == NN_IMAGE_SIDE - 1 || px == NN_IMAGE_SIDE - 1;
+          for (int k = 0; k < 4; k++)
+            {
+              int qy = py + d[k][0], qx = px + d[k][1], q = qy * NN_IMAGE_SIDE + qx;
+              if (qy < 0 || qy >= NN_IMAGE_SIDE || qx < 0 || qx >= NN_IMAGE_SIDE)
+                continue;
+              if (!seen[q] && x[q] <= PIECE_LEVEL)
+                {
+                  seen[q] = 1;
+                  stack[top++] = q;
+                }
+            }
+        }
+      if (!border && size >= 2)
+        holes++;
+    }
+  return holes;
+}
+
 void
 nn_verdict_features (const NnVerdictRule *rule, const float *x, const float *logits,
                      int n_classes, const float *feat, NnVerdictFeatures *out)
@@ -117,6 +160,7 @@ nn_verdict_features (const NnVerdictRule *rule, const float *x, const float *log
         largest = MAX (largest, mass);
       }
   out->largest = piece_total > 0 ? largest / piece_total : 0;
+  out->holes = count_holes (x);
 
   for (int k = 0; k < n_classes; k++)
     top = MAX (top, logits[k]);
@@ -130,7 +174,7 @@ NnVerdict
 nn_verdict_judge (const NnVerdictRule *rule, const NnVerdictFeatures *f)
 {
   if (f->ink > rule->max_ink || f->ink < rule->min_ink || f->pieces > rule->max_pieces
-      || f->largest < rule->min_largest || f->energy < rule->min_energy
+      || f->largest < rule->min_largest || f->holes > rule->max_holes || f->energy < rule->min_energy
       || f->max_prob < rule->min_prob || (rule->dim > 0 && f->distance > rule->max_distance))
     return NN_VERDICT_NOT_A_DIGIT;
   return NN_VERDICT_DIGIT;
@@ -142,7 +186,7 @@ nn_verdict_rule_default (NnVerdictRule *rule)
   /* Wider than any fitted rule: the 99.9th percentiles of MNIST training images
    * are about 0.33 ink, 2 pieces, the largest holding 0.7 of the ink. */
   *rule = (NnVerdictRule){
-    .max_ink = 0.40, .min_ink = 0.02, .max_pieces = 3, .min_largest = 0.6,
+    .max_ink = 0.40, .min_ink = 0.02, .max_pieces = 3, .min_largest = 0.6, .max_holes = 3,
     .min_energy = -INFINITY, .min_prob = 0.5, .max_distance = INFINITY,
   };
 }
@@ -156,12 +200,12 @@ static const struct {
   { "verdict_min_ink", G_STRUCT_OFFSET (NnVerdictRule, min_ink), FALSE },
   { "verdict_max_pieces", G_STRUCT_OFFSET (NnVerdictRule, max_pieces), TRUE },
   { "verdict_min_largest", G_STRUCT_OFFSET (NnVerdictRule, min_largest), FALSE },
+  { "verdict_max_holes", G_STRUCT_OFFSET (NnVerdictRule, max_holes), TRUE },
   { "verdict_min_energy", G_STRUCT_OFFSET (NnVerdictRule, min_energy), FALSE },
   { "verdict_min_prob", G_STRUCT_OFFSET (NnVerdictRule, min_prob), FALSE },
   { "verdict_max_distance", G_STRUCT_OFFSET (NnVerdictRule, max_distance), FALSE },
 };
 
-#define SPACE_MAX_DIM 4096
 
 /* "v,v,...": exactly n finite numbers, or NULL. */
 static float *
@@ -348,11 +392,16 @@ nn_verdict_rule_fit (NnModel *m, NnWorkspace *ws, const NnDataset *ds, double re
   int batch = MIN (FIT_BATCH, nn_workspace_max_batch (ws)), n = ds->n;
   int layer = nn_verdict_feature_layer (m);
   int dim = layer >= 0 ? (int) nn_shape_size (m->layers[layer].out_shape) : 0;
+  double energy_share = ENERGY_SHARE;
   g_autofree float *x = g_new (float, (size_t) batch * NN_IMAGE_PIXELS);
+  if (dim > SPACE_MAX_DIM)
+    dim = 0;
+  if (dim == 0) /* without a feature space, the energy takes the distance's share */
+    energy_share += DISTANCE_SHARE;
   g_autofree float *feats = dim > 0 ? g_new (float, (size_t) n * dim) : NULL;
   g_autofree double *ink = g_new (double, n), *largest = g_new (double, n);
   g_autofree double *energy = g_new (double, n), *pieces = g_new (double, n);
-  g_autofree double *dist = g_new (double, n);
+  g_autofree double *dist = g_new (double, n), *holes = g_new (double, n);
   NnVerdictRule fitted = { 0 };
 
   for (int s = 0; s < n; s += batch)
@@ -371,7 +420,7 @@ nn_verdict_rule_fit (NnModel *m, NnWorkspace *ws, const NnDataset *ds, double re
           nn_verdict_features (NULL, x + (size_t) i * NN_IMAGE_PIXELS,
                                logits + (size_t) i * m->n_classes, m->n_classes, NULL, &f);
           ink[s + i] = f.ink, largest[s + i] = f.largest;
-          energy[s + i] = f.energy, pieces[s + i] = f.pieces;
+          energy[s + i] = f.energy, pieces[s + i] = f.pieces, holes[s + i] = f.holes;
         }
     }
   if (dim > 0)
@@ -386,11 +435,13 @@ nn_verdict_rule_fit (NnModel *m, NnWorkspace *ws, const NnDataset *ds, double re
   qsort (largest, n, sizeof *largest, cmp_double);
   qsort (energy, n, sizeof *energy, cmp_double);
   qsort (pieces, n, sizeof *pieces, cmp_double);
+  qsort (holes, n, sizeof *holes, cmp_double);
+  fitted.max_holes = (int) quantile (holes, n, 1 - reject * HOLES_SHARE);
   fitted.max_ink = quantile (ink, n, 1 - reject * INK_HIGH_SHARE);
   fitted.min_ink = quantile (ink, n, reject * INK_LOW_SHARE);
   fitted.max_pieces = (int) quantile (pieces, n, 1 - reject * PIECES_SHARE);
   fitted.min_largest = quantile (largest, n, reject * LARGEST_SHARE);
-  fitted.min_energy = ENERGY_SHARE > 0 ? quantile (energy, n, reject * ENERGY_SHARE) : -INFINITY;
+  fitted.min_energy = energy_share > 0 ? quantile (energy, n, reject * energy_share) : -INFINITY;
   fitted.min_prob = 0;
   nn_verdict_rule_clear (rule);
   *rule = fitted;

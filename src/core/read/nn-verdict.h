@@ -5,11 +5,12 @@
  * retraining them:
  *   - the input, in the 28 x 28 field after preprocessing: how much ink (a filled
  *     blob or a scratched-over patch has far more than any MNIST digit), in how
- *     many pieces (random strokes and dots come apart), and how much of the ink
- *     the largest piece holds;
+ *     many pieces (random strokes and dots come apart), how much of the ink the
+ *     largest piece holds, and how many holes it encloses (an 8 has two);
  *   - the model: the energy score, log sum exp of the logits (low when no class
- *     fits well; it separates better than the top probability, which softmax
- *     pushes towards 1 far from the training data too).
+ *     fits well), and the distance of the output layer's input to the nearest
+ *     class centre (below); fitted rules use the distance, or the energy when
+ *     the model has no feature space small enough to store.
  * Each has a threshold fitted on MNIST training images (nn_verdict_rule_fit), so
  * that only a small share of real digits is refused. The rule lives in the model
  * file's metadata.json under keys of its own ("verdict_*"), which Keras ignores;
@@ -36,6 +37,7 @@ typedef struct {
   double ink;          /* mean of the 784 field values, 0..1 */
   int pieces;          /* 8-connected pieces of ink > 0.3 holding >= 4 pixels */
   double largest;      /* share of the ink mass in the largest piece, 0..1 */
+  int holes;           /* background regions the ink encloses (4-connected, >= 2 pixels) */
   double energy;       /* log sum exp of the logits */
   double max_prob;     /* top softmax probability */
   double distance;     /* to the nearest class centre in feature space; 0 without one */
@@ -46,6 +48,7 @@ typedef struct {
   double min_ink;      /* refuse below */
   int max_pieces;      /* refuse above */
   double min_largest;  /* refuse below */
+  int max_holes;       /* refuse above: a cross-hatch or a scratched patch encloses many */
   double min_energy;   /* refuse below; -INFINITY: no check */
   double min_prob;     /* refuse below; 0: no check */
   /* The feature space: the input of the output layer (its penultimate values),
