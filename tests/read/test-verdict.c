@@ -3,7 +3,9 @@
  * test images and of seeded negatives (bench/negatives.c), and its round trip
  * through a .keras file's metadata. */
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "negatives.h"
 #include "nn-image.h"
@@ -176,6 +178,51 @@ test_store (void)
   g_unlink (path);
 }
 
+/* digits-cli predict on pictures that are not digits: the verdict, digit null in
+ * JSON, "not a digit (best guess" in text; a real digit stays a digit. */
+static void
+test_cli (void)
+{
+  const char *cli = g_getenv ("DIGITS_CLI");
+  g_autofree char *model = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
+                                             "mnist_advanced.keras", NULL);
+  g_autofree char *strokes = g_build_filename (tmp, "strokes.png", NULL);
+  g_autofree char *dots = g_build_filename (tmp, "dots.png", NULL);
+  g_autoptr (NnGreyImage) img = nn_grey_image_new (NEG_SIDE, NEG_SIDE);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL, *text = NULL;
+  int status;
+
+  /* Seeds whose pictures the shipped rule flags (found with verdict-bench). */
+  neg_render (NEG_STROKES, 1, NEG_SIDE, img->pixels);
+  g_assert_true (nn_grey_image_save_png (img, strokes, &error));
+  neg_render (NEG_DOTS, 2, NEG_SIDE, img->pixels);
+  g_assert_true (nn_grey_image_save_png (img, dots, &error));
+
+  const char *argv[] = { cli, "predict", "--json", model, strokes, dots, NULL };
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  JsonArray *results = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (results), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *o = json_array_get_object_element (results, i);
+      const char *verdict = json_object_get_string_member (o, "verdict");
+      g_test_message ("%s: %s", json_object_get_string_member (o, "file"), verdict);
+      g_assert_true (g_str_equal (verdict, "not-a-digit") || g_str_equal (verdict, "blank"));
+      g_assert_true (json_object_get_null_member (o, "digit"));
+    }
+
+  const char *argv_text[] = { cli, "predict", model, strokes, NULL };
+  g_assert_true (g_spawn_sync (NULL, (char **) argv_text, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &text, NULL, &status, &error));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (text, "not a digit (best guess "));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -184,6 +231,8 @@ main (int argc, char **argv)
   g_test_add_func ("/read/verdict/features", test_features);
   g_test_add_func ("/read/verdict/fit", test_fit);
   g_test_add_func ("/read/verdict/store", test_store);
+  if (g_getenv ("DIGITS_CLI") != NULL)
+    g_test_add_func ("/read/verdict/cli", test_cli);
   int status = g_test_run ();
   g_rmdir (tmp);
   g_free (tmp);
