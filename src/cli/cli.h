@@ -13,4 +13,5 @@ int cli_bench_train (int argc, char **argv); /* "bench --train", in cli-bench-tr
 int cli_train (int argc, char **argv);
 int cli_robustness (int argc, char **argv);
 int cli_calibrate (int argc, char **argv);
+int cli_read (int argc, char **argv);
 int cli_download_mnist (int argc, char **argv); /* in cli-mnist.c */

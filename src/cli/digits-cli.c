@@ -18,6 +18,7 @@ static const CliCommand commands[] = {
   { "evaluate",   cli_evaluate,   "MODEL [--data DIR]  accuracy, per-class scores, confusion matrix" },
   { "predict",    cli_predict,    "MODEL IMAGE...      classify PNG or JPEG images" },
   { "train",      cli_train,      "RECIPE              baseline, cnn, advanced or finetune DIR" },
+  { "read",       cli_read,       "MODEL IMAGE...      read numbers of several digits" },
   { "calibrate",  cli_calibrate,  "MODEL -o OUT        temperature and not-a-digit rule fitted on MNIST" },
   { "robustness", cli_robustness, "MODEL               accuracy under noise, blur, rotation, shift, thickening" },
   { "bench",      cli_bench,      "[--train]           inference and training speed" },
