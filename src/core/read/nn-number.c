@@ -13,7 +13,7 @@
 #define WIDE 1.0            /* width / height above which a piece may be two digits */
 #define VERY_WIDE 1.5       /* ... above which it is split whatever the reading says */
 #define SHORT 0.4           /* pieces shorter than this share of the tallest are marks */
-#define CUTS 6              /* candidate cut columns tried per piece */
+#define CUTS 12             /* candidate cut columns tried per piece (6: 3 points fewer touching) */
 #define MAX_DEPTH 3         /* splits of splits: up to 8 touching digits */
 
 static const char *const number_verdicts[] = { "number", "not-a-number", "blank" };
