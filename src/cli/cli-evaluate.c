@@ -4,6 +4,8 @@
 
 #include "cli.h"
 #include "cli-common.h"
+#include "nn-calibrate.h"
+#include "nn-verdict.h"
 #include "nn-error.h"
 #include "nn-evaluate.h"
 #include "nn-folder.h"
@@ -125,6 +127,62 @@ load_data (const char *data_dir, const char *mnist_dir, char **description)
   return ds;
 }
 
+/* The not-a-digit rule on every image, and the share it refuses. */
+static gboolean
+run_verdicts (NnModel *m, const NnDataset *ds, NnVerdict *verdicts, GError **error)
+{
+  NnVerdictRule rule;
+  gboolean stored = nn_verdict_rule_from_model (m, &rule);
+  NnWorkspace *ws = nn_workspace_new_up_to (m, 256, NN_MODE_INFERENCE, error);
+  int refused = 0;
+
+  if (ws == NULL
+      || !nn_verdict_run (m, ws, &rule, ds, verdicts, cli_cancellable (), error))
+    {
+      if (ws != NULL)
+        nn_workspace_free (ws);
+      nn_verdict_rule_clear (&rule);
+      return FALSE;
+    }
+  nn_workspace_free (ws);
+  nn_verdict_rule_clear (&rule);
+  for (int i = 0; i < ds->n; i++)
+    refused += verdicts[i] != NN_VERDICT_DIGIT;
+  printf ("Rejected   %.2f%% (%d/%d) as not a digit (%s rule)\n", 100.0 * refused / MAX (ds->n, 1),
+          refused, ds->n, stored ? "the model's" : "the default");
+  return TRUE;
+}
+
+/* The predictions file with a last column, verdict, appended to every line. */
+static gboolean
+add_verdict_column (const char *path, const NnVerdict *verdicts, int n, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  GString *out;
+  int row = -1;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  out = g_string_new (NULL);
+  for (int i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        continue;
+      g_string_append (out, lines[i]);
+      if (row < 0)
+        g_string_append (out, ",verdict\n");
+      else
+        g_string_append_printf (out, ",%s\n",
+                                row < n ? nn_verdict_name (verdicts[row]) : "");
+      row++;
+    }
+  gboolean ok = g_file_set_contents (path, out->str, (gssize) out->len, error);
+  g_string_free (out, TRUE);
+  return ok;
+}
+
 int
 cli_evaluate (int argc, char **argv)
 {
@@ -135,6 +193,7 @@ cli_evaluate (int argc, char **argv)
   g_autoptr (NnEvalResult) r = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *threads_text = NULL, *limit_text = NULL;
+  g_autofree NnVerdict *verdicts = NULL;
   gint64 threads = 0, limit = 0;
   int status;
   CliProgress *progress;
@@ -145,7 +204,7 @@ cli_evaluate (int argc, char **argv)
     { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist_dir,
       "MNIST folder (default: $DIGITS_MNIST_DIR, else ~/.local/share/digits/mnist and others)", "DIR" },
     { "predictions", 'p', 0, G_OPTION_ARG_FILENAME, &csv,
-      "Write index,label,pred,p0,…,p9 for every image", "FILE.csv" },
+      "Write index,label,pred,p0,…,p9,verdict for every image", "FILE.csv" },
     { "confusion-png", 'c', 0, G_OPTION_ARG_FILENAME, &png,
       "Draw the confusion matrix into a PNG", "FILE.png" },
     { "confusion-csv", 0, 0, G_OPTION_ARG_FILENAME, &cm_csv,
@@ -206,6 +265,12 @@ cli_evaluate (int argc, char **argv)
   printf ("Errors     %s images misclassified; %.0f images/s on %d thread%s\n",
           cli_format_count (count, sizeof count, r->n - nn_confusion_correct (&r->confusion)),
           r->seconds > 0 ? r->n / r->seconds : 0.0, m->n_threads, m->n_threads == 1 ? "" : "s");
+  printf ("Calibration: ECE %.2f%% (%d bins), NLL %.4f\n",
+          100 * nn_calibration_ece (r->probs, r->labels, r->n, NN_EVAL_CLASSES, NN_ECE_BINS),
+          NN_ECE_BINS, nn_calibration_nll (r->probs, r->labels, r->n, NN_EVAL_CLASSES));
+  verdicts = g_new (NnVerdict, ds->n);
+  if (!run_verdicts (m, ds, verdicts, &error))
+    return cli_error_gerror (argv[1], error);
   print_scores (r);
   print_confusion (&r->confusion);
   print_top_confusions (&r->confusion);
@@ -214,7 +279,8 @@ cli_evaluate (int argc, char **argv)
   if (csv != NULL)
     {
       char *tmp = cli_output_begin (csv, &error);
-      gboolean ok = tmp != NULL && nn_eval_result_write_csv (r, tmp, &error);
+      gboolean ok = tmp != NULL && nn_eval_result_write_csv (r, tmp, &error)
+                    && add_verdict_column (tmp, verdicts, ds->n, &error);
       if (tmp != NULL)
         ok = cli_output_end (csv, tmp, ok, ok ? &error : NULL);
       if (ok)

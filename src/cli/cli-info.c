@@ -151,8 +151,19 @@ print_metadata (const NnModel *m)
   keys = g_list_sort (g_hash_table_get_keys (m->metadata), (GCompareFunc) strcmp);
   cli_print ("\nMetadata\n");
   for (GList *k = keys; k != NULL; k = k->next)
-    cli_print ("  %-22s %s\n", (const char *) k->data,
-            (const char *) g_hash_table_lookup (m->metadata, k->data));
+    {
+      const char *v = g_hash_table_lookup (m->metadata, k->data);
+      /* Lists of numbers (a not-a-digit rule's class centres) would fill screens. */
+      if (v != NULL && strlen (v) > 72)
+        {
+          g_autofree char *head = g_utf8_validate (v, -1, NULL) ? g_utf8_substring (v, 0, 40)
+                                                                : g_strndup (v, 40);
+          cli_print ("  %-22s %s… (%u bytes)\n", (const char *) k->data, head,
+                     (unsigned) strlen (v));
+        }
+      else
+        cli_print ("  %-22s %s\n", (const char *) k->data, v);
+    }
 }
 
 int

@@ -10,6 +10,7 @@
 #include "nn-error.h"
 #include "nn-gradcam.h"
 #include "nn-image.h"
+#include "nn-verdict.h"
 #include "plot-gradcam.h"
 
 /* Digit models have 10 outputs; allow a little more before refusing. */
@@ -25,6 +26,7 @@ typedef struct {
   int n_images;
   gboolean json;
   JsonBuilder *builder;
+  NnVerdictRule rule;      /* the model's not-a-digit rule, or the default */
 } Predictor;
 
 /* out.png for one image; out-<image name>.png for several. */
@@ -71,6 +73,20 @@ json_error (Predictor *p, const char *file, const char *key, const char *message
   json_builder_end_object (p->builder);
 }
 
+/* Digit or not: a second pass, a forward one, for the logits and the values of the
+ * feature layer (nn_model_predict may fuse layers and leave those out). */
+static NnVerdict
+judge (Predictor *p, const float *x)
+{
+  NnVerdictFeatures f;
+  const float *logits = nn_model_forward (p->m, p->ws, x, 1);
+  const float *feat = p->rule.dim > 0
+                        ? nn_workspace_layer_output (p->ws, nn_verdict_feature_layer (p->m))
+                        : NULL;
+  nn_verdict_features (&p->rule, x, logits, p->m->n_classes, feat, &f);
+  return nn_verdict_judge (&p->rule, &f);
+}
+
 /* Returns FALSE on a failure (already reported); a blank picture is not one. */
 static gboolean
 predict_one (Predictor *p, const char *file)
@@ -82,6 +98,7 @@ predict_one (Predictor *p, const char *file)
   NnBackground bg;
   NnGradCam cam;
   gboolean cam_ok = FALSE, ok = TRUE;
+  NnVerdict verdict;
   int digit = 0;
 
   img = nn_grey_image_load (file, &error);
@@ -100,7 +117,19 @@ predict_one (Predictor *p, const char *file)
         {
           if (!p->json)
             cli_print ("%s: nothing drawn\n", file);
-          json_error (p, file, "nothing_drawn", NULL);
+          if (p->json)
+            {
+              json_builder_begin_object (p->builder);
+              json_builder_set_member_name (p->builder, "file");
+              json_add_path (p->builder, file);
+              json_builder_set_member_name (p->builder, "nothing_drawn");
+              json_builder_add_boolean_value (p->builder, TRUE);
+              json_builder_set_member_name (p->builder, "verdict");
+              json_builder_add_string_value (p->builder, nn_verdict_name (NN_VERDICT_BLANK));
+              json_builder_set_member_name (p->builder, "digit");
+              json_builder_add_null_value (p->builder);
+              json_builder_end_object (p->builder);
+            }
           return TRUE;
         }
       cli_error_gerror (file, error);
@@ -121,6 +150,7 @@ predict_one (Predictor *p, const char *file)
   for (int k = 1; k < p->m->n_classes; k++)
     if (probs[k] > probs[digit])
       digit = k;
+  verdict = judge (p, x);
 
   if (p->gradcam_out != NULL)
     {
@@ -152,7 +182,14 @@ predict_one (Predictor *p, const char *file)
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "file");
       json_add_path (b, file);
+      json_builder_set_member_name (b, "verdict");
+      json_builder_add_string_value (b, nn_verdict_name (verdict));
       json_builder_set_member_name (b, "digit");
+      if (verdict == NN_VERDICT_DIGIT)
+        json_builder_add_int_value (b, digit);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "best_guess");
       json_builder_add_int_value (b, digit);
       json_builder_set_member_name (b, "confidence");
       json_builder_add_double_value (b, probs[digit]);
@@ -174,7 +211,10 @@ predict_one (Predictor *p, const char *file)
     }
   else
     {
-      cli_print ("%s: %d (%.2f%%)\n ", file, digit, 100.0 * probs[digit]);
+      if (verdict == NN_VERDICT_DIGIT)
+        cli_print ("%s: %d (%.2f%%)\n ", file, digit, 100.0 * probs[digit]);
+      else
+        cli_print ("%s: not a digit (best guess %d, %.0f%%)\n ", file, digit, 100.0 * probs[digit]);
       for (int k = 0; k < p->m->n_classes; k++)
         printf (" %d:%.4f", k, probs[k]);
       printf ("\n");
@@ -223,6 +263,7 @@ cli_predict (int argc, char **argv)
   p.model_path = argv[1];
   p.m = m;
   p.ws = nn_workspace_new (m, 1, NN_MODE_INFERENCE);
+  nn_verdict_rule_from_model (m, &p.rule);
   p.background = dark ? NN_BACKGROUND_DARK : light ? NN_BACKGROUND_LIGHT : NN_BACKGROUND_AUTO;
   p.gradcam_out = gradcam;
   p.layer_name = layer;
@@ -255,5 +296,6 @@ cli_predict (int argc, char **argv)
       g_object_unref (p.builder);
     }
   nn_workspace_free (p.ws);
+  nn_verdict_rule_clear (&p.rule);
   return failures > 0 ? 1 : 0;
 }

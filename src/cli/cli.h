@@ -13,4 +13,6 @@ int cli_bench (int argc, char **argv);
 int cli_bench_train (int argc, char **argv); /* "bench --train", in cli-bench-train.c */
 int cli_train (int argc, char **argv);
 int cli_robustness (int argc, char **argv);
+int cli_calibrate (int argc, char **argv);
+int cli_read (int argc, char **argv);
 int cli_download_mnist (int argc, char **argv); /* in cli-mnist.c */

@@ -19,6 +19,8 @@ static const CliCommand commands[] = {
   { "predict",    cli_predict,    "MODEL IMAGE...      classify PNG or JPEG images" },
   { "explain",    cli_explain,    "MODEL IMAGE...      where the model looked (4 methods); --score: how faithfully" },
   { "train",      cli_train,      "RECIPE              baseline, cnn, advanced or finetune DIR" },
+  { "read",       cli_read,       "MODEL IMAGE...      read numbers of several digits" },
+  { "calibrate",  cli_calibrate,  "MODEL -o OUT        temperature and not-a-digit rule fitted on MNIST" },
   { "robustness", cli_robustness, "MODEL               accuracy under noise, blur, rotation, shift, thickening" },
   { "bench",      cli_bench,      "[--train]           inference and training speed" },
   { "download-mnist", cli_download_mnist, "[--to DIR]          fetch MNIST and check its SHA-256 sums" },

@@ -189,7 +189,8 @@ test_evaluate (void)
   g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
   lines = g_strsplit (text, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, EVAL_ROWS + 2); /* header, rows, "" */
-  g_assert_cmpstr (lines[0], ==, "index,label,pred,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9");
+  g_assert_cmpstr (lines[0], ==, "index,label,pred,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9,verdict");
+  g_assert_true (g_str_has_suffix (lines[1], ",digit"));
   g_assert_true (g_str_has_prefix (lines[1], "0,7,7,"));  /* the first test image is a 7 */
   assert_png (png, 400, 400);
 }

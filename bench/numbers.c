@@ -1,0 +1,48 @@
+/* numbers.c: seeded numbers made of MNIST test digits (see numbers.h). */
+#include "numbers.h"
+
+#include <string.h>
+
+static const char *const mode_names[] = { "separate", "close", "touching" };
+
+const char *
+num_mode_name (NumMode mode)
+{
+  return mode < NUM_N_MODES ? mode_names[mode] : "?";
+}
+
+void
+num_render (const NnDataset *ds, NumMode mode, guint32 seed, guint8 *grey, int *width,
+            char *truth)
+{
+  GRand *r = g_rand_new_with_seed (seed * 31u + mode);
+  int n = g_rand_int_range (r, 2, 7), x = 6;
+
+  memset (grey, 0, (size_t) NUM_HEIGHT * NUM_MAX_WIDTH);
+  for (int i = 0; i < n; i++)
+    {
+      int idx = g_rand_int_range (r, 0, ds->n), c0 = 28, c1 = 0;
+      const guint8 *img = ds->images + (size_t) idx * NN_IMAGE_PIXELS;
+      for (int yy = 0; yy < 28; yy++)
+        for (int xx = 0; xx < 28; xx++)
+          if (img[yy * 28 + xx] > 0)
+            c0 = MIN (c0, xx), c1 = MAX (c1, xx + 1);
+      if (c1 <= c0)
+        c0 = 0, c1 = 28;
+      if (i > 0)
+        x += mode == NUM_SEPARATE ? g_rand_int_range (r, 4, 11)
+             : mode == NUM_CLOSE  ? g_rand_int_range (r, 0, 4)
+                                  : -g_rand_int_range (r, 1, 5);
+      for (int yy = 0; yy < 28; yy++)
+        for (int xx = c0; xx < c1; xx++)
+          {
+            guint8 *p = &grey[(6 + yy) * NUM_MAX_WIDTH + x + xx - c0];
+            *p = MAX (*p, img[yy * 28 + xx]);
+          }
+      x += c1 - c0;
+      truth[i] = (char) ('0' + ds->labels[idx]);
+    }
+  truth[n] = '\0';
+  *width = x + 6;
+  g_rand_free (r);
+}

@@ -1,0 +1,151 @@
+/* digits-cli calibrate MODEL -o OUT: a temperature fitted on the validation split
+ * (the last 6,000 MNIST training images, as the recipes hold out) folded into the
+ * last Dense layer (nn-calibrate.h), then the not-a-digit rule (nn-verdict.h)
+ * fitted on the MNIST training images and stored in OUT's metadata.json, which
+ * Keras ignores. Nothing here looks at the test set. */
+#include <math.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "cli-common.h"
+#include "nn-error.h"
+#include "nn-calibrate.h"
+#include "nn-keras.h"
+#include "nn-verdict.h"
+
+#define VALIDATION_IMAGES 6000
+
+/* Fits and folds the temperature; prints the validation figures before and after. */
+static gboolean
+fit_temperature (NnModel *m, NnWorkspace *ws, const NnDataset *train, GError **error)
+{
+  int n = MIN (VALIDATION_IMAGES, train->n / 2), classes = m->n_classes;
+  g_autoptr (NnDataset) val = nn_dataset_slice (train, train->n - n, n);
+  g_autofree float *logits = g_new (float, (size_t) n * classes);
+  g_autofree float *probs = g_new (float, (size_t) n * classes);
+  const char *old = m->metadata != NULL ? g_hash_table_lookup (m->metadata, "temperature") : NULL;
+  double t, before_ece, before_nll, total;
+
+  if (!nn_calibration_logits (m, ws, val, logits, cli_cancellable (), error))
+    return FALSE;
+  nn_softmax_rows (probs, logits, n, classes);
+  before_ece = nn_calibration_ece (probs, val->labels, n, classes, NN_ECE_BINS);
+  before_nll = nn_calibration_nll (probs, val->labels, n, classes);
+  t = nn_calibration_fit_temperature (logits, val->labels, n, classes);
+  if (!nn_calibration_fold (m, t, error))
+    return FALSE;
+  for (size_t i = 0; i < (size_t) n * classes; i++)
+    logits[i] = (float) (logits[i] / t);
+  nn_softmax_rows (probs, logits, n, classes);
+  printf ("Temperature %.4f, fitted on the last %d MNIST training images (validation):\n", t, n);
+  printf ("  ECE %.2f%% -> %.2f%%, NLL %.4f -> %.4f\n", 100 * before_ece,
+          100 * nn_calibration_ece (probs, val->labels, n, classes, NN_ECE_BINS), before_nll,
+          nn_calibration_nll (probs, val->labels, n, classes));
+  /* Kept in the metadata for the record: the product of every temperature folded. */
+  total = t * (old != NULL ? g_ascii_strtod (old, NULL) : 1.0);
+  if (!(total > 0) || !isfinite (total))
+    total = t;
+  if (m->metadata == NULL)
+    m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  {
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_hash_table_insert (m->metadata, g_strdup ("temperature"),
+                         g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", total)));
+  }
+  return TRUE;
+}
+
+int
+cli_calibrate (int argc, char **argv)
+{
+  g_autofree char *out = NULL, *mnist_dir = NULL, *reject_text = NULL, *threads_text = NULL;
+  g_autofree char *found = NULL;
+  g_autoptr (NnModel) m = NULL;
+  g_autoptr (NnDataset) train = NULL;
+  g_autoptr (GError) error = NULL;
+  NnKerasInfo *info = NULL;
+  NnVerdictRule rule = { 0 };
+  NnWorkspace *ws;
+  gint64 threads = 0;
+  double reject = 0.01;
+  gboolean no_temperature = FALSE;
+  int status;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Where to write the calibrated model", "OUT.keras" },
+    { "mnist", 0, 0, G_OPTION_ARG_FILENAME, &mnist_dir,
+      "MNIST folder (default: $DIGITS_MNIST_DIR, else ~/.local/share/digits/mnist and others)", "DIR" },
+    { "reject", 0, 0, G_OPTION_ARG_STRING, &reject_text,
+      "Share of MNIST training digits the not-a-digit rule may refuse (default 0.01)", "SHARE" },
+    { "no-temperature", 0, 0, G_OPTION_ARG_NONE, &no_temperature,
+      "Leave the weights as they are: fit and store only the not-a-digit rule", NULL },
+    { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text, "Threads (default: every core)", "N" },
+    { NULL },
+  };
+
+  if (!cli_parse_options ("calibrate", "MODEL",
+                          "Fit a temperature on the validation split (the last 6,000 MNIST "
+                          "training images) and fold it into the last Dense layer, fit the "
+                          "not-a-digit rule on the MNIST training images, and write the "
+                          "model with both (the rule in metadata.json, which Keras ignores).",
+                          entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return cli_usage_error ("calibrate", argc < 2 ? "a MODEL file is required"
+                                                  : "one MODEL file at a time");
+  if (out == NULL)
+    return cli_usage_error ("calibrate", "--output OUT.keras is required");
+  if (threads_text != NULL
+      && !cli_parse_int ("calibrate", "--threads", threads_text, 1, 256, &threads, &status))
+    return status;
+  if (reject_text != NULL)
+    {
+      char *end = NULL;
+      reject = g_ascii_strtod (reject_text, &end);
+      if (end == reject_text || *end != '\0' || !(reject > 0 && reject < 0.5))
+        return cli_usage_error ("calibrate", "--reject takes a share above 0 and below 0.5, not '%s'",
+                                reject_text);
+    }
+
+  if ((found = cli_find_mnist (mnist_dir)) == NULL)
+    return 1;
+  m = cli_load_model_with_info (argv[1], (int) threads, &info);
+  if (m == NULL)
+    return 1;
+  train = nn_mnist_load (found, NN_MNIST_TRAIN, &error);
+  if (train == NULL)
+    {
+      nn_keras_info_free (info);
+      return cli_error_gerror (found, error);
+    }
+
+  cli_catch_signals ();
+  ws = nn_workspace_new_up_to (m, 256, NN_MODE_INFERENCE, &error);
+  if (ws == NULL || (!no_temperature && !fit_temperature (m, ws, train, &error))
+      || !nn_verdict_rule_fit (m, ws, train, reject, &rule, cli_cancellable (), &error))
+    {
+      if (ws != NULL)
+        nn_workspace_free (ws);
+      nn_keras_info_free (info);
+      return cli_error_gerror (argv[1], error);
+    }
+  nn_workspace_free (ws);
+  nn_verdict_rule_store (m, &rule);
+  cli_print ("Not-a-digit rule from %d MNIST training images (at most %.1f%% refused):\n",
+             train->n, 100 * reject);
+  printf ("  ink %.4f .. %.4f, at most %d pieces, the largest holding >= %.2f of the ink, "
+          "at most %d holes\n", rule.min_ink, rule.max_ink, rule.max_pieces, rule.min_largest,
+          rule.max_holes);
+  if (isfinite (rule.min_energy))
+    printf ("  energy >= %.3f\n", rule.min_energy);
+  if (rule.dim > 0)
+    printf ("  feature distance <= %.3f (%d dimensions)\n", rule.max_distance, rule.dim);
+  nn_verdict_rule_clear (&rule);
+
+  const NnKerasSaveOptions keep = { .info = info };
+  gboolean ok = nn_keras_save (m, out, &keep, &error);
+  nn_keras_info_free (info);
+  if (!ok)
+    return cli_error_gerror (out, error);
+  cli_print ("Written to %s\n", out);
+  return 0;
+}

@@ -1,0 +1,99 @@
+/* nn-verdict.h: is this picture a digit at all?
+ *
+ * A digit model answers one of ten digits for anything, a star or a scribble
+ * too. The verdict looks at two things the shipped models already give, without
+ * retraining them:
+ *   - the input, in the 28 x 28 field after preprocessing: how much ink (a filled
+ *     blob or a scratched-over patch has far more than any MNIST digit), in how
+ *     many pieces (random strokes and dots come apart), how much of the ink the
+ *     largest piece holds, and how many holes it encloses (an 8 has two);
+ *   - the model: the energy score, log sum exp of the logits (low when no class
+ *     fits well), and the distance of the output layer's input to the nearest
+ *     class centre (below); fitted rules use the distance, or the energy when
+ *     the model has no feature space small enough to store.
+ * Each has a threshold fitted on MNIST training images (nn_verdict_rule_fit), so
+ * that only a small share of real digits is refused. The rule lives in the model
+ * file's metadata.json under keys of its own ("verdict_*"), which Keras ignores;
+ * a model without them gets nn_verdict_rule_default.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "nn-model.h"
+#include "nn-dataset.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  NN_VERDICT_DIGIT,
+  NN_VERDICT_NOT_A_DIGIT,
+  NN_VERDICT_BLANK,        /* nothing drawn (preprocessing found no ink) */
+} NnVerdict;
+
+/* "digit", "not-a-digit", "blank": the words of digits-cli's JSON. */
+const char *nn_verdict_name (NnVerdict verdict);
+
+typedef struct {
+  double ink;          /* mean of the 784 field values, 0..1 */
+  int pieces;          /* 8-connected pieces of ink > 0.3 holding >= 4 pixels */
+  double largest;      /* share of the ink mass in the largest piece, 0..1 */
+  int holes;           /* background regions the ink encloses (4-connected, >= 2 pixels) */
+  double energy;       /* log sum exp of the logits */
+  double max_prob;     /* top softmax probability */
+  double distance;     /* to the nearest class centre in feature space; 0 without one */
+} NnVerdictFeatures;
+
+typedef struct {
+  double max_ink;      /* refuse above */
+  double min_ink;      /* refuse below */
+  int max_pieces;      /* refuse above */
+  double min_largest;  /* refuse below */
+  int max_holes;       /* refuse above: a cross-hatch or a scratched patch encloses many */
+  double min_energy;   /* refuse below; -INFINITY: no check */
+  double min_prob;     /* refuse below; 0: no check */
+  /* The feature space: the input of the output layer (its penultimate values),
+   * where each class has a centre and each dimension a scale (1 / standard
+   * deviation around the class centres, pooled): a diagonal Mahalanobis
+   * distance. dim 0: no such check. */
+  int dim, n_classes;
+  float *centres;      /* (n_classes, dim), owned */
+  float *scale;        /* (dim), owned */
+  double max_distance; /* refuse above */
+} NnVerdictRule;
+
+void nn_verdict_rule_clear (NnVerdictRule *rule);
+/* The layer whose output is the feature space: the output layer's input. */
+int  nn_verdict_feature_layer (const NnModel *m);
+
+/* Features of one field x (28 x 28, ink 1), the model's logits for it and its
+ * feature-space values (NULL, or rule->dim values from nn_verdict_feature_layer). */
+void nn_verdict_features (const NnVerdictRule *rule, const float *x, const float *logits,
+                          int n_classes, const float *feat, NnVerdictFeatures *out);
+NnVerdict nn_verdict_judge (const NnVerdictRule *rule, const NnVerdictFeatures *f);
+
+/* For a model with no rule of its own: input checks with wide margins and a top
+ * probability of at least 0.5 (any model has probabilities; energies differ in
+ * scale from model to model). */
+void nn_verdict_rule_default (NnVerdictRule *rule);
+/* The model's stored rule; FALSE (and the default in rule) when it has none or a
+ * value does not parse. */
+gboolean nn_verdict_rule_from_model (const NnModel *m, NnVerdictRule *rule);
+/* Writes the rule into m->metadata (creating it), replacing an earlier one. */
+void nn_verdict_rule_store (NnModel *m, const NnVerdictRule *rule);
+
+/* Fits the thresholds on ds (MNIST training images): each input check refuses at
+ * most a share `reject` / 8 of the images at its tail, and the energy threshold
+ * refuses `reject` / 2, so the whole rule refuses at most about `reject`.
+ * Runs the model in ws (inference, any batch). FALSE only when cancelled. */
+gboolean nn_verdict_rule_fit (NnModel *m, NnWorkspace *ws, const NnDataset *ds, double reject,
+                              NnVerdictRule *rule, GCancellable *cancellable, GError **error);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* The verdict on each image of ds (already 28 x 28 fields): verdicts (ds->n).
+ * FALSE only when cancelled. */
+gboolean nn_verdict_run (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule,
+                         const NnDataset *ds, NnVerdict *verdicts, GCancellable *cancellable,
+                         GError **error);
+G_END_DECLS
