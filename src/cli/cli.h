@@ -12,3 +12,4 @@ int cli_bench (int argc, char **argv);
 int cli_bench_train (int argc, char **argv); /* "bench --train", in cli-bench-train.c */
 int cli_train (int argc, char **argv);
 int cli_robustness (int argc, char **argv);
+int cli_export (int argc, char **argv);     /* only with NN_HAVE_ONNX */

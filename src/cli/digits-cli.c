@@ -20,6 +20,9 @@ static const CliCommand commands[] = {
   { "train",      cli_train,      "RECIPE              baseline, cnn, advanced or finetune DIR" },
   { "robustness", cli_robustness, "MODEL               accuracy under noise, blur, rotation, shift, thickening" },
   { "bench",      cli_bench,      "[--train]           inference and training speed" },
+#ifdef NN_HAVE_ONNX
+  { "export",     cli_export,     "MODEL OUT.onnx      the model as ONNX, for ONNX Runtime" },
+#endif
 };
 
 static void
