@@ -1,8 +1,9 @@
 /* Tests of nn_onnx_save read back with protobuf-c (the same onnx.proto): the model's
  * header, its input and output, the node sequence of the project's CNN, weights in
  * ONNX's layouts, metadata, and the errors (a missing folder, a layer kind with no
- * ONNX form, an unfinished model) that leave nothing behind. What ONNX's checker and
- * ONNX Runtime make of the files is in tests/onnx. */
+ * ONNX form, an unfinished model) that leave nothing behind. Then nn_onnx_load: the
+ * zoo's models read back, PyTorch's NCHW flattening, and files it must refuse. What
+ * ONNX's checker and ONNX Runtime make of the files is in tests/onnx. */
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -272,6 +273,250 @@ test_errors (void)
   g_assert_nonnull (strstr (error->message, "keep.onnx"));
 }
 
+/* ---- reading --------------------------------------------------------------------- */
+
+static char *
+write_model (Onnx__ModelProto *model, const char *name)
+{
+  gsize len = onnx__model_proto__get_packed_size (model);
+  g_autofree guint8 *buf = g_malloc (len);
+  onnx__model_proto__pack (model, buf);
+  char *path = g_build_filename (tmp_dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, (const char *) buf, len, NULL));
+  return path;
+}
+
+static void
+assert_same_predictions (NnModel *a, NnModel *b)
+{
+  g_assert_cmpint (a->n_classes, ==, b->n_classes);
+  enum { N = 16 };
+  g_autofree float *x = g_new (float, N * 784);
+  GRand *r = g_rand_new_with_seed (5);
+  for (int k = 0; k < N * 784; k++)
+    x[k] = (float) g_rand_double (r);
+  g_rand_free (r);
+  float pa[N * 10], pb[N * 10];
+  NnWorkspace *wa = nn_workspace_new (a, N, NN_MODE_INFERENCE);
+  NnWorkspace *wb = nn_workspace_new (b, N, NN_MODE_INFERENCE);
+  nn_model_predict (a, wa, x, N, pa);
+  nn_model_predict (b, wb, x, N, pb);
+  nn_workspace_free (wa);
+  nn_workspace_free (wb);
+  if (!a->output_softmax)
+    nn_softmax_rows (pa, pa, N, a->n_classes);
+  for (int k = 0; k < N * 10; k++)
+    g_assert_cmpfloat_with_epsilon (pa[k], pb[k], 1e-6);
+}
+
+/* The zoo's models written and read back predict the same; the layers come back. */
+static void
+test_read_back (void)
+{
+  static const char *const names[] = { "logreg", "cnn", "advanced" };
+  for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (NnModel) m = nn_zoo_build (names[i]);
+      nn_model_init_weights (m, 11);
+      g_autofree char *path = g_strdup_printf ("%s/%s.onnx", tmp_dir, names[i]);
+      g_assert_true (nn_onnx_save (m, path, NULL));
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) back = nn_onnx_load (path, &error);
+      g_assert_no_error (error);
+      assert_same_predictions (m, back);
+      /* Dropout gone, fused activations their own layers, everything else one for one. */
+      int kept = 0;
+      for (int l = 0; l < m->n_layers; l++)
+        {
+          const NnLayer *ly = &m->layers[l];
+          kept += ly->kind != NN_LAYER_DROPOUT;
+          if (ly->kind == NN_LAYER_DENSE)
+            kept += ly->cfg.dense.activation != NN_ACT_LINEAR;
+          if (nn_layer_is_convolutional (ly))
+            kept += ly->cfg.conv.activation != NN_ACT_LINEAR;
+        }
+      g_assert_cmpint (back->n_layers, ==, kept);
+      g_assert_cmpuint (nn_model_count_params (back, FALSE), ==, nn_model_count_params (m, FALSE));
+    }
+}
+
+/* PyTorch's layout: input [N, 1, 28, 28], Flatten of NCHW, Linear (Gemm transB = 1)
+ * giving logits: the flattening order goes into the Dense kernel's rows and a
+ * softmax comes after. Built from an export whose input and first Transpose are
+ * swapped for an NCHW input, and whose Transpose before Flatten is dropped. */
+static void
+test_read_nchw_flatten (void)
+{
+  g_autoptr (NnModel) m = nn_zoo_cnn ();
+  nn_model_init_weights (m, 12);
+  g_autofree char *path = g_build_filename (tmp_dir, "nchw.onnx", NULL);
+  g_assert_true (nn_onnx_save (m, path, NULL));
+  Onnx__ModelProto *model = read_back (path);
+  Onnx__GraphProto *g = model->graph;
+  /* [N, 28, 28, 1] -> [N, 1, 28, 28]: one channel, the same values */
+  Onnx__TensorShapeProto *shape = g->input[0]->type->tensor_type->shape;
+  shape->dim[1]->dim_value = 1;
+  shape->dim[2]->dim_value = 28;
+  shape->dim[3]->dim_value = 28;
+  /* both Transposes become Identity, so Flatten reads NCHW (C, H, W order) */
+  g_assert_cmpstr (g->node[0]->op_type, ==, "Transpose");
+  g_assert_cmpstr (g->node[11]->op_type, ==, "Transpose");
+  g_assert_cmpstr (g->node[12]->op_type, ==, "Flatten");
+  size_t n_attrs[2] = { g->node[0]->n_attribute, g->node[11]->n_attribute };
+  for (int t = 0; t < 2; t++)
+    {
+      Onnx__NodeProto *node = g->node[t == 0 ? 0 : 11];
+      strcpy (node->op_type, "Identity"); /* shorter than "Transpose", in its buffer */
+      node->n_attribute = 0;
+    }
+  /* Gemm with transB: kernel (In, Out) transposed */
+  Onnx__TensorProto *k = NULL;
+  for (size_t i = 0; i < g->n_initializer; i++)
+    if (strcmp (g->initializer[i]->name, "dense/kernel") == 0)
+      k = g->initializer[i];
+  g_assert_nonnull (k);
+  int in = (int) k->dims[0], out = (int) k->dims[1];
+  g_autofree float *kt = g_new (float, (size_t) in * out);
+  const float *kd = (const float *) k->raw_data.data;
+  /* ONNX index (c * H + y) * W + x holds what the engine has at (y * W + x) * C + c */
+  NnShape s = m->layers[m->output - 3].in_shape; /* the Flatten's input */
+  g_assert_cmpint ((int) nn_shape_size (s), ==, in);
+  for (int c = 0; c < s.c; c++)
+    for (int y = 0; y < s.h; y++)
+      for (int x = 0; x < s.w; x++)
+        for (int o = 0; o < out; o++)
+          kt[(size_t) o * in + (c * s.h + y) * s.w + x] = kd[(size_t) ((y * s.w + x) * s.c + c) * out + o];
+  memcpy (k->raw_data.data, kt, (size_t) in * out * sizeof (float));
+  k->dims[0] = out;
+  k->dims[1] = in;
+  for (size_t i = 0; i < g->n_node; i++)
+    if (strcmp (g->node[i]->op_type, "Gemm") == 0 && strcmp (g->node[i]->input[1], "dense/kernel") == 0)
+      {
+        Onnx__AttributeProto *a = g_new0 (Onnx__AttributeProto, 1);
+        onnx__attribute_proto__init (a);
+        a->name = (char *) "transB";
+        a->has_type = TRUE;
+        a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+        a->has_i = TRUE;
+        a->i = 1;
+        Onnx__AttributeProto **attrs = g_new0 (Onnx__AttributeProto *, 1);
+        attrs[0] = a;
+        g->node[i]->attribute = attrs; /* it had none; freed below by hand */
+        g->node[i]->n_attribute = 1;
+      }
+  g_autofree char *edited = write_model (model, "nchw-edited.onnx");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) back = nn_onnx_load (edited, &error);
+  g_assert_no_error (error);
+  assert_same_predictions (m, back);
+  for (size_t i = 0; i < g->n_node; i++)
+    if (strcmp (g->node[i]->op_type, "Gemm") == 0 && g->node[i]->n_attribute == 1
+        && strcmp (g->node[i]->attribute[0]->name, "transB") == 0)
+      {
+        g_free (g->node[i]->attribute[0]);
+        g_free (g->node[i]->attribute);
+        g->node[i]->attribute = NULL;
+        g->node[i]->n_attribute = 0;
+      }
+  g->node[0]->n_attribute = n_attrs[0];
+  g->node[11]->n_attribute = n_attrs[1];
+  onnx__model_proto__free_unpacked (model, NULL);
+}
+
+static void
+assert_load_fails (const char *path, GQuark domain, int code, const char *const *parts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_onnx_load (path, &error);
+  g_assert_null (m);
+  g_assert_error (error, domain, code);
+  g_autofree char *base = g_path_get_basename (path);
+  g_assert_nonnull (strstr (error->message, base));
+  for (int k = 0; parts[k]; k++)
+    if (strstr (error->message, parts[k]) == NULL)
+      g_error ("“%s” lacks “%s”", error->message, parts[k]);
+}
+#define ASSERT_LOAD_FAILS(path, code, ...) \
+  assert_load_fails (path, NN_ERROR, code, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* What cannot be read is an error naming the file, the node, its op and the
+ * attribute; hostile sizes are refused before any allocation. */
+static void
+test_read_errors (void)
+{
+  g_autofree char *garbage = g_build_filename (tmp_dir, "garbage.onnx", NULL);
+  g_assert_true (g_file_set_contents (garbage, "\xff\xff\xff\xff not protobuf", -1, NULL));
+  ASSERT_LOAD_FAILS (garbage, NN_ERROR_FORMAT, "not an ONNX model");
+  g_autofree char *missing = g_build_filename (tmp_dir, "missing.onnx", NULL);
+  ASSERT_LOAD_FAILS (missing, NN_ERROR_IO, "cannot open");
+
+  /* gelu is several nodes, Erf among them, which the reader does not take */
+  g_autoptr (NnModel) m = nn_model_new ("gelu", NN_MODEL_SEQUENTIAL);
+  int x = nn_model_add_input (m, (NnShape){ 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
+  x = nn_model_add_flatten (m, "flatten", x);
+  nn_model_add_dense (m, "dense", x, &(NnDenseConfig){ 10, TRUE, NN_ACT_GELU });
+  g_assert_true (nn_model_finish (m, NULL));
+  g_autofree char *gelu = g_build_filename (tmp_dir, "gelu.onnx", NULL);
+  g_assert_true (nn_onnx_save (m, gelu, NULL));
+  ASSERT_LOAD_FAILS (gelu, NN_ERROR_UNSUPPORTED, "node “dense/gelu_erf” (Erf)",
+                     "operator is not supported");
+
+  g_autoptr (NnModel) cnn = nn_zoo_cnn ();
+  g_autofree char *path = g_build_filename (tmp_dir, "cnn-edit.onnx", NULL);
+  g_assert_true (nn_onnx_save (cnn, path, NULL));
+  Onnx__ModelProto *model = read_back (path);
+  Onnx__NodeProto *conv = model->graph->node[1];
+  g_assert_cmpstr (conv->op_type, ==, "Conv");
+  /* dilations 2 */
+  Onnx__AttributeProto *strides = NULL;
+  for (size_t a = 0; a < conv->n_attribute; a++)
+    if (strcmp (conv->attribute[a]->name, "strides") == 0)
+      strides = conv->attribute[a];
+  g_assert_nonnull (strides);
+  char *strides_name = strides->name; /* free_unpacked frees it: put it back */
+  strides->name = (char *) "dilations";
+  strides->ints[0] = strides->ints[1] = 2;
+  g_autofree char *dil = write_model (model, "dilations.onnx");
+  ASSERT_LOAD_FAILS (dil, NN_ERROR_UNSUPPORTED, "(Conv)", "“dilations”");
+  /* an attribute nobody knows */
+  strides->name = (char *) "frobnicate";
+  g_autofree char *unknown = write_model (model, "unknown-attr.onnx");
+  ASSERT_LOAD_FAILS (unknown, NN_ERROR_UNSUPPORTED, "(Conv)", "“frobnicate”");
+  strides->name = strides_name;
+  strides->ints[0] = strides->ints[1] = 1;
+  /* a weight claiming 2^24 x 2^24 x ... values, with a few bytes behind it */
+  Onnx__TensorProto *w = (Onnx__TensorProto *) find_init (model->graph, "conv2d/kernel");
+  g_assert_cmpuint (w->n_dims, ==, 4);
+  gint64 dims[4] = { w->dims[0], w->dims[1], w->dims[2], w->dims[3] };
+  w->dims[0] = w->dims[1] = w->dims[2] = w->dims[3] = (gint64) 1 << 24;
+  g_autofree char *huge = write_model (model, "huge.onnx");
+  ASSERT_LOAD_FAILS (huge, NN_ERROR_FORMAT, "invalid or too large");
+  memcpy (w->dims, dims, sizeof dims);
+  /* data shorter than the shape */
+  w->raw_data.len -= 4;
+  g_autofree char *shortw = write_model (model, "short.onnx");
+  ASSERT_LOAD_FAILS (shortw, NN_ERROR_FORMAT, "does not match");
+  w->raw_data.len += 4;
+  /* an input of another size */
+  model->graph->input[0]->type->tensor_type->shape->dim[1]->dim_value = 32;
+  g_autofree char *big_in = write_model (model, "input32.onnx");
+  ASSERT_LOAD_FAILS (big_in, NN_ERROR_UNSUPPORTED, "input “input”");
+  onnx__model_proto__free_unpacked (model, NULL);
+
+  /* every truncation of a valid file: an error, never a crash */
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_autofree char *cut = g_build_filename (tmp_dir, "cut.onnx", NULL);
+  for (gsize n = 0; n < len; n += 1 + n / 3)
+    {
+      g_assert_true (g_file_set_contents (cut, data, n, NULL));
+      g_autoptr (GError) error = NULL;
+      g_autoptr (NnModel) back = nn_onnx_load (cut, &error);
+      g_assert_true ((back == NULL) != (error == NULL));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -282,6 +527,9 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx/export-depthwise", test_depthwise);
   g_test_add_func ("/onnx/export-metadata", test_metadata);
   g_test_add_func ("/onnx/export-errors", test_errors);
+  g_test_add_func ("/onnx/read-back", test_read_back);
+  g_test_add_func ("/onnx/read-nchw-flatten", test_read_nchw_flatten);
+  g_test_add_func ("/onnx/read-errors", test_read_errors);
   int rc = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp_dir);
   if (system (cmd) != 0)

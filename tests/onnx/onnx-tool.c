@@ -5,15 +5,22 @@
  *                                    maps (random weights, biases and BN statistics)
  *                                    as DIR/onnx_*.keras
  *   onnx-tool probs MODEL MNIST N OUT  the probabilities (N, classes) of the first N
- *                                    MNIST test images under MODEL (.keras), as
- *                                    little-endian float32, from nn_model_predict
+ *                                    MNIST test images under MODEL (.keras or .onnx),
+ *                                    as little-endian float32, from nn_model_predict
+ *   onnx-tool roundtrip MODEL.keras MNIST N TMP.onnx
+ *                                    exports MODEL, reads the file back with
+ *                                    nn_onnx_load, and fails when a probability of the
+ *                                    first N test images differs by more than 1e-5
+ *   onnx-tool compare A.f32 B.f32 TOL  fails when two such files differ by more
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn-dataset.h"
 #include "nn-keras.h"
+#include "nn-onnx.h"
 
 static NnModel *
 finish (NnModel *m, guint64 seed)
@@ -163,24 +170,47 @@ write_models (const char *dir)
   return 0;
 }
 
+static NnModel *
+load (const char *path, GError **error)
+{
+  return g_str_has_suffix (path, ".onnx") ? nn_onnx_load (path, error)
+                                          : nn_keras_load (path, error);
+}
+
+/* The probabilities of the first *n test images (fewer when MNIST has fewer). */
+static float *
+predict (NnModel *m, const char *mnist, int *n, GError **error)
+{
+  g_autoptr (NnDataset) ds = nn_mnist_load (mnist, NN_MNIST_TEST, error);
+  if (ds == NULL)
+    return NULL;
+  *n = MIN (*n, ds->n);
+  float *x = g_new (float, (size_t) *n * NN_IMAGE_PIXELS);
+  float *probs = g_new (float, (size_t) *n * m->n_classes);
+  nn_dataset_get_batch (ds, 0, *n, x);
+  NnWorkspace *ws = nn_workspace_new (m, 250, NN_MODE_INFERENCE);
+  nn_model_predict (m, ws, x, *n, probs);
+  nn_workspace_free (ws);
+  g_free (x);
+  return probs;
+}
+
+static int
+fail (GError *error)
+{
+  fprintf (stderr, "onnx-tool: %s\n", error->message);
+  g_error_free (error);
+  return 1;
+}
+
 static int
 write_probs (const char *model_path, const char *mnist, int n, const char *out)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (NnModel) m = nn_keras_load (model_path, &error);
-  g_autoptr (NnDataset) ds = m ? nn_mnist_load (mnist, NN_MNIST_TEST, &error) : NULL;
-  if (ds == NULL)
-    {
-      fprintf (stderr, "onnx-tool: %s\n", error->message);
-      return 1;
-    }
-  n = MIN (n, ds->n);
-  float *x = g_new (float, (size_t) n * NN_IMAGE_PIXELS);
-  float *probs = g_new (float, (size_t) n * m->n_classes);
-  nn_dataset_get_batch (ds, 0, n, x);
-  NnWorkspace *ws = nn_workspace_new (m, 250, NN_MODE_INFERENCE);
-  nn_model_predict (m, ws, x, n, probs);
-  nn_workspace_free (ws);
+  GError *error = NULL;
+  g_autoptr (NnModel) m = load (model_path, &error);
+  float *probs = m ? predict (m, mnist, &n, &error) : NULL;
+  if (probs == NULL)
+    return fail (error);
   for (size_t k = 0; k < (size_t) n * m->n_classes; k++)
     {
       guint32 u;
@@ -190,14 +220,77 @@ write_probs (const char *model_path, const char *mnist, int n, const char *out)
     }
   gboolean ok = g_file_set_contents (out, (const char *) probs,
                                      (gssize) ((size_t) n * m->n_classes * sizeof (float)), &error);
-  g_free (x);
   g_free (probs);
-  if (!ok)
+  return ok ? 0 : fail (error);
+}
+
+static int
+report (const char *what, const float *a, const float *b, size_t count, int classes, double tol)
+{
+  double max = 0;
+  size_t at = 0;
+  for (size_t k = 0; k < count; k++)
+    if (!(fabs ((double) a[k] - b[k]) <= max))
+      max = fabs ((double) a[k] - b[k]), at = k;
+  gboolean ok = max <= tol;
+  printf ("%s: %zu images, max difference %.3e (image %zu, class %zu); %s\n", what,
+          count / classes, max, at / classes, at % classes, ok ? "ok" : "FAIL");
+  return ok ? 0 : 1;
+}
+
+static int
+roundtrip (const char *keras, const char *mnist, int n, const char *tmp)
+{
+  GError *error = NULL;
+  g_autoptr (NnModel) a = nn_keras_load (keras, &error);
+  if (a == NULL || !nn_onnx_save (a, tmp, &error))
+    return fail (error);
+  g_autoptr (NnModel) b = nn_onnx_load (tmp, &error);
+  if (b == NULL)
+    return fail (error);
+  if (b->n_classes != a->n_classes)
     {
-      fprintf (stderr, "onnx-tool: %s\n", error->message);
+      fprintf (stderr, "onnx-tool: %s: %d classes, %d read back\n", keras, a->n_classes,
+               b->n_classes);
       return 1;
     }
-  return 0;
+  int na = n, nb = n;
+  g_autofree float *pa = predict (a, mnist, &na, &error);
+  g_autofree float *pb = pa ? predict (b, mnist, &nb, &error) : NULL;
+  if (pb == NULL)
+    return fail (error);
+  /* A model with logits out reads back with a softmax added: compare probabilities. */
+  if (!a->output_softmax)
+    nn_softmax_rows (pa, pa, na, a->n_classes);
+  g_autofree char *what = g_strdup_printf ("%s -> .onnx -> Digits", keras);
+  return report (what, pa, pb, (size_t) na * a->n_classes, a->n_classes, 1e-5);
+}
+
+static int
+compare (const char *a_path, const char *b_path, double tol)
+{
+  GError *error = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+  gsize la = 0, lb = 0;
+  if (!g_file_get_contents (a_path, &a, &la, &error) || !g_file_get_contents (b_path, &b, &lb, &error))
+    return fail (error);
+  if (la != lb || la % (10 * sizeof (float)) != 0)
+    {
+      fprintf (stderr, "onnx-tool: %s and %s differ in size\n", a_path, b_path);
+      return 1;
+    }
+  g_autofree float *fa = g_new (float, la / 4), *fb = g_new (float, la / 4);
+  for (gsize k = 0; k < la / 4; k++)
+    {
+      guint32 u, v;
+      memcpy (&u, a + 4 * k, 4);
+      memcpy (&v, b + 4 * k, 4);
+      u = GUINT32_FROM_LE (u);
+      v = GUINT32_FROM_LE (v);
+      memcpy (&fa[k], &u, 4);
+      memcpy (&fb[k], &v, 4);
+    }
+  return report (b_path, fa, fb, la / 4, 10, tol);
 }
 
 int
@@ -207,6 +300,11 @@ main (int argc, char **argv)
     return write_models (argv[2]);
   if (argc == 6 && strcmp (argv[1], "probs") == 0)
     return write_probs (argv[2], argv[3], atoi (argv[4]), argv[5]);
-  fprintf (stderr, "usage: onnx-tool models DIR | probs MODEL MNIST_DIR N OUT.f32\n");
+  if (argc == 6 && strcmp (argv[1], "roundtrip") == 0)
+    return roundtrip (argv[2], argv[3], atoi (argv[4]), argv[5]);
+  if (argc == 5 && strcmp (argv[1], "compare") == 0)
+    return compare (argv[2], argv[3], g_ascii_strtod (argv[4], NULL));
+  fprintf (stderr, "usage: onnx-tool models DIR | probs MODEL MNIST_DIR N OUT.f32 | roundtrip "
+           "MODEL.keras MNIST_DIR N TMP.onnx | compare A.f32 B.f32 TOL\n");
   return 2;
 }

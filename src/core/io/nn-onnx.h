@@ -34,4 +34,15 @@ G_BEGIN_DECLS
  * that ONNX cannot express is an NN_ERROR_UNSUPPORTED naming the layer. */
 gboolean nn_onnx_save (const NnModel *model, const char *path, GError **error);
 
+/* Reads an ONNX model as PyTorch (torch.onnx.export), tf2onnx or nn_onnx_save write
+ * them for MNIST: Conv (groups 1 or depthwise), Gemm, MatMul (+ Add as its bias),
+ * BatchNormalization, Relu, Clip (relu6), Sigmoid, Tanh, Elu, Softmax, LogSoftmax,
+ * MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Transpose (NHWC <-> NCHW),
+ * Add, Sub, Mul, Div (by a scalar), Concat, Dropout, Identity and Constant, with one
+ * float input [N, 1, 28, 28], [N, 28, 28, 1], [N, 28, 28] or [N, 784] (N symbolic or
+ * 1). A graph whose output is not a softmax (logits, log-probabilities) gets one, so
+ * the model gives probabilities. Anything else is an NN_ERROR_UNSUPPORTED naming the
+ * node, its op type and the attribute. Sizes are checked before they are allocated. */
+NnModel *nn_onnx_load (const char *path, GError **error);
+
 G_END_DECLS
