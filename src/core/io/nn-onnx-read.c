@@ -577,12 +577,32 @@ op_dense (Importer *im, const Onnx__NodeProto *n, gboolean gemm, GError **error)
   return TRUE;
 }
 
+/* The activation a layer applies after its weights, where it has one. */
+static NnActivation *
+fused_activation (NnLayer *l)
+{
+  if (l->kind == NN_LAYER_DENSE)
+    return &l->cfg.dense.activation;
+  if (nn_layer_is_convolutional (l))
+    return &l->cfg.conv.activation;
+  return NULL;
+}
+
 static gboolean
 add_activation (Importer *im, const Onnx__NodeProto *n, NnActivation act, GError **error)
 {
   Value *x = layer_input (im, n, 0, error);
   if (x == NULL)
     return FALSE;
+  /* Conv or Dense -> activation, read by nothing else: one layer, as Keras writes it
+   * and as the engine runs it fastest. */
+  NnActivation *fused = fused_activation (&im->m->layers[x->layer]);
+  if (fused && *fused == NN_ACT_LINEAR && uses_of (im, n->input[0]) == 1)
+    {
+      *fused = act;
+      set_output (im, n, x->layer, x->view, x->shape, x->perm);
+      return TRUE;
+    }
   int l = nn_model_add_activation (im->m, layer_name (im, "activation"), x->layer, act);
   set_output (im, n, l, x->view, x->shape, x->perm);
   return TRUE;
@@ -1070,8 +1090,11 @@ import_graph (Importer *im, const Onnx__ModelProto *model, GError **error)
                    "class scores computed by the graph", im->display);
       return FALSE;
     }
-  const NnLayer *last = &im->m->layers[out->layer];
-  gboolean softmax = last->kind == NN_LAYER_ACTIVATION && last->cfg.act.activation == NN_ACT_SOFTMAX;
+  NnLayer *last = &im->m->layers[out->layer];
+  NnActivation *fused = fused_activation (last);
+  gboolean softmax = fused ? *fused == NN_ACT_SOFTMAX
+                           : last->kind == NN_LAYER_ACTIVATION
+                             && last->cfg.act.activation == NN_ACT_SOFTMAX;
   /* Logits (or a softmax that is not the last layer) get a softmax: Digits shows
    * probabilities. */
   if (!softmax || out->layer != im->m->n_layers - 1)
