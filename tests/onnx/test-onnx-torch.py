@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch's ONNX files read by Digits: the architectures of the PyTorch peer
-(bench/: cnn, advanced with BatchNorm and depthwise convolutions, the baseline) and
-variants with the other input layouts ([N, 784], [N, 28, 28], [N, 28, 28, 1]), with
+(bench/: cnn, advanced with BatchNorm and depthwise convolutions, the baseline),
+variants with the other input layouts ([N, 784], [N, 28, 28], [N, 28, 28, 1]) and
+the usual recipe's normalisation and matrix product (Sub, Div, MatMul, Add), with
 seeded random weights and BatchNorm statistics, exported by torch.onnx.export (opset
 13, symbolic batch), read by nn_onnx_load (onnx-tool probs), and compared with
 PyTorch's own softmax of its logits on the first 1,000 MNIST test images: the largest
@@ -84,6 +85,22 @@ class Reshaped(nn.Module):
         return torch.log_softmax(self.net(x), dim=1) if self.how == "nhwc" else self.net(x)
 
 
+class Normalized(nn.Module):
+    """The usual PyTorch MNIST recipe: (x - mean) / std first (Sub, Div), and a
+    dense layer written as a matrix product (MatMul, then Add as its bias)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 5, stride=1, padding=2)
+        self.w = nn.Parameter(torch.randn(8 * 14 * 14, 10) * 0.02)
+        self.b = nn.Parameter(torch.randn(10) * 0.1)
+
+    def forward(self, x):
+        x = (x - 0.1307) / 0.3081
+        x = torch.max_pool2d(torch.sigmoid(self.conv(x)), 2)
+        return torch.matmul(torch.flatten(x, 1), self.w) + self.b
+
+
 def randomize(model, seed):
     torch.manual_seed(seed)
     for m in model.modules():
@@ -94,8 +111,9 @@ def randomize(model, seed):
             m.running_var.uniform_(0.2, 2.0)
     # A trained network is confident: larger logits than a fresh one's, which makes
     # any difference in the earlier layers show in the probabilities.
-    last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
-    last.weight.data *= 8
+    linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if linear:
+        linear[-1].weight.data *= 8
     model.eval()
     return model
 
@@ -109,6 +127,7 @@ cases = [
     ("cnn_flat_input", lambda: Reshaped(cnn(), "flat"), [N, 784]),
     ("advanced_nhwc_log_softmax", lambda: Reshaped(advanced(), "nhwc"), [N, 28, 28, 1]),
     ("baseline_matrix_input", lambda: Reshaped(baseline(), "matrix"), [N, 28, 28]),
+    ("normalized_matmul", lambda: Normalized(), [N, 1, 28, 28]),
 ]
 failures = 0
 with tempfile.TemporaryDirectory() as tmp:
