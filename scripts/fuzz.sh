@@ -21,7 +21,7 @@ seconds=$1
 shift
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
-targets=${*:-keras keras-config keras-weights image idx folder}
+targets=${*:-keras keras-config keras-weights image idx folder onnx}
 
 if [ ! -f "$build/build.ninja" ]; then
   # fuzzer-no-link instruments every library for coverage; only the targets link
