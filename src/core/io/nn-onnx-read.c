@@ -18,10 +18,13 @@
 #include "nn-error.h"
 #include "onnx.pb-c.h"
 
-#define MAX_FILE_BYTES ((gsize) 512 << 20)
+/* An MNIST model takes a few MB; the project's largest 1.3 MB as ONNX. */
+#define MAX_FILE_BYTES ((gsize) 64 << 20)
 #define MAX_NODES      10000
-#define MAX_ELEMENTS   ((gsize) 1 << 27)   /* one tensor: 512 MB of floats */
+#define MAX_ELEMENTS   ((gsize) 1 << 24)   /* one tensor, and all parameters: 64 MB of floats */
 #define MAX_DIM        ((gint64) 1 << 24)
+#define MAX_CHANNELS   65536
+#define MAX_FLATTEN    ((gsize) 1 << 22)   /* the values a Flatten's permutation maps */
 
 typedef enum { VIEW_NCHW, VIEW_NHWC, VIEW_MATRIX, VIEW_VECTOR } View;
 
@@ -406,7 +409,7 @@ op_conv (Importer *im, const Onnx__NodeProto *n, GError **error)
     return FALSE;
   if (k[0] != kh || k[1] != kw)
     return node_fail (im, n, error, "attribute “kernel_shape” does not match the weight");
-  if (o < 1 || o > 65536)
+  if (o < 1 || o > MAX_CHANNELS)
     return node_fail (im, n, error, "the weight has %d output channels", o);
   gint64 group = attr_int (n, "group", 1);
   int c = x->shape.c;
@@ -551,7 +554,7 @@ op_dense (Importer *im, const Onnx__NodeProto *n, gboolean gemm, GError **error)
   if (w->ndim != 2 || w->dims[trans ? 1 : 0] != in)
     return node_fail (im, n, error, "the weight is not 2-dimensional with %d inputs", in);
   int units = (int) w->dims[trans ? 0 : 1];
-  if (units < 1 || units > 65536)
+  if (units < 1 || units > MAX_CHANNELS)
     return node_fail (im, n, error, "the weight has %d outputs", units);
   Value *b = NULL;
   if (gemm && n->n_input > 2 && *n->input[2] && (b = const_input (im, n, 2, 0, error)) == NULL)
@@ -652,15 +655,17 @@ op_clip (Importer *im, const Onnx__NodeProto *n, GError **error)
 }
 
 /* Flatten, and Reshape to [N, D]: the values in ONNX's order. */
-static void
-flatten (Importer *im, const Onnx__NodeProto *n, Value *x)
+static gboolean
+flatten (Importer *im, const Onnx__NodeProto *n, Value *x, GError **error)
 {
   int d = (int) nn_shape_size (x->shape);
   if (x->view == VIEW_VECTOR)
     {
       set_output (im, n, x->layer, VIEW_VECTOR, x->shape, x->perm);
-      return;
+      return TRUE;
     }
+  if (!row_major (x) && (gsize) d > MAX_FLATTEN)
+    return node_fail (im, n, error, "flattening %d NCHW values is more than supported", d);
   int *perm = NULL;
   if (!row_major (x))
     {
@@ -673,6 +678,7 @@ flatten (Importer *im, const Onnx__NodeProto *n, Value *x)
     }
   int l = nn_model_add_flatten (im->m, layer_name (im, "flatten"), x->layer);
   set_output (im, n, l, VIEW_VECTOR, (NnShape){ 1, 1, d }, perm);
+  return TRUE;
 }
 
 static gboolean
@@ -685,8 +691,7 @@ op_flatten (Importer *im, const Onnx__NodeProto *n, GError **error)
     return FALSE;
   if (attr_int (n, "axis", 1) != 1)
     return node_fail (im, n, error, "attribute “axis” must be 1");
-  flatten (im, n, x);
-  return TRUE;
+  return flatten (im, n, x, error);
 }
 
 static gboolean
@@ -726,10 +731,7 @@ op_reshape (Importer *im, const Onnx__NodeProto *n, GError **error)
   if ((unknown > 0 && t[unknown] == 0) || (unknown < 0 && known != total))
     return node_fail (im, n, error, "cannot reshape %" G_GINT64_FORMAT " values so", total);
   if (r == 2)
-    {
-      flatten (im, n, x);
-      return TRUE;
-    }
+    return flatten (im, n, x, error);
   if (!row_major (x))
     return node_fail (im, n, error, "reshaping NCHW values other than to [N, D] is not supported");
   NnShape s;
@@ -878,6 +880,8 @@ op_concat (Importer *im, const Onnx__NodeProto *n, GError **error)
       first = first ? first : v;
       layers[k] = v->layer;
       channels += v->shape.c;
+      if (channels > MAX_CHANNELS)
+        return node_fail (im, n, error, "more than %d channels", MAX_CHANNELS);
     }
   gint64 axis = attr_int (n, "axis", 1);
   int rank = first->view == VIEW_VECTOR ? 2 : first->view == VIEW_MATRIX ? 3 : 4;
