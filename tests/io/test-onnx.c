@@ -6,6 +6,7 @@
  * ONNX's checker and ONNX Runtime make of the files is in tests/onnx. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "nn-error.h"
@@ -442,6 +443,10 @@ test_read_errors (void)
   ASSERT_LOAD_FAILS (garbage, NN_ERROR_FORMAT, "not an ONNX model");
   g_autofree char *missing = g_build_filename (tmp_dir, "missing.onnx", NULL);
   ASSERT_LOAD_FAILS (missing, NN_ERROR_IO, "cannot open");
+  ASSERT_LOAD_FAILS (tmp_dir, NN_ERROR_IO, "not a regular file");
+  g_autofree char *fifo = g_build_filename (tmp_dir, "fifo.onnx", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  ASSERT_LOAD_FAILS (fifo, NN_ERROR_IO, "not a regular file"); /* and does not hang */
 
   /* gelu is several nodes, Erf among them, which the reader does not take */
   g_autoptr (NnModel) m = nn_model_new ("gelu", NN_MODEL_SEQUENTIAL);

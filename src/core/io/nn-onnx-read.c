@@ -11,9 +11,14 @@
  *
  * Hostile files: the file, every tensor, the node count and the parameters have caps
  * checked before anything is allocated from them; every index is checked. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include "nn-onnx.h"
 #include "nn-error.h"
 #include "onnx.pb-c.h"
@@ -1133,10 +1138,27 @@ nn_onnx_load (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   g_autofree char *display = g_filename_display_name (path);
-  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, NULL);
+  /* O_NONBLOCK: a FIFO named .onnx must not hang the program */
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+  int e = errno;
+  struct stat st;
+  if (fd >= 0 && (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)))
+    {
+      close (fd);
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: not a regular file", display);
+      return NULL;
+    }
+  GMappedFile *mapped = fd >= 0 ? g_mapped_file_new_from_fd (fd, FALSE, NULL) : NULL;
+  if (fd >= 0)
+    {
+      e = errno;
+      close (fd); /* the mapping keeps the file */
+    }
+  g_autoptr (GMappedFile) file = mapped;
   if (file == NULL)
     {
-      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: cannot open it", display);
+      g_set_error (error, NN_ERROR, NN_ERROR_IO, "%s: cannot open it: %s", display,
+                   g_strerror (fd >= 0 ? (e ? e : EIO) : e));
       return NULL;
     }
   gsize len = g_mapped_file_get_length (file);
