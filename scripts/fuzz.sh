@@ -10,7 +10,7 @@
 # libhdf5 is listed as such and does not fail the run, unless FUZZ_STRICT=1; so is a
 # finding that does not happen again when replayed alone ("unreproduced").
 #
-# Targets: keras keras-config keras-weights image idx folder (default: all).
+# Targets: keras keras-config keras-weights image idx folder onnx (default: all).
 # New inputs go to build-fuzz/fuzz/corpus/TARGET, findings to build-fuzz/fuzz/found/TARGET.
 set -eu
 if [ $# -lt 1 ] || ! [ "$1" -gt 0 ] 2>/dev/null; then
@@ -21,7 +21,7 @@ seconds=$1
 shift
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
-targets=${*:-keras keras-config keras-weights image idx folder}
+targets=${*:-keras keras-config keras-weights image idx folder onnx}
 
 if [ ! -f "$build/build.ninja" ]; then
   # fuzzer-no-link instruments every library for coverage; only the targets link

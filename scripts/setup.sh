@@ -4,7 +4,8 @@
 # $XDG_DATA_HOME/digits/mnist (~/.local/share/digits/mnist), where the app and
 # digits-cli find it from any folder, and verifies it.
 #   scripts/setup.sh           what building and running the app needs
-#   scripts/setup.sh --tests   also what the test suite needs (Xvfb, xdotool, h5py, ...),
+#   scripts/setup.sh --tests   also what the test suite needs (Xvfb, xdotool, h5py, ...,
+#                              and ONNX Runtime from npm into tests/onnx/node_modules),
 #                              and data/mnist, which the tests read, linked to MNIST
 # MNIST already in data/mnist (where earlier versions put it) is copied, not fetched.
 # The same download, from a built tree: digits-cli download-mnist.
@@ -21,11 +22,13 @@ build_packages=(
   meson ninja-build gcc pkg-config
   libglib2.0-dev libglib2.0-bin libopenblas-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev
   libjson-glib-dev libzip-dev libhdf5-dev libseccomp-dev
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   libgtk-4-dev libadwaita-1-dev libcairo2-dev
   gettext desktop-file-utils appstream
 )
 test_packages=(
   xvfb xauth xdotool imagemagick x11-utils x11-apps dbus-x11 python3 python3-h5py python3-scipy fonts-dejavu-core
+  python3-onnx python3-torch
   clang libclang-rt-14-dev
   fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-breip fonts-dancingscript fonts-kristi
 )
@@ -44,6 +47,11 @@ if ! command -v npm >/dev/null 2>&1 && [[ ! -f "$mnist_dir/t10k-labels-idx1-ubyt
    && [[ ! -f "$tests_mnist/t10k-labels-idx1-ubyte" ]]; then
   missing+=(npm)
 fi
+# The tests run ONNX Runtime under Node.js; any node and npm will do, as above.
+if [[ "${1:-}" == "--tests" ]]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || [[ " ${missing[*]:-} " == *" npm "* ]] || missing+=(npm)
+fi
 
 if ((${#missing[@]})); then
   sudo=""
@@ -58,6 +66,14 @@ if ((${#missing[@]})); then
            apt-get install -y -q --no-install-recommends "${missing[@]}"; }
 else
   say "All needed Debian packages are installed"
+fi
+
+# ONNX Runtime for tests/onnx, a test dependency only: the npm package ships the
+# runtime library; ONNXRUNTIME_NODE_INSTALL=skip keeps its install step from fetching GPU files.
+if [[ "${1:-}" == "--tests" ]] && [[ ! -d "$top/tests/onnx/node_modules/onnxruntime-node" ]]; then
+  say "Installing onnxruntime-node into tests/onnx/node_modules"
+  (cd "$top/tests/onnx" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --silent) \
+    || say "npm ci failed: the ONNX Runtime test will skip"
 fi
 
 verify_mnist() { # DIR

@@ -16,6 +16,9 @@
 #include "nn-error.h"
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
+#ifdef NN_HAVE_ONNX
+#include "nn-onnx.h"
+#endif
 
 /* ---- messages ---------------------------------------------------------------- */
 
@@ -240,6 +243,13 @@ cli_threads (int requested)
   return MAX (1, (int) g_get_num_processors ());
 }
 
+gboolean
+cli_is_onnx (const char *path)
+{
+  size_t n = strlen (path);
+  return n >= 5 && g_ascii_strcasecmp (path + n - 5, ".onnx") == 0;
+}
+
 NnModel *
 cli_load_model (const char *path, int threads)
 {
@@ -250,7 +260,18 @@ NnModel *
 cli_load_model_with_info (const char *path, int threads, NnKerasInfo **info)
 {
   g_autoptr (GError) error = NULL;
-  NnModel *m = nn_keras_load_isolated_with_info (path, info, &error);
+  NnModel *m;
+#ifdef NN_HAVE_ONNX
+  /* ONNX files are read in-process: protobuf-c with caps on every size (nn-onnx.h). */
+  if (cli_is_onnx (path))
+    {
+      m = nn_onnx_load (path, &error);
+      if (m != NULL && info != NULL)
+        *info = nn_keras_info_new ();
+    }
+  else
+#endif
+    m = nn_keras_load_isolated_with_info (path, info, &error);
 
   if (m == NULL)
     {

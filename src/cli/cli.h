@@ -16,3 +16,4 @@ int cli_robustness (int argc, char **argv);
 int cli_calibrate (int argc, char **argv);
 int cli_read (int argc, char **argv);
 int cli_download_mnist (int argc, char **argv); /* in cli-mnist.c */
+int cli_export (int argc, char **argv);     /* only with NN_HAVE_ONNX */

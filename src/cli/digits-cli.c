@@ -24,6 +24,9 @@ static const CliCommand commands[] = {
   { "robustness", cli_robustness, "MODEL               accuracy under noise, blur, rotation, shift, thickening" },
   { "bench",      cli_bench,      "[--train]           inference and training speed" },
   { "download-mnist", cli_download_mnist, "[--to DIR]          fetch MNIST and check its SHA-256 sums" },
+#ifdef NN_HAVE_ONNX
+  { "export",     cli_export,     "MODEL OUT.onnx      the model as ONNX, for ONNX Runtime" },
+#endif
 };
 
 static void

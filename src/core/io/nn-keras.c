@@ -527,8 +527,8 @@ sync_folder (const char *path)
 
 /* Writes PATH.XXXXXX beside PATH and renames it over PATH, so that PATH is either
  * the old file or the complete new one, never half of either; then syncs the folder. */
-static gboolean
-write_atomically (const char *path, const guint8 *data, gsize len, GError **error)
+gboolean
+nn_keras_write_atomically (const char *path, const guint8 *data, gsize len, GError **error)
 {
   g_autofree char *display = g_filename_display_name (path);
   g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
@@ -636,5 +636,5 @@ nn_keras_save (const NnModel *model, const char *path, const NnKerasSaveOptions 
   g_autofree guint8 *zip = build_zip (meta, config, h5, h5_len, &zip_len, error);
   if (zip == NULL)
     return FALSE;
-  return write_atomically (path, zip, zip_len, error);
+  return nn_keras_write_atomically (path, zip, zip_len, error);
 }

@@ -43,6 +43,12 @@ float **nn_keras_optimizer_slots (const NnModel *model, float *const *arrays, in
 gboolean nn_keras_save (const NnModel *model, const char *path,
                         const NnKerasSaveOptions *options, GError **error);
 
+/* data into PATH.XXXXXX beside path, synced, then renamed over path (the folder
+ * synced too), as nn_keras_save does; nn_keras_remove_partial_saves covers it. For
+ * the other formats the io area writes. */
+gboolean nn_keras_write_atomically (const char *path, const guint8 *data, gsize len,
+                                    GError **error);
+
 /* Removes the temporary files (PATH.XXXXXX) of the saves under way in any thread.
  * Async-signal-safe: for a program's SIGINT/SIGTERM handler before it ends the
  * process, so that no partial file stays behind. The saves in progress fail. */
