@@ -136,9 +136,6 @@ typedef struct {
   } cfg;
   int n_vars;
   NnVar vars[NN_MAX_VARS];
-  /* Keras config.json items the engine does not interpret but keeps for writing back
-   * (e.g. initializers); may be NULL. Owned, a JSON object serialised as a string. */
-  char *extra_config_json;
 } NnLayer;
 
 const char  *nn_layer_kind_to_keras (NnLayerKind kind);      /* "Conv2D" */

@@ -24,7 +24,6 @@ static void
 layer_clear (NnLayer *l)
 {
   g_free (l->name);
-  g_free (l->extra_config_json);
 }
 
 void
@@ -38,9 +37,6 @@ nn_model_free (NnModel *m)
   nn_free (m->params);
   nn_free (m->grads);
   g_free (m->name);
-  g_free (m->keras_version);
-  g_free (m->date_saved);
-  g_free (m->compile_config_json);
   if (m->metadata)
     g_hash_table_unref (m->metadata);
   g_free (m);
@@ -58,7 +54,6 @@ nn_model_copy (const NnModel *src)
     {
       m->layers[i] = src->layers[i];
       m->layers[i].name = g_strdup (src->layers[i].name);
-      m->layers[i].extra_config_json = g_strdup (src->layers[i].extra_config_json);
     }
   m->params = NULL;
   m->grads = NULL;
@@ -72,9 +67,6 @@ nn_model_copy (const NnModel *src)
       m->grads = nn_alloc_floats (src->n_params);
       memcpy (m->grads, src->grads, src->n_params * sizeof (float));
     }
-  m->keras_version = g_strdup (src->keras_version);
-  m->date_saved = g_strdup (src->date_saved);
-  m->compile_config_json = g_strdup (src->compile_config_json);
   m->metadata = NULL;
   if (src->metadata)
     {
@@ -109,7 +101,6 @@ nn_model_add_layer (NnModel *m, const NnLayer *proto)
   NnLayer *l = &m->layers[m->n_layers];
   *l = *proto;
   l->name = g_strdup (proto->name ? proto->name : "layer");
-  l->extra_config_json = g_strdup (proto->extra_config_json);
   l->n_vars = 0;
   return m->n_layers++;
 }

@@ -57,10 +57,8 @@ typedef struct {
   float *grads;          /* same layout as params */
   size_t n_params;
 
-  /* From metadata.json / config.json when loaded, kept for writing back. */
-  char *keras_version;   /* "3.12.0" */
-  char *date_saved;
-  char *compile_config_json; /* serialized compile_config or NULL */
+  /* Keras-only items (version, save date, compile_config, layers' extra config)
+   * live in io's NnKerasInfo, not here. */
   GHashTable *metadata;  /* extra string metadata (e.g. "test_accuracy"); may be NULL */
 
   int n_threads;         /* batch split across this many threads (default 1) */
