@@ -91,6 +91,18 @@ open_model_activated (GSimpleAction *action, GVariant *param, gpointer user_data
   gtk_window_present (window);
 }
 
+/* app.open-image('PATH'): reads a PNG or JPEG on the Draw page, as opening it from
+ * the menu or dropping it on the canvas does; callable over D-Bus like open-model. */
+static void
+open_image_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DgApplication *self = DG_APPLICATION (user_data);
+  GtkWindow *window = ensure_window (self);
+
+  dg_window_open_image (DG_WINDOW (window), g_variant_get_string (param, NULL));
+  gtk_window_present (window);
+}
+
 /* app.use-model('PATH'): opens a model file and shows the Draw page with it (the
  * Train page's "Use This Model"). */
 static void
@@ -108,6 +120,7 @@ static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
   { .name = "preferences", .activate = preferences_activated },
   { .name = "open-model", .activate = open_model_activated, .parameter_type = "s" },
+  { .name = "open-image", .activate = open_image_activated, .parameter_type = "s" },
   { .name = "use-model", .activate = use_model_activated, .parameter_type = "s" },
 };
 

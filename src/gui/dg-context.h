@@ -44,5 +44,11 @@ guint        dg_context_get_n_jobs (DgContext *self);
 /* A short message for the user ("toast" signal: text, details or NULL); the
  * window shows it, with a Details button when there are details. */
 void         dg_context_toast (DgContext *self, const char *text, const char *details);
+/* A toast about topic (say "open-image"): it replaces one still showing about the
+ * same topic instead of queueing behind it. The topic is readable from the
+ * "toast" handlers (dg_context_get_toast_topic(), NULL for plain toasts). */
+void         dg_context_toast_about (DgContext *self, const char *topic, const char *text,
+                                     const char *details);
+const char  *dg_context_get_toast_topic (DgContext *self);
 
 G_END_DECLS

@@ -129,9 +129,33 @@ on_model_changed (DgWindow *self)
 }
 
 static void
+on_toast_dismissed (AdwToast *toast, DgWindow *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (!self->toasts)
+    return;  /* the window is going */
+  g_hash_table_iter_init (&iter, self->toasts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == toast)
+      g_hash_table_iter_remove (&iter);
+}
+
+/* A toast replaces the one still showing about the same topic (or with the same
+ * text): four failed opens leave one toast, not a queue of them that hides the
+ * next news for half a minute. */
+static void
 on_toast (DgContext *context, const char *text, const char *details, DgWindow *self)
 {
-  AdwToast *toast = adw_toast_new (text);
+  const char *topic = dg_context_get_toast_topic (context);
+  AdwToast *toast = adw_toast_new (text), *old;
+
+  old = g_hash_table_lookup (self->toasts, topic ? topic : text);
+  if (old)
+    adw_toast_dismiss (old);
+  g_hash_table_insert (self->toasts, g_strdup (topic ? topic : text), toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
 
   adw_toast_set_timeout (toast, details ? 10 : 6);
   if (details)
@@ -184,6 +208,15 @@ dg_window_open_model (DgWindow *self, const char *path)
   g_return_if_fail (DG_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
   dg_context_open_model (self->context, path);
+}
+
+void
+dg_window_open_image (DgWindow *self, const char *path_or_uri)
+{
+  g_return_if_fail (DG_IS_WINDOW (self));
+  g_return_if_fail (path_or_uri != NULL);
+  adw_view_stack_set_visible_child_name (self->view_stack, "draw");
+  gtk_widget_activate_action (GTK_WIDGET (self->draw_page), "draw.open-image", "s", path_or_uri);
 }
 
 static void
@@ -362,6 +395,7 @@ dg_window_dispose (GObject *object)
 {
   DgWindow *self = DG_WINDOW (object);
 
+  g_clear_pointer (&self->toasts, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_WINDOW);
   self->draw_page = NULL;
   self->train_page = self->evaluate_page = NULL;
@@ -408,6 +442,8 @@ static void
 dg_window_init (DgWindow *self)
 {
   dg_test_stamp ("window");
+  /* topic -> the AdwToast showing about it (borrowed: the overlay owns it) */
+  self->toasts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
   dg_test_stamp ("template");
 }
