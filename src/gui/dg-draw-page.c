@@ -5,6 +5,7 @@
  * its result is laid out and painted in that same frame.
  */
 #include "dg-config.h"
+#include "dg-draw-layout.h"
 #include "dg-draw-page.h"
 #include "dg-image-reader.h"
 #include "dg-prediction-view.h"
@@ -20,6 +21,8 @@ struct _DgDrawPage {
 
   /* template */
   GtkStack *draw_stack;
+  GtkWidget *draw_box;
+  GtkWidget *tool_bar;
   AdwStatusPage *no_model_page;
   DgCanvas *canvas;
   GtkWidget *heat_toggle;
@@ -739,6 +742,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-draw-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgDrawPage, name)
   BIND (draw_stack);
+  BIND (draw_box);
+  BIND (tool_bar);
   BIND (no_model_page);
   BIND (canvas);
   BIND (heat_toggle);
@@ -756,6 +761,10 @@ dg_draw_page_init (DgDrawPage *self)
 {
   self->prediction = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* side by side when wide, the reading below the canvas when narrow */
+  gtk_widget_set_layout_manager (self->draw_box, dg_draw_layout_new (24, DG_CANVAS_UNITS));
+  /* the groups of tools wrap into lines on narrow pages */
+  gtk_widget_set_layout_manager (self->tool_bar, dg_wrap_layout_new (12, 6));
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
                                    G_N_ELEMENTS (action_entries), self);

@@ -5,6 +5,7 @@
  */
 #include "dg-config.h"
 #include "dg-test-probe.h"
+#include "dg-prediction-view.h"
 #include "dg-draw-page.h"
 #include "dg-evaluate-page.h"
 #include "dg-page-util.h"
@@ -65,6 +66,8 @@ print_layout (Probe *p, const char *what)
     { "open", window_child (p, "open_button") },     { "models", window_child (p, "model_dropdown") },
     { "info", window_child (p, "info_button") },     { "menu", window_child (p, "menu_button") },
     { "result", draw_child (p, "prediction_view") },
+    { "digit", GTK_WIDGET (child (draw_child (p, "prediction_view"), DG_TYPE_PREDICTION_VIEW,
+                                  "digit_label")) },
   };
   DgModel *model = dg_context_get_model (p->context);
   g_autoptr(GString) line = g_string_new (what);
@@ -249,6 +252,7 @@ toasts_idle (gpointer data)
   g_autoptr(DgWindow) window = data;
   GtkWidget *overlay = GTK_WIDGET (child (window, DG_TYPE_WINDOW, "toast_overlay"));
   g_autoptr(GString) titles = g_string_new (NULL);
+  g_autofree char *at = NULL;
   int shown = 0;
 
   for (GtkWidget *c = gtk_widget_get_first_child (overlay); c; c = gtk_widget_get_next_sibling (c))
@@ -257,10 +261,12 @@ toasts_idle (gpointer data)
       if (!g_str_equal (G_OBJECT_TYPE_NAME (c), "AdwToastWidget") || !gtk_widget_get_visible (c))
         continue;
       label = first_label (c);
+      if (!at)
+        at = dg_test_widget_geometry (c);
       g_string_append_printf (titles, "%s%s", shown++ ? "|" : "",
                               label ? gtk_label_get_text (GTK_LABEL (label)) : "?");
     }
-  dg_test_print ("TOASTS shown=%d titles=%s", shown, titles->str);
+  dg_test_print ("TOASTS shown=%d at=%s titles=%s", shown, at ? at : "0,0,0,0", titles->str);
   return G_SOURCE_REMOVE;
 }
 

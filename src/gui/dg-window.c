@@ -239,6 +239,29 @@ model_title_closure (GtkStringObject *item)
   return dg_model_title_from_path (gtk_string_object_get_string (item));
 }
 
+/* The selector's button shows the model's name, shortened when the window is
+ * narrow, so a long name does not make the whole window wider. */
+static void
+setup_title_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (GTK_LABEL (label), 6);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_title_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkStringObject *path = gtk_list_item_get_item (item);
+  g_autofree char *title = dg_model_title_from_path (gtk_string_object_get_string (path));
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), title);
+}
+
 static void
 choose_first_model (DgWindow *self)
 {
@@ -317,10 +340,24 @@ dg_window_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (dg_window_parent_class)->map (widget);
 }
 
+/* A page wider than the window scrolls sideways rather than hold every page of
+ * the stack (which measures them all) and so the window at its width: the
+ * window must fit half of a 1366-pixel screen, and a phone. */
 static void
-add_page (DgWindow *self, GtkWidget *page, const char *name, const char *title, const char *icon)
+add_page (DgWindow *self, GtkWidget *page, const char *name, const char *title, const char *icon,
+          gboolean scroll_wide)
 {
-  AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, page, name, title);
+  GtkWidget *child = page;
+  AdwViewStackPage *p;
+
+  if (scroll_wide)
+    {
+      child = gtk_scrolled_window_new ();
+      gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (child), GTK_POLICY_AUTOMATIC,
+                                      GTK_POLICY_NEVER);
+      gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (child), page);
+    }
+  p = adw_view_stack_add_titled (self->view_stack, child, name, title);
   adw_view_stack_page_set_icon_name (p, icon);
 }
 
@@ -349,9 +386,9 @@ dg_window_constructed (GObject *object)
   self->draw_page = DG_DRAW_PAGE (dg_draw_page_new (self->context));
   self->train_page = dg_train_page_new (self->context);
   self->evaluate_page = dg_evaluate_page_new (self->context);
-  add_page (self, GTK_WIDGET (self->draw_page), "draw", _("Draw"), "document-edit-symbolic");
-  add_page (self, self->train_page, "train", _("Train"), "system-run-symbolic");
-  add_page (self, self->evaluate_page, "evaluate", _("Evaluate"), "view-grid-symbolic");
+  add_page (self, GTK_WIDGET (self->draw_page), "draw", _("Draw"), "document-edit-symbolic", FALSE);
+  add_page (self, self->train_page, "train", _("Train"), "system-run-symbolic", TRUE);
+  add_page (self, self->evaluate_page, "evaluate", _("Evaluate"), "view-grid-symbolic", TRUE);
   /* the header bar's menu offers Save as Sample */
   gtk_widget_insert_action_group (GTK_WIDGET (self), "draw",
                                   dg_draw_page_get_actions (self->draw_page));
@@ -359,6 +396,12 @@ dg_window_constructed (GObject *object)
   title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
                                        G_CALLBACK (model_title_closure), NULL, NULL);
   gtk_drop_down_set_expression (self->model_dropdown, title);
+  {
+    g_autoptr(GtkListItemFactory) button = gtk_signal_list_item_factory_new ();
+    g_signal_connect (button, "setup", G_CALLBACK (setup_title_item), NULL);
+    g_signal_connect (button, "bind", G_CALLBACK (bind_title_item), NULL);
+    gtk_drop_down_set_factory (self->model_dropdown, button);
+  }
   self->selecting++;
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (dg_context_get_models (self->context)));
   self->selecting--;
@@ -434,6 +477,8 @@ dg_window_class_init (DgWindowClass *klass)
   /* named for tests and tools (gtk_widget_get_template_child), not kept */
   gtk_widget_class_bind_template_child_full (widget_class, "open_button", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "switcher_title", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "header_bar", FALSE, 0);
 
   dg_window_install_actions (widget_class);
 }
@@ -475,5 +520,11 @@ GtkWidget *
 dg_window_get_page (DgWindow *self, const char *name)
 {
   g_return_val_if_fail (DG_IS_WINDOW (self), NULL);
-  return adw_view_stack_get_child_by_name (self->view_stack, name);
+  if (g_strcmp0 (name, "draw") == 0)
+    return GTK_WIDGET (self->draw_page);
+  if (g_strcmp0 (name, "train") == 0)
+    return self->train_page;
+  if (g_strcmp0 (name, "evaluate") == 0)
+    return self->evaluate_page;
+  return NULL;
 }

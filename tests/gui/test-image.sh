@@ -74,6 +74,11 @@ wait_for_more '^TOASTS ' "$n" 10 || fail "no toast for the good open"
 t=$(grep '^TOASTS ' "$APP_LOG" | tail -1); echo "$t"
 [[ $(field "$t" shown) == 1 && $t == *"Opened “seven.png”"* ]] || fail "the good news waits behind old toasts: $t"
 screenshot "$OUT/toasts.png"
+# the toast does not cover Save as Sample
+IFS=, read -r tx ty tw th <<<"$(field "$t" at)"
+read -r sx sy sw sh <<<"$(ready_field save)"
+((tx + tw <= sx || sx + sw <= tx || ty + th <= sy || sy + sh <= ty)) \
+  || fail "the toast ($tx,$ty ${tw}x$th) covers Save as Sample ($sx,$sy ${sw}x$sh)"
 
 # a picture pasted from the clipboard (as an image/png, as a browser copies one)
 key Delete
