@@ -7,6 +7,7 @@
 #include "dg-window-private.h"
 #include "dg-evaluate-page.h"
 #include "dg-job-runner.h"
+#include "dg-prob-bars.h"
 #include "dg-test-hooks.h"
 #include "dg-train-page.h"
 
@@ -35,18 +36,8 @@ add_info_cell (DgWindow *self, const char *text, int column, int row, gboolean n
 static char *
 format_count (gsize n)
 {
-  /* thousands separated by thin spaces, readable in every locale */
-  g_autofree char *digits = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
-  GString *out = g_string_new (NULL);
-  size_t len = strlen (digits);
-
-  for (size_t i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        g_string_append (out, " ");
-      g_string_append_c (out, digits[i]);
-    }
-  return g_string_free (out, FALSE);
+  /* grouped as the locale groups thousands: 203,626 in English, 203.626 in German */
+  return g_strdup_printf ("%'" G_GSIZE_FORMAT, n);
 }
 
 static void
@@ -73,9 +64,9 @@ update_model_info (DgWindow *self)
     {
       char *end = NULL;
       double a = g_ascii_strtod (accuracy, &end);
-      g_autofree char *acc = (end && *end == '\0' && a <= 1.0)
-                               ? g_strdup_printf ("%.2f %%", a * 100.0)
-                               : g_strdup (accuracy);
+      g_autofree char *number = g_strdup_printf ("%.2f", a * 100.0);
+      g_autofree char *acc = (end && *end == '\0' && a <= 1.0) ? dg_percent_text (number)
+                                                              : g_strdup (accuracy);
       /* TRANSLATORS: model summary: layers, parameters, accuracy on the MNIST test set */
       summary = g_strdup_printf (_("%d layers · %s parameters · test accuracy %s"),
                                  dg_model_get_nn (model)->n_layers, params, acc);
