@@ -3,6 +3,7 @@
 #include "dg-config.h"
 #include "dg-window-private.h"
 #include "dg-file-chooser.h"
+#include "dg-page-util.h"
 
 static void
 on_model_chosen (gpointer object, const char *path)
@@ -13,8 +14,12 @@ on_model_chosen (gpointer object, const char *path)
 static void
 open_model_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
+  /* where the app keeps the models it trains */
+  g_autofree char *models = dg_page_models_dir ();
   GtkFileChooserNative *chooser = dg_file_chooser_new (widget, _("Open Model"),
-                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL);
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                                       g_file_test (models, G_FILE_TEST_IS_DIR)
+                                                         ? models : NULL);
 
   dg_file_chooser_add_filter (chooser, _("Keras Models"), "*.keras");
   dg_file_chooser_add_filter (chooser, _("All Files"), "*");

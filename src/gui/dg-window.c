@@ -113,6 +113,9 @@ on_model_changed (DgWindow *self)
   update_model_info (self);
   if (!model)
     return;
+  if (dg_model_get_test_accuracy (model))
+    g_hash_table_insert (self->accuracies, g_strdup (dg_model_get_path (model)),
+                         g_strdup (dg_model_get_test_accuracy (model)));
   self->selecting++;
   select_position (self, dg_model_list_add (models, dg_model_get_path (model)));
   self->selecting--;
@@ -251,6 +254,53 @@ bind_title_item (GtkSignalListItemFactory *factory, GtkListItem *item)
   g_autofree char *title = dg_model_title_from_path (gtk_string_object_get_string (path));
 
   gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), title);
+}
+
+/* The list under the selector: each name with its folder and, once this window
+ * has loaded it, its stored test accuracy, so that two models of the same name
+ * can be told apart. */
+static void
+setup_model_row (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL), *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_width_chars (GTK_LABEL (subtitle), 28);
+  gtk_label_set_max_width_chars (GTK_LABEL (subtitle), 48);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_model_row (GtkSignalListItemFactory *factory, GtkListItem *item, DgWindow *self)
+{
+  const char *path = gtk_string_object_get_string (gtk_list_item_get_item (item));
+  GtkWidget *title = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
+  g_autofree char *name = dg_model_title_from_path (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  const char *home = g_get_home_dir ();
+  g_autofree char *shown_dir = g_str_has_prefix (dir, home) && dir[strlen (home)] == '/'
+                                 ? g_strconcat ("~", dir + strlen (home), NULL)
+                                 : g_strdup (dir);
+  const char *accuracy = g_hash_table_lookup (self->accuracies, path);
+  g_autofree char *text = NULL;
+
+  if (accuracy)
+    {
+      g_autofree char *number = g_strdup_printf ("%.2f", g_ascii_strtod (accuracy, NULL) * 100.0);
+      g_autofree char *percent = dg_percent_text (number);
+      /* TRANSLATORS: under a model's name in the selector: its folder · its test accuracy */
+      text = g_strdup_printf (_("%s · %s"), shown_dir, percent);
+    }
+  gtk_label_set_text (GTK_LABEL (title), name);
+  gtk_label_set_text (GTK_LABEL (subtitle), text ? text : shown_dir);
 }
 
 static void
@@ -393,6 +443,12 @@ dg_window_constructed (GObject *object)
     g_signal_connect (button, "bind", G_CALLBACK (bind_title_item), NULL);
     gtk_drop_down_set_factory (self->model_dropdown, button);
   }
+  {
+    g_autoptr(GtkListItemFactory) rows = gtk_signal_list_item_factory_new ();
+    g_signal_connect (rows, "setup", G_CALLBACK (setup_model_row), NULL);
+    g_signal_connect (rows, "bind", G_CALLBACK (bind_model_row), self);
+    gtk_drop_down_set_list_factory (self->model_dropdown, rows);
+  }
   self->selecting++;
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (dg_context_get_models (self->context)));
   self->selecting--;
@@ -430,6 +486,7 @@ dg_window_dispose (GObject *object)
   DgWindow *self = DG_WINDOW (object);
 
   g_clear_pointer (&self->toasts, g_hash_table_unref);
+  g_clear_pointer (&self->accuracies, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_WINDOW);
   self->draw_page = NULL;
   self->train_page = self->evaluate_page = NULL;
@@ -480,6 +537,7 @@ dg_window_init (DgWindow *self)
   dg_test_stamp ("window");
   /* topic -> the AdwToast showing about it (borrowed: the overlay owns it) */
   self->toasts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->accuracies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   dg_test_stamp ("template");
 }

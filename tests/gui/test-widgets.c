@@ -248,6 +248,17 @@ test_model_list (void)
   title = dg_model_title_from_path ("/elsewhere/x.keras");
   g_assert_cmpstr (title, ==, "x");
 
+  /* natural order: my_cnn, my_cnn-2, my_cnn-10 */
+  {
+    touch (dir, "my_cnn-10.keras");
+    touch (dir, "my_cnn-2.keras");
+    touch (dir, "my_cnn.keras");
+    dg_model_list_refresh (list);
+    g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, 3), "/my_cnn.keras"));
+    g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, 4), "/my_cnn-2.keras"));
+    g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, 5), "/my_cnn-10.keras"));
+  }
+
   /* without the default, the CNN comes next */
   {
     g_autofree char *adv = g_build_filename (dir, DG_DEFAULT_MODEL, NULL);
