@@ -6,6 +6,7 @@
 #include "dg-config.h"
 #include "dg-test-probe.h"
 #include "dg-prediction-view.h"
+#include "dg-preferences.h"
 #include "dg-draw-page.h"
 #include "dg-evaluate-page.h"
 #include "dg-page-util.h"
@@ -305,6 +306,12 @@ collect_shortcut_titles (GtkWidget *w, GString *out)
     collect_shortcut_titles (c, out);
 }
 
+static void
+on_samples_row (GtkWidget *row)
+{
+  dg_test_print ("PREFS samples=%s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+}
+
 static gboolean
 dialog_idle (gpointer data)
 {
@@ -322,6 +329,16 @@ dialog_idle (gpointer data)
     }
   else
     dg_test_print ("DIALOG window title=%s", gtk_window_get_title (dialog));
+  if (DG_IS_PREFERENCES (dialog))
+    {
+      GtkWidget *row = GTK_WIDGET (child (dialog, DG_TYPE_PREFERENCES, "samples_row"));
+      g_autofree char *choose = dg_test_widget_geometry (GTK_WIDGET (child (dialog, DG_TYPE_PREFERENCES,
+                                                                            "choose_samples_button")));
+
+      dg_test_print ("PREFS choose=%s", choose);
+      on_samples_row (row);
+      g_signal_connect (row, "notify::subtitle", G_CALLBACK (on_samples_row), NULL);
+    }
   if (GTK_IS_SHORTCUTS_WINDOW (dialog))
     {
       g_autoptr(GString) titles = g_string_new (NULL);
