@@ -405,6 +405,27 @@ on_clipboard_files (GObject *source, GAsyncResult *result, gpointer data)
                             error ? error->message : NULL);
 }
 
+/* draw.copy (Ctrl+C): the drawing as a 280 x 280 picture, white ink on black as
+ * the model reads it, for pasting into another program (or back here) */
+static void
+copy_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (data);
+  gsize n = DG_CANVAS_UNITS * DG_CANVAS_UNITS;
+  g_autofree guint8 *grey = g_malloc (n);
+  guint8 *rgb = g_malloc (n * 3);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  dg_canvas_render_grey (self->canvas, grey);
+  for (gsize i = 0; i < n; i++)
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = grey[i];
+  bytes = g_bytes_new_take (rgb, n * 3);
+  texture = gdk_memory_texture_new (DG_CANVAS_UNITS, DG_CANVAS_UNITS, GDK_MEMORY_R8G8B8, bytes,
+                                    DG_CANVAS_UNITS * 3);
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (self)), texture);
+}
+
 /* draw.paste (Ctrl+V): a picture, or a picture file copied in a file manager */
 static void
 paste_activated (GSimpleAction *action, GVariant *param, gpointer data)
@@ -477,6 +498,7 @@ update_actions (DgDrawPage *self)
     { "dark", shown },
     { "heatmap", shown && gtk_widget_get_sensitive (self->heat_toggle) },
     { "paste", shown },
+    { "copy", drawn },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (a); i++)
@@ -568,6 +590,7 @@ static const GActionEntry action_entries[] = {
   { .name = "heatmap", .activate = toggle_activated },
   { .name = "open-image", .activate = open_image_activated, .parameter_type = "s" },
   { .name = "paste", .activate = paste_activated },
+  { .name = "copy", .activate = copy_activated },
 };
 
 /* The page's shortcuts, handled wherever the focus is in the window. */
@@ -586,6 +609,7 @@ add_shortcuts (DgDrawPage *self)
     { "<Control>d", "draw.dark" },
     { "<Control>h", "draw.heatmap" },
     { "<Control>v", "draw.paste" },
+    { "<Control>c", "draw.copy" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
 
