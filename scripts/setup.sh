@@ -27,7 +27,7 @@ build_packages=(
   gettext desktop-file-utils appstream
 )
 test_packages=(
-  xvfb xauth xdotool imagemagick x11-utils x11-apps dbus-x11 python3 python3-h5py python3-scipy fonts-dejavu-core
+  xvfb xauth xdotool xclip imagemagick x11-utils x11-apps dbus-x11 python3 python3-h5py python3-scipy fonts-dejavu-core
   python3-onnx python3-torch
   clang libclang-rt-14-dev
   fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-breip fonts-dancingscript fonts-kristi

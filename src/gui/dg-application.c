@@ -45,6 +45,7 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   const char *developers[] = { "The Digits contributors", NULL };
+  const char *mnist_authors[] = { "Yann LeCun", "Corinna Cortes", "Christopher J. C. Burges", NULL };
   GtkWidget *about;
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
@@ -62,6 +63,16 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
                         /* TRANSLATORS: your name, one per line */
                         "translator-credits", _("translator-credits"),
                         NULL);
+  /* TRANSLATORS: the heading of the About window's credits for the training data */
+  adw_about_window_add_credit_section (ADW_ABOUT_WINDOW (about), _("MNIST Database of Handwritten Digits"),
+                                       mnist_authors);
+  adw_about_window_add_legal_section (ADW_ABOUT_WINDOW (about), _("MNIST"),
+                                      "© Yann LeCun, Corinna Cortes, Christopher J. C. Burges",
+                                      GTK_LICENSE_CUSTOM,
+                                      _("The models were trained on the MNIST database by Yann LeCun, "
+                                        "Corinna Cortes and Christopher J. C. Burges, made available "
+                                        "under the terms of the Creative Commons Attribution-Share "
+                                        "Alike 3.0 license."));
   gtk_window_present (GTK_WINDOW (about));
 }
 
@@ -91,6 +102,18 @@ open_model_activated (GSimpleAction *action, GVariant *param, gpointer user_data
   gtk_window_present (window);
 }
 
+/* app.open-image('PATH'): reads a PNG or JPEG on the Draw page, as opening it from
+ * the menu or dropping it on the canvas does; callable over D-Bus like open-model. */
+static void
+open_image_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DgApplication *self = DG_APPLICATION (user_data);
+  GtkWindow *window = ensure_window (self);
+
+  dg_window_open_image (DG_WINDOW (window), g_variant_get_string (param, NULL));
+  gtk_window_present (window);
+}
+
 /* app.use-model('PATH'): opens a model file and shows the Draw page with it (the
  * Train page's "Use This Model"). */
 static void
@@ -108,6 +131,7 @@ static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
   { .name = "preferences", .activate = preferences_activated },
   { .name = "open-model", .activate = open_model_activated, .parameter_type = "s" },
+  { .name = "open-image", .activate = open_image_activated, .parameter_type = "s" },
   { .name = "use-model", .activate = use_model_activated, .parameter_type = "s" },
 };
 
@@ -252,6 +276,12 @@ dg_application_startup (GApplication *app)
       g_object_set_data (G_OBJECT (gdk_display_get_default ()), "gsk-renderer", (gpointer) "cairo");
       g_unsetenv ("GDK_DEBUG");
     }
+
+  /* run from the build tree, the app's icon is in the source tree's data/icons
+   * (the About window and the shortcuts window show it) */
+  if (dg_running_uninstalled ())
+    gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    DIGITS_SOURCE_ICONS_DIR);
 
   self->settings = dg_settings_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);

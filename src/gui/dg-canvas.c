@@ -3,6 +3,10 @@
  * GTK merges the motion events of one frame into a single drag-update; the
  * merged positions are in the event's history, so drag-update replays it and a
  * fast stroke keeps every point the pointer reported.
+ *
+ * An opened image is a raster layer: a "stroke" that holds a 280 x 280 ink mask
+ * instead of points, always the first of its drawing. Opening one puts the
+ * drawing away as Clear does, so it is one step of history.
  */
 #include "dg-config.h"
 #include "dg-canvas.h"
@@ -15,6 +19,10 @@
 typedef struct {
   GArray *points; /* of graphene_point_t, canvas units */
   float width;
+  cairo_surface_t *image;  /* a raster layer (A8 ink, 280 x 280), or NULL */
+  gpointer image_data;     /* the opener's, given back while the image is alone */
+  GDestroyNotify image_destroy;
+  double placement[3];     /* the heat map's centre (x, y) and input px per unit */
 } DgStroke;
 
 struct _DgCanvas {
@@ -43,7 +51,7 @@ struct _DgCanvas {
 G_DEFINE_FINAL_TYPE (DgCanvas, dg_canvas, GTK_TYPE_WIDGET)
 
 typedef guint8 Step;
-enum { STEP_STROKE, STEP_CLEAR };
+enum { STEP_STROKE, STEP_CLEAR, STEP_IMAGE };
 
 enum {
   PROP_0,
@@ -70,6 +78,9 @@ dg_stroke_free (gpointer data)
   DgStroke *stroke = data;
 
   g_array_unref (stroke->points);
+  g_clear_pointer (&stroke->image, cairo_surface_destroy);
+  if (stroke->image_destroy)
+    stroke->image_destroy (stroke->image_data);
   g_free (stroke);
 }
 
@@ -219,6 +230,12 @@ dg_canvas_undo (DgCanvas *self)
   step = pop_step (self->done);
   if (step == STEP_STROKE)
     g_ptr_array_add (self->redo, g_ptr_array_steal_index (self->strokes, self->strokes->len - 1));
+  else if (step == STEP_IMAGE)
+    {
+      /* the image is alone in its drawing: strokes on it were undone first */
+      g_ptr_array_add (self->redo, g_ptr_array_steal_index (self->strokes, 0));
+      bring_drawing_back (self);
+    }
   else
     bring_drawing_back (self);
   push_step (self->undone, step);
@@ -241,6 +258,11 @@ dg_canvas_redo (DgCanvas *self)
   step = pop_step (self->undone);
   if (step == STEP_STROKE)
     g_ptr_array_add (self->strokes, g_ptr_array_steal_index (self->redo, self->redo->len - 1));
+  else if (step == STEP_IMAGE)
+    {
+      put_drawing_away (self);
+      g_ptr_array_add (self->strokes, g_ptr_array_steal_index (self->redo, self->redo->len - 1));
+    }
   else
     put_drawing_away (self);
   push_step (self->done, step);
@@ -267,6 +289,66 @@ dg_canvas_clear (DgCanvas *self)
   g_array_set_size (self->undone, 0);
   notify_history (self, could_undo, could_redo);
   changed (self);
+}
+
+void
+dg_canvas_set_image (DgCanvas *self, const guint8 *ink, const double placement[3], gpointer data,
+                     GDestroyNotify destroy)
+{
+  gboolean could_undo, could_redo;
+  DgStroke *layer;
+  guint8 *dst;
+  int stride;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  g_return_if_fail (ink != NULL);
+
+  layer = g_new0 (DgStroke, 1);
+  layer->points = g_array_new (FALSE, FALSE, sizeof (graphene_point_t));
+  layer->image = cairo_image_surface_create (CAIRO_FORMAT_A8, DG_CANVAS_UNITS, DG_CANVAS_UNITS);
+  cairo_surface_flush (layer->image);
+  dst = cairo_image_surface_get_data (layer->image);
+  stride = cairo_image_surface_get_stride (layer->image);
+  for (int y = 0; y < DG_CANVAS_UNITS; y++)
+    memcpy (dst + y * stride, ink + y * DG_CANVAS_UNITS, DG_CANVAS_UNITS);
+  cairo_surface_mark_dirty (layer->image);
+  layer->image_data = data;
+  layer->image_destroy = destroy;
+  if (placement)
+    memcpy (layer->placement, placement, sizeof layer->placement);
+
+  could_undo = dg_canvas_get_can_undo (self);
+  could_redo = dg_canvas_get_can_redo (self);
+  self->current = NULL;
+  put_drawing_away (self);
+  g_ptr_array_add (self->strokes, layer);
+  push_step (self->done, STEP_IMAGE);
+  g_ptr_array_set_size (self->redo, 0);
+  g_array_set_size (self->undone, 0);
+  notify_history (self, could_undo, could_redo);
+  changed (self);
+}
+
+static DgStroke *
+image_layer (DgCanvas *self)
+{
+  DgStroke *first = self->strokes->len > 0 ? g_ptr_array_index (self->strokes, 0) : NULL;
+
+  return first && first->image ? first : NULL;
+}
+
+gboolean
+dg_canvas_has_image (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
+  return image_layer (self) != NULL;
+}
+
+gpointer
+dg_canvas_get_image_data (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), NULL);
+  return image_layer (self) && self->strokes->len == 1 ? image_layer (self)->image_data : NULL;
 }
 
 gboolean
@@ -324,6 +406,11 @@ draw_strokes (DgCanvas *self, cairo_t *cr)
       const graphene_point_t *p = (const graphene_point_t *) stroke->points->data;
       guint n = stroke->points->len;
 
+      if (stroke->image)
+        {
+          cairo_mask_surface (cr, stroke->image, 0, 0);
+          continue;
+        }
       if (n == 0)
         continue;
       cairo_set_line_width (cr, stroke->width);
@@ -445,7 +532,16 @@ locate_input (DgCanvas *self)
   g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
   int x0 = DG_CANVAS_UNITS, y0 = DG_CANVAS_UNITS, x1 = -1, y1 = -1;
   double sum = 0, sx = 0, sy = 0;
+  DgStroke *image = image_layer (self);
 
+  if (image && self->strokes->len == 1 && image->placement[2] > 0)
+    {
+      /* the input came from the image's own file, by the opener's preprocessing */
+      self->heat_cx = image->placement[0];
+      self->heat_cy = image->placement[1];
+      self->heat_scale = image->placement[2];
+      return;
+    }
   dg_canvas_render_grey (self, grey);
   for (int y = 0; y < DG_CANVAS_UNITS; y++)
     for (int x = 0; x < DG_CANVAS_UNITS; x++)

@@ -34,6 +34,18 @@ gboolean dg_canvas_is_empty (DgCanvas *self);
 guint    dg_canvas_get_n_strokes (DgCanvas *self);
 guint    dg_canvas_get_n_points (DgCanvas *self);
 
+/* An opened image: ink (280 x 280 grey, white ink on black, stride 280) replaces
+ * the drawing as its raster layer, in one step of history (Undo brings back what
+ * was there). Strokes may be drawn over it. placement, if not NULL, is where the
+ * model input came from: the canvas position of input pixel (14, 14) and input
+ * pixels per canvas unit, for the heat map. data (freed with destroy) is the
+ * opener's and dg_canvas_get_image_data() gives it back while the image is the
+ * whole drawing, NULL once strokes are drawn over it or it is gone. */
+void     dg_canvas_set_image (DgCanvas *self, const guint8 *ink, const double placement[3],
+                              gpointer data, GDestroyNotify destroy);
+gboolean dg_canvas_has_image (DgCanvas *self);
+gpointer dg_canvas_get_image_data (DgCanvas *self);
+
 int      dg_canvas_get_brush_size (DgCanvas *self);
 void     dg_canvas_set_brush_size (DgCanvas *self, int size);
 gboolean dg_canvas_get_dark (DgCanvas *self);

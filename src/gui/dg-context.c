@@ -15,6 +15,7 @@ struct _DgContext {
   guint load_serial;       /* a load's result counts only if no newer one started */
   guint n_jobs;
   guint jobs_watch;
+  const char *toast_topic; /* while a "toast" about a topic is emitted */
 };
 
 G_DEFINE_FINAL_TYPE (DgContext, dg_context, G_TYPE_OBJECT)
@@ -179,6 +180,26 @@ dg_context_toast_action (DgContext *self, const char *text, const char *button_l
   g_return_if_fail (DG_IS_CONTEXT (self));
   g_return_if_fail (text != NULL && button_label != NULL && action_name != NULL);
   g_signal_emit (self, signals[TOAST_ACTION], 0, text, button_label, action_name, sunk);
+}
+
+void
+dg_context_toast_about (DgContext *self, const char *topic, const char *text, const char *details)
+{
+  const char *outer;
+
+  g_return_if_fail (DG_IS_CONTEXT (self));
+  g_return_if_fail (text != NULL);
+  outer = self->toast_topic;
+  self->toast_topic = topic;
+  g_signal_emit (self, signals[TOAST], 0, text, details);
+  self->toast_topic = outer;
+}
+
+const char *
+dg_context_get_toast_topic (DgContext *self)
+{
+  g_return_val_if_fail (DG_IS_CONTEXT (self), NULL);
+  return self->toast_topic;
 }
 
 static void

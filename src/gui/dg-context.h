@@ -56,5 +56,11 @@ void         dg_context_toast (DgContext *self, const char *text, const char *de
  * button_label, action_name, target). */
 void         dg_context_toast_action (DgContext *self, const char *text, const char *button_label,
                                       const char *action_name, GVariant *target);
+/* A toast about topic (say "open-image"): it replaces one still showing about the
+ * same topic instead of queueing behind it. The topic is readable from the
+ * "toast" handlers (dg_context_get_toast_topic(), NULL for plain toasts). */
+void         dg_context_toast_about (DgContext *self, const char *topic, const char *text,
+                                     const char *details);
+const char  *dg_context_get_toast_topic (DgContext *self);
 
 G_END_DECLS

@@ -5,7 +5,9 @@
  * its result is laid out and painted in that same frame.
  */
 #include "dg-config.h"
+#include "dg-draw-layout.h"
 #include "dg-draw-page.h"
+#include "dg-image-reader.h"
 #include "dg-prediction-view.h"
 #include "dg-sample-dialog.h"
 #include "dg-test-hooks.h"
@@ -19,6 +21,8 @@ struct _DgDrawPage {
 
   /* template */
   GtkStack *draw_stack;
+  GtkWidget *draw_box;
+  GtkWidget *tool_bar;
   AdwStatusPage *no_model_page;
   DgCanvas *canvas;
   GtkWidget *heat_toggle;
@@ -34,6 +38,7 @@ struct _DgDrawPage {
   int prediction;          /* top class shown, or -1 */
   float input[28 * 28];    /* the last model input */
   DgPredictTimings timings;
+  GCancellable *reading;   /* the picture being read, if any */
 };
 
 G_DEFINE_FINAL_TYPE (DgDrawPage, dg_draw_page, GTK_TYPE_WIDGET)
@@ -41,7 +46,7 @@ G_DEFINE_FINAL_TYPE (DgDrawPage, dg_draw_page, GTK_TYPE_WIDGET)
 enum { PROP_0, PROP_CONTEXT, PROP_PREDICTION, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
-enum { PREDICTED, N_SIGNALS };
+enum { PREDICTED, IMAGE_OPENED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void update_actions (DgDrawPage *self);
@@ -89,9 +94,15 @@ run_prediction (DgDrawPage *self)
       return;
     }
 
-  dg_canvas_render_grey (self->canvas, grey);
-  if (!nn_preprocess_digit (grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS,
-                            NN_BACKGROUND_DARK, self->input, &error))
+  if (dg_canvas_get_image_data (self->canvas))
+    {
+      /* an opened picture, alone: its input came from its own pixels */
+      DgReadImage *image = dg_canvas_get_image_data (self->canvas);
+      memcpy (self->input, image->input, sizeof self->input);
+    }
+  else if (dg_canvas_render_grey (self->canvas, grey),
+           !nn_preprocess_digit (grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS,
+                                 NN_BACKGROUND_DARK, self->input, &error))
     {
       /* a dot too small to read is still "nothing drawn" */
       show_blank (self);
@@ -203,32 +214,236 @@ dg_draw_page_get_actions (DgDrawPage *self)
   return G_ACTION_GROUP (self->actions);
 }
 
-int
+static void
+show_read_image (DgDrawPage *self, DgReadImage *image)
+{
+  dg_canvas_set_image (self->canvas, image->ink, image->placement, image,
+                       (GDestroyNotify) dg_read_image_free);
+}
+
+gboolean
 dg_draw_page_show_image (DgDrawPage *self, const guint8 *img)
 {
-  DgCanvas *canvas = self->canvas;
-  int brush = dg_canvas_get_brush_size (canvas), n = 0;
+  DgReadImage *image;
 
-  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), 0);
-  dg_canvas_clear (canvas);
-  /* a pixel is 10 canvas units; a 12-unit brush closes the gaps between rows */
-  dg_canvas_set_brush_size (canvas, 12);
-  for (int y = 0; y < NN_IMAGE_SIDE; y++)
-    for (int x = 0; x < NN_IMAGE_SIDE; x++)
-      {
-        int x1 = x;
-        if (img[y * NN_IMAGE_SIDE + x] < 96)
-          continue;
-        while (x1 + 1 < NN_IMAGE_SIDE && img[y * NN_IMAGE_SIDE + x1 + 1] >= 96)
-          x1++;
-        dg_canvas_stroke_begin (canvas, x * 10 + 5, y * 10 + 5);
-        dg_canvas_stroke_add (canvas, x1 * 10 + 5, y * 10 + 5);
-        dg_canvas_stroke_end (canvas);
-        n++;
-        x = x1;
-      }
-  dg_canvas_set_brush_size (canvas, brush);
-  return n;
+  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), FALSE);
+  image = dg_read_image_from_grey (img, NN_IMAGE_SIDE, NN_IMAGE_SIDE, NN_BACKGROUND_DARK, NULL);
+  if (!image)
+    return FALSE;
+  show_read_image (self, image);
+  return TRUE;
+}
+
+/* ---- opening pictures: a file, a drop, a paste ------------------------------------ */
+
+typedef struct {
+  DgDrawPage *self;
+  char *name;   /* for the toast: the file's name, or "the pasted picture" */
+} Reading;
+
+static void
+reading_free (Reading *r)
+{
+  g_object_unref (r->self);
+  g_free (r->name);
+  g_free (r);
+}
+
+static void
+on_image_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Reading *r = data;
+  DgDrawPage *self = r->self;
+  g_autoptr(GError) error = NULL;
+  DgReadImage *image = dg_read_image_finish (result, &error);
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      reading_free (r);
+      return;  /* a newer picture replaced it */
+    }
+  g_clear_object (&self->reading);
+  if (image)
+    {
+      show_read_image (self, image);
+      /* TRANSLATORS: a toast after opening a picture; %s is its file name */
+      text = g_strdup_printf (_("Opened “%s”"), r->name);
+      dg_context_toast_about (self->context, "open-image", text, NULL);
+    }
+  else
+    {
+      if (g_error_matches (error, NN_ERROR, NN_ERROR_NOTHING_DRAWN))
+        /* TRANSLATORS: a toast; %s is a file name */
+        text = g_strdup_printf (_("“%s” shows no digit to read"), r->name);
+      else
+        /* TRANSLATORS: a toast; %s is a file name. Details has the reason */
+        text = g_strdup_printf (_("Could not open “%s”"), r->name);
+      dg_context_toast_about (self->context, "open-image", text, error->message);
+    }
+  g_signal_emit (self, signals[IMAGE_OPENED], 0, r->name, image != NULL);
+  reading_free (r);
+}
+
+static Reading *
+start_reading (DgDrawPage *self, const char *name)
+{
+  Reading *r = g_new0 (Reading, 1);
+
+  if (self->reading)
+    g_cancellable_cancel (self->reading);
+  g_clear_object (&self->reading);
+  self->reading = g_cancellable_new ();
+  r->self = g_object_ref (self);
+  r->name = g_strdup (name);
+  return r;
+}
+
+void
+dg_draw_page_open_file (DgDrawPage *self, GFile *file)
+{
+  g_autofree char *name = NULL;
+  Reading *r;
+
+  g_return_if_fail (DG_IS_DRAW_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+  name = g_file_get_basename (file);
+  r = start_reading (self, name ? name : "?");
+  dg_read_image_file_async (file, self->reading, on_image_read, r);
+}
+
+static void
+open_texture (DgDrawPage *self, GdkTexture *texture)
+{
+  /* TRANSLATORS: in "Opened “%s”", for a picture pasted from the clipboard */
+  Reading *r = start_reading (self, _("the pasted picture"));
+
+  dg_read_image_texture_async (texture, self->reading, on_image_read, r);
+}
+
+/* draw.open-image('PATH or URI'): what the menu's chooser, a drop on the canvas
+ * and app.open-image (D-Bus) all end in */
+static void
+open_image_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (param, NULL));
+
+  dg_draw_page_open_file (DG_DRAW_PAGE (data), file);
+}
+
+static void
+open_file_by_action (DgDrawPage *self, GFile *file)
+{
+  g_autofree char *uri = g_file_get_uri (file);
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "draw.open-image", "s", uri);
+}
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, DgDrawPage *self)
+{
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = g_value_get_boxed (value);
+      if (!files)
+        return FALSE;
+      open_file_by_action (self, files->data);  /* one picture: the first */
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    {
+      open_file_by_action (self, g_value_get_object (value));
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
+    {
+      open_texture (self, g_value_get_object (value));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+add_drop_target (DgDrawPage *self)
+{
+  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE, GDK_TYPE_TEXTURE };
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+
+  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->canvas), GTK_EVENT_CONTROLLER (target));
+}
+
+static void
+on_clipboard_texture (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(DgDrawPage) self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_clipboard_read_texture_finish (GDK_CLIPBOARD (source), result,
+                                                                     &error);
+
+  if (texture)
+    open_texture (self, texture);
+  else
+    dg_context_toast_about (self->context, "open-image", _("The clipboard holds no picture"),
+                            error ? error->message : NULL);
+}
+
+static void
+on_clipboard_files (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(DgDrawPage) self = data;
+  g_autoptr(GError) error = NULL;
+  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+
+  if (value && G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST) && g_value_get_boxed (value))
+    open_file_by_action (self, ((GSList *) g_value_get_boxed (value))->data);
+  else if (value && G_VALUE_HOLDS (value, G_TYPE_FILE))
+    open_file_by_action (self, g_value_get_object (value));
+  else
+    dg_context_toast_about (self->context, "open-image", _("The clipboard holds no picture"),
+                            error ? error->message : NULL);
+}
+
+/* draw.copy (Ctrl+C): the drawing as a 280 x 280 picture, white ink on black as
+ * the model reads it, for pasting into another program (or back here) */
+static void
+copy_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (data);
+  gsize n = DG_CANVAS_UNITS * DG_CANVAS_UNITS;
+  g_autofree guint8 *grey = g_malloc (n);
+  guint8 *rgb = g_malloc (n * 3);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  dg_canvas_render_grey (self->canvas, grey);
+  for (gsize i = 0; i < n; i++)
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = grey[i];
+  bytes = g_bytes_new_take (rgb, n * 3);
+  texture = gdk_memory_texture_new (DG_CANVAS_UNITS, DG_CANVAS_UNITS, GDK_MEMORY_R8G8B8, bytes,
+                                    DG_CANVAS_UNITS * 3);
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (self)), texture);
+}
+
+/* draw.paste (Ctrl+V): a picture, or a picture file copied in a file manager */
+static void
+paste_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (data);
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+  GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
+
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE))
+    gdk_clipboard_read_texture_async (clipboard, NULL, on_clipboard_texture, g_object_ref (self));
+  else if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
+    gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, NULL,
+                                    on_clipboard_files, g_object_ref (self));
+  else if (gdk_content_formats_contain_gtype (formats, G_TYPE_FILE))
+    gdk_clipboard_read_value_async (clipboard, G_TYPE_FILE, G_PRIORITY_DEFAULT, NULL,
+                                    on_clipboard_files, g_object_ref (self));
+  else
+    dg_context_toast_about (self->context, "open-image", _("The clipboard holds no picture"), NULL);
 }
 
 /* ---- the model and the status page ---------------------------------------------- */
@@ -282,6 +497,8 @@ update_actions (DgDrawPage *self)
     { "brush-larger", shown },
     { "dark", shown },
     { "heatmap", shown && gtk_widget_get_sensitive (self->heat_toggle) },
+    { "paste", shown },
+    { "copy", drawn },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (a); i++)
@@ -371,6 +588,9 @@ static const GActionEntry action_entries[] = {
   { .name = "brush-larger", .activate = brush_activated },
   { .name = "dark", .activate = toggle_activated },
   { .name = "heatmap", .activate = toggle_activated },
+  { .name = "open-image", .activate = open_image_activated, .parameter_type = "s" },
+  { .name = "paste", .activate = paste_activated },
+  { .name = "copy", .activate = copy_activated },
 };
 
 /* The page's shortcuts, handled wherever the focus is in the window. */
@@ -388,6 +608,8 @@ add_shortcuts (DgDrawPage *self)
     { "bracketright", "draw.brush-larger" },
     { "<Control>d", "draw.dark" },
     { "<Control>h", "draw.heatmap" },
+    { "<Control>v", "draw.paste" },
+    { "<Control>c", "draw.copy" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
 
@@ -494,6 +716,9 @@ dg_draw_page_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->update_tick);
       self->update_tick = 0;
     }
+  if (self->reading)
+    g_cancellable_cancel (self->reading);
+  g_clear_object (&self->reading);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_DRAW_PAGE);
   g_clear_object (&self->actions);
   g_clear_object (&self->context);
@@ -530,12 +755,19 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
                                      NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_INT, G_TYPE_DOUBLE,
                                      G_TYPE_DOUBLE, G_TYPE_INT64);
 
+  /* a picture was read (its name, and whether it opened) */
+  signals[IMAGE_OPENED] = g_signal_new ("image-opened", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                        G_TYPE_BOOLEAN);
+
   g_type_ensure (DG_TYPE_CANVAS);
   g_type_ensure (DG_TYPE_PREDICTION_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-draw-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgDrawPage, name)
   BIND (draw_stack);
+  BIND (draw_box);
+  BIND (tool_bar);
   BIND (no_model_page);
   BIND (canvas);
   BIND (heat_toggle);
@@ -553,11 +785,16 @@ dg_draw_page_init (DgDrawPage *self)
 {
   self->prediction = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* side by side when wide, the reading below the canvas when narrow */
+  gtk_widget_set_layout_manager (self->draw_box, dg_draw_layout_new (24, DG_CANVAS_UNITS));
+  /* the groups of tools wrap into lines on narrow pages */
+  gtk_widget_set_layout_manager (self->tool_bar, dg_wrap_layout_new (12, 6));
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
                                    G_N_ELEMENTS (action_entries), self);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "draw", G_ACTION_GROUP (self->actions));
   add_shortcuts (self);
+  add_drop_target (self);
   g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed), self);
 }
 

@@ -2,7 +2,8 @@
  * of the drawing beside it; a status page when no model is found.
  *
  * Its actions live in the "draw" group (draw.undo, draw.redo, draw.clear,
- * draw.predict, draw.save-sample, draw.brush-smaller, draw.brush-larger), which
+ * draw.predict, draw.save-sample, draw.brush-smaller, draw.brush-larger,
+ * draw.paste, draw.copy; draw.open-image('PATH or URI'), enabled even while hidden), which
  * the window also offers to its header bar (dg_draw_page_get_actions). They and
  * their shortcuts act only while the page is showing.
  *
@@ -28,10 +29,14 @@ GActionGroup *dg_draw_page_get_actions (DgDrawPage *self);
 void          dg_draw_page_predict (DgDrawPage *self);
 /* The top class of the last prediction, or -1 ("prediction" property). */
 int           dg_draw_page_get_prediction (DgDrawPage *self);
-/* Replaces the drawing with a 28 x 28 image (white ink on black, row by row):
- * each row's run of ink becomes a stroke, so it goes through the same
- * preprocessing, prediction and Grad-CAM as a drawing. Returns the strokes. */
-int           dg_draw_page_show_image (DgDrawPage *self, const guint8 *pixels);
+/* A 28 x 28 image (white ink on black, row by row) becomes the drawing's raster
+ * layer, in one step of history; the model reads the image itself. FALSE if it
+ * is blank. */
+gboolean      dg_draw_page_show_image (DgDrawPage *self, const guint8 *pixels);
+/* Reads a PNG or JPEG off the GUI thread and opens it as the raster layer (see
+ * dg-image-reader.h); a file that is no picture gets a toast naming it. Then
+ * "image-opened" (name, ok). A newer picture cancels an older one still read. */
+void          dg_draw_page_open_file (DgDrawPage *self, GFile *file);
 
 /* The last prediction's parts, for the latency benchmark: canvas to 28x28, the
  * forward pass, Grad-CAM, and handing the results to the widgets (which then lay

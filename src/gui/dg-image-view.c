@@ -79,12 +79,21 @@ dg_image_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_destroy (cr);
 }
 
+/* Square: as tall as it is wide, so that wide results show larger pictures. */
 static void
 dg_image_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
                        int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
   *minimum = SIDE * 3;
-  *natural = SIDE * 4;
+  *natural = orientation == GTK_ORIENTATION_VERTICAL && for_size > 0
+               ? CLAMP (for_size, SIDE * 3, SIDE * 10)
+               : SIDE * 4;
+}
+
+static GtkSizeRequestMode
+dg_image_view_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
 }
 
 /* The map's colours: see-through where it is cold, and lighter over the input. */
@@ -215,6 +224,7 @@ dg_image_view_class_init (DgImageViewClass *klass)
   object_class->finalize = dg_image_view_finalize;
   widget_class->snapshot = dg_image_view_snapshot;
   widget_class->measure = dg_image_view_measure;
+  widget_class->get_request_mode = dg_image_view_get_request_mode;
 
   properties[PROP_SHOW_INPUT] = g_param_spec_boolean ("show-input", NULL, NULL, TRUE,
                                                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY

@@ -103,10 +103,19 @@ dg_model_list_dup_search_dirs (void)
   return g_strv_builder_end (dirs);
 }
 
+/* Natural order of the names without ".keras", as a file manager sorts them:
+ * my_cnn, my_cnn-2, my_cnn-10 (a plain sort puts my_cnn-10 and my_cnn-2 before
+ * my_cnn, since '-' sorts before '.'). */
 static int
-compare_strings (gconstpointer a, gconstpointer b)
+compare_names (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (*(char **) a, *(char **) b);
+  g_autofree char *ta = dg_model_title_from_path (*(char **) a);
+  g_autofree char *tb = dg_model_title_from_path (*(char **) b);
+  g_autofree char *ka = g_utf8_collate_key_for_filename (ta, -1);
+  g_autofree char *kb = g_utf8_collate_key_for_filename (tb, -1);
+  int c = strcmp (ka, kb);
+
+  return c ? c : g_strcmp0 (*(char **) a, *(char **) b);
 }
 
 void
@@ -129,7 +138,7 @@ dg_model_list_refresh (DgModelList *self)
       while ((name = g_dir_read_name (dir)))
         if (g_str_has_suffix (name, ".keras"))
           g_ptr_array_add (names, g_build_filename (dirs[d], name, NULL));
-      g_ptr_array_sort (names, compare_strings);
+      g_ptr_array_sort (names, compare_names);
       for (guint i = 0; i < names->len; i++)
         {
           const char *path = g_ptr_array_index (names, i);

@@ -103,3 +103,16 @@ dg_frame_meter_stop (DgFrameMeter *m)
   g_free (m);
   return samples;
 }
+
+AdwViewStackPage *
+dg_page_stack_page (GtkWidget *page)
+{
+  GtkWidget *stack = gtk_widget_get_ancestor (page, ADW_TYPE_VIEW_STACK);
+
+  if (!stack)
+    return NULL;
+  for (GtkWidget *w = page; w && w != stack; w = gtk_widget_get_parent (w))
+    if (gtk_widget_get_parent (w) == stack)
+      return adw_view_stack_get_page (ADW_VIEW_STACK (stack), w);
+  return NULL;
+}

@@ -1,7 +1,7 @@
 /* dg-page-util.h: small helpers shared by the Train and Evaluate pages. */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
@@ -18,5 +18,9 @@ char      *dg_page_frame_stats (GArray *samples_us);
 typedef struct _DgFrameMeter DgFrameMeter;
 DgFrameMeter *dg_frame_meter_start (GtkWidget *widget);
 GArray       *dg_frame_meter_stop (DgFrameMeter *meter);
+
+/* The AdwViewStack page that holds page, which may sit inside a scroller the
+ * window put around it; NULL when it is in no view stack. */
+AdwViewStackPage *dg_page_stack_page (GtkWidget *page);
 
 G_END_DECLS

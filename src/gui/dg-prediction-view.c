@@ -50,11 +50,7 @@ dg_prediction_view_show_prompt (DgPredictionView *self)
 static char *
 format_percent (float p)
 {
-  if (p >= 0.0995f)
-    return g_strdup_printf ("%d %%", (int) lroundf (p * 100.f));
-  if (p < 0.001f)
-    return g_strdup ("< 0.1 %");
-  return g_strdup_printf ("%.1f %%", p * 100.f);
+  return dg_format_probability (p);
 }
 
 void

@@ -1,6 +1,8 @@
-/* dg-preferences.c */
+/* dg-preferences.c: the Preferences window: the canvas, Grad-CAM and where
+ * samples are saved (chosen with a folder chooser, or reset to the default). */
 #include "dg-config.h"
 #include "dg-preferences.h"
+#include "dg-file-chooser.h"
 
 struct _DgPreferences {
   AdwPreferencesWindow parent_instance;
@@ -39,6 +41,26 @@ reset_samples_activated (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+on_samples_folder_chosen (gpointer object, const char *path)
+{
+  dg_settings_set_samples_folder (DG_PREFERENCES (object)->settings, path);
+}
+
+static void
+choose_samples_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DgPreferences *self = DG_PREFERENCES (widget);
+  g_autofree char *folder = dg_settings_dup_samples_folder (self->settings);
+  GtkFileChooserNative *chooser = dg_file_chooser_new (widget, _("Choose the Samples Folder"),
+                                                       GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                                       _("_Select"),
+                                                       g_file_test (folder, G_FILE_TEST_IS_DIR)
+                                                         ? folder : NULL);
+
+  dg_file_chooser_run (chooser, on_samples_folder_chosen, self);
+}
+
+static void
 dg_preferences_dispose (GObject *object)
 {
   DgPreferences *self = DG_PREFERENCES (object);
@@ -60,8 +82,12 @@ dg_preferences_class_init (DgPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DgPreferences, gradcam_switch);
   gtk_widget_class_bind_template_child (widget_class, DgPreferences, overlay_switch);
   gtk_widget_class_bind_template_child (widget_class, DgPreferences, samples_row);
+  /* named for tests and tools, not kept */
+  gtk_widget_class_bind_template_child_full (widget_class, "choose_samples_button", FALSE, 0);
   gtk_widget_class_install_action (widget_class, "prefs.reset-samples", NULL,
                                    reset_samples_activated);
+  gtk_widget_class_install_action (widget_class, "prefs.choose-samples", NULL,
+                                   choose_samples_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
                                        "window.close", NULL);
 }

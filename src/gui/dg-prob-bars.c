@@ -32,6 +32,35 @@ dg_prob_bars_dup_row_label (DgProbBars *self, int digit)
   return row_label (digit, self->probs[digit]);
 }
 
+char *
+dg_percent_text (const char *number)
+{
+  /* TRANSLATORS: a percentage; %s is the number. Write it as your language does,
+   * with a no-break space (U+00A0 or U+202F) if there is a space, so that the sign
+   * never wraps onto a line of its own */
+  return g_strdup_printf (_("%s%%"), number);
+}
+
+char *
+dg_format_probability (float p)
+{
+  g_autofree char *number = NULL;
+  g_autofree char *percent = NULL;
+
+  if (p >= 0.0995f)
+    number = g_strdup_printf ("%d", (int) lroundf (p * 100.f));
+  else if (p >= 0.001f)
+    number = g_strdup_printf ("%.1f", p * 100.f);
+  else
+    {
+      percent = dg_percent_text (number = g_strdup_printf ("%.1f", 0.1));
+      /* TRANSLATORS: less than a small percentage, such as "< 0.1%"; the space is a
+       * no-break space */
+      return g_strdup_printf (_("< %s"), percent);
+    }
+  return dg_percent_text (number);
+}
+
 void
 dg_prob_bars_set_probs (DgProbBars *self, const float *probs)
 {
@@ -54,12 +83,10 @@ dg_prob_bars_set_probs (DgProbBars *self, const float *probs)
 
       if (!probs)
         percent = g_strdup ("");
-      else if (p >= 0.0995f || p == 0.f)
-        percent = g_strdup_printf ("%d %%", (int) lroundf (p * 100.f));
-      else if (p < 0.001f)
-        percent = g_strdup ("< 0.1 %");
+      else if (p == 0.f)
+        percent = dg_percent_text ("0");
       else
-        percent = g_strdup_printf ("%.1f %%", p * 100.f);
+        percent = dg_format_probability (p);
       gtk_label_set_text (GTK_LABEL (self->percents[d]), percent);
       gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->bars[d]), p);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->bars[d]),

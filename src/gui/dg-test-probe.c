@@ -6,6 +6,8 @@
 #include "dg-config.h"
 #include "dg-test-probe.h"
 #include "dg-data-gate.h"
+#include "dg-prediction-view.h"
+#include "dg-preferences.h"
 #include "dg-draw-page.h"
 #include "dg-evaluate-page.h"
 #include "dg-page-util.h"
@@ -67,6 +69,8 @@ print_layout (Probe *p, const char *what)
     { "open", window_child (p, "open_button") },     { "models", window_child (p, "model_dropdown") },
     { "info", window_child (p, "info_button") },     { "menu", window_child (p, "menu_button") },
     { "result", draw_child (p, "prediction_view") },
+    { "digit", GTK_WIDGET (child (draw_child (p, "prediction_view"), DG_TYPE_PREDICTION_VIEW,
+                                  "digit_label")) },
   };
   DgModel *model = dg_context_get_model (p->context);
   g_autoptr(GString) line = g_string_new (what);
@@ -172,9 +176,17 @@ on_predicted (DgDrawPage *page, int digit, double confidence, double cam_sum, gi
     dg_test_print ("PREDICTION blank strokes=%u", dg_canvas_get_n_strokes (p->canvas));
   else
     dg_test_print ("PREDICTION digit=%d confidence=%.4f model=%s strokes=%u points=%u cam=%.1f "
-                   "latency_us=%" G_GINT64_FORMAT, digit, confidence,
+                   "latency_us=%" G_GINT64_FORMAT " image=%d", digit, confidence,
                    model ? dg_model_get_title (model) : "none", dg_canvas_get_n_strokes (p->canvas),
-                   dg_canvas_get_n_points (p->canvas), cam_sum, latency_us);
+                   dg_canvas_get_n_points (p->canvas), cam_sum, latency_us,
+                   dg_canvas_has_image (p->canvas));
+}
+
+static void
+on_image_opened_on_draw (DgDrawPage *page, const char *name, gboolean ok, Probe *p)
+{
+  dg_test_print ("IMAGE ok=%d strokes=%u image=%d name=%s", ok, dg_canvas_get_n_strokes (p->canvas),
+                 dg_canvas_has_image (p->canvas), name);
 }
 
 /* Tests wait for this line, then for the prediction after it: the finished stroke's. */
@@ -221,10 +233,51 @@ on_load_failed (DgContext *context, const char *path, const char *message, Probe
   dg_test_print ("MODEL error message=%s", message);
 }
 
+static GtkWidget *
+first_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *label = first_label (c);
+      if (label)
+        return label;
+    }
+  return NULL;
+}
+
+/* What the toast overlay shows once the toast has been added: a toast queued
+ * behind another is not on screen yet. */
+static gboolean
+toasts_idle (gpointer data)
+{
+  g_autoptr(DgWindow) window = data;
+  GtkWidget *overlay = GTK_WIDGET (child (window, DG_TYPE_WINDOW, "toast_overlay"));
+  g_autoptr(GString) titles = g_string_new (NULL);
+  g_autofree char *at = NULL;
+  int shown = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (overlay); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *label;
+      if (!g_str_equal (G_OBJECT_TYPE_NAME (c), "AdwToastWidget") || !gtk_widget_get_visible (c))
+        continue;
+      label = first_label (c);
+      if (!at)
+        at = dg_test_widget_geometry (c);
+      g_string_append_printf (titles, "%s%s", shown++ ? "|" : "",
+                              label ? gtk_label_get_text (GTK_LABEL (label)) : "?");
+    }
+  dg_test_print ("TOASTS shown=%d at=%s titles=%s", shown, at ? at : "0,0,0,0", titles->str);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_toast (DgContext *context, const char *text, const char *details, Probe *p)
 {
   dg_test_print ("TOAST %s", text);
+  g_idle_add_full (G_PRIORITY_LOW, toasts_idle, g_object_ref (p->window), NULL);
 }
 
 static void
@@ -262,6 +315,12 @@ collect_shortcut_titles (GtkWidget *w, GString *out)
     collect_shortcut_titles (c, out);
 }
 
+static void
+on_samples_row (GtkWidget *row)
+{
+  dg_test_print ("PREFS samples=%s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+}
+
 static gboolean
 dialog_idle (gpointer data)
 {
@@ -279,6 +338,16 @@ dialog_idle (gpointer data)
     }
   else
     dg_test_print ("DIALOG window title=%s", gtk_window_get_title (dialog));
+  if (DG_IS_PREFERENCES (dialog))
+    {
+      GtkWidget *row = GTK_WIDGET (child (dialog, DG_TYPE_PREFERENCES, "samples_row"));
+      g_autofree char *choose = dg_test_widget_geometry (GTK_WIDGET (child (dialog, DG_TYPE_PREFERENCES,
+                                                                            "choose_samples_button")));
+
+      dg_test_print ("PREFS choose=%s", choose);
+      on_samples_row (row);
+      g_signal_connect (row, "notify::subtitle", G_CALLBACK (on_samples_row), NULL);
+    }
   if (GTK_IS_SHORTCUTS_WINDOW (dialog))
     {
       g_autoptr(GString) titles = g_string_new (NULL);
@@ -857,6 +926,7 @@ dg_test_probe_attach (DgWindow *window)
   draw_stack = draw_child (p, "draw_stack");
   g_signal_connect (draw_stack, "notify::visible-child-name", G_CALLBACK (on_draw_stack_changed), p);
   g_signal_connect (p->draw_page, "predicted", G_CALLBACK (on_predicted), p);
+  g_signal_connect (p->draw_page, "image-opened", G_CALLBACK (on_image_opened_on_draw), p);
   g_signal_connect (p->canvas, "stroke-finished", G_CALLBACK (on_stroke_finished), p);
   g_signal_connect (p->context, "notify::model", G_CALLBACK (on_model_changed), p);
   g_signal_connect (p->context, "load-started", G_CALLBACK (on_load_started), p);
@@ -870,8 +940,7 @@ dg_test_probe_attach (DgWindow *window)
                         g_list_model_get_n_items (gtk_window_get_toplevels ()), p);
   watch_pages (p);
   {
-    AdwViewStackPage *tab = adw_view_stack_get_page (ADW_VIEW_STACK (window_child (p, "view_stack")),
-                                                     p->train_page);
+    AdwViewStackPage *tab = dg_page_stack_page (p->train_page);
     if (tab)
       {
         p->train_tab = g_object_ref (tab);

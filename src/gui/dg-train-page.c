@@ -279,8 +279,7 @@ update_start_sensitivity (DgTrainPage *self)
 static AdwViewStackPage *
 tab (DgTrainPage *self)
 {
-  GtkWidget *stack = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_VIEW_STACK);
-  return stack ? adw_view_stack_get_page (ADW_VIEW_STACK (stack), GTK_WIDGET (self)) : NULL;
+  return dg_page_stack_page (GTK_WIDGET (self));
 }
 
 /* fraction < 0: the tab's own title again */

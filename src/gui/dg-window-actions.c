@@ -3,6 +3,7 @@
 #include "dg-config.h"
 #include "dg-window-private.h"
 #include "dg-file-chooser.h"
+#include "dg-page-util.h"
 
 static void
 on_model_chosen (gpointer object, const char *path)
@@ -13,12 +14,39 @@ on_model_chosen (gpointer object, const char *path)
 static void
 open_model_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
+  /* where the app keeps the models it trains */
+  g_autofree char *models = dg_page_models_dir ();
   GtkFileChooserNative *chooser = dg_file_chooser_new (widget, _("Open Model"),
-                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL);
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                                       g_file_test (models, G_FILE_TEST_IS_DIR)
+                                                         ? models : NULL);
 
   dg_file_chooser_add_filter (chooser, _("Keras Models"), "*.keras");
   dg_file_chooser_add_filter (chooser, _("All Files"), "*");
   dg_file_chooser_run (chooser, on_model_chosen, widget);
+}
+
+static void
+on_image_chosen (gpointer object, const char *path)
+{
+  dg_window_open_image (DG_WINDOW (object), path);
+}
+
+/* win.open-image: the file chooser for a PNG or JPEG to read */
+static void
+open_image_activated (GtkWidget *widget, const char *name, GVariant *param)
+{
+  GtkFileChooserNative *chooser = dg_file_chooser_new (widget, _("Open Image"),
+                                                       GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), NULL);
+  GtkFileFilter *images = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (images, _("PNG and JPEG Images"));
+  gtk_file_filter_add_mime_type (images, "image/png");
+  gtk_file_filter_add_mime_type (images, "image/jpeg");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), images);
+  g_object_unref (images);
+  dg_file_chooser_add_filter (chooser, _("All Files"), "*");
+  dg_file_chooser_run (chooser, on_image_chosen, widget);
 }
 
 static void
@@ -61,8 +89,8 @@ step_page_activated (GtkWidget *widget, const char *name, GVariant *param)
   adw_view_stack_set_visible_child (self->view_stack, adw_view_stack_page_get_child (page));
 }
 
-/* win.draw-image(ay): a 28 x 28 image (white ink on black) replaces the drawing,
- * and the Draw page shows it with the model's reading */
+/* win.draw-image(ay): a 28 x 28 image (white ink on black) becomes the drawing's
+ * raster layer, and the Draw page shows it with the model's reading */
 static void
 draw_image_activated (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -96,4 +124,7 @@ dg_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, GDK_CONTROL_MASK,
                                        "win.next-page", NULL);
   gtk_widget_class_install_action (widget_class, "win.draw-image", "ay", draw_image_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-image", NULL, open_image_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.open-image", NULL);
 }

@@ -28,6 +28,8 @@ struct _DgWindow {
   DgContext *context;
   guint selecting;         /* > 0 while the code, not the user, moves the selection */
   gboolean model_stamped;
+  GHashTable *toasts;      /* topic or text -> the toast showing about it */
+  GHashTable *accuracies;  /* model path -> its stored test accuracy, once loaded */
 };
 
 void dg_window_install_actions (GtkWidgetClass *widget_class);

@@ -7,6 +7,7 @@
 #include "dg-window-private.h"
 #include "dg-evaluate-page.h"
 #include "dg-job-runner.h"
+#include "dg-prob-bars.h"
 #include "dg-test-hooks.h"
 #include "dg-train-page.h"
 
@@ -35,18 +36,8 @@ add_info_cell (DgWindow *self, const char *text, int column, int row, gboolean n
 static char *
 format_count (gsize n)
 {
-  /* thousands separated by thin spaces, readable in every locale */
-  g_autofree char *digits = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
-  GString *out = g_string_new (NULL);
-  size_t len = strlen (digits);
-
-  for (size_t i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        g_string_append (out, " ");
-      g_string_append_c (out, digits[i]);
-    }
-  return g_string_free (out, FALSE);
+  /* grouped as the locale groups thousands: 203,626 in English, 203.626 in German */
+  return g_strdup_printf ("%'" G_GSIZE_FORMAT, n);
 }
 
 static void
@@ -73,9 +64,9 @@ update_model_info (DgWindow *self)
     {
       char *end = NULL;
       double a = g_ascii_strtod (accuracy, &end);
-      g_autofree char *acc = (end && *end == '\0' && a <= 1.0)
-                               ? g_strdup_printf ("%.2f %%", a * 100.0)
-                               : g_strdup (accuracy);
+      g_autofree char *number = g_strdup_printf ("%.2f", a * 100.0);
+      g_autofree char *acc = (end && *end == '\0' && a <= 1.0) ? dg_percent_text (number)
+                                                              : g_strdup (accuracy);
       /* TRANSLATORS: model summary: layers, parameters, accuracy on the MNIST test set */
       summary = g_strdup_printf (_("%d layers · %s parameters · test accuracy %s"),
                                  dg_model_get_nn (model)->n_layers, params, acc);
@@ -122,6 +113,9 @@ on_model_changed (DgWindow *self)
   update_model_info (self);
   if (!model)
     return;
+  if (dg_model_get_test_accuracy (model))
+    g_hash_table_insert (self->accuracies, g_strdup (dg_model_get_path (model)),
+                         g_strdup (dg_model_get_test_accuracy (model)));
   self->selecting++;
   select_position (self, dg_model_list_add (models, dg_model_get_path (model)));
   self->selecting--;
@@ -129,9 +123,33 @@ on_model_changed (DgWindow *self)
 }
 
 static void
+on_toast_dismissed (AdwToast *toast, DgWindow *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (!self->toasts)
+    return;  /* the window is going */
+  g_hash_table_iter_init (&iter, self->toasts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == toast)
+      g_hash_table_iter_remove (&iter);
+}
+
+/* A toast replaces the one still showing about the same topic (or with the same
+ * text): four failed opens leave one toast, not a queue of them that hides the
+ * next news for half a minute. */
+static void
 on_toast (DgContext *context, const char *text, const char *details, DgWindow *self)
 {
-  AdwToast *toast = adw_toast_new (text);
+  const char *topic = dg_context_get_toast_topic (context);
+  AdwToast *toast = adw_toast_new (text), *old;
+
+  old = g_hash_table_lookup (self->toasts, topic ? topic : text);
+  if (old)
+    adw_toast_dismiss (old);
+  g_hash_table_insert (self->toasts, g_strdup (topic ? topic : text), toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
 
   adw_toast_set_timeout (toast, details ? 10 : 6);
   if (details)
@@ -148,7 +166,15 @@ static void
 on_toast_action (DgContext *context, const char *text, const char *button_label,
                  const char *action_name, GVariant *target, DgWindow *self)
 {
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast = adw_toast_new (text), *old;
+
+  /* keyed by its action, like on_toast's topics: a newer finished run replaces
+   * the older one's toast */
+  old = g_hash_table_lookup (self->toasts, action_name);
+  if (old)
+    adw_toast_dismiss (old);
+  g_hash_table_insert (self->toasts, g_strdup (action_name), toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed), self, 0);
 
   adw_toast_set_timeout (toast, 10);
   adw_toast_set_button_label (toast, button_label);
@@ -156,6 +182,20 @@ on_toast_action (DgContext *context, const char *text, const char *button_label,
   if (target)
     adw_toast_set_action_target_value (toast, target);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* A finished run's toast repeats the Train page's own "Use This Model" button;
+ * once that page shows, the toast would only cover the page's buttons. */
+static void
+on_page_shown (DgWindow *self)
+{
+  AdwToast *toast;
+
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "train") != 0)
+    return;
+  toast = g_hash_table_lookup (self->toasts, "app.use-model");
+  if (toast)
+    adw_toast_dismiss (toast);
 }
 
 static void
@@ -200,6 +240,15 @@ dg_window_open_model (DgWindow *self, const char *path)
   dg_context_open_model (self->context, path);
 }
 
+void
+dg_window_open_image (DgWindow *self, const char *path_or_uri)
+{
+  g_return_if_fail (DG_IS_WINDOW (self));
+  g_return_if_fail (path_or_uri != NULL);
+  adw_view_stack_set_visible_child_name (self->view_stack, "draw");
+  gtk_widget_activate_action (GTK_WIDGET (self->draw_page), "draw.open-image", "s", path_or_uri);
+}
+
 static void
 on_model_selected (GtkDropDown *dropdown, GParamSpec *pspec, DgWindow *self)
 {
@@ -218,6 +267,76 @@ static char *
 model_title_closure (GtkStringObject *item)
 {
   return dg_model_title_from_path (gtk_string_object_get_string (item));
+}
+
+/* The selector's button shows the model's name, shortened when the window is
+ * narrow, so a long name does not make the whole window wider. */
+static void
+setup_title_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (GTK_LABEL (label), 6);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 24);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_title_item (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkStringObject *path = gtk_list_item_get_item (item);
+  g_autofree char *title = dg_model_title_from_path (gtk_string_object_get_string (path));
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), title);
+}
+
+/* The list under the selector: each name with its folder and, once this window
+ * has loaded it, its stored test accuracy, so that two models of the same name
+ * can be told apart. */
+static void
+setup_model_row (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL), *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_width_chars (GTK_LABEL (subtitle), 28);
+  gtk_label_set_max_width_chars (GTK_LABEL (subtitle), 48);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_model_row (GtkSignalListItemFactory *factory, GtkListItem *item, DgWindow *self)
+{
+  const char *path = gtk_string_object_get_string (gtk_list_item_get_item (item));
+  GtkWidget *title = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
+  g_autofree char *name = dg_model_title_from_path (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  const char *home = g_get_home_dir ();
+  g_autofree char *shown_dir = g_str_has_prefix (dir, home) && dir[strlen (home)] == '/'
+                                 ? g_strconcat ("~", dir + strlen (home), NULL)
+                                 : g_strdup (dir);
+  const char *accuracy = g_hash_table_lookup (self->accuracies, path);
+  g_autofree char *text = NULL;
+
+  if (accuracy)
+    {
+      g_autofree char *number = g_strdup_printf ("%.2f", g_ascii_strtod (accuracy, NULL) * 100.0);
+      g_autofree char *percent = dg_percent_text (number);
+      /* TRANSLATORS: under a model's name in the selector: its folder · its test accuracy */
+      text = g_strdup_printf (_("%s · %s"), shown_dir, percent);
+    }
+  gtk_label_set_text (GTK_LABEL (title), name);
+  gtk_label_set_text (GTK_LABEL (subtitle), text ? text : shown_dir);
 }
 
 static void
@@ -298,10 +417,24 @@ dg_window_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (dg_window_parent_class)->map (widget);
 }
 
+/* A page wider than the window scrolls sideways rather than hold every page of
+ * the stack (which measures them all) and so the window at its width: the
+ * window must fit half of a 1366-pixel screen, and a phone. */
 static void
-add_page (DgWindow *self, GtkWidget *page, const char *name, const char *title, const char *icon)
+add_page (DgWindow *self, GtkWidget *page, const char *name, const char *title, const char *icon,
+          gboolean scroll_wide)
 {
-  AdwViewStackPage *p = adw_view_stack_add_titled (self->view_stack, page, name, title);
+  GtkWidget *child = page;
+  AdwViewStackPage *p;
+
+  if (scroll_wide)
+    {
+      child = gtk_scrolled_window_new ();
+      gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (child), GTK_POLICY_AUTOMATIC,
+                                      GTK_POLICY_NEVER);
+      gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (child), page);
+    }
+  p = adw_view_stack_add_titled (self->view_stack, child, name, title);
   adw_view_stack_page_set_icon_name (p, icon);
 }
 
@@ -330,9 +463,9 @@ dg_window_constructed (GObject *object)
   self->draw_page = DG_DRAW_PAGE (dg_draw_page_new (self->context));
   self->train_page = dg_train_page_new (self->context);
   self->evaluate_page = dg_evaluate_page_new (self->context);
-  add_page (self, GTK_WIDGET (self->draw_page), "draw", _("Draw"), "document-edit-symbolic");
-  add_page (self, self->train_page, "train", _("Train"), "system-run-symbolic");
-  add_page (self, self->evaluate_page, "evaluate", _("Evaluate"), "view-grid-symbolic");
+  add_page (self, GTK_WIDGET (self->draw_page), "draw", _("Draw"), "document-edit-symbolic", FALSE);
+  add_page (self, self->train_page, "train", _("Train"), "system-run-symbolic", TRUE);
+  add_page (self, self->evaluate_page, "evaluate", _("Evaluate"), "view-grid-symbolic", TRUE);
   /* the header bar's menu offers Save as Sample */
   gtk_widget_insert_action_group (GTK_WIDGET (self), "draw",
                                   dg_draw_page_get_actions (self->draw_page));
@@ -340,10 +473,24 @@ dg_window_constructed (GObject *object)
   title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
                                        G_CALLBACK (model_title_closure), NULL, NULL);
   gtk_drop_down_set_expression (self->model_dropdown, title);
+  {
+    g_autoptr(GtkListItemFactory) button = gtk_signal_list_item_factory_new ();
+    g_signal_connect (button, "setup", G_CALLBACK (setup_title_item), NULL);
+    g_signal_connect (button, "bind", G_CALLBACK (bind_title_item), NULL);
+    gtk_drop_down_set_factory (self->model_dropdown, button);
+  }
+  {
+    g_autoptr(GtkListItemFactory) rows = gtk_signal_list_item_factory_new ();
+    g_signal_connect (rows, "setup", G_CALLBACK (setup_model_row), NULL);
+    g_signal_connect (rows, "bind", G_CALLBACK (bind_model_row), self);
+    gtk_drop_down_set_list_factory (self->model_dropdown, rows);
+  }
   self->selecting++;
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (dg_context_get_models (self->context)));
   self->selecting--;
   g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (on_model_selected), self);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child-name",
+                            G_CALLBACK (on_page_shown), self);
   g_signal_connect_object (self->context, "notify::model", G_CALLBACK (on_model_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "load-failed", G_CALLBACK (on_load_failed), self, 0);
@@ -377,6 +524,8 @@ dg_window_dispose (GObject *object)
 {
   DgWindow *self = DG_WINDOW (object);
 
+  g_clear_pointer (&self->toasts, g_hash_table_unref);
+  g_clear_pointer (&self->accuracies, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_WINDOW);
   self->draw_page = NULL;
   self->train_page = self->evaluate_page = NULL;
@@ -415,6 +564,8 @@ dg_window_class_init (DgWindowClass *klass)
   /* named for tests and tools (gtk_widget_get_template_child), not kept */
   gtk_widget_class_bind_template_child_full (widget_class, "open_button", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "menu_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "switcher_title", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "header_bar", FALSE, 0);
 
   dg_window_install_actions (widget_class);
 }
@@ -423,6 +574,9 @@ static void
 dg_window_init (DgWindow *self)
 {
   dg_test_stamp ("window");
+  /* topic -> the AdwToast showing about it (borrowed: the overlay owns it) */
+  self->toasts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->accuracies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   dg_test_stamp ("template");
 }
@@ -454,5 +608,11 @@ GtkWidget *
 dg_window_get_page (DgWindow *self, const char *name)
 {
   g_return_val_if_fail (DG_IS_WINDOW (self), NULL);
-  return adw_view_stack_get_child_by_name (self->view_stack, name);
+  if (g_strcmp0 (name, "draw") == 0)
+    return GTK_WIDGET (self->draw_page);
+  if (g_strcmp0 (name, "train") == 0)
+    return self->train_page;
+  if (g_strcmp0 (name, "evaluate") == 0)
+    return self->evaluate_page;
+  return NULL;
 }

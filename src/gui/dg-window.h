@@ -18,5 +18,8 @@ GtkWidget *dg_window_get_page (DgWindow *self, const char *name);
 /* Loads path in the background and selects it when it loads; on failure a toast
  * shows the engine's message and the current model stays. */
 void       dg_window_open_model (DgWindow *self, const char *path);
+/* Shows the Draw page and reads the PNG or JPEG at path_or_uri there
+ * (draw.open-image); a file that is no picture gets a toast naming it. */
+void       dg_window_open_image (DgWindow *self, const char *path_or_uri);
 
 G_END_DECLS

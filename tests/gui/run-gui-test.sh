@@ -13,5 +13,5 @@ export GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory
 export G_DEBUG=fatal-warnings NO_AT_BRIDGE=1 LANG=C.UTF-8
 # No key auto-repeat: on a loaded machine the key-up of an xdotool key can come late
 # enough for the server to repeat the key (a held Ctrl+S saved a sample 13 times).
-exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -r -ardelay 60000" \
+exec dbus-run-session -- xvfb-run -a -s "-screen 0 ${GUI_SCREEN:-1280x800}x24 -r -ardelay 60000" \
   bash "$test_script" "$out"

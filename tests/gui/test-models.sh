@@ -16,6 +16,7 @@ before=$(count_lines '^PREDICTION')
 h=$(settle root)
 click models
 settle root "$h" >/dev/null || fail "the model selector did not open"
+screenshot "$OUT/selector.png" root  # each name with its folder and stored accuracy
 xdotool key Down Return
 wait_for '^MODEL loaded name=logreg' 10 || fail "selecting logreg loaded nothing"
 wait_for_more '^PREDICTION' "$before" 5 || fail "no prediction after switching"

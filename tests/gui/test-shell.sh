@@ -12,8 +12,27 @@ key ctrl+comma
 PREFS=$(new_window '^Preferences$')
 window_ready "$PREFS"
 screenshot "$OUT/preferences.png" "$PREFS"
+# the samples folder, chosen with a folder chooser
+wait_for '^PREFS choose=' 5 || fail "no geometry of the folder button"
+IFS=, read -r x y w h <<<"$(field "$(grep '^PREFS choose=' "$APP_LOG" | tail -1)" choose)"
+mkdir -p "$HOME/my samples"
+xdotool mousemove --window "$PREFS" $((x + w / 2)) $((y + h / 2)) click 1
+chooser_enter 'Choose the Samples Folder' "$HOME/my samples/"
+wait_for "^PREFS samples=$HOME/my samples\$" 5 || fail "the samples folder did not change"
+window_ready "$PREFS"
 key_to "$PREFS" Escape
 wait_gone "$PREFS"
+
+# About: the data's authors are credited
+timeout "$(scaled 10)" gdbus call --session --dest io.github.digits.Digits \
+  --object-path /io/github/digits/Digits --method org.gtk.Actions.Activate about '[]' '{}' >/dev/null \
+  || fail "app.about failed"
+wait_for '^DIALOG window title=About' 10 || fail "no About window"
+ABOUT=$(new_window '^About')
+window_ready "$ABOUT"
+screenshot "$OUT/about.png" "$ABOUT"
+key_to "$ABOUT" Escape
+wait_gone "$ABOUT"
 
 key ctrl+question
 SHORTCUTS=$(new_window '^Keyboard Shortcuts$')

@@ -144,6 +144,58 @@ test_prob_bars_labels (void)
   g_object_unref (bars);
 }
 
+/* percent signs attach to their number; "< 0.1%" never breaks apart */
+static void
+test_percent_text (void)
+{
+  g_autofree char *big = dg_format_probability (0.97f);
+  g_autofree char *small = dg_format_probability (0.025f);
+  g_autofree char *tiny = dg_format_probability (0.0002f);
+
+  g_assert_cmpstr (big, ==, "97%");
+  g_assert_cmpstr (small, ==, "2.5%");
+  g_assert_cmpstr (tiny, ==, "<\u00a00.1%");
+  g_assert_null (strchr (tiny, ' '));
+}
+
+/* an opened picture is one step: Undo brings back the drawing before it */
+static void
+test_canvas_image (void)
+{
+  DgCanvas *canvas = g_object_ref_sink (DG_CANVAS (dg_canvas_new ()));
+  g_autofree guint8 *ink = g_malloc0 (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+  int data = 0;
+
+  memset (ink + 100 * DG_CANVAS_UNITS, 255, 40 * DG_CANVAS_UNITS);
+  dg_canvas_stroke_begin (canvas, 10, 10);
+  dg_canvas_stroke_add (canvas, 50, 50);
+  dg_canvas_stroke_end (canvas);
+  dg_canvas_set_image (canvas, ink, NULL, &data, NULL);
+  g_assert_true (dg_canvas_has_image (canvas));
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 1);
+  g_assert_true (dg_canvas_get_image_data (canvas) == &data);
+  dg_canvas_render_grey (canvas, grey);
+  g_assert_cmpuint (grey[120 * DG_CANVAS_UNITS + 140], ==, 255);
+  g_assert_cmpuint (grey[10 * DG_CANVAS_UNITS + 140], ==, 0);
+  /* a stroke over it: the picture is no longer the whole drawing */
+  dg_canvas_stroke_begin (canvas, 200, 10);
+  dg_canvas_stroke_end (canvas);
+  g_assert_null (dg_canvas_get_image_data (canvas));
+  dg_canvas_undo (canvas);
+  g_assert_true (dg_canvas_get_image_data (canvas) == &data);
+  dg_canvas_undo (canvas);
+  g_assert_false (dg_canvas_has_image (canvas));
+  g_assert_cmpuint (dg_canvas_get_n_strokes (canvas), ==, 1);
+  dg_canvas_redo (canvas);
+  g_assert_true (dg_canvas_has_image (canvas));
+  dg_canvas_clear (canvas);
+  g_assert_true (dg_canvas_is_empty (canvas));
+  dg_canvas_undo (canvas);
+  g_assert_true (dg_canvas_has_image (canvas));
+  g_object_unref (canvas);
+}
+
 static void
 test_colormap (void)
 {
@@ -195,6 +247,17 @@ test_model_list (void)
   g_assert_cmpuint (dg_model_list_add (list, "/elsewhere/x.keras"), ==, 3);
   title = dg_model_title_from_path ("/elsewhere/x.keras");
   g_assert_cmpstr (title, ==, "x");
+
+  /* natural order: my_cnn, my_cnn-2, my_cnn-10 */
+  {
+    touch (dir, "my_cnn-10.keras");
+    touch (dir, "my_cnn-2.keras");
+    touch (dir, "my_cnn.keras");
+    dg_model_list_refresh (list);
+    g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, 3), "/my_cnn.keras"));
+    g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, 4), "/my_cnn-2.keras"));
+    g_assert_true (g_str_has_suffix (dg_model_list_get_path (list, 5), "/my_cnn-10.keras"));
+  }
 
   /* without the default, the CNN comes next */
   {
@@ -315,7 +378,9 @@ main (int argc, char **argv)
 
   g_test_add_func ("/canvas/history", test_canvas_history);
   g_test_add_func ("/canvas/raster", test_canvas_raster);
+  g_test_add_func ("/canvas/image", test_canvas_image);
   g_test_add_func ("/prob-bars/labels", test_prob_bars_labels);
+  g_test_add_func ("/prob-bars/percent", test_percent_text);
   g_test_add_func ("/colormap/viridis", test_colormap);
   g_test_add_func ("/model-list/discovery", test_model_list);
   g_test_add_func ("/settings/typed", test_settings);

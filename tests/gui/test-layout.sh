@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The window at a phone's 400 x 700, a laptop's 1280 x 800 and a 4K screen's
+# 2560 x 1440: on the Draw page nothing reaches past the window's width (no
+# horizontal scrolling) and a drawn digit's prediction shows without scrolling;
+# on wide windows the canvas and the reading grow and sit side by side. A
+# screenshot of each page at each size stays in the test's folder (a selection
+# is in docs/screenshots/).
+source "$(dirname "$0")/lib.sh"
+export GUI_TIMEOUT_SCALE=${GUI_TIMEOUT_SCALE:-4}
+
+fits() { # NAME W H: the widget lies within the window's W x H
+  local x y w h; read -r x y w h <<<"$(ready_field "$1")"
+  [[ -n "$x" ]] || fail "no geometry for $1"
+  ((x >= 0 && x + w <= $2)) || fail "$1 ($x,$y ${w}x$h) reaches past the window's width $2"
+  ((y >= 0 && y + h <= $3)) || fail "$1 ($x,$y ${w}x$h) is below the window's height $3"
+}
+
+for size in 400x700 1280x800 2560x1440; do
+  W=${size%x*} H=${size#*x}
+  for page in draw train evaluate; do
+    preset_settings "window-width=$W" "window-height=$H"
+    : >"$APP_LOG"
+    start_app --page "$page"
+    wait_for '^MODEL loaded' 20 || fail "no model loaded"
+    geo=$(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: //p')
+    echo "$size $page: window $geo"
+    [[ $geo == "$size" ]] || fail "asked for $size, the window is $geo (its minimum is too large)"
+    if [[ $page == draw ]]; then
+      line=$(draw_and_predict 70 60 210 60 205 75 125 235)
+      [[ $(field "$line" digit) == 7 ]] || fail "$size: the 7 was read as: $line"
+      echo "after drawing: $(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: //p')"
+      # the probe prints the layout when a page has been painted: away and back
+      n=$(count_lines '^LAYOUT')
+      key alt+2
+      wait_for_more '^LAYOUT' "$n" 5 || fail "no layout of the Train page"
+      echo "on the Train page: $(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: //p')"
+      n=$(count_lines '^LAYOUT')
+      key alt+1
+      wait_for_more '^LAYOUT' "$n" 5 || fail "no layout of the Draw page"
+      grep -E '^(READY|LAYOUT)' "$APP_LOG" | tail -1 | tr ' ' '\n' | grep -E '^(canvas|result|digit|save|window)=' | tr '\n' ' '; echo
+      fits canvas "$W" "$H"
+      fits save "$W" "$H"
+      fits digit "$W" "$H"
+      read -r x _ w _ <<<"$(ready_field result)"
+      ((x + w <= W)) || fail "$size: the reading reaches past the window's width"
+      read -r _ _ side _ <<<"$(ready_field canvas)"
+      if ((W >= 2560)); then ((side >= 900)) || fail "$size: the canvas stays small ($side px)"; fi
+      if ((W >= 1280)); then
+        read -r rx ry _ _ <<<"$(ready_field result)"; read -r cx cy _ _ <<<"$(ready_field canvas)"
+        ((rx > cx)) || fail "$size: the reading is not beside the canvas"
+      fi
+    fi
+    screenshot "$OUT/$page-$size.png"
+    quit_app
+  done
+done
+echo PASS
