@@ -153,7 +153,8 @@ ex_tensor (Exporter *ex, const char *name, int32_t type, const gint64 *dims, int
   t->data_type = type;
   t->n_dims = ndim;
   t->dims = ex_new (ex, ndim * sizeof (gint64));
-  memcpy (t->dims, dims, ndim * sizeof (gint64));
+  if (ndim > 0) /* a scalar has no dims, and dims is NULL */
+    memcpy (t->dims, dims, ndim * sizeof (gint64));
 #if G_BYTE_ORDER == G_BIG_ENDIAN
   guint8 *b = data;
   for (gsize i = 0; i < count; i++)
