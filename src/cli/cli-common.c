@@ -83,6 +83,23 @@ cli_print (const char *format, ...)
   fputs (shown, stdout);
 }
 
+void
+cli_print_json_array (JsonBuilder *builder, gboolean pretty)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL, *safe = NULL;
+
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, pretty);
+  text = json_generator_to_data (gen, NULL);
+  safe = cli_json_escape_c1 (text);
+  fputs (safe, stdout);
+  fputc ('\n', stdout);
+}
+
 char *
 cli_json_escape_c1 (const char *json)
 {

@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "nn-model.h"
 #include "nn-keras-info.h"
@@ -44,6 +45,9 @@ void  cli_print (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* JSON text with C1 controls (which json-glib leaves raw, and some terminals obey)
  * written as \u0080 ... \u009f. Only valid inside JSON strings, where they can occur. */
 char *cli_json_escape_c1 (const char *json);
+/* Ends the array builder holds (one object per input file) and prints it to stdout,
+ * C1-escaped, with a final newline. */
+void  cli_print_json_array (JsonBuilder *builder, gboolean pretty);
 /* A file name for a JSON string: valid UTF-8 (display name when it is not). */
 char *cli_json_path (const char *path);
 

@@ -392,17 +392,7 @@ cli_explain (int argc, char **argv)
       failures++;
   if (json)
     {
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL, *safe = NULL;
-
-      json_builder_end_array (p.builder);
-      root = json_builder_get_root (p.builder);
-      json_generator_set_root (gen, root);
-      text = json_generator_to_data (gen, NULL);
-      safe = cli_json_escape_c1 (text);
-      fputs (safe, stdout);
-      fputc ('\n', stdout);
+      cli_print_json_array (p.builder, FALSE);
       g_object_unref (p.builder);
     }
   nn_explainer_free (p.e);

@@ -281,18 +281,7 @@ cli_predict (int argc, char **argv)
 
   if (json)
     {
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL, *safe = NULL;
-
-      json_builder_end_array (p.builder);
-      root = json_builder_get_root (p.builder);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      safe = cli_json_escape_c1 (text);
-      fputs (safe, stdout);
-      fputc ('\n', stdout);
+      cli_print_json_array (p.builder, TRUE);
       g_object_unref (p.builder);
     }
   nn_workspace_free (p.ws);
