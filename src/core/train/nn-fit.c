@@ -352,8 +352,10 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
   if (f->history
       && !history_row (f->history, cfg->history_path, cfg->epoch_offset + epoch, p, error))
     return FALSE;
+  p->model = m;
   if (cfg->on_epoch)
     cfg->on_epoch (p, cfg->user_data);
+  p->model = NULL;
   return TRUE;
 }
 

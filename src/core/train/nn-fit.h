@@ -43,6 +43,9 @@ typedef struct {
   gboolean improved;              /* new best val accuracy (checkpoint written) */
   float best_val_accuracy;
   int best_epoch;                 /* 1-based, 0 before any */
+  /* The model as this epoch left it: a callback may evaluate it on data of its
+   * own (nn_fit_evaluate), never change it. */
+  NnModel *model;
 } NnFitProgress;
 
 typedef void (*NnFitCallback) (const NnFitProgress *progress, gpointer user_data);
