@@ -61,6 +61,7 @@ typedef struct {
   float label_smoothing;
 
   NnAugmentConfig augment;   /* all zero: none */
+  int augment_epochs;        /* 0: augment every epoch; N: only the first N (then clean images) */
 
   /* callbacks (all monitor val accuracy except the plateau, which watches val loss) */
   int early_stopping_patience;  /* 0: off */

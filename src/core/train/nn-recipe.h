@@ -34,6 +34,7 @@ typedef enum {
   NN_RECIPE_CNN,
   NN_RECIPE_ADVANCED,
   NN_RECIPE_FINETUNE,
+  NN_RECIPE_QUICK,
 } NnRecipeKind;
 
 const char *nn_recipe_name (NnRecipeKind kind);                  /* "cnn" */
