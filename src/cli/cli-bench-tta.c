@@ -99,7 +99,7 @@ cli_bench_time_to_accuracy (int argc, char **argv)
   NnRecipeKind kind;
   if (recipe_name == NULL || !nn_recipe_from_name (recipe_name, &kind) || kind == NN_RECIPE_FINETUNE)
     return cli_usage_error ("bench --time-to-accuracy",
-                            "give a recipe trained on MNIST (baseline, cnn, advanced)");
+                            "give a recipe trained on MNIST (baseline, cnn, advanced, quick)");
 
   NnRecipeOptions o;
   nn_recipe_options_init (&o, kind);

@@ -1,4 +1,4 @@
-/* nn-recipe.c: baseline, cnn, advanced and finetune, end to end. */
+/* nn-recipe.c: baseline, cnn, advanced, quick and finetune, end to end. */
 #include "nn-recipe.h"
 #include "nn-error.h"
 #include "nn-keras.h"
