@@ -139,13 +139,17 @@ cli_bench (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--train") == 0)
       return cli_bench_train (argc, argv);
+    else if (g_str_has_prefix (argv[i], "--time-to-accuracy"))
+      return cli_bench_time_to_accuracy (argc, argv);
 
   int threads = 2, batch = 256, reps = 7, latency_n = 2000;
   char *arch = NULL, *mnist = NULL;
   g_autofree char *threads_text = NULL, *batch_text = NULL, *reps_text = NULL, *latency_text = NULL;
+  g_autofree char *tta_recipe = NULL; /* in --help only: handled above */
   gboolean zoo_only = FALSE, train_flag = FALSE;
   GOptionEntry entries[] = {
     { "train", 0, 0, G_OPTION_ARG_NONE, &train_flag, "Training throughput instead (see bench --train --help)", NULL },
+    { "time-to-accuracy", 0, 0, G_OPTION_ARG_STRING, &tta_recipe, "Wall time of a recipe to 99.0, 99.5 and 99.65% test accuracy instead (see bench --time-to-accuracy cnn --help)", "RECIPE" },
     { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "cnn or advanced (default both)", "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text, "Threads for batches (default 2, 0 = every core)", "N" },
     { "batch", 'b', 0, G_OPTION_ARG_STRING, &batch_text, "Inference batch size (default 256, as the peer)", "N" },

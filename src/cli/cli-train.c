@@ -218,7 +218,7 @@ cli_train (int argc, char **argv)
     { NULL }
   };
   gboolean parsed = cli_parse_options ("train", "RECIPE [DIR]",
-                                       "Recipes: baseline, cnn, advanced (MNIST), finetune DIR "
+                                       "Recipes: baseline, cnn, advanced, quick (MNIST), finetune DIR "
                                        "(a 0..9 folder).", entries, &argc, &argv, &status);
   NnRecipeKind kind = NN_RECIPE_BASELINE;
   NnRecipeOptions o = { 0 };
@@ -226,7 +226,7 @@ cli_train (int argc, char **argv)
   g_autoptr (GError) error = NULL;
 
   if (parsed && (argc < 2 || !nn_recipe_from_name (argv[1], &kind)))
-    status = cli_usage_error ("train", "name a recipe: baseline, cnn, advanced or finetune DIR");
+    status = cli_usage_error ("train", "name a recipe: baseline, cnn, advanced, quick or finetune DIR");
   else if (parsed && ((kind == NN_RECIPE_FINETUNE) != (argc == 3) || argc > 3))
     status = cli_usage_error ("train", kind == NN_RECIPE_FINETUNE ? "finetune needs one folder"
                                                                   : "unexpected argument '%s'",

@@ -11,6 +11,7 @@ int cli_predict (int argc, char **argv);
 int cli_explain (int argc, char **argv);
 int cli_bench (int argc, char **argv);
 int cli_bench_train (int argc, char **argv); /* "bench --train", in cli-bench-train.c */
+int cli_bench_time_to_accuracy (int argc, char **argv); /* in cli-bench-tta.c */
 int cli_train (int argc, char **argv);
 int cli_robustness (int argc, char **argv);
 int cli_calibrate (int argc, char **argv);

@@ -4,6 +4,7 @@
  * "Installed-like" runs use a copy of digits-cli outside the build tree: such a
  * program does not look in the source tree, as an installed one would not, so
  * with an empty HOME and no $DIGITS_MNIST_DIR there is no MNIST anywhere.
+ * bench --time-to-accuracy runs the baseline recipe end to end.
  * Paths come from the environment: DIGITS_CLI, DIGITS_SOURCE_DIR, DIGITS_MNIST_DIR. */
 #include <errno.h>
 #include <signal.h>
@@ -88,6 +89,7 @@ static void
 test_not_found_says_where (void)
 {
   g_auto (Run) eval = { 0 }, robust = { 0 }, train = { 0 }, bench = { 0 }, bench_train = { 0 };
+  g_auto (Run) tta = { 0 };
   g_autofree char *out = g_build_filename (tmp, "never.keras", NULL);
 
   run_in_root (&eval, installed, "evaluate", cnn, NULL);
@@ -101,6 +103,8 @@ test_not_found_says_where (void)
   assert_says_where_it_looked (&bench);
   run_in_root (&bench_train, installed, "bench", "--train", NULL);
   assert_says_where_it_looked (&bench_train);
+  run_in_root (&tta, installed, "bench", "--time-to-accuracy", "cnn", NULL);
+  assert_says_where_it_looked (&tta);
 }
 
 static gboolean
@@ -126,6 +130,42 @@ test_build_tree_finds_source_data (void)
   run_in_root (&r, cli, "evaluate", "--limit", "50", cnn, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "first 50 images of the MNIST test set"));
+}
+
+/* The logistic baseline: one line per epoch with the test accuracy measured on
+ * the side, then the targets, which a linear model never reaches. */
+static void
+test_time_to_accuracy (void)
+{
+  if (!source_has_mnist ())
+    {
+      g_test_skip ("the source tree has no data/mnist");
+      return;
+    }
+  g_auto (Run) r = { 0 };
+  run_in_root (&r, cli, "bench", "--time-to-accuracy", "baseline", "--threads", "1", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_auto (GStrv) lines = g_strsplit (r.out, "\n", -1);
+  int epochs = 0;
+  double last_test = 0;
+  for (int i = 0; lines[i]; i++)
+    {
+      int e, n;
+      double t, val, test;
+      if (sscanf (lines[i], "epoch %d/%d %lf s val %lf%% test %lf%%", &e, &n, &t, &val,
+                  &test) == 5)
+        {
+          epochs++;
+          g_assert_cmpint (e, ==, epochs);
+          last_test = test;
+        }
+    }
+  g_assert_cmpint (epochs, >=, 5);
+  g_assert_cmpfloat (last_test, >, 85.0);
+  g_assert_cmpfloat (last_test, <, 99.0);
+  g_assert_nonnull (strstr (r.out, "99.00%   not reached"));
+  g_assert_nonnull (strstr (r.out, "99.65%   not reached"));
+  g_assert_nonnull (strstr (r.out, "whole run "));
 }
 
 static void
@@ -267,6 +307,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/cli-mnist/not-found-says-where", test_not_found_says_where);
   g_test_add_func ("/cli-mnist/build-tree-finds-source-data", test_build_tree_finds_source_data);
+  g_test_add_func ("/cli-mnist/time-to-accuracy", test_time_to_accuracy);
   g_test_add_func ("/cli-mnist/option-folder-used", test_option_folder_used);
   g_test_add_func ("/cli-mnist/download-refuses-bad-package", test_download_refuses_bad_package);
   g_test_add_func ("/cli-mnist/download-ctrl-c", test_download_ctrl_c);

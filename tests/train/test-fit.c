@@ -159,6 +159,55 @@ test_deterministic (void)
   g_free (params[1]);
 }
 
+/* Parameters after each epoch, through the model the epoch callback is given. */
+typedef struct {
+  float *after[2];
+} Snapshots;
+
+static void
+snapshot_epoch (const NnFitProgress *p, gpointer data)
+{
+  Snapshots *s = data;
+  if (p->epoch <= 2)
+    s->after[p->epoch - 1] = g_memdup2 (p->model->params, p->model->n_params * sizeof (float));
+}
+
+/* Two epochs with augment_epochs = 1 train the first epoch as an augmented run
+ * does and the second as a clean one: after epoch 1 the weights equal those of a
+ * run augmented throughout, after epoch 2 they differ; a clean run differs from
+ * the start (the augmentation is really on). */
+static void
+test_clean_last_epoch (void)
+{
+  g_autoptr (NnDataset) train = synthetic (48, 2);
+  const NnAugmentConfig heavy = { .rotation = 0.1f, .translation = 0.15f, .zoom = 0.1f };
+  const int augment_epochs[3] = { 1, 0, -1 }; /* -1: no augmentation at all */
+  Snapshots s[3] = { 0 };
+  gsize bytes = 0;
+  for (int run = 0; run < 3; run++)
+    {
+      g_autoptr (NnModel) m = tiny_model (5);
+      g_auto (Watch) w = { 0 };
+      NnFitConfig cfg;
+      config (&cfg, &w, 2);
+      if (augment_epochs[run] >= 0)
+        cfg.augment = heavy;
+      cfg.augment_epochs = MAX (augment_epochs[run], 0);
+      cfg.on_epoch = snapshot_epoch;
+      cfg.user_data = &s[run];
+      g_autoptr (GError) error = NULL;
+      g_assert_true (nn_fit (m, train, NULL, &cfg, NULL, &error));
+      g_assert_nonnull (s[run].after[1]);
+      bytes = m->n_params * sizeof (float);
+    }
+  g_assert_cmpmem (s[0].after[0], bytes, s[1].after[0], bytes);
+  g_assert_true (memcmp (s[0].after[1], s[1].after[1], bytes) != 0);
+  g_assert_true (memcmp (s[2].after[0], s[1].after[0], bytes) != 0);
+  for (int run = 0; run < 3; run++)
+    for (int e = 0; e < 2; e++)
+      g_free (s[run].after[e]);
+}
+
 static void
 test_frozen (void)
 {
@@ -285,6 +334,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/train/fit/overfit", test_overfit);
   g_test_add_func ("/train/fit/deterministic", test_deterministic);
+  g_test_add_func ("/train/fit/clean-last-epoch", test_clean_last_epoch);
   g_test_add_func ("/train/fit/frozen", test_frozen);
   g_test_add_func ("/train/fit/cancel-keeps-file", test_cancel_keeps_file);
   g_test_add_func ("/train/fit/nan-guard", test_nan_guard);

@@ -160,6 +160,23 @@ test_cosine_restarts (void)
   assert_close (nn_schedule_lr (&c, 12345), 0.003, 1e-9);
 }
 
+/* Keras's CosineDecay(0.1, decay_steps=20, alpha=0.1, warmup_target=1.0,
+ * warmup_steps=10): linear up, then the cosine from the target, then flat. */
+static void
+test_warmup_cosine (void)
+{
+  NnSchedule s = nn_schedule_warmup_cosine (0.1f, 1.0f, 10, 20, 0.1f);
+  assert_close (nn_schedule_lr (&s, 0), 0.1, 1e-6);
+  assert_close (nn_schedule_lr (&s, 5), 0.55, 1e-6);   // half-way up
+  assert_close (nn_schedule_lr (&s, 10), 1.0, 1e-6);   // the peak
+  assert_close (nn_schedule_lr (&s, 20), 0.55, 1e-6);  // cos(pi/2) = 0: 0.9 * 0.5 + 0.1
+  assert_close (nn_schedule_lr (&s, 30), 0.1, 1e-6);   // alpha * target
+  assert_close (nn_schedule_lr (&s, 1000), 0.1, 1e-6); // and there it stays
+  NnSchedule none = nn_schedule_warmup_cosine (0.0f, 2.0f, 0, 4, 0.0f);
+  assert_close (nn_schedule_lr (&none, 0), 2.0, 1e-6); // no warm-up: starts at the peak
+  assert_close (nn_schedule_lr (&none, 2), 1.0, 1e-6);
+}
+
 static void
 test_plateau (void)
 {
@@ -208,6 +225,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/optimizer/adamw", test_adamw);
   g_test_add_func ("/train/optimizer/sgd", test_sgd);
   g_test_add_func ("/train/schedule/cosine-restarts", test_cosine_restarts);
+  g_test_add_func ("/train/schedule/warmup-cosine", test_warmup_cosine);
   g_test_add_func ("/train/callbacks/plateau", test_plateau);
   g_test_add_func ("/train/callbacks/early-stop", test_early_stop);
   return g_test_run ();

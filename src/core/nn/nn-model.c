@@ -443,6 +443,39 @@ nn_model_count_params (const NnModel *m, gboolean trainable_only)
   return n;
 }
 
+static double
+layer_forward_flops (const NnLayer *l)
+{
+  double out_pixels = (double) l->out_shape.h * l->out_shape.w;
+  double taps = (double) l->cfg.conv.kh * l->cfg.conv.kw;
+  switch (l->kind)
+    {
+    case NN_LAYER_CONV2D:
+      return 2.0 * out_pixels * l->out_shape.c * taps * l->in_shape.c;
+    case NN_LAYER_DEPTHWISE_CONV2D:
+      return 2.0 * out_pixels * l->out_shape.c * taps;
+    case NN_LAYER_SEPARABLE_CONV2D:
+      {
+        double mid = (double) l->in_shape.c * l->cfg.conv.depth_multiplier;
+        return 2.0 * out_pixels * (mid * taps + mid * l->out_shape.c);
+      }
+    case NN_LAYER_DENSE:
+      return 2.0 * nn_shape_size (l->in_shape) * l->cfg.dense.units;
+    default:
+      return 0.0;
+    }
+}
+
+double
+nn_model_forward_flops (const NnModel *m)
+{
+  g_return_val_if_fail (m != NULL, 0.0);
+  double flops = 0.0;
+  for (int i = 0; i < m->n_layers; i++)
+    flops += layer_forward_flops (&m->layers[i]);
+  return flops;
+}
+
 void
 nn_model_set_threads (NnModel *m, int n_threads)
 {

@@ -108,6 +108,10 @@ gboolean nn_model_check_finite (const NnModel *m, GError **error);
 int      nn_model_find_layer (const NnModel *m, const char *name); /* -1 if absent */
 size_t   nn_model_count_params (const NnModel *m, gboolean trainable_only);
 size_t   nn_layer_count_params (const NnLayer *layer);
+/* Multiply-add FLOPs (two per multiply-add) of one image's forward pass through
+ * the convolutions and Dense layers, the count PyTorch's and Keras's FLOP tables
+ * give; a training step costs about three times it (forward, dX and dW). */
+double   nn_model_forward_flops (const NnModel *m);
 static inline float *
 nn_model_var_data (const NnModel *m, const NnVar *v)
 {

@@ -102,6 +102,32 @@ nn_zoo_advanced (void)
 }
 
 NnModel *
+nn_zoo_quick (void)
+{
+  NnModel *m = nn_model_new ("sequential", NN_MODEL_SEQUENTIAL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  char buf[64];
+  static const int filters[3] = { 32, 64, 128 };
+  const NnBatchNormConfig bn = { 0.9f, 0.001f, TRUE, TRUE };
+  int l = nn_model_add_input (m, (NnShape){ 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
+  for (int b = 0; b < 3; b++)
+    {
+      l = nn_model_add_conv2d (m, auto_name (seen, "conv2d", buf), l,
+                               &(NnConvConfig){ filters[b], 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE,
+                                                NN_ACT_LINEAR });
+      l = nn_model_add_batch_norm (m, auto_name (seen, "batch_normalization", buf), l, &bn);
+      l = nn_model_add_activation (m, auto_name (seen, "activation", buf), l, NN_ACT_RELU);
+      l = nn_model_add_max_pool (m, auto_name (seen, "max_pooling2d", buf), l,
+                                 &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+    }
+  l = nn_model_add_flatten (m, auto_name (seen, "flatten", buf), l);
+  l = nn_model_add_dropout (m, auto_name (seen, "dropout", buf), l, 0.1f);
+  nn_model_add_dense (m, auto_name (seen, "dense", buf), l,
+                      &(NnDenseConfig){ 10, TRUE, NN_ACT_SOFTMAX });
+  return finish (m);
+}
+
+NnModel *
 nn_zoo_build (const char *name)
 {
   g_return_val_if_fail (name != NULL, NULL);
@@ -111,5 +137,7 @@ nn_zoo_build (const char *name)
     return nn_zoo_cnn ();
   if (strcmp (name, "advanced") == 0)
     return nn_zoo_advanced ();
+  if (strcmp (name, "quick") == 0)
+    return nn_zoo_quick ();
   return NULL;
 }

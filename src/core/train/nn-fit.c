@@ -240,10 +240,15 @@ run_epoch (Fit *f, int epoch, NnFitProgress *p, GError **error)
   NnTrainRng rng = nn_train_rng_derive (cfg->seed, (guint64) epoch, G_GUINT64_CONSTANT (0x5f3759df));
   nn_train_rng_shuffle (&rng, f->order, n_train);
 
+  // The last epochs of a recipe may train on clean images (augment_epochs).
+  static const NnAugmentConfig none = { 0 };
+  const NnAugmentConfig *augment =
+    cfg->augment_epochs > 0 && cfg->epoch_offset + epoch >= cfg->augment_epochs ? &none
+                                                                                : &cfg->augment;
   BatchJob jobs[2];
   GThread *worker = NULL;
   for (int k = 0; k < 2; k++)
-    jobs[k] = (BatchJob) { .ds = f->train, .augment = &cfg->augment, .seed = cfg->seed,
+    jobs[k] = (BatchJob) { .ds = f->train, .augment = augment, .seed = cfg->seed,
                            .epoch = (guint64) epoch, .x = f->x[k], .y = f->y[k] };
   jobs[0].indices = f->order;
   jobs[0].count = MIN (bs, n_train);
@@ -352,8 +357,10 @@ end_epoch (Fit *f, int epoch, NnFitProgress *p, NnFitResult *res, gboolean *stop
   if (f->history
       && !history_row (f->history, cfg->history_path, cfg->epoch_offset + epoch, p, error))
     return FALSE;
+  p->model = m;
   if (cfg->on_epoch)
     cfg->on_epoch (p, cfg->user_data);
+  p->model = NULL;
   return TRUE;
 }
 

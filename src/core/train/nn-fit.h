@@ -43,6 +43,9 @@ typedef struct {
   gboolean improved;              /* new best val accuracy (checkpoint written) */
   float best_val_accuracy;
   int best_epoch;                 /* 1-based, 0 before any */
+  /* The model as this epoch left it: a callback may evaluate it on data of its
+   * own (nn_fit_evaluate), never change it. */
+  NnModel *model;
 } NnFitProgress;
 
 typedef void (*NnFitCallback) (const NnFitProgress *progress, gpointer user_data);
@@ -58,6 +61,7 @@ typedef struct {
   float label_smoothing;
 
   NnAugmentConfig augment;   /* all zero: none */
+  int augment_epochs;        /* 0: augment every epoch; N: only the first N (then clean images) */
 
   /* callbacks (all monitor val accuracy except the plateau, which watches val loss) */
   int early_stopping_patience;  /* 0: off */

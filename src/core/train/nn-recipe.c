@@ -1,4 +1,4 @@
-/* nn-recipe.c: baseline, cnn, advanced and finetune, end to end. */
+/* nn-recipe.c: baseline, cnn, advanced, quick and finetune, end to end. */
 #include "nn-recipe.h"
 #include "nn-error.h"
 #include "nn-keras.h"
@@ -10,12 +10,12 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-static const char *const recipe_names[] = { "baseline", "cnn", "advanced", "finetune" };
+static const char *const recipe_names[] = { "baseline", "cnn", "advanced", "finetune", "quick" };
 
 const char *
 nn_recipe_name (NnRecipeKind kind)
 {
-  g_return_val_if_fail (kind <= NN_RECIPE_FINETUNE, "?");
+  g_return_val_if_fail (kind <= NN_RECIPE_QUICK, "?");
   return recipe_names[kind];
 }
 
@@ -54,6 +54,10 @@ nn_recipe_options_init (NnRecipeOptions *o, NnRecipeKind kind)
     case NN_RECIPE_ADVANCED:
       o->epochs = 21;  // the end of the third cosine cycle (3 + 6 + 12 epochs)
       o->learning_rate = 3e-3f;
+      break;
+    case NN_RECIPE_QUICK:
+      o->epochs = 5;
+      o->learning_rate = 4e-3f; // the peak of the warm-up cosine
       break;
     case NN_RECIPE_FINETUNE:
       o->epochs = 8;
@@ -104,7 +108,8 @@ nn_recipe_build_model (NnRecipeKind kind, guint64 seed, GError **error)
   g_return_val_if_fail (kind != NN_RECIPE_FINETUNE, NULL);
   // The engine's zoo holds the architectures (and the Keras layer names).
   NnModel *m = kind == NN_RECIPE_BASELINE ? nn_zoo_logreg ()
-               : kind == NN_RECIPE_CNN ? nn_zoo_cnn () : nn_zoo_advanced ();
+               : kind == NN_RECIPE_CNN ? nn_zoo_cnn ()
+               : kind == NN_RECIPE_QUICK ? nn_zoo_quick () : nn_zoo_advanced ();
   if (!m)
     {
       g_set_error (error, NN_ERROR, NN_ERROR_INVALID, "No architecture for recipe %s",
@@ -161,6 +166,13 @@ recipe_augment (NnRecipeKind kind)
       a.noise_p = 0.12f;
       a.noise_max = 0.35f;
       break;
+    case NN_RECIPE_QUICK:
+      // Shifts, turns and zooms only, and not in the last epoch (augment_epochs):
+      // a short run has no epochs to spare for learning degraded strokes.
+      a.rotation = 0.04f;
+      a.translation = 0.10f;
+      a.zoom = 0.10f;
+      break;
     case NN_RECIPE_FINETUNE:
       a.rotation = 0.05f;
       a.translation = 0.10f;
@@ -212,6 +224,16 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
       // before the cycle's low end beats the last one; patience 4 stops there.
       cfg->early_stopping_patience = 6;
       cfg->reduce_on_plateau = TRUE;
+      break;
+    case NN_RECIPE_QUICK:
+      // One cycle: a tenth of the peak rising to it over half an epoch, then a
+      // cosine down to nothing at the last step; the last epoch sees clean images.
+      {
+        gint64 total = (gint64) steps_per_epoch * o->epochs, warmup = steps_per_epoch / 2;
+        cfg->schedule = nn_schedule_warmup_cosine (o->learning_rate / 10, o->learning_rate,
+                                                   warmup, MAX (total - warmup, 1), 0.0f);
+        cfg->augment_epochs = o->epochs > 1 ? o->epochs - 1 : 0;
+      }
       break;
     case NN_RECIPE_FINETUNE:
       // phase 2; phase 1 is set up in run_finetune

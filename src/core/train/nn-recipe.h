@@ -7,7 +7,7 @@
  *   if (!nn_recipe_run (&o, &r, &error)) ...       // r filled as far as it got
  *   nn_recipe_report_clear (&r);
  *
- * baseline, cnn, advanced: MNIST's 60k training images (or the first --limit),
+ * baseline, cnn, advanced, quick: MNIST's 60k training images (or the first --limit),
  * the last 6,000 of them (a tenth with --limit) held out for validation, then the
  * test accuracy measured once and stored in the model's metadata ("test_accuracy");
  * the test set chooses no weights.
@@ -34,6 +34,7 @@ typedef enum {
   NN_RECIPE_CNN,
   NN_RECIPE_ADVANCED,
   NN_RECIPE_FINETUNE,
+  NN_RECIPE_QUICK,
 } NnRecipeKind;
 
 const char *nn_recipe_name (NnRecipeKind kind);                  /* "cnn" */

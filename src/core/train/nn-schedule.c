@@ -19,12 +19,35 @@ nn_schedule_cosine_restarts (float initial_lr, gint64 first_decay_steps,
                         .t_mul = t_mul, .m_mul = m_mul, .alpha = alpha };
 }
 
+NnSchedule
+nn_schedule_warmup_cosine (float initial_lr, float warmup_target, gint64 warmup_steps,
+                           gint64 decay_steps, float alpha)
+{
+  return (NnSchedule) { .kind = NN_SCHEDULE_WARMUP_COSINE, .initial_learning_rate = initial_lr,
+                        .warmup_target = warmup_target, .warmup_steps = MAX (warmup_steps, 0),
+                        .first_decay_steps = MAX (decay_steps, 1), .alpha = alpha,
+                        .t_mul = 1.0f, .m_mul = 1.0f };
+}
+
+static float
+warmup_cosine_lr (const NnSchedule *s, gint64 step)
+{
+  if (step < s->warmup_steps)
+    return (float) (s->initial_learning_rate + (s->warmup_target - s->initial_learning_rate)
+                                                   * (double) step / (double) s->warmup_steps);
+  double fraction = MIN ((double) (step - s->warmup_steps) / (double) s->first_decay_steps, 1.0);
+  double cosine = 0.5 * (1.0 + cos (G_PI * fraction));
+  return (float) (s->warmup_target * ((1.0 - s->alpha) * cosine + s->alpha));
+}
+
 float
 nn_schedule_lr (const NnSchedule *s, gint64 step)
 {
   g_return_val_if_fail (s != NULL, 0.0f);
   if (s->kind == NN_SCHEDULE_CONSTANT)
     return s->initial_learning_rate;
+  if (s->kind == NN_SCHEDULE_WARMUP_COSINE)
+    return warmup_cosine_lr (s, step);
 
   double fraction = (double) step / (double) s->first_decay_steps;
   double t_mul = s->t_mul, i_restart;

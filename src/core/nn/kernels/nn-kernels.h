@@ -40,6 +40,12 @@ NnKernelLevel nn_kernels_level (void);
 NnKernelLevel nn_kernels_set_level (NnKernelLevel level);
 const char   *nn_kernels_level_name (NnKernelLevel level);
 
+/* Runs `iterations` rounds of independent multiply-adds at `level` (no higher
+ * than nn_kernels_level()) on one thread and returns the FLOPs done; the result
+ * goes to *sink so that the compiler keeps the loop. Timed by the caller, it is
+ * the core's FMA peak (nn-fma-peak.c). */
+guint64       nn_kernels_fma_loop (NnKernelLevel level, guint64 iterations, float *sink);
+
 /* ---- convolution (nn-kernels.c drives, nn-conv-direct.c computes) ----------- */
 
 /* One convolution's geometry, NHWC, kernel (KH, KW, C, F) or (KH, KW, C) for a
