@@ -261,6 +261,38 @@ on_inside_updated (DgInsideView *view, int grids, int bars, int softmax, gint64 
                  cx + (cw - side) / 2, cy + (ch - side) / 2, side, side);
 }
 
+/* The Inside view's flap once it has opened or closed, laid out: where the view
+ * and the canvas are. */
+static void
+on_flap_painted (GdkFrameClock *clock, Probe *p)
+{
+  GtkWidget *flap = gtk_widget_get_ancestor (GTK_WIDGET (p->draw_page), ADW_TYPE_FLAP);
+  g_autofree char *view = dg_test_widget_geometry (adw_flap_get_flap (ADW_FLAP (flap)));
+  g_autofree char *canvas = dg_test_widget_geometry (GTK_WIDGET (p->canvas));
+  int cx = 0, cy = 0, cw = 0, ch = 0, side;
+
+  sscanf (canvas, "%d,%d,%d,%d", &cx, &cy, &cw, &ch);
+  side = MIN (cw, ch);
+  dg_test_print ("FLAP revealed=%d folded=%d view=%s canvas=%d,%d,%d,%d",
+                 adw_flap_get_reveal_flap (ADW_FLAP (flap)), adw_flap_get_folded (ADW_FLAP (flap)),
+                 view, cx + (cw - side) / 2, cy + (ch - side) / 2, side, side);
+  g_signal_handlers_disconnect_by_func (clock, on_flap_painted, p);
+}
+
+static void
+on_flap_progress (AdwFlap *flap, GParamSpec *pspec, Probe *p)
+{
+  double progress = adw_flap_get_reveal_progress (flap);
+
+  /* after the frame that lays it out */
+  if ((progress == 0.0 || progress == 1.0) && p->clock)
+    {
+      g_signal_handlers_disconnect_by_func (p->clock, on_flap_painted, p);
+      g_signal_connect (p->clock, "after-paint", G_CALLBACK (on_flap_painted), p);
+      gtk_widget_queue_draw (GTK_WIDGET (flap));
+    }
+}
+
 static void
 on_image_opened_on_draw (DgDrawPage *page, const char *name, gboolean ok, Probe *p)
 {
@@ -1010,8 +1042,11 @@ dg_test_probe_attach (DgWindow *window)
   {
     GtkWidget *flap = gtk_widget_get_ancestor (GTK_WIDGET (p->draw_page), ADW_TYPE_FLAP);
     if (flap && DG_IS_INSIDE_VIEW (adw_flap_get_flap (ADW_FLAP (flap))))
-      g_signal_connect (adw_flap_get_flap (ADW_FLAP (flap)), "updated",
-                        G_CALLBACK (on_inside_updated), p);
+      {
+        g_signal_connect (adw_flap_get_flap (ADW_FLAP (flap)), "updated",
+                          G_CALLBACK (on_inside_updated), p);
+        g_signal_connect (flap, "notify::reveal-progress", G_CALLBACK (on_flap_progress), p);
+      }
   }
   g_signal_connect (p->canvas, "stroke-finished", G_CALLBACK (on_stroke_finished), p);
   g_signal_connect (p->context, "notify::model", G_CALLBACK (on_model_changed), p);

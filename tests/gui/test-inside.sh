@@ -43,13 +43,16 @@ for size in 1280x800 400x700; do
   click inside
   wait_for_more '^INSIDE grids=[1-9]' "$n" 10 || fail "$size: the Inside view showed no grids"
   check_inside "$(grep '^INSIDE grids=[1-9]' "$APP_LOG" | tail -1)"
-  read -r vx _ vw _ <<<"$(field "$(grep '^INSIDE' "$APP_LOG" | tail -1)" view | tr , ' ')"
+  wait_for '^FLAP revealed=1' 10 || fail "$size: the Inside view did not open"
+  flap=$(grep '^FLAP revealed=1' "$APP_LOG" | tail -1)
+  echo "$flap"
+  read -r vx _ vw _ <<<"$(field "$flap" view | tr , ' ')"
   ((vx >= 0 && vx + vw <= W)) || fail "$size: the Inside view reaches past the window ($vx + $vw)"
   screenshot "$OUT/inside-$size.png"
 
   if ((W >= 1280)); then
     # the page is narrower now: where its canvas went
-    IFS=, read -r CX CY CS _ <<<"$(field "$(grep '^INSIDE' "$APP_LOG" | tail -1)" canvas)"
+    IFS=, read -r CX CY CS _ <<<"$(field "$flap" canvas)"
     ((CX + CS <= vx)) || fail "$size: the Inside view covers the canvas"
     # live: the view follows the drawing while it shows
     key Delete
