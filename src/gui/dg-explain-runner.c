@@ -3,6 +3,12 @@
 #include "dg-config.h"
 #include "dg-explain-runner.h"
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 /* The worker's batch: IG's 65 path points in 5 passes, in a tenth of the memory
  * of nn_explainer_new's 64 images. */
 #define WORKER_BATCH 16
@@ -34,6 +40,7 @@ worker_model_unref (WorkerModel *w)
 }
 
 typedef struct {
+  DgExplainRunner *runner; /* a reference while the job runs */
   guint serial;
   WorkerModel *model;
   NnExplainMethod method;
@@ -61,7 +68,9 @@ struct _DgExplainRunner {
   NnExplainer *quick;
 
   /* the worker: everything here is touched on the GUI thread only; the job
-   * running belongs to the worker until it returns */
+   * running belongs to the worker thread until it comes back */
+  GThread *thread;
+  GAsyncQueue *jobs;   /* to the worker; a job with no model ends it */
   WorkerModel *worker_model;
   gboolean running;
   Job *waiting;
@@ -97,30 +106,46 @@ dg_explain_runner_run (DgExplainRunner *self, DgModel *model, NnExplainMethod me
   return nn_explainer_explain (self->quick, method, layer, input, class_index, out, error);
 }
 
-static void
-job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  Job *job = data;
-  WorkerModel *w = job->model;
-  g_autoptr(GError) error = NULL;
+static gboolean job_done (gpointer data);
 
-  /* jobs on one WorkerModel never overlap: one runs at a time */
-  if (!w->explainer)
-    w->explainer = nn_explainer_new_batch (w->copy, WORKER_BATCH, &error);
-  if (!w->explainer
-      || !nn_explainer_explain (w->explainer, job->method, job->layer, job->input,
-                                job->class_index, &job->result, &error))
-    job->message = g_strdup (error->message);
-  g_task_return_boolean (task, TRUE);
+/* The worker thread: one job at a time, at a lower priority than the GUI thread,
+ * which must keep drawing while a slow map is computed on the other core (or on
+ * the same one, on a busy machine). */
+static gpointer
+worker_thread (gpointer data)
+{
+  GAsyncQueue *jobs = data;
+  Job *job;
+
+#ifdef __linux__
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
+#endif
+  while ((job = g_async_queue_pop (jobs))->model != NULL)
+    {
+      WorkerModel *w = job->model;
+      g_autoptr(GError) error = NULL;
+
+      /* jobs on one WorkerModel never overlap: one runs at a time */
+      if (!w->explainer)
+        w->explainer = nn_explainer_new_batch (w->copy, WORKER_BATCH, &error);
+      if (!w->explainer
+          || !nn_explainer_explain (w->explainer, job->method, job->layer, job->input,
+                                    job->class_index, &job->result, &error))
+        job->message = g_strdup (error->message);
+      g_idle_add_full (G_PRIORITY_DEFAULT, job_done, job, NULL);
+    }
+  g_free (job);
+  g_async_queue_unref (jobs);
+  return NULL;
 }
 
 static void start (DgExplainRunner *self, Job *job);
 
-static void
-job_done (GObject *source, GAsyncResult *result, gpointer data)
+static gboolean
+job_done (gpointer data)
 {
-  DgExplainRunner *self = DG_EXPLAIN_RUNNER (source);
-  Job *job = g_task_get_task_data (G_TASK (result));
+  Job *job = data;
+  DgExplainRunner *self = job->runner;
 
   self->running = FALSE;
   if (job->serial == self->wanted)
@@ -128,17 +153,22 @@ job_done (GObject *source, GAsyncResult *result, gpointer data)
                    job->message);
   if (self->waiting)
     start (self, g_steal_pointer (&self->waiting));
+  job_free (job);
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 start (DgExplainRunner *self, Job *job)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, job_done, NULL);
-
+  if (!self->thread)
+    {
+      self->jobs = g_async_queue_new ();
+      self->thread = g_thread_new ("digits-explain", worker_thread, g_async_queue_ref (self->jobs));
+    }
   self->running = TRUE;
-  g_task_set_source_tag (task, start);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
+  job->runner = g_object_ref (self);
+  g_async_queue_push (self->jobs, job);
 }
 
 guint
@@ -196,8 +226,14 @@ dg_explain_runner_finalize (GObject *object)
 {
   DgExplainRunner *self = DG_EXPLAIN_RUNNER (object);
 
-  /* a running job holds the runner (its task's source), so none runs here */
+  /* a running job holds the runner, so none runs here: the worker waits */
   job_free (self->waiting);
+  if (self->thread)
+    {
+      g_async_queue_push (self->jobs, g_new0 (Job, 1));
+      g_thread_join (self->thread);
+      g_async_queue_unref (self->jobs);
+    }
   g_clear_pointer (&self->worker_model, worker_model_unref);
   g_clear_pointer (&self->quick, nn_explainer_free);
   g_clear_object (&self->quick_model);

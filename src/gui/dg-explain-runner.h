@@ -4,9 +4,9 @@
  * Grad-CAM and Grad-CAM++ take one forward and one backward pass (about a
  * millisecond on the shipped models) and run at once on the GUI thread.
  * Integrated gradients (65 passes each way) and occlusion (up to 169 forward
- * passes) take tens of milliseconds: they run in a worker thread, on the runner's
- * own copy of the model, so that no backward pass of the GUI thread shares the
- * weight-gradient buffers with it. One request runs at a time; a newer request
+ * passes) take tens of milliseconds: they run in a worker thread at a lower
+ * priority (nice 10 on Linux), on the runner's own copy of the model, so that no
+ * backward pass of the GUI thread shares the weight-gradient buffers with it. One request runs at a time; a newer request
  * replaces the one waiting, so a burst of strokes costs the map being computed and
  * the latest one, never a queue of stale ones.
  */

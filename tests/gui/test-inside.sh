@@ -63,6 +63,11 @@ for size in 1280x800 400x700; do
     [[ $(field "$line" digit) == 0 ]] || fail "the 0 was read as: $line"
     wait_for_more '^INSIDE grids=[1-9]' "$n" 10 || fail "the Inside view did not follow the drawing"
     screenshot "$OUT/inside-zero-$size.png"
+    # the filters and the model graph, further down the view
+    xdotool mousemove --window "$WID" $((vx + vw / 2)) 400 click --repeat 40 --delay 20 5
+    screenshot "$OUT/inside-filters-$size.png"
+    xdotool click --repeat 200 --delay 10 5
+    screenshot "$OUT/inside-graph-$size.png"
   fi
   quit_app
 done
