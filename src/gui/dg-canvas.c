@@ -517,6 +517,32 @@ dg_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
 
 /* ---- heat map overlay ------------------------------------------------------ */
 
+/* The map's colours over the drawing: see-through below 35% of its maximum
+ * and growing smoothly to 80% opaque, so that a map's low, even floor over the
+ * model's field (Grad-CAM's usually is) does not show the field as a lit square
+ * on the canvas; only where the model looked is coloured. */
+static void
+fill_wash (guint32 *pixels, int stride_px, const float *heat)
+{
+  guint32 lut[256];
+
+  for (int i = 0; i < 256; i++)
+    {
+      float t = i / 255.f, r, g, b, u = CLAMP ((t - 0.35f) / 0.45f, 0.f, 1.f);
+      float a = 0.8f * u * u * (3.f - 2.f * u);
+
+      dg_colormap_viridis (t, &r, &g, &b);
+      lut[i] = ((guint32) (a * 255.f + .5f) << 24) | ((guint32) (a * r * 255.f + .5f) << 16)
+               | ((guint32) (a * g * 255.f + .5f) << 8) | (guint32) (a * b * 255.f + .5f);
+    }
+  for (int y = 0; y < DG_CANVAS_UNITS; y++)
+    for (int x = 0; x < DG_CANVAS_UNITS; x++)
+      {
+        float t = CLAMP (heat[y * DG_CANVAS_UNITS + x], 0.f, 1.f);
+        pixels[y * stride_px + x] = lut[(int) (t * 255.f + .5f)];
+      }
+}
+
 void
 dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28, const NnPreprocessInfo *info)
 {
@@ -547,9 +573,8 @@ dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28, const NnPreproces
         self->heat_surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, DG_CANVAS_UNITS,
                                                          DG_CANVAS_UNITS);
       cairo_surface_flush (self->heat_surface);
-      dg_colormap_fill_argb ((guint32 *) cairo_image_surface_get_data (self->heat_surface),
-                             cairo_image_surface_get_stride (self->heat_surface) / 4, self->heat,
-                             DG_CANVAS_UNITS, DG_CANVAS_UNITS, 0.75f, 0.f);
+      fill_wash ((guint32 *) cairo_image_surface_get_data (self->heat_surface),
+                 cairo_image_surface_get_stride (self->heat_surface) / 4, self->heat);
       cairo_surface_mark_dirty (self->heat_surface);
     }
   if (self->show_heat)
