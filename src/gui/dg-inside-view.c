@@ -16,6 +16,8 @@ struct _DgInsideView {
   /* template */
   GtkWidget *scroller;
   GtkWidget *blank_label;
+  GtkWidget *filters_heading;
+  GtkWidget *filters_caption;
   DgInsidePlot *layers_plot;
   DgInsidePlot *filters_plot;
   DgInsidePlot *graph_plot;
@@ -179,6 +181,7 @@ on_model_changed (DgInsideView *self)
 {
   DgModel *model = dg_context_get_model (self->context);
   g_autoptr(GError) error = NULL;
+  gboolean has_filters;
 
   if (model == self->model)
     return;
@@ -196,6 +199,10 @@ on_model_changed (DgInsideView *self)
       self->outputs = g_new0 (const float *, nn->n_layers);
       self->probs = g_new0 (float, nn->n_classes);
     }
+  /* a model without a convolution has no filters to show */
+  has_filters = model && plot_filters_layer (dg_model_get_nn (model)) >= 0;
+  gtk_widget_set_visible (self->filters_heading, has_filters);
+  gtk_widget_set_visible (self->filters_caption, has_filters);
   dg_inside_plot_render (self->graph_plot);
   /* the page may have predicted with the new model before this handler ran */
   if (self->page)
@@ -349,6 +356,8 @@ dg_inside_view_class_init (DgInsideViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-inside-view.ui");
   gtk_widget_class_bind_template_child (widget_class, DgInsideView, scroller);
   gtk_widget_class_bind_template_child (widget_class, DgInsideView, blank_label);
+  gtk_widget_class_bind_template_child (widget_class, DgInsideView, filters_heading);
+  gtk_widget_class_bind_template_child (widget_class, DgInsideView, filters_caption);
   gtk_widget_class_bind_template_child (widget_class, DgInsideView, layers_plot);
   gtk_widget_class_bind_template_child (widget_class, DgInsideView, filters_plot);
   gtk_widget_class_bind_template_child (widget_class, DgInsideView, graph_plot);
