@@ -2,8 +2,10 @@
  * as tall as its width asks for, drawn into a cached surface.
  *
  * The surface is redrawn by dg_inside_plot_render(), which the Inside view calls
- * from an idle after a frame, and when the width changes; a frame only paints
- * it, so a drawing stroke's frame never pays for the plot. */
+ * from an idle after a frame, and when the width changes or the view scrolls past
+ * what was drawn; a frame only paints it, so a drawing stroke's frame never pays
+ * for the plot. Only the rows near those the scrolled window shows are drawn and
+ * painted, so a picture thousands of pixels tall costs a screenful. */
 #pragma once
 
 #include <gtk/gtk.h>

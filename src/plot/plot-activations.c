@@ -227,13 +227,26 @@ plot_activations_draw (cairo_t *cr, const PlotActivations *a, double width, cons
 
   g_return_if_fail (cr != NULL && a != NULL && a->model != NULL && a->outputs != NULL);
   const NnModel *m = a->model;
+  double clip_y0, clip_y1, x0, x1;
+  /* sections outside the clip are counted, not drawn */
+  cairo_clip_extents (cr, &x0, &clip_y0, &x1, &clip_y1);
   for (int i = 0; i < m->n_layers; i++)
     {
       const NnLayer *l = &m->layers[i];
       PlotSectionKind kind = plot_activations_section (m, i);
       const float *v = a->outputs[i];
+      double sh = section_height (m, i, width);
       if (kind == PLOT_SECTION_NONE || (v == NULL && kind != PLOT_SECTION_SOFTMAX))
         continue;
+      if (y + sh < clip_y0 || y > clip_y1)
+        {
+          n.n_grids += kind == PLOT_SECTION_GRID;
+          n.n_maps += kind == PLOT_SECTION_GRID ? l->out_shape.c : 0;
+          n.n_bars += kind == PLOT_SECTION_BARS;
+          n.n_softmax += kind == PLOT_SECTION_SOFTMAX;
+          y += sh;
+          continue;
+        }
       switch (kind)
         {
         case PLOT_SECTION_GRID:
@@ -256,7 +269,7 @@ plot_activations_draw (cairo_t *cr, const PlotActivations *a, double width, cons
         default:
           break;
         }
-      y += section_height (m, i, width);
+      y += sh;
     }
   if (counts != NULL)
     *counts = n;
