@@ -26,10 +26,17 @@
  *           figures grow with the wait for a core, these do not
  *   next    shown by the first frame that began after it arrived
  *   within  e2e <= one refresh interval
+ * With --inside the Inside view shows beside the page (its "show-inside" setting,
+ * in GSettings' memory backend so the user's own settings stay as they are) and
+ * inside_p50_ms / inside_p95_ms give its updates' cost (a forward pass and its
+ * pictures, run in an idle between frames); with --method NAME the heat map uses
+ * that method (gradcam, gradcam++, ig, occlusion).
  */
 #include "dg-config.h"
 #include "dg-application.h"
+#include <adwaita.h>
 #include "dg-draw-page.h"
+#include "dg-inside-view.h"
 #include "dg-test-hooks.h"
 #include "dg-window.h"
 
@@ -76,6 +83,7 @@ typedef struct {
 
   GArray *e2e, *wait, *work, *cpu, *pre, *predict, *cam, *show, *paint; /* of double, ms */
   GArray *predict_cpu, *paint_cpu; /* the frame's CPU time in the prediction and outside it */
+  GArray *inside;       /* the Inside view's updates, ms */
   int next, within, frames_measured;
 } Bench;
 
@@ -289,7 +297,8 @@ finish (Bench *b)
           "gradcam_p50_ms=%.2f gradcam_p95_ms=%.2f show_p50_ms=%.2f "
           "paint_p50_ms=%.2f paint_p95_ms=%.2f "
           "cpu_prediction_p50_ms=%.2f cpu_prediction_p95_ms=%.2f cpu_rest_p50_ms=%.2f cpu_rest_p95_ms=%.2f "
-          "next_frame_pct=%.1f within_frame_pct=%.1f rss_kb=%" G_GINT64_FORMAT " renderer=%s%s\n",
+          "next_frame_pct=%.1f within_frame_pct=%.1f inside_updates=%u inside_p50_ms=%.2f "
+          "inside_p95_ms=%.2f rss_kb=%" G_GINT64_FORMAT " renderer=%s%s\n",
           b->rate_hz, b->refresh_us / 1000.0, n, b->frames_measured,
           percentile (b->e2e, 0.5), percentile (b->e2e, 0.95), percentile (b->e2e, 1.0),
           percentile (b->wait, 0.5), percentile (b->wait, 0.95),
@@ -300,7 +309,8 @@ finish (Bench *b)
           percentile (b->paint, 0.5), percentile (b->paint, 0.95),
           percentile (b->predict_cpu, 0.5), percentile (b->predict_cpu, 0.95),
           percentile (b->paint_cpu, 0.5), percentile (b->paint_cpu, 0.95),
-          100.0 * b->next / MAX (n, 1), 100.0 * b->within / MAX (n, 1), dg_test_rss_kb (),
+          100.0 * b->next / MAX (n, 1), 100.0 * b->within / MAX (n, 1), b->inside->len,
+          percentile (b->inside, 0.5), percentile (b->inside, 0.95), dg_test_rss_kb (),
           G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (b->window))),
           b->rate_hz == 0 ? " paced=1" : "");
   fflush (stdout);
@@ -317,6 +327,7 @@ finish (Bench *b)
   g_array_unref (b->paint);
   g_array_unref (b->predict_cpu);
   g_array_unref (b->paint_cpu);
+  g_array_unref (b->inside);
   gtk_window_close (GTK_WINDOW (b->window));
   g_object_unref (b->window);
   g_free (b);
@@ -333,6 +344,15 @@ refresh_interval_us (DgWindow *window)
   return mhz > 0 ? (gint64) (1e9 / mhz) : 16667; /* GDK's default without a rate */
 }
 
+static void
+on_inside_updated (DgInsideView *view, int grids, int bars, int softmax, gint64 cost_us, Bench *b)
+{
+  double ms = cost_us / 1000.0;
+
+  if (grids > 0)
+    g_array_append_val (b->inside, ms);
+}
+
 static gboolean
 wait_for_model (gpointer data)
 {
@@ -342,6 +362,12 @@ wait_for_model (gpointer data)
     return G_SOURCE_CONTINUE;
   b->page = DG_DRAW_PAGE (dg_window_get_page (b->window, "draw"));
   b->canvas = dg_draw_page_get_canvas (b->page);
+  {
+    GtkWidget *flap = gtk_widget_get_ancestor (GTK_WIDGET (b->page), ADW_TYPE_FLAP);
+    if (flap)
+      g_signal_connect (adw_flap_get_flap (ADW_FLAP (flap)), "updated",
+                        G_CALLBACK (on_inside_updated), b);
+  }
   b->clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (b->window)));
   b->refresh_us = refresh_interval_us (b->window);
   g_signal_connect (b->clock, "flush-events", G_CALLBACK (on_flush_events), b);
@@ -377,18 +403,29 @@ latency_start (DgWindow *window, int repeats, double rate_hz)
   b->paint = g_array_new (FALSE, FALSE, sizeof (double));
   b->predict_cpu = g_array_new (FALSE, FALSE, sizeof (double));
   b->paint_cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  b->inside = g_array_new (FALSE, FALSE, sizeof (double));
   g_timeout_add (20, wait_for_model, b);
 }
 
 /* ---- the executable --------------------------------------------------------------- */
 
 static int repeats = 5;
+static gboolean show_inside;
+static const char *method;
 
 static void
 on_window_added (GtkApplication *app, GtkWindow *window, gpointer data)
 {
   const char *rate = g_getenv ("DIGITS_BENCH_RATE");
 
+  if (DG_IS_WINDOW (window))
+    {
+      GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (
+                               dg_window_get_context (DG_WINDOW (window))));
+      g_settings_set_boolean (gsettings, "show-inside", show_inside);
+      if (method)
+        g_settings_set_string (gsettings, "explain-method", method);
+    }
   if (DG_IS_WINDOW (window))
     latency_start (DG_WINDOW (window), repeats, rate ? g_ascii_strtod (rate, NULL) : -1);
 }
@@ -404,7 +441,7 @@ main (int argc, char *argv[])
   setlocale (LC_ALL, "");
   if (argc < 2 || (repeats = atoi (argv[1])) <= 0)
     {
-      fprintf (stderr, "usage: %s REPEATS [--model FILE.keras]\n"
+      fprintf (stderr, "usage: %s REPEATS [--inside] [--method NAME] [--model FILE.keras]\n"
                        "  replays a recorded 7 REPEATS times and prints one BENCH line;\n"
                        "  DIGITS_BENCH_RATE=HZ sets the pointer rate (0: one point per frame)\n",
                argv[0]);
@@ -413,7 +450,14 @@ main (int argc, char *argv[])
   /* the app's own options after the count: --model FILE */
   g_ptr_array_add (args, argv[0]);
   for (int i = 2; i < argc; i++)
-    g_ptr_array_add (args, argv[i]);
+    if (g_str_equal (argv[i], "--inside"))
+      show_inside = TRUE;
+    else if (g_str_equal (argv[i], "--method") && i + 1 < argc)
+      method = argv[++i];
+    else
+      g_ptr_array_add (args, argv[i]);
+  /* the settings the benchmark makes stay in memory, not in the user's */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_ptr_array_add (args, NULL);
 
   dg_application_choose_renderer ();

@@ -18,6 +18,7 @@ static const CliCommand commands[] = {
   { "evaluate",   cli_evaluate,   "MODEL [--data DIR]  accuracy, per-class scores, confusion matrix" },
   { "predict",    cli_predict,    "MODEL IMAGE...      classify PNG or JPEG images" },
   { "explain",    cli_explain,    "MODEL IMAGE...      where the model looked (4 methods); --score: how faithfully" },
+  { "activations", cli_activations, "MODEL IMAGE -o OUT  every layer's feature maps and the first filters" },
   { "train",      cli_train,      "RECIPE              baseline, cnn, advanced, quick or finetune DIR" },
   { "read",       cli_read,       "MODEL IMAGE...      read numbers of several digits" },
   { "calibrate",  cli_calibrate,  "MODEL -o OUT        temperature and not-a-digit rule fitted on MNIST" },

@@ -11,10 +11,10 @@
 #include "dg-config.h"
 #include "dg-canvas.h"
 #include "dg-colormap.h"
+#include "nn-explain-canvas.h"
 
 #include <math.h>
 
-#define HEAT_SIDE 28
 
 typedef struct {
   GArray *points; /* of graphene_point_t, canvas units */
@@ -44,8 +44,8 @@ struct _DgCanvas {
   gboolean dark;
 
   gboolean has_heat, show_heat;
-  cairo_surface_t *heat_surface; /* 28 x 28 ARGB, the overlay colours */
-  double heat_cx, heat_cy, heat_scale; /* input pixel (14, 14) sits at canvas (cx, cy) */
+  float *heat;                   /* (280, 280): the map in canvas units */
+  cairo_surface_t *heat_surface; /* 280 x 280 ARGB, the overlay colours */
 };
 
 G_DEFINE_FINAL_TYPE (DgCanvas, dg_canvas, GTK_TYPE_WIDGET)
@@ -452,21 +452,16 @@ dg_canvas_render_grey (DgCanvas *self, guint8 *grey)
   cairo_surface_destroy (surface);
 }
 
+/* The whole canvas, no frame: the map is 0 (see-through) wherever the model saw
+ * nothing. */
 static void
 draw_heat (DgCanvas *self, cairo_t *cr)
 {
-  cairo_pattern_t *pattern;
-
   cairo_save (cr);
-  cairo_translate (cr, self->heat_cx, self->heat_cy);
-  cairo_scale (cr, 1.0 / self->heat_scale, 1.0 / self->heat_scale);
-  cairo_translate (cr, -HEAT_SIDE / 2.0, -HEAT_SIDE / 2.0);
   cairo_set_source_surface (cr, self->heat_surface, 0, 0);
-  pattern = cairo_get_source (cr);
-  cairo_pattern_set_filter (pattern, CAIRO_FILTER_BILINEAR);
-  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_NONE);
-  cairo_rectangle (cr, 0, 0, HEAT_SIDE, HEAT_SIDE);
-  cairo_fill (cr);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_paint (cr);
   cairo_restore (cr);
 }
 
@@ -522,69 +517,75 @@ dg_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
 
 /* ---- heat map overlay ------------------------------------------------------ */
 
-/* Where the 28 x 28 input came from on the canvas. The preprocessing crops to
- * the ink, scales its longer side to 20 px and puts the ink's centre of mass at
- * the centre, so input pixel (14, 14) is the canvas's centre of mass and one
- * input pixel spans max(ink width, ink height) / 20 canvas units. */
+/* The map's colours over the drawing: see-through below 35% of its maximum
+ * and growing smoothly to 80% opaque, so that a map's low, even floor over the
+ * model's field (Grad-CAM's usually is) does not show the field as a lit square
+ * on the canvas; only where the model looked is coloured. */
 static void
-locate_input (DgCanvas *self)
+fill_wash (guint32 *pixels, int stride_px, const float *heat)
 {
-  g_autofree guint8 *grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
-  int x0 = DG_CANVAS_UNITS, y0 = DG_CANVAS_UNITS, x1 = -1, y1 = -1;
-  double sum = 0, sx = 0, sy = 0;
-  DgStroke *image = image_layer (self);
+  guint32 lut[256];
 
-  if (image && self->strokes->len == 1 && image->placement[2] > 0)
+  for (int i = 0; i < 256; i++)
     {
-      /* the input came from the image's own file, by the opener's preprocessing */
-      self->heat_cx = image->placement[0];
-      self->heat_cy = image->placement[1];
-      self->heat_scale = image->placement[2];
-      return;
+      float t = i / 255.f, r, g, b, u = CLAMP ((t - 0.35f) / 0.45f, 0.f, 1.f);
+      float a = 0.8f * u * u * (3.f - 2.f * u);
+
+      dg_colormap_viridis (t, &r, &g, &b);
+      lut[i] = ((guint32) (a * 255.f + .5f) << 24) | ((guint32) (a * r * 255.f + .5f) << 16)
+               | ((guint32) (a * g * 255.f + .5f) << 8) | (guint32) (a * b * 255.f + .5f);
     }
-  dg_canvas_render_grey (self, grey);
   for (int y = 0; y < DG_CANVAS_UNITS; y++)
     for (int x = 0; x < DG_CANVAS_UNITS; x++)
       {
-        guint8 v = grey[y * DG_CANVAS_UNITS + x];
-        if (v == 0)
-          continue;
-        x0 = MIN (x0, x); x1 = MAX (x1, x);
-        y0 = MIN (y0, y); y1 = MAX (y1, y);
-        sum += v; sx += v * (x + 0.5); sy += v * (y + 0.5);
+        float t = CLAMP (heat[y * DG_CANVAS_UNITS + x], 0.f, 1.f);
+        pixels[y * stride_px + x] = lut[(int) (t * 255.f + .5f)];
       }
-  if (x1 < 0)
-    {
-      self->heat_cx = self->heat_cy = DG_CANVAS_UNITS / 2.0;
-      self->heat_scale = HEAT_SIDE / (double) DG_CANVAS_UNITS;
-      return;
-    }
-  self->heat_cx = sx / sum;
-  self->heat_cy = sy / sum;
-  self->heat_scale = 20.0 / MAX (x1 - x0 + 1, y1 - y0 + 1);
 }
 
 void
-dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28)
+dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28, const NnPreprocessInfo *info)
 {
+  DgStroke *image;
+
   g_return_if_fail (DG_IS_CANVAS (self));
 
   self->has_heat = heatmap28 != NULL;
   if (heatmap28)
     {
-      guint32 *pixels;
-
+      if (!self->heat)
+        self->heat = g_new (float, DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+      image = image_layer (self);
+      if (info)
+        nn_explain_map_to_picture (heatmap28, info, DG_CANVAS_UNITS, DG_CANVAS_UNITS, self->heat);
+      else if (image && self->strokes->len == 1 && image->placement[2] > 0)
+        /* the input came from the picture's own file: field 14 is at canvas placement[0..1] */
+        nn_explain_map_to_grid (heatmap28, 14.0 - image->placement[0] * image->placement[2],
+                                14.0 - image->placement[1] * image->placement[2],
+                                image->placement[2], DG_CANVAS_UNITS, DG_CANVAS_UNITS, self->heat);
+      else
+        {
+          g_critical ("%s: a heat map needs the preprocessing's placement", G_STRFUNC);
+          self->has_heat = FALSE;
+          return;
+        }
       if (!self->heat_surface)
-        self->heat_surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, HEAT_SIDE, HEAT_SIDE);
+        self->heat_surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, DG_CANVAS_UNITS,
+                                                         DG_CANVAS_UNITS);
       cairo_surface_flush (self->heat_surface);
-      pixels = (guint32 *) cairo_image_surface_get_data (self->heat_surface);
-      dg_colormap_fill_argb (pixels, cairo_image_surface_get_stride (self->heat_surface) / 4,
-                             heatmap28, HEAT_SIDE, HEAT_SIDE, 0.75f, 0.f);
+      fill_wash ((guint32 *) cairo_image_surface_get_data (self->heat_surface),
+                 cairo_image_surface_get_stride (self->heat_surface) / 4, self->heat);
       cairo_surface_mark_dirty (self->heat_surface);
-      locate_input (self);
     }
   if (self->show_heat)
     gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const float *
+dg_canvas_get_heatmap_picture (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), NULL);
+  return self->has_heat ? self->heat : NULL;
 }
 
 void
@@ -745,6 +746,7 @@ dg_canvas_finalize (GObject *object)
   g_array_unref (self->undone);
   g_ptr_array_unref (self->cleared);
   g_clear_pointer (&self->heat_surface, cairo_surface_destroy);
+  g_clear_pointer (&self->heat, g_free);
   G_OBJECT_CLASS (dg_canvas_parent_class)->finalize (object);
 }
 

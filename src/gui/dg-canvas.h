@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include "nn-image.h"
 
 G_BEGIN_DECLS
 
@@ -55,10 +56,15 @@ void     dg_canvas_set_dark (DgCanvas *self, gboolean dark);
  * whatever the on-screen colours. */
 void     dg_canvas_render_grey (DgCanvas *self, guint8 *grey);
 
-/* A 28 x 28 heat map in [0, 1] over the model input, laid over the drawing. The
- * canvas maps it back through the preprocessing's crop, scale and centring.
+/* A 28 x 28 heat map in [0, 1] over the model input, laid over the drawing as a
+ * wash over the whole canvas: mapped back (nn_explain_map_to_picture) through
+ * info, the preprocessing's crop, scale and centring of dg_canvas_render_grey's
+ * picture, or, for an opened picture alone (info NULL), through its placement.
  * NULL removes it. */
-void     dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28);
+void     dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28,
+                                const NnPreprocessInfo *info);
+/* The map as laid over the canvas, (280, 280) in canvas units, or NULL. */
+const float *dg_canvas_get_heatmap_picture (DgCanvas *self);
 void     dg_canvas_set_show_heatmap (DgCanvas *self, gboolean show);
 gboolean dg_canvas_get_show_heatmap (DgCanvas *self);
 

@@ -7,6 +7,8 @@
 #include "dg-config.h"
 #include "dg-draw-layout.h"
 #include "dg-draw-page.h"
+#include "dg-explain-popover.h"
+#include "dg-explain-runner.h"
 #include "dg-image-reader.h"
 #include "dg-prediction-view.h"
 #include "dg-sample-dialog.h"
@@ -26,6 +28,8 @@ struct _DgDrawPage {
   AdwStatusPage *no_model_page;
   DgCanvas *canvas;
   GtkWidget *heat_toggle;
+  GtkWidget *method_button;
+  GtkWidget *inside_toggle;
   GtkAdjustment *brush_adjustment;
   GtkWidget *dark_toggle;
   DgPredictionView *prediction_view;
@@ -37,6 +41,12 @@ struct _DgDrawPage {
   gint64 change_time;      /* monotonic µs of the oldest change not yet predicted */
   int prediction;          /* top class shown, or -1 */
   float input[28 * 28];    /* the last model input */
+  NnPreprocessInfo info;   /* where it came from on the canvas */
+  gboolean from_image;     /* ... or from an opened picture alone */
+  float probs[DG_N_CLASSES];
+  DgExplainRunner *explainer;
+  float heat[28 * 28];     /* the map shown, in [0, 1] */
+  gboolean has_heat;
   DgPredictTimings timings;
   GCancellable *reading;   /* the picture being read, if any */
 };
@@ -46,7 +56,7 @@ G_DEFINE_FINAL_TYPE (DgDrawPage, dg_draw_page, GTK_TYPE_WIDGET)
 enum { PROP_0, PROP_CONTEXT, PROP_PREDICTION, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
-enum { PREDICTED, IMAGE_OPENED, N_SIGNALS };
+enum { PREDICTED, IMAGE_OPENED, EXPLAINED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void update_actions (DgDrawPage *self);
@@ -67,10 +77,132 @@ show_blank (DgDrawPage *self)
 {
   set_prediction (self, -1);
   dg_prediction_view_show_prompt (self->prediction_view);
-  dg_canvas_set_heatmap (self->canvas, NULL);
+  dg_canvas_set_heatmap (self->canvas, NULL, NULL);
+  dg_explain_runner_cancel (self->explainer);
+  self->has_heat = FALSE;
   g_signal_emit (self, signals[PREDICTED], 0, -1, 0.0, 0.0,
                  g_get_monotonic_time () - self->change_time);
 }
+
+/* ---- explanation maps ------------------------------------------------------------ */
+
+static NnExplainMethod
+explain_method (DgDrawPage *self)
+{
+  GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
+  g_autofree char *name = g_settings_get_string (gsettings, "explain-method");
+  NnExplainMethod method = NN_EXPLAIN_GRADCAM_PP;
+
+  nn_explain_method_from_name (name, &method);
+  return method;
+}
+
+static void
+show_heat_on_canvas (DgDrawPage *self, const float *heat)
+{
+  dg_canvas_set_heatmap (self->canvas, heat, heat && !self->from_image ? &self->info : NULL);
+}
+
+static void
+emit_explained (DgDrawPage *self, NnExplainMethod method, int layer, const float *heat)
+{
+  NnModel *nn = dg_model_get_nn (dg_context_get_model (self->context));
+  double sum = 0;
+
+  for (int i = 0; heat && i < 28 * 28; i++)
+    sum += heat[i];
+  g_signal_emit (self, signals[EXPLAINED], 0, nn_explain_method_name (method),
+                 nn_explain_method_uses_layer (method) && layer > 0 ? nn->layers[layer].name : NULL,
+                 sum);
+}
+
+/* The map for the prediction best, into heat: at once for the quick methods;
+ * the others are asked of the worker and, until their map comes, the last map
+ * stays. FALSE (with *note saying why, or NULL) when there is no map to show.
+ * *fresh_layer is the new map's layer when one was made now, else it stays. */
+static gboolean
+explain (DgDrawPage *self, DgModel *model, gboolean wanted, int best, float *heat,
+         const char **note, int *fresh_layer, GError **error)
+{
+  NnExplainMethod method = explain_method (self);
+  int layer = dg_draw_page_get_explain_layer (self);
+  NnExplanation ex;
+
+  *note = NULL;
+  if (nn_explain_method_uses_layer (method) && !dg_model_has_gradcam (model))
+    *note = _("This model has no convolutional layer, so there is no map of where it looked. "
+              "Grad-CAM needs a layer that keeps the image’s layout.");
+  if (*note || !wanted)
+    {
+      dg_explain_runner_cancel (self->explainer);
+      self->has_heat = FALSE;
+      return FALSE;
+    }
+  if (!dg_explain_method_is_quick (method))
+    {
+      dg_explain_runner_request (self->explainer, model, method, layer, self->input, best);
+      memcpy (heat, self->heat, sizeof self->heat);
+      return self->has_heat;
+    }
+  dg_explain_runner_cancel (self->explainer);
+  g_clear_error (error);
+  self->has_heat = dg_explain_runner_run (self->explainer, model, method, layer, self->input, best,
+                                          &ex, error);
+  if (!self->has_heat)
+    {
+      *note = (*error)->message;
+      return FALSE;
+    }
+  nn_explain_display_map (&ex, self->heat);
+  memcpy (heat, self->heat, sizeof self->heat);
+  *fresh_layer = ex.layer;
+  return TRUE;
+}
+
+/* A map from the worker: the latest request's, so for the drawing shown. */
+static void
+on_explained (DgExplainRunner *runner, guint serial, const NnExplanation *ex, const char *message,
+              DgDrawPage *self)
+{
+  if (ex)
+    nn_explain_display_map (ex, self->heat);
+  self->has_heat = ex != NULL;
+  dg_prediction_view_show_result (self->prediction_view, self->probs, self->input,
+                                  ex ? self->heat : NULL, message);
+  show_heat_on_canvas (self, ex ? self->heat : NULL);
+  if (ex)
+    emit_explained (self, ex->method, ex->layer, self->heat);
+}
+
+int
+dg_draw_page_get_explain_layer (DgDrawPage *self)
+{
+  GSettings *gsettings;
+  g_autofree char *name = NULL;
+  DgModel *model;
+  NnModel *nn;
+  int layer;
+
+  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), -1);
+  model = dg_context_get_model (self->context);
+  if (!model)
+    return -1;
+  gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
+  name = g_settings_get_string (gsettings, "explain-layer");
+  nn = dg_model_get_nn (model);
+  layer = name[0] ? nn_model_find_layer (nn, name) : -1;
+  /* a layer named for another model, or not a feature map: the model's default */
+  return layer > 0 && nn_layer_is_spatial (&nn->layers[layer]) ? layer : -1;
+}
+
+const float *
+dg_draw_page_get_input (DgDrawPage *self)
+{
+  g_return_val_if_fail (DG_IS_DRAW_PAGE (self), NULL);
+  return self->prediction >= 0 ? self->input : NULL;
+}
+
+/* ---- prediction (continued) ------------------------------------------------------ */
 
 static void
 run_prediction (DgDrawPage *self)
@@ -81,6 +213,7 @@ run_prediction (DgDrawPage *self)
   DgSettings *settings = dg_context_get_settings (self->context);
   float probs[DG_N_CLASSES], heat[28 * 28], cam_sum = 0;
   gboolean want_cam, has_cam = FALSE;
+  int fresh_layer = -1;
   const char *cam_note = NULL;
   int best = 0;
   gint64 t0 = g_get_monotonic_time (), cpu0 = dg_test_thread_cpu_us (), t1, t2, t3;
@@ -99,10 +232,11 @@ run_prediction (DgDrawPage *self)
       /* an opened picture, alone: its input came from its own pixels */
       DgReadImage *image = dg_canvas_get_image_data (self->canvas);
       memcpy (self->input, image->input, sizeof self->input);
+      self->from_image = TRUE;
     }
-  else if (dg_canvas_render_grey (self->canvas, grey),
-           !nn_preprocess_digit (grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS,
-                                 NN_BACKGROUND_DARK, self->input, &error))
+  else if (self->from_image = FALSE, dg_canvas_render_grey (self->canvas, grey),
+           !nn_preprocess_digit_info (grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS,
+                                      NN_BACKGROUND_DARK, self->input, &self->info, &error))
     {
       /* a dot too small to read is still "nothing drawn" */
       show_blank (self);
@@ -119,25 +253,19 @@ run_prediction (DgDrawPage *self)
   for (int d = 1; d < DG_N_CLASSES; d++)
     if (probs[d] > probs[best])
       best = d;
+  memcpy (self->probs, probs, sizeof self->probs);
 
   t2 = g_get_monotonic_time ();
   want_cam = dg_settings_get_show_gradcam (settings) || dg_settings_get_gradcam_on_canvas (settings);
-  if (!dg_model_has_gradcam (model))
-    cam_note = _("This model has no convolutional layer, so there is no map of where it looked. "
-                 "Grad-CAM needs a layer that keeps the image’s layout.");
-  else if (want_cam)
-    {
-      g_clear_error (&error);
-      has_cam = dg_model_gradcam (model, self->input, best, heat, &error);
-      if (!has_cam)
-        cam_note = error->message;
-    }
+  has_cam = explain (self, model, want_cam, best, heat, &cam_note, &fresh_layer, &error);
 
   t3 = g_get_monotonic_time ();
   set_prediction (self, best);
   dg_prediction_view_show_result (self->prediction_view, probs, self->input,
                                   has_cam ? heat : NULL, cam_note);
-  dg_canvas_set_heatmap (self->canvas, has_cam ? heat : NULL);
+  show_heat_on_canvas (self, has_cam ? heat : NULL);
+  if (fresh_layer >= 0)
+    emit_explained (self, explain_method (self), fresh_layer, heat);
   self->timings.preprocess_us = t1 - t0;
   self->timings.predict_us = t2 - t1;
   self->timings.gradcam_us = t3 - t2;
@@ -468,12 +596,22 @@ update_stack (DgDrawPage *self)
   gtk_stack_set_visible_child_name (self->draw_stack, none ? "no-model" : "draw");
 }
 
+/* Integrated gradients and occlusion explain any model; the Grad-CAMs need a grid. */
 static void
-on_model_changed (DgDrawPage *self)
+update_heat_toggle (DgDrawPage *self)
 {
   DgModel *model = dg_context_get_model (self->context);
 
-  gtk_widget_set_sensitive (self->heat_toggle, model && dg_model_has_gradcam (model));
+  gtk_widget_set_sensitive (self->heat_toggle,
+                            model && (dg_model_has_gradcam (model)
+                                      || !nn_explain_method_uses_layer (explain_method (self))));
+  update_actions (self);
+}
+
+static void
+on_model_changed (DgDrawPage *self)
+{
+  update_heat_toggle (self);
   update_stack (self);
   update_actions (self);
   dg_draw_page_predict (self);
@@ -647,6 +785,14 @@ bind_settings (DgDrawPage *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (settings, "notify::gradcam-on-canvas", G_CALLBACK (schedule_prediction),
                            self, G_CONNECT_SWAPPED);
+  g_settings_bind (dg_settings_get_gsettings (settings), "show-inside", self->inside_toggle, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (dg_settings_get_gsettings (settings), "changed::explain-method",
+                           G_CALLBACK (update_heat_toggle), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dg_settings_get_gsettings (settings), "changed::explain-method",
+                           G_CALLBACK (schedule_prediction), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dg_settings_get_gsettings (settings), "changed::explain-layer",
+                           G_CALLBACK (schedule_prediction), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -657,6 +803,8 @@ dg_draw_page_constructed (GObject *object)
   G_OBJECT_CLASS (dg_draw_page_parent_class)->constructed (object);
   g_return_if_fail (DG_IS_CONTEXT (self->context));
   bind_settings (self);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->method_button),
+                               dg_explain_popover_new (self->context));
   g_signal_connect_object (self->context, "notify::model", G_CALLBACK (on_model_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (dg_context_get_models (self->context), "items-changed",
@@ -719,6 +867,9 @@ dg_draw_page_dispose (GObject *object)
   if (self->reading)
     g_cancellable_cancel (self->reading);
   g_clear_object (&self->reading);
+  if (self->explainer)
+    dg_explain_runner_cancel (self->explainer);
+  g_clear_object (&self->explainer);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_DRAW_PAGE);
   g_clear_object (&self->actions);
   g_clear_object (&self->context);
@@ -760,6 +911,12 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
                                         G_TYPE_BOOLEAN);
 
+  /* a map was shown: the method's name, its layer's (NULL for the input-space
+   * methods) and the sum of the map as drawn, in [0, 1] per pixel */
+  signals[EXPLAINED] = g_signal_new ("explained", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
+                                     G_TYPE_STRING, G_TYPE_DOUBLE);
+
   g_type_ensure (DG_TYPE_CANVAS);
   g_type_ensure (DG_TYPE_PREDICTION_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -771,6 +928,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
   BIND (no_model_page);
   BIND (canvas);
   BIND (heat_toggle);
+  BIND (method_button);
+  BIND (inside_toggle);
   BIND (brush_adjustment);
   BIND (dark_toggle);
   BIND (prediction_view);
@@ -789,6 +948,8 @@ dg_draw_page_init (DgDrawPage *self)
   gtk_widget_set_layout_manager (self->draw_box, dg_draw_layout_new (24, DG_CANVAS_UNITS));
   /* the groups of tools wrap into lines on narrow pages */
   gtk_widget_set_layout_manager (self->tool_bar, dg_wrap_layout_new (12, 6));
+  self->explainer = dg_explain_runner_new ();
+  g_signal_connect_object (self->explainer, "explained", G_CALLBACK (on_explained), self, 0);
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), action_entries,
                                    G_N_ELEMENTS (action_entries), self);

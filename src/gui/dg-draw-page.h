@@ -9,7 +9,9 @@
  *
  * After every prediction the page emits "predicted" (digit, confidence, the
  * Grad-CAM map's sum, µs since the change it answers); digit is -1 when the
- * canvas is blank.
+ * canvas is blank. After every map shown it emits "explained" (the method's name,
+ * its layer's name or NULL, the map's sum): with the prediction for Grad-CAM and
+ * Grad-CAM++, later for the methods computed in the background.
  */
 #pragma once
 
@@ -37,6 +39,11 @@ gboolean      dg_draw_page_show_image (DgDrawPage *self, const guint8 *pixels);
  * dg-image-reader.h); a file that is no picture gets a toast naming it. Then
  * "image-opened" (name, ok). A newer picture cancels an older one still read. */
 void          dg_draw_page_open_file (DgDrawPage *self, GFile *file);
+/* The model input of the last prediction (28, 28, 1), or NULL while blank. */
+const float  *dg_draw_page_get_input (DgDrawPage *self);
+/* The layer the "explain-layer" setting names in the current model, or -1 for
+ * the method's default. */
+int           dg_draw_page_get_explain_layer (DgDrawPage *self);
 
 /* The last prediction's parts, for the latency benchmark: canvas to 28x28, the
  * forward pass, Grad-CAM, and handing the results to the widgets (which then lay

@@ -10,6 +10,7 @@
 #include "dg-preferences.h"
 #include "dg-draw-page.h"
 #include "dg-evaluate-page.h"
+#include "dg-inside-view.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
 #include "dg-sample-dialog.h"
@@ -66,6 +67,7 @@ print_layout (Probe *p, const char *what)
     { "clear", draw_child (p, "clear_button") },     { "brush", draw_child (p, "brush_scale") },
     { "dark", draw_child (p, "dark_toggle") },       { "heat", draw_child (p, "heat_toggle") },
     { "predict", draw_child (p, "predict_button") }, { "save", draw_child (p, "save_button") },
+    { "method", draw_child (p, "method_button") },   { "inside", draw_child (p, "inside_toggle") },
     { "open", window_child (p, "open_button") },     { "models", window_child (p, "model_dropdown") },
     { "info", window_child (p, "info_button") },     { "menu", window_child (p, "menu_button") },
     { "result", draw_child (p, "prediction_view") },
@@ -180,6 +182,115 @@ on_predicted (DgDrawPage *page, int digit, double confidence, double cam_sum, gi
                    model ? dg_model_get_title (model) : "none", dg_canvas_get_n_strokes (p->canvas),
                    dg_canvas_get_n_points (p->canvas), cam_sum, latency_us,
                    dg_canvas_has_image (p->canvas));
+}
+
+/* Where the map laid over the canvas is hottest, in canvas units, and how much of
+ * its hottest 1% lies on the drawing's ink or within 10 units of it. */
+static void
+on_explained (DgDrawPage *page, const char *method, const char *layer, double sum, Probe *p)
+{
+  enum { N = DG_CANVAS_UNITS, R = 10 };
+  const float *heat = dg_canvas_get_heatmap_picture (p->canvas);
+  g_autofree guint8 *grey = g_malloc (N * N);
+  int peak = 0, hot = 0, near = 0, x0 = N, y0 = N, x1 = -1, y1 = -1;
+  float threshold;
+
+  if (!heat)
+    {
+      dg_test_print ("EXPLAIN method=%s layer=%s sum=%.1f canvas=0", method, layer ? layer : "-", sum);
+      return;
+    }
+  dg_canvas_render_grey (p->canvas, grey);
+  for (int i = 0; i < N * N; i++)
+    {
+      if (heat[i] > heat[peak])
+        peak = i;
+      if (grey[i] > 0)
+        {
+          x0 = MIN (x0, i % N); x1 = MAX (x1, i % N);
+          y0 = MIN (y0, i / N); y1 = MAX (y1, i / N);
+        }
+    }
+  {
+    /* the hottest 1%: above the 99th percentile, from a histogram */
+    int counts[1001] = { 0 }, k = 1000, above = 0;
+    for (int i = 0; i < N * N; i++)
+      counts[CLAMP ((int) (heat[i] / MAX (heat[peak], 1e-9f) * 1000), 0, 1000)]++;
+    while (k > 0 && above + counts[k] < N * N / 100)
+      above += counts[k--];
+    threshold = k / 1000.0f * heat[peak];
+  }
+  for (int i = 0; i < N * N; i++)
+    {
+      gboolean on = FALSE;
+      if (heat[i] < threshold || heat[i] <= 0)
+        continue;
+      hot++;
+      for (int dy = -R; dy <= R && !on; dy++)
+        for (int dx = -R; dx <= R && !on; dx++)
+          {
+            int x = i % N + dx, y = i / N + dy;
+            on = x >= 0 && x < N && y >= 0 && y < N && grey[y * N + x] > 0;
+          }
+      near += on;
+    }
+  dg_test_print ("EXPLAIN method=%s layer=%s sum=%.1f canvas=1 strokes=%u points=%u peak=%d,%d "
+                 "hot=%d hot_on_ink=%.3f ink=%d,%d,%d,%d", method, layer ? layer : "-", sum,
+                 dg_canvas_get_n_strokes (p->canvas), dg_canvas_get_n_points (p->canvas),
+                 peak % N, peak / N, hot, hot ? (double) near / hot : 0.0, x0, y0, x1, y1);
+}
+
+static void
+on_inside_updated (DgInsideView *view, int grids, int bars, int softmax, gint64 cost_us, Probe *p)
+{
+  DgModel *model = dg_context_get_model (p->context);
+  int spatial = 0;
+  g_autofree char *geometry = dg_test_widget_geometry (GTK_WIDGET (view));
+
+  g_autofree char *canvas = dg_test_widget_geometry (GTK_WIDGET (p->canvas));
+  int cx = 0, cy = 0, cw = 0, ch = 0, side;
+
+  for (int i = 0; model && i < dg_model_get_nn (model)->n_layers; i++)
+    spatial += nn_layer_is_spatial (&dg_model_get_nn (model)->layers[i]);
+  /* the canvas's square too: the view beside it narrows the page */
+  sscanf (canvas, "%d,%d,%d,%d", &cx, &cy, &cw, &ch);
+  side = MIN (cw, ch);
+  dg_test_print ("INSIDE grids=%d bars=%d softmax=%d spatial_layers=%d model=%s cost_us=%"
+                 G_GINT64_FORMAT " view=%s canvas=%d,%d,%d,%d", grids, bars, softmax, spatial,
+                 model ? dg_model_get_title (model) : "none", cost_us, geometry,
+                 cx + (cw - side) / 2, cy + (ch - side) / 2, side, side);
+}
+
+/* The Inside view's flap once it has opened or closed, laid out: where the view
+ * and the canvas are. */
+static void
+on_flap_painted (GdkFrameClock *clock, Probe *p)
+{
+  GtkWidget *flap = gtk_widget_get_ancestor (GTK_WIDGET (p->draw_page), ADW_TYPE_FLAP);
+  g_autofree char *view = dg_test_widget_geometry (adw_flap_get_flap (ADW_FLAP (flap)));
+  g_autofree char *canvas = dg_test_widget_geometry (GTK_WIDGET (p->canvas));
+  int cx = 0, cy = 0, cw = 0, ch = 0, side;
+
+  sscanf (canvas, "%d,%d,%d,%d", &cx, &cy, &cw, &ch);
+  side = MIN (cw, ch);
+  dg_test_print ("FLAP revealed=%d folded=%d view=%s canvas=%d,%d,%d,%d",
+                 adw_flap_get_reveal_flap (ADW_FLAP (flap)), adw_flap_get_folded (ADW_FLAP (flap)),
+                 view, cx + (cw - side) / 2, cy + (ch - side) / 2, side, side);
+  g_signal_handlers_disconnect_by_func (clock, on_flap_painted, p);
+}
+
+static void
+on_flap_progress (AdwFlap *flap, GParamSpec *pspec, Probe *p)
+{
+  double progress = adw_flap_get_reveal_progress (flap);
+
+  /* after the frame that lays it out */
+  if ((progress == 0.0 || progress == 1.0) && p->clock)
+    {
+      g_signal_handlers_disconnect_by_func (p->clock, on_flap_painted, p);
+      g_signal_connect (p->clock, "after-paint", G_CALLBACK (on_flap_painted), p);
+      gtk_widget_queue_draw (GTK_WIDGET (flap));
+    }
 }
 
 static void
@@ -927,6 +1038,16 @@ dg_test_probe_attach (DgWindow *window)
   g_signal_connect (draw_stack, "notify::visible-child-name", G_CALLBACK (on_draw_stack_changed), p);
   g_signal_connect (p->draw_page, "predicted", G_CALLBACK (on_predicted), p);
   g_signal_connect (p->draw_page, "image-opened", G_CALLBACK (on_image_opened_on_draw), p);
+  g_signal_connect (p->draw_page, "explained", G_CALLBACK (on_explained), p);
+  {
+    GtkWidget *flap = gtk_widget_get_ancestor (GTK_WIDGET (p->draw_page), ADW_TYPE_FLAP);
+    if (flap && DG_IS_INSIDE_VIEW (adw_flap_get_flap (ADW_FLAP (flap))))
+      {
+        g_signal_connect (adw_flap_get_flap (ADW_FLAP (flap)), "updated",
+                          G_CALLBACK (on_inside_updated), p);
+        g_signal_connect (flap, "notify::reveal-progress", G_CALLBACK (on_flap_progress), p);
+      }
+  }
   g_signal_connect (p->canvas, "stroke-finished", G_CALLBACK (on_stroke_finished), p);
   g_signal_connect (p->context, "notify::model", G_CALLBACK (on_model_changed), p);
   g_signal_connect (p->context, "load-started", G_CALLBACK (on_load_started), p);

@@ -6,6 +6,7 @@
 #include "dg-config.h"
 #include "dg-window-private.h"
 #include "dg-evaluate-page.h"
+#include "dg-inside-view.h"
 #include "dg-job-runner.h"
 #include "dg-prob-bars.h"
 #include "dg-test-hooks.h"
@@ -463,7 +464,8 @@ dg_window_constructed (GObject *object)
   self->draw_page = DG_DRAW_PAGE (dg_draw_page_new (self->context));
   self->train_page = dg_train_page_new (self->context);
   self->evaluate_page = dg_evaluate_page_new (self->context);
-  add_page (self, GTK_WIDGET (self->draw_page), "draw", _("Draw"), "document-edit-symbolic", FALSE);
+  add_page (self, dg_inside_view_new_beside (self->context, self->draw_page), "draw", _("Draw"),
+            "document-edit-symbolic", FALSE);
   add_page (self, self->train_page, "train", _("Train"), "system-run-symbolic", TRUE);
   add_page (self, self->evaluate_page, "evaluate", _("Evaluate"), "view-grid-symbolic", TRUE);
   /* the header bar's menu offers Save as Sample */

@@ -24,17 +24,24 @@ sample (const float *map, double u, double v)
 }
 
 void
+nn_explain_map_to_grid (const float map[28 * 28], double u0, double v0, double scale, int width,
+                        int height, float *out)
+{
+  g_return_if_fail (map != NULL && out != NULL && width > 0 && height > 0);
+  for (int y = 0; y < height; y++)
+    {
+      double v = v0 + (y + 0.5) * scale;
+      for (int x = 0; x < width; x++)
+        out[(size_t) y * width + x] = sample (map, u0 + (x + 0.5) * scale, v);
+    }
+}
+
+void
 nn_explain_map_to_picture (const float map[28 * 28], const NnPreprocessInfo *info, int width,
                            int height, float *out)
 {
   g_return_if_fail (map != NULL && info != NULL && out != NULL && width > 0 && height > 0);
-  for (int y = 0; y < height; y++)
-    {
-      double v = info->off_y + (y + 0.5 - info->y0) * info->scale;
-      for (int x = 0; x < width; x++)
-        {
-          double u = info->off_x + (x + 0.5 - info->x0) * info->scale;
-          out[(size_t) y * width + x] = sample (map, u, v);
-        }
-    }
+  /* u = off_x + (x + 0.5 - x0) * scale */
+  nn_explain_map_to_grid (map, info->off_x - info->x0 * info->scale,
+                          info->off_y - info->y0 * info->scale, info->scale, width, height, out);
 }

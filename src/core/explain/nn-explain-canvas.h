@@ -18,4 +18,11 @@ G_BEGIN_DECLS
 void nn_explain_map_to_picture (const float map[28 * 28], const NnPreprocessInfo *info,
                                 int width, int height, float *out);
 
+/* The same for a picture placed by any scale and shift: picture pixel (x, y)'s
+ * centre lies at field coordinates (u0 + (x + 0.5) * scale, v0 + (y + 0.5) * scale).
+ * For a picture shown at another size or place than the one preprocessed (the
+ * app's canvas showing an opened file). */
+void nn_explain_map_to_grid (const float map[28 * 28], double u0, double v0, double scale,
+                             int width, int height, float *out);
+
 G_END_DECLS

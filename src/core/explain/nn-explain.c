@@ -55,8 +55,15 @@ nn_explain_default_layer (const NnModel *m, NnExplainMethod method)
 NnExplainer *
 nn_explainer_new (NnModel *m, GError **error)
 {
+  return nn_explainer_new_batch (m, BATCH, error);
+}
+
+NnExplainer *
+nn_explainer_new_batch (NnModel *m, int max_batch, GError **error)
+{
   g_return_val_if_fail (m != NULL, NULL);
-  NnWorkspace *ws = nn_workspace_new_up_to (m, BATCH, NN_MODE_INFERENCE, error);
+  g_return_val_if_fail (max_batch >= 1 && max_batch <= BATCH, NULL);
+  NnWorkspace *ws = nn_workspace_new_up_to (m, max_batch, NN_MODE_INFERENCE, error);
   if (ws == NULL)
     return NULL;
   NnExplainer *e = g_new0 (NnExplainer, 1);

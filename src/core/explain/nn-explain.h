@@ -73,6 +73,10 @@ typedef struct _NnExplainer NnExplainer;
 /* An explainer owns the workspaces its methods need (inference mode, up to 64
  * images per pass). NULL with NN_ERROR_UNSUPPORTED when the memory cannot be had. */
 NnExplainer *nn_explainer_new (NnModel *m, GError **error);
+/* The same with passes of at most max_batch images (1 to 64): the same maps from
+ * less memory (a batch-64 workspace of the advanced model holds about 80 MB of
+ * activations), in more, smaller passes. */
+NnExplainer *nn_explainer_new_batch (NnModel *m, int max_batch, GError **error);
 void         nn_explainer_free (NnExplainer *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnExplainer, nn_explainer_free)
 
