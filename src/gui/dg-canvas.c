@@ -42,6 +42,7 @@ struct _DgCanvas {
 
   int brush_size;
   gboolean dark;
+  int width_units;         /* the drawing's width in canvas units; its height is 280 */
 
   gboolean has_heat, show_heat;
   cairo_surface_t *heat_surface; /* 28 x 28 ARGB, the overlay colours */
@@ -60,6 +61,7 @@ enum {
   PROP_SHOW_HEATMAP,
   PROP_CAN_UNDO,
   PROP_CAN_REDO,
+  PROP_WIDTH_UNITS,
   N_PROPS
 };
 
@@ -84,16 +86,29 @@ dg_stroke_free (gpointer data)
   g_free (stroke);
 }
 
-/* The square the canvas occupies inside the widget, and canvas units per pixel. */
+/* The rectangle the drawing occupies inside the widget (a square, or width_units
+ * by 280 when wide), centred; side is its height in pixels. */
 static void
 get_square (DgCanvas *self, double *ox, double *oy, double *side)
 {
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
+  double aspect = self->width_units / (double) DG_CANVAS_UNITS;
 
-  *side = MIN (w, h);
-  *ox = floor ((w - *side) / 2);
+  *side = floor (MIN (w / aspect, h));
+  *ox = floor ((w - *side * aspect) / 2);
   *oy = floor ((h - *side) / 2);
+}
+
+void
+dg_canvas_get_area (DgCanvas *self, graphene_rect_t *area)
+{
+  double ox, oy, side;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  get_square (self, &ox, &oy, &side);
+  *area = GRAPHENE_RECT_INIT (ox, oy, MAX (side, 0) * self->width_units / DG_CANVAS_UNITS,
+                              MAX (side, 0));
 }
 
 static void
@@ -395,7 +410,31 @@ dg_canvas_get_n_points (DgCanvas *self)
 /* Quadratic curves through the midpoints of successive points: smooth without
  * moving the curve away from where the pointer went. */
 static void
-draw_strokes (DgCanvas *self, cairo_t *cr)
+draw_stroke (cairo_t *cr, const DgStroke *stroke)
+{
+  const graphene_point_t *p = (const graphene_point_t *) stroke->points->data;
+  guint n = stroke->points->len;
+
+  cairo_set_line_width (cr, stroke->width);
+  cairo_move_to (cr, p[0].x, p[0].y);
+  if (n == 1)
+    cairo_line_to (cr, p[0].x, p[0].y); /* a dot: round caps on a zero-length line */
+  for (guint i = 1; i + 1 < n; i++)
+    {
+      double x0, y0, mx = (p[i].x + p[i + 1].x) / 2, my = (p[i].y + p[i + 1].y) / 2;
+
+      cairo_get_current_point (cr, &x0, &y0);
+      cairo_curve_to (cr, x0 + 2.0 / 3 * (p[i].x - x0), y0 + 2.0 / 3 * (p[i].y - y0),
+                      mx + 2.0 / 3 * (p[i].x - mx), my + 2.0 / 3 * (p[i].y - my), mx, my);
+    }
+  if (n > 1)
+    cairo_line_to (cr, p[n - 1].x, p[n - 1].y);
+  cairo_stroke (cr);
+}
+
+/* Every stroke, each moved right by shifts[i] canvas units when shifts is given. */
+static void
+draw_strokes (DgCanvas *self, cairo_t *cr, const double *shifts)
 {
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
@@ -403,53 +442,77 @@ draw_strokes (DgCanvas *self, cairo_t *cr)
   for (guint s = 0; s < self->strokes->len; s++)
     {
       DgStroke *stroke = g_ptr_array_index (self->strokes, s);
-      const graphene_point_t *p = (const graphene_point_t *) stroke->points->data;
-      guint n = stroke->points->len;
+      double shift = shifts ? shifts[s] : 0;
 
+      if (shift != 0)
+        {
+          cairo_save (cr);
+          cairo_translate (cr, shift, 0);
+        }
       if (stroke->image)
-        {
-          cairo_mask_surface (cr, stroke->image, 0, 0);
-          continue;
-        }
-      if (n == 0)
-        continue;
-      cairo_set_line_width (cr, stroke->width);
-      cairo_move_to (cr, p[0].x, p[0].y);
-      if (n == 1)
-        cairo_line_to (cr, p[0].x, p[0].y); /* a dot: round caps on a zero-length line */
-      for (guint i = 1; i + 1 < n; i++)
-        {
-          double x0, y0, mx = (p[i].x + p[i + 1].x) / 2, my = (p[i].y + p[i + 1].y) / 2;
-
-          cairo_get_current_point (cr, &x0, &y0);
-          cairo_curve_to (cr, x0 + 2.0 / 3 * (p[i].x - x0), y0 + 2.0 / 3 * (p[i].y - y0),
-                          mx + 2.0 / 3 * (p[i].x - mx), my + 2.0 / 3 * (p[i].y - my), mx, my);
-        }
-      if (n > 1)
-        cairo_line_to (cr, p[n - 1].x, p[n - 1].y);
-      cairo_stroke (cr);
+        cairo_mask_surface (cr, stroke->image, 0, 0);
+      else if (stroke->points->len > 0)
+        draw_stroke (cr, stroke);
+      if (shift != 0)
+        cairo_restore (cr);
     }
 }
 
 void
 dg_canvas_render_grey (DgCanvas *self, guint8 *grey)
 {
+  g_return_if_fail (DG_IS_CANVAS (self));
+  g_return_if_fail (grey != NULL);
+  dg_canvas_render_grey_shifted (self, grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, NULL);
+}
+
+void
+dg_canvas_render_grey_shifted (DgCanvas *self, guint8 *grey, int width, int stride,
+                               const double *shifts)
+{
   cairo_surface_t *surface;
   cairo_t *cr;
 
   g_return_if_fail (DG_IS_CANVAS (self));
-  g_return_if_fail (grey != NULL);
-  g_assert (cairo_format_stride_for_width (CAIRO_FORMAT_A8, DG_CANVAS_UNITS) == DG_CANVAS_UNITS);
+  g_return_if_fail (grey != NULL && width > 0 && stride >= width);
+  /* Cairo wants A8 rows 4-byte aligned: draw into its own rows when they differ */
+  g_return_if_fail (stride == cairo_format_stride_for_width (CAIRO_FORMAT_A8, width));
 
-  memset (grey, 0, DG_CANVAS_UNITS * DG_CANVAS_UNITS);
-  surface = cairo_image_surface_create_for_data (grey, CAIRO_FORMAT_A8, DG_CANVAS_UNITS,
-                                                 DG_CANVAS_UNITS, DG_CANVAS_UNITS);
+  memset (grey, 0, (size_t) stride * DG_CANVAS_UNITS);
+  surface = cairo_image_surface_create_for_data (grey, CAIRO_FORMAT_A8, width, DG_CANVAS_UNITS,
+                                                 stride);
   cr = cairo_create (surface);
   cairo_set_source_rgba (cr, 1, 1, 1, 1);
-  draw_strokes (self, cr);
+  draw_strokes (self, cr, shifts);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
   cairo_surface_destroy (surface);
+}
+
+gboolean
+dg_canvas_get_stroke_extent (DgCanvas *self, guint i, double *x0, double *x1)
+{
+  DgStroke *stroke;
+
+  g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
+  if (i >= self->strokes->len)
+    return FALSE;
+  stroke = g_ptr_array_index (self->strokes, i);
+  if (stroke->image)
+    {
+      *x0 = 0, *x1 = DG_CANVAS_UNITS;
+      return TRUE;
+    }
+  if (stroke->points->len == 0)
+    return FALSE;
+  *x0 = G_MAXDOUBLE, *x1 = -G_MAXDOUBLE;
+  for (guint k = 0; k < stroke->points->len; k++)
+    {
+      const graphene_point_t *p = &g_array_index (stroke->points, graphene_point_t, k);
+      *x0 = MIN (*x0, p->x - stroke->width / 2);
+      *x1 = MAX (*x1, p->x + stroke->width / 2);
+    }
+  return TRUE;
 }
 
 static void
@@ -474,20 +537,21 @@ static void
 dg_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   DgCanvas *self = DG_CANVAS (widget);
-  double ox, oy, side, radius = 12;
+  double ox, oy, side, width, radius = 12;
   cairo_t *cr;
 
   get_square (self, &ox, &oy, &side);
   if (side <= 0)
     return;
+  width = side * self->width_units / DG_CANVAS_UNITS;
 
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (ox, oy, side, side));
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (ox, oy, width, side));
   cairo_translate (cr, ox, oy);
 
   /* rounded corners, like the cards around it */
   cairo_new_sub_path (cr);
-  cairo_arc (cr, side - radius, radius, radius, -G_PI / 2, 0);
-  cairo_arc (cr, side - radius, side - radius, radius, 0, G_PI / 2);
+  cairo_arc (cr, width - radius, radius, radius, -G_PI / 2, 0);
+  cairo_arc (cr, width - radius, side - radius, radius, 0, G_PI / 2);
   cairo_arc (cr, radius, side - radius, radius, G_PI / 2, G_PI);
   cairo_arc (cr, radius, radius, radius, G_PI, 3 * G_PI / 2);
   cairo_close_path (cr);
@@ -504,7 +568,7 @@ dg_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     cairo_set_source_rgb (cr, 1, 1, 1);
   else
     cairo_set_source_rgb (cr, 0, 0, 0);
-  draw_strokes (self, cr);
+  draw_strokes (self, cr, NULL);
 
   if (self->show_heat && self->has_heat && self->strokes->len > 0)
     draw_heat (self, cr);
@@ -516,8 +580,19 @@ static void
 dg_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
                    int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
-  *minimum = DG_CANVAS_UNITS;
-  *natural = 420;
+  DgCanvas *self = DG_CANVAS (widget);
+
+  /* wide, it keeps the square's minimum width and as much height as the aspect gives */
+  if (orientation == GTK_ORIENTATION_VERTICAL)
+    {
+      *minimum = DG_CANVAS_UNITS * DG_CANVAS_UNITS / self->width_units;
+      *natural = 420 * DG_CANVAS_UNITS / self->width_units;
+    }
+  else
+    {
+      *minimum = DG_CANVAS_UNITS;
+      *natural = 420 * self->width_units / DG_CANVAS_UNITS;
+    }
 }
 
 /* ---- heat map overlay ------------------------------------------------------ */
@@ -568,6 +643,13 @@ void
 dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28)
 {
   g_return_if_fail (DG_IS_CANVAS (self));
+  dg_canvas_set_heatmap_at (self, heatmap28, NULL);
+}
+
+void
+dg_canvas_set_heatmap_at (DgCanvas *self, const float *heatmap28, const double placement[3])
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
 
   self->has_heat = heatmap28 != NULL;
   if (heatmap28)
@@ -581,7 +663,10 @@ dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28)
       dg_colormap_fill_argb (pixels, cairo_image_surface_get_stride (self->heat_surface) / 4,
                              heatmap28, HEAT_SIDE, HEAT_SIDE, 0.75f, 0.f);
       cairo_surface_mark_dirty (self->heat_surface);
-      locate_input (self);
+      if (placement)
+        self->heat_cx = placement[0], self->heat_cy = placement[1], self->heat_scale = placement[2];
+      else
+        locate_input (self);
     }
   if (self->show_heat)
     gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -669,6 +754,25 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, DgCanvas *self)
 /* ---- properties ------------------------------------------------------------ */
 
 int
+dg_canvas_get_width_units (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), DG_CANVAS_UNITS);
+  return self->width_units;
+}
+
+void
+dg_canvas_set_width_units (DgCanvas *self, int width_units)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  width_units = CLAMP (width_units, DG_CANVAS_UNITS, DG_CANVAS_MAX_UNITS);
+  if (self->width_units == width_units)
+    return;
+  self->width_units = width_units;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WIDTH_UNITS]);
+}
+
+int
 dg_canvas_get_brush_size (DgCanvas *self)
 {
   g_return_val_if_fail (DG_IS_CANVAS (self), 14);
@@ -716,6 +820,7 @@ dg_canvas_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_SHOW_HEATMAP: g_value_set_boolean (value, self->show_heat); break;
     case PROP_CAN_UNDO:     g_value_set_boolean (value, dg_canvas_get_can_undo (self)); break;
     case PROP_CAN_REDO:     g_value_set_boolean (value, dg_canvas_get_can_redo (self)); break;
+    case PROP_WIDTH_UNITS:  g_value_set_int (value, self->width_units); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -730,6 +835,7 @@ dg_canvas_set_property (GObject *object, guint prop_id, const GValue *value, GPa
     case PROP_BRUSH_SIZE:   dg_canvas_set_brush_size (self, g_value_get_int (value)); break;
     case PROP_DARK:         dg_canvas_set_dark (self, g_value_get_boolean (value)); break;
     case PROP_SHOW_HEATMAP: dg_canvas_set_show_heatmap (self, g_value_get_boolean (value)); break;
+    case PROP_WIDTH_UNITS:  dg_canvas_set_width_units (self, g_value_get_int (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -767,6 +873,9 @@ dg_canvas_class_init (DgCanvasClass *klass)
   properties[PROP_SHOW_HEATMAP] = g_param_spec_boolean ("show-heatmap", NULL, NULL, FALSE, rw);
   properties[PROP_CAN_UNDO] = g_param_spec_boolean ("can-undo", NULL, NULL, FALSE, ro);
   properties[PROP_CAN_REDO] = g_param_spec_boolean ("can-redo", NULL, NULL, FALSE, ro);
+  /* the drawing's width in canvas units (its height is always 280): 840 for numbers */
+  properties[PROP_WIDTH_UNITS] = g_param_spec_int ("width-units", NULL, NULL, DG_CANVAS_UNITS,
+                                                   DG_CANVAS_MAX_UNITS, DG_CANVAS_UNITS, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Every change of the drawing: a point added, undo, redo, clear. */
@@ -789,6 +898,7 @@ dg_canvas_init (DgCanvas *self)
   self->cleared = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   self->brush_size = 14;
   self->dark = TRUE;
+  self->width_units = DG_CANVAS_UNITS;
 
   self->drag = gtk_gesture_drag_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (self->drag), GDK_BUTTON_PRIMARY);

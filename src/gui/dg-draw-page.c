@@ -8,6 +8,7 @@
 #include "dg-draw-layout.h"
 #include "dg-draw-page.h"
 #include "dg-image-reader.h"
+#include "dg-number-view.h"
 #include "dg-prediction-view.h"
 #include "dg-sample-dialog.h"
 #include "dg-test-hooks.h"
@@ -29,6 +30,8 @@ struct _DgDrawPage {
   GtkAdjustment *brush_adjustment;
   GtkWidget *dark_toggle;
   DgPredictionView *prediction_view;
+  DgNumberBoxes *number_boxes;
+  DgNumberView *number_view;
 
   /* owned */
   DgContext *context;
@@ -39,6 +42,7 @@ struct _DgDrawPage {
   float input[28 * 28];    /* the last model input */
   DgPredictTimings timings;
   GCancellable *reading;   /* the picture being read, if any */
+  gboolean number_mode;    /* a wide canvas read as a number */
 };
 
 G_DEFINE_FINAL_TYPE (DgDrawPage, dg_draw_page, GTK_TYPE_WIDGET)
@@ -72,6 +76,27 @@ show_blank (DgDrawPage *self)
                  g_get_monotonic_time () - self->change_time);
 }
 
+/* Number mode: the number view reads the whole drawing, digit by digit. */
+static void
+run_number (DgDrawPage *self, DgModel *model)
+{
+  DgSettings *settings = dg_context_get_settings (self->context);
+  g_autoptr(GError) error = NULL;
+  double confidence = 0, cam_sum = 0;
+  int digit = -1;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (!dg_number_view_read (self->number_view, model,
+                            dg_settings_get_show_gradcam (settings)
+                            || dg_settings_get_gradcam_on_canvas (settings),
+                            &digit, &confidence, &cam_sum, &error))
+    dg_context_toast (self->context, error->message, NULL);
+  self->timings.predict_us = g_get_monotonic_time () - t0;
+  set_prediction (self, digit);
+  g_signal_emit (self, signals[PREDICTED], 0, digit, confidence, cam_sum,
+                 g_get_monotonic_time () - self->change_time);
+}
+
 static void
 run_prediction (DgDrawPage *self)
 {
@@ -88,6 +113,11 @@ run_prediction (DgDrawPage *self)
   memset (&self->timings, 0, sizeof self->timings);
   if (!model)
     return;
+  if (self->number_mode)
+    {
+      run_number (self, model);
+      return;
+    }
   if (dg_canvas_is_empty (self->canvas))
     {
       show_blank (self);
@@ -137,6 +167,7 @@ run_prediction (DgDrawPage *self)
   set_prediction (self, best);
   dg_prediction_view_show_result (self->prediction_view, probs, self->input,
                                   has_cam ? heat : NULL, cam_note);
+  dg_prediction_view_set_verdict (self->prediction_view, dg_model_judge (model, self->input));
   dg_canvas_set_heatmap (self->canvas, has_cam ? heat : NULL);
   self->timings.preprocess_us = t1 - t0;
   self->timings.predict_us = t2 - t1;
@@ -499,6 +530,7 @@ update_actions (DgDrawPage *self)
     { "heatmap", shown && gtk_widget_get_sensitive (self->heat_toggle) },
     { "paste", shown },
     { "copy", drawn },
+    { "number", shown },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (a); i++)
@@ -578,6 +610,24 @@ save_sample_activated (GSimpleAction *action, GVariant *param, gpointer data)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* draw.number (Ctrl+N): a wide canvas whose drawing is read as a number */
+static void
+number_changed (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (data);
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  self->number_mode = on;
+  dg_canvas_set_width_units (self->canvas, on ? 3 * DG_CANVAS_UNITS : DG_CANVAS_UNITS);
+  dg_draw_layout_set_aspect (DG_DRAW_LAYOUT (gtk_widget_get_layout_manager (self->draw_box)), on ? 3 : 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->number_view), on);
+  gtk_widget_set_visible (GTK_WIDGET (self->number_boxes), on);
+  if (!on)
+    dg_number_view_reset (self->number_view);
+  dg_draw_page_predict (self);
+}
+
 static const GActionEntry action_entries[] = {
   { .name = "undo", .activate = undo_activated },
   { .name = "redo", .activate = redo_activated },
@@ -591,6 +641,7 @@ static const GActionEntry action_entries[] = {
   { .name = "open-image", .activate = open_image_activated, .parameter_type = "s" },
   { .name = "paste", .activate = paste_activated },
   { .name = "copy", .activate = copy_activated },
+  { .name = "number", .state = "false", .change_state = number_changed },
 };
 
 /* The page's shortcuts, handled wherever the focus is in the window. */
@@ -610,6 +661,7 @@ add_shortcuts (DgDrawPage *self)
     { "<Control>h", "draw.heatmap" },
     { "<Control>v", "draw.paste" },
     { "<Control>c", "draw.copy" },
+    { "<Control>n", "draw.number" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
 
@@ -728,6 +780,7 @@ dg_draw_page_dispose (GObject *object)
 /* Template children other code may look up (gtk_widget_get_template_child). */
 static const char *named_children[] = {
   "undo_button", "redo_button", "clear_button", "brush_scale", "predict_button", "save_button",
+  "number_toggle",
 };
 
 static void
@@ -762,6 +815,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
 
   g_type_ensure (DG_TYPE_CANVAS);
   g_type_ensure (DG_TYPE_PREDICTION_VIEW);
+  g_type_ensure (DG_TYPE_NUMBER_BOXES);
+  g_type_ensure (DG_TYPE_NUMBER_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-draw-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgDrawPage, name)
@@ -774,6 +829,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
   BIND (brush_adjustment);
   BIND (dark_toggle);
   BIND (prediction_view);
+  BIND (number_boxes);
+  BIND (number_view);
 #undef BIND
   /* named for tests and tools, not kept */
   for (guint i = 0; i < G_N_ELEMENTS (named_children); i++)
@@ -796,6 +853,7 @@ dg_draw_page_init (DgDrawPage *self)
   add_shortcuts (self);
   add_drop_target (self);
   g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed), self);
+  dg_number_view_attach (self->number_view, self->canvas, self->number_boxes, self->prediction_view);
 }
 
 GtkWidget *
