@@ -463,25 +463,26 @@ dg_canvas_render_grey (DgCanvas *self, guint8 *grey)
 {
   g_return_if_fail (DG_IS_CANVAS (self));
   g_return_if_fail (grey != NULL);
-  dg_canvas_render_grey_shifted (self, grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, NULL);
+  dg_canvas_render_grey_shifted (self, grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS, 1,
+                                 NULL);
 }
 
 void
-dg_canvas_render_grey_shifted (DgCanvas *self, guint8 *grey, int width, int stride,
-                               const double *shifts)
+dg_canvas_render_grey_shifted (DgCanvas *self, guint8 *grey, int width, int height, int stride,
+                               double scale, const double *shifts)
 {
   cairo_surface_t *surface;
   cairo_t *cr;
 
   g_return_if_fail (DG_IS_CANVAS (self));
-  g_return_if_fail (grey != NULL && width > 0 && stride >= width);
+  g_return_if_fail (grey != NULL && width > 0 && height > 0 && stride >= width && scale > 0);
   /* Cairo wants A8 rows 4-byte aligned: draw into its own rows when they differ */
   g_return_if_fail (stride == cairo_format_stride_for_width (CAIRO_FORMAT_A8, width));
 
-  memset (grey, 0, (size_t) stride * DG_CANVAS_UNITS);
-  surface = cairo_image_surface_create_for_data (grey, CAIRO_FORMAT_A8, width, DG_CANVAS_UNITS,
-                                                 stride);
+  memset (grey, 0, (size_t) stride * height);
+  surface = cairo_image_surface_create_for_data (grey, CAIRO_FORMAT_A8, width, height, stride);
   cr = cairo_create (surface);
+  cairo_scale (cr, scale, scale);
   cairo_set_source_rgba (cr, 1, 1, 1, 1);
   draw_strokes (self, cr, shifts);
   cairo_destroy (cr);

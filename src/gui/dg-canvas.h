@@ -63,10 +63,11 @@ void     dg_canvas_get_area (DgCanvas *self, graphene_rect_t *area);
 /* Rasterises the drawing as white ink on black into grey (280 x 280, stride 280),
  * whatever the on-screen colours; a wide drawing's left square. */
 void     dg_canvas_render_grey (DgCanvas *self, guint8 *grey);
-/* The same, width units wide and 280 high (stride: Cairo's A8 stride for width),
- * stroke i moved right by shifts[i] units (shifts NULL: none). */
-void     dg_canvas_render_grey_shifted (DgCanvas *self, guint8 *grey, int width, int stride,
-                                        const double *shifts);
+/* The same into width x height pixels (stride: Cairo's A8 stride for width) at
+ * scale pixels per canvas unit, stroke i moved right by shifts[i] units (shifts
+ * NULL: none). */
+void     dg_canvas_render_grey_shifted (DgCanvas *self, guint8 *grey, int width, int height,
+                                        int stride, double scale, const double *shifts);
 /* The columns stroke i covers, with half its width on each side (an image layer:
  * its 280 units). FALSE when there is no such stroke. */
 gboolean dg_canvas_get_stroke_extent (DgCanvas *self, guint i, double *x0, double *x1);

@@ -84,7 +84,7 @@ run_number (DgDrawPage *self, DgModel *model)
   g_autoptr(GError) error = NULL;
   double confidence = 0, cam_sum = 0;
   int digit = -1;
-  gint64 t0 = g_get_monotonic_time ();
+  gint64 t0 = g_get_monotonic_time (), cpu0 = dg_test_thread_cpu_us ();
 
   if (!dg_number_view_read (self->number_view, model,
                             dg_settings_get_show_gradcam (settings)
@@ -92,6 +92,7 @@ run_number (DgDrawPage *self, DgModel *model)
                             &digit, &confidence, &cam_sum, &error))
     dg_context_toast (self->context, error->message, NULL);
   self->timings.predict_us = g_get_monotonic_time () - t0;
+  self->timings.cpu_us = dg_test_thread_cpu_us () - cpu0;
   set_prediction (self, digit);
   g_signal_emit (self, signals[PREDICTED], 0, digit, confidence, cam_sum,
                  g_get_monotonic_time () - self->change_time);

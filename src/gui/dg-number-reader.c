@@ -111,17 +111,27 @@ dg_number_read_canvas (DgNumberRead *out, DgModel *model, DgCanvas *canvas, GErr
 
   g_return_val_if_fail (out != NULL && DG_IS_MODEL (model) && DG_IS_CANVAS (canvas), FALSE);
   dg_number_read_clear (out);
-  out->width = place_groups (canvas, n, parent, groups, shifts);
+  const double s = DG_NUMBER_READ_SCALE;
+
+  out->width = (int) ceil (place_groups (canvas, n, parent, groups, shifts) * s);
+  out->height = (int) ceil (DG_CANVAS_UNITS * s);
   out->stride = cairo_format_stride_for_width (CAIRO_FORMAT_A8, out->width);
-  out->grey = g_malloc ((size_t) out->stride * DG_CANVAS_UNITS);
-  dg_canvas_render_grey_shifted (canvas, out->grey, out->width, out->stride, shifts);
-  if (!dg_model_read_number (model, out->grey, out->width, DG_CANVAS_UNITS, out->stride,
+  out->grey = g_malloc ((size_t) out->stride * out->height);
+  dg_canvas_render_grey_shifted (canvas, out->grey, out->width, out->height, out->stride, s,
+                                 shifts);
+  if (!dg_model_read_number (model, out->grey, out->width, out->height, out->stride,
                              &out->reading, error))
     return FALSE;
+  /* the boxes, in pixels of the picture read, go back to canvas units */
   for (int i = 0; i < out->reading.n; i++)
     {
-      out->offset[i] = box_offset (groups, parent, n, &out->reading.digits[i]);
-      out->reading.digits[i].x -= out->offset[i];
+      NnNumberDigit *d = &out->reading.digits[i];
+      int x1 = (int) ceil ((d->x + d->w) / s), y1 = (int) ceil ((d->y + d->h) / s);
+
+      d->x = (int) floor (d->x / s), d->y = (int) floor (d->y / s);
+      d->w = x1 - d->x, d->h = y1 - d->y;
+      out->offset[i] = box_offset (groups, parent, n, d);
+      d->x -= out->offset[i];
     }
   return TRUE;
 }
@@ -132,14 +142,17 @@ dg_number_read_input (const DgNumberRead *nr, int i, float *input, double placem
   const NnNumberDigit *d;
   NnPreprocessInfo info;
   int x0, y0, x1, y1, w;
+  const double s = DG_NUMBER_READ_SCALE;
   g_autofree guint8 *crop = NULL;
 
   g_return_val_if_fail (nr != NULL && nr->grey != NULL, FALSE);
   g_return_val_if_fail (i >= 0 && i < nr->reading.n, FALSE);
   d = &nr->reading.digits[i];
-  /* the box and a pixel around it, in the drawing that was read */
-  x0 = MAX (d->x + nr->offset[i] - 1, 0), x1 = MIN (d->x + nr->offset[i] + d->w + 1, nr->width);
-  y0 = MAX (d->y - 1, 0), y1 = MIN (d->y + d->h + 1, DG_CANVAS_UNITS);
+  /* the box and a pixel around it, in the picture that was read */
+  x0 = MAX ((int) floor ((d->x + nr->offset[i]) * s) - 1, 0);
+  x1 = MIN ((int) ceil ((d->x + nr->offset[i] + d->w) * s) + 1, nr->width);
+  y0 = MAX ((int) floor (d->y * s) - 1, 0);
+  y1 = MIN ((int) ceil ((d->y + d->h) * s) + 1, nr->height);
   if (x1 <= x0 || y1 <= y0)
     return FALSE;
   w = x1 - x0;
@@ -149,9 +162,9 @@ dg_number_read_input (const DgNumberRead *nr, int i, float *input, double placem
   if (!nn_preprocess_digit_info (crop, w, y1 - y0, w, NN_BACKGROUND_DARK, input, &info, NULL))
     return FALSE;
   /* field coordinate 14 sits at x = x0 + (14 - off_x) / scale in the crop */
-  placement[0] = x0 - nr->offset[i] + info.x0 + (14 - info.off_x) / info.scale;
-  placement[1] = y0 + info.y0 + (14 - info.off_y) / info.scale;
-  placement[2] = info.scale;
+  placement[0] = (x0 + info.x0 + (14 - info.off_x) / info.scale) / s - nr->offset[i];
+  placement[1] = (y0 + info.y0 + (14 - info.off_y) / info.scale) / s;
+  placement[2] = info.scale * s;
   return TRUE;
 }
 

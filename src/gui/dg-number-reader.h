@@ -15,10 +15,15 @@
 
 G_BEGIN_DECLS
 
+/* Pixels per canvas unit of the picture read: a digit drawn 200 units high is
+ * still 100 pixels, five times MNIST's 20, and labelling the ink's pieces costs
+ * a quarter of the full size's (measured with latency-bench in number mode). */
+#define DG_NUMBER_READ_SCALE 0.5
+
 typedef struct {
   NnNumberReading reading;   /* boxes in canvas units, where the digits are drawn */
   guint8 *grey;              /* what was read: white ink on black, groups set apart */
-  int width, stride;         /* of grey; its height is DG_CANVAS_UNITS */
+  int width, height, stride; /* of grey, in pixels: DG_NUMBER_READ_SCALE per canvas unit */
   int offset[NN_NUMBER_MAX_DIGITS]; /* digit i lies offset[i] units further right in grey */
 } DgNumberRead;
 

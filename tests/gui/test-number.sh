@@ -79,7 +79,7 @@ wait_for_more '^NUMBERSEL' "$n" 5 || fail "clicking the 2's chip selected nothin
 sel=$(grep '^NUMBERSEL' "$APP_LOG" | tail -1)
 [[ $(field "$sel" selected) == 1 && $(field "$sel" shown) == 2 ]] || fail "the 2's chip showed: $sel"
 
-# "307", the 0 touching the 7's foot
+# "307", the 0 touching the 7's bar: one blob of ink, two groups of strokes
 n=$(count_lines '^NUMBER ')
 key Delete
 wait_for_more '^NUMBER ' "$n" 5 || fail "Delete did not read the blank canvas"
@@ -87,7 +87,7 @@ wait_for_more '^NUMBER ' "$n" 5 || fail "Delete did not read the blank canvas"
   || fail "a blank wide canvas is not blank: $(grep '^NUMBER ' "$APP_LOG" | tail -1)"
 # shellcheck disable=SC2046
 line=$(draw_strokes "60 70 100 50 140 75 130 120 95 140 140 160 145 210 100 240 55 220" \
-                    "$(ellipse 255 150 42 85 36)" \
+                    "$(ellipse 290 150 42 85 36)" \
                     "330 60 450 60 445 75 370 240")
 echo "307: $line"
 [[ $(field "$line" number) == 307 ]] || fail "drew 307, read: $line"
