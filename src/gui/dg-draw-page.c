@@ -437,24 +437,24 @@ on_clipboard_files (GObject *source, GAsyncResult *result, gpointer data)
                             error ? error->message : NULL);
 }
 
-/* draw.copy (Ctrl+C): the drawing as a 280 x 280 picture, white ink on black as
+/* draw.copy (Ctrl+C): the drawing as a 280 x 280 picture (840 x 280 for a number), white ink on black as
  * the model reads it, for pasting into another program (or back here) */
 static void
 copy_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
   DgDrawPage *self = DG_DRAW_PAGE (data);
-  gsize n = DG_CANVAS_UNITS * DG_CANVAS_UNITS;
+  int w = dg_canvas_get_width_units (self->canvas); /* 840 in number mode */
+  gsize n = (gsize) w * DG_CANVAS_UNITS;
   g_autofree guint8 *grey = g_malloc (n);
   guint8 *rgb = g_malloc (n * 3);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
-  dg_canvas_render_grey (self->canvas, grey);
+  dg_canvas_render_grey_shifted (self->canvas, grey, w, DG_CANVAS_UNITS, w, 1, NULL);
   for (gsize i = 0; i < n; i++)
     rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = grey[i];
   bytes = g_bytes_new_take (rgb, n * 3);
-  texture = gdk_memory_texture_new (DG_CANVAS_UNITS, DG_CANVAS_UNITS, GDK_MEMORY_R8G8B8, bytes,
-                                    DG_CANVAS_UNITS * 3);
+  texture = gdk_memory_texture_new (w, DG_CANVAS_UNITS, GDK_MEMORY_R8G8B8, bytes, w * 3);
   gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (self)), texture);
 }
 
@@ -524,7 +524,7 @@ update_actions (DgDrawPage *self)
     { "redo", shown && dg_canvas_get_can_redo (self->canvas) },
     { "clear", drawn },
     { "predict", drawn && dg_context_get_model (self->context) },
-    { "save-sample", drawn },
+    { "save-sample", drawn && !self->number_mode }, /* a sample is one digit */
     { "brush-smaller", shown },
     { "brush-larger", shown },
     { "dark", shown },
@@ -626,6 +626,7 @@ number_changed (GSimpleAction *action, GVariant *value, gpointer data)
   gtk_widget_set_visible (GTK_WIDGET (self->number_boxes), on);
   if (!on)
     dg_number_view_reset (self->number_view);
+  update_actions (self);
   dg_draw_page_predict (self);
 }
 

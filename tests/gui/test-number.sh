@@ -64,6 +64,14 @@ echo "42: $line"
 [[ $(field "$line" number) == 42 && $(field "$line" verdict) == number ]] || fail "drew 42, read: $line"
 [[ $(field "$line" selected) == 1 ]] || fail "the last digit drawn is not the one shown: $line"
 screenshot "$OUT/number-42-1280x800.png"
+# Ctrl+C copies the whole wide drawing
+key ctrl+c
+for attempt in 1 2 3 4 5; do
+  timeout 5 xclip -selection clipboard -t image/png -o >"$OUT/copied.png" 2>/dev/null && [[ -s "$OUT/copied.png" ]] && break
+  sleep 0.2
+done
+[[ $(identify -format '%wx%h' "$OUT/copied.png" 2>/dev/null) == 840x280 ]] \
+  || fail "Ctrl+C in number mode copied no 840 x 280 picture"
 
 # a click on the 4's tag shows the 4 below
 n=$(count_lines '^NUMBERSEL')
