@@ -149,6 +149,9 @@ wide_mode
 line=$(draw_strokes "${FOUR[@]}" "${TWO[@]}")
 echo "42 at 400x700: $line"
 [[ $(field "$line" number) == 42 ]] || fail "drew 42 at 400 x 700, read: $line"
+geo=$(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: //p')
+[[ $geo == 400x700 ]] || fail "number mode widened the window to $geo"
+((CX + CW <= 400)) || fail "the wide canvas reaches past the window: $CX + $CW"
 screenshot "$OUT/number-42-400x700.png"
 quit_app
 echo PASS
