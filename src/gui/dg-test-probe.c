@@ -241,7 +241,8 @@ on_number_read (DgNumberView *view, Probe *p)
   g_signal_connect (p->clock, "after-paint", G_CALLBACK (on_number_paint), p);
 }
 
-/* NUMBERSEL: the digit chosen in a number, and what the reading below shows. */
+/* NUMBERSEL: the digit chosen in a number, and what the reading below shows
+ * (cam=1: with its Grad-CAM). */
 static void
 on_number_selected (DgNumberView *view, GParamSpec *pspec, Probe *p)
 {
@@ -249,9 +250,12 @@ on_number_selected (DgNumberView *view, GParamSpec *pspec, Probe *p)
   const NnNumberReading *r = dg_number_view_get_reading (view);
   int i = dg_number_view_get_selected (view);
 
-  dg_test_print ("NUMBERSEL selected=%d digit=%d shown=%d verdict=%s", i,
+  GtkWidget *heat = GTK_WIDGET (child (pv, DG_TYPE_PREDICTION_VIEW, "heat_box"));
+
+  dg_test_print ("NUMBERSEL selected=%d digit=%d shown=%d verdict=%s cam=%d", i,
                  i >= 0 && i < r->n ? r->digits[i].digit : -1, dg_prediction_view_get_digit (pv),
-                 nn_verdict_name (dg_prediction_view_get_verdict (pv)));
+                 nn_verdict_name (dg_prediction_view_get_verdict (pv)),
+                 gtk_widget_get_visible (heat));
 }
 
 static void

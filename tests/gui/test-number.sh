@@ -79,6 +79,7 @@ click_rect "$(nth "$(field "$line" tags)" 0)"
 wait_for_more '^NUMBERSEL' "$n" 5 || fail "clicking the 4's tag selected nothing"
 sel=$(grep '^NUMBERSEL' "$APP_LOG" | tail -1)
 [[ $(field "$sel" selected) == 0 && $(field "$sel" shown) == 4 ]] || fail "the 4's tag showed: $sel"
+[[ $(field "$sel" cam) == 1 ]] || fail "no Grad-CAM for the selected 4: $sel"
 screenshot "$OUT/number-42-selected-1280x800.png"
 # ... and the 2's chip the 2
 n=$(count_lines '^NUMBERSEL')
