@@ -31,6 +31,9 @@
  * inside_p50_ms / inside_p95_ms give its updates' cost (a forward pass and its
  * pictures, run in an idle between frames); with --method NAME the heat map uses
  * that method (gradcam, gradcam++, ig, occlusion).
+ * With DIGITS_BENCH_DIGITS=N (2 to 6) the Draw page is in number mode and the
+ * "7" is the last of N: N - 1 copies of it stand to its left, drawn again after
+ * each Clear, so every frame reads a number of up to N digits.
  */
 #include "dg-config.h"
 #include "dg-application.h"
@@ -55,6 +58,7 @@ static const float stroke_7[][2] = {
 };
 #define N_POINTS ((int) G_N_ELEMENTS (stroke_7))
 #define PEN_UP_US 250000 /* between two repetitions */
+#define DIGIT_STEP 120   /* canvas units between the 7s of a number: 6 fit in 840 */
 
 typedef struct {
   gint64 arrival;  /* monotonic µs */
@@ -79,6 +83,7 @@ typedef struct {
   gint64 frame_start, frame_cpu;
   int shown;
   int paced;            /* points sent so far when paced (rate 0) */
+  int digits;           /* 1, or the digits of the number read in number mode */
   GRand *rand;
 
   GArray *e2e, *wait, *work, *cpu, *pre, *predict, *cam, *show, *paint; /* of double, ms */
@@ -178,6 +183,7 @@ on_flush_events (GdkFrameClock *clock, Bench *b)
     {
       Point *p = &g_array_index (b->queued, Point, i);
       const float *xy = stroke_7[p->index];
+      double dx = (b->digits - 1) * DIGIT_STEP;
 
       if (p->index == 0)
         {
@@ -186,10 +192,17 @@ on_flush_events (GdkFrameClock *clock, Bench *b)
               dg_canvas_stroke_end (b->canvas);
               dg_canvas_clear (b->canvas);
             }
-          dg_canvas_stroke_begin (b->canvas, xy[0], xy[1]);
+          for (int d = 0; d + 1 < b->digits; d++)
+            {
+              dg_canvas_stroke_begin (b->canvas, stroke_7[0][0] + d * DIGIT_STEP, stroke_7[0][1]);
+              for (int k = 1; k < N_POINTS; k++)
+                dg_canvas_stroke_add (b->canvas, stroke_7[k][0] + d * DIGIT_STEP, stroke_7[k][1]);
+              dg_canvas_stroke_end (b->canvas);
+            }
+          dg_canvas_stroke_begin (b->canvas, xy[0] + dx, xy[1]);
         }
       else
-        dg_canvas_stroke_add (b->canvas, xy[0], xy[1]);
+        dg_canvas_stroke_add (b->canvas, xy[0] + dx, xy[1]);
       g_array_append_val (b->in_frame, *p);
     }
   g_array_set_size (b->queued, 0);
@@ -368,6 +381,8 @@ wait_for_model (gpointer data)
       g_signal_connect (adw_flap_get_flap (ADW_FLAP (flap)), "updated",
                         G_CALLBACK (on_inside_updated), b);
   }
+  if (b->digits > 1)
+    g_action_group_activate_action (dg_draw_page_get_actions (b->page), "number", NULL);
   b->clock = gdk_surface_get_frame_clock (gtk_native_get_surface (GTK_NATIVE (b->window)));
   b->refresh_us = refresh_interval_us (b->window);
   g_signal_connect (b->clock, "flush-events", G_CALLBACK (on_flush_events), b);
@@ -389,6 +404,7 @@ latency_start (DgWindow *window, int repeats, double rate_hz)
   b->window = g_object_ref (window);
   b->repeats = MAX (repeats, 1);
   b->rate_hz = rate_hz >= 0 ? rate_hz : 125;
+  b->digits = g_getenv ("DIGITS_BENCH_DIGITS") ? CLAMP (atoi (g_getenv ("DIGITS_BENCH_DIGITS")), 1, 6) : 1;
   b->rand = g_rand_new_with_seed (11);
   b->queued = g_array_new (FALSE, FALSE, sizeof (Point));
   b->in_frame = g_array_new (FALSE, FALSE, sizeof (Point));
@@ -443,7 +459,8 @@ main (int argc, char *argv[])
     {
       fprintf (stderr, "usage: %s REPEATS [--inside] [--method NAME] [--model FILE.keras]\n"
                        "  replays a recorded 7 REPEATS times and prints one BENCH line;\n"
-                       "  DIGITS_BENCH_RATE=HZ sets the pointer rate (0: one point per frame)\n",
+                       "  DIGITS_BENCH_RATE=HZ sets the pointer rate (0: one point per frame)\n"
+                       "  DIGITS_BENCH_DIGITS=N reads a number of N 7s in number mode\n",
                argv[0]);
       return 2;
     }

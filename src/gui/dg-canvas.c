@@ -42,10 +42,12 @@ struct _DgCanvas {
 
   int brush_size;
   gboolean dark;
+  int width_units;         /* the drawing's width in canvas units; its height is 280 */
 
   gboolean has_heat, show_heat;
-  float *heat;                   /* (280, 280): the map in canvas units */
-  cairo_surface_t *heat_surface; /* 280 x 280 ARGB, the overlay colours */
+  float *heat;                   /* (280, heat_width): the map in canvas units */
+  int heat_width;                /* the drawing's width_units when the map was laid */
+  cairo_surface_t *heat_surface; /* heat_width x 280 ARGB, the overlay colours */
 };
 
 G_DEFINE_FINAL_TYPE (DgCanvas, dg_canvas, GTK_TYPE_WIDGET)
@@ -60,6 +62,7 @@ enum {
   PROP_SHOW_HEATMAP,
   PROP_CAN_UNDO,
   PROP_CAN_REDO,
+  PROP_WIDTH_UNITS,
   N_PROPS
 };
 
@@ -84,16 +87,29 @@ dg_stroke_free (gpointer data)
   g_free (stroke);
 }
 
-/* The square the canvas occupies inside the widget, and canvas units per pixel. */
+/* The rectangle the drawing occupies inside the widget (a square, or width_units
+ * by 280 when wide), centred; side is its height in pixels. */
 static void
 get_square (DgCanvas *self, double *ox, double *oy, double *side)
 {
   int w = gtk_widget_get_width (GTK_WIDGET (self));
   int h = gtk_widget_get_height (GTK_WIDGET (self));
+  double aspect = self->width_units / (double) DG_CANVAS_UNITS;
 
-  *side = MIN (w, h);
-  *ox = floor ((w - *side) / 2);
+  *side = floor (MIN (w / aspect, h));
+  *ox = floor ((w - *side * aspect) / 2);
   *oy = floor ((h - *side) / 2);
+}
+
+void
+dg_canvas_get_area (DgCanvas *self, graphene_rect_t *area)
+{
+  double ox, oy, side;
+
+  g_return_if_fail (DG_IS_CANVAS (self));
+  get_square (self, &ox, &oy, &side);
+  *area = GRAPHENE_RECT_INIT (ox, oy, MAX (side, 0) * self->width_units / DG_CANVAS_UNITS,
+                              MAX (side, 0));
 }
 
 static void
@@ -395,7 +411,31 @@ dg_canvas_get_n_points (DgCanvas *self)
 /* Quadratic curves through the midpoints of successive points: smooth without
  * moving the curve away from where the pointer went. */
 static void
-draw_strokes (DgCanvas *self, cairo_t *cr)
+draw_stroke (cairo_t *cr, const DgStroke *stroke)
+{
+  const graphene_point_t *p = (const graphene_point_t *) stroke->points->data;
+  guint n = stroke->points->len;
+
+  cairo_set_line_width (cr, stroke->width);
+  cairo_move_to (cr, p[0].x, p[0].y);
+  if (n == 1)
+    cairo_line_to (cr, p[0].x, p[0].y); /* a dot: round caps on a zero-length line */
+  for (guint i = 1; i + 1 < n; i++)
+    {
+      double x0, y0, mx = (p[i].x + p[i + 1].x) / 2, my = (p[i].y + p[i + 1].y) / 2;
+
+      cairo_get_current_point (cr, &x0, &y0);
+      cairo_curve_to (cr, x0 + 2.0 / 3 * (p[i].x - x0), y0 + 2.0 / 3 * (p[i].y - y0),
+                      mx + 2.0 / 3 * (p[i].x - mx), my + 2.0 / 3 * (p[i].y - my), mx, my);
+    }
+  if (n > 1)
+    cairo_line_to (cr, p[n - 1].x, p[n - 1].y);
+  cairo_stroke (cr);
+}
+
+/* Every stroke, each moved right by shifts[i] canvas units when shifts is given. */
+static void
+draw_strokes (DgCanvas *self, cairo_t *cr, const double *shifts)
 {
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
@@ -403,53 +443,78 @@ draw_strokes (DgCanvas *self, cairo_t *cr)
   for (guint s = 0; s < self->strokes->len; s++)
     {
       DgStroke *stroke = g_ptr_array_index (self->strokes, s);
-      const graphene_point_t *p = (const graphene_point_t *) stroke->points->data;
-      guint n = stroke->points->len;
+      double shift = shifts ? shifts[s] : 0;
 
+      if (shift != 0)
+        {
+          cairo_save (cr);
+          cairo_translate (cr, shift, 0);
+        }
       if (stroke->image)
-        {
-          cairo_mask_surface (cr, stroke->image, 0, 0);
-          continue;
-        }
-      if (n == 0)
-        continue;
-      cairo_set_line_width (cr, stroke->width);
-      cairo_move_to (cr, p[0].x, p[0].y);
-      if (n == 1)
-        cairo_line_to (cr, p[0].x, p[0].y); /* a dot: round caps on a zero-length line */
-      for (guint i = 1; i + 1 < n; i++)
-        {
-          double x0, y0, mx = (p[i].x + p[i + 1].x) / 2, my = (p[i].y + p[i + 1].y) / 2;
-
-          cairo_get_current_point (cr, &x0, &y0);
-          cairo_curve_to (cr, x0 + 2.0 / 3 * (p[i].x - x0), y0 + 2.0 / 3 * (p[i].y - y0),
-                          mx + 2.0 / 3 * (p[i].x - mx), my + 2.0 / 3 * (p[i].y - my), mx, my);
-        }
-      if (n > 1)
-        cairo_line_to (cr, p[n - 1].x, p[n - 1].y);
-      cairo_stroke (cr);
+        cairo_mask_surface (cr, stroke->image, 0, 0);
+      else if (stroke->points->len > 0)
+        draw_stroke (cr, stroke);
+      if (shift != 0)
+        cairo_restore (cr);
     }
 }
 
 void
 dg_canvas_render_grey (DgCanvas *self, guint8 *grey)
 {
+  g_return_if_fail (DG_IS_CANVAS (self));
+  g_return_if_fail (grey != NULL);
+  dg_canvas_render_grey_shifted (self, grey, DG_CANVAS_UNITS, DG_CANVAS_UNITS, DG_CANVAS_UNITS, 1,
+                                 NULL);
+}
+
+void
+dg_canvas_render_grey_shifted (DgCanvas *self, guint8 *grey, int width, int height, int stride,
+                               double scale, const double *shifts)
+{
   cairo_surface_t *surface;
   cairo_t *cr;
 
   g_return_if_fail (DG_IS_CANVAS (self));
-  g_return_if_fail (grey != NULL);
-  g_assert (cairo_format_stride_for_width (CAIRO_FORMAT_A8, DG_CANVAS_UNITS) == DG_CANVAS_UNITS);
+  g_return_if_fail (grey != NULL && width > 0 && height > 0 && stride >= width && scale > 0);
+  /* Cairo wants A8 rows 4-byte aligned: draw into its own rows when they differ */
+  g_return_if_fail (stride == cairo_format_stride_for_width (CAIRO_FORMAT_A8, width));
 
-  memset (grey, 0, DG_CANVAS_UNITS * DG_CANVAS_UNITS);
-  surface = cairo_image_surface_create_for_data (grey, CAIRO_FORMAT_A8, DG_CANVAS_UNITS,
-                                                 DG_CANVAS_UNITS, DG_CANVAS_UNITS);
+  memset (grey, 0, (size_t) stride * height);
+  surface = cairo_image_surface_create_for_data (grey, CAIRO_FORMAT_A8, width, height, stride);
   cr = cairo_create (surface);
+  cairo_scale (cr, scale, scale);
   cairo_set_source_rgba (cr, 1, 1, 1, 1);
-  draw_strokes (self, cr);
+  draw_strokes (self, cr, shifts);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
   cairo_surface_destroy (surface);
+}
+
+gboolean
+dg_canvas_get_stroke_extent (DgCanvas *self, guint i, double *x0, double *x1)
+{
+  DgStroke *stroke;
+
+  g_return_val_if_fail (DG_IS_CANVAS (self), FALSE);
+  if (i >= self->strokes->len)
+    return FALSE;
+  stroke = g_ptr_array_index (self->strokes, i);
+  if (stroke->image)
+    {
+      *x0 = 0, *x1 = DG_CANVAS_UNITS;
+      return TRUE;
+    }
+  if (stroke->points->len == 0)
+    return FALSE;
+  *x0 = G_MAXDOUBLE, *x1 = -G_MAXDOUBLE;
+  for (guint k = 0; k < stroke->points->len; k++)
+    {
+      const graphene_point_t *p = &g_array_index (stroke->points, graphene_point_t, k);
+      *x0 = MIN (*x0, p->x - stroke->width / 2);
+      *x1 = MAX (*x1, p->x + stroke->width / 2);
+    }
+  return TRUE;
 }
 
 /* The whole canvas, no frame: the map is 0 (see-through) wherever the model saw
@@ -469,20 +534,21 @@ static void
 dg_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   DgCanvas *self = DG_CANVAS (widget);
-  double ox, oy, side, radius = 12;
+  double ox, oy, side, width, radius = 12;
   cairo_t *cr;
 
   get_square (self, &ox, &oy, &side);
   if (side <= 0)
     return;
+  width = side * self->width_units / DG_CANVAS_UNITS;
 
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (ox, oy, side, side));
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (ox, oy, width, side));
   cairo_translate (cr, ox, oy);
 
   /* rounded corners, like the cards around it */
   cairo_new_sub_path (cr);
-  cairo_arc (cr, side - radius, radius, radius, -G_PI / 2, 0);
-  cairo_arc (cr, side - radius, side - radius, radius, 0, G_PI / 2);
+  cairo_arc (cr, width - radius, radius, radius, -G_PI / 2, 0);
+  cairo_arc (cr, width - radius, side - radius, radius, 0, G_PI / 2);
   cairo_arc (cr, radius, side - radius, radius, G_PI / 2, G_PI);
   cairo_arc (cr, radius, radius, radius, G_PI, 3 * G_PI / 2);
   cairo_close_path (cr);
@@ -499,7 +565,7 @@ dg_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     cairo_set_source_rgb (cr, 1, 1, 1);
   else
     cairo_set_source_rgb (cr, 0, 0, 0);
-  draw_strokes (self, cr);
+  draw_strokes (self, cr, NULL);
 
   if (self->show_heat && self->has_heat && self->strokes->len > 0)
     draw_heat (self, cr);
@@ -511,8 +577,19 @@ static void
 dg_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
                    int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
-  *minimum = DG_CANVAS_UNITS;
-  *natural = 420;
+  DgCanvas *self = DG_CANVAS (widget);
+
+  /* wide, it keeps the square's minimum width and as much height as the aspect gives */
+  if (orientation == GTK_ORIENTATION_VERTICAL)
+    {
+      *minimum = DG_CANVAS_UNITS * DG_CANVAS_UNITS / self->width_units;
+      *natural = 420 * DG_CANVAS_UNITS / self->width_units;
+    }
+  else
+    {
+      *minimum = DG_CANVAS_UNITS;
+      *natural = 420 * self->width_units / DG_CANVAS_UNITS;
+    }
 }
 
 /* ---- heat map overlay ------------------------------------------------------ */
@@ -522,7 +599,7 @@ dg_canvas_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
  * model's field (Grad-CAM's usually is) does not show the field as a lit square
  * on the canvas; only where the model looked is coloured. */
 static void
-fill_wash (guint32 *pixels, int stride_px, const float *heat)
+fill_wash (guint32 *pixels, int stride_px, const float *heat, int width)
 {
   guint32 lut[256];
 
@@ -536,49 +613,97 @@ fill_wash (guint32 *pixels, int stride_px, const float *heat)
                | ((guint32) (a * g * 255.f + .5f) << 8) | (guint32) (a * b * 255.f + .5f);
     }
   for (int y = 0; y < DG_CANVAS_UNITS; y++)
-    for (int x = 0; x < DG_CANVAS_UNITS; x++)
+    for (int x = 0; x < width; x++)
       {
-        float t = CLAMP (heat[y * DG_CANVAS_UNITS + x], 0.f, 1.f);
+        float t = CLAMP (heat[y * width + x], 0.f, 1.f);
         pixels[y * stride_px + x] = lut[(int) (t * 255.f + .5f)];
       }
 }
 
-void
-dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28, const NnPreprocessInfo *info)
+/* Field coordinates of canvas unit (x, y)'s centre: input pixel (14, 14) sits at
+ * canvas (placement[0], placement[1]), placement[2] input pixels per unit. */
+static void
+map_by_placement (const float *heatmap28, const double placement[3], int width, float *out)
 {
-  DgStroke *image;
+  nn_explain_map_to_grid (heatmap28, 14.0 - placement[0] * placement[2],
+                          14.0 - placement[1] * placement[2], placement[2], width,
+                          DG_CANVAS_UNITS, out);
+}
 
-  g_return_if_fail (DG_IS_CANVAS (self));
+/* self->heat (width_units x 280) from the 28 x 28 map; FALSE when nothing says
+ * where the model's input lies on the canvas. */
+static gboolean
+map_heat (DgCanvas *self, const float *heatmap28, const NnPreprocessInfo *info,
+          const double placement[3])
+{
+  int width = self->width_units;
+  DgStroke *image = image_layer (self);
 
+  g_free (self->heat);
+  self->heat = g_new0 (float, (gsize) width * DG_CANVAS_UNITS);
+  self->heat_width = width;
+  if (placement)
+    map_by_placement (heatmap28, placement, width, self->heat);
+  else if (info)
+    {
+      /* info places dg_canvas_render_grey's picture: the drawing's left square */
+      g_autofree float *square = g_new (float, DG_CANVAS_UNITS * DG_CANVAS_UNITS);
+      nn_explain_map_to_picture (heatmap28, info, DG_CANVAS_UNITS, DG_CANVAS_UNITS, square);
+      for (int y = 0; y < DG_CANVAS_UNITS; y++)
+        memcpy (self->heat + (gsize) y * width, square + y * DG_CANVAS_UNITS,
+                DG_CANVAS_UNITS * sizeof (float));
+    }
+  else if (image && self->strokes->len == 1 && image->placement[2] > 0)
+    /* the input came from the picture's own file */
+    map_by_placement (heatmap28, image->placement, width, self->heat);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+set_heat (DgCanvas *self, const float *heatmap28, const NnPreprocessInfo *info,
+          const double placement[3])
+{
   self->has_heat = heatmap28 != NULL;
   if (heatmap28)
     {
-      if (!self->heat)
-        self->heat = g_new (float, DG_CANVAS_UNITS * DG_CANVAS_UNITS);
-      image = image_layer (self);
-      if (info)
-        nn_explain_map_to_picture (heatmap28, info, DG_CANVAS_UNITS, DG_CANVAS_UNITS, self->heat);
-      else if (image && self->strokes->len == 1 && image->placement[2] > 0)
-        /* the input came from the picture's own file: field 14 is at canvas placement[0..1] */
-        nn_explain_map_to_grid (heatmap28, 14.0 - image->placement[0] * image->placement[2],
-                                14.0 - image->placement[1] * image->placement[2],
-                                image->placement[2], DG_CANVAS_UNITS, DG_CANVAS_UNITS, self->heat);
-      else
+      if (!map_heat (self, heatmap28, info, placement))
         {
           g_critical ("%s: a heat map needs the preprocessing's placement", G_STRFUNC);
           self->has_heat = FALSE;
           return;
         }
-      if (!self->heat_surface)
-        self->heat_surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, DG_CANVAS_UNITS,
-                                                         DG_CANVAS_UNITS);
+      if (!self->heat_surface
+          || cairo_image_surface_get_width (self->heat_surface) != self->heat_width)
+        {
+          g_clear_pointer (&self->heat_surface, cairo_surface_destroy);
+          self->heat_surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, self->heat_width,
+                                                           DG_CANVAS_UNITS);
+        }
       cairo_surface_flush (self->heat_surface);
       fill_wash ((guint32 *) cairo_image_surface_get_data (self->heat_surface),
-                 cairo_image_surface_get_stride (self->heat_surface) / 4, self->heat);
+                 cairo_image_surface_get_stride (self->heat_surface) / 4, self->heat,
+                 self->heat_width);
       cairo_surface_mark_dirty (self->heat_surface);
     }
   if (self->show_heat)
     gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28, const NnPreprocessInfo *info)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  set_heat (self, heatmap28, info, NULL);
+}
+
+void
+dg_canvas_set_heatmap_at (DgCanvas *self, const float *heatmap28, const double placement[3])
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  g_return_if_fail (heatmap28 == NULL || placement != NULL);
+  set_heat (self, heatmap28, NULL, placement);
 }
 
 const float *
@@ -670,6 +795,25 @@ on_drag_end (GtkGestureDrag *gesture, double dx, double dy, DgCanvas *self)
 /* ---- properties ------------------------------------------------------------ */
 
 int
+dg_canvas_get_width_units (DgCanvas *self)
+{
+  g_return_val_if_fail (DG_IS_CANVAS (self), DG_CANVAS_UNITS);
+  return self->width_units;
+}
+
+void
+dg_canvas_set_width_units (DgCanvas *self, int width_units)
+{
+  g_return_if_fail (DG_IS_CANVAS (self));
+  width_units = CLAMP (width_units, DG_CANVAS_UNITS, DG_CANVAS_MAX_UNITS);
+  if (self->width_units == width_units)
+    return;
+  self->width_units = width_units;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WIDTH_UNITS]);
+}
+
+int
 dg_canvas_get_brush_size (DgCanvas *self)
 {
   g_return_val_if_fail (DG_IS_CANVAS (self), 14);
@@ -717,6 +861,7 @@ dg_canvas_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_SHOW_HEATMAP: g_value_set_boolean (value, self->show_heat); break;
     case PROP_CAN_UNDO:     g_value_set_boolean (value, dg_canvas_get_can_undo (self)); break;
     case PROP_CAN_REDO:     g_value_set_boolean (value, dg_canvas_get_can_redo (self)); break;
+    case PROP_WIDTH_UNITS:  g_value_set_int (value, self->width_units); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -731,6 +876,7 @@ dg_canvas_set_property (GObject *object, guint prop_id, const GValue *value, GPa
     case PROP_BRUSH_SIZE:   dg_canvas_set_brush_size (self, g_value_get_int (value)); break;
     case PROP_DARK:         dg_canvas_set_dark (self, g_value_get_boolean (value)); break;
     case PROP_SHOW_HEATMAP: dg_canvas_set_show_heatmap (self, g_value_get_boolean (value)); break;
+    case PROP_WIDTH_UNITS:  dg_canvas_set_width_units (self, g_value_get_int (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -769,6 +915,9 @@ dg_canvas_class_init (DgCanvasClass *klass)
   properties[PROP_SHOW_HEATMAP] = g_param_spec_boolean ("show-heatmap", NULL, NULL, FALSE, rw);
   properties[PROP_CAN_UNDO] = g_param_spec_boolean ("can-undo", NULL, NULL, FALSE, ro);
   properties[PROP_CAN_REDO] = g_param_spec_boolean ("can-redo", NULL, NULL, FALSE, ro);
+  /* the drawing's width in canvas units (its height is always 280): 840 for numbers */
+  properties[PROP_WIDTH_UNITS] = g_param_spec_int ("width-units", NULL, NULL, DG_CANVAS_UNITS,
+                                                   DG_CANVAS_MAX_UNITS, DG_CANVAS_UNITS, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Every change of the drawing: a point added, undo, redo, clear. */
@@ -791,6 +940,7 @@ dg_canvas_init (DgCanvas *self)
   self->cleared = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   self->brush_size = 14;
   self->dark = TRUE;
+  self->width_units = DG_CANVAS_UNITS;
 
   self->drag = gtk_gesture_drag_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (self->drag), GDK_BUTTON_PRIMARY);

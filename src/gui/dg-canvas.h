@@ -15,6 +15,7 @@
 G_BEGIN_DECLS
 
 #define DG_CANVAS_UNITS 280
+#define DG_CANVAS_MAX_UNITS (4 * DG_CANVAS_UNITS)  /* the widest drawing, for numbers */
 
 #define DG_TYPE_CANVAS (dg_canvas_get_type ())
 G_DECLARE_FINAL_TYPE (DgCanvas, dg_canvas, DG, CANVAS, GtkWidget)
@@ -52,9 +53,25 @@ void     dg_canvas_set_brush_size (DgCanvas *self, int size);
 gboolean dg_canvas_get_dark (DgCanvas *self);
 void     dg_canvas_set_dark (DgCanvas *self, gboolean dark);
 
+/* The drawing's width in canvas units (280 .. 1120; 280: square). Its height is
+ * always 280 units, so a wide canvas (840 for a number) keeps the brush's size. */
+int      dg_canvas_get_width_units (DgCanvas *self);
+void     dg_canvas_set_width_units (DgCanvas *self, int width_units);
+/* Where the drawing shows inside the widget, in widget pixels (its height spans
+ * 280 canvas units). */
+void     dg_canvas_get_area (DgCanvas *self, graphene_rect_t *area);
+
 /* Rasterises the drawing as white ink on black into grey (280 x 280, stride 280),
- * whatever the on-screen colours. */
+ * whatever the on-screen colours; a wide drawing's left square. */
 void     dg_canvas_render_grey (DgCanvas *self, guint8 *grey);
+/* The same into width x height pixels (stride: Cairo's A8 stride for width) at
+ * scale pixels per canvas unit, stroke i moved right by shifts[i] units (shifts
+ * NULL: none). */
+void     dg_canvas_render_grey_shifted (DgCanvas *self, guint8 *grey, int width, int height,
+                                        int stride, double scale, const double *shifts);
+/* The columns stroke i covers, with half its width on each side (an image layer:
+ * its 280 units). FALSE when there is no such stroke. */
+gboolean dg_canvas_get_stroke_extent (DgCanvas *self, guint i, double *x0, double *x1);
 
 /* A 28 x 28 heat map in [0, 1] over the model input, laid over the drawing as a
  * wash over the whole canvas: mapped back (nn_explain_map_to_picture) through
@@ -63,7 +80,11 @@ void     dg_canvas_render_grey (DgCanvas *self, guint8 *grey);
  * NULL removes it. */
 void     dg_canvas_set_heatmap (DgCanvas *self, const float *heatmap28,
                                 const NnPreprocessInfo *info);
-/* The map as laid over the canvas, (280, 280) in canvas units, or NULL. */
+/* The same for an input that came from a part of the drawing: placement is the
+ * canvas position of input pixel (14, 14) and input pixels per canvas unit. */
+void     dg_canvas_set_heatmap_at (DgCanvas *self, const float *heatmap28,
+                                   const double placement[3]);
+/* The map as laid over the canvas, (280, width units) in canvas units, or NULL. */
 const float *dg_canvas_get_heatmap_picture (DgCanvas *self);
 void     dg_canvas_set_show_heatmap (DgCanvas *self, gboolean show);
 gboolean dg_canvas_get_show_heatmap (DgCanvas *self);

@@ -12,10 +12,12 @@
 #define RESULT_MIN 300
 #define RESULT_SHARE 0.45
 #define STACKED_RESERVE 130 /* px below the canvas kept in view: the prediction */
+#define WIDE_RESERVE 170    /* and, below a wide canvas, the number read */
 
 struct _DgDrawLayout {
   GtkLayoutManager parent_instance;
   int spacing, canvas_min;
+  int aspect;       /* the canvas's width over its height: wider than square stacks */
   gboolean stacked;
   int view_height;  /* of the scrolled view around the page when last measured */
 };
@@ -56,7 +58,7 @@ result_min (GtkWidget *result)
 static gboolean
 stacks (DgDrawLayout *self, GtkWidget *column, GtkWidget *result, int width)
 {
-  return width < STACK_BELOW
+  return width < STACK_BELOW || self->aspect > 1
          || width < size (column, GTK_ORIENTATION_HORIZONTAL, -1, FALSE) + self->spacing
                     + result_min (result);
 }
@@ -68,7 +70,8 @@ column_height (DgDrawLayout *self, GtkWidget *column, int width, int side)
   /* never measured narrower than it can be (a first allocation may be 0 wide) */
   if (width >= 0)
     width = MAX (width, size (column, GTK_ORIENTATION_HORIZONTAL, -1, FALSE));
-  return MAX (0, size (column, GTK_ORIENTATION_VERTICAL, width, FALSE) - self->canvas_min) + side;
+  return MAX (0, size (column, GTK_ORIENTATION_VERTICAL, width, FALSE)
+                 - self->canvas_min / self->aspect) + side;
 }
 
 static int
@@ -85,12 +88,13 @@ view_height (GtkWidget *widget)
 static int
 stacked_side (DgDrawLayout *self, GtkWidget *widget, GtkWidget *column, int width)
 {
-  int side = MIN (width, MAX_STACKED_SIDE), view = view_height (widget);
+  int side = MIN (width / self->aspect, MAX_STACKED_SIDE), view = view_height (widget);
 
   self->view_height = view;
   if (view > 0)
-    side = MIN (side, view - column_height (self, column, width, 0) - STACKED_RESERVE);
-  return MAX (self->canvas_min, side);
+    side = MIN (side, view - column_height (self, column, width, 0) - STACKED_RESERVE
+                      - (self->aspect > 1 ? WIDE_RESERVE : 0));
+  return MAX (self->canvas_min / self->aspect, side);
 }
 
 static void
@@ -185,7 +189,16 @@ dg_draw_layout_new (int spacing, int canvas_min)
 
   self->spacing = spacing;
   self->canvas_min = canvas_min;
+  self->aspect = 1;
   return GTK_LAYOUT_MANAGER (self);
+}
+
+void
+dg_draw_layout_set_aspect (DgDrawLayout *self, int aspect)
+{
+  g_return_if_fail (DG_IS_DRAW_LAYOUT (self));
+  self->aspect = MAX (aspect, 1);
+  gtk_layout_manager_layout_changed (GTK_LAYOUT_MANAGER (self));
 }
 
 gboolean

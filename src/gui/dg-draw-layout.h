@@ -20,6 +20,9 @@ G_DECLARE_FINAL_TYPE (DgDrawLayout, dg_draw_layout, DG, DRAW_LAYOUT, GtkLayoutMa
 /* The first child is the canvas column, whose canvas asks for canvas_min pixels
  * on each side; the second is the reading. */
 GtkLayoutManager *dg_draw_layout_new (int spacing, int canvas_min);
+/* The canvas's width over its height (1: square). A wide canvas (3 for a
+ * number) always has the reading below it and is as wide as the page. */
+void              dg_draw_layout_set_aspect (DgDrawLayout *self, int aspect);
 /* Whether the last allocation stacked the two parts. */
 gboolean          dg_draw_layout_get_stacked (DgDrawLayout *self);
 

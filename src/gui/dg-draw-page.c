@@ -10,6 +10,7 @@
 #include "dg-explain-popover.h"
 #include "dg-explain-runner.h"
 #include "dg-image-reader.h"
+#include "dg-number-view.h"
 #include "dg-prediction-view.h"
 #include "dg-sample-dialog.h"
 #include "dg-test-hooks.h"
@@ -33,6 +34,8 @@ struct _DgDrawPage {
   GtkAdjustment *brush_adjustment;
   GtkWidget *dark_toggle;
   DgPredictionView *prediction_view;
+  DgNumberBoxes *number_boxes;
+  DgNumberView *number_view;
 
   /* owned */
   DgContext *context;
@@ -49,6 +52,7 @@ struct _DgDrawPage {
   gboolean has_heat;
   DgPredictTimings timings;
   GCancellable *reading;   /* the picture being read, if any */
+  gboolean number_mode;    /* a wide canvas read as a number */
 };
 
 G_DEFINE_FINAL_TYPE (DgDrawPage, dg_draw_page, GTK_TYPE_WIDGET)
@@ -204,6 +208,28 @@ dg_draw_page_get_input (DgDrawPage *self)
 
 /* ---- prediction (continued) ------------------------------------------------------ */
 
+/* Number mode: the number view reads the whole drawing, digit by digit. */
+static void
+run_number (DgDrawPage *self, DgModel *model)
+{
+  DgSettings *settings = dg_context_get_settings (self->context);
+  g_autoptr(GError) error = NULL;
+  double confidence = 0, cam_sum = 0;
+  int digit = -1;
+  gint64 t0 = g_get_monotonic_time (), cpu0 = dg_test_thread_cpu_us ();
+
+  if (!dg_number_view_read (self->number_view, model,
+                            dg_settings_get_show_gradcam (settings)
+                            || dg_settings_get_gradcam_on_canvas (settings),
+                            &digit, &confidence, &cam_sum, &error))
+    dg_context_toast (self->context, error->message, NULL);
+  self->timings.predict_us = g_get_monotonic_time () - t0;
+  self->timings.cpu_us = dg_test_thread_cpu_us () - cpu0;
+  set_prediction (self, digit);
+  g_signal_emit (self, signals[PREDICTED], 0, digit, confidence, cam_sum,
+                 g_get_monotonic_time () - self->change_time);
+}
+
 static void
 run_prediction (DgDrawPage *self)
 {
@@ -221,6 +247,11 @@ run_prediction (DgDrawPage *self)
   memset (&self->timings, 0, sizeof self->timings);
   if (!model)
     return;
+  if (self->number_mode)
+    {
+      run_number (self, model);
+      return;
+    }
   if (dg_canvas_is_empty (self->canvas))
     {
       show_blank (self);
@@ -263,6 +294,7 @@ run_prediction (DgDrawPage *self)
   set_prediction (self, best);
   dg_prediction_view_show_result (self->prediction_view, probs, self->input,
                                   has_cam ? heat : NULL, cam_note);
+  dg_prediction_view_set_verdict (self->prediction_view, dg_model_judge (model, self->input));
   show_heat_on_canvas (self, has_cam ? heat : NULL);
   if (fresh_layer >= 0)
     emit_explained (self, explain_method (self), fresh_layer, heat);
@@ -533,24 +565,24 @@ on_clipboard_files (GObject *source, GAsyncResult *result, gpointer data)
                             error ? error->message : NULL);
 }
 
-/* draw.copy (Ctrl+C): the drawing as a 280 x 280 picture, white ink on black as
+/* draw.copy (Ctrl+C): the drawing as a 280 x 280 picture (840 x 280 for a number), white ink on black as
  * the model reads it, for pasting into another program (or back here) */
 static void
 copy_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
   DgDrawPage *self = DG_DRAW_PAGE (data);
-  gsize n = DG_CANVAS_UNITS * DG_CANVAS_UNITS;
+  int w = dg_canvas_get_width_units (self->canvas); /* 840 in number mode */
+  gsize n = (gsize) w * DG_CANVAS_UNITS;
   g_autofree guint8 *grey = g_malloc (n);
   guint8 *rgb = g_malloc (n * 3);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GdkTexture) texture = NULL;
 
-  dg_canvas_render_grey (self->canvas, grey);
+  dg_canvas_render_grey_shifted (self->canvas, grey, w, DG_CANVAS_UNITS, w, 1, NULL);
   for (gsize i = 0; i < n; i++)
     rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = grey[i];
   bytes = g_bytes_new_take (rgb, n * 3);
-  texture = gdk_memory_texture_new (DG_CANVAS_UNITS, DG_CANVAS_UNITS, GDK_MEMORY_R8G8B8, bytes,
-                                    DG_CANVAS_UNITS * 3);
+  texture = gdk_memory_texture_new (w, DG_CANVAS_UNITS, GDK_MEMORY_R8G8B8, bytes, w * 3);
   gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (self)), texture);
 }
 
@@ -630,13 +662,14 @@ update_actions (DgDrawPage *self)
     { "redo", shown && dg_canvas_get_can_redo (self->canvas) },
     { "clear", drawn },
     { "predict", drawn && dg_context_get_model (self->context) },
-    { "save-sample", drawn },
+    { "save-sample", drawn && !self->number_mode }, /* a sample is one digit */
     { "brush-smaller", shown },
     { "brush-larger", shown },
     { "dark", shown },
     { "heatmap", shown && gtk_widget_get_sensitive (self->heat_toggle) },
     { "paste", shown },
     { "copy", drawn },
+    { "number", shown },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (a); i++)
@@ -716,6 +749,25 @@ save_sample_activated (GSimpleAction *action, GVariant *param, gpointer data)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* draw.number (Ctrl+N): a wide canvas whose drawing is read as a number */
+static void
+number_changed (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (data);
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  self->number_mode = on;
+  dg_canvas_set_width_units (self->canvas, on ? 3 * DG_CANVAS_UNITS : DG_CANVAS_UNITS);
+  dg_draw_layout_set_aspect (DG_DRAW_LAYOUT (gtk_widget_get_layout_manager (self->draw_box)), on ? 3 : 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->number_view), on);
+  gtk_widget_set_visible (GTK_WIDGET (self->number_boxes), on);
+  if (!on)
+    dg_number_view_reset (self->number_view);
+  update_actions (self);
+  dg_draw_page_predict (self);
+}
+
 static const GActionEntry action_entries[] = {
   { .name = "undo", .activate = undo_activated },
   { .name = "redo", .activate = redo_activated },
@@ -729,6 +781,7 @@ static const GActionEntry action_entries[] = {
   { .name = "open-image", .activate = open_image_activated, .parameter_type = "s" },
   { .name = "paste", .activate = paste_activated },
   { .name = "copy", .activate = copy_activated },
+  { .name = "number", .state = "false", .change_state = number_changed },
 };
 
 /* The page's shortcuts, handled wherever the focus is in the window. */
@@ -748,6 +801,7 @@ add_shortcuts (DgDrawPage *self)
     { "<Control>h", "draw.heatmap" },
     { "<Control>v", "draw.paste" },
     { "<Control>c", "draw.copy" },
+    { "<Control>n", "draw.number" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
 
@@ -879,6 +933,7 @@ dg_draw_page_dispose (GObject *object)
 /* Template children other code may look up (gtk_widget_get_template_child). */
 static const char *named_children[] = {
   "undo_button", "redo_button", "clear_button", "brush_scale", "predict_button", "save_button",
+  "number_toggle",
 };
 
 static void
@@ -919,6 +974,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
 
   g_type_ensure (DG_TYPE_CANVAS);
   g_type_ensure (DG_TYPE_PREDICTION_VIEW);
+  g_type_ensure (DG_TYPE_NUMBER_BOXES);
+  g_type_ensure (DG_TYPE_NUMBER_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-draw-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgDrawPage, name)
@@ -933,6 +990,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
   BIND (brush_adjustment);
   BIND (dark_toggle);
   BIND (prediction_view);
+  BIND (number_boxes);
+  BIND (number_view);
 #undef BIND
   /* named for tests and tools, not kept */
   for (guint i = 0; i < G_N_ELEMENTS (named_children); i++)
@@ -957,6 +1016,7 @@ dg_draw_page_init (DgDrawPage *self)
   add_shortcuts (self);
   add_drop_target (self);
   g_signal_connect (self->canvas, "changed", G_CALLBACK (on_canvas_changed), self);
+  dg_number_view_attach (self->number_view, self->canvas, self->number_boxes, self->prediction_view);
 }
 
 GtkWidget *

@@ -6,6 +6,7 @@
 #include "nn-gradcam.h"
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
+#include "nn-number.h"
 #include "dg-test-hooks.h"
 
 struct _DgModel {
@@ -15,6 +16,7 @@ struct _DgModel {
   char *title;
   NnModel *nn;
   NnWorkspace *ws; /* batch 1, inference */
+  NnVerdictRule rule; /* not a digit: the file's rule, or the default one */
 };
 
 G_DEFINE_FINAL_TYPE (DgModel, dg_model, G_TYPE_OBJECT)
@@ -25,6 +27,7 @@ dg_model_finalize (GObject *object)
   DgModel *self = DG_MODEL (object);
 
   g_clear_pointer (&self->ws, nn_workspace_free);
+  nn_verdict_rule_clear (&self->rule);
   g_clear_pointer (&self->nn, nn_model_free);
   g_free (self->path);
   g_free (self->title);
@@ -114,6 +117,7 @@ dg_model_load (const char *path, GError **error)
                   : g_strdup (base);
   self->ws = ws;
   self->nn = g_steal_pointer (&nn);
+  nn_verdict_rule_from_model (self->nn, &self->rule);
   return self;
 }
 
@@ -242,4 +246,29 @@ dg_model_gradcam (DgModel *self, const float *input, int class_index, float *hea
     return FALSE;
   memcpy (heat, cam.heatmap, sizeof cam.heatmap);
   return TRUE;
+}
+
+/* A second pass, a forward one, as digits-cli predict does: nn_model_predict may
+ * fuse layers and leave out the logits and the feature layer the rule reads. */
+NnVerdict
+dg_model_judge (DgModel *self, const float *input)
+{
+  NnVerdictFeatures f;
+  const float *logits, *feat = NULL;
+
+  g_return_val_if_fail (DG_IS_MODEL (self), NN_VERDICT_DIGIT);
+  logits = nn_model_forward (self->nn, self->ws, input, 1);
+  if (self->rule.dim > 0)
+    feat = nn_workspace_layer_output (self->ws, nn_verdict_feature_layer (self->nn));
+  nn_verdict_features (&self->rule, input, logits, self->nn->n_classes, feat, &f);
+  return nn_verdict_judge (&self->rule, &f);
+}
+
+gboolean
+dg_model_read_number (DgModel *self, const guint8 *grey, int width, int height, int stride,
+                      NnNumberReading *out, GError **error)
+{
+  g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
+  return nn_number_read (self->nn, self->ws, &self->rule, grey, width, height, stride,
+                         NN_BACKGROUND_DARK, out, error);
 }

@@ -8,6 +8,8 @@
 
 #include <gio/gio.h>
 #include "nn-model.h"
+#include "nn-number.h"
+#include "nn-verdict.h"
 
 G_BEGIN_DECLS
 
@@ -40,5 +42,11 @@ gboolean    dg_model_predict (DgModel *self, const float *input, float *probs,
  * model has no spatial layer. */
 gboolean    dg_model_gradcam (DgModel *self, const float *input, int class_index, float *heat,
                               GError **error);
+/* Is input (28, 28, 1) a digit at all? The model file's rule (as digits-cli
+ * predict applies it), or the default rule for a file without one. */
+NnVerdict   dg_model_judge (DgModel *self, const float *input);
+/* The number in grey (white ink on black), digit by digit, with the same rule. */
+gboolean    dg_model_read_number (DgModel *self, const guint8 *grey, int width, int height,
+                                  int stride, NnNumberReading *out, GError **error);
 
 G_END_DECLS

@@ -1,4 +1,9 @@
-/* dg-prediction-view.c */
+/* dg-prediction-view.c: the reading of one digit, in a card and pictures.
+ *
+ * The card says how sure the model is in how it looks: a confident digit is
+ * large and in the accent colour; below DG_UNSURE_BELOW it is dimmed and outlined
+ * and says "Only 39% sure"; when the not-a-digit rule refuses the drawing it
+ * says so, with the best guess small. */
 #include "dg-config.h"
 #include "dg-prediction-view.h"
 #include "dg-image-view.h"
@@ -11,6 +16,7 @@ struct _DgPredictionView {
 
   /* template */
   GtkStack *stack;
+  GtkWidget *prediction_card;
   GtkLabel *digit_label;
   GtkLabel *confidence_label;
   GtkLabel *top3_label;
@@ -25,6 +31,8 @@ struct _DgPredictionView {
   gboolean show_gradcam;
   gboolean has_heat;
   int digit;
+  float confidence;
+  NnVerdict verdict;
 };
 
 G_DEFINE_FINAL_TYPE (DgPredictionView, dg_prediction_view, GTK_TYPE_WIDGET)
@@ -81,11 +89,22 @@ dg_prediction_view_show_result (DgPredictionView *self, const float *probs, cons
       }
 
   self->digit = order[0];
+  self->confidence = probs[order[0]];
+  self->verdict = NN_VERDICT_DIGIT;
   digit[0] = (char) ('0' + order[0]);
   gtk_label_set_text (self->digit_label, digit);
   p1 = format_percent (probs[order[0]]);
-  /* TRANSLATORS: the confidence of the prediction, e.g. "93 % sure" */
-  confidence = g_strdup_printf (_("%s sure"), p1);
+  if (probs[order[0]] < DG_UNSURE_BELOW)
+    /* TRANSLATORS: the confidence of an unsure prediction, e.g. "Only 39 % sure" */
+    confidence = g_strdup_printf (_("Only %s sure"), p1);
+  else
+    /* TRANSLATORS: the confidence of the prediction, e.g. "93 % sure" */
+    confidence = g_strdup_printf (_("%s sure"), p1);
+  gtk_widget_remove_css_class (self->prediction_card, "not-a-digit");
+  if (probs[order[0]] < DG_UNSURE_BELOW)
+    gtk_widget_add_css_class (self->prediction_card, "unsure");
+  else
+    gtk_widget_remove_css_class (self->prediction_card, "unsure");
   gtk_label_set_text (self->confidence_label, confidence);
   g_clear_pointer (&p1, g_free);
   p1 = format_percent (probs[order[1]]);
@@ -106,6 +125,34 @@ dg_prediction_view_show_result (DgPredictionView *self, const float *probs, cons
   gtk_widget_set_visible (GTK_WIDGET (self->cam_note), cam_note != NULL && self->show_gradcam);
 
   gtk_stack_set_visible_child_name (self->stack, "result");
+}
+
+void
+dg_prediction_view_set_verdict (DgPredictionView *self, NnVerdict verdict)
+{
+  g_autofree char *p = NULL;
+  g_autofree char *guess = NULL;
+
+  g_return_if_fail (DG_IS_PREDICTION_VIEW (self));
+  if (self->digit < 0 || verdict == self->verdict)
+    return;
+  self->verdict = verdict;
+  if (verdict != NN_VERDICT_NOT_A_DIGIT)
+    return;
+  gtk_widget_remove_css_class (self->prediction_card, "unsure");
+  gtk_widget_add_css_class (self->prediction_card, "not-a-digit");
+  gtk_label_set_text (self->confidence_label, _("That doesn’t look like a digit"));
+  p = format_percent (self->confidence);
+  /* TRANSLATORS: under "That doesn't look like a digit": "Best guess: 4 at 87 %" */
+  guess = g_strdup_printf (_("Best guess: %d at %s"), self->digit, p);
+  gtk_label_set_text (self->top3_label, guess);
+}
+
+NnVerdict
+dg_prediction_view_get_verdict (DgPredictionView *self)
+{
+  g_return_val_if_fail (DG_IS_PREDICTION_VIEW (self), NN_VERDICT_BLANK);
+  return self->digit < 0 ? NN_VERDICT_BLANK : self->verdict;
 }
 
 int
@@ -183,6 +230,7 @@ dg_prediction_view_class_init (DgPredictionViewClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-prediction-view.ui");
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, stack);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, prediction_card);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, digit_label);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, confidence_label);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, top3_label);

@@ -11,6 +11,7 @@
 #include "dg-draw-page.h"
 #include "dg-evaluate-page.h"
 #include "dg-inside-view.h"
+#include "dg-number-view.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
 #include "dg-sample-dialog.h"
@@ -68,6 +69,7 @@ print_layout (Probe *p, const char *what)
     { "dark", draw_child (p, "dark_toggle") },       { "heat", draw_child (p, "heat_toggle") },
     { "predict", draw_child (p, "predict_button") }, { "save", draw_child (p, "save_button") },
     { "method", draw_child (p, "method_button") },   { "inside", draw_child (p, "inside_toggle") },
+    { "number", draw_child (p, "number_toggle") },
     { "open", window_child (p, "open_button") },     { "models", window_child (p, "model_dropdown") },
     { "info", window_child (p, "info_button") },     { "menu", window_child (p, "menu_button") },
     { "result", draw_child (p, "prediction_view") },
@@ -77,15 +79,15 @@ print_layout (Probe *p, const char *what)
   DgModel *model = dg_context_get_model (p->context);
   g_autoptr(GString) line = g_string_new (what);
   g_autofree char *canvas = dg_test_widget_geometry (GTK_WIDGET (p->canvas));
-  int cx, cy, cw, ch, side;
+  int cx, cy, cw, ch;
+  graphene_rect_t area;
 
-  /* the square the canvas draws in, centred in its widget */
+  /* the rectangle the canvas draws in (a square, or 3:1 for a number) */
+  dg_canvas_get_area (p->canvas, &area);
   if (sscanf (canvas, "%d,%d,%d,%d", &cx, &cy, &cw, &ch) == 4)
-    {
-      side = MIN (cw, ch);
-      g_string_append_printf (line, " canvas=%d,%d,%d,%d", cx + (cw - side) / 2,
-                              cy + (ch - side) / 2, side, side);
-    }
+    g_string_append_printf (line, " canvas=%d,%d,%d,%d", cx + (int) area.origin.x,
+                            cy + (int) area.origin.y, (int) area.size.width,
+                            (int) area.size.height);
   for (guint i = 0; i < G_N_ELEMENTS (w); i++)
     {
       g_autofree char *g = dg_test_widget_geometry (w[i].widget);
@@ -173,15 +175,89 @@ on_predicted (DgDrawPage *page, int digit, double confidence, double cam_sum, gi
               Probe *p)
 {
   DgModel *model = dg_context_get_model (p->context);
+  GtkWidget *view = draw_child (p, "prediction_view");
+  GtkWidget *card = GTK_WIDGET (child (view, DG_TYPE_PREDICTION_VIEW, "prediction_card"));
 
   if (digit < 0)
     dg_test_print ("PREDICTION blank strokes=%u", dg_canvas_get_n_strokes (p->canvas));
   else
     dg_test_print ("PREDICTION digit=%d confidence=%.4f model=%s strokes=%u points=%u cam=%.1f "
-                   "latency_us=%" G_GINT64_FORMAT " image=%d", digit, confidence,
+                   "latency_us=%" G_GINT64_FORMAT " image=%d verdict=%s style=%s", digit, confidence,
                    model ? dg_model_get_title (model) : "none", dg_canvas_get_n_strokes (p->canvas),
                    dg_canvas_get_n_points (p->canvas), cam_sum, latency_us,
-                   dg_canvas_has_image (p->canvas));
+                   dg_canvas_has_image (p->canvas),
+                   nn_verdict_name (dg_prediction_view_get_verdict (DG_PREDICTION_VIEW (view))),
+                   gtk_widget_has_css_class (card, "not-a-digit") ? "not-a-digit"
+                   : gtk_widget_has_css_class (card, "unsure") ? "unsure" : "sure");
+}
+
+/* NUMBER: a reading in number mode, printed after the frame that shows it, with
+ * the geometry of each digit's tag over the canvas and its chip (to click). */
+static void
+on_number_paint (GdkFrameClock *clock, Probe *p)
+{
+  DgNumberView *view = DG_NUMBER_VIEW (draw_child (p, "number_view"));
+  GtkWidget *boxes = draw_child (p, "number_boxes");
+  GtkWidget *chips = GTK_WIDGET (child (view, DG_TYPE_NUMBER_VIEW, "chips"));
+  const NnNumberReading *r = dg_number_view_get_reading (view);
+  g_autoptr(GString) line = g_string_new ("NUMBER");
+  g_autofree char *origin = dg_test_widget_geometry (boxes);
+  GtkWidget *chip = gtk_widget_get_first_child (chips);
+  int bx = 0, by = 0;
+
+  g_signal_handlers_disconnect_by_func (clock, on_number_paint, p);
+  sscanf (origin, "%d,%d", &bx, &by);
+  g_string_append_printf (line, " verdict=%s number=%s n=%d selected=%d strokes=%u digits=",
+                          nn_number_verdict_name (r->verdict), r->n > 0 ? r->number : "-", r->n,
+                          dg_number_view_get_selected (view), dg_canvas_get_n_strokes (p->canvas));
+  for (int i = 0; i < r->n; i++)
+    g_string_append_printf (line, "%s%d:%.3f:%s", i ? "," : "", r->digits[i].digit,
+                            r->digits[i].confidence, nn_verdict_name (r->digits[i].verdict));
+  g_string_append (line, " boxes=");
+  for (int i = 0; i < r->n; i++)
+    g_string_append_printf (line, "%s%d,%d,%d,%d", i ? ";" : "", r->digits[i].x, r->digits[i].y,
+                            r->digits[i].w, r->digits[i].h);
+  g_string_append (line, " tags=");
+  for (int i = 0; i < r->n; i++)
+    {
+      graphene_rect_t tag = { 0 };
+      dg_number_boxes_get_tag (DG_NUMBER_BOXES (boxes), i, &tag);
+      g_string_append_printf (line, "%s%d,%d,%d,%d", i ? ";" : "", bx + (int) tag.origin.x,
+                              by + (int) tag.origin.y, (int) tag.size.width, (int) tag.size.height);
+    }
+  g_string_append (line, " chips=");
+  for (int i = 0; chip; chip = gtk_widget_get_next_sibling (chip), i++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (chip);
+      g_string_append_printf (line, "%s%s", i ? ";" : "", g);
+    }
+  dg_test_print ("%s", line->str);
+}
+
+static void
+on_number_read (DgNumberView *view, Probe *p)
+{
+  if (!p->clock)
+    return;
+  g_signal_handlers_disconnect_by_func (p->clock, on_number_paint, p);
+  g_signal_connect (p->clock, "after-paint", G_CALLBACK (on_number_paint), p);
+}
+
+/* NUMBERSEL: the digit chosen in a number, and what the reading below shows
+ * (cam=1: with its Grad-CAM). */
+static void
+on_number_selected (DgNumberView *view, GParamSpec *pspec, Probe *p)
+{
+  DgPredictionView *pv = DG_PREDICTION_VIEW (draw_child (p, "prediction_view"));
+  const NnNumberReading *r = dg_number_view_get_reading (view);
+  int i = dg_number_view_get_selected (view);
+
+  GtkWidget *heat = GTK_WIDGET (child (pv, DG_TYPE_PREDICTION_VIEW, "heat_box"));
+
+  dg_test_print ("NUMBERSEL selected=%d digit=%d shown=%d verdict=%s cam=%d", i,
+                 i >= 0 && i < r->n ? r->digits[i].digit : -1, dg_prediction_view_get_digit (pv),
+                 nn_verdict_name (dg_prediction_view_get_verdict (pv)),
+                 gtk_widget_get_visible (heat));
 }
 
 /* Where the map laid over the canvas is hottest, in canvas units, and how much of
@@ -195,7 +271,7 @@ on_explained (DgDrawPage *page, const char *method, const char *layer, double su
   int peak = 0, hot = 0, near = 0, x0 = N, y0 = N, x1 = -1, y1 = -1;
   float threshold;
 
-  if (!heat)
+  if (!heat || dg_canvas_get_width_units (p->canvas) != N) /* a number's wide canvas: not measured */
     {
       dg_test_print ("EXPLAIN method=%s layer=%s sum=%.1f canvas=0", method, layer ? layer : "-", sum);
       return;
@@ -1049,6 +1125,11 @@ dg_test_probe_attach (DgWindow *window)
       }
   }
   g_signal_connect (p->canvas, "stroke-finished", G_CALLBACK (on_stroke_finished), p);
+  g_signal_connect (draw_child (p, "number_view"), "read", G_CALLBACK (on_number_read), p);
+  /* the canvas turned wide or square: LAYOUT again, for the tests to aim */
+  g_signal_connect_swapped (p->canvas, "notify::width-units", G_CALLBACK (layout_after_paint), p);
+  g_signal_connect (draw_child (p, "number_view"), "notify::selected",
+                    G_CALLBACK (on_number_selected), p);
   g_signal_connect (p->context, "notify::model", G_CALLBACK (on_model_changed), p);
   g_signal_connect (p->context, "load-started", G_CALLBACK (on_load_started), p);
   g_signal_connect (p->context, "load-failed", G_CALLBACK (on_load_failed), p);

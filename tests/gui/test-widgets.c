@@ -8,6 +8,8 @@
 #include "dg-colormap.h"
 #include "dg-model.h"
 #include "dg-model-list.h"
+#include "dg-number-reader.h"
+#include "dg-prediction-view.h"
 #include "dg-prob-bars.h"
 #include "dg-sample-dialog.h"
 #include "dg-settings.h"
@@ -337,6 +339,93 @@ test_model (void)
   }
 }
 
+/* A reading at 39 % does not look like one at 99 %; a refused drawing says so. */
+static void
+test_prediction_styles (void)
+{
+  GtkWidget *view = g_object_ref_sink (dg_prediction_view_new ());
+  GtkWidget *card = GTK_WIDGET (gtk_widget_get_template_child (view, DG_TYPE_PREDICTION_VIEW,
+                                                               "prediction_card"));
+  GtkLabel *confidence = GTK_LABEL (gtk_widget_get_template_child (view, DG_TYPE_PREDICTION_VIEW,
+                                                                   "confidence_label"));
+  float input[28 * 28] = { 0 };
+  float sure[10] = { 0.001f, 0.001f, 0.001f, 0.001f, 0.99f, 0.001f, 0.001f, 0.001f, 0.002f, 0.001f };
+  /* 4 first at 39 %, then 9 at 35 % */
+  float unsure[10] = { 0.08f, 0.02f, 0.02f, 0.02f, 0.39f, 0.02f, 0.02f, 0.02f, 0.06f, 0.35f };
+
+  g_assert_cmpint (dg_prediction_view_get_verdict (DG_PREDICTION_VIEW (view)), ==, NN_VERDICT_BLANK);
+  dg_prediction_view_show_result (DG_PREDICTION_VIEW (view), sure, input, NULL, NULL);
+  g_assert_false (gtk_widget_has_css_class (card, "unsure"));
+  g_assert_false (gtk_widget_has_css_class (card, "not-a-digit"));
+  g_assert_cmpint (dg_prediction_view_get_verdict (DG_PREDICTION_VIEW (view)), ==, NN_VERDICT_DIGIT);
+
+  dg_prediction_view_show_result (DG_PREDICTION_VIEW (view), unsure, input, NULL, NULL);
+  g_assert_cmpint (dg_prediction_view_get_digit (DG_PREDICTION_VIEW (view)), ==, 4);
+  g_assert_true (gtk_widget_has_css_class (card, "unsure"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (confidence), "Only "));
+
+  dg_prediction_view_set_verdict (DG_PREDICTION_VIEW (view), NN_VERDICT_NOT_A_DIGIT);
+  g_assert_true (gtk_widget_has_css_class (card, "not-a-digit"));
+  g_assert_false (gtk_widget_has_css_class (card, "unsure"));
+  g_assert_cmpstr (gtk_label_get_text (confidence), ==, "That doesn’t look like a digit");
+  g_assert_cmpint (dg_prediction_view_get_verdict (DG_PREDICTION_VIEW (view)), ==,
+                   NN_VERDICT_NOT_A_DIGIT);
+
+  /* the next reading starts over */
+  dg_prediction_view_show_result (DG_PREDICTION_VIEW (view), sure, input, NULL, NULL);
+  g_assert_false (gtk_widget_has_css_class (card, "not-a-digit"));
+  g_assert_cmpint (dg_prediction_view_get_verdict (DG_PREDICTION_VIEW (view)), ==, NN_VERDICT_DIGIT);
+  g_object_unref (view);
+}
+
+/* Two bars drawn touching are one blob of ink, but two strokes: the number
+ * reader sets them apart and reads 11, with the boxes where they were drawn; the
+ * two strokes of a 7 stay one digit. */
+static void
+test_number_reader (void)
+{
+  const char *src = g_getenv ("DIGITS_SOURCE_DIR");
+  g_autofree char *path = g_build_filename (src, "models", "mnist_cnn.keras", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DgModel) model = dg_model_load (path, &error);
+  GtkWidget *canvas = g_object_ref_sink (dg_canvas_new ());
+  DgNumberRead nr = { 0 };
+  float input[28 * 28];
+  double placement[3];
+
+  g_assert_no_error (error);
+  dg_canvas_set_width_units (DG_CANVAS (canvas), 3 * DG_CANVAS_UNITS);
+  g_assert_cmpint (dg_canvas_get_width_units (DG_CANVAS (canvas)), ==, 840);
+  g_assert_true (dg_number_read_canvas (&nr, model, DG_CANVAS (canvas), &error));
+  g_assert_cmpint (nr.reading.verdict, ==, NN_NUMBER_BLANK);
+
+  dg_canvas_set_brush_size (DG_CANVAS (canvas), 14);
+  draw_line (DG_CANVAS (canvas), 100, 40, 100, 240);
+  draw_line (DG_CANVAS (canvas), 112, 40, 112, 240);
+  g_assert_true (dg_number_read_canvas (&nr, model, DG_CANVAS (canvas), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (nr.reading.n, ==, 2);
+  g_assert_cmpstr (nr.reading.number, ==, "11");
+  /* the boxes are on the canvas, not in the spread-out picture */
+  g_assert_cmpint (ABS (nr.reading.digits[0].x - 93), <=, 2);
+  g_assert_cmpint (ABS (nr.reading.digits[1].x - 105), <=, 2);
+  g_assert_true (dg_number_read_input (&nr, 1, input, placement));
+  /* the field's centre (pixel 14's middle, 14.5) lies on the bar's centre, to the
+   * half field pixel the preprocessing's centring rounds to */
+  g_assert_cmpfloat (ABS (placement[0] + 0.5 / placement[2] - 112), <, 0.5 / placement[2] + 1);
+
+  /* a 7 in two strokes, and a 1 far to its right */
+  dg_canvas_clear (DG_CANVAS (canvas));
+  draw_line (DG_CANVAS (canvas), 70, 60, 210, 60);
+  draw_line (DG_CANVAS (canvas), 205, 65, 125, 235);
+  draw_line (DG_CANVAS (canvas), 400, 50, 395, 235);
+  g_assert_true (dg_number_read_canvas (&nr, model, DG_CANVAS (canvas), &error));
+  g_assert_cmpint (nr.reading.n, ==, 2);
+  g_assert_cmpstr (nr.reading.number, ==, "71");
+  dg_number_read_clear (&nr);
+  g_object_unref (canvas);
+}
+
 static void
 test_sample_save (void)
 {
@@ -386,5 +475,7 @@ main (int argc, char **argv)
   g_test_add_func ("/settings/typed", test_settings);
   g_test_add_func ("/model/load-predict", test_model);
   g_test_add_func ("/sample/save", test_sample_save);
+  g_test_add_func ("/prediction-view/styles", test_prediction_styles);
+  g_test_add_func ("/number/reader", test_number_reader);
   return g_test_run ();
 }
