@@ -688,6 +688,7 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
       dg_plot_set_chart (self->robust_plot, self->robust_chart, NULL, 0);
       dg_plot_set_readout_format (self->robust_plot, TRUE, FALSE);
       gtk_label_set_markup (self->robust_label, text->str);
+      gtk_widget_set_visible (GTK_WIDGET (self->robust_label), TRUE);
       g_string_free (text, TRUE);
       set_tab_status (self, 1, _("Robustness sweep finished"));
       set_busy (self, FALSE, NULL);

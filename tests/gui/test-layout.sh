@@ -69,6 +69,14 @@ for size in 400x700 1280x800 2560x1440; do
       wait_for "^\($tag\|DATAGATE\)" 10 || fail "no layout of the $page page"
       page_fits "$size $page"
       if [[ $page == evaluate ]] && grep -q '^EVALPAGE' "$APP_LOG"; then
+        # with a result: the matrix and the per-digit table fit as well
+        n=$(count_lines '^EVALPAGE')
+        line=$(grep '^EVALPAGE' "$APP_LOG" | tail -1)
+        IFS=, read -r x y w h <<<"$(field "$line" evaluate)"
+        xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+        wait_for '^EVAL done' 120 || fail "$size: the evaluation did not finish"
+        wait_for_more '^EVALPAGE' "$n" 5 || fail "no layout after the evaluation"
+        page_fits "$size evaluated"
         n=$(count_lines '^EVALPAGE')
         line=$(grep '^EVALPAGE' "$APP_LOG" | tail -1)
         IFS=, read -r x y w h <<<"$(field "$line" tab1)"
