@@ -436,6 +436,7 @@ main (int argc, char **argv)
   /* a home of its own: the model-file test writes models and uses the trash */
   g_autofree char *home = g_dir_make_tmp ("digits-widgets-XXXXXX", NULL);
   g_autofree char *data = g_build_filename (home, ".local", "share", NULL);
+  int status;
 
   g_setenv ("HOME", home, TRUE);
   g_setenv ("XDG_DATA_HOME", data, TRUE);
@@ -453,5 +454,11 @@ main (int argc, char **argv)
   g_test_add_func ("/model/load-predict", test_model);
   g_test_add_func ("/sample/save", test_sample_save);
   g_test_add_func ("/model-files/name-rename-trash", test_model_files);
-  return g_test_run ();
+  status = g_test_run ();
+  {
+    /* the home of its own goes with the test */
+    const char *rm[] = { "rm", "-rf", home, NULL };
+    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+  return status;
 }
