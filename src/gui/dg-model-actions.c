@@ -36,6 +36,8 @@ model_moved (DgContext *context, const char *from, const char *to)
     }
 }
 
+static void update_enabled (DgWindow *window);
+
 /* ---- rename ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -180,6 +182,8 @@ delete_activated (GtkWidget *widget, const char *name, GVariant *param)
       return;
     }
   model_moved (context, path, NULL);
+  /* the last model stays loaded with its file in the trash: nothing more to do to it */
+  update_enabled (DG_WINDOW (widget));
   /* TRANSLATORS: a toast with an Undo button */
   text = g_strdup_printf (_("“%s” moved to the trash"), title);
   dg_context_toast_action (context, text, _("_Undo"), "win.restore-model",
@@ -204,6 +208,7 @@ restore_activated (GtkWidget *widget, const char *name, GVariant *param)
     }
   dg_context_add_model (context, path);
   dg_context_open_model (context, path);
+  update_enabled (DG_WINDOW (widget));
   /* TRANSLATORS: a toast after Undo put a deleted model back */
   text = g_strdup_printf (_("“%s” is back"), title);
   dg_context_toast_about (context, TOPIC, text, NULL);
@@ -215,7 +220,7 @@ static void
 update_enabled (DgWindow *window)
 {
   const char *path = dg_context_get_model_path (dg_window_get_context (window));
-  gboolean own = path && dg_model_file_is_users (path);
+  gboolean own = path && dg_model_file_is_users (path) && g_file_test (path, G_FILE_TEST_IS_REGULAR);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (window), "win.rename-model", own);
   gtk_widget_action_set_enabled (GTK_WIDGET (window), "win.delete-model", own);
