@@ -4,6 +4,7 @@
 #include "dg-data-gate.h"
 #include "dg-file-chooser.h"
 #include "dg-job-runner.h"
+#include "dg-reflow-box.h"
 #include "nn-error.h"
 #include "nn-mnist-location.h"
 
@@ -318,6 +319,7 @@ dg_data_gate_class_init (DgDataGateClass *klass)
                                            2, G_TYPE_STRING, G_TYPE_STRING);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  g_type_ensure (DG_TYPE_REFLOW_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-data-gate.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgDataGate, name)
   BIND (stack);

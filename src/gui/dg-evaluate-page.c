@@ -14,6 +14,7 @@
 #include "dg-model-list.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
+#include "dg-reflow-box.h"
 #include "nn-error.h"
 #include "nn-eval.h"
 #include "nn-folder.h"
@@ -65,7 +66,8 @@ struct _DgEvaluatePage {
   int n_robust;
   PlotLineChart *robust_chart;
   DgJob *job;
-  int sel_row, sel_col;
+  int sel_row, sel_col;     /* the selected cell, the keyboard's cursor; -1 for none */
+  gboolean clicking;        /* a click moves the focus to the matrix */
   gboolean disposed;
   gboolean built;          /* the template is built on the first visit */
   char *tab_status[2];     /* the status line of the Confusion Matrix and Robustness tabs */
@@ -262,6 +264,35 @@ open_gallery (DgEvaluatePage *self, int row, int col)
   g_signal_emit (self, signals[GALLERY_OPENED], 0, row, col, n, shown, win);
 }
 
+/* The selected cell is also the keyboard's cursor: it is framed, named to
+ * assistive technologies, and reported as "cell-selected". */
+static void
+select_cell (DgEvaluatePage *self, int row, int col)
+{
+  const NnConfusion *cm = &self->result->confusion;
+  g_autofree char *name = NULL;
+
+  self->sel_row = CLAMP (row, 0, NN_EVAL_CLASSES - 1);
+  self->sel_col = CLAMP (col, 0, NN_EVAL_CLASSES - 1);
+  /* TRANSLATORS: a confusion-matrix cell as a screen reader says it */
+  name = g_strdup_printf (ngettext ("%d read as %d: %u image", "%d read as %d: %u images",
+                                    cm->counts[self->sel_row][self->sel_col]),
+                          self->sel_row, self->sel_col, cm->counts[self->sel_row][self->sel_col]);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->confusion_area),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, name, -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
+  g_signal_emit (self, signals[CELL_SELECTED], 0, self->sel_row, self->sel_col);
+}
+
+static void
+open_selected (DgEvaluatePage *self)
+{
+  int row = self->sel_row, col = self->sel_col;
+
+  if (row >= 0 && col >= 0 && row != col && self->result->confusion.counts[row][col] > 0)
+    open_gallery (self, row, col);
+}
+
 static void
 on_confusion_pressed (GtkGestureClick *gesture, int n_press, double x, double y, DgEvaluatePage *self)
 {
@@ -275,12 +306,48 @@ on_confusion_pressed (GtkGestureClick *gesture, int n_press, double x, double y,
                                gtk_widget_get_height (GTK_WIDGET (self->confusion_area)), &opt, x, y,
                                &row, &col))
     return;
-  self->sel_row = row;
-  self->sel_col = col;
-  gtk_widget_queue_draw (GTK_WIDGET (self->confusion_area));
-  g_signal_emit (self, signals[CELL_SELECTED], 0, row, col);
-  if (row != col && self->result->confusion.counts[row][col] > 0)
-    open_gallery (self, row, col);
+  /* the cursor goes where the click was, not first to the cell chosen before */
+  self->clicking = TRUE;
+  gtk_widget_grab_focus (GTK_WIDGET (self->confusion_area));
+  self->clicking = FALSE;
+  select_cell (self, row, col);
+  open_selected (self);
+}
+
+/* Tab reaches the matrix; the arrow keys move among its cells, Home and End go
+ * to the ends of a row, and Enter or Space opens a confusion's images. */
+static gboolean
+on_confusion_key (GtkEventControllerKey *keys, guint keyval, guint keycode, GdkModifierType state,
+                  DgEvaluatePage *self)
+{
+  int row = MAX (self->sel_row, 0), col = MAX (self->sel_col, 0);
+
+  if (!self->result || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left: case GDK_KEY_KP_Left: col--; break;
+    case GDK_KEY_Right: case GDK_KEY_KP_Right: col++; break;
+    case GDK_KEY_Up: case GDK_KEY_KP_Up: row--; break;
+    case GDK_KEY_Down: case GDK_KEY_KP_Down: row++; break;
+    case GDK_KEY_Home: case GDK_KEY_KP_Home: col = 0; break;
+    case GDK_KEY_End: case GDK_KEY_KP_End: col = NN_EVAL_CLASSES - 1; break;
+    case GDK_KEY_Return: case GDK_KEY_KP_Enter: case GDK_KEY_space: case GDK_KEY_KP_Space:
+      open_selected (self);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+  select_cell (self, row, col);
+  return TRUE;
+}
+
+/* Reached with Tab, the cursor shows at once: on the cell chosen before, or the first. */
+static void
+on_confusion_focus (GtkEventControllerFocus *focus, DgEvaluatePage *self)
+{
+  if (self->result && !self->clicking)
+    select_cell (self, MAX (self->sel_row, 0), MAX (self->sel_col, 0));
 }
 
 static void
@@ -480,6 +547,14 @@ sweep_worker (DgJob *job, gpointer data, GError **error)
   return TRUE;
 }
 
+/* The status line, on a line of its own, takes no room while it has nothing to say. */
+static void
+show_status (DgEvaluatePage *self, const char *text)
+{
+  gtk_label_set_text (self->status_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), text && *text);
+}
+
 /* The status line speaks of the tab that shows: tab 0 the confusion matrix, 1 the
  * robustness sweep. */
 static void
@@ -488,14 +563,14 @@ set_tab_status (DgEvaluatePage *self, int tab, const char *text)
   g_free (self->tab_status[tab]);
   self->tab_status[tab] = g_strdup (text);
   if ((g_strcmp0 (gtk_stack_get_visible_child_name (self->eval_stack), "robustness") == 0) == (tab == 1))
-    gtk_label_set_text (self->status_label, text ? text : "");
+    show_status (self, text ? text : "");
 }
 
 static void
 on_tab_changed (DgEvaluatePage *self)
 {
   int tab = g_strcmp0 (gtk_stack_get_visible_child_name (self->eval_stack), "robustness") == 0;
-  gtk_label_set_text (self->status_label, self->tab_status[tab] ? self->tab_status[tab] : "");
+  show_status (self, self->tab_status[tab] ? self->tab_status[tab] : "");
 }
 
 /* "mnist_cnn on my_digits · 1 file skipped: notes.txt (not a PNG or JPEG image)" */
@@ -601,12 +676,19 @@ on_eval_done (DgJob *job, const GError *error, gpointer data)
               g_string_append (text, line);
             }
         }
+      {
+        /* what each level on the chart's axis is, in the legend's words */
+        g_autofree char *levels = plot_robustness_describe_levels (rs[0]);
+        g_autofree char *part = g_markup_printf_escaped ("\n<b>%s</b>\n%s", _("Severity levels"), levels);
+        g_string_append (text, part);
+      }
       /* TRANSLATORS: robustness chart subtitle */
       sub = g_strdup_printf (ngettext ("first %d test image", "first %d test images", ej->ds->n), ej->ds->n);
       self->robust_chart = plot_robustness_chart_new (rs, names, ej->n_models, sub);
       dg_plot_set_chart (self->robust_plot, self->robust_chart, NULL, 0);
       dg_plot_set_readout_format (self->robust_plot, TRUE, FALSE);
       gtk_label_set_markup (self->robust_label, text->str);
+      gtk_widget_set_visible (GTK_WIDGET (self->robust_label), TRUE);
       g_string_free (text, TRUE);
       set_tab_status (self, 1, _("Robustness sweep finished"));
       set_busy (self, FALSE, NULL);
@@ -638,7 +720,7 @@ start_evaluation (DgEvaluatePage *self, const char *folder)
 
   if (!path || self->job)
     {
-      gtk_label_set_text (self->status_label, _("Choose a model in the header bar first."));
+      show_status (self, _("Choose a model in the header bar first."));
       return;
     }
   ej = g_new0 (EvalJob, 1);
@@ -697,7 +779,7 @@ on_sweep_clicked (GtkButton *button, DgEvaluatePage *self)
 
   if (!path || self->job)
     {
-      gtk_label_set_text (self->status_label, _("Choose a model in the header bar first."));
+      show_status (self, _("Choose a model in the header bar first."));
       return;
     }
   ej = g_new0 (EvalJob, 1);
@@ -960,6 +1042,7 @@ dg_evaluate_page_class_init (DgEvaluatePageClass *klass)
 
   g_type_ensure (DG_TYPE_PLOT);
   g_type_ensure (DG_TYPE_DATA_GATE);
+  g_type_ensure (DG_TYPE_REFLOW_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-evaluate-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgEvaluatePage, name)
   BIND (data_gate);
@@ -1007,6 +1090,16 @@ build (DgEvaluatePage *self)
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (on_confusion_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self->confusion_area), GTK_EVENT_CONTROLLER (click));
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+    GtkEventController *focus = gtk_event_controller_focus_new ();
+
+    gtk_widget_set_focusable (GTK_WIDGET (self->confusion_area), TRUE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (on_confusion_key), self);
+    g_signal_connect (focus, "enter", G_CALLBACK (on_confusion_focus), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->confusion_area), keys);
+    gtk_widget_add_controller (GTK_WIDGET (self->confusion_area), focus);
+  }
 
   title = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
                                        G_CALLBACK (compare_title_closure), NULL, NULL);
@@ -1025,6 +1118,13 @@ build (DgEvaluatePage *self)
     plot_line_chart_set_axis_labels (c, _("severity level"), _("accuracy"));
     plot_line_chart_set_y_format (c, PLOT_FORMAT_PERCENT);
     plot_line_chart_set_y_range (c, 0, 1);
+    {
+      /* the sweep's levels, as its chart will show them */
+      static const double levels[] = { 0, 1, 2, 3, 4 };
+      const char *names[] = { _("clean"), "1", "2", "3", "4" };
+      plot_line_chart_set_x_ticks (c, levels, names, G_N_ELEMENTS (levels));
+      plot_line_chart_set_x_range (c, -0.25, 4.25);
+    }
     self->robust_chart = c;
     dg_plot_set_chart (self->robust_plot, c, NULL, 0);
   }

@@ -188,6 +188,20 @@ dg_model_list_add (DgModelList *self, const char *path)
   return g_list_model_get_n_items (G_LIST_MODEL (self->store)) - 1;
 }
 
+gboolean
+dg_model_list_remove (DgModelList *self, const char *path)
+{
+  int pos;
+
+  g_return_val_if_fail (DG_IS_MODEL_LIST (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  pos = dg_model_list_find (self, path);
+  if (pos < 0)
+    return FALSE;
+  g_list_store_remove (self->store, (guint) pos);
+  return TRUE;
+}
+
 const char *
 dg_model_list_get_path (DgModelList *self, guint position)
 {

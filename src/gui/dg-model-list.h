@@ -22,6 +22,8 @@ DgModelList *dg_model_list_new (void);
 void         dg_model_list_refresh (DgModelList *self);
 /* Adds path unless present; returns its position either way. */
 guint        dg_model_list_add (DgModelList *self, const char *path);
+/* Removes path (a renamed or deleted file); FALSE when it was not listed. */
+gboolean     dg_model_list_remove (DgModelList *self, const char *path);
 /* Position of path, or -1. */
 int          dg_model_list_find (DgModelList *self, const char *path);
 const char  *dg_model_list_get_path (DgModelList *self, guint position);

@@ -434,6 +434,20 @@ first_label (GtkWidget *widget)
   return NULL;
 }
 
+static GtkWidget *
+labelled_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *b = labelled_button (c);
+      if (b)
+        return b;
+    }
+  return NULL;
+}
+
 /* What the toast overlay shows once the toast has been added: a toast queued
  * behind another is not on screen yet. */
 static gboolean
@@ -443,6 +457,7 @@ toasts_idle (gpointer data)
   GtkWidget *overlay = GTK_WIDGET (child (window, DG_TYPE_WINDOW, "toast_overlay"));
   g_autoptr(GString) titles = g_string_new (NULL);
   g_autofree char *at = NULL;
+  g_autofree char *button = NULL;
   int shown = 0;
 
   for (GtkWidget *c = gtk_widget_get_first_child (overlay); c; c = gtk_widget_get_next_sibling (c))
@@ -452,11 +467,18 @@ toasts_idle (gpointer data)
         continue;
       label = first_label (c);
       if (!at)
-        at = dg_test_widget_geometry (c);
+        {
+          /* the toast's own button (Undo, Use This Model), not its close button */
+          GtkWidget *b = labelled_button (c);
+          at = dg_test_widget_geometry (c);
+          if (b && gtk_widget_get_visible (b))
+            button = dg_test_widget_geometry (b);
+        }
       g_string_append_printf (titles, "%s%s", shown++ ? "|" : "",
                               label ? gtk_label_get_text (GTK_LABEL (label)) : "?");
     }
-  dg_test_print ("TOASTS shown=%d at=%s titles=%s", shown, at ? at : "0,0,0,0", titles->str);
+  dg_test_print ("TOASTS shown=%d at=%s button=%s titles=%s", shown, at ? at : "0,0,0,0",
+                 button ? button : "0,0,0,0", titles->str);
   return G_SOURCE_REMOVE;
 }
 
@@ -472,12 +494,74 @@ on_toast_action (DgContext *context, const char *text, const char *button_label,
                  const char *action_name, GVariant *target, Probe *p)
 {
   dg_test_print ("TOAST %s button=%s action=%s", text, button_label, action_name);
+  g_idle_add_full (G_PRIORITY_LOW, toasts_idle, g_object_ref (p->window), NULL);
 }
 
 static void
 on_page_changed (AdwViewStack *stack, GParamSpec *pspec, Probe *p)
 {
   layout_after_paint (p);
+}
+
+/* ---- the main menu -------------------------------------------------------------------- */
+
+static void
+collect_menu_items (GtkWidget *w, GString *line, int px, int py)
+{
+  g_autofree char *text = NULL;
+
+  if (!gtk_widget_get_mapped (w))
+    return;
+  /* the menu's items (GTK's GtkModelButton) hold their label as "text" */
+  if (g_str_equal (G_OBJECT_TYPE_NAME (w), "GtkModelButton"))
+    g_object_get (w, "text", &text, NULL);
+  if (text)
+    {
+      g_autofree char *g = dg_test_widget_geometry (w);
+      GString *key = g_string_new (NULL);
+      int x, y, wd, h;
+
+      /* "_Delete Model" -> Delete_Model */
+      for (const char *c = text; *c; c++)
+        if (*c != '_')
+          g_string_append_c (key, *c == ' ' ? '_' : *c);
+      if (sscanf (g, "%d,%d,%d,%d", &x, &y, &wd, &h) == 4)
+        g_string_append_printf (line, " %s=%d,%d,%d,%d:%d", key->str, x + px, y + py, wd, h,
+                                gtk_widget_is_sensitive (w));
+      g_string_free (key, TRUE);
+      return;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    collect_menu_items (c, line, px, py);
+}
+
+/* MENU LABEL=X,Y,W,H:SENSITIVE ...: the main menu's items, in the window's
+ * coordinates (the menu is a surface of its own) */
+static void
+on_menu_paint (GdkFrameClock *clock, GtkWidget *popover)
+{
+  g_autoptr(GString) line = g_string_new ("MENU");
+  GdkSurface *s = gtk_native_get_surface (GTK_NATIVE (popover));
+  int px = 0, py = 0;
+
+  g_signal_handlers_disconnect_by_func (clock, on_menu_paint, popover);
+  if (GDK_IS_POPUP (s))
+    {
+      px = gdk_popup_get_position_x (GDK_POPUP (s));
+      py = gdk_popup_get_position_y (GDK_POPUP (s));
+    }
+  collect_menu_items (popover, line, px, py);
+  dg_test_print ("%s", line->str);
+  g_object_unref (popover);
+}
+
+static void
+on_menu_map (GtkWidget *popover, Probe *p)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (popover);
+
+  if (clock)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_menu_paint), g_object_ref (popover));
 }
 
 /* ---- dialogs ------------------------------------------------------------------------ */
@@ -627,6 +711,22 @@ append_children (GString *line, GtkWidget *page, const char *const *names, guint
     }
 }
 
+/* " page=X,Y,W,H page_min=N hscroll=UPPER,PAGE": where the page is, the least
+ * width it asks for, and the sideways scrolling the window's scroller around it
+ * would allow (none when UPPER <= PAGE) */
+static void
+append_page_width (GString *line, GtkWidget *page)
+{
+  GtkWidget *view = gtk_widget_get_ancestor (page, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *h = view ? gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (view)) : NULL;
+  g_autofree char *g = dg_test_widget_geometry (page);
+  int min = 0;
+
+  gtk_widget_measure (page, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  g_string_append_printf (line, " page=%s page_min=%d hscroll=%.0f,%.0f", g, min,
+                          h ? gtk_adjustment_get_upper (h) : 0, h ? gtk_adjustment_get_page_size (h) : 0);
+}
+
 /* TRAINPAGE or EVALPAGE with the geometry of what the tests click on the page
  * that shows */
 static void
@@ -636,7 +736,7 @@ print_page_layout (Probe *p)
     "start", "start_button", "cancel", "cancel_button", "batch", "batch_spin",
     "epochs", "epochs_spin", "use", "use_button", "folder", "folder_button",
     "recipe", "recipe_row", "batch-plot", "batch_plot", "progress", "progress_bar",
-    "runs", "runs_button",
+    "runs", "runs_button", "limit", "limit_spin", "name", "name_row",
   };
   static const char *const evaluate[] = {
     "evaluate", "evaluate_button", "sweep", "sweep_button", "export", "export_button",
@@ -682,6 +782,7 @@ print_page_layout (Probe *p)
     }
   else
     return;
+  append_page_width (line, page);
   append_switchers (p, line);
   dg_test_print ("%s", line->str);
 }
@@ -697,6 +798,19 @@ on_run_started (DgTrainPage *page, int run, const NnRecipeOptions *o, Probe *p)
                  nn_recipe_name (o->kind), o->epochs, o->batch_size, o->learning_rate, o->limit,
                  o->out, gtk_editable_get_text (GTK_EDITABLE (page_child (GTK_WIDGET (page), "name_row"))),
                  gtk_widget_get_sensitive (page_child (GTK_WIDGET (page), "form")));
+}
+
+static void
+on_name_problem (GtkWidget *page, GParamSpec *pspec, Probe *p)
+{
+  g_autofree char *problem = NULL;
+
+  g_object_get (page, "name-problem", &problem, NULL);
+  if (problem)
+    dg_test_print ("TRAIN name problem=%s start=%d", problem,
+                   gtk_widget_get_sensitive (page_child (page, "start_button")));
+  else
+    dg_test_print ("TRAIN name ok start=%d", gtk_widget_get_sensitive (page_child (page, "start_button")));
 }
 
 static void
@@ -1045,6 +1159,7 @@ watch_pages (Probe *p)
     { p->train_page, "run-shown", G_CALLBACK (on_run_shown) },
     { p->train_page, "folder-read", G_CALLBACK (on_folder_read) },
     { p->train_page, "notified", G_CALLBACK (on_notified) },
+    { p->train_page, "notify::name-problem", G_CALLBACK (on_name_problem) },
     { p->evaluate_page, "map", G_CALLBACK (on_page_map) },
     { p->evaluate_page, "evaluation-started", G_CALLBACK (on_evaluation_started) },
     { p->evaluate_page, "progress", G_CALLBACK (on_eval_progress) },
@@ -1112,6 +1227,11 @@ dg_test_probe_attach (DgWindow *window)
                     G_CALLBACK (on_page_changed), p);
   draw_stack = draw_child (p, "draw_stack");
   g_signal_connect (draw_stack, "notify::visible-child-name", G_CALLBACK (on_draw_stack_changed), p);
+  {
+    GtkPopover *menu = gtk_menu_button_get_popover (GTK_MENU_BUTTON (window_child (p, "menu_button")));
+    if (menu)
+      g_signal_connect (menu, "map", G_CALLBACK (on_menu_map), p);
+  }
   g_signal_connect (p->draw_page, "predicted", G_CALLBACK (on_predicted), p);
   g_signal_connect (p->draw_page, "image-opened", G_CALLBACK (on_image_opened_on_draw), p);
   g_signal_connect (p->draw_page, "explained", G_CALLBACK (on_explained), p);

@@ -11,8 +11,10 @@
 #include "dg-file-chooser.h"
 #include "dg-job-runner.h"
 #include "dg-model-list.h"
+#include "dg-model-files.h"
 #include "dg-page-util.h"
 #include "dg-plot.h"
+#include "dg-reflow-box.h"
 #include "nn-error.h"
 #include "nn-recipe.h"
 
@@ -54,7 +56,7 @@ struct _DgTrainPage {
 
   /* template */
   DgDataGate *data_gate;
-  GtkWidget *paned;
+  GtkWidget *reflow;
   GtkWidget *form;
   AdwComboRow *recipe_row;
   GtkSpinButton *epochs_spin;
@@ -63,6 +65,7 @@ struct _DgTrainPage {
   GtkSpinButton *seed_spin;
   GtkSpinButton *limit_spin;
   AdwEntryRow *name_row;
+  GtkLabel *name_problem_label;
   GtkWidget *finetune_group;
   AdwComboRow *base_row;
   AdwActionRow *folder_row;
@@ -100,12 +103,13 @@ struct _DgTrainPage {
   gboolean built;          /* the template is built on the first visit */
   gboolean quick_shown;    /* the form holds the Quick recipe's values */
   char *tab_title;         /* the Train tab's own title, while it shows progress */
+  char *name_problem;      /* why the model name typed cannot be used, or NULL */
   int next_run_id;
 };
 
 G_DEFINE_FINAL_TYPE (DgTrainPage, dg_train_page, GTK_TYPE_WIDGET)
 
-enum { PROP_0, PROP_CONTEXT, N_PROPS };
+enum { PROP_0, PROP_CONTEXT, PROP_NAME_PROBLEM, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { RUN_STARTED, BATCH, EPOCH, STAGE, RUN_FINISHED, RUN_SHOWN, FOLDER_READ, NOTIFIED, N_SIGNALS };
@@ -268,6 +272,7 @@ update_start_sensitivity (DgTrainPage *self)
   gboolean finetune = selected_kind (self) == NN_RECIPE_FINETUNE;
   gboolean ok = !finetune || (self->folder_ok && adw_combo_row_get_selected (self->base_row)
                                                    != GTK_INVALID_LIST_POSITION);
+  ok = ok && self->name_problem == NULL;
   gtk_widget_set_sensitive (self->start_button, ok && self->current == NULL);
   gtk_widget_set_sensitive (self->cancel_button, self->current != NULL);
   /* what a run uses is fixed when it starts: the form says so */
@@ -372,6 +377,31 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
   /* the page offers it first next time */
   if (gsettings)
     g_settings_set_string (gsettings, "train-recipe", quick ? "quick" : nn_recipe_name (kind));
+}
+
+/* A name that would be a path or a hidden file is refused with the reason, not
+ * changed behind the user's back; an empty one stands for "my_model". */
+static void
+on_name_changed (GtkEditable *row, DgTrainPage *self)
+{
+  g_autofree char *clean = dg_model_name_clean (gtk_editable_get_text (row));
+  char *problem = *clean ? dg_model_name_problem (clean) : NULL;
+
+  if (g_strcmp0 (problem, self->name_problem) == 0)
+    {
+      g_free (problem);
+      return;
+    }
+  g_free (self->name_problem);
+  self->name_problem = problem;
+  gtk_label_set_text (self->name_problem_label, problem ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->name_problem_label), problem != NULL);
+  if (problem)
+    gtk_widget_add_css_class (GTK_WIDGET (self->name_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->name_row), "error");
+  update_start_sensitivity (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NAME_PROBLEM]);
 }
 
 static void
@@ -571,6 +601,14 @@ train_job_free (gpointer data)
   g_free (tj);
 }
 
+/* The speed line under the bar takes no room while nothing trains. */
+static void
+set_rate (DgTrainPage *self, const char *text)
+{
+  gtk_label_set_text (self->rate_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->rate_label), *text != '\0');
+}
+
 static void
 show_progress (DgTrainPage *self, const NnFitProgress *p)
 {
@@ -594,7 +632,7 @@ show_progress (DgTrainPage *self, const NnFitProgress *p)
   set_tab_progress (self, CLAMP (fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, text);
   gtk_progress_bar_set_show_text (self->progress_bar, TRUE);
-  gtk_label_set_text (self->rate_label, rate);
+  set_rate (self, rate);
 }
 
 static gboolean
@@ -819,7 +857,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
   if (self->disposed)
     return;
   self->current = NULL;
-  gtk_label_set_text (self->rate_label, "");
+  set_rate (self, "");
 
   if (!error)
     {
@@ -884,7 +922,9 @@ unique_output_path (DgTrainPage *self)
     }
   if (g_str_has_suffix (name, ".keras"))
     name[strlen (name) - 6] = '\0';
-  g_strdelimit (name, "/\\", '_');
+  /* Start is insensitive while the name has a problem (on_name_changed) */
+  g_return_val_if_fail (strchr (name, '/') == NULL && strchr (name, '\\') == NULL && name[0] != '.',
+                        NULL);
   path = g_strdup_printf ("%s/%s.keras", dir, name);
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -910,12 +950,16 @@ unique_output_path (DgTrainPage *self)
 static void
 start_training (DgTrainPage *self)
 {
-  TrainJob *tj = g_new0 (TrainJob, 1);
+  TrainJob *tj;
   NnRecipeKind kind = selected_kind (self);
   guint base_pos = adw_combo_row_get_selected (self->base_row);
+  char *out;
 
+  if (self->name_problem || !(out = unique_output_path (self)))
+    return;
+  tj = g_new0 (TrainJob, 1);
   tj->page = g_object_ref (self);
-  tj->out = unique_output_path (self);
+  tj->out = out;
   {
     /* the field shows the name the model is written under (my_cnn-2) */
     g_autofree char *name = g_path_get_basename (tj->out);
@@ -954,7 +998,7 @@ start_training (DgTrainPage *self)
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_progress_bar_set_text (self->progress_bar, _("Loading the data…"));
   gtk_progress_bar_set_show_text (self->progress_bar, TRUE);
-  gtk_label_set_text (self->rate_label, "");
+  set_rate (self, "");
   {
     /* TRANSLATORS: status while training: "Training cnn → my_cnn.keras" */
     g_autofree char *base = g_path_get_basename (tj->out);
@@ -1091,6 +1135,7 @@ dg_train_page_finalize (GObject *object)
   g_clear_object (&self->context);
   g_free (self->folder);
   g_free (self->tab_title);
+  g_free (self->name_problem);
   G_OBJECT_CLASS (dg_train_page_parent_class)->finalize (object);
 }
 
@@ -1100,6 +1145,7 @@ dg_train_page_get_property (GObject *object, guint id, GValue *value, GParamSpec
   switch (id)
     {
     case PROP_CONTEXT: g_value_set_object (value, DG_TRAIN_PAGE (object)->context); break;
+    case PROP_NAME_PROBLEM: g_value_set_string (value, DG_TRAIN_PAGE (object)->name_problem); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -1125,6 +1171,9 @@ dg_train_page_class_init (DgTrainPageClass *klass)
   props[PROP_CONTEXT] = g_param_spec_object ("context", NULL, NULL, DG_TYPE_CONTEXT,
                                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
                                              | G_PARAM_STATIC_STRINGS);
+  /* why the model name typed cannot be used (Start waits), or NULL */
+  props[PROP_NAME_PROBLEM] = g_param_spec_string ("name-problem", NULL, NULL, NULL,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /* what the page does, for whoever watches it (the test probe, tools) */
@@ -1157,10 +1206,11 @@ dg_train_page_class_init (DgTrainPageClass *klass)
 
   g_type_ensure (DG_TYPE_PLOT);
   g_type_ensure (DG_TYPE_DATA_GATE);
+  g_type_ensure (DG_TYPE_REFLOW_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-train-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgTrainPage, name)
   BIND (data_gate);
-  BIND (paned);
+  BIND (reflow);
   BIND (form);
   BIND (recipe_row);
   BIND (epochs_spin);
@@ -1169,6 +1219,7 @@ dg_train_page_class_init (DgTrainPageClass *klass)
   BIND (seed_spin);
   BIND (limit_spin);
   BIND (name_row);
+  BIND (name_problem_label);
   BIND (finetune_group);
   BIND (base_row);
   BIND (folder_row);
@@ -1225,6 +1276,7 @@ build (DgTrainPage *self)
   g_signal_connect (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
   g_signal_connect (self->use_button, "clicked", G_CALLBACK (on_use_clicked), self);
   g_signal_connect (self->runs_list, "row-activated", G_CALLBACK (on_run_row_activated), self);
+  g_signal_connect (self->name_row, "changed", G_CALLBACK (on_name_changed), self);
 
   if (recipe)
     nn_recipe_from_name (recipe, &kind);

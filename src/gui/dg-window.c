@@ -8,6 +8,7 @@
 #include "dg-evaluate-page.h"
 #include "dg-inside-view.h"
 #include "dg-job-runner.h"
+#include "dg-model-actions.h"
 #include "dg-prob-bars.h"
 #include "dg-test-hooks.h"
 #include "dg-train-page.h"
@@ -499,6 +500,7 @@ dg_window_constructed (GObject *object)
   g_signal_connect_object (self->context, "toast", G_CALLBACK (on_toast), self, 0);
   g_signal_connect_object (self->context, "toast-action", G_CALLBACK (on_toast_action), self, 0);
   bind_settings (self);
+  dg_model_actions_attach (self);
 }
 
 static void
@@ -570,6 +572,7 @@ dg_window_class_init (DgWindowClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "header_bar", FALSE, 0);
 
   dg_window_install_actions (widget_class);
+  dg_model_actions_install (widget_class);
 }
 
 static void

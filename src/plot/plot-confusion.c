@@ -243,25 +243,28 @@ draw_scores (cairo_t *cr, const Layout *l, const NnConfusion *cm, const PlotThem
   char buf[16];
 
   nn_confusion_scores (cm, s);
-  plot_set_rgb (cr, theme->muted);
-  plot_text (cr, "recall", l->small_size, TRUE, rx, l->grid_y - l->small_size * 0.5,
+  /* the scores are read as closely as the counts: the labels' size, in the text
+   * colour (the headings bold) */
+  plot_set_rgb (cr, theme->text);
+  plot_text (cr, "recall", l->label_size, TRUE, rx, l->grid_y - l->label_size * 0.5,
              PLOT_ALIGN_START, PLOT_ALIGN_END);
   /* Both headings sit in the right-hand column: "recall" above it, "precision"
    * at the end of the bottom row, where there is always room. */
-  plot_text (cr, "precision", l->small_size, TRUE, rx, by, PLOT_ALIGN_START, PLOT_ALIGN_START);
+  plot_text (cr, "precision", l->label_size, TRUE, rx, by, PLOT_ALIGN_START, PLOT_ALIGN_START);
   for (int i = 0; i < N; i++)
     {
       if (s[i].support > 0)
         format_percent (buf, sizeof buf, s[i].recall);
       else
         g_snprintf (buf, sizeof buf, "–");
-      plot_text (cr, buf, l->small_size, FALSE, rx, l->grid_y + (i + 0.5) * l->cell,
+      plot_text (cr, buf, l->label_size, FALSE, rx, l->grid_y + (i + 0.5) * l->cell,
                  PLOT_ALIGN_START, PLOT_ALIGN_CENTER);
       if (s[i].predicted > 0)
         format_percent (buf, sizeof buf, s[i].precision);
       else
         g_snprintf (buf, sizeof buf, "–");
-      plot_text (cr, buf, l->small_size * (l->cell < 48 ? 0.85 : 1.0), FALSE,
+      /* as large as the label size, or as fits under its column */
+      plot_text (cr, buf, plot_text_fit (cr, buf, l->label_size, FALSE, l->cell - 3), FALSE,
                  l->grid_x + (i + 0.5) * l->cell, by, PLOT_ALIGN_CENTER, PLOT_ALIGN_START);
     }
 }

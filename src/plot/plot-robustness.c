@@ -3,11 +3,11 @@
 
 #include <math.h>
 
-/* "noise σ 0.05, 0.1, 0.2, 0.3", "rotation 10, 15, 20°", "shift 2, 3 px". */
+/* "σ 0.05, 0.1, 0.2, 0.3", "10, 15, 20°", "2, 3 px"; *n_levels gets their number. */
 static char *
-legend_name (const NnRobustnessResult *r, NnPerturbKind kind)
+severities (const NnRobustnessResult *r, NnPerturbKind kind, int *n_levels)
 {
-  GString *s = g_string_new (nn_perturb_kind_name (kind));
+  GString *s = g_string_new (NULL);
   const char *unit = nn_perturb_kind_unit (kind);
   gboolean prefix = kind == NN_PERTURB_NOISE || kind == NN_PERTURB_BLUR
                     || kind == NN_PERTURB_THICKEN;
@@ -17,15 +17,52 @@ legend_name (const NnRobustnessResult *r, NnPerturbKind kind)
     {
       if (r->rows[i].perturbation.kind != kind)
         continue;
-      if (n == 0)
-        g_string_append_printf (s, prefix ? " %s " : " ", unit);
-      else
+      if (n == 0 && prefix)
+        g_string_append_printf (s, "%s ", unit);
+      else if (n > 0)
         g_string_append (s, ", ");
       g_string_append_printf (s, "%g", r->rows[i].perturbation.severity);
       n++;
     }
   if (!prefix && n > 0)
     g_string_append_printf (s, kind == NN_PERTURB_ROTATION ? "%s" : " %s", unit);
+  *n_levels = n;
+  return g_string_free (s, FALSE);
+}
+
+/* "noise, levels 1–4": the legend speaks of levels, as the axis does; what each
+ * level is comes from plot_robustness_describe_levels. */
+static char *
+legend_name (const NnRobustnessResult *r, NnPerturbKind kind)
+{
+  int n = 0;
+  g_autofree char *values = severities (r, kind, &n);
+
+  if (n <= 1)
+    return g_strdup_printf ("%s, level 1", nn_perturb_kind_name (kind));
+  return g_strdup_printf ("%s, levels 1–%d", nn_perturb_kind_name (kind), n);
+}
+
+char *
+plot_robustness_describe_levels (const NnRobustnessResult *r)
+{
+  GString *s = g_string_new (NULL);
+
+  g_return_val_if_fail (r != NULL, NULL);
+  for (NnPerturbKind kind = NN_PERTURB_NOISE; kind < NN_PERTURB_N_KINDS; kind++)
+    {
+      int n = 0;
+      g_autofree char *values = severities (r, kind, &n);
+
+      if (n == 0)
+        continue;
+      if (s->len)
+        g_string_append_c (s, '\n');
+      if (n == 1)
+        g_string_append_printf (s, "%s, level 1: %s", nn_perturb_kind_name (kind), values);
+      else
+        g_string_append_printf (s, "%s, levels 1–%d: %s", nn_perturb_kind_name (kind), n, values);
+    }
   return g_string_free (s, FALSE);
 }
 

@@ -240,6 +240,12 @@ test_robustness_chart (void)
   g_assert_cmpint (plot_line_chart_series_length (one, 0), ==, 5); /* clean + 4 noise levels */
   g_assert_cmpint (plot_line_chart_series_length (one, 3), ==, 3); /* clean + 2 shifts */
   g_assert_cmpint (plot_line_chart_n_series (two), ==, 10);
+  /* what each level of the axis is, in the legend's words */
+  {
+    g_autofree char *levels = plot_robustness_describe_levels (a);
+    g_assert_nonnull (strstr (levels, "noise, levels 1–4: σ 0.05, 0.1, 0.2, 0.3"));
+    g_assert_nonnull (strstr (levels, "shift, levels 1–2: 2, 3 px"));
+  }
   g_assert_true (plot_robustness_write_png (both, names, 2, "sub", 0, 0, path, &error));
   g_assert_no_error (error);
   png_open (&png, path);

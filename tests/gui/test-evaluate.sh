@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Evaluate page: the shipped CNN on the MNIST test set gives the same confusion
 # matrix as `digits-cli evaluate`; clicking the most confused cell opens a gallery
-# of exactly that many images; a robustness sweep draws its chart; Export writes
+# of exactly that many images; the keyboard reaches the matrix's cells (Tab, the
+# arrows, Home, Enter opens a cell's images); a robustness sweep draws its chart; Export writes
 # the PNGs and CSVs into a folder chosen with the folder picker.
 source "$(dirname "$0")/lib.sh"
 [[ -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
@@ -86,6 +87,45 @@ cp "$OUT/window.png" "$OUT/robustness.png"
 colored=$(/usr/bin/convert "$OUT/robust-plot.png" -alpha off -colorspace HSL -channel G -separate -threshold 40% -format '%[fx:round(mean*w*h)]' info:)
 echo "robustness chart coloured pixels: $colored"
 ((colored > 800)) || fail "no lines in the robustness chart ($colored)"
+
+# the keyboard reaches the matrix: Tab from the tabs gets to it, its cursor starts
+# on the cell chosen before; Home, the arrows and Enter open a confusion's images
+h=$(settle "$WID")
+click_at "$(field "$(page)" tab0)"
+settle "$WID" "$h" >/dev/null || fail "the confusion tab did not come back"
+IFS=, read -r wr wc <<<"$(field "$done_line" worst)"
+cells=$(count_lines '^EVAL cell')
+for i in $(seq 1 15); do
+  key Tab
+  sleep 0.1
+  (($(count_lines '^EVAL cell') > cells)) && break
+done
+wait_for_more '^EVAL cell' "$cells" 2 || fail "Tab never reached the confusion matrix"
+grep '^EVAL cell' "$APP_LOG" | tail -1
+[[ $(grep '^EVAL cell' "$APP_LOG" | tail -1) == "EVAL cell row=$wr col=$wc "* ]] || fail "the cursor did not start on the cell chosen before"
+screenshot "$OUT/keyboard-cursor.png"
+cells=$(count_lines '^EVAL cell'); key Home
+wait_for_more '^EVAL cell' "$cells" 5 || fail "Home did nothing"
+[[ $(grep '^EVAL cell' "$APP_LOG" | tail -1) == "EVAL cell row=$wr col=0 "* ]] || fail "Home did not go to the row's start"
+cells=$(count_lines '^EVAL cell'); key Down
+wait_for_more '^EVAL cell' "$cells" 5 || fail "Down did nothing"
+[[ $(grep '^EVAL cell' "$APP_LOG" | tail -1) == "EVAL cell row=$(( wr < 9 ? wr + 1 : 9 )) col=0 "* ]] || fail "Down did not move down"
+cells=$(count_lines '^EVAL cell'); key Up
+wait_for_more '^EVAL cell' "$cells" 5 || fail "Up did nothing"
+for ((i = 0; i < wc; i++)); do
+  cells=$(count_lines '^EVAL cell'); key Right
+  wait_for_more '^EVAL cell' "$cells" 5 || fail "Right did nothing"
+done
+[[ $(grep '^EVAL cell' "$APP_LOG" | tail -1) == "EVAL cell row=$wr col=$wc "* ]] || fail "the arrows did not reach cell $wr,$wc"
+galleries=$(count_lines '^GALLERY row')
+key Return
+wait_for_more '^GALLERY row' "$galleries" 5 || fail "Enter did not open the cell's images"
+[[ $(grep '^GALLERY row' "$APP_LOG" | tail -1) == "GALLERY row=$wr col=$wc images=$(field "$done_line" worst_count) "* ]] \
+  || fail "Enter opened the wrong images: $(grep '^GALLERY row' "$APP_LOG" | tail -1)"
+gal=$(new_window 'Read as')
+window_ready "$gal"
+key_to "$gal" Escape
+wait_gone "$gal"
 
 # export into a folder picked with the folder chooser
 mkdir -p "$OUT/export"

@@ -2,6 +2,7 @@
 # The window at a phone's 400 x 700, a laptop's 1280 x 800 and a 4K screen's
 # 2560 x 1440: on the Draw page nothing reaches past the window's width (no
 # horizontal scrolling) and a drawn digit's prediction shows without scrolling;
+# the Train and Evaluate pages (both tabs) fit the width and never scroll sideways;
 # on wide windows the canvas and the reading grow and sit side by side. A
 # screenshot of each page at each size stays in the test's folder (a selection
 # is in docs/screenshots/).
@@ -13,6 +14,17 @@ fits() { # NAME W H: the widget lies within the window's W x H
   [[ -n "$x" ]] || fail "no geometry for $1"
   ((x >= 0 && x + w <= $2)) || fail "$1 ($x,$y ${w}x$h) reaches past the window's width $2"
   ((y >= 0 && y + h <= $3)) || fail "$1 ($x,$y ${w}x$h) is below the window's height $3"
+}
+
+page_fits() { # WHAT: the last page line's page lies within the window's width and scrolls not sideways
+  local l x w upper pagesize
+  l=$(grep -E '^(TRAINPAGE|EVALPAGE|DATAGATE)' "$APP_LOG" | tail -1)
+  IFS=, read -r x _ w _ <<<"$(field "$l" page)"
+  IFS=, read -r upper pagesize <<<"$(field "$l" hscroll)"
+  echo "$1: page=$(field "$l" page) page_min=$(field "$l" page_min) hscroll=$upper,$pagesize"
+  ((x >= 0 && x + w <= W)) || fail "$1: the page ($x+$w) reaches past the window's width $W"
+  ((upper <= pagesize + 1)) || fail "$1: the page scrolls sideways ($upper > $pagesize)"
+  (($(field "$l" page_min) <= W)) || fail "$1: the page asks for more than $W px"
 }
 
 for size in 400x700 1280x800 2560x1440; do
@@ -48,6 +60,34 @@ for size in 400x700 1280x800 2560x1440; do
       if ((W >= 1280)); then
         read -r rx ry _ _ <<<"$(ready_field result)"; read -r cx cy _ _ <<<"$(ready_field canvas)"
         ((rx > cx)) || fail "$size: the reading is not beside the canvas"
+      fi
+    fi
+    if [[ $page != draw ]]; then
+      # the Train and Evaluate pages reflow: they fit the width with no sideways
+      # scrolling (the Evaluate page on both tabs)
+      tag=$([[ $page == train ]] && echo TRAINPAGE || echo EVALPAGE)
+      wait_for "^\($tag\|DATAGATE\)" 10 || fail "no layout of the $page page"
+      page_fits "$size $page"
+      if [[ $page == evaluate ]] && grep -q '^EVALPAGE' "$APP_LOG"; then
+        # with a result: the matrix and the per-digit table fit as well
+        n=$(count_lines '^EVALPAGE')
+        line=$(grep '^EVALPAGE' "$APP_LOG" | tail -1)
+        IFS=, read -r x y w h <<<"$(field "$line" evaluate)"
+        xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+        wait_for '^EVAL done' 120 || fail "$size: the evaluation did not finish"
+        wait_for_more '^EVALPAGE' "$n" 5 || fail "no layout after the evaluation"
+        page_fits "$size evaluated"
+        n=$(count_lines '^EVALPAGE')
+        line=$(grep '^EVALPAGE' "$APP_LOG" | tail -1)
+        IFS=, read -r x y w h <<<"$(field "$line" tab1)"
+        xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+        wait_for_more '^EVALPAGE' "$n" 5 || fail "no layout of the Robustness tab"
+        page_fits "$size robustness"
+        screenshot "$OUT/robustness-$size.png"
+        n=$(count_lines '^EVALPAGE')
+        IFS=, read -r x y w h <<<"$(field "$line" tab0)"
+        xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+        wait_for_more '^EVALPAGE' "$n" 5 || fail "no layout of the Confusion Matrix tab"
       fi
     fi
     screenshot "$OUT/$page-$size.png"

@@ -2,6 +2,7 @@
  * rasterisation, probability-bar labels, the colour map, model discovery,
  * settings, models, and saving a sample. Needs a display (xvfb-run). */
 #include <glib/gstdio.h>
+#include <string.h>
 #include <gtk/gtk.h>
 
 #include "dg-canvas.h"
@@ -10,6 +11,7 @@
 #include "dg-model-list.h"
 #include "dg-number-reader.h"
 #include "dg-prediction-view.h"
+#include "dg-model-files.h"
 #include "dg-prob-bars.h"
 #include "dg-sample-dialog.h"
 #include "dg-settings.h"
@@ -459,9 +461,74 @@ test_sample_save (void)
   dg_settings_set_samples_folder (settings, "");
 }
 
+/* Model names: paths and hidden files are refused with the reason; a model is
+ * renamed only to a free name, and comes back from the trash where it was. */
+static void
+test_model_files (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "digits", "models", NULL);
+  g_autofree char *path = g_build_filename (dir, "my_cnn.keras", NULL);
+  g_autofree char *other = g_build_filename (dir, "taken.keras", NULL);
+  g_autofree char *renamed = NULL;
+  g_autofree char *problem = NULL;
+  g_autoptr(GError) error = NULL;
+
+  problem = dg_model_name_problem ("../../../evil/na me");
+  g_assert_nonnull (strstr (problem, "“/”"));
+  g_clear_pointer (&problem, g_free);
+  problem = dg_model_name_problem ("a\\b");
+  g_assert_nonnull (problem);
+  g_clear_pointer (&problem, g_free);
+  problem = dg_model_name_problem (".hidden");
+  g_assert_nonnull (strstr (problem, "dot"));
+  g_clear_pointer (&problem, g_free);
+  problem = dg_model_name_problem ("  ");
+  g_assert_nonnull (problem);
+  g_clear_pointer (&problem, g_free);
+  g_assert_null (dg_model_name_problem ("my cnn-2.keras"));
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, "model", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "other", -1, NULL));
+  g_assert_true (dg_model_file_is_users (path));
+  g_assert_false (dg_model_file_is_users ("/usr/share/digits/models/mnist_cnn.keras"));
+
+  /* never over another model, never with a refused name */
+  g_assert_null (dg_model_file_rename (path, "taken", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_null (dg_model_file_rename (path, "../escaped", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
+  g_clear_error (&error);
+  renamed = dg_model_file_rename (path, " renamed.keras ", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (renamed, "/models/renamed.keras"));
+  g_assert_true (g_file_test (renamed, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* the trash and back */
+  g_assert_true (dg_model_file_trash (renamed, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (renamed, G_FILE_TEST_EXISTS));
+  g_assert_true (dg_model_file_restore (renamed, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (renamed, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (dg_model_file_restore (renamed, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_remove (renamed);
+  g_remove (other);
+}
+
 int
 main (int argc, char **argv)
 {
+  /* a home of its own: the model-file test writes models and uses the trash */
+  g_autofree char *home = g_dir_make_tmp ("digits-widgets-XXXXXX", NULL);
+  g_autofree char *data = g_build_filename (home, ".local", "share", NULL);
+  int status;
+
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -477,5 +544,12 @@ main (int argc, char **argv)
   g_test_add_func ("/sample/save", test_sample_save);
   g_test_add_func ("/prediction-view/styles", test_prediction_styles);
   g_test_add_func ("/number/reader", test_number_reader);
-  return g_test_run ();
+  g_test_add_func ("/model-files/name-rename-trash", test_model_files);
+  status = g_test_run ();
+  {
+    /* the home of its own goes with the test */
+    const char *rm[] = { "rm", "-rf", home, NULL };
+    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+  return status;
 }

@@ -528,19 +528,45 @@ nn_keras_load_with_reader (const char *const *reader_argv, const char *path, gui
   return m;
 }
 
+/* An installed tree moved as a whole (a staged `meson install --destdir`, an
+ * unpacked bundle) keeps its layout: PREFIX/bin/digits finds the reader installed
+ * with it at PREFIX/libexec/digits-model-reader, when that is there. NULL otherwise. */
+static char *
+reader_beside (const char *exe)
+{
+#if defined(NN_KERAS_BINDIR_REL) && defined(NN_KERAS_READER_REL)
+  g_autofree char *dir = exe ? g_path_get_dirname (exe) : NULL;
+  size_t cut;
+  g_autofree char *root = NULL;
+  char *path;
+
+  if (!dir || !g_str_has_suffix (dir, G_DIR_SEPARATOR_S NN_KERAS_BINDIR_REL))
+    return NULL;
+  cut = strlen (dir) - strlen (G_DIR_SEPARATOR_S NN_KERAS_BINDIR_REL);
+  root = g_strndup (dir, cut);
+  path = g_build_filename (*root ? root : G_DIR_SEPARATOR_S, NN_KERAS_READER_REL, NULL);
+  if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test (path, G_FILE_TEST_IS_DIR))
+    return path;
+  g_free (path);
+#endif
+  return NULL;
+}
+
 const char *
 nn_keras_reader_path (void)
 {
   /* A program in the build tree uses the reader built with it (an installed one may
    * be older and speak another protocol version); an installed program only ever
-   * uses the installed reader, never a path that merely existed at build time. */
+   * uses the reader installed with it, never a path that merely existed at build time. */
   static char *path;
   if (g_once_init_enter (&path))
     {
       g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
       const char *root = NN_KERAS_BUILD_ROOT G_DIR_SEPARATOR_S;
-      char *p = g_strdup (exe && g_str_has_prefix (exe, root) ? NN_KERAS_READER_BUILT
-                                                              : NN_KERAS_READER_INSTALLED);
+      char *p = exe && g_str_has_prefix (exe, root) ? g_strdup (NN_KERAS_READER_BUILT)
+                                                    : reader_beside (exe);
+      if (!p)
+        p = g_strdup (NN_KERAS_READER_INSTALLED);
       g_once_init_leave (&path, p);
     }
   return path;
