@@ -27,6 +27,7 @@ typedef enum {
   DG_JOB_TRAINING,
   DG_JOB_EVALUATION,
   DG_JOB_DOWNLOAD,     /* fetching MNIST; runs next to the others */
+  DG_JOB_PERSONAL,     /* the personal model's fine-tune after a correction; next to the others */
 } DgJobKind;
 
 typedef struct _DgJob DgJob;
