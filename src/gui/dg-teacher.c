@@ -9,9 +9,8 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
-/* MNIST images kept for replay, and for the check before and after, once read */
+/* MNIST images kept for replay once read: a run replays a few hundred of them */
 #define REPLAY_POOL 6000
-#define CHECK_IMAGES 500
 
 struct _DgTeacher {
   GObject parent_instance;
@@ -21,7 +20,6 @@ struct _DgTeacher {
   char *base_path;         /* the model the corrections were made on (not the personal one) */
   char *previous_path;     /* in use before the personal model: where Undo goes */
   NnDataset *replay;       /* MNIST training images, read by the first fine-tune */
-  NnDataset *check;
   DgJob *job;
   guint generation;        /* a reset makes older runs' results void */
   guint64 runs;
@@ -87,8 +85,8 @@ typedef struct {
   gint64 since;            /* the oldest correction this run learns from */
   guint64 seed;
   char *base, *samples_dir, *out, *mnist_dir;
-  const NnDataset *replay, *check;  /* the teacher's, or NULL */
-  NnDataset *new_replay, *new_check; /* read by this run */
+  const NnDataset *replay;  /* the teacher's, or NULL */
+  NnDataset *new_replay;    /* read by this run */
   NnPersonalReport report;
   gboolean ok;
 } TuneJob;
@@ -104,7 +102,6 @@ tune_job_free (gpointer data)
   g_free (t->out);
   g_free (t->mnist_dir);
   g_clear_pointer (&t->new_replay, nn_dataset_free);
-  g_clear_pointer (&t->new_check, nn_dataset_free);
   nn_personal_report_clear (&t->report);
   g_free (t);
 }
@@ -116,13 +113,9 @@ read_replay (TuneJob *t)
 {
   g_autoptr(NnDataset) train = t->mnist_dir ? nn_mnist_load (t->mnist_dir, NN_MNIST_TRAIN, NULL)
                                             : NULL;
-  g_autoptr(NnDataset) pool = NULL;
 
-  if (!train || train->n < 2 * CHECK_IMAGES)
-    return;
-  pool = nn_personal_pick (train, REPLAY_POOL + CHECK_IMAGES, 0x5e1f);
-  t->new_replay = nn_dataset_slice (pool, 0, pool->n - CHECK_IMAGES);
-  t->new_check = nn_dataset_slice (pool, pool->n - CHECK_IMAGES, CHECK_IMAGES);
+  if (train)
+    t->new_replay = nn_personal_pick (train, REPLAY_POOL, 0x5e1f);
 }
 
 static gboolean
@@ -146,7 +139,6 @@ tune_worker (DgJob *job, gpointer data, GError **error)
   o.samples_dir = t->samples_dir;
   o.out = t->out;
   o.replay = t->replay ? t->replay : t->new_replay;
-  o.check = t->check ? t->check : t->new_check;
   o.seed = t->seed;
   o.cancellable = dg_job_get_cancellable (job);
   t->ok = nn_personal_tune (&o, &t->report, error);
@@ -190,10 +182,7 @@ on_tune_done (DgJob *job, const GError *error, gpointer data)
     return;  /* the window went while it ran */
   current = dg_context_get_model_path (self->context);
   if (t->new_replay && !self->replay)
-    {
-      self->replay = g_steal_pointer (&t->new_replay);
-      self->check = g_steal_pointer (&t->new_check);
-    }
+    self->replay = g_steal_pointer (&t->new_replay);
   if (t->generation != self->generation)
     {
       /* reset while it ran: what it wrote goes too */
@@ -255,7 +244,6 @@ start_run (DgTeacher *self)
   t->out = g_strdup (self->personal_path);
   t->mnist_dir = g_strdup (dg_context_get_data_dir (self->context));
   t->replay = self->replay;
-  t->check = self->check;
   self->pending_since = 0;
   self->job = dg_job_start (DG_JOB_PERSONAL, "personal", tune_worker, on_tune_done, t,
                             tune_job_free);
@@ -457,7 +445,6 @@ dg_teacher_finalize (GObject *object)
   g_free (self->base_path);
   g_free (self->previous_path);
   g_clear_pointer (&self->replay, nn_dataset_free);
-  g_clear_pointer (&self->check, nn_dataset_free);
   G_OBJECT_CLASS (dg_teacher_parent_class)->finalize (object);
 }
 

@@ -77,6 +77,7 @@ test_learns_samples (void)
   o.replay = replay;
   o.check = replay;
   o.threads = 1;
+  o.measure = TRUE;
   g_assert_true (nn_personal_tune (&o, &r, &error));
   g_assert_no_error (error);
   g_test_message ("samples %d, replay %d: samples %.2f -> %.2f; load %.2f s, train %.2f s, save %.2f s",
@@ -84,6 +85,7 @@ test_learns_samples (void)
                   r.train_seconds, r.save_seconds);
   g_assert_cmpint (r.n_samples, ==, 6);
   g_assert_cmpint (r.n_replay, ==, 192);  /* at least 192 replayed */
+  g_assert_cmpint (r.epochs, ==, 3);      /* 6 x 16 + 192 = 288 images: 3 epochs in 1,200 */
   g_assert_cmpfloat (r.samples_after, >=, 5.0f / 6.0f);
   g_assert_cmpfloat (r.samples_after, >, r.samples_before);
   g_assert_false (isnan (r.check_after));

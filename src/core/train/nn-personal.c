@@ -17,6 +17,7 @@ nn_personal_options_init (NnPersonalOptions *o)
   g_return_if_fail (o != NULL);
   memset (o, 0, sizeof *o);
   o->epochs = 3;
+  o->max_images = 1200;
   o->batch_size = 32;
   o->learning_rate = 1e-3f;
   o->seed = 1;
@@ -147,7 +148,7 @@ nn_personal_tune (const NnPersonalOptions *o, NnPersonalReport *r, GError **erro
   g_autoptr (NnDataset) replay = NULL;
   if (o->replay && o->replay->n > 0)
     {
-      n_replay = o->replay_images > 0 ? o->replay_images : CLAMP (4 * samples->n, 192, 768);
+      n_replay = o->replay_images > 0 ? o->replay_images : CLAMP (2 * samples->n, 192, 512);
       replay = nn_personal_pick (o->replay, n_replay, o->seed);
       n_replay = replay->n;
     }
@@ -155,16 +156,21 @@ nn_personal_tune (const NnPersonalOptions *o, NnPersonalReport *r, GError **erro
   int repeat = CLAMP ((MAX (n_replay, 64) + samples->n) / (2 * samples->n), 1, 16);
   g_autoptr (NnDataset) train = mix (samples, repeat, replay);
 
+  // 3 samples: 240 images, 3 epochs; 200 samples: 600 images, 2 epochs
+  r->epochs = CLAMP (o->max_images / MAX (train->n, 1), 1, MAX (o->epochs, 1));
   nn_model_set_threads (m, o->threads > 0 ? o->threads : (int) g_get_num_processors ());
-  r->samples_before = accuracy (m, samples);
-  r->check_before = accuracy (m, o->check);
+  if (o->measure)
+    {
+      r->samples_before = accuracy (m, samples);
+      r->check_before = accuracy (m, o->check);
+    }
   gint64 t1 = g_get_monotonic_time ();
   r->load_seconds = (t1 - t0) / 1e6;
 
   NnRecipeOptions ro;
   NnFitConfig cfg;
   nn_recipe_options_init (&ro, NN_RECIPE_FINETUNE);
-  ro.epochs = o->epochs;
+  ro.epochs = r->epochs;
   ro.batch_size = o->batch_size;
   ro.learning_rate = o->learning_rate;
   ro.seed = o->seed;
@@ -190,8 +196,11 @@ nn_personal_tune (const NnPersonalOptions *o, NnPersonalReport *r, GError **erro
   gint64 t2 = g_get_monotonic_time ();
   r->train_seconds = (t2 - t1) / 1e6;
 
-  r->samples_after = accuracy (m, samples);
-  r->check_after = accuracy (m, o->check);
+  if (o->measure)
+    {
+      r->samples_after = accuracy (m, samples);
+      r->check_after = accuracy (m, o->check);
+    }
   // the base's test accuracy is not this model's; what it is, is said instead
   if (m->metadata)
     g_hash_table_remove (m->metadata, "test_accuracy");

@@ -14,7 +14,9 @@
  * Each run starts from base: the head and the deeper third of the convolutions
  * learn (nn_recipe_freeze_for_finetune's phase 2) for a few short epochs on the
  * samples, each repeated with a little augmentation so that they weigh in every
- * batch, mixed with replayed images so that the model keeps what it knew.
+ * batch, mixed with replayed images so that the model keeps what it knew. The
+ * epochs stop at max_images images in all, so that a run takes seconds whether
+ * there are 3 samples or 200.
  * out is written atomically; its metadata says what it is ("recipe": "personal",
  * "personal_base": the first non-personal model's name, "personal_samples").
  */
@@ -31,8 +33,10 @@ typedef struct {
   const char *out;           /* the personal model written */
   const NnDataset *replay;   /* images to mix in so nothing is forgotten, or NULL */
   const NnDataset *check;    /* images the report measures before and after, or NULL */
-  int replay_images;         /* replayed per run; 0: 4 per sample, at least 192, at most 768 */
-  int epochs;                /* default 3 */
+  int replay_images;         /* replayed per run; 0: 2 per sample, at least 192, at most 512 */
+  int epochs;                /* at most; default 3 */
+  int max_images;            /* images trained on in all, over the epochs; default 1200 */
+  gboolean measure;          /* fill in the accuracies of the report (costs inference) */
   int batch_size;            /* default 32 */
   float learning_rate;       /* Adam; default 1e-3 */
   guint64 seed;              /* chooses the replayed images and the augmentation */
@@ -44,8 +48,9 @@ typedef struct {
   int n_samples;             /* the user's samples read */
   int n_replay;              /* replayed images in the run */
   int n_skipped;             /* files in the folder that were no sample */
-  float samples_before, samples_after;  /* accuracy on the samples */
-  float check_before, check_after;      /* on options.check; NaN without */
+  float samples_before, samples_after;  /* accuracy on the samples; NaN unless measured */
+  float check_before, check_after;      /* on options.check; NaN without, or unless measured */
+  int epochs;                /* run */
   double load_seconds, train_seconds, save_seconds;
   char *base_name;           /* what "Personal (based on …)" names */
 } NnPersonalReport;
