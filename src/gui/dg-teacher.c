@@ -255,7 +255,6 @@ dg_teacher_correct (DgTeacher *self, const guint8 *grey, int width, int height, 
 {
   g_autoptr(NnGreyImage) image = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *text = NULL;
 
   g_return_val_if_fail (DG_IS_TEACHER (self), FALSE);
   g_return_val_if_fail (grey != NULL && width > 0 && height > 0, FALSE);
@@ -270,10 +269,9 @@ dg_teacher_correct (DgTeacher *self, const guint8 *grey, int width, int height, 
   if (self->pending_since == 0)
     self->pending_since = g_get_monotonic_time ();
   start_run (self);
+  /* the spinner beside "It's a…" says it is learning; a toast now would only hold
+   * back the one that says it is done */
   notify_busy (self);
-  /* TRANSLATORS: a toast after "It's a…"; %d is the digit */
-  text = g_strdup_printf (_("Saved as a “%d”, teaching your personal model…"), label);
-  dg_context_toast_about (self->context, "teach", text, NULL);
   return TRUE;
 }
 

@@ -46,6 +46,8 @@ child (gpointer widget, GType type, const char *id)
   return gtk_widget_get_template_child (GTK_WIDGET (widget), type, id);
 }
 
+static GtkWidget *first_of_type (GtkWidget *w, GType type);
+
 static GtkWidget *
 window_child (Probe *p, const char *id)
 {
@@ -260,6 +262,7 @@ toasts_idle (gpointer data)
   GtkWidget *overlay = GTK_WIDGET (child (window, DG_TYPE_WINDOW, "toast_overlay"));
   g_autoptr(GString) titles = g_string_new (NULL);
   g_autofree char *at = NULL;
+  g_autofree char *button_at = NULL;
   int shown = 0;
 
   for (GtkWidget *c = gtk_widget_get_first_child (overlay); c; c = gtk_widget_get_next_sibling (c))
@@ -269,11 +272,18 @@ toasts_idle (gpointer data)
         continue;
       label = first_label (c);
       if (!at)
-        at = dg_test_widget_geometry (c);
+        {
+          GtkWidget *button = first_of_type (c, GTK_TYPE_BUTTON);
+          at = dg_test_widget_geometry (c);
+          /* the toast's own button (Undo, Details…) comes before its close button */
+          if (button && gtk_button_get_label (GTK_BUTTON (button)))
+            button_at = dg_test_widget_geometry (button);
+        }
       g_string_append_printf (titles, "%s%s", shown++ ? "|" : "",
                               label ? gtk_label_get_text (GTK_LABEL (label)) : "?");
     }
-  dg_test_print ("TOASTS shown=%d at=%s titles=%s", shown, at ? at : "0,0,0,0", titles->str);
+  dg_test_print ("TOASTS shown=%d at=%s button=%s titles=%s", shown, at ? at : "0,0,0,0",
+                 button_at ? button_at : "0,0,0,0", titles->str);
   return G_SOURCE_REMOVE;
 }
 
@@ -289,6 +299,7 @@ on_toast_action (DgContext *context, const char *text, const char *button_label,
                  const char *action_name, GVariant *target, Probe *p)
 {
   dg_test_print ("TOAST %s button=%s action=%s", text, button_label, action_name);
+  g_idle_add_full (G_PRIORITY_LOW, toasts_idle, g_object_ref (p->window), NULL);
 }
 
 static void
@@ -492,8 +503,6 @@ on_samples_trashed (DgSamplesWindow *w, const char *path, gboolean ok, Probe *p)
 {
   dg_test_print ("SAMPLES trashed ok=%d path=%s", ok, path);
 }
-
-static GtkWidget *first_of_type (GtkWidget *w, GType type);
 
 /* " Undo stroke; Redo stroke; ..." */
 static void

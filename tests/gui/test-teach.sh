@@ -23,7 +23,7 @@ correct_by_key() { # DIGIT: typed while the Draw page shows the drawing
 line=$(draw_and_predict 70 60 210 60 205 75 125 235); echo "$line"
 c=$(correct_by_key 1); echo "$c"
 [[ $(field "$c" label) == 1 && $(field "$c" path) == "$samples/1/"*.png ]] || fail "wrong sample: $c"
-wait_for '^TOAST Saved as a “1”, teaching' 5 || fail "no toast for the correction"
+wait_for '^TEACH busy=1 ' 5 || fail "the correction started no fine-tune"
 
 # 2: a 0, said to be a 6 (while the first fine-tune may still run)
 key Delete
@@ -70,9 +70,31 @@ else
   wait_for '^TOAST Now reading with your personal model, taught on your samples alone' 5 \
     || fail "no note that MNIST was missing"
 fi
+# the toast's Undo goes back to the model before (clicked while the toast shows)
+toast_after() { awk '/^TOAST Now reading/ { t = "" } /^TOASTS .*titles=Now reading/ { t = $0 } END { print t }' "$APP_LOG"; }
+end=$((SECONDS + $(scaled 5)))
+until [[ -n $(toast_after) ]]; do ((SECONDS < end)) || fail "the toast did not show"; sleep 0.05; done
+toasts=$(toast_after); echo "$toasts"
+IFS=, read -r x y w h <<<"$(field "$toasts" button)"
+((w > 0)) || fail "the toast has no Undo button: $toasts"
+loads=$(count_lines '^MODEL loaded')
+xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
+wait_for_more '^MODEL loaded' "$loads" 10 || fail "Undo brought no model back"
+m=$(grep '^MODEL loaded' "$APP_LOG" | tail -1)
+[[ $(field "$m" path) == "$base_path" ]] || fail "Undo did not go back to $base_path: $m"
+
 # the drawing on the canvas is read again by the personal model
 wait_for "^PREDICTION digit=.* model=personal " 5 || fail "no prediction by the personal model"
 grep "^PREDICTION digit=.* model=personal " "$APP_LOG" | tail -1
+
+# one more correction makes it the model in use again, learning from four samples
+n=$(count_lines '^TEACH active')
+key Delete
+draw_and_predict 70 60 210 60 205 75 125 235 >/dev/null
+correct_by_key 9 >/dev/null
+wait_for_more '^TEACH active' "$n" 30 || fail "the fourth correction did not make it active again"
+grep '^TEACH tuned' "$APP_LOG" | tail -1 | grep -q 'samples=4 ' || fail "not tuned on four samples"
+wait_for "^PREDICTION digit=.* model=personal " 5 || fail "no prediction by the personal model"
 screenshot "$OUT/personal.png"
 
 # Reset Personal Model: the file goes, the model it was based on comes back
@@ -89,7 +111,7 @@ wait_for_more '^MODEL loaded' "$loads" 10 || fail "no model after Reset"
 m=$(grep '^MODEL loaded' "$APP_LOG" | tail -1)
 [[ $(field "$m" path) == "$base_path" ]] || fail "Reset did not go back to $base_path: $m"
 [[ ! -e $personal ]] || fail "$personal is still there"
-[[ $(find "$samples" -name '*.png' | wc -l) == 3 ]] || fail "Reset touched the samples"
+[[ $(find "$samples" -name '*.png' | wc -l) == 4 ]] || fail "Reset touched the samples"
 
 quit_app
 echo "PASS"
