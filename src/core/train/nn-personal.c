@@ -143,12 +143,13 @@ nn_personal_tune (const NnPersonalOptions *o, NnPersonalReport *r, GError **erro
   r->base_name = base_name (m, o->base);
 
   // Few samples weigh in every batch by repetition (each copy augmented
-  // differently); many need no repeating. Replay keeps about four images per sample.
+  // differently); many need no repeating. Three replayed images per sample: with two,
+  // 200 font samples cost 0.36 points of MNIST test accuracy, with three 0.25.
   int n_replay = 0;
   g_autoptr (NnDataset) replay = NULL;
   if (o->replay && o->replay->n > 0)
     {
-      n_replay = o->replay_images > 0 ? o->replay_images : CLAMP (2 * samples->n, 192, 512);
+      n_replay = o->replay_images > 0 ? o->replay_images : CLAMP (3 * samples->n, 192, 768);
       replay = nn_personal_pick (o->replay, n_replay, o->seed);
       n_replay = replay->n;
     }
@@ -156,7 +157,8 @@ nn_personal_tune (const NnPersonalOptions *o, NnPersonalReport *r, GError **erro
   int repeat = CLAMP ((MAX (n_replay, 64) + samples->n) / (2 * samples->n), 1, 16);
   g_autoptr (NnDataset) train = mix (samples, repeat, replay);
 
-  // 3 samples: 240 images, 3 epochs; 200 samples: 600 images, 2 epochs
+  // 3 samples: 16 x 3 + 192 replayed = 240 images, 3 epochs; 200 samples: 2 x 200 + 600
+  // replayed = 1,000 images, 1 epoch
   r->epochs = CLAMP (o->max_images / MAX (train->n, 1), 1, MAX (o->epochs, 1));
   nn_model_set_threads (m, o->threads > 0 ? o->threads : (int) g_get_num_processors ());
   if (o->measure)

@@ -33,7 +33,7 @@ typedef struct {
   const char *out;           /* the personal model written */
   const NnDataset *replay;   /* images to mix in so nothing is forgotten, or NULL */
   const NnDataset *check;    /* images the report measures before and after, or NULL */
-  int replay_images;         /* replayed per run; 0: 2 per sample, at least 192, at most 512 */
+  int replay_images;         /* replayed per run; 0: 3 per sample, at least 192, at most 768 */
   int epochs;                /* at most; default 3 */
   int max_images;            /* images trained on in all, over the epochs; default 1200 */
   gboolean measure;          /* fill in the accuracies of the report (costs inference) */
