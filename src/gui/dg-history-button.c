@@ -66,12 +66,12 @@ static GtkWidget *
 make_row (Entry *e)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *picture = gtk_picture_new_for_paintable (GDK_PAINTABLE (e->texture));
+  /* an image at a fixed size: a picture would ask for the drawing's own 280 px */
+  GtkWidget *picture = gtk_image_new_from_paintable (GDK_PAINTABLE (e->texture));
   GtkWidget *label;
   g_autofree char *text = NULL;
 
-  gtk_widget_set_size_request (picture, 48, 48);
-  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_image_set_pixel_size (GTK_IMAGE (picture), 48);
   if (e->digit >= 0)
     {
       g_autofree char *number = g_strdup_printf ("%.0f", 100.0 * e->confidence);

@@ -100,12 +100,15 @@ static GtkWidget *
 make_tile (DgSamplesWindow *self, const char *path)
 {
   GtkWidget *tile = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *picture = gtk_picture_new_for_filename (path);
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, NULL);
+  /* an image at a fixed size: a picture would ask for the sample's own 280 px */
+  GtkWidget *picture = texture ? gtk_image_new_from_paintable (GDK_PAINTABLE (texture))
+                               : gtk_image_new_from_icon_name ("image-missing-symbolic");
   GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
   g_autofree char *base = g_path_get_basename (path);
 
-  gtk_widget_set_size_request (picture, THUMB, THUMB);
-  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_image_set_pixel_size (GTK_IMAGE (picture), THUMB);
+  gtk_widget_set_halign (tile, GTK_ALIGN_START);
   gtk_widget_set_tooltip_text (picture, base);
   gtk_widget_add_css_class (picture, "card");
   gtk_widget_add_css_class (remove, "flat");

@@ -21,7 +21,7 @@ n=$(count_lines '^HISTORYPOPOVER')
 click history
 wait_for_more '^HISTORYPOPOVER' "$n" 5 || fail "the history shows no list"
 pop=$(grep '^HISTORYPOPOVER' "$APP_LOG" | tail -1); echo "$pop"
-screenshot "$OUT/history.png"
+screenshot "$OUT/history.png" root
 IFS=, read -r x y w h <<<"$(field "$pop" row1)"
 [[ -n $x ]] || fail "no second row: $pop"
 xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1

@@ -38,7 +38,7 @@ n=$(count_lines '^TEACHPOPOVER')
 click teach
 wait_for_more '^TEACHPOPOVER' "$n" 5 || fail "It's a… shows no digits"
 pop=$(grep '^TEACHPOPOVER' "$APP_LOG" | tail -1); echo "$pop"
-screenshot "$OUT/popover.png"
+screenshot "$OUT/popover.png" root
 IFS=, read -r x y w h <<<"$(field "$pop" d4)"
 before=$(count_lines '^TEACH corrected')
 xdotool mousemove --window "$WID" $((x + w / 2)) $((y + h / 2)) click 1
