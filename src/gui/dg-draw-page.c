@@ -12,7 +12,10 @@
 #include "dg-image-reader.h"
 #include "dg-number-view.h"
 #include "dg-prediction-view.h"
+#include "dg-reading.h"
 #include "dg-sample-dialog.h"
+#include "dg-history-button.h"
+#include "dg-teach-button.h"
 #include "dg-test-hooks.h"
 #include "nn-error.h"
 #include "nn-image.h"
@@ -36,6 +39,8 @@ struct _DgDrawPage {
   DgPredictionView *prediction_view;
   DgNumberBoxes *number_boxes;
   DgNumberView *number_view;
+  DgTeachButton *teach_button;
+  DgHistoryButton *history_button;
 
   /* owned */
   DgContext *context;
@@ -53,6 +58,7 @@ struct _DgDrawPage {
   DgPredictTimings timings;
   GCancellable *reading;   /* the picture being read, if any */
   gboolean number_mode;    /* a wide canvas read as a number */
+  int next_label;          /* suggested after Save and Draw Next, or -1 */
 };
 
 G_DEFINE_FINAL_TYPE (DgDrawPage, dg_draw_page, GTK_TYPE_WIDGET)
@@ -565,25 +571,34 @@ on_clipboard_files (GObject *source, GAsyncResult *result, gpointer data)
                             error ? error->message : NULL);
 }
 
-/* draw.copy (Ctrl+C): the drawing as a 280 x 280 picture (840 x 280 for a number), white ink on black as
- * the model reads it, for pasting into another program (or back here) */
+/* draw.copy (Ctrl+C): the reading as text for text editors (the digit, or the
+ * number in number mode), and the drawing as a picture, white ink on black as the
+ * model reads it (280 x 280, or 840 x 280 for a number), for image programs (or
+ * pasting back here) */
 static void
 copy_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
   DgDrawPage *self = DG_DRAW_PAGE (data);
-  int w = dg_canvas_get_width_units (self->canvas); /* 840 in number mode */
-  gsize n = (gsize) w * DG_CANVAS_UNITS;
-  g_autofree guint8 *grey = g_malloc (n);
-  guint8 *rgb = g_malloc (n * 3);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(DgReading) reading = dg_reading_new (self->canvas, dg_context_get_model (self->context),
+                                                 self->input, self->prediction);
+  g_autoptr(GdkContentProvider) content = NULL;
 
-  dg_canvas_render_grey_shifted (self->canvas, grey, w, DG_CANVAS_UNITS, w, 1, NULL);
-  for (gsize i = 0; i < n; i++)
-    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = grey[i];
-  bytes = g_bytes_new_take (rgb, n * 3);
-  texture = gdk_memory_texture_new (w, DG_CANVAS_UNITS, GDK_MEMORY_R8G8B8, bytes, w * 3);
-  gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (self)), texture);
+  if (self->number_mode)
+    dg_reading_set_number (reading, self->canvas,
+                           dg_number_view_get_reading (self->number_view)->number);
+  content = dg_reading_content_provider (reading);
+  gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), content);
+}
+
+/* draw.export (Ctrl+E): the drawing, its reading and heat map as a PNG */
+static void
+export_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  DgDrawPage *self = DG_DRAW_PAGE (data);
+
+  dg_reading_export_ask (dg_reading_new (self->canvas, dg_context_get_model (self->context),
+                                         self->input, self->prediction),
+                         GTK_WIDGET (self), self->context);
 }
 
 /* draw.paste (Ctrl+V): a picture, or a picture file copied in a file manager */
@@ -670,6 +685,7 @@ update_actions (DgDrawPage *self)
     { "paste", shown },
     { "copy", drawn },
     { "number", shown },
+    { "export", drawn && !self->number_mode }, /* the export lays out one digit */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (a); i++)
@@ -728,7 +744,16 @@ on_sample_saved (DgSampleDialog *dialog, const char *path, int label, DgDrawPage
 {
   g_autofree char *text = g_strdup_printf (_("Saved as a “%d”"), label);
 
+  self->next_label = -1;
   dg_context_toast (self->context, text, NULL);
+}
+
+/* Save and Draw Next: a clean canvas for the next digit, suggested next time */
+static void
+on_sample_draw_next (DgSampleDialog *dialog, int next_label, DgDrawPage *self)
+{
+  self->next_label = next_label;
+  dg_canvas_clear (self->canvas);
 }
 
 static void
@@ -744,8 +769,10 @@ save_sample_activated (GSimpleAction *action, GVariant *param, gpointer data)
   dg_canvas_render_grey (self->canvas, grey);
   dialog = dg_sample_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                  dg_context_get_settings (self->context), grey, DG_CANVAS_UNITS,
-                                 DG_CANVAS_UNITS, self->prediction);
+                                 DG_CANVAS_UNITS,
+                                 self->next_label >= 0 ? self->next_label : self->prediction);
   g_signal_connect_object (dialog, "saved", G_CALLBACK (on_sample_saved), self, 0);
+  g_signal_connect_object (dialog, "draw-next", G_CALLBACK (on_sample_draw_next), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -782,6 +809,7 @@ static const GActionEntry action_entries[] = {
   { .name = "paste", .activate = paste_activated },
   { .name = "copy", .activate = copy_activated },
   { .name = "number", .state = "false", .change_state = number_changed },
+  { .name = "export", .activate = export_activated },
 };
 
 /* The page's shortcuts, handled wherever the focus is in the window. */
@@ -802,6 +830,7 @@ add_shortcuts (DgDrawPage *self)
     { "<Control>v", "draw.paste" },
     { "<Control>c", "draw.copy" },
     { "<Control>n", "draw.number" },
+    { "<Control>e", "draw.export" },
   };
   GtkEventController *controller = gtk_shortcut_controller_new ();
 
@@ -859,6 +888,8 @@ dg_draw_page_constructed (GObject *object)
   bind_settings (self);
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->method_button),
                                dg_explain_popover_new (self->context));
+  dg_teach_button_attach (self->teach_button, self->context, self->canvas);
+  dg_history_button_attach (self->history_button, GTK_WIDGET (self), self->context, self->canvas);
   g_signal_connect_object (self->context, "notify::model", G_CALLBACK (on_model_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (dg_context_get_models (self->context), "items-changed",
@@ -934,6 +965,7 @@ dg_draw_page_dispose (GObject *object)
 static const char *named_children[] = {
   "undo_button", "redo_button", "clear_button", "brush_scale", "predict_button", "save_button",
   "number_toggle",
+  "export_button",
 };
 
 static void
@@ -976,6 +1008,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
   g_type_ensure (DG_TYPE_PREDICTION_VIEW);
   g_type_ensure (DG_TYPE_NUMBER_BOXES);
   g_type_ensure (DG_TYPE_NUMBER_VIEW);
+  g_type_ensure (DG_TYPE_TEACH_BUTTON);
+  g_type_ensure (DG_TYPE_HISTORY_BUTTON);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-draw-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, DgDrawPage, name)
@@ -992,6 +1026,8 @@ dg_draw_page_class_init (DgDrawPageClass *klass)
   BIND (prediction_view);
   BIND (number_boxes);
   BIND (number_view);
+  BIND (teach_button);
+  BIND (history_button);
 #undef BIND
   /* named for tests and tools, not kept */
   for (guint i = 0; i < G_N_ELEMENTS (named_children); i++)
@@ -1002,6 +1038,7 @@ static void
 dg_draw_page_init (DgDrawPage *self)
 {
   self->prediction = -1;
+  self->next_label = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
   /* side by side when wide, the reading below the canvas when narrow */
   gtk_widget_set_layout_manager (self->draw_box, dg_draw_layout_new (24, DG_CANVAS_UNITS));

@@ -3,7 +3,7 @@
  *
  * Its actions live in the "draw" group (draw.undo, draw.redo, draw.clear,
  * draw.predict, draw.save-sample, draw.brush-smaller, draw.brush-larger,
- * draw.paste, draw.copy; draw.open-image('PATH or URI'), enabled even while hidden), which
+ * draw.paste, draw.copy, draw.export; draw.open-image('PATH or URI'), enabled even while hidden), which
  * the window also offers to its header bar (dg_draw_page_get_actions). They and
  * their shortcuts act only while the page is showing.
  *

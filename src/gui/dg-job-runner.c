@@ -243,6 +243,16 @@ dg_job_runner_n_running (void)
   return g_list_length (running_jobs);
 }
 
+guint
+dg_job_runner_n_lasting (void)
+{
+  guint n = 0;
+
+  for (GList *l = running_jobs; l; l = l->next)
+    n += ((DgJob *) l->data)->kind != DG_JOB_PERSONAL;
+  return n;
+}
+
 void
 dg_job_runner_cancel_all (void)
 {

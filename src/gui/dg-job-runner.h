@@ -27,6 +27,7 @@ typedef enum {
   DG_JOB_TRAINING,
   DG_JOB_EVALUATION,
   DG_JOB_DOWNLOAD,     /* fetching MNIST; runs next to the others */
+  DG_JOB_PERSONAL,     /* the personal model's fine-tune after a correction; next to the others */
 } DgJobKind;
 
 typedef struct _DgJob DgJob;
@@ -61,6 +62,9 @@ void          dg_job_post (DgJob *job, GSourceFunc func, gpointer message,
 DgJob        *dg_job_runner_get_training (void);
 /* Jobs running now, of any kind. */
 guint         dg_job_runner_n_running (void);
+/* Jobs worth asking about before the window closes: all but DG_JOB_PERSONAL, which
+ * lasts seconds and is simply stopped. */
+guint         dg_job_runner_n_lasting (void);
 /* Cancels every running job. */
 void          dg_job_runner_cancel_all (void);
 /* Emitted (as a plain callback list) when a job starts or ends, in the GUI thread. */

@@ -235,13 +235,32 @@ dg_model_list_default_position (DgModelList *self)
   return n > 0 ? 0 : -1;
 }
 
+/* path -> the title shown instead of its file name (dg_model_title_set) */
+static GHashTable *titles;
+
+void
+dg_model_title_set (const char *path, const char *title)
+{
+  g_return_if_fail (path != NULL);
+  if (!titles)
+    titles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (title)
+    g_hash_table_replace (titles, g_strdup (path), g_strdup (title));
+  else
+    g_hash_table_remove (titles, path);
+}
+
 char *
 dg_model_title_from_path (const char *path)
 {
   g_autofree char *base = NULL;
+  const char *title;
 
   if (!path)
     return g_strdup ("");
+  title = titles ? g_hash_table_lookup (titles, path) : NULL;
+  if (title)
+    return g_strdup (title);
   base = g_path_get_basename (path);
   if (g_str_has_suffix (base, ".keras"))
     base[strlen (base) - strlen (".keras")] = '\0';

@@ -32,7 +32,10 @@ const char  *dg_model_list_get_path (DgModelList *self, guint position);
 int          dg_model_list_default_position (DgModelList *self);
 /* The folders searched, for messages. */
 GStrv        dg_model_list_dup_search_dirs (void);
-/* "mnist_cnn" for ".../mnist_cnn.keras". Free with g_free. */
+/* "mnist_cnn" for ".../mnist_cnn.keras", or the title set for path. Free with g_free. */
 char        *dg_model_title_from_path (const char *path);
+/* The title shown for path instead of its file name ("Personal (based on
+ * mnist_cnn)"); NULL takes it back. Set it before the path is listed. */
+void         dg_model_title_set (const char *path, const char *title);
 
 G_END_DECLS

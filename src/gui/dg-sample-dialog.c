@@ -1,7 +1,8 @@
-/* dg-sample-dialog.c */
+/* dg-sample-dialog.c: "Save as Sample…" and the samples' file names. */
 #include "dg-config.h"
 #include "dg-sample-dialog.h"
 #include "dg-file-chooser.h"
+#include "dg-samples-window.h"
 #include "nn-image.h"
 
 #include <errno.h>
@@ -27,7 +28,7 @@ struct _DgSampleDialog {
 
 G_DEFINE_FINAL_TYPE (DgSampleDialog, dg_sample_dialog, ADW_TYPE_WINDOW)
 
-enum { SAVED, N_SIGNALS };
+enum { SAVED, DRAW_NEXT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 void
@@ -90,19 +91,18 @@ unique_path (const char *dir, int label)
 }
 
 char *
-dg_sample_dialog_save (DgSampleDialog *self, GError **error)
+dg_sample_save (DgSettings *settings, const NnGreyImage *image, int label, GError **error)
 {
   g_autofree char *folder = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
   char name[2] = { 0, 0 };
-  int label;
 
-  g_return_val_if_fail (DG_IS_SAMPLE_DIALOG (self), NULL);
+  g_return_val_if_fail (DG_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (image != NULL && label >= 0 && label <= 9, NULL);
 
-  label = (int) gtk_adjustment_get_value (self->label_adjustment);
   name[0] = (char) ('0' + label);
-  folder = dg_settings_dup_samples_folder (self->settings);
+  folder = dg_settings_dup_samples_folder (settings);
   dir = g_build_filename (folder, name, NULL);
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
@@ -112,25 +112,64 @@ dg_sample_dialog_save (DgSampleDialog *self, GError **error)
       return NULL;
     }
   path = unique_path (dir, label);
-  if (!nn_grey_image_save_png (self->image, path, error))
+  if (!nn_grey_image_save_png (image, path, error))
     return NULL;
   return g_steal_pointer (&path);
 }
 
-static void
-save_activated (GtkWidget *widget, const char *action, GVariant *param)
+char *
+dg_sample_dialog_save (DgSampleDialog *self, GError **error)
 {
-  DgSampleDialog *self = DG_SAMPLE_DIALOG (widget);
+  g_return_val_if_fail (DG_IS_SAMPLE_DIALOG (self), NULL);
+  return dg_sample_save (self->settings, self->image,
+                         (int) gtk_adjustment_get_value (self->label_adjustment), error);
+}
+
+static gboolean
+save_and_report (DgSampleDialog *self)
+{
   g_autoptr(GError) error = NULL;
   g_autofree char *path = dg_sample_dialog_save (self, &error);
 
   if (!path)
     {
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
-      return;
+      return FALSE;
     }
   g_signal_emit (self, signals[SAVED], 0, path,
                  (int) gtk_adjustment_get_value (self->label_adjustment));
+  return TRUE;
+}
+
+static void
+save_activated (GtkWidget *widget, const char *action, GVariant *param)
+{
+  DgSampleDialog *self = DG_SAMPLE_DIALOG (widget);
+
+  if (save_and_report (self))
+    gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Save and Draw Next: the page clears the canvas and suggests the next digit */
+static void
+save_next_activated (GtkWidget *widget, const char *action, GVariant *param)
+{
+  DgSampleDialog *self = DG_SAMPLE_DIALOG (widget);
+  int label = (int) gtk_adjustment_get_value (self->label_adjustment);
+
+  if (!save_and_report (self))
+    return;
+  g_signal_emit (self, signals[DRAW_NEXT], 0, (label + 1) % 10);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+browse_activated (GtkWidget *widget, const char *action, GVariant *param)
+{
+  DgSampleDialog *self = DG_SAMPLE_DIALOG (widget);
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  gtk_window_present (GTK_WINDOW (dg_samples_window_new (parent, self->settings)));
   gtk_window_close (GTK_WINDOW (self));
 }
 
@@ -182,6 +221,9 @@ dg_sample_dialog_class_init (DgSampleDialogClass *klass)
 
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+  /* after "saved", for Save and Draw Next: the digit to suggest next */
+  signals[DRAW_NEXT] = g_signal_new ("draw-next", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 
   gtk_widget_class_set_template_from_resource (widget_class, DG_RESOURCE_PATH "/dg-sample-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, DgSampleDialog, toast_overlay);
@@ -191,11 +233,18 @@ dg_sample_dialog_class_init (DgSampleDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DgSampleDialog, folder_row);
   gtk_widget_class_bind_template_child (widget_class, DgSampleDialog, count_grid);
   gtk_widget_class_bind_template_child (widget_class, DgSampleDialog, save_button);
+  /* named for tests and tools, not kept */
+  gtk_widget_class_bind_template_child_full (widget_class, "next_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "browse_button", FALSE, 0);
 
   gtk_widget_class_install_action (widget_class, "sample.save", NULL, save_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "sample.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "sample.save", NULL);
+  gtk_widget_class_install_action (widget_class, "sample.save-next", NULL, save_next_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "sample.save-next",
+                                       NULL);
+  gtk_widget_class_install_action (widget_class, "sample.browse", NULL, browse_activated);
   gtk_widget_class_install_action (widget_class, "sample.choose-folder", NULL,
                                    choose_folder_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);

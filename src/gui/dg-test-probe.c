@@ -15,6 +15,9 @@
 #include "dg-page-util.h"
 #include "dg-plot.h"
 #include "dg-sample-dialog.h"
+#include "dg-samples-window.h"
+#include "dg-teach-button.h"
+#include "dg-history-button.h"
 #include "dg-test-hooks.h"
 #include "dg-train-page.h"
 #include "nn-error.h"
@@ -45,6 +48,8 @@ child (gpointer widget, GType type, const char *id)
   return gtk_widget_get_template_child (GTK_WIDGET (widget), type, id);
 }
 
+static GtkWidget *first_of_type (GtkWidget *w, GType type);
+
 static GtkWidget *
 window_child (Probe *p, const char *id)
 {
@@ -72,7 +77,8 @@ print_layout (Probe *p, const char *what)
     { "number", draw_child (p, "number_toggle") },
     { "open", window_child (p, "open_button") },     { "models", window_child (p, "model_dropdown") },
     { "info", window_child (p, "info_button") },     { "menu", window_child (p, "menu_button") },
-    { "result", draw_child (p, "prediction_view") },
+    { "result", draw_child (p, "prediction_view") },  { "teach", draw_child (p, "teach_button") },
+    { "history", draw_child (p, "history_button") }, { "export", draw_child (p, "export_button") },
     { "digit", GTK_WIDGET (child (draw_child (p, "prediction_view"), DG_TYPE_PREDICTION_VIEW,
                                   "digit_label")) },
   };
@@ -564,12 +570,200 @@ on_menu_map (GtkWidget *popover, Probe *p)
     g_signal_connect (clock, "after-paint", G_CALLBACK (on_menu_paint), g_object_ref (popover));
 }
 
+/* ---- teaching by correcting ---------------------------------------------------------- */
+
+static void
+on_teach_corrected (DgTeacher *teacher, const char *path, int label, Probe *p)
+{
+  dg_test_print ("TEACH corrected label=%d path=%s", label, path);
+}
+
+static void
+on_teach_tuned (DgTeacher *teacher, int samples, int replay, int train_ms, Probe *p)
+{
+  dg_test_print ("TEACH tuned samples=%d replay=%d train_ms=%d", samples, replay, train_ms);
+}
+
+static void
+on_teach_activated (DgTeacher *teacher, gint64 ms, Probe *p)
+{
+  DgModel *model = dg_context_get_model (p->context);
+  g_autofree char *title = dg_model_title_from_path (dg_model_get_path (model));
+
+  dg_test_print ("TEACH active ms=%" G_GINT64_FORMAT " path=%s title=%s", ms,
+                 dg_model_get_path (model), title);
+}
+
+static void
+on_teach_failed (DgTeacher *teacher, const char *message, Probe *p)
+{
+  dg_test_print ("TEACH failed message=%s", message);
+}
+
+static void
+on_teach_busy (DgTeacher *teacher, GParamSpec *pspec, Probe *p)
+{
+  dg_test_print ("TEACH busy=%d personal=%d", dg_teacher_get_busy (teacher),
+                 dg_teacher_get_has_personal (teacher));
+}
+
+/* The popover is its own surface: its buttons' places in the window's. */
+static void
+on_teach_popover_paint (GdkFrameClock *clock, GtkWidget *popover)
+{
+  g_autoptr(GString) line = g_string_new ("TEACHPOPOVER");
+  GtkWidget *grid = GTK_WIDGET (child (gtk_widget_get_ancestor (popover, DG_TYPE_TEACH_BUTTON),
+                                       DG_TYPE_TEACH_BUTTON, "digit_grid"));
+  GtkWidget *reset = GTK_WIDGET (child (gtk_widget_get_ancestor (popover, DG_TYPE_TEACH_BUTTON),
+                                        DG_TYPE_TEACH_BUTTON, "reset_button"));
+  GdkSurface *s = gtk_native_get_surface (GTK_NATIVE (popover));
+  int px = 0, py = 0;
+
+  g_signal_handlers_disconnect_by_func (clock, on_teach_popover_paint, popover);
+  if (GDK_IS_POPUP (s))
+    {
+      px = gdk_popup_get_position_x (GDK_POPUP (s));
+      py = gdk_popup_get_position_y (GDK_POPUP (s));
+    }
+  for (GtkWidget *b = gtk_widget_get_first_child (grid); b; b = gtk_widget_get_next_sibling (b))
+    {
+      g_autofree char *g = dg_test_widget_geometry (b);
+      int x, y, w, h;
+      if (sscanf (g, "%d,%d,%d,%d", &x, &y, &w, &h) == 4)
+        g_string_append_printf (line, " d%s=%d,%d,%d,%d", gtk_widget_get_name (b), x + px, y + py,
+                                w, h);
+    }
+  {
+    g_autofree char *g = dg_test_widget_geometry (reset);
+    int x, y, w, h;
+    if (sscanf (g, "%d,%d,%d,%d", &x, &y, &w, &h) == 4)
+      g_string_append_printf (line, " reset=%d,%d,%d,%d sensitive=%d", x + px, y + py, w, h,
+                              gtk_widget_is_sensitive (reset));
+  }
+  dg_test_print ("%s", line->str);
+  g_object_unref (popover);
+}
+
+static void
+on_teach_popover_map (GtkWidget *popover, Probe *p)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (popover);
+
+  if (clock)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_teach_popover_paint),
+                      g_object_ref (popover));
+}
+
+static void
+watch_teacher (Probe *p)
+{
+  GtkWidget *button = draw_child (p, "teach_button");
+  DgTeacher *teacher = dg_teach_button_get_teacher (DG_TEACH_BUTTON (button));
+
+  g_signal_connect (teacher, "corrected", G_CALLBACK (on_teach_corrected), p);
+  g_signal_connect (teacher, "tuned", G_CALLBACK (on_teach_tuned), p);
+  g_signal_connect (teacher, "activated", G_CALLBACK (on_teach_activated), p);
+  g_signal_connect (teacher, "failed", G_CALLBACK (on_teach_failed), p);
+  g_signal_connect (teacher, "notify::busy", G_CALLBACK (on_teach_busy), p);
+  g_signal_connect (teacher, "notify::has-personal", G_CALLBACK (on_teach_busy), p);
+  g_signal_connect (child (button, DG_TYPE_TEACH_BUTTON, "popover"), "map",
+                    G_CALLBACK (on_teach_popover_map), p);
+}
+
+/* ---- the history -------------------------------------------------------------------- */
+
+static void
+on_history_changed (DgHistoryButton *history, guint n, Probe *p)
+{
+  g_autoptr(GString) digits = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (digits, "%s%d", i ? "," : "", dg_history_button_get_digit (history, i));
+  dg_test_print ("HISTORY n=%u digits=%s", n, n ? digits->str : "-");
+}
+
+static void
+on_history_reopened (DgHistoryButton *history, int position, int digit, Probe *p)
+{
+  dg_test_print ("HISTORY reopened position=%d digit=%d", position, digit);
+}
+
+static void
+on_history_popover_paint (GdkFrameClock *clock, GtkWidget *list)
+{
+  g_autoptr(GString) line = g_string_new ("HISTORYPOPOVER");
+  GdkSurface *s = gtk_native_get_surface (gtk_widget_get_native (list));
+  int i = 0, px = 0, py = 0;
+
+  g_signal_handlers_disconnect_by_func (clock, on_history_popover_paint, list);
+  if (GDK_IS_POPUP (s))
+    {
+      px = gdk_popup_get_position_x (GDK_POPUP (s));
+      py = gdk_popup_get_position_y (GDK_POPUP (s));
+    }
+  for (GtkWidget *r = gtk_widget_get_first_child (list); r; r = gtk_widget_get_next_sibling (r), i++)
+    {
+      g_autofree char *g = dg_test_widget_geometry (r);
+      int x, y, w, h;
+      if (sscanf (g, "%d,%d,%d,%d", &x, &y, &w, &h) == 4)
+        g_string_append_printf (line, " row%d=%d,%d,%d,%d", i, x + px, y + py, w, h);
+    }
+  dg_test_print ("%s", line->str);
+  g_object_unref (list);
+}
+
+static void
+on_history_popover_map (GtkWidget *popover, GtkWidget *list)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (popover);
+
+  if (clock)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_history_popover_paint),
+                      g_object_ref (list));
+}
+
+static void
+watch_history (Probe *p)
+{
+  GtkWidget *history = draw_child (p, "history_button");
+
+  g_signal_connect (history, "changed", G_CALLBACK (on_history_changed), p);
+  g_signal_connect (history, "reopened", G_CALLBACK (on_history_reopened), p);
+  g_signal_connect (child (history, DG_TYPE_HISTORY_BUTTON, "popover"), "map",
+                    G_CALLBACK (on_history_popover_map),
+                    child (history, DG_TYPE_HISTORY_BUTTON, "list"));
+}
+
 /* ---- dialogs ------------------------------------------------------------------------ */
 
 static void
 on_sample_saved (DgSampleDialog *dialog, const char *path, int label, Probe *p)
 {
   dg_test_print ("SAMPLE saved label=%d path=%s", label, path);
+}
+
+static void
+on_samples_shown (DgSamplesWindow *w, int n, Probe *p)
+{
+  dg_test_print ("SAMPLES shown=%d", n);
+}
+
+static void
+on_samples_deleted (DgSamplesWindow *w, const char *path, Probe *p)
+{
+  dg_test_print ("SAMPLES deleted path=%s", path);
+}
+
+static void
+on_samples_restored (DgSamplesWindow *w, const char *path, Probe *p)
+{
+  dg_test_print ("SAMPLES restored path=%s", path);
+}
+
+static void
+on_samples_trashed (DgSamplesWindow *w, const char *path, gboolean ok, Probe *p)
+{
+  dg_test_print ("SAMPLES trashed ok=%d path=%s", ok, path);
 }
 
 /* " Undo stroke; Redo stroke; ..." */
@@ -603,9 +797,22 @@ dialog_idle (gpointer data)
       GtkWidget *spin = GTK_WIDGET (child (dialog, DG_TYPE_SAMPLE_DIALOG, "label_spin"));
       g_autofree char *save_g = dg_test_widget_geometry (save);
       g_autofree char *spin_g = dg_test_widget_geometry (spin);
+      g_autofree char *next_g =
+        dg_test_widget_geometry (GTK_WIDGET (child (dialog, DG_TYPE_SAMPLE_DIALOG, "next_button")));
+      g_autofree char *browse_g =
+        dg_test_widget_geometry (GTK_WIDGET (child (dialog, DG_TYPE_SAMPLE_DIALOG, "browse_button")));
 
-      dg_test_print ("DIALOG sample save=%s label=%s value=%d", save_g, spin_g,
-                     gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)));
+      dg_test_print ("DIALOG sample save=%s label=%s value=%d next=%s browse=%s", save_g, spin_g,
+                     gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), next_g, browse_g);
+    }
+  else if (DG_IS_SAMPLES_WINDOW (dialog))
+    {
+      GtkWidget *sections = GTK_WIDGET (child (dialog, DG_TYPE_SAMPLES_WINDOW, "sections"));
+      GtkWidget *trash = first_of_type (sections, GTK_TYPE_BUTTON);
+      g_autofree char *trash_g = trash ? dg_test_widget_geometry (trash) : g_strdup ("0,0,0,0");
+
+      dg_test_print ("DIALOG samples shown=%d trash=%s",
+                     dg_samples_window_get_n_shown (DG_SAMPLES_WINDOW (dialog)), trash_g);
     }
   else
     dg_test_print ("DIALOG window title=%s", gtk_window_get_title (dialog));
@@ -659,6 +866,13 @@ on_toplevels_changed (GListModel *toplevels, guint position, guint removed, guin
       g_signal_connect (w, "map", G_CALLBACK (on_dialog_map), p);
       if (DG_IS_SAMPLE_DIALOG (w))
         g_signal_connect (w, "saved", G_CALLBACK (on_sample_saved), p);
+      if (DG_IS_SAMPLES_WINDOW (w))
+        {
+          g_signal_connect (w, "shown", G_CALLBACK (on_samples_shown), p);
+          g_signal_connect (w, "deleted", G_CALLBACK (on_samples_deleted), p);
+          g_signal_connect (w, "restored", G_CALLBACK (on_samples_restored), p);
+          g_signal_connect (w, "trashed", G_CALLBACK (on_samples_trashed), p);
+        }
     }
 }
 
@@ -1261,6 +1475,8 @@ dg_test_probe_attach (DgWindow *window)
   on_toplevels_changed (gtk_window_get_toplevels (), 0, 0,
                         g_list_model_get_n_items (gtk_window_get_toplevels ()), p);
   watch_pages (p);
+  watch_teacher (p);
+  watch_history (p);
   {
     AdwViewStackPage *tab = dg_page_stack_page (p->train_page);
     if (tab)

@@ -396,7 +396,7 @@ dg_window_close_request (GtkWindow *window)
 {
   GtkWidget *dialog;
 
-  if (dg_job_runner_n_running () == 0 || g_object_get_data (G_OBJECT (window), "close-confirmed"))
+  if (dg_job_runner_n_lasting () == 0 || g_object_get_data (G_OBJECT (window), "close-confirmed"))
     return GTK_WINDOW_CLASS (dg_window_parent_class)->close_request (window);
   dialog = adw_message_dialog_new (window, _("Stop the Running Job?"),
                                    _("A model is training or being evaluated. Stopping keeps the "
