@@ -85,8 +85,9 @@ test_touching (void)
       return;
     }
   /* Far from the separate figures (see models/README.md); a floor that a split by
-   * connected pieces alone (no cuts) does not reach. */
-  g_assert_cmpint (read_mode (NUM_TOUCHING, 150), >=, 150 * 28 / 100);
+   * connected pieces alone (no cuts) does not reach, nor did one straight cut
+   * chosen by the smaller of the halves' confidences (42% in read-bench). */
+  g_assert_cmpint (read_mode (NUM_TOUCHING, 150), >=, 150 * 44 / 100);
 }
 
 static void

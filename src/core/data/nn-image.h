@@ -46,7 +46,11 @@ typedef enum {
  * (pixel-index coordinates, as in MNIST), the strongest pixel 1.0. Ink levels
  * are measured from the background's own level, so grey paper works too. A blank
  * or nearly blank picture (no contrast, only a dot, a few stray pixels) gives
- * NN_ERROR_NOTHING_DRAWN and leaves out untouched. About 0.3 ms for 560 x 560. */
+ * NN_ERROR_NOTHING_DRAWN and leaves out untouched. About 0.3 ms for 560 x 560.
+ * A photo or scan (paper whose level varies along the border: sensor noise, a
+ * lighting gradient) first has its lighting divided out, ruled lines and specks
+ * removed and only the digit's own pieces kept; a drawing on a clean background
+ * does not take that road. */
 gboolean nn_preprocess_digit (const guint8 *grey, int width, int height, int stride,
                               NnBackground background, float out[NN_IMAGE_PIXELS],
                               GError **error);

@@ -20,6 +20,7 @@
  */
 #include "nn-image.h"
 #include "nn-error.h"
+#include "nn-photo-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #define MAX_SPAN 12             /* output pixels one source pixel can touch */
 #define UNEVEN_BORDER 30        /* border spread that calls for flattening */
 #define BG_GRID 8               /* background cells per side when flattening */
+#define PHOTO_SPREAD 2          /* paper-side border spread that marks a photo or scan */
 
 typedef struct {
   guint32 hist[256];
@@ -285,6 +287,27 @@ preprocess (const guint8 *grey, int width, int height, int stride, NnBackground 
   grey_stats (grey, width, height, stride, &st);
   if (background == NN_BACKGROUND_AUTO)
     background = decide_background (&st, width, height);
+
+  /* A photo or scan: the paper along the border is not one level (sensor noise,
+   * a lighting gradient), as it is on a canvas. Measured on the paper's side of
+   * the border band's median, so that a digit running into the border does not
+   * count. Photos take the road of nn-photo.c: lighting divided out, ruled lines
+   * and specks removed, then the steps below on the digit's ink. */
+  int paper_spread = background == NN_BACKGROUND_LIGHT ? st.border_p[3] - st.border_median
+                                                       : st.border_median - st.border_p[0];
+  if (may_flatten && paper_spread >= PHOTO_SPREAD && width >= 32 && height >= 32)
+    {
+      g_autofree guint8 *ink = nn_photo_ink (grey, width, height, stride,
+                                             background == NN_BACKGROUND_LIGHT);
+      if (!preprocess (ink, width, height, width, NN_BACKGROUND_DARK, FALSE, out, info, error))
+        return FALSE;
+      if (info)
+        {
+          info->background = background;
+          info->flattened = TRUE;
+        }
+      return TRUE;
+    }
 
   /* How uneven the background is along the border, from the paper side of the
    * band's levels, so a digit that runs into the border does not count. */

@@ -1,12 +1,14 @@
 /* nn-number.h: a number of several digits in one picture, read left to right.
  *
  * The ink's connected pieces give a first split (pieces stacked in one column,
- * like a 5 drawn in two strokes, are joined; specks are dropped). A piece too wide
- * for one digit may be two touching ones: cuts at the thinnest columns of its
- * middle are tried, and the cut whose two halves the model reads most confidently
- * is kept when it reads better than the whole. Each digit then takes the road of
- * a single one: its own ink alone on the background, the MNIST-style preprocessing
- * of nn-image.h, the model, and the not-a-digit verdict.
+ * like a 5 drawn in two strokes, are joined; specks are dropped). A piece wide
+ * enough for two digits, unless it reads surely as one, may be several touching
+ * ones: cut paths that cross the least ink are found near its thinnest columns,
+ * and the reading of the parts between cuts, left to right, that the model likes
+ * best (log-probabilities, the verdict's refusals and a cost per extra digit) is
+ * kept, as classic segmentation by recognition does. Each digit then takes the
+ * road of a single one: its own ink alone on the background, the MNIST-style
+ * preprocessing of nn-image.h, the model, and the not-a-digit verdict.
  */
 #pragma once
 
