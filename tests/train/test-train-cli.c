@@ -1,6 +1,8 @@
 /* digits-cli train end to end: a --limit 2000 cnn run, and fine-tuning on the
  * font-rendered digit set, including its bad files and a missing class.
  *
+ * An ONNX base (exported with digits-cli export) fine-tunes into a .keras file.
+ *
  *   test-train-cli DIGITS_CLI FONT_DIGITS
  */
 #include <glib.h>
@@ -195,6 +197,42 @@ test_finetune (void)
   g_assert_false (g_file_test (model2, G_FILE_TEST_EXISTS));
 }
 
+#ifdef NN_HAVE_ONNX
+/* An imported ONNX model fine-tunes like any other; the result is a .keras file,
+ * which exports to ONNX again. */
+static void
+test_finetune_onnx (void)
+{
+  g_autofree char *base = test_shipped_model ("mnist_cnn.keras");
+  g_autofree char *fonts = g_build_filename (tmp, "fonts-onnx", NULL);
+  g_autofree char *onnx = g_build_filename (tmp, "cnn.onnx", NULL);
+  g_autofree char *model = g_build_filename (tmp, "from-onnx.keras", NULL);
+  g_autofree char *again = g_build_filename (tmp, "from-onnx.onnx", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *argv[] = { font_digits, fonts, "12", "7", NULL };
+  int status;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  g_assert_cmpint (run (&out, &err, "export", base, onnx, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "finetune", fonts, "--base", onnx, "--epochs", "1",
+                        "--seed", "5", "--threads", "2", "--out", model, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "validation accuracy before: "));
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_keras_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m->n_classes, ==, 10);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "export", model, again, NULL), ==, 0);
+  g_assert_true (g_file_test (again, G_FILE_TEST_IS_REGULAR));
+}
+#endif
+
 int
 main (int argc, char **argv)
 {
@@ -209,6 +247,9 @@ main (int argc, char **argv)
   tmp = g_dir_make_tmp ("digits-train-cli-XXXXXX", NULL);
   g_test_add_func ("/train/cli/limit-cnn", test_limit_cnn);
   g_test_add_func ("/train/cli/finetune", test_finetune);
+#ifdef NN_HAVE_ONNX
+  g_test_add_func ("/train/cli/finetune-onnx", test_finetune_onnx);
+#endif
   int rc = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp);
   if (system (cmd) != 0)

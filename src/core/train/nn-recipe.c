@@ -2,7 +2,7 @@
 #include "nn-recipe.h"
 #include "nn-error.h"
 #include "nn-keras.h"
-#include "nn-keras-isolated.h"
+#include "nn-model-file.h"
 #include "nn-train-rng.h"
 #include "nn-zoo.h"
 
@@ -430,7 +430,7 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   // The base's Keras metadata (compile_config, initializers, regularizers) goes on
   // into the checkpoint and out.
   g_autoptr (NnKerasInfo) info = NULL;
-  g_autoptr (NnModel) m = nn_keras_load_isolated_with_info (o->base, &info, error);
+  g_autoptr (NnModel) m = nn_model_file_load (o->base, FALSE, &info, error);
   if (!m)
     return FALSE;
   if (m->n_classes != 10)
