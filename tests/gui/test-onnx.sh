@@ -2,7 +2,8 @@
 # ONNX models in the app: a models folder holding only an .onnx file (the shipped
 # CNN exported with digits-cli export) lists it and loads it as the model; a drawn 7
 # reads as 7 with a Grad-CAM map; the same drawing under the .keras file it came
-# from gets the same confidence; an exported advanced model opens by its path.
+# from gets the same confidence; an exported advanced model opens by its path, and
+# Export Model… in the menu saves it as .keras, which reads the drawing the same.
 source "$(dirname "$0")/lib.sh"
 : "${CLI_BIN:?}" "${DIGITS_MODELS_PATH:?}"
 mkdir -p "$DIGITS_MODELS_PATH"
@@ -46,6 +47,25 @@ wait_for_more '^PREDICTION.* model=advanced ' "$before" 5 || fail "no prediction
 line=$(last_prediction)
 echo "advanced.onnx: $line"
 [[ $(field "$line" digit) == 7 ]] || fail "advanced.onnx misread the 7: $line"
+
+# Export Model… from the main menu (its second item): the imported model saved as
+# .keras, which digits-cli reads back and which predicts as the .onnx did
+h=$(settle root)
+click menu
+settle root "$h" >/dev/null || fail "the main menu did not open"
+screenshot "$OUT/menu.png" root
+xdotool key Down Return  # the menu opens with its first item, Open Model…, focused
+chooser_enter 'Export Model' "$OUT/again.keras"
+wait_for '^TOAST Exported again.keras' 20 || fail "no toast for the export"
+[[ -f "$OUT/again.keras" ]] || fail "again.keras was not written"
+ls "$OUT" | grep -q '^again.keras.' && fail "a temporary file was left"
+"$CLI_BIN" info "$OUT/again.keras" | grep -q 'Keras' || fail "digits-cli cannot read again.keras"
+before=$(count_lines '^PREDICTION.* model=again ')
+open_model "$OUT/again.keras"
+wait_for '^MODEL loaded name=again ' 10 || fail "again.keras did not load"
+wait_for_more '^PREDICTION.* model=again ' "$before" 5 || fail "no prediction from again.keras"
+[[ $(field "$(last_prediction)" confidence) == $(field "$line" confidence) ]] \
+  || fail "again.keras: $(last_prediction) against advanced.onnx: $line"
 
 quit_app
 echo "PASS"
