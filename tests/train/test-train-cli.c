@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "nn-keras.h"
 #include "../test-models.h"
 
@@ -19,12 +21,14 @@
 #define LIMIT "1000"
 #define TRAINED "trained on 900 images, validated on 100"
 #define MIN_TEST_ACCURACY 0.2  /* 8 steps */
+#define STEPS 8
 #define FONTS_PER_CLASS "12"
 #define FT_EPOCHS "1"
 #else
 #define LIMIT "2000"
 #define TRAINED "trained on 1800 images, validated on 200"
 #define MIN_TEST_ACCURACY 0.3  /* 15 steps; about 0.5 */
+#define STEPS 15
 #define FONTS_PER_CLASS "30"
 #define FT_EPOCHS "4"
 #endif
@@ -62,6 +66,83 @@ have_mnist (void)
   return g_file_test (a, G_FILE_TEST_EXISTS) || g_file_test (b, G_FILE_TEST_EXISTS);
 }
 
+/* What a model trained here holds for Keras: a compile_config with the optimizer,
+ * the loss and the metric, and the optimizer's state, checked with h5py: the step
+ * count, the last learning rate, Adam's slots (not all zero), laid out as Keras lays
+ * them out (check-keras-layout.py, against the Keras-written fixture when there). */
+static void
+check_compiled (const char *path, const char *optimizer_class)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) m = nn_keras_load_with_info (path, &info, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info->compile_config_json);
+  g_autoptr (JsonNode) node = json_from_string (info->compile_config_json, &error);
+  g_assert_no_error (error);
+  JsonObject *cc = json_node_get_object (node);
+  JsonObject *opt = json_object_get_object_member (cc, "optimizer");
+  g_assert_cmpstr (json_object_get_string_member (opt, "class_name"), ==, optimizer_class);
+  g_assert_cmpstr (json_object_get_string_member (cc, "loss"), ==, "sparse_categorical_crossentropy");
+  JsonArray *metrics = json_object_get_array_member (cc, "metrics");
+  g_assert_cmpstr (json_array_get_string_element (metrics, 0), ==, "accuracy");
+  double lr = json_object_get_double_member (json_object_get_object_member (opt, "config"),
+                                             "learning_rate");
+
+  const char *python = "/usr/bin/python3";
+  const char *src = g_getenv ("DIGITS_SOURCE_DIR");
+  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE) || src == NULL)
+    {
+      g_test_message ("no /usr/bin/python3: the optimizer group is not checked");
+      return;
+    }
+  const char *code =
+    "import io, sys, zipfile\n"
+    "try:\n"
+    "    import h5py, numpy as np\n"
+    "except ImportError:\n"
+    "    sys.exit(77)\n"
+    "f = h5py.File(io.BytesIO(zipfile.ZipFile(sys.argv[1]).read('model.weights.h5')), 'r')\n"
+    "g = f['optimizer/vars']\n"
+    "slots = [g[str(i)][()] for i in range(2, len(g))]\n"
+    "print(int(g['0'][()]), float(g['1'][()]), len(slots), sum(bool(np.any(s)) for s in slots))\n";
+  const char *argv[] = { python, "-c", code, path, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
+    {
+      g_test_message ("no h5py: the optimizer group is not checked");
+      return;
+    }
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  gint64 iterations = 0;
+  double stored_lr = 0;
+  int n_slots = 0, n_moved = 0;
+  g_assert_cmpint (sscanf (out, "%" G_GINT64_FORMAT " %lf %d %d", &iterations, &stored_lr,
+                           &n_slots, &n_moved), ==, 4);
+  g_test_message ("optimizer/vars: %" G_GINT64_FORMAT " iterations, learning rate %g, "
+                  "%d slots of which %d not zero", iterations, stored_lr, n_slots, n_moved);
+  g_assert_cmpint (iterations, ==, STEPS);
+  g_assert_cmpfloat (fabs (stored_lr - lr), <=, 1e-6 * lr);
+  g_assert_true (n_slots > 0 && n_slots % 2 == 0);  /* m and v of each trainable variable */
+  g_assert_cmpint (n_moved, ==, n_slots);
+
+  g_autofree char *fixture = test_fixture_path ();
+  if (fixture == NULL)
+    return;
+  g_autofree char *script = g_build_filename (src, "tests", "io", "check-keras-layout.py", NULL);
+  const char *check[] = { python, script, fixture, fixture, path, NULL };
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_spawn_sync (NULL, (char **) check, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_test_message ("%s%s", out, err);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("check-keras-layout.py failed:\n%s%s", out, err);
+}
+
 static void
 test_limit_cnn (void)
 {
@@ -87,6 +168,7 @@ test_limit_cnn (void)
   g_assert_nonnull (acc);
   g_test_message ("test accuracy after one short epoch: %s", acc);
   g_assert_cmpfloat (g_ascii_strtod (acc, NULL), >, MIN_TEST_ACCURACY); // chance is 0.1
+  check_compiled (model, "Adam");
 
   g_autofree char *csv = NULL;
   g_assert_true (g_file_get_contents (hist, &csv, NULL, NULL));
