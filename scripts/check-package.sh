@@ -75,7 +75,7 @@ mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' "${sources:-/dev/null}" | grep -v s
                                  /etc/apt/sources.list 2>/dev/null || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 base="$cache/bookworm-base"
-tools="xvfb xauth xdotool x11-apps dbus-daemon dbus-bin dbus-session-bus-common libglib2.0-bin procps"
+tools="xvfb xauth xdotool x11-apps dbus-daemon dbus-bin dbus-session-bus-common libglib2.0-bin"
 if [[ ! -f "$base/.complete" ]]; then
   rm -rf "$base"
   say "debootstrap bookworm from $mirror into $base (once)"
@@ -192,13 +192,14 @@ as_user env DISPLAY=:71 DIGITS_TEST_MODE=1 DESKTOP=$desktop dbus-run-session -- 
   xwd -root -silent > /tmp/app.xwd
   gdbus call --session --dest io.github.digits.Digits --object-path /io/github/digits/Digits \
     --method org.gtk.Actions.Activate quit "[]" "{}" > /dev/null
-  for i in $(seq 50); do pgrep -x digits > /dev/null || break; sleep 0.1; done
-  ! pgrep -x digits > /dev/null && echo "the app quit"
+  for i in $(seq 100); do grep -q "^EXIT" /tmp/app.log && break; sleep 0.1; done
+  grep "^EXIT" /tmp/app.log
 ' | tee "$last/app.txt" || true
 cp "$root/tmp/app.log" "$last/app.log" 2>/dev/null || true
 [[ -f "$root/tmp/app.xwd" ]] && convert "xwd:$root/tmp/app.xwd" "$last/app-window.png" \
   && say "Screenshot: $last/app-window.png"
 grep -q '^MODEL loaded name=mnist_advanced .*path=/usr/share/digits/models/mnist_advanced.keras' "$last/app.txt" \
   || fail "the app did not load the default model (its output: $last/app.log)"
-grep -q '^window [0-9]* name="Digits"' "$last/app.txt" || fail "no Digits window appeared"
+grep -q '^window [0-9]*: name="Digits"' "$last/app.txt" || fail "no Digits window appeared"
+grep -q '^EXIT rc=0' "$last/app.txt" || fail "the app did not quit cleanly when asked over D-Bus"
 say "Installed package checked: digits-cli info, digits-cli predict and the app from its desktop file"
