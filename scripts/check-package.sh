@@ -170,14 +170,19 @@ say "As user checker, in /: the app through its desktop file (gio launch) under 
 desktop=/usr/share/applications/io.github.digits.Digits.desktop
 [[ -f "$root$desktop" ]] || fail "no $desktop in the package"
 mkdir -p -m 1777 "$root/tmp/.X11-unix"
-as_user sh -c 'cd / && exec Xvfb :71 -screen 0 1280x800x24 -nolisten tcp' > "$last/xvfb.log" 2>&1 &
+# a display number no X server uses (their abstract sockets are shared with the host)
+display=71
+while grep -q "@/tmp/.X11-unix/X$display\b" /proc/net/unix; do display=$((display + 1)); done
+# started without a shell function in between, so that $! is Xvfb itself
+chroot --userspec="$uid:$gid" "$root" env -i HOME=/home/checker PATH=/usr/bin:/bin \
+  Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp > "$last/xvfb.log" 2>&1 &
 xvfb_pid=$!
-for _ in $(seq 100); do [[ -S "$root/tmp/.X11-unix/X71" ]] && break; sleep 0.1; done
-[[ -S "$root/tmp/.X11-unix/X71" ]] || fail "Xvfb did not start"
+for _ in $(seq 100); do [[ -S "$root/tmp/.X11-unix/X$display" ]] && break; sleep 0.1; done
+[[ -S "$root/tmp/.X11-unix/X$display" ]] || fail "Xvfb did not start"
 # One session: a session bus, the launch (the app writes its state lines to the
 # file gio's output goes to), the wait for the window, a screenshot, and quit over
 # D-Bus through the app's own action.
-as_user env DISPLAY=:71 DIGITS_TEST_MODE=1 DESKTOP=$desktop dbus-run-session -- sh -c '
+as_user env DISPLAY=":$display" DIGITS_TEST_MODE=1 DESKTOP=$desktop dbus-run-session -- sh -c '
   cd /
   gio launch "$DESKTOP" > /tmp/app.log 2>&1 || { echo "gio launch failed"; exit 1; }
   for i in $(seq 300); do
