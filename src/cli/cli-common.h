@@ -76,8 +76,6 @@ int      cli_threads (int requested);
 /* Loads a .keras file (or, in builds with NN_HAVE_ONNX, an .onnx file), sets its
  * threads, and reports a failure as "digits-cli: FILE: message". NULL on failure. */
 NnModel *cli_load_model (const char *path, int threads);
-/* TRUE when path ends in ".onnx" (any case). */
-gboolean cli_is_onnx (const char *path);
 /* The same, with what only Keras needs (version, date saved...) in *info. */
 NnModel *cli_load_model_with_info (const char *path, int threads, NnKerasInfo **info);
 

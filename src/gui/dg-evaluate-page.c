@@ -19,7 +19,7 @@
 #include "nn-eval.h"
 #include "nn-folder.h"
 #include "nn-keras.h"
-#include "nn-keras-isolated.h"
+#include "nn-model-file.h"
 #include "nn-evaluate.h"
 #include "plot-confusion.h"
 #include "plot-robustness.h"
@@ -496,7 +496,7 @@ eval_progress_cb (gint64 done, gint64 total, gpointer user_data)
 static NnModel *
 load_for_job (const char *path, GError **error)
 {
-  NnModel *m = nn_keras_load_isolated (path, error);
+  NnModel *m = nn_model_file_load (path, FALSE, NULL, error);
   if (m)
     nn_model_set_threads (m, MAX (1, (int) g_get_num_processors () - 1));
   return m;

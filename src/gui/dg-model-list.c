@@ -1,6 +1,7 @@
 /* dg-model-list.c: model discovery. */
 #include "dg-config.h"
 #include "dg-model-list.h"
+#include "nn-model-file.h"
 
 struct _DgModelList {
   GObject parent_instance;
@@ -136,7 +137,7 @@ dg_model_list_refresh (DgModelList *self)
       if (!dir)
         continue;
       while ((name = g_dir_read_name (dir)))
-        if (g_str_has_suffix (name, ".keras"))
+        if (nn_model_file_is_model (name))
           g_ptr_array_add (names, g_build_filename (dirs[d], name, NULL));
       g_ptr_array_sort (names, compare_names);
       for (guint i = 0; i < names->len; i++)
@@ -253,7 +254,6 @@ dg_model_title_set (const char *path, const char *title)
 char *
 dg_model_title_from_path (const char *path)
 {
-  g_autofree char *base = NULL;
   const char *title;
 
   if (!path)
@@ -261,8 +261,5 @@ dg_model_title_from_path (const char *path)
   title = titles ? g_hash_table_lookup (titles, path) : NULL;
   if (title)
     return g_strdup (title);
-  base = g_path_get_basename (path);
-  if (g_str_has_suffix (base, ".keras"))
-    base[strlen (base) - strlen (".keras")] = '\0';
-  return g_steal_pointer (&base);
+  return nn_model_file_title (path);
 }

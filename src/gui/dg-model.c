@@ -7,6 +7,7 @@
 #include "nn-keras.h"
 #include "nn-keras-isolated.h"
 #include "nn-number.h"
+#include "nn-model-file.h"
 #include "dg-test-hooks.h"
 
 struct _DgModel {
@@ -84,15 +85,15 @@ dg_model_load (const char *path, GError **error)
 {
   g_autoptr(NnModel) nn = NULL;
   NnWorkspace *ws;
-  g_autofree char *base = NULL;
   DgModel *self;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  /* Any other file is parsed in the sandboxed reader; the shipped ones load here,
-   * which saves the reader's start (about 25 ms) at every start-up. */
-  nn = is_shipped (path) ? nn_keras_load (path, error) : nn_keras_load_isolated (path, error);
+  /* Any other .keras file is parsed in the sandboxed reader; the shipped ones load
+   * here, which saves the reader's start (about 25 ms) at every start-up. An .onnx
+   * file is read here, with caps on every size (nn-model-file.h). */
+  nn = nn_model_file_load (path, is_shipped (path), NULL, error);
   if (!nn)
     return NULL;
   if (nn->n_classes != DG_N_CLASSES)
@@ -111,10 +112,7 @@ dg_model_load (const char *path, GError **error)
 
   self = g_object_new (DG_TYPE_MODEL, NULL);
   self->path = g_strdup (path);
-  base = g_path_get_basename (path);
-  self->title = g_str_has_suffix (base, ".keras")
-                  ? g_strndup (base, strlen (base) - strlen (".keras"))
-                  : g_strdup (base);
+  self->title = nn_model_file_title (path);
   self->ws = ws;
   self->nn = g_steal_pointer (&nn);
   nn_verdict_rule_from_model (self->nn, &self->rule);

@@ -3,6 +3,7 @@
 #include "dg-config.h"
 #include "dg-window-private.h"
 #include "dg-file-chooser.h"
+#include "dg-model-export.h"
 #include "dg-page-util.h"
 
 static void
@@ -20,8 +21,13 @@ open_model_activated (GtkWidget *widget, const char *name, GVariant *param)
                                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
                                                        g_file_test (models, G_FILE_TEST_IS_DIR)
                                                          ? models : NULL);
+  GtkFileFilter *models_filter = gtk_file_filter_new ();
 
-  dg_file_chooser_add_filter (chooser, _("Keras Models"), "*.keras");
+  gtk_file_filter_set_name (models_filter, _("Keras and ONNX Models"));
+  gtk_file_filter_add_pattern (models_filter, "*.keras");
+  gtk_file_filter_add_pattern (models_filter, "*.onnx");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), models_filter);
+  g_object_unref (models_filter);
   dg_file_chooser_add_filter (chooser, _("All Files"), "*");
   dg_file_chooser_run (chooser, on_model_chosen, widget);
 }
@@ -111,6 +117,7 @@ dg_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.open-model", NULL);
 
+  dg_model_export_install_action (widget_class);
   gtk_widget_class_install_action (widget_class, "win.show-error", "s", show_error_activated);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "draw");

@@ -11,6 +11,7 @@
 
 #include "nn-error.h"
 #include "nn-keras.h"
+#include "nn-model-file.h"
 #include "nn-onnx.h"
 #include "nn-zoo.h"
 #include "onnx.pb-c.h"
@@ -515,6 +516,63 @@ test_read_errors (void)
     }
 }
 
+/* nn-model-file.h: the format follows the name, in any case for .onnx; a model saved
+ * as either reads back the same; the title drops either suffix. */
+static void
+test_model_file (void)
+{
+  g_assert_true (nn_model_file_is_onnx ("a/b/net.ONNX"));
+  g_assert_false (nn_model_file_is_onnx ("net.keras"));
+  g_assert_true (nn_model_file_is_model ("net.keras"));
+  g_assert_true (nn_model_file_is_model ("net.onnx"));
+  g_assert_false (nn_model_file_is_model ("net.onnx.bak"));
+  g_assert_false (nn_model_file_is_model ("notes.txt"));
+  g_autofree char *t1 = nn_model_file_title ("/models/mnist_cnn.onnx");
+  g_autofree char *t2 = nn_model_file_title ("/models/mnist_cnn.keras");
+  g_autofree char *t3 = nn_model_file_title ("/models/.onnx");
+  g_assert_cmpstr (t1, ==, "mnist_cnn");
+  g_assert_cmpstr (t2, ==, "mnist_cnn");
+  g_assert_cmpstr (t3, ==, ".onnx");
+
+  g_autoptr (NnModel) m = nn_zoo_build ("cnn");
+  nn_model_init_weights (m, 5);
+  g_autofree char *onnx = g_build_filename (tmp_dir, "file.onnx", NULL);
+  g_autofree char *keras = g_build_filename (tmp_dir, "file.keras", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (nn_model_file_save (m, onnx, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (nn_model_file_save (m, keras, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *head = NULL;
+  g_assert_true (g_file_get_contents (keras, &head, NULL, NULL));
+  g_assert_true (head[0] == 'P' && head[1] == 'K');  /* a zip: .keras */
+
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) from_onnx = nn_model_file_load (onnx, FALSE, &info, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+  assert_same_predictions (m, from_onnx);
+  g_autoptr (NnModel) from_keras = nn_model_file_load (keras, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_predictions (m, from_keras);
+
+  /* an imported model saves as .keras and reads back the same */
+  g_autofree char *again = g_build_filename (tmp_dir, "from-onnx.keras", NULL);
+  g_assert_true (nn_model_file_save (from_onnx, again, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (NnModel) back = nn_model_file_load (again, TRUE, NULL, &error);
+  g_assert_no_error (error);
+  assert_same_predictions (m, back);
+
+  /* an .onnx name holding something else is an ONNX error, not a Keras one */
+  g_autofree char *fake = g_build_filename (tmp_dir, "zip.onnx", NULL);
+  g_assert_true (g_file_set_contents (fake, head, 64, NULL));
+  g_autoptr (NnModel) none = nn_model_file_load (fake, FALSE, NULL, &error);
+  g_assert_null (none);
+  g_assert_nonnull (error);
+  no_temp_files ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -528,6 +586,7 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx/read-back", test_read_back);
   g_test_add_func ("/onnx/read-nchw-flatten", test_read_nchw_flatten);
   g_test_add_func ("/onnx/read-errors", test_read_errors);
+  g_test_add_func ("/onnx/model-file", test_model_file);
   int rc = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp_dir);
   if (system (cmd) != 0)

@@ -1,6 +1,8 @@
 /* digits-cli train end to end: a --limit 2000 cnn run, and fine-tuning on the
  * font-rendered digit set, including its bad files and a missing class.
  *
+ * An ONNX base (exported with digits-cli export) fine-tunes into a .keras file.
+ *
  *   test-train-cli DIGITS_CLI FONT_DIGITS
  */
 #include <glib.h>
@@ -8,6 +10,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-glib/json-glib.h>
 
 #include "nn-keras.h"
 #include "../test-models.h"
@@ -17,12 +21,14 @@
 #define LIMIT "1000"
 #define TRAINED "trained on 900 images, validated on 100"
 #define MIN_TEST_ACCURACY 0.2  /* 8 steps */
+#define STEPS 8
 #define FONTS_PER_CLASS "12"
 #define FT_EPOCHS "1"
 #else
 #define LIMIT "2000"
 #define TRAINED "trained on 1800 images, validated on 200"
 #define MIN_TEST_ACCURACY 0.3  /* 15 steps; about 0.5 */
+#define STEPS 15
 #define FONTS_PER_CLASS "30"
 #define FT_EPOCHS "4"
 #endif
@@ -60,6 +66,83 @@ have_mnist (void)
   return g_file_test (a, G_FILE_TEST_EXISTS) || g_file_test (b, G_FILE_TEST_EXISTS);
 }
 
+/* What a model trained here holds for Keras: a compile_config with the optimizer,
+ * the loss and the metric, and the optimizer's state, checked with h5py: the step
+ * count, the last learning rate, Adam's slots (not all zero), laid out as Keras lays
+ * them out (check-keras-layout.py, against the Keras-written fixture when there). */
+static void
+check_compiled (const char *path, const char *optimizer_class)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnKerasInfo) info = NULL;
+  g_autoptr (NnModel) m = nn_keras_load_with_info (path, &info, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info->compile_config_json);
+  g_autoptr (JsonNode) node = json_from_string (info->compile_config_json, &error);
+  g_assert_no_error (error);
+  JsonObject *cc = json_node_get_object (node);
+  JsonObject *opt = json_object_get_object_member (cc, "optimizer");
+  g_assert_cmpstr (json_object_get_string_member (opt, "class_name"), ==, optimizer_class);
+  g_assert_cmpstr (json_object_get_string_member (cc, "loss"), ==, "sparse_categorical_crossentropy");
+  JsonArray *metrics = json_object_get_array_member (cc, "metrics");
+  g_assert_cmpstr (json_array_get_string_element (metrics, 0), ==, "accuracy");
+  double lr = json_object_get_double_member (json_object_get_object_member (opt, "config"),
+                                             "learning_rate");
+
+  const char *python = "/usr/bin/python3";
+  const char *src = g_getenv ("DIGITS_SOURCE_DIR");
+  if (!g_file_test (python, G_FILE_TEST_IS_EXECUTABLE) || src == NULL)
+    {
+      g_test_message ("no /usr/bin/python3: the optimizer group is not checked");
+      return;
+    }
+  const char *code =
+    "import io, sys, zipfile\n"
+    "try:\n"
+    "    import h5py, numpy as np\n"
+    "except ImportError:\n"
+    "    sys.exit(77)\n"
+    "f = h5py.File(io.BytesIO(zipfile.ZipFile(sys.argv[1]).read('model.weights.h5')), 'r')\n"
+    "g = f['optimizer/vars']\n"
+    "slots = [g[str(i)][()] for i in range(2, len(g))]\n"
+    "print(int(g['0'][()]), float(g['1'][()]), len(slots), sum(bool(np.any(s)) for s in slots))\n";
+  const char *argv[] = { python, "-c", code, path, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
+    {
+      g_test_message ("no h5py: the optimizer group is not checked");
+      return;
+    }
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  gint64 iterations = 0;
+  double stored_lr = 0;
+  int n_slots = 0, n_moved = 0;
+  g_assert_cmpint (sscanf (out, "%" G_GINT64_FORMAT " %lf %d %d", &iterations, &stored_lr,
+                           &n_slots, &n_moved), ==, 4);
+  g_test_message ("optimizer/vars: %" G_GINT64_FORMAT " iterations, learning rate %g, "
+                  "%d slots of which %d not zero", iterations, stored_lr, n_slots, n_moved);
+  g_assert_cmpint (iterations, ==, STEPS);
+  g_assert_cmpfloat (fabs (stored_lr - lr), <=, 1e-6 * lr);
+  g_assert_true (n_slots > 0 && n_slots % 2 == 0);  /* m and v of each trainable variable */
+  g_assert_cmpint (n_moved, ==, n_slots);
+
+  g_autofree char *fixture = test_fixture_path ();
+  if (fixture == NULL)
+    return;
+  g_autofree char *script = g_build_filename (src, "tests", "io", "check-keras-layout.py", NULL);
+  const char *check[] = { python, script, fixture, fixture, path, NULL };
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_spawn_sync (NULL, (char **) check, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error));
+  g_test_message ("%s%s", out, err);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("check-keras-layout.py failed:\n%s%s", out, err);
+}
+
 static void
 test_limit_cnn (void)
 {
@@ -85,6 +168,7 @@ test_limit_cnn (void)
   g_assert_nonnull (acc);
   g_test_message ("test accuracy after one short epoch: %s", acc);
   g_assert_cmpfloat (g_ascii_strtod (acc, NULL), >, MIN_TEST_ACCURACY); // chance is 0.1
+  check_compiled (model, "Adam");
 
   g_autofree char *csv = NULL;
   g_assert_true (g_file_get_contents (hist, &csv, NULL, NULL));
@@ -195,6 +279,42 @@ test_finetune (void)
   g_assert_false (g_file_test (model2, G_FILE_TEST_EXISTS));
 }
 
+#ifdef NN_HAVE_ONNX
+/* An imported ONNX model fine-tunes like any other; the result is a .keras file,
+ * which exports to ONNX again. */
+static void
+test_finetune_onnx (void)
+{
+  g_autofree char *base = test_shipped_model ("mnist_cnn.keras");
+  g_autofree char *fonts = g_build_filename (tmp, "fonts-onnx", NULL);
+  g_autofree char *onnx = g_build_filename (tmp, "cnn.onnx", NULL);
+  g_autofree char *model = g_build_filename (tmp, "from-onnx.keras", NULL);
+  g_autofree char *again = g_build_filename (tmp, "from-onnx.onnx", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  const char *argv[] = { font_digits, fonts, "12", "7", NULL };
+  int status;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  g_assert_cmpint (run (&out, &err, "export", base, onnx, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "train", "finetune", fonts, "--base", onnx, "--epochs", "1",
+                        "--seed", "5", "--threads", "2", "--out", model, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "validation accuracy before: "));
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnModel) m = nn_keras_load (model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m->n_classes, ==, 10);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (&out, &err, "export", model, again, NULL), ==, 0);
+  g_assert_true (g_file_test (again, G_FILE_TEST_IS_REGULAR));
+}
+#endif
+
 int
 main (int argc, char **argv)
 {
@@ -209,6 +329,9 @@ main (int argc, char **argv)
   tmp = g_dir_make_tmp ("digits-train-cli-XXXXXX", NULL);
   g_test_add_func ("/train/cli/limit-cnn", test_limit_cnn);
   g_test_add_func ("/train/cli/finetune", test_finetune);
+#ifdef NN_HAVE_ONNX
+  g_test_add_func ("/train/cli/finetune-onnx", test_finetune_onnx);
+#endif
   int rc = g_test_run ();
   g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp);
   if (system (cmd) != 0)

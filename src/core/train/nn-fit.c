@@ -378,6 +378,12 @@ fit_clear (Fit *f)
   g_free (f->best);
   if (f->history)
     fclose (f->history);
+  if (f->cfg->optimizer_out && f->opt)
+    {
+      f->opt->cfg.learning_rate = current_lr (f);
+      nn_optimizer_free (*f->cfg->optimizer_out);
+      *f->cfg->optimizer_out = g_steal_pointer (&f->opt);
+    }
   nn_optimizer_free (f->opt);
   if (f->ws)
     nn_workspace_free (f->ws);

@@ -80,6 +80,10 @@ typedef struct {
   NnFitCallback on_batch, on_epoch;
   gpointer user_data;
   GCancellable *cancellable;    /* checked before every batch; may be NULL */
+  /* When not NULL, *optimizer_out gets the run's optimizer as the run left it (its
+   * slots and iterations; cfg.learning_rate set to the rate of its last step), for
+   * saving with the model; what it held before is freed. */
+  NnOptimizer **optimizer_out;
 } NnFitConfig;
 
 typedef struct {

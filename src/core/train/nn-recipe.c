@@ -2,7 +2,7 @@
 #include "nn-recipe.h"
 #include "nn-error.h"
 #include "nn-keras.h"
-#include "nn-keras-isolated.h"
+#include "nn-model-file.h"
 #include "nn-train-rng.h"
 #include "nn-zoo.h"
 
@@ -272,13 +272,45 @@ set_metadata_float (NnModel *m, const char *key, double v)
 
 /* ---- the end of a run ----------------------------------------------------------- */
 
+/* Writes m to out. A run that trained the model from scratch gives opt, its optimizer
+ * as the run left it: then the file also holds a compile_config naming it, the loss
+ * and the accuracy metric, and the optimizer's state in Keras's layout
+ * (optimizer/vars: iterations, learning rate, Adam's m and v per trainable
+ * variable), so that keras.models.load_model gives a compiled model whose fit goes on
+ * from there (Keras's label smoothing is not in sparse_categorical_crossentropy, so
+ * the advanced recipe's goes). Fine-tuning keeps the base file's compile_config. */
+static gboolean
+save_model (const NnRecipeOptions *o, const NnModel *m, const NnKerasInfo *info,
+            const NnOptimizer *opt, GError **error)
+{
+  if (!opt)
+    return nn_keras_save (m, o->out, &(NnKerasSaveOptions){ .info = info }, error);
+  float *arrays[2] = { opt->m, opt->v };
+  int n_slots = opt->m ? (opt->v ? 2 : 1) : 0;
+  g_autofree float **slots = n_slots ? nn_keras_optimizer_slots (m, arrays, n_slots) : NULL;
+  g_autofree char *config = nn_optimizer_config_json (&opt->cfg, opt->cfg.learning_rate);
+  const NnKerasOptimizer state = {
+    .keras_name = nn_optimizer_keras_name (opt->cfg.kind),
+    .config_json = config,
+    .iterations = opt->iterations,
+    .has_learning_rate = TRUE,
+    .learning_rate = opt->cfg.learning_rate,
+    .slots_per_var = n_slots,
+    .slots = slots,
+  };
+  const NnKerasSaveOptions options = {
+    .optimizer = &state, .loss_json = "sparse_categorical_crossentropy", .info = info,
+  };
+  return nn_keras_save (m, o->out, &options, error);
+}
+
 /* m holds the weights the run keeps; accuracy is theirs. Replaces out with them,
  * unless they are at chance level: a run that diverged must not replace a model
  * that worked. The checkpoint goes once out holds the run's result (or the run
  * proved worthless); a failed save keeps it. */
 static gboolean
-finish (const NnRecipeOptions *o, NnModel *m, const NnKerasInfo *info, const char *checkpoint,
-        float accuracy, NnRecipeReport *r, GError **error)
+finish (const NnRecipeOptions *o, NnModel *m, const NnKerasInfo *info, const NnOptimizer *opt,
+        const char *checkpoint, float accuracy, NnRecipeReport *r, GError **error)
 {
   r->final_accuracy = accuracy;
   if (!(accuracy > nn_recipe_chance_accuracy (m->n_classes))) // NaN is chance too
@@ -293,8 +325,7 @@ finish (const NnRecipeOptions *o, NnModel *m, const NnKerasInfo *info, const cha
       return FALSE;
     }
   stage (o, "saving");
-  const NnKerasSaveOptions keep = { .info = info };
-  if (!nn_keras_save (m, o->out, &keep, error))
+  if (!save_model (o, m, info, opt, error))
     return FALSE;
   r->wrote_out = TRUE;
   g_unlink (checkpoint);
@@ -306,12 +337,14 @@ finish (const NnRecipeOptions *o, NnModel *m, const NnKerasInfo *info, const cha
  * leaves out as it was and the checkpoint for the user. */
 static gboolean
 finish_failed (const NnRecipeOptions *o, NnModel *m, const NnKerasInfo *info,
-               const char *checkpoint, gboolean have_best, NnRecipeReport *r, GError **error)
+               const NnOptimizer *opt, const char *checkpoint, gboolean have_best,
+               NnRecipeReport *r, GError **error)
 {
   if (!have_best || !g_error_matches (*error, NN_ERROR, NN_ERROR_CANCELLED))
     return FALSE;
   g_autoptr (GError) end_error = NULL;
-  if (!finish (o, m, info, checkpoint, r->fit.best_val_accuracy, r, &end_error) && !r->diverged)
+  if (!finish (o, m, info, opt, checkpoint, r->fit.best_val_accuracy, r, &end_error)
+      && !r->diverged)
     {
       // Not writing the model the user stopped for matters more than the stop.
       g_clear_error (error);
@@ -349,6 +382,8 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   g_autofree char *checkpoint = nn_recipe_checkpoint_path (o->out);
   nn_recipe_fit_config (o, train->n, &cfg);
   cfg.checkpoint_path = checkpoint;
+  g_autoptr (NnOptimizer) opt = NULL;
+  cfg.optimizer_out = &opt;
   g_autofree char *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, o->seed);
   set_metadata (m, "recipe", nn_recipe_name (o->kind));
   set_metadata (m, "seed", seed);
@@ -357,7 +392,7 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   if (r->fit.best_epoch > 0)
     set_metadata_float (m, "val_accuracy", r->fit.best_val_accuracy);
   if (!ok)
-    return finish_failed (o, m, NULL, checkpoint, r->fit.best_epoch > 0, r, error);
+    return finish_failed (o, m, NULL, opt, checkpoint, r->fit.best_epoch > 0, r, error);
 
   // Measured once, after every decision: the test set is a report, not a guide. It
   // only refuses a run at chance level, where its 10,000 images cannot be fooled.
@@ -369,10 +404,10 @@ run_mnist (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
                         o->cancellable))
     {
       g_set_error (error, NN_ERROR, NN_ERROR_CANCELLED, "Training was cancelled");
-      return finish_failed (o, m, NULL, checkpoint, r->fit.best_epoch > 0, r, error);
+      return finish_failed (o, m, NULL, opt, checkpoint, r->fit.best_epoch > 0, r, error);
     }
   set_metadata_float (m, "test_accuracy", r->test_accuracy);
-  return finish (o, m, NULL, checkpoint, r->test_accuracy, r, error);
+  return finish (o, m, NULL, opt, checkpoint, r->test_accuracy, r, error);
 }
 
 /* ---- fine-tuning ------------------------------------------------------------ */
@@ -452,7 +487,7 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
   // The base's Keras metadata (compile_config, initializers, regularizers) goes on
   // into the checkpoint and out.
   g_autoptr (NnKerasInfo) info = NULL;
-  g_autoptr (NnModel) m = nn_keras_load_isolated_with_info (o->base, &info, error);
+  g_autoptr (NnModel) m = nn_model_file_load (o->base, FALSE, &info, error);
   if (!m)
     return FALSE;
   if (m->n_classes != 10)
@@ -507,11 +542,11 @@ run_finetune (const NnRecipeOptions *o, NnRecipeReport *r, GError **error)
     {
       if (r->fit.best_epoch > 0)
         set_metadata_float (m, "finetune_val_accuracy", r->fit.best_val_accuracy);
-      return finish_failed (o, m, info, checkpoint, r->fit.best_epoch > 0, r, error);
+      return finish_failed (o, m, info, NULL, checkpoint, r->fit.best_epoch > 0, r, error);
     }
   nn_fit_evaluate (m, val, 0.0f, NN_FIT_EVAL_BATCH, NULL, &r->val_after, NULL);
   set_metadata_float (m, "finetune_val_accuracy", r->val_after);
-  return finish (o, m, info, checkpoint, r->val_after, r, error);
+  return finish (o, m, info, NULL, checkpoint, r->val_after, r, error);
 }
 
 gboolean
