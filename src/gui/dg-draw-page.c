@@ -113,11 +113,27 @@ show_heat_on_canvas (DgDrawPage *self, const float *heat)
   dg_canvas_set_heatmap (self->canvas, heat, heat && !self->from_image ? &self->info : NULL);
 }
 
+/* The heat map's caption under the result: the method that made it. */
+static const char *
+method_caption (NnExplainMethod method)
+{
+  switch (method)
+    {
+    case NN_EXPLAIN_GRADCAM: return _("Grad-CAM");
+    case NN_EXPLAIN_GRADCAM_PP: return _("Grad-CAM++");
+    case NN_EXPLAIN_IG: return _("Integrated Gradients");
+    case NN_EXPLAIN_OCCLUSION: return _("Occlusion");
+    default: return "";
+    }
+}
+
 static void
 emit_explained (DgDrawPage *self, NnExplainMethod method, int layer, const float *heat)
 {
   NnModel *nn = dg_model_get_nn (dg_context_get_model (self->context));
   double sum = 0;
+
+  dg_prediction_view_set_heat_caption (self->prediction_view, method_caption (method));
 
   for (int i = 0; heat && i < 28 * 28; i++)
     sum += heat[i];

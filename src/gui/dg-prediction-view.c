@@ -25,6 +25,7 @@ struct _DgPredictionView {
   DgImageView *heat_view;
   DgImageView *overlay_view;
   GtkWidget *heat_box;
+  GtkLabel *heat_caption;  /* the method that made the map */
   GtkWidget *overlay_box;
   GtkLabel *cam_note;
 
@@ -237,6 +238,7 @@ dg_prediction_view_class_init (DgPredictionViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, prob_bars);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, input_view);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, heat_view);
+  gtk_widget_class_bind_template_child (widget_class, DgPredictionView, heat_caption);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, overlay_view);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, heat_box);
   gtk_widget_class_bind_template_child (widget_class, DgPredictionView, overlay_box);
@@ -257,4 +259,11 @@ GtkWidget *
 dg_prediction_view_new (void)
 {
   return g_object_new (DG_TYPE_PREDICTION_VIEW, NULL);
+}
+
+void
+dg_prediction_view_set_heat_caption (DgPredictionView *self, const char *caption)
+{
+  g_return_if_fail (DG_IS_PREDICTION_VIEW (self));
+  gtk_label_set_label (self->heat_caption, caption);
 }

@@ -29,6 +29,8 @@ void        dg_prediction_view_show_result (DgPredictionView *self, const float 
 void        dg_prediction_view_set_verdict (DgPredictionView *self, NnVerdict verdict);
 /* BLANK while the prompt shows. */
 NnVerdict   dg_prediction_view_get_verdict (DgPredictionView *self);
+/* The heat map's caption: the name of the method that made it ("Grad-CAM++"). */
+void        dg_prediction_view_set_heat_caption (DgPredictionView *self, const char *caption);
 gboolean    dg_prediction_view_get_show_gradcam (DgPredictionView *self);
 void        dg_prediction_view_set_show_gradcam (DgPredictionView *self, gboolean show);
 /* The digit shown, or -1 while the prompt is shown. */
