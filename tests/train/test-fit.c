@@ -193,6 +193,7 @@ test_clean_last_epoch (void)
       if (augment_epochs[run] >= 0)
         cfg.augment = heavy;
       cfg.augment_epochs = MAX (augment_epochs[run], 0);
+      cfg.on_batch = NULL; /* user_data is the snapshots now, not a Watch */
       cfg.on_epoch = snapshot_epoch;
       cfg.user_data = &s[run];
       g_autoptr (GError) error = NULL;
