@@ -639,16 +639,23 @@ map_heat (DgCanvas *self, const float *heatmap28, const NnPreprocessInfo *info,
   int width = self->width_units;
   DgStroke *image = image_layer (self);
 
-  g_free (self->heat);
-  self->heat = g_new0 (float, (gsize) width * DG_CANVAS_UNITS);
-  self->heat_width = width;
+  /* kept from one map to the next: a map is laid with every stroke */
+  if (!self->heat || self->heat_width != width)
+    {
+      g_free (self->heat);
+      self->heat = g_new (float, (gsize) width * DG_CANVAS_UNITS);
+      self->heat_width = width;
+    }
   if (placement)
     map_by_placement (heatmap28, placement, width, self->heat);
+  else if (info && width == DG_CANVAS_UNITS)
+    nn_explain_map_to_picture (heatmap28, info, DG_CANVAS_UNITS, DG_CANVAS_UNITS, self->heat);
   else if (info)
     {
       /* info places dg_canvas_render_grey's picture: the drawing's left square */
       g_autofree float *square = g_new (float, DG_CANVAS_UNITS * DG_CANVAS_UNITS);
       nn_explain_map_to_picture (heatmap28, info, DG_CANVAS_UNITS, DG_CANVAS_UNITS, square);
+      memset (self->heat, 0, (gsize) width * DG_CANVAS_UNITS * sizeof (float));
       for (int y = 0; y < DG_CANVAS_UNITS; y++)
         memcpy (self->heat + (gsize) y * width, square + y * DG_CANVAS_UNITS,
                 DG_CANVAS_UNITS * sizeof (float));
