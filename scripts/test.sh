@@ -17,17 +17,23 @@ passed=0
 failed=0
 skipped=0
 skip_reasons=()
+failures=()
 
 # count_results BUILD_DIR: adds that run's results to the totals. A test that skips as
 # a whole counts as skipped, and so does each skipped case inside a TAP test that
 # otherwise passed; the reasons are printed at the end.
 count_results() {
   local log="$1/meson-logs/testlog.json" p f k line
-  [[ -f "$log" ]] || { failed=$((failed + 1)); return; }
+  [[ -f "$log" ]] || { failed=$((failed + 1)); failures+=("$1: no test log"); return; }
   {
     read -r p f k
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
-    while IFS= read -r line; do skip_reasons+=("$1: $line"); done
+    while IFS= read -r line; do
+      case $line in
+        "FAILED "*) failures+=("$1: ${line#FAILED }") ;;
+        *) skip_reasons+=("$1: $line") ;;
+      esac
+    done
   } < <(python3 - "$log" <<'PY'
 import json, re, sys
 ok = bad = skip = 0
@@ -49,6 +55,7 @@ for line in open(sys.argv[1]):
             reasons.append(f"{name} {m.group(1).lstrip('- ')}: {m.group(2).strip()}")
     else:
         bad += 1
+        reasons.append(f"FAILED {name} ({result})")
 print(ok, bad, skip)
 for reason in reasons:
     print(reason)
@@ -63,9 +70,9 @@ run_build() { # BUILD_DIR SUITE_ARGS MESON_ARGS...
     meson setup --reconfigure "$dir" "$@" >/dev/null || meson setup --wipe "$dir" "$@" >/dev/null
   else
     meson setup "$dir" "$@" >/dev/null
-  fi || { echo "configure failed: $dir"; failed=$((failed + 1)); return; }
+  fi || { echo "configure failed: $dir"; failed=$((failed + 1)); failures+=("$dir: configure"); return; }
   echo "==> Building $dir"
-  ninja -C "$dir" || { echo "build failed: $dir"; failed=$((failed + 1)); return; }
+  ninja -C "$dir" || { echo "build failed: $dir"; failed=$((failed + 1)); failures+=("$dir: build"); return; }
   rm -f "$dir/meson-logs/testlog.json"
   echo "==> Testing $dir"
   # shellcheck disable=SC2086
@@ -99,7 +106,7 @@ if "$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"; then
   passed=$((passed + 1))
 else
   echo "fuzzing found a problem (see above)"
-  failed=$((failed + 1))
+  failed=$((failed + 1)); failures+=("fuzzing")
 fi
 
 # The Debian package (scripts/build-package.sh): dpkg-buildpackage and lintian, one
@@ -114,12 +121,18 @@ deb_log="$top/build-deb/build-package.log"
 case $? in
   0) passed=$((passed + 1)); tail -n 1 "$deb_log" ;;
   77) skipped=$((skipped + 1)); skip_reasons+=("debian-package: $(tail -n 1 "$deb_log" | sed 's/^SKIP: //')") ;;
-  *) failed=$((failed + 1)); tail -n 40 "$deb_log"; echo "the Debian package failed ($deb_log)" ;;
+  *) failed=$((failed + 1)); failures+=("debian-package")
+     tail -n 40 "$deb_log"; echo "the Debian package failed ($deb_log)" ;;
 esac
 
 if ((${#skip_reasons[@]})); then
   echo "Skipped:"
   printf '  %s\n' "${skip_reasons[@]}"
+fi
+# The failures again at the end, where a log cut to its tail still shows them.
+if ((${#failures[@]})); then
+  echo "Failed:"
+  printf '  %s\n' "${failures[@]}"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
