@@ -18,6 +18,8 @@ struct _DgWindow {
   GtkLabel *info_summary;
   GtkGrid *info_layers;
   AdwViewStack *view_stack;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkRevealer *switcher_bar;
 
   /* borrowed: the pages, children of view_stack */
   DgDrawPage *draw_page;
@@ -28,6 +30,7 @@ struct _DgWindow {
   DgContext *context;
   guint selecting;         /* > 0 while the code, not the user, moves the selection */
   gboolean model_stamped;
+  guint reveal_source;     /* the pending update of switcher_bar */
   GHashTable *toasts;      /* topic or text -> the toast showing about it */
   GHashTable *accuracies;  /* model path -> its stored test accuracy, once loaded */
 };

@@ -528,6 +528,7 @@ dg_window_dispose (GObject *object)
 {
   DgWindow *self = DG_WINDOW (object);
 
+  g_clear_handle_id (&self->reveal_source, g_source_remove);
   g_clear_pointer (&self->toasts, g_hash_table_unref);
   g_clear_pointer (&self->accuracies, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_WINDOW);
@@ -535,6 +536,30 @@ dg_window_dispose (GObject *object)
   self->train_page = self->evaluate_page = NULL;
   G_OBJECT_CLASS (dg_window_parent_class)->dispose (object);
   g_clear_object (&self->context);
+}
+
+/* ---- the bottom switcher ----------------------------------------------------------- */
+
+static gboolean
+reveal_switcher_bar (gpointer data)
+{
+  DgWindow *self = data;
+
+  self->reveal_source = 0;
+  gtk_revealer_set_reveal_child (self->switcher_bar,
+                                 adw_view_switcher_title_get_title_visible (self->switcher_title));
+  return G_SOURCE_REMOVE;
+}
+
+/* The title shows the window's name instead of the switcher when the header is too
+ * narrow for it; the bar at the bottom takes over then. The title decides while the
+ * header is being allocated, and a size change queued during an allocation is lost
+ * (the bar stayed 0 px high in a window opened narrow), so the bar follows after it. */
+static void
+on_title_visible (DgWindow *self)
+{
+  if (self->reveal_source == 0)
+    self->reveal_source = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reveal_switcher_bar, self, NULL);
 }
 
 static void
@@ -564,11 +589,12 @@ dg_window_class_init (DgWindowClass *klass)
   BIND (info_summary);
   BIND (info_layers);
   BIND (view_stack);
+  BIND (switcher_title);
+  BIND (switcher_bar);
 #undef BIND
   /* named for tests and tools (gtk_widget_get_template_child), not kept */
   gtk_widget_class_bind_template_child_full (widget_class, "open_button", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "menu_button", FALSE, 0);
-  gtk_widget_class_bind_template_child_full (widget_class, "switcher_title", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "header_bar", FALSE, 0);
 
   dg_window_install_actions (widget_class);
@@ -583,6 +609,8 @@ dg_window_init (DgWindow *self)
   self->toasts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->accuracies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->switcher_title, "notify::title-visible",
+                            G_CALLBACK (on_title_visible), self);
   dg_test_stamp ("template");
 }
 

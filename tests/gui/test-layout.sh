@@ -2,6 +2,7 @@
 # The window at a phone's 400 x 700, a laptop's 1280 x 800 and a 4K screen's
 # 2560 x 1440: on the Draw page nothing reaches past the window's width (no
 # horizontal scrolling) and a drawn digit's prediction shows without scrolling;
+# opened narrow on any page, the page switcher shows at the bottom;
 # the Train and Evaluate pages (both tabs) fit the width and never scroll sideways;
 # on wide windows the canvas and the reading grow and sit side by side. A
 # screenshot of each page at each size stays in the test's folder (a selection
@@ -68,6 +69,14 @@ for size in 400x700 1280x800 2560x1440; do
       tag=$([[ $page == train ]] && echo TRAINPAGE || echo EVALPAGE)
       wait_for "^\($tag\|DATAGATE\)" 10 || fail "no layout of the $page page"
       page_fits "$size $page"
+      # opened on this page in a narrow window, the switcher at the bottom shows at
+      # once (it was 0 px high until the first page change)
+      if ((W < 600)); then
+        l=$(grep -E '^(TRAINPAGE|EVALPAGE|DATAGATE)' "$APP_LOG" | tail -1)
+        IFS=, read -r _ _ _ sh <<<"$(field "$l" switch-draw)"
+        echo "$size $page: switch-draw=$(field "$l" switch-draw)"
+        ((${sh:-0} > 20)) || fail "$size $page: no page switcher at the bottom ($(field "$l" switch-draw))"
+      fi
       if [[ $page == evaluate ]] && grep -q '^EVALPAGE' "$APP_LOG"; then
         # with a result: the matrix and the per-digit table fit as well
         n=$(count_lines '^EVALPAGE')
