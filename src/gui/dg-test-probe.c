@@ -454,18 +454,19 @@ labelled_button (GtkWidget *widget)
   return NULL;
 }
 
-/* What the toast overlay shows once the toast has been added: a toast queued
- * behind another is not on screen yet. */
-static gboolean
-toasts_idle (gpointer data)
+/* What the toast overlay shows once the toast has been added and laid out (after
+ * the next paint: before it, a new toast has no place yet); a toast queued behind
+ * another is not on screen yet. */
+static void
+on_toasts_paint (GdkFrameClock *clock, Probe *p)
 {
-  g_autoptr(DgWindow) window = data;
-  GtkWidget *overlay = GTK_WIDGET (child (window, DG_TYPE_WINDOW, "toast_overlay"));
+  GtkWidget *overlay = GTK_WIDGET (child (p->window, DG_TYPE_WINDOW, "toast_overlay"));
   g_autoptr(GString) titles = g_string_new (NULL);
   g_autofree char *at = NULL;
   g_autofree char *button = NULL;
   int shown = 0;
 
+  g_signal_handlers_disconnect_by_func (clock, on_toasts_paint, p);
   for (GtkWidget *c = gtk_widget_get_first_child (overlay); c; c = gtk_widget_get_next_sibling (c))
     {
       GtkWidget *label;
@@ -485,14 +486,23 @@ toasts_idle (gpointer data)
     }
   dg_test_print ("TOASTS shown=%d at=%s button=%s titles=%s", shown, at ? at : "0,0,0,0",
                  button ? button : "0,0,0,0", titles->str);
-  return G_SOURCE_REMOVE;
+}
+
+static void
+toasts_after_paint (Probe *p)
+{
+  if (!p->clock || gtk_widget_in_destruction (GTK_WIDGET (p->window)))
+    return;
+  g_signal_handlers_disconnect_by_func (p->clock, on_toasts_paint, p);
+  g_signal_connect (p->clock, "after-paint", G_CALLBACK (on_toasts_paint), p);
+  gtk_widget_queue_draw (GTK_WIDGET (p->window));
 }
 
 static void
 on_toast (DgContext *context, const char *text, const char *details, Probe *p)
 {
   dg_test_print ("TOAST %s", text);
-  g_idle_add_full (G_PRIORITY_LOW, toasts_idle, g_object_ref (p->window), NULL);
+  toasts_after_paint (p);
 }
 
 static void
@@ -500,7 +510,7 @@ on_toast_action (DgContext *context, const char *text, const char *button_label,
                  const char *action_name, GVariant *target, Probe *p)
 {
   dg_test_print ("TOAST %s button=%s action=%s", text, button_label, action_name);
-  g_idle_add_full (G_PRIORITY_LOW, toasts_idle, g_object_ref (p->window), NULL);
+  toasts_after_paint (p);
 }
 
 static void
