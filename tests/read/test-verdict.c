@@ -166,6 +166,66 @@ test_negatives (void)
   g_assert_cmpstr (nn_negative_kind_name (NN_NEGATIVE_N_KINDS), ==, "?");
 }
 
+/* The shipped advanced model's stored detector: negatives of seeds its fit never
+ * drew, of its own kinds (nn-negatives.h) and of bench/negatives.c's, mostly
+ * flagged (letters, a kind it never saw, less often); MNIST test digits rarely
+ * refused. */
+static void
+test_shipped_detector (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) test = nn_mnist_load (NULL, NN_MNIST_TEST, &error);
+  g_autoptr (NnDataset) head = NULL;
+  g_autoptr (NnModel) m = load_shipped ("mnist_advanced.keras");
+  NnWorkspace *ws = nn_workspace_new (m, 256, NN_MODE_INFERENCE);
+  NnVerdictRule rule = { 0 };
+  int n = 200, refused = 0;
+
+  g_assert_true (nn_verdict_rule_from_model (m, &rule));
+  g_assert_nonnull (rule.weights);
+  g_assert_cmpint (rule.dim, ==, 128);
+  for (int k = 0; k < NN_NEGATIVE_N_KINDS; k++)
+    {
+      int flagged = 0;
+      for (int i = 0; i < n; i++)
+        {
+          guint8 grey[NEG_SIDE * NEG_SIDE];
+          nn_negative_render (k, 500 + i, NEG_SIDE, grey);
+          flagged += judge_picture (m, ws, &rule, grey) != NN_VERDICT_DIGIT;
+        }
+      g_test_message ("%s: %d of %d flagged", nn_negative_kind_name (k), flagged, n);
+      g_assert_cmpint (flagged, >=, n * 75 / 100);
+    }
+  for (int k = 0; k < NEG_N_KINDS; k++)
+    {
+      int flagged = 0;
+      for (int i = 0; i < n; i++)
+        {
+          guint8 grey[NEG_SIDE * NEG_SIDE];
+          neg_render (k, 500 + i, NEG_SIDE, grey);
+          flagged += judge_picture (m, ws, &rule, grey) != NN_VERDICT_DIGIT;
+        }
+      g_test_message ("bench %s: %d of %d flagged", neg_kind_name (k), flagged, n);
+      g_assert_cmpint (flagged, >=, n * (k == NEG_LETTER ? 50 : 80) / 100);
+    }
+  if (test == NULL)
+    {
+      g_test_message ("no MNIST: digits not checked");
+      nn_verdict_rule_clear (&rule);
+      nn_workspace_free (ws);
+      return;
+    }
+  head = nn_dataset_slice (test, 5000, 1000);
+  g_autofree NnVerdict *v = g_new (NnVerdict, head->n);
+  g_assert_true (nn_verdict_run (m, ws, &rule, head, v, NULL, &error));
+  for (int i = 0; i < head->n; i++)
+    refused += v[i] != NN_VERDICT_DIGIT;
+  g_test_message ("refused %d of %d MNIST test images", refused, head->n);
+  g_assert_cmpint (refused, <=, head->n * 2 / 100);
+  nn_verdict_rule_clear (&rule);
+  nn_workspace_free (ws);
+}
+
 /* A detector, with and without a hidden layer, through a .keras file: the same
  * scores after the round trip; a damaged weight list is no rule. */
 static void
@@ -347,6 +407,7 @@ main (int argc, char **argv)
   g_test_add_func ("/read/verdict/store", test_store);
   g_test_add_func ("/read/verdict/negatives", test_negatives);
   g_test_add_func ("/read/verdict/store-detector", test_store_detector);
+  g_test_add_func ("/read/verdict/shipped-detector", test_shipped_detector);
   if (g_getenv ("DIGITS_CLI") != NULL)
     g_test_add_func ("/read/verdict/cli", test_cli);
   int status = g_test_run ();
