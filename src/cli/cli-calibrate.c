@@ -1,8 +1,10 @@
 /* digits-cli calibrate MODEL -o OUT: a temperature fitted on the validation split
  * (the last 6,000 MNIST training images, as the recipes hold out) folded into the
- * last Dense layer (nn-calibrate.h), then the not-a-digit rule (nn-verdict.h)
- * fitted on the MNIST training images and stored in OUT's metadata.json, which
- * Keras ignores. Nothing here looks at the test set. */
+ * last Dense layer (nn-calibrate.h), then the not-a-digit rule (nn-verdict.h:
+ * input checks and a detector trained against seeded drawings of the project's
+ * own, nn-negatives.h) fitted on the MNIST training images and stored in OUT's
+ * metadata.json, which Keras ignores. With --no-temperature the weights stay as
+ * they are. Nothing here looks at the test set. */
 #include <math.h>
 #include <stdio.h>
 
@@ -86,7 +88,13 @@ cli_calibrate (int argc, char **argv)
                           "Fit a temperature on the validation split (the last 6,000 MNIST "
                           "training images) and fold it into the last Dense layer, fit the "
                           "not-a-digit rule on the MNIST training images, and write the "
-                          "model with both (the rule in metadata.json, which Keras ignores).",
+                          "model with both (the rule in metadata.json, which Keras ignores). "
+                          "The rule's detector learns the training digits but the validation "
+                          "split against drawings the program makes from a fixed seed "
+                          "(scribbles, shapes, dots, strokes, letter-like glyphs); its "
+                          "threshold is set on the validation split, with a margin for "
+                          "other writers. To refit only the rule of a model, weights "
+                          "untouched: calibrate --no-temperature MODEL -o MODEL.",
                           entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
@@ -137,8 +145,12 @@ cli_calibrate (int argc, char **argv)
           rule.max_holes);
   if (isfinite (rule.min_energy))
     printf ("  energy >= %.3f\n", rule.min_energy);
-  if (rule.dim > 0)
+  if (rule.centres != NULL)
     printf ("  feature distance <= %.3f (%d dimensions)\n", rule.max_distance, rule.dim);
+  if (rule.weights != NULL)
+    printf ("  detector score <= %.3f (%d inputs: %d features of the output layer's input, "
+            "%d more), fitted against seeded negatives\n", rule.max_score,
+            rule.dim + NN_VERDICT_EXTRA_INPUTS, rule.dim, NN_VERDICT_EXTRA_INPUTS);
   nn_verdict_rule_clear (&rule);
 
   const NnKerasSaveOptions keep = { .info = info };

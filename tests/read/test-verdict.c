@@ -1,13 +1,15 @@
 /* test-verdict: the not-a-digit rule (src/core/read/nn-verdict.h): its features on
- * made-up fields, its fit on MNIST training images, what it refuses of the MNIST
- * test images and of seeded negatives (bench/negatives.c), and its round trip
- * through a .keras file's metadata. */
+ * made-up fields, the negatives its detector learns from (nn-negatives.h), its fit
+ * on MNIST training images, what it refuses of the MNIST test images and of seeded
+ * negatives (bench/negatives.c, and nn-negatives.h at seeds the fit never draws),
+ * and its round trip through a .keras file's metadata. */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
 #include "negatives.h"
+#include "nn-negatives.h"
 #include "nn-image.h"
 #include "nn-keras.h"
 #include "nn-verdict.h"
@@ -117,8 +119,180 @@ test_fit (void)
       flagged_all += flagged;
     }
   g_assert_cmpint (flagged_all, >=, NEG_N_KINDS * 150 * 55 / 100);
+
+  /* The detector's own kinds at seeds its fit never drew: mostly flagged. */
+  g_assert_nonnull (rule.weights);
+  for (int k = 0; k < NN_NEGATIVE_N_KINDS; k++)
+    {
+      int flagged = 0, n = 150;
+      for (int i = 0; i < n; i++)
+        {
+          guint8 grey[NEG_SIDE * NEG_SIDE];
+          nn_negative_render (k, 1000 + i, NEG_SIDE, grey);
+          flagged += judge_picture (m, ws, &rule, grey) != NN_VERDICT_DIGIT;
+        }
+      g_test_message ("own %s: %d of %d flagged", nn_negative_kind_name (k), flagged, n);
+      g_assert_cmpint (flagged, >=, n * 7 / 10);
+    }
   nn_verdict_rule_clear (&rule);
   nn_workspace_free (ws);
+}
+
+/* The fit's own negatives: repeatable, ink on paper, every kind its own picture. */
+static void
+test_negatives (void)
+{
+  guint8 a[NEG_SIDE * NEG_SIDE], b[NEG_SIDE * NEG_SIDE];
+
+  for (int k = 0; k < NN_NEGATIVE_N_KINDS; k++)
+    {
+      int ink = 0, paper = 0;
+      g_assert_cmpstr (nn_negative_kind_name (k), !=, "?");
+      nn_negative_render (k, 7, NEG_SIDE, a);
+      nn_negative_render (k, 7, NEG_SIDE, b);
+      g_assert_cmpmem (a, sizeof a, b, sizeof b);
+      for (int i = 0; i < NEG_SIDE * NEG_SIDE; i++)
+        ink += a[i] < 128, paper += a[i] == 255;
+      g_assert_cmpint (ink, >, 4);
+      g_assert_cmpint (paper, >, NEG_SIDE * NEG_SIDE / 3);
+      nn_negative_render (k, 8, NEG_SIDE, b);
+      g_assert_true (memcmp (a, b, sizeof a) != 0);
+      if (k > 0)
+        {
+          nn_negative_render (k - 1, 7, NEG_SIDE, b);
+          g_assert_true (memcmp (a, b, sizeof a) != 0);
+        }
+    }
+  g_assert_cmpstr (nn_negative_kind_name (NN_NEGATIVE_N_KINDS), ==, "?");
+}
+
+/* The shipped advanced model's stored detector: negatives of seeds its fit never
+ * drew, of its own kinds (nn-negatives.h) and of bench/negatives.c's, mostly
+ * flagged (letters, a kind it never saw, less often); MNIST test digits rarely
+ * refused. */
+static void
+test_shipped_detector (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnDataset) test = nn_mnist_load (NULL, NN_MNIST_TEST, &error);
+  g_autoptr (NnDataset) head = NULL;
+  g_autoptr (NnModel) m = load_shipped ("mnist_advanced.keras");
+  NnWorkspace *ws = nn_workspace_new (m, 256, NN_MODE_INFERENCE);
+  NnVerdictRule rule = { 0 };
+  int n = 200, refused = 0;
+
+  g_assert_true (nn_verdict_rule_from_model (m, &rule));
+  g_assert_nonnull (rule.weights);
+  g_assert_cmpint (rule.dim, ==, 128);
+  for (int k = 0; k < NN_NEGATIVE_N_KINDS; k++)
+    {
+      int flagged = 0;
+      for (int i = 0; i < n; i++)
+        {
+          guint8 grey[NEG_SIDE * NEG_SIDE];
+          nn_negative_render (k, 500 + i, NEG_SIDE, grey);
+          flagged += judge_picture (m, ws, &rule, grey) != NN_VERDICT_DIGIT;
+        }
+      g_test_message ("%s: %d of %d flagged", nn_negative_kind_name (k), flagged, n);
+      g_assert_cmpint (flagged, >=, n * 75 / 100);
+    }
+  for (int k = 0; k < NEG_N_KINDS; k++)
+    {
+      int flagged = 0;
+      for (int i = 0; i < n; i++)
+        {
+          guint8 grey[NEG_SIDE * NEG_SIDE];
+          neg_render (k, 500 + i, NEG_SIDE, grey);
+          flagged += judge_picture (m, ws, &rule, grey) != NN_VERDICT_DIGIT;
+        }
+      g_test_message ("bench %s: %d of %d flagged", neg_kind_name (k), flagged, n);
+      g_assert_cmpint (flagged, >=, n * (k == NEG_LETTER ? 50 : 80) / 100);
+    }
+  if (test == NULL)
+    {
+      g_test_message ("no MNIST: digits not checked");
+      nn_verdict_rule_clear (&rule);
+      nn_workspace_free (ws);
+      return;
+    }
+  head = nn_dataset_slice (test, 5000, 1000);
+  g_autofree NnVerdict *v = g_new (NnVerdict, head->n);
+  g_assert_true (nn_verdict_run (m, ws, &rule, head, v, NULL, &error));
+  for (int i = 0; i < head->n; i++)
+    refused += v[i] != NN_VERDICT_DIGIT;
+  g_test_message ("refused %d of %d MNIST test images", refused, head->n);
+  g_assert_cmpint (refused, <=, head->n * 2 / 100);
+  nn_verdict_rule_clear (&rule);
+  nn_workspace_free (ws);
+}
+
+/* A detector, with and without a hidden layer, through a .keras file: the same
+ * scores after the round trip; a damaged weight list is no rule. */
+static void
+test_store_detector (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmp, "detector.keras", NULL);
+  float x[NN_IMAGE_PIXELS];
+  const float logits[10] = { 3, -1, 0.5f, 0, 0, 1, 0, -2, 0, 0 };
+
+  for (int i = 0; i < NN_IMAGE_PIXELS; i++)
+    x[i] = (i * 37 % 11) / 10.0f;
+  for (int hidden = 0; hidden <= 3; hidden += 3)
+    {
+      g_autoptr (NnModel) m = load_shipped ("mnist_cnn.keras");
+      g_autoptr (NnModel) back = NULL;
+      NnVerdictRule rule, got = { 0 };
+      NnVerdictFeatures f, g;
+      int layer = nn_verdict_feature_layer (m), inputs, size;
+
+      /* Input checks wide open: the detector alone decides. */
+      rule = (NnVerdictRule){ .max_ink = 1, .max_pieces = 1000, .max_holes = 1000,
+                              .min_energy = -INFINITY, .max_distance = INFINITY };
+      rule.dim = (int) nn_shape_size (m->layers[layer].out_shape);
+      rule.n_classes = m->n_classes;
+      rule.hidden = hidden;
+      inputs = rule.dim + NN_VERDICT_EXTRA_INPUTS;
+      size = hidden > 0 ? hidden * (inputs + 2) : inputs;
+      rule.weights = g_new (float, size);
+      for (int i = 0; i < size; i++)
+        rule.weights[i] = (float) ((i * 13 % 29) - 14) / 50.0f;
+      rule.bias = -0.25;
+      rule.max_score = 1.5;
+      g_autofree float *feat = g_new (float, rule.dim);
+      for (int j = 0; j < rule.dim; j++)
+        feat[j] = (float) (j % 5) / 4.0f;
+      nn_verdict_features (&rule, x, logits, 10, feat, &f);
+      g_assert_cmpfloat (f.score, !=, 0);
+
+      nn_verdict_rule_store (m, &rule);
+      g_assert_null (g_hash_table_lookup (m->metadata, "verdict_centres"));
+      g_assert_true (nn_keras_save (m, path, NULL, &error));
+      g_assert_no_error (error);
+      back = nn_keras_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_true (nn_verdict_rule_from_model (back, &got));
+      g_assert_cmpint (got.hidden, ==, hidden);
+      g_assert_null (got.centres);
+      nn_verdict_features (&got, x, logits, 10, feat, &g);
+      g_assert_cmpfloat_with_epsilon (g.score, f.score, 1e-4 * (1 + fabs (f.score)));
+      g_assert_cmpfloat_with_epsilon (got.max_score, 1.5, 1e-6);
+      got.max_score = g.score + 0.01;
+      g_assert_cmpint (nn_verdict_judge (&got, &g), ==, NN_VERDICT_DIGIT);
+      got.max_score = g.score - 0.01;
+      g_assert_cmpint (nn_verdict_judge (&got, &g), ==, NN_VERDICT_NOT_A_DIGIT);
+      nn_verdict_rule_clear (&got);
+
+      /* One weight short: the default rule, no detector. */
+      g_autofree char *cut = g_strdup (g_hash_table_lookup (back->metadata, "verdict_detector"));
+      *strrchr (cut, ',') = '\0';
+      g_hash_table_insert (back->metadata, g_strdup ("verdict_detector"), g_strdup (cut));
+      g_assert_false (nn_verdict_rule_from_model (back, &got));
+      g_assert_null (got.weights);
+      g_assert_cmpint (got.dim, ==, 0);
+      nn_verdict_rule_clear (&rule);
+      g_unlink (path);
+    }
 }
 
 static void
@@ -231,6 +405,9 @@ main (int argc, char **argv)
   g_test_add_func ("/read/verdict/features", test_features);
   g_test_add_func ("/read/verdict/fit", test_fit);
   g_test_add_func ("/read/verdict/store", test_store);
+  g_test_add_func ("/read/verdict/negatives", test_negatives);
+  g_test_add_func ("/read/verdict/store-detector", test_store_detector);
+  g_test_add_func ("/read/verdict/shipped-detector", test_shipped_detector);
   if (g_getenv ("DIGITS_CLI") != NULL)
     g_test_add_func ("/read/verdict/cli", test_cli);
   int status = g_test_run ();

@@ -1,20 +1,24 @@
 /* nn-verdict.h: is this picture a digit at all?
  *
  * A digit model answers one of ten digits for anything, a star or a scribble
- * too. The verdict looks at two things the shipped models already give, without
- * retraining them:
+ * too. The verdict looks at what the shipped models already give, without
+ * retraining them or changing their graph:
  *   - the input, in the 28 x 28 field after preprocessing: how much ink (a filled
  *     blob or a scratched-over patch has far more than any MNIST digit), in how
  *     many pieces (random strokes and dots come apart), how much of the ink the
  *     largest piece holds, and how many holes it encloses (an 8 has two);
- *   - the model: the energy score, log sum exp of the logits (low when no class
- *     fits well), and the distance of the output layer's input to the nearest
- *     class centre (below); fitted rules use the distance, or the energy when
- *     the model has no feature space small enough to store.
- * Each has a threshold fitted on MNIST training images (nn_verdict_rule_fit), so
- * that only a small share of real digits is refused. The rule lives in the model
- * file's metadata.json under keys of its own ("verdict_*"), which Keras ignores;
- * a model without them gets nn_verdict_rule_default.
+ *   - a detector: a small network (one hidden layer) on the model's values at its
+ *     output layer's input, its sorted log-probabilities and energy (log sum exp
+ *     of the logits) and the input figures above, trained to tell MNIST training
+ *     digits from drawings the project makes itself (nn-negatives.h: scribbles,
+ *     shapes, dots, strokes, letter-like glyphs). No single score of the model
+ *     (energy, top probability, distance to a class centre) separates those
+ *     nearly as well at the same cost in digits: measured with bench/verdict-bench.
+ * Each check has a threshold fitted on MNIST training images (nn_verdict_rule_fit),
+ * so that only a small share of real digits is refused. The rule lives in the
+ * model file's metadata.json under keys of its own ("verdict_*"), which Keras
+ * ignores; a model without them gets nn_verdict_rule_default. Rules stored before
+ * the detector (a distance to class centres instead) still load and work.
  */
 #pragma once
 
@@ -41,7 +45,12 @@ typedef struct {
   double energy;       /* log sum exp of the logits */
   double max_prob;     /* top softmax probability */
   double distance;     /* to the nearest class centre in feature space; 0 without one */
+  double score;        /* the detector's not-a-digit score (a logit); 0 without one */
 } NnVerdictFeatures;
+
+/* The detector's inputs beyond the feature space: the sorted log-probabilities,
+ * the energy, and the input checks' ink, pieces, largest share and holes. */
+#define NN_VERDICT_EXTRA_INPUTS 15
 
 typedef struct {
   double max_ink;      /* refuse above */
@@ -58,7 +67,15 @@ typedef struct {
   int dim, n_classes;
   float *centres;      /* (n_classes, dim), owned */
   float *scale;        /* (dim), owned */
-  double max_distance; /* refuse above */
+  double max_distance; /* refuse above; centres NULL: no such check */
+  /* The detector: on the feature space (dim values) and the NN_VERDICT_EXTRA_INPUTS
+   * (z), fitted against seeded negatives (nn-negatives.h); a score above
+   * max_score is refused. Without hidden units the score is w . z + bias; with
+   * H of them, w2 . relu (W1 z + b1) + bias. weights NULL: no detector. */
+  int hidden;          /* H, 0: a logistic regression */
+  float *weights;      /* w (inputs), or W1 (H, inputs), b1 (H), w2 (H); owned */
+  double bias;
+  double max_score;
 } NnVerdictRule;
 
 void nn_verdict_rule_clear (NnVerdictRule *rule);
@@ -81,10 +98,12 @@ gboolean nn_verdict_rule_from_model (const NnModel *m, NnVerdictRule *rule);
 /* Writes the rule into m->metadata (creating it), replacing an earlier one. */
 void nn_verdict_rule_store (NnModel *m, const NnVerdictRule *rule);
 
-/* Fits the thresholds on ds (MNIST training images): each input check refuses at
- * most a share `reject` / 8 of the images at its tail, and the energy threshold
- * refuses `reject` / 2, so the whole rule refuses at most about `reject`.
- * Runs the model in ws (inference, any batch). FALSE only when cancelled. */
+/* Fits the rule on ds (MNIST training images): the detector learns ds's digits
+ * but its last share (the validation split) against seeded negatives drawn by
+ * nn-negatives.h (a fixed seed, so a fit is repeatable), its threshold is set on
+ * that split; each input check refuses a small share of ds at its tail, so the
+ * whole rule refuses about `reject` of digits. Runs the model in ws (inference,
+ * any batch). FALSE only when cancelled. */
 gboolean nn_verdict_rule_fit (NnModel *m, NnWorkspace *ws, const NnDataset *ds, double reject,
                               NnVerdictRule *rule, GCancellable *cancellable, GError **error);
 
