@@ -17,43 +17,20 @@
 
 #define VALIDATION_IMAGES 6000
 
-/* Fits and folds the temperature; prints the validation figures before and after. */
+/* Fits and folds the temperature on the validation split; prints its figures. */
 static gboolean
 fit_temperature (NnModel *m, NnWorkspace *ws, const NnDataset *train, GError **error)
 {
-  int n = MIN (VALIDATION_IMAGES, train->n / 2), classes = m->n_classes;
+  int n = MIN (VALIDATION_IMAGES, train->n / 2);
   g_autoptr (NnDataset) val = nn_dataset_slice (train, train->n - n, n);
-  g_autofree float *logits = g_new (float, (size_t) n * classes);
-  g_autofree float *probs = g_new (float, (size_t) n * classes);
-  const char *old = m->metadata != NULL ? g_hash_table_lookup (m->metadata, "temperature") : NULL;
-  double t, before_ece, before_nll, total;
+  NnCalibrationReport r;
 
-  if (!nn_calibration_logits (m, ws, val, logits, cli_cancellable (), error))
+  if (!nn_calibration_calibrate (m, ws, val, &r, cli_cancellable (), error))
     return FALSE;
-  nn_softmax_rows (probs, logits, n, classes);
-  before_ece = nn_calibration_ece (probs, val->labels, n, classes, NN_ECE_BINS);
-  before_nll = nn_calibration_nll (probs, val->labels, n, classes);
-  t = nn_calibration_fit_temperature (logits, val->labels, n, classes);
-  if (!nn_calibration_fold (m, t, error))
-    return FALSE;
-  for (size_t i = 0; i < (size_t) n * classes; i++)
-    logits[i] = (float) (logits[i] / t);
-  nn_softmax_rows (probs, logits, n, classes);
-  printf ("Temperature %.4f, fitted on the last %d MNIST training images (validation):\n", t, n);
-  printf ("  ECE %.2f%% -> %.2f%%, NLL %.4f -> %.4f\n", 100 * before_ece,
-          100 * nn_calibration_ece (probs, val->labels, n, classes, NN_ECE_BINS), before_nll,
-          nn_calibration_nll (probs, val->labels, n, classes));
-  /* Kept in the metadata for the record: the product of every temperature folded. */
-  total = t * (old != NULL ? g_ascii_strtod (old, NULL) : 1.0);
-  if (!(total > 0) || !isfinite (total))
-    total = t;
-  if (m->metadata == NULL)
-    m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  {
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_hash_table_insert (m->metadata, g_strdup ("temperature"),
-                         g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", total)));
-  }
+  printf ("Temperature %.4f, fitted on the last %d MNIST training images (validation):\n",
+          r.temperature, n);
+  printf ("  ECE %.2f%% -> %.2f%%, NLL %.4f -> %.4f\n", 100 * r.ece_before, 100 * r.ece_after,
+          r.nll_before, r.nll_after);
   return TRUE;
 }
 

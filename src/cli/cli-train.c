@@ -86,8 +86,13 @@ print_result (const NnRecipeOptions *o, const NnRecipeReport *r)
     printf ("validation accuracy before: %.2f%%  after: %.2f%%\n",
             100.0 * r->val_before, 100.0 * r->val_after);
   else
-    printf ("best val accuracy %.2f%% at epoch %d; test accuracy %.2f%%\n",
-            100.0 * r->fit.best_val_accuracy, r->fit.best_epoch, 100.0 * r->test_accuracy);
+    {
+      printf ("best val accuracy %.2f%% at epoch %d; test accuracy %.2f%%\n",
+              100.0 * r->fit.best_val_accuracy, r->fit.best_epoch, 100.0 * r->test_accuracy);
+      printf ("calibrated: temperature %.3f, validation ECE %.2f%% -> %.2f%%; "
+              "not-a-digit rule fitted\n", r->calibration.temperature,
+              100.0 * r->calibration.ece_before, 100.0 * r->calibration.ece_after);
+    }
   printf ("wrote %s\n", out);
 }
 

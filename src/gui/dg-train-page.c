@@ -746,11 +746,18 @@ static void
 on_stage (const char *stage, gpointer user_data)
 {
   TrainJob *tj = user_data;
-  StageMsg *m = g_new (StageMsg, 1);
+  gboolean finetune = tj->opts.kind == NN_RECIPE_FINETUNE;
+  StageMsg *m;
+
+  /* the last seconds of a run from scratch, after its last epoch */
+  if (!finetune && strcmp (stage, "calibrating") != 0)
+    return;
+  m = g_new (StageMsg, 1);
   m->tj = tj;
   m->phase2 = g_str_has_prefix (stage, "phase 2");
   /* the core's stage names are short English phrases: "phase 1: head only" */
-  m->text = g_strdup_printf (_("Fine-tuning: %s"), stage);
+  m->text = finetune ? g_strdup_printf (_("Fine-tuning: %s"), stage)
+                     : g_strdup (_("Calibrating the confidence and the not-a-digit check…"));
   dg_job_post (tj->job, on_stage_msg, m, stage_msg_free);
 }
 
@@ -984,8 +991,8 @@ start_training (DgTrainPage *self)
                            ? dg_model_list_get_path (self->base_models, base_pos) : NULL);
       tj->opts.data_dir = tj->data_dir;
       tj->opts.base = tj->base;
-      tj->opts.on_stage = on_stage;
     }
+  tj->opts.on_stage = on_stage;
   tj->opts.on_batch = on_batch;
   tj->opts.on_epoch = on_epoch;
   tj->opts.user_data = tj;

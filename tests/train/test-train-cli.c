@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "nn-keras.h"
+#include "nn-verdict.h"
 #include "../test-models.h"
 
 /* Sanitizer builds run the engine about 20 times slower: a smaller run there. */
@@ -169,6 +170,19 @@ test_limit_cnn (void)
   g_test_message ("test accuracy after one short epoch: %s", acc);
   g_assert_cmpfloat (g_ascii_strtod (acc, NULL), >, MIN_TEST_ACCURACY); // chance is 0.1
   check_compiled (model, "Adam");
+
+  // Calibrated after training: a temperature folded, and a fitted not-a-digit rule
+  // (a detector on the output layer's input), not the default one.
+  g_assert_nonnull (strstr (out, "calibrated: temperature "));
+  const char *t = g_hash_table_lookup (m->metadata, "temperature");
+  g_assert_nonnull (t);
+  g_assert_cmpfloat (g_ascii_strtod (t, NULL), >, 0.0);
+  g_assert_cmpfloat (g_ascii_strtod (t, NULL), !=, 1.0);
+  NnVerdictRule rule = { 0 };
+  g_assert_true (nn_verdict_rule_from_model (m, &rule));
+  g_assert_nonnull (rule.weights);
+  g_assert_cmpint (rule.dim, >, 0);
+  nn_verdict_rule_clear (&rule);
 
   g_autofree char *csv = NULL;
   g_assert_true (g_file_get_contents (hist, &csv, NULL, NULL));

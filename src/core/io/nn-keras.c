@@ -344,8 +344,10 @@ metadata_json (const NnModel *m)
           g_string_append (s, ", ");
           nn_json_write_string (s, k->data);
           g_string_append (s, ": ");
-          if (looks_numeric (v))
-            g_string_append (s, v);
+          if (looks_numeric (v) && strspn (v + (*v == '-'), "0123456789") == strlen (v + (*v == '-')))
+            g_string_append (s, v); /* an integer, as it is */
+          else if (looks_numeric (v))
+            nn_json_write_double (s, g_ascii_strtod (v, NULL)); /* "1e+06" as 1000000.0 */
           else
             nn_json_write_string (s, v ? v : "");
         }

@@ -152,3 +152,45 @@ nn_calibration_logits (NnModel *m, NnWorkspace *ws, const NnDataset *ds, float *
     }
   return TRUE;
 }
+
+static void
+store_temperature (NnModel *m, double t)
+{
+  const char *old = m->metadata ? g_hash_table_lookup (m->metadata, "temperature") : NULL;
+  double total = t * (old ? g_ascii_strtod (old, NULL) : 1.0);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!(total > 0) || !isfinite (total))
+    total = t;
+  if (m->metadata == NULL)
+    m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (m->metadata, g_strdup ("temperature"),
+                       g_strdup (g_ascii_formatd (buf, sizeof buf, "%.6g", total)));
+}
+
+gboolean
+nn_calibration_calibrate (NnModel *m, NnWorkspace *ws, const NnDataset *val,
+                          NnCalibrationReport *r, GCancellable *cancellable, GError **error)
+{
+  int n = val->n, classes = m->n_classes;
+  g_autofree float *logits = g_new (float, (size_t) n * classes);
+  g_autofree float *probs = g_new (float, (size_t) n * classes);
+
+  g_return_val_if_fail (n > 0 && r != NULL, FALSE);
+  if (!nn_calibration_logits (m, ws, val, logits, cancellable, error))
+    return FALSE;
+  nn_softmax_rows (probs, logits, n, classes);
+  r->ece_before = nn_calibration_ece (probs, val->labels, n, classes, NN_ECE_BINS);
+  r->nll_before = nn_calibration_nll (probs, val->labels, n, classes);
+  r->temperature = nn_calibration_fit_temperature (logits, val->labels, n, classes);
+  if (!nn_calibration_fold (m, r->temperature, error))
+    return FALSE;
+  for (size_t i = 0; i < (size_t) n * classes; i++)
+    logits[i] = (float) (logits[i] / r->temperature);
+  nn_softmax_rows (probs, logits, n, classes);
+  r->ece_after = nn_calibration_ece (probs, val->labels, n, classes, NN_ECE_BINS);
+  r->nll_after = nn_calibration_nll (probs, val->labels, n, classes);
+  /* kept for the record: the product of every temperature folded */
+  store_temperature (m, r->temperature);
+  return TRUE;
+}

@@ -46,4 +46,18 @@ gboolean nn_calibration_fold (NnModel *m, double temperature, GError **error);
 gboolean nn_calibration_logits (NnModel *m, NnWorkspace *ws, const NnDataset *ds, float *logits,
                                 GCancellable *cancellable, GError **error);
 
+typedef struct {
+  double temperature;             /* folded now */
+  double ece_before, ece_after;   /* on the held-out images, 0..1 */
+  double nll_before, nll_after;
+} NnCalibrationReport;
+
+/* Fits T on held-out images val (never the ones trained on), folds it into m and
+ * records in m->metadata "temperature", the product of every T folded so far.
+ * ws: an inference workspace of m. NN_ERROR_UNSUPPORTED as nn_calibration_fold;
+ * FALSE also when cancelled. */
+gboolean nn_calibration_calibrate (NnModel *m, NnWorkspace *ws, const NnDataset *val,
+                                   NnCalibrationReport *report, GCancellable *cancellable,
+                                   GError **error);
+
 G_END_DECLS

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "nn-calibrate.h"
 #include "nn-fit.h"
 #include "nn-folder.h"
 
@@ -69,6 +70,7 @@ typedef struct {
   NnFitResult fit;          /* the last phase */
   int n_train, n_val;
   float test_accuracy;      /* MNIST recipes; NaN otherwise */
+  NnCalibrationReport calibration; /* MNIST recipes: the temperature folded after training */
   float val_before, val_after; /* finetune */
   NnFolderReport folder;    /* finetune: per-class counts and skipped files */
   double seconds;
