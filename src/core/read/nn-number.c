@@ -48,7 +48,6 @@
  * but the 1s at least half as wide (measured on the test set). */
 #define WIDEST 1.2          /* 1.0 measured touching 4 points lower, 1.3 alike */
 #define NARROW 0.4
-#define NARROW_ONE 0.12
 #define WIDTH_COST 10.0     /* log-probability per unit of ratio beyond */
 
 static const char *const number_verdicts[] = { "number", "not-a-number", "blank" };
@@ -376,15 +375,18 @@ cut_path (const Reader *r, const Piece *pc, int c, int *bound)
     }
 }
 
-/* How likely a digit of this class is this wide, as a log-odds penalty: MNIST
- * digits are at most as wide as tall, and only a 1 is narrower than about half
- * its height; slices of a digit and pairs of digits read confidently too, but
- * they are too narrow or too wide for what they read as. */
+/* How likely a digit of this class is this wide, as a log-probability penalty:
+ * MNIST digits are seldom wider than tall, and only a 1 is narrower than about
+ * half its height; slices of a digit and pairs of digits read confidently too,
+ * but they are too narrow or too wide for what they read as. */
 static double
 width_prior (const NnNumberDigit *d, int height)
 {
   double ratio = (double) d->w / MAX (height, 1), pen = 0;
-  double narrowest = d->digit == 1 ? NARROW_ONE : NARROW;
+  /* A 1 may be a bare stroke: drawn straight on the canvas it is 0.07 of its
+   * height, and a penalty for narrow 1s read two such bars, set apart, better
+   * joined into one. */
+  double narrowest = d->digit == 1 ? 0 : NARROW;
   if (ratio > WIDEST)
     pen += WIDTH_COST * (ratio - WIDEST);
   if (ratio < narrowest)
@@ -437,7 +439,7 @@ read_line (Reader *r, Piece *pieces, int n_pieces)
       first[i] = (int) nodes->len;
       g_array_append_val (nodes, start);
       have[i] = read_piece (r, pc, &whole[i]);
-      if (!may_cut (pc, &whole[i], have[i]))
+      if (pc->y1 - pc->y0 < SHORT * tallest || !may_cut (pc, &whole[i], have[i]))
         continue;
       int n_cuts = pick_cuts (r, pc, cuts);
       for (int k = 0; k < n_cuts; k++)
