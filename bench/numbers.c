@@ -3,6 +3,31 @@
 
 #include <string.h>
 
+#define INK 90          /* a pixel is ink from this level (read as ink by nn-number.c too) */
+#define MAX_OVERLAP 12  /* the most a touching digit is pushed into its neighbour */
+
+/* Whether img's ink, its columns [c0, c1) placed at x and row top, touches or
+ * overlaps the ink already in grey (8-neighbours). */
+static gboolean
+touches (const guint8 *grey, const guint8 *img, int c0, int c1, int x, int top)
+{
+  for (int yy = 0; yy < 28; yy++)
+    for (int xx = c0; xx < c1; xx++)
+      {
+        if (img[yy * 28 + xx] < INK)
+          continue;
+        for (int dy = -1; dy <= 1; dy++)
+          for (int dx = -1; dx <= 1; dx++)
+            {
+              int gx = x + xx - c0 + dx, gy = top + yy + dy;
+              if (gx >= 0 && gx < NUM_MAX_WIDTH && gy >= 0 && gy < NUM_HEIGHT
+                  && grey[gy * NUM_MAX_WIDTH + gx] >= INK)
+                return TRUE;
+            }
+      }
+  return FALSE;
+}
+
 static const char *const mode_names[] = { "separate", "close", "touching" };
 
 const char *
@@ -29,14 +54,20 @@ num_render (const NnDataset *ds, NumMode mode, guint32 seed, guint8 *grey, int *
             c0 = MIN (c0, xx), c1 = MAX (c1, xx + 1);
       if (c1 <= c0)
         c0 = 0, c1 = 28;
+      int top = 6 + g_rand_int_range (r, -DRIFT, DRIFT + 1);
       if (i > 0)
         x += mode == NUM_SEPARATE ? g_rand_int_range (r, 4, 11)
              : mode == NUM_CLOSE  ? g_rand_int_range (r, 0, 4)
                                   : -g_rand_int_range (r, 1, 5);
+      /* Columns that overlap need not bring the ink together (a 7's foot and a
+       * 4's arm): push a touching digit in until it touches. */
+      for (int k = 0; i > 0 && mode == NUM_TOUCHING && k < MAX_OVERLAP
+                         && !touches (grey, img, c0, c1, x, top); k++)
+        x--;
       for (int yy = 0; yy < 28; yy++)
         for (int xx = c0; xx < c1; xx++)
           {
-            guint8 *p = &grey[(6 + yy) * NUM_MAX_WIDTH + x + xx - c0];
+            guint8 *p = &grey[(top + yy) * NUM_MAX_WIDTH + x + xx - c0];
             *p = MAX (*p, img[yy * 28 + xx]);
           }
       x += c1 - c0;

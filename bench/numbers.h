@@ -1,8 +1,10 @@
 /* numbers.h: pictures of numbers made of MNIST test digits, from a seed.
  *
  * 2 to 6 digits, each cropped to its ink's columns and placed side by side on
- * MNIST's black, with a gap of 4 to 10 pixels (separate), 0 to 3 (close), or
- * overlapping by 1 to 4 pixels where the brighter pixel wins (touching). The same
+ * MNIST's black, each up or down by up to DRIFT pixels (a hand's
+ * baseline drifts), with a gap of 4 to 10 pixels (separate), 0 to 3 (close), or
+ * overlapping by 1 to 4 pixels where the brighter pixel wins, and more where that
+ * leaves the ink of the two apart, so that they touch (touching). The same
  * digits, mode and seed give the same picture; truth gets the digits as text.
  */
 #pragma once
@@ -13,6 +15,7 @@
 typedef enum { NUM_SEPARATE, NUM_CLOSE, NUM_TOUCHING, NUM_N_MODES } NumMode;
 
 #define NUM_HEIGHT 40   /* 28 and a margin of 6 above and below */
+#define DRIFT 2
 #define NUM_MAX_WIDTH (6 * 28 + 6 * 10 + 12)
 
 const char *num_mode_name (NumMode mode);

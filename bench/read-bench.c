@@ -9,10 +9,47 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "numbers.h"
 #include "nn-keras.h"
 #include "nn-number.h"
+
+/* A number read wrong: its digits (box, confidence, verdict) and, when
+ * READ_BENCH_DUMP names a folder, the picture with the boxes drawn under it. */
+static void
+show (const NnNumberReading *rd, int mode, guint32 seed, const char *truth, const guint8 *grey,
+      int width)
+{
+  const char *dir = g_getenv ("READ_BENCH_DUMP");
+  printf ("  %s %u: %s read as %s:", num_mode_name (mode), seed, truth, rd->number);
+  for (int k = 0; k < rd->n; k++)
+    printf (" %d@%d+%d(%.2f%s)", rd->digits[k].digit, rd->digits[k].x, rd->digits[k].w,
+            rd->digits[k].confidence, rd->digits[k].verdict == NN_VERDICT_DIGIT ? "" : ",refused");
+  printf ("\n");
+  if (dir == NULL)
+    return;
+  g_autoptr (NnGreyImage) img = nn_grey_image_new (width, 2 * NUM_HEIGHT);
+  memset (img->pixels, 0, (size_t) width * 2 * NUM_HEIGHT);
+  for (int y = 0; y < NUM_HEIGHT; y++)
+    for (int x = 0; x < width; x++)
+      img->pixels[y * width + x] = img->pixels[(y + NUM_HEIGHT) * width + x]
+        = grey[y * NUM_MAX_WIDTH + x];
+  for (int k = 0; k < rd->n; k++)
+    {
+      const NnNumberDigit *d = &rd->digits[k];
+      guint8 mark = k % 2 ? 90 : 160;
+      for (int x = d->x; x < d->x + d->w; x++)
+        img->pixels[(NUM_HEIGHT + d->y - 1) * width + x] = mark,
+        img->pixels[(NUM_HEIGHT + MIN (d->y + d->h, NUM_HEIGHT - 1)) * width + x] = mark;
+      for (int y = d->y; y < d->y + d->h; y++)
+        img->pixels[(NUM_HEIGHT + y) * width + d->x] = mark,
+        img->pixels[(NUM_HEIGHT + y) * width + d->x + d->w - 1] = mark;
+    }
+  g_autofree char *name = g_strdup_printf ("%s/%s-%u-%s-as-%s.png", dir, num_mode_name (mode),
+                                           seed, truth, rd->number);
+  nn_grey_image_save_png (img, name, NULL);
+}
 
 int
 main (int argc, char **argv)
@@ -55,7 +92,7 @@ main (int argc, char **argv)
           seconds += (g_get_monotonic_time () - t0) / 1e6;
           right += strcmp (reading.number, truth) == 0;
           if (g_getenv ("READ_BENCH_SHOW") != NULL && strcmp (reading.number, truth) != 0)
-            printf ("  %s: %s read as %s\n", num_mode_name (mode), truth, reading.number);
+            show (&reading, mode, seed + (guint32) i, truth, grey, width);
           not_number += reading.verdict != NN_NUMBER_NUMBER;
           refused_right += reading.verdict != NN_NUMBER_NUMBER && strcmp (reading.number, truth) == 0;
         }

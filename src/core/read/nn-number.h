@@ -3,11 +3,13 @@
  * The ink's connected pieces give a first split (pieces stacked in one column,
  * like a 5 drawn in two strokes, are joined; specks are dropped). A piece wide
  * enough for two digits, unless it reads surely as one, may be several touching
- * ones: cut paths that cross the least ink are found near its thinnest columns,
- * and the reading of the parts between cuts, left to right, that the model likes
- * best (log-probabilities, the verdict's refusals and a cost per extra digit) is
- * kept, as classic segmentation by recognition does. Each digit then takes the
- * road of a single one: its own ink alone on the background, the MNIST-style
+ * ones: cut paths that cross the least ink are found near its thinnest columns.
+ * Of the ways to read the line left to right -- each piece whole, cut into parts
+ * between its cuts, or joined with the next one or two (a digit whose strokes do
+ * not touch) -- the one the model likes best is kept (log-probabilities, a width
+ * prior that knows slices and pairs of digits from digits, and the verdict's
+ * refusals), as classic segmentation by recognition does. Each digit then takes
+ * the road of a single one: its own ink alone on the background, the MNIST-style
  * preprocessing of nn-image.h, the model, and the not-a-digit verdict.
  */
 #pragma once
