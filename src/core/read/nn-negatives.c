@@ -9,7 +9,7 @@
 #define CURVE_STEPS 12   /* straight pieces per cubic curve: finer than a pixel at 96 px */
 
 static const char *const kind_names[NN_NEGATIVE_N_KINDS] = {
-  "scribble", "shape", "dots", "strokes", "glyph",
+  "scribble", "shape", "dots", "strokes", "glyph", "letter",
 };
 
 const char *
@@ -326,6 +326,58 @@ glyph (Canvas *c, GRand *r, double s)
     }
 }
 
+/* Capital letters of straight strokes, as people print them, in a unit box (x to
+ * the right, y down): only letters no digit is read as by people (no B, D, G, I, J,
+ * L, O, P, S, T, Y or Z). Each stroke ends at a point with x < 0. */
+static const double letter_strokes[][16] = {
+  { 0, 1, .5, 0, 1, 1, -1 }, { .22, .62, .78, .62, -1 },                      /* A */
+  { 1, 0, 0, 0, 0, 1, 1, 1, -1 }, { 0, .5, .75, .5, -1 },                     /* E */
+  { 1, 0, 0, 0, 0, 1, -1 }, { 0, .5, .75, .5, -1 },                           /* F */
+  { 0, 0, 0, 1, -1 }, { 1, 0, 1, 1, -1 }, { 0, .5, 1, .5, -1 },               /* H */
+  { 0, 0, 0, 1, -1 }, { 1, 0, 0, .55, 1, 1, -1 },                             /* K */
+  { 0, 1, 0, 0, .5, .6, 1, 0, 1, 1, -1 },                                     /* M */
+  { 0, 1, 0, 0, 1, 1, 1, 0, -1 },                                             /* N */
+  { 0, 1, 0, 0, .8, 0, 1, .25, .8, .5, 0, .5, -1 }, { .4, .5, 1, 1, -1 },     /* R */
+  { 0, 0, .5, 1, 1, 0, -1 },                                                  /* V */
+  { 0, 0, .25, 1, .5, .35, .75, 1, 1, 0, -1 },                                /* W */
+  { 0, 0, 1, 1, -1 }, { 1, 0, 0, 1, -1 },                                     /* X */
+};
+/* Each letter: its first stroke in letter_strokes and how many it has. */
+static const int letter_first[][2] = {
+  { 0, 2 }, { 2, 2 }, { 4, 2 }, { 6, 3 }, { 9, 2 }, { 11, 1 }, { 12, 1 }, { 13, 2 },
+  { 15, 1 }, { 16, 1 }, { 17, 2 },
+};
+
+/* A printed capital letter, each point jittered, the box of a random width, slanted
+ * and turned a little, as a hand prints it. */
+static void
+letter (Canvas *c, GRand *r, double s)
+{
+  const int *which = letter_first[g_rand_int_range (r, 0, G_N_ELEMENTS (letter_first))];
+  double h = rnd (r, .45, .75) * s, w = h * rnd (r, .55, .95), shear = rnd (r, -.2, .2);
+  double turn = rnd (r, -.15, .15), cx = s / 2 + rnd (r, -.06, .06) * s;
+  double cy = s / 2 + rnd (r, -.06, .06) * s;
+
+  for (int k = which[0]; k < which[0] + which[1]; k++)
+    {
+      const double *p = letter_strokes[k];
+      for (int i = 0; p[i] >= 0; i += 2)
+        {
+          double u = (p[i] - .5) * w + rnd (r, -.05, .05) * h;
+          double v = (p[i + 1] - .5) * h + rnd (r, -.05, .05) * h;
+          double x, y;
+          u += shear * -v;
+          x = cx + u * cos (turn) - v * sin (turn);
+          y = cy + u * sin (turn) + v * cos (turn);
+          if (i == 0)
+            move_to (c, x, y);
+          else
+            line_to (c, x, y);
+        }
+      stroke (c);
+    }
+}
+
 void
 nn_negative_render (NnNegativeKind kind, guint32 seed, int side, guint8 *grey)
 {
@@ -348,6 +400,7 @@ nn_negative_render (NnNegativeKind kind, guint32 seed, int side, guint8 *grey)
     case NN_NEGATIVE_SHAPE: shape (&c, r, s); break;
     case NN_NEGATIVE_DOTS: dots (&c, r, s); break;
     case NN_NEGATIVE_STROKES: strokes (&c, r, s); break;
+    case NN_NEGATIVE_LETTER: letter (&c, r, s); break;
     default: glyph (&c, r, s); break;
     }
   for (int i = 0; i < side * side; i++)

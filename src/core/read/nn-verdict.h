@@ -11,7 +11,7 @@
  *     output layer's input, its sorted log-probabilities and energy (log sum exp
  *     of the logits) and the input figures above, trained to tell MNIST training
  *     digits from drawings the project makes itself (nn-negatives.h: scribbles,
- *     shapes, dots, strokes, letter-like glyphs). No single score of the model
+ *     shapes, dots, strokes, letter-like glyphs, printed capitals). No single score of the model
  *     (energy, top probability, distance to a class centre) separates those
  *     nearly as well at the same cost in digits: measured with bench/verdict-bench.
  * Each check has a threshold fitted on MNIST training images (nn_verdict_rule_fit),
