@@ -91,10 +91,9 @@ test_touching (void)
   g_assert_cmpint (read_mode (NUM_TOUCHING, 150), >=, 150 * 46 / 100);
 }
 
-/* The seeded number of mode and seed read exactly, with the model's own rule or,
- * with own_rule FALSE, the default rule (for a case about the cuts and joins alone). */
+/* The seeded number of mode and seed read exactly. */
 static void
-assert_reads_with (NumMode mode, guint32 seed, gboolean own_rule)
+assert_reads (NumMode mode, guint32 seed)
 {
   static guint8 grey[NUM_HEIGHT * NUM_MAX_WIDTH];
   NnWorkspace *ws = nn_workspace_new (model, 1, NN_MODE_INFERENCE);
@@ -104,10 +103,7 @@ assert_reads_with (NumMode mode, guint32 seed, gboolean own_rule)
   char truth[8];
   int width;
 
-  if (own_rule)
-    nn_verdict_rule_from_model (model, &rule);
-  else
-    nn_verdict_rule_default (&rule);
+  nn_verdict_rule_from_model (model, &rule);
   num_render (test_set, mode, seed, grey, &width, truth);
   g_assert_true (nn_number_read (model, ws, &rule, grey, width, NUM_HEIGHT, NUM_MAX_WIDTH,
                                  NN_BACKGROUND_AUTO, &rd, &error));
@@ -116,12 +112,6 @@ assert_reads_with (NumMode mode, guint32 seed, gboolean own_rule)
   g_assert_cmpstr (rd.number, ==, truth);
   nn_verdict_rule_clear (&rule);
   nn_workspace_free (ws);
-}
-
-static void
-assert_reads (NumMode mode, guint32 seed)
-{
-  assert_reads_with (mode, seed, TRUE);
 }
 
 /* Touching digits that were read as one, whatever the width of the piece (on a
@@ -144,9 +134,7 @@ test_touching_pairs (void)
 }
 
 /* Digits whose strokes do not touch, which were read as two: the 5 of 6215 as 6
- * and 0, a 0 of 900010 as 1 and 7, the 4 of 344 as 6 and 1. The shipped rule, since
- * it learned printed capitals, refuses the joined 4 of 344 (it reads "3461"): that
- * case checks the join under the default rule. */
+ * and 0, a 0 of 900010 as 1 and 7, the 4 of 344 as 6 and 1. */
 static void
 test_broken_digits (void)
 {
@@ -157,7 +145,7 @@ test_broken_digits (void)
     }
   assert_reads (NUM_SEPARATE, 94);
   assert_reads (NUM_SEPARATE, 68);
-  assert_reads_with (NUM_CLOSE, 65, FALSE);
+  assert_reads (NUM_CLOSE, 65);
 }
 
 static void

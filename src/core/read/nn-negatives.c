@@ -328,11 +328,11 @@ glyph (Canvas *c, GRand *r, double s)
 
 /* Capital letters of straight strokes, as people print them, in a unit box (x to
  * the right, y down): only letters no digit is read as by people (no B, D, G, I, J,
- * L, O, P, S, T, Y or Z). Each stroke ends at a point with x < 0. */
+ * L, O, P, S, T, Y or Z), and none made of a digit's boxy strokes (E and F taught
+ * the detector to refuse a 5 drawn as straight segments). Each stroke ends at a
+ * point with x < 0. */
 static const double letter_strokes[][16] = {
   { 0, 1, .5, 0, 1, 1, -1 }, { .22, .62, .78, .62, -1 },                      /* A */
-  { 1, 0, 0, 0, 0, 1, 1, 1, -1 }, { 0, .5, .75, .5, -1 },                     /* E */
-  { 1, 0, 0, 0, 0, 1, -1 }, { 0, .5, .75, .5, -1 },                           /* F */
   { 0, 0, 0, 1, -1 }, { 1, 0, 1, 1, -1 }, { 0, .5, 1, .5, -1 },               /* H */
   { 0, 0, 0, 1, -1 }, { 1, 0, 0, .55, 1, 1, -1 },                             /* K */
   { 0, 1, 0, 0, .5, .6, 1, 0, 1, 1, -1 },                                     /* M */
@@ -344,8 +344,8 @@ static const double letter_strokes[][16] = {
 };
 /* Each letter: its first stroke in letter_strokes and how many it has. */
 static const int letter_first[][2] = {
-  { 0, 2 }, { 2, 2 }, { 4, 2 }, { 6, 3 }, { 9, 2 }, { 11, 1 }, { 12, 1 }, { 13, 2 },
-  { 15, 1 }, { 16, 1 }, { 17, 2 },
+  { 0, 2 }, { 2, 3 }, { 5, 2 }, { 7, 1 }, { 8, 1 }, { 9, 2 }, { 11, 1 }, { 12, 1 },
+  { 13, 2 },
 };
 
 /* A printed capital letter, each point jittered, the box of a random width, slanted

@@ -19,7 +19,7 @@ typedef enum {
   NN_NEGATIVE_DOTS,       /* one dot or a few specks */
   NN_NEGATIVE_STROKES,    /* two to five separate straight strokes */
   NN_NEGATIVE_GLYPH,      /* a letter-like skeleton of joined strokes on a 3 x 3 grid */
-  NN_NEGATIVE_LETTER,     /* a printed capital of straight strokes: A, E, F, H, K, M, N, R, V, W, X */
+  NN_NEGATIVE_LETTER,     /* a printed capital of straight strokes: A, H, K, M, N, R, V, W, X */
   NN_NEGATIVE_N_KINDS
 } NnNegativeKind;
 
