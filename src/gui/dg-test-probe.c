@@ -40,6 +40,8 @@ typedef struct {
   DgFrameMeter *meter;     /* frame times while a model trains */
   int batches;             /* batch reports of the current run */
   const NnEvalResult *result; /* the Evaluate page's, while it shows it */
+  char *toast_awaited;     /* the last toast's text until the overlay shows it */
+  int toast_frames;        /* frames painted since then */
 } Probe;
 
 static GObject *
@@ -464,15 +466,18 @@ on_toasts_paint (GdkFrameClock *clock, Probe *p)
   g_autoptr(GString) titles = g_string_new (NULL);
   g_autofree char *at = NULL;
   g_autofree char *button = NULL;
+  gboolean awaited_shown = FALSE;
   int shown = 0;
 
-  g_signal_handlers_disconnect_by_func (clock, on_toasts_paint, p);
   for (GtkWidget *c = gtk_widget_get_first_child (overlay); c; c = gtk_widget_get_next_sibling (c))
     {
       GtkWidget *label;
+      const char *text;
       if (!g_str_equal (G_OBJECT_TYPE_NAME (c), "AdwToastWidget") || !gtk_widget_get_visible (c))
         continue;
       label = first_label (c);
+      text = label ? gtk_label_get_text (GTK_LABEL (label)) : "?";
+      awaited_shown = awaited_shown || g_strcmp0 (text, p->toast_awaited) == 0;
       if (!at)
         {
           /* the toast's own button (Undo, Use This Model), not its close button */
@@ -481,18 +486,29 @@ on_toasts_paint (GdkFrameClock *clock, Probe *p)
           if (b && gtk_widget_get_visible (b))
             button = dg_test_widget_geometry (b);
         }
-      g_string_append_printf (titles, "%s%s", shown++ ? "|" : "",
-                              label ? gtk_label_get_text (GTK_LABEL (label)) : "?");
+      g_string_append_printf (titles, "%s%s", shown++ ? "|" : "", text);
     }
+  /* A toast that replaces another shows once the other has gone, a frame or more
+   * later: until then the overlay still shows the old one. */
+  if (!awaited_shown && ++p->toast_frames < 120)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (p->window));
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (clock, on_toasts_paint, p);
+  g_clear_pointer (&p->toast_awaited, g_free);
   dg_test_print ("TOASTS shown=%d at=%s button=%s titles=%s", shown, at ? at : "0,0,0,0",
                  button ? button : "0,0,0,0", titles->str);
 }
 
 static void
-toasts_after_paint (Probe *p)
+toasts_after_paint (Probe *p, const char *text)
 {
   if (!p->clock || gtk_widget_in_destruction (GTK_WIDGET (p->window)))
     return;
+  g_free (p->toast_awaited);
+  p->toast_awaited = g_strdup (text);
+  p->toast_frames = 0;
   g_signal_handlers_disconnect_by_func (p->clock, on_toasts_paint, p);
   g_signal_connect (p->clock, "after-paint", G_CALLBACK (on_toasts_paint), p);
   gtk_widget_queue_draw (GTK_WIDGET (p->window));
@@ -502,7 +518,7 @@ static void
 on_toast (DgContext *context, const char *text, const char *details, Probe *p)
 {
   dg_test_print ("TOAST %s", text);
-  toasts_after_paint (p);
+  toasts_after_paint (p, text);
 }
 
 static void
@@ -510,7 +526,7 @@ on_toast_action (DgContext *context, const char *text, const char *button_label,
                  const char *action_name, GVariant *target, Probe *p)
 {
   dg_test_print ("TOAST %s button=%s action=%s", text, button_label, action_name);
-  toasts_after_paint (p);
+  toasts_after_paint (p, text);
 }
 
 static void
@@ -1415,6 +1431,7 @@ probe_free (gpointer data)
   if (p->clock)
     g_signal_handlers_disconnect_by_data (p->clock, p);
   g_clear_object (&p->clock);
+  g_free (p->toast_awaited);
   /* a running job keeps its page, and the page the context, past the window */
   g_signal_handlers_disconnect_by_data (p->train_page, p);
   g_signal_handlers_disconnect_by_data (p->evaluate_page, p);
