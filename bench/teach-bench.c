@@ -6,7 +6,7 @@
  * layout (bench/teach.sh renders them from fonts with tests/finetune/font-digits,
  * two seeds: the same style, other images). Both parts run what the app's
  * "It's a…" runs (nn_personal_tune with a pool of 6,000 replayed MNIST training
- * images, src/gui/dg-teacher.c), with MNIST from DIGITS_MNIST_DIR:
+ * images, NN_PERSONAL_REPLAY_POOL), with MNIST from DIGITS_MNIST_DIR:
  *
  *   quality  the user corrects up to 5 digits per class that the base model
  *            misreads (the first ones of POOL_DIR); accuracy on CHECK_DIR and on
@@ -29,8 +29,6 @@
 #include "nn-model-file.h"
 #include "nn-personal.h"
 
-#define REPLAY_POOL 6000      /* as src/gui/dg-teacher.c */
-#define REPLAY_SEED 0x5e1f
 #define PER_CLASS_CORRECTED 5
 #define SAMPLES_AT_MOST 200
 
@@ -235,7 +233,8 @@ main (int argc, char **argv)
                SAMPLES_AT_MOST);
       return 1;
     }
-  g_autoptr (NnDataset) replay = nn_personal_pick (train, REPLAY_POOL, REPLAY_SEED);
+  g_autoptr (NnDataset) replay = nn_personal_pick (train, NN_PERSONAL_REPLAY_POOL,
+                                                          NN_PERSONAL_REPLAY_SEED);
   g_autofree char *root = g_dir_make_tmp ("teach-bench-XXXXXX", &error);
   if (root == NULL)
     die (error);

@@ -9,9 +9,6 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
-/* MNIST images kept for replay once read: a run replays a few hundred of them */
-#define REPLAY_POOL 6000
-
 struct _DgTeacher {
   GObject parent_instance;
 
@@ -115,7 +112,7 @@ read_replay (TuneJob *t)
                                             : NULL;
 
   if (train)
-    t->new_replay = nn_personal_pick (train, REPLAY_POOL, 0x5e1f);
+    t->new_replay = nn_personal_pick (train, NN_PERSONAL_REPLAY_POOL, NN_PERSONAL_REPLAY_SEED);
 }
 
 static gboolean

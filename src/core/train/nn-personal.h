@@ -65,4 +65,10 @@ gboolean nn_personal_tune (const NnPersonalOptions *o, NnPersonalReport *r, GErr
 /* A seeded choice of n images of ds without repeats (all of them when n >= ds->n). */
 NnDataset *nn_personal_pick (const NnDataset *ds, int n, guint64 seed);
 
+/* The pool of MNIST training images the app keeps for replay once it has read
+ * them (a run replays a few hundred): nn_personal_pick (train,
+ * NN_PERSONAL_REPLAY_POOL, NN_PERSONAL_REPLAY_SEED). bench/teach-bench uses the same. */
+#define NN_PERSONAL_REPLAY_POOL 6000
+#define NN_PERSONAL_REPLAY_SEED 0x5e1f
+
 G_END_DECLS
