@@ -259,9 +259,15 @@ read_tensor (Importer *im, const Onnx__TensorProto *t, Value *v, GError **error)
             = t->raw_data.data[k * elem + b];
     }
   else if (!t->has_raw_data && !v->is_int && t->n_float_data == v->count)
-    memcpy (out, t->float_data, v->count * 4);
+    {
+      if (v->count > 0) /* an empty tensor has no array at all (NULL) */
+        memcpy (out, t->float_data, v->count * 4);
+    }
   else if (!t->has_raw_data && v->is_int && t->n_int64_data == v->count)
-    memcpy (out, t->int64_data, v->count * 8);
+    {
+      if (v->count > 0)
+        memcpy (out, t->int64_data, v->count * 8);
+    }
   else
     goto bad;
   if (v->is_int)
