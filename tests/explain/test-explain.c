@@ -461,6 +461,36 @@ test_map_to_picture (void)
   g_assert_cmpfloat (back[10 * CW + 10], ==, 0.0f);
 }
 
+/* A digit's map on a wide number canvas: the field's edges land where the
+ * placement puts them, whatever the grid held before, and the canvas beyond
+ * the field is 0 (only the field's span is sampled). */
+static void
+test_map_to_grid_wide (void)
+{
+  enum { W = 900, H = 280 };
+  const double scale = 0.1, u0 = -40.0, v0 = 0.0; /* field columns 0..28 at x 400..680 */
+  g_autofree float *out = g_new (float, W * H);
+  float ones[784];
+
+  for (int i = 0; i < 784; i++)
+    ones[i] = 1.0f;
+  for (int i = 0; i < W * H; i++)
+    out[i] = 7.0f; /* stale values of an earlier map */
+  nn_explain_map_to_grid (ones, u0, v0, scale, W, H, out);
+  for (int y = 10; y < H - 10; y++)
+    {
+      g_assert_cmpfloat (out[y * W + 390], ==, 0.0f);
+      g_assert_cmpfloat (out[y * W + 0], ==, 0.0f);
+      g_assert_cmpfloat_with_epsilon (out[y * W + 420], 1.0f, 1e-5f);
+      g_assert_cmpfloat_with_epsilon (out[y * W + 660], 1.0f, 1e-5f);
+      g_assert_cmpfloat (out[y * W + 695], ==, 0.0f);
+      g_assert_cmpfloat (out[y * W + W - 1], ==, 0.0f);
+    }
+  /* half a pixel past the field's edge, bilinear sampling fades to 0 */
+  g_assert_cmpfloat (out[140 * W + 400], >, 0.0f);
+  g_assert_cmpfloat (out[140 * W + 400], <, 1.0f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -473,5 +503,6 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/layers", test_layers);
   g_test_add_func ("/explain/scores", test_scores);
   g_test_add_func ("/explain/map-to-picture", test_map_to_picture);
+  g_test_add_func ("/explain/map-to-grid-wide", test_map_to_grid_wide);
   return g_test_run ();
 }
