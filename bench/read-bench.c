@@ -6,6 +6,9 @@
  * digits: the share read exactly (every digit, nothing more, nothing less), how
  * many the not-a-digit rule called not a number (and how many of those were read
  * right all the same), and the mean time of one read, with the model's own rule.
+ * READ_BENCH_SCALE=K (1 to 4) reads the pictures K times as large (bilinear), as
+ * the app reads its canvas (140 pixels high): the time of a read grows with its
+ * pixels, its accuracy should not.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +54,24 @@ show (const NnNumberReading *rd, int mode, guint32 seed, const char *truth, cons
   nn_grey_image_save_png (img, name, NULL);
 }
 
+/* grey (NUM_HEIGHT x width, stride NUM_MAX_WIDTH) k times as large, bilinear,
+ * into big (stride k * NUM_MAX_WIDTH). */
+static void
+enlarge (const guint8 *grey, int width, int k, guint8 *big)
+{
+  for (int y = 0; y < k * NUM_HEIGHT; y++)
+    for (int x = 0; x < k * width; x++)
+      {
+        double u = (x + 0.5) / k - 0.5, v = (y + 0.5) / k - 0.5;
+        int x0 = CLAMP ((int) u, 0, width - 1), y0 = CLAMP ((int) v, 0, NUM_HEIGHT - 1);
+        int x1 = MIN (x0 + 1, width - 1), y1 = MIN (y0 + 1, NUM_HEIGHT - 1);
+        double wx = CLAMP (u - x0, 0, 1), wy = CLAMP (v - y0, 0, 1);
+        double top = grey[y0 * NUM_MAX_WIDTH + x0] * (1 - wx) + grey[y0 * NUM_MAX_WIDTH + x1] * wx;
+        double bottom = grey[y1 * NUM_MAX_WIDTH + x0] * (1 - wx) + grey[y1 * NUM_MAX_WIDTH + x1] * wx;
+        big[(size_t) y * k * NUM_MAX_WIDTH + x] = (guint8) (top * (1 - wy) + bottom * wy + 0.5);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -73,9 +94,12 @@ main (int argc, char **argv)
   nn_verdict_rule_from_model (m, &rule);
   NnWorkspace *ws = nn_workspace_new (m, 1, NN_MODE_INFERENCE);
   static guint8 grey[NUM_HEIGHT * NUM_MAX_WIDTH];
+  int k = g_getenv ("READ_BENCH_SCALE") ? CLAMP (atoi (g_getenv ("READ_BENCH_SCALE")), 1, 4) : 1;
+  g_autofree guint8 *big = g_new (guint8, (size_t) k * NUM_HEIGHT * k * NUM_MAX_WIDTH);
   NnNumberReading reading;
 
-  printf ("%s, %d numbers of 2-6 MNIST test digits per mode, seed %u\n", argv[1], n, seed);
+  printf ("%s, %d numbers of 2-6 MNIST test digits per mode, seed %u, %d pixels high\n", argv[1], n,
+          seed, k * NUM_HEIGHT);
   for (int mode = 0; mode < NUM_N_MODES; mode++)
     {
       int right = 0, not_number = 0, refused_right = 0;
@@ -85,8 +109,11 @@ main (int argc, char **argv)
           char truth[8];
           int width;
           num_render (test, mode, seed + (guint32) i, grey, &width, truth);
+          if (k > 1)
+            enlarge (grey, width, k, big);
           gint64 t0 = g_get_monotonic_time ();
-          if (!nn_number_read (m, ws, &rule, grey, width, NUM_HEIGHT, NUM_MAX_WIDTH,
+          if (!nn_number_read (m, ws, &rule, k > 1 ? big : grey, k * width, k * NUM_HEIGHT,
+                               k * NUM_MAX_WIDTH,
                                NN_BACKGROUND_AUTO, &reading, &error))
             g_error ("%s", error->message);
           seconds += (g_get_monotonic_time () - t0) / 1e6;

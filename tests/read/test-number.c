@@ -148,6 +148,60 @@ test_broken_digits (void)
   assert_reads (NUM_CLOSE, 65);
 }
 
+/* A picture three times as large (each pixel a 3 x 3 block, as a canvas read at
+ * its own scale) reads as the small one, with boxes three times as large: large
+ * pictures are read reduced, and their boxes come back in their own pixels. */
+static void
+test_large_pictures (void)
+{
+  enum { K = 3, N = 40 };
+  static guint8 grey[NUM_HEIGHT * NUM_MAX_WIDTH];
+  g_autofree guint8 *big = g_new (guint8, (size_t) K * NUM_HEIGHT * K * NUM_MAX_WIDTH);
+  NnWorkspace *ws;
+  NnVerdictRule rule;
+  int same = 0;
+
+  if (test_set == NULL)
+    {
+      g_test_skip ("no MNIST");
+      return;
+    }
+  ws = nn_workspace_new (model, 1, NN_MODE_INFERENCE);
+  nn_verdict_rule_from_model (model, &rule);
+  for (int i = 0; i < N; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      NnNumberReading small, large;
+      char truth[8];
+      int width;
+      num_render (test_set, NUM_SEPARATE, 900 + i, grey, &width, truth);
+      for (int y = 0; y < K * NUM_HEIGHT; y++)
+        for (int x = 0; x < K * width; x++)
+          big[(size_t) y * K * width + x] = grey[(y / K) * NUM_MAX_WIDTH + x / K];
+      g_assert_true (nn_number_read (model, ws, &rule, grey, width, NUM_HEIGHT, NUM_MAX_WIDTH,
+                                     NN_BACKGROUND_AUTO, &small, &error));
+      g_assert_true (nn_number_read (model, ws, &rule, big, K * width, K * NUM_HEIGHT, K * width,
+                                     NN_BACKGROUND_AUTO, &large, &error));
+      g_assert_no_error (error);
+      if (strcmp (small.number, large.number) != 0)
+        continue;
+      same++;
+      for (int k = 0; k < large.n; k++)
+        {
+          const NnNumberDigit *a = &small.digits[k], *b = &large.digits[k];
+          g_assert_cmpint (ABS (b->x - K * a->x), <=, 2 * K);
+          g_assert_cmpint (ABS (b->w - K * a->w), <=, 4 * K);
+          g_assert_cmpint (ABS (b->y - K * a->y), <=, 2 * K);
+          g_assert_cmpint (b->x + b->w, <=, K * width);
+          g_assert_cmpint (b->y + b->h, <=, K * NUM_HEIGHT);
+        }
+    }
+  g_test_message ("%d of %d read alike at 1x and %dx", same, N, K);
+  g_assert_cmpint (same, >=, N * 9 / 10);
+  nn_verdict_rule_clear (&rule);
+  nn_workspace_free (ws);
+}
+
 static void
 test_cli_json (void)
 {
@@ -205,6 +259,7 @@ main (int argc, char **argv)
   g_test_add_func ("/read/number/touching", test_touching);
   g_test_add_func ("/read/number/touching-pairs", test_touching_pairs);
   g_test_add_func ("/read/number/broken-digits", test_broken_digits);
+  g_test_add_func ("/read/number/large-pictures", test_large_pictures);
   if (g_getenv ("DIGITS_CLI") != NULL)
     g_test_add_func ("/read/number/cli-json", test_cli_json);
   int status = g_test_run ();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define MIN_CONTRAST 40     /* grey levels between background and the strongest ink */
+#define READ_HEIGHT 20      /* ink at least twice as high is read reduced to about this */
 #define INK_SHARE 0.35      /* a pixel is ink above this share of the strongest ink */
 #define SPECK_SHARE 0.03    /* pieces under this share of the largest one's pixels */
 #define STACK_OVERLAP 0.6   /* column overlap (of the narrower) that joins two pieces */
@@ -542,6 +543,71 @@ cmp_digit (const void *a, const void *b)
   return (2 * p->x + p->w) - (2 * q->x + q->w);
 }
 
+/* The height of the ink (rows with a pixel of at least threshold), 0 for none. */
+static int
+ink_height (const Reader *r, int threshold)
+{
+  int top = -1, bottom = -1;
+  for (int y = 0; y < r->height; y++)
+    for (int x = 0; x < r->width; x++)
+      if (ink_at (r, x, y) >= threshold)
+        {
+          top = top < 0 ? y : top, bottom = y;
+          break;
+        }
+  return top < 0 ? 0 : bottom - top + 1;
+}
+
+/* grey reduced f times in each direction, each pixel the mean of its f x f block
+ * (a last partial block is dropped). */
+static guint8 *
+shrink (const guint8 *grey, int width, int height, int stride, int f, int *out_w, int *out_h)
+{
+  int w = width / f, h = height / f;
+  guint8 *out = g_new (guint8, (size_t) MAX (w, 1) * MAX (h, 1));
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        int sum = 0;
+        for (int dy = 0; dy < f; dy++)
+          for (int dx = 0; dx < f; dx++)
+            sum += grey[(size_t) (y * f + dy) * stride + x * f + dx];
+        out[y * w + x] = (guint8) ((sum + f * f / 2) / (f * f));
+      }
+  *out_w = w, *out_h = h;
+  return out;
+}
+
+/* Finds the pieces of r's picture and reads them as one line of digits. */
+static void
+read_picture (Reader *r, int max_ink)
+{
+  g_autofree int *labels = g_new0 (int, (size_t) r->width * r->height);
+  r->labels = labels;
+  r->n_labels = label_pieces (r, (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink));
+  g_autofree Piece *pieces = g_new0 (Piece, r->n_labels + 1);
+  int n = 0;
+  for (int l = 1; l <= r->n_labels; l++)
+    {
+      pieces[n] = (Piece){ .label = l };
+      if (piece_box (r, &pieces[n], 0, r->width))
+        n++;
+    }
+  qsort (pieces, n, sizeof *pieces, cmp_piece);
+  read_line (r, pieces, n);
+  r->labels = NULL;
+}
+
+static int
+max_ink_of (const Reader *r)
+{
+  int max_ink = 0;
+  for (int y = 0; y < r->height; y++)
+    for (int x = 0; x < r->width; x++)
+      max_ink = MAX (max_ink, ink_at (r, x, y));
+  return max_ink;
+}
+
 gboolean
 nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const guint8 *grey,
                 int width, int height, int stride, NnBackground background,
@@ -549,7 +615,7 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
 {
   Reader r = { .m = m, .ws = ws, .rule = rule, .grey = grey, .width = width, .height = height,
                .stride = stride, .out = out };
-  int max_ink = 0, n_labels;
+  int max_ink, f;
 
   if (m->n_classes != 10)
     {
@@ -566,33 +632,37 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
     background = nn_detect_background (grey, width, height, stride);
   r.light = background == NN_BACKGROUND_LIGHT;
   r.bg = border_median (grey, width, height, stride);
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      max_ink = MAX (max_ink, ink_at (&r, x, y));
+  max_ink = max_ink_of (&r);
   if (max_ink < MIN_CONTRAST)
     return TRUE;
 
-  g_autofree int *labels = g_new0 (int, (size_t) width * height);
-  r.labels = labels;
-  n_labels = label_pieces (&r, (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink));
-  r.n_labels = n_labels;
-  g_autofree Piece *pieces = g_new0 (Piece, n_labels + 1);
-  int n = 0;
-  for (int l = 1; l <= n_labels; l++)
+  /* Large pictures are read reduced, their ink about MNIST's height: the cuts'
+   * reach, bends and spill are set in pixels at that scale, and the reads of the
+   * parts cost the time of their pixels. */
+  f = ink_height (&r, (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink)) / READ_HEIGHT;
+  g_autofree guint8 *small = NULL;
+  if (f >= 2)
     {
-      pieces[n] = (Piece){ .label = l };
-      if (piece_box (&r, &pieces[n], 0, width))
-        n++;
+      small = shrink (grey, width, height, stride, f, &r.width, &r.height);
+      r.grey = small, r.stride = r.width;
+      r.bg = border_median (small, r.width, r.height, r.stride);
+      max_ink = max_ink_of (&r);
     }
-  qsort (pieces, n, sizeof *pieces, cmp_piece);
-  read_line (&r, pieces, n);
+  read_picture (&r, max_ink);
   qsort (out->digits, out->n, sizeof *out->digits, cmp_digit);
 
   out->verdict = out->n == 0 ? NN_NUMBER_BLANK : NN_NUMBER_NUMBER;
   for (int i = 0; i < out->n; i++)
     {
-      out->number[i] = (char) ('0' + out->digits[i].digit);
-      if (out->digits[i].verdict != NN_VERDICT_DIGIT)
+      NnNumberDigit *d = &out->digits[i];
+      if (f >= 2)
+        {
+          /* the box back in the picture's pixels */
+          d->x *= f, d->y *= f;
+          d->w = MIN (d->w * f, width - d->x), d->h = MIN (d->h * f, height - d->y);
+        }
+      out->number[i] = (char) ('0' + d->digit);
+      if (d->verdict != NN_VERDICT_DIGIT)
         out->verdict = NN_NUMBER_NOT_A_NUMBER;
     }
   out->number[out->n] = '\0';
