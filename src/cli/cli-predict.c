@@ -73,13 +73,13 @@ json_error (Predictor *p, const char *file, const char *key, const char *message
   json_builder_end_object (p->builder);
 }
 
-/* Digit or not: a second pass, a forward one, for the logits and the values of the
- * feature layer (nn_model_predict may fuse layers and leave those out). */
+/* Digit or not: a pass for the logits and the values of the feature layer (the
+ * output layer's input, which nn_model_forward_logits keeps). */
 static NnVerdict
 judge (Predictor *p, const float *x)
 {
   NnVerdictFeatures f;
-  const float *logits = nn_model_forward (p->m, p->ws, x, 1);
+  const float *logits = nn_model_forward_logits (p->m, p->ws, x, 1);
   const float *feat = p->rule.dim > 0
                         ? nn_workspace_layer_output (p->ws, nn_verdict_feature_layer (p->m))
                         : NULL;

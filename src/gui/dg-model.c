@@ -246,8 +246,8 @@ dg_model_gradcam (DgModel *self, const float *input, int class_index, float *hea
   return TRUE;
 }
 
-/* A second pass, a forward one, as digits-cli predict does: nn_model_predict may
- * fuse layers and leave out the logits and the feature layer the rule reads. */
+/* A pass for the logits and the feature layer the rule reads, as digits-cli
+ * predict does (nn_model_forward_logits keeps the output layer's input). */
 NnVerdict
 dg_model_judge (DgModel *self, const float *input)
 {
@@ -255,7 +255,7 @@ dg_model_judge (DgModel *self, const float *input)
   const float *logits, *feat = NULL;
 
   g_return_val_if_fail (DG_IS_MODEL (self), NN_VERDICT_DIGIT);
-  logits = nn_model_forward (self->nn, self->ws, input, 1);
+  logits = nn_model_forward_logits (self->nn, self->ws, input, 1);
   if (self->rule.dim > 0)
     feat = nn_workspace_layer_output (self->ws, nn_verdict_feature_layer (self->nn));
   nn_verdict_features (&self->rule, input, logits, self->nn->n_classes, feat, &f);

@@ -715,6 +715,30 @@ test_fused_and_levels (void)
         e = fmax (e, fabs (p[i] - q[i]));
       tap_ok (e < 1e-5, "[%s] %s: predict (fused) agrees with forward: %.2g",
               nn_kernels_level_name (nn_kernels_level ()), names[k], e);
+      /* The fused logits pass keeps the output layer's input (the feature space
+       * the not-a-digit rule reads) as the layer-by-layer pass computes it. */
+      int feat = m->layers[m->output].inputs[0];
+      size_t width = nn_shape_size (m->layers[feat].out_shape);
+      g_autofree float *plain = g_memdup2 (nn_workspace_layer_output (ws, feat),
+                                           n * width * sizeof (float));
+      g_autofree float *other = g_new (float, n * 784);
+      for (int i = 0; i < n * 784; i++)
+        other[i] = 1.0f - x[i];
+      nn_model_forward (m, ws, other, n); /* the buffers now hold another batch's values */
+      nn_softmax_rows (q, nn_model_forward_logits (m, ws, x, n), n, 10);
+      double ef = 0, scale = 0;
+      e = 0;
+      for (int i = 0; i < n * 10; i++)
+        e = fmax (e, fabs (p[i] - q[i]));
+      for (size_t i = 0; i < n * width; i++)
+        {
+          scale = fmax (scale, fabs (plain[i]));
+          ef = fmax (ef, fabs (plain[i] - nn_workspace_layer_output (ws, feat)[i]));
+        }
+      ef /= fmax (scale, 1e-6);
+      tap_ok (e < 1e-5 && ef < 1e-5,
+              "[%s] %s: forward_logits (fused) keeps logits and features: %.2g, %.2g",
+              nn_kernels_level_name (nn_kernels_level ()), names[k], e, ef);
       NnKernelLevel lvl = nn_kernels_level ();
       nn_kernels_set_level (NN_KERNELS_GENERIC);
       nn_model_predict (m, ws, x, n, q);

@@ -167,6 +167,12 @@ const float *nn_workspace_layer_output (const NnWorkspace *ws, int layer);
 /* Gradient with respect to a layer's output after the last backward, or NULL. */
 const float *nn_workspace_layer_grad (const NnWorkspace *ws, int layer);
 
+/* nn_model_forward in an NN_MODE_INFERENCE workspace for callers that read only
+ * the logits and the output layer's inputs (the feature space): Conv ->
+ * BatchNormalization -> relu may run as one kernel, so other layers' values in ws
+ * are not meaningful afterwards. */
+const float *nn_model_forward_logits (NnModel *m, NnWorkspace *ws, const float *x, int n);
+
 /* Inference on N images: probabilities (N, n_classes). Splits big N into chunks
  * of the workspace's max batch. ws must be an NN_MODE_INFERENCE workspace.
  * It may fuse Conv -> BatchNormalization -> relu into one kernel, so afterwards

@@ -223,27 +223,38 @@ nn_model_backward (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, flo
 
 /* ---- inference -------------------------------------------------------------- */
 
+const float *
+nn_model_forward_logits (NnModel *m, NnWorkspace *ws, const float *x, int n)
+{
+  g_return_val_if_fail (m != NULL && ws != NULL && x != NULL, NULL);
+  g_return_val_if_fail (ws->mode == NN_MODE_INFERENCE, NULL);
+  /* Only the output layer and its inputs are read, so Conv -> BN -> relu may run
+   * as one kernel: a fused pass skips the Conv's and the BN's own outputs, never a
+   * layer that feeds the output (plan_inference_fusion). */
+  ws->fusing = nn_workspace_fits (ws, m) && nn_kernels_level () != NN_KERNELS_GENERIC;
+  if (ws->fusing)
+    nn_workspace_fuse_coefficients (ws, m);
+  const float *logits = nn_model_forward (m, ws, x, n);
+  ws->fusing = FALSE;
+  return logits;
+}
+
 void
 nn_model_predict (NnModel *m, NnWorkspace *ws, const float *x, int n, float *probs)
 {
   g_return_if_fail (m != NULL && ws != NULL && x != NULL && probs != NULL);
   g_return_if_fail (ws->mode == NN_MODE_INFERENCE);
   size_t in = nn_shape_size (m->layers[0].out_shape);
-  /* Only the logits are kept here, so Conv -> BN -> relu may run as one kernel. */
-  ws->fusing = nn_workspace_fits (ws, m) && nn_kernels_level () != NN_KERNELS_GENERIC;
-  if (ws->fusing)
-    nn_workspace_fuse_coefficients (ws, m);
   for (int i0 = 0; i0 < n; i0 += ws->max_batch)
     {
       int b = MIN (ws->max_batch, n - i0);
-      const float *logits = nn_model_forward (m, ws, x + i0 * in, b);
+      const float *logits = nn_model_forward_logits (m, ws, x + i0 * in, b);
       float *p = probs + (size_t) i0 * m->n_classes;
       if (m->output_softmax)
         nn_softmax_rows (p, logits, b, m->n_classes);
       else
         memcpy (p, logits, (size_t) b * m->n_classes * sizeof (float));
     }
-  ws->fusing = FALSE;
 }
 
 gboolean

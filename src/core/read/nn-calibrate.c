@@ -147,7 +147,7 @@ nn_calibration_logits (NnModel *m, NnWorkspace *ws, const NnDataset *ds, float *
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       nn_dataset_get_batch (ds, s, b, x);
-      memcpy (logits + (size_t) s * m->n_classes, nn_model_forward (m, ws, x, b),
+      memcpy (logits + (size_t) s * m->n_classes, nn_model_forward_logits (m, ws, x, b),
               sizeof (float) * (size_t) b * m->n_classes);
     }
   return TRUE;

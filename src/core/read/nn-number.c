@@ -236,7 +236,7 @@ read_piece (const Reader *r, const Piece *pc, NnNumberDigit *d)
   if (!nn_preprocess_digit (crop, bw, bh, bw, r->light ? NN_BACKGROUND_LIGHT : NN_BACKGROUND_DARK,
                             x, NULL))
     return FALSE;
-  const float *logits = nn_model_forward (r->m, r->ws, x, 1);
+  const float *logits = nn_model_forward_logits (r->m, r->ws, x, 1);
   int layer = r->rule->dim > 0 ? nn_verdict_feature_layer (r->m) : -1;
   nn_verdict_features (r->rule, x, logits, 10, layer >= 0 ? nn_workspace_layer_output (r->ws, layer)
                                                           : NULL, &f);

@@ -488,7 +488,7 @@ static void
 rows_add (Rows *rows, NnModel *m, NnWorkspace *ws, int layer, const float *x, int b,
           NnVerdictFeatures *f)
 {
-  const float *logits = nn_model_forward (m, ws, x, b);
+  const float *logits = nn_model_forward_logits (m, ws, x, b);
   const float *feats = rows->dim > 0 ? nn_workspace_layer_output (ws, layer) : NULL;
   for (int i = 0; i < b; i++)
     {
@@ -741,7 +741,7 @@ nn_verdict_run (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const Nn
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       nn_dataset_get_batch (ds, s, b, x);
-      const float *logits = nn_model_forward (m, ws, x, b);
+      const float *logits = nn_model_forward_logits (m, ws, x, b);
       const float *feats = layer >= 0 ? nn_workspace_layer_output (ws, layer) : NULL;
       for (int i = 0; i < b; i++)
         {
