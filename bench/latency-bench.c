@@ -33,7 +33,9 @@
  * that method (gradcam, gradcam++, ig, occlusion).
  * With DIGITS_BENCH_DIGITS=N (2 to 6) the Draw page is in number mode and the
  * "7" is the last of N: N - 1 copies of it stand to its left, drawn again after
- * each Clear, so every frame reads a number of up to N digits.
+ * each Clear, so every frame reads a number of up to N digits; predict is then
+ * the read (rendering the strokes and nn_number_read), show the number and its
+ * chips, and Grad-CAM the selected digit's view with its map.
  */
 #include "dg-config.h"
 #include "dg-application.h"

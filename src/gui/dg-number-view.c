@@ -28,6 +28,7 @@ struct _DgNumberView {
   gboolean updating;       /* chips being set from code */
   int shown;               /* the digit shown below, or -1 */
   double confidence, cam_sum;
+  gint64 read_us, show_us, explain_us; /* the last read's parts, wall time */
 };
 
 G_DEFINE_FINAL_TYPE (DgNumberView, dg_number_view, GTK_TYPE_WIDGET)
@@ -226,20 +227,33 @@ dg_number_view_read (DgNumberView *self, DgModel *model, gboolean with_cam, int 
   g_return_val_if_fail (DG_IS_MODEL (model) && self->canvas, FALSE);
   g_set_object (&self->model, model);
   self->with_cam = with_cam;
+  gint64 t0 = g_get_monotonic_time ();
   if (!dg_number_read_canvas (&self->read, model, self->canvas, error))
     {
       dg_number_view_reset (self);
       return FALSE;
     }
+  gint64 t1 = g_get_monotonic_time ();
   n = self->read.reading.n;
   show_reading (self);
+  gint64 t2 = g_get_monotonic_time ();
   self->pinned = self->pinned && self->selected >= 0 && self->selected < n;
   select_digit (self, self->pinned ? self->selected : n - 1);
+  self->read_us = t1 - t0, self->show_us = t2 - t1;
+  self->explain_us = g_get_monotonic_time () - t2;
   *digit = self->shown;
   *confidence = self->confidence;
   *cam_sum = self->cam_sum;
   g_signal_emit (self, signals[READ], 0);
   return TRUE;
+}
+
+void
+dg_number_view_get_last_timings (DgNumberView *self, gint64 *read_us, gint64 *show_us,
+                                 gint64 *explain_us)
+{
+  g_return_if_fail (DG_IS_NUMBER_VIEW (self));
+  *read_us = self->read_us, *show_us = self->show_us, *explain_us = self->explain_us;
 }
 
 void

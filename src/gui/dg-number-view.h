@@ -29,6 +29,10 @@ void             dg_number_view_attach (DgNumberView *self, DgCanvas *canvas, Dg
 gboolean         dg_number_view_read (DgNumberView *self, DgModel *model, gboolean with_cam,
                                       int *digit, double *confidence, double *cam_sum,
                                       GError **error);
+/* The last dg_number_view_read's parts: rendering and reading the canvas, showing
+ * the number, and showing the selected digit (its Grad-CAM among it). */
+void             dg_number_view_get_last_timings (DgNumberView *self, gint64 *read_us,
+                                                  gint64 *show_us, gint64 *explain_us);
 /* Forgets the reading (and the model it came from). */
 void             dg_number_view_reset (DgNumberView *self);
 const NnNumberReading *dg_number_view_get_reading (DgNumberView *self);

@@ -184,6 +184,23 @@ extra_inputs (const NnVerdictFeatures *f, const float *logits, int n_classes, fl
   z[14] = (float) f->holes;
 }
 
+/* The field's 2 x 2 means, row by row (NN_VERDICT_PIXEL_INPUTS values). */
+static void
+pool_field (const float *x, float *z)
+{
+  for (int y = 0; y < 14; y++)
+    for (int c = 0; c < 14; c++)
+      z[y * 14 + c] = 0.25f * (x[2 * y * 28 + 2 * c] + x[2 * y * 28 + 2 * c + 1]
+                               + x[(2 * y + 1) * 28 + 2 * c] + x[(2 * y + 1) * 28 + 2 * c + 1]);
+}
+
+/* The detector's inputs: feature space, pooled field, extra inputs. */
+static int
+detector_inputs (const NnVerdictRule *rule)
+{
+  return rule->dim + rule->pixels + NN_VERDICT_EXTRA_INPUTS;
+}
+
 /* Weights the detector keeps: w per input without a hidden layer; with one,
  * (hidden, inputs) weights, hidden biases and hidden output weights. */
 static int
@@ -192,10 +209,11 @@ detector_size (int inputs, int hidden)
   return hidden > 0 ? hidden * (inputs + 2) : inputs;
 }
 
+/* z: the pooled field (rule->pixels values) then the extra inputs. */
 static double
-detector_score (const NnVerdictRule *rule, const float *feat, const float *extra)
+detector_score (const NnVerdictRule *rule, const float *feat, const float *z)
 {
-  int w = rule->dim + NN_VERDICT_EXTRA_INPUTS;
+  int w = detector_inputs (rule), rest = rule->pixels + NN_VERDICT_EXTRA_INPUTS;
   double s = rule->bias;
 
   for (int h = 0; h < MAX (rule->hidden, 1); h++)
@@ -204,8 +222,8 @@ detector_score (const NnVerdictRule *rule, const float *feat, const float *extra
       double a = rule->hidden > 0 ? rule->weights[(size_t) rule->hidden * w + h] : 0;
       for (int j = 0; j < rule->dim; j++)
         a += row[j] * feat[j];
-      for (int j = 0; j < NN_VERDICT_EXTRA_INPUTS; j++)
-        a += row[rule->dim + j] * extra[j];
+      for (int j = 0; j < rest; j++)
+        a += row[rule->dim + j] * z[j];
       if (rule->hidden == 0)
         return s + a;
       s += rule->weights[(size_t) rule->hidden * (w + 1) + h] * MAX (a, 0);
@@ -251,8 +269,10 @@ nn_verdict_features (const NnVerdictRule *rule, const float *x, const float *log
   out->score = 0;
   if (rule != NULL && rule->weights != NULL && (rule->dim == 0 || feat != NULL))
     {
-      float z[NN_VERDICT_EXTRA_INPUTS];
-      extra_inputs (out, logits, n_classes, z);
+      float z[NN_VERDICT_PIXEL_INPUTS + NN_VERDICT_EXTRA_INPUTS];
+      if (rule->pixels > 0)
+        pool_field (x, z);
+      extra_inputs (out, logits, n_classes, z + rule->pixels);
       out->score = detector_score (rule, feat, z);
     }
 }
@@ -341,10 +361,11 @@ space_from_model (const NnModel *m, NnVerdictRule *r)
   const char *bias = g_hash_table_lookup (m->metadata, "verdict_detector_bias");
   const char *max_score = g_hash_table_lookup (m->metadata, "verdict_max_score");
   const char *hidden = g_hash_table_lookup (m->metadata, "verdict_detector_hidden");
+  const char *pixels = g_hash_table_lookup (m->metadata, "verdict_detector_pixels");
   int layer = nn_verdict_feature_layer (m);
   gint64 dim = 0, n_hidden = 0;
 
-  r->dim = 0, r->centres = NULL, r->scale = NULL, r->weights = NULL, r->hidden = 0;
+  r->dim = 0, r->centres = NULL, r->scale = NULL, r->weights = NULL, r->hidden = 0, r->pixels = 0;
   r->n_classes = m->n_classes;
   if (dim_text != NULL
       && (!g_ascii_string_to_signed (dim_text, 10, 1, SPACE_MAX_DIM, &dim, NULL) || layer < 0
@@ -361,10 +382,13 @@ space_from_model (const NnModel *m, NnVerdictRule *r)
   if (weights != NULL || bias != NULL || max_score != NULL)
     {
       g_autofree float *b = NULL, *t = NULL;
+      if (pixels != NULL && g_strcmp0 (pixels, G_STRINGIFY (NN_VERDICT_PIXEL_INPUTS)) != 0)
+        goto fail;
+      r->pixels = pixels != NULL ? NN_VERDICT_PIXEL_INPUTS : 0;
       if (weights == NULL || bias == NULL || max_score == NULL
           || (hidden != NULL
               && !g_ascii_string_to_signed (hidden, 10, 0, DETECTOR_MAX_HIDDEN, &n_hidden, NULL))
-          || (r->weights = parse_floats (weights, detector_size ((int) dim + NN_VERDICT_EXTRA_INPUTS,
+          || (r->weights = parse_floats (weights, detector_size (detector_inputs (r),
                                                                  (int) n_hidden))) == NULL
           || (b = parse_floats (bias, 1)) == NULL || (t = parse_floats (max_score, 1)) == NULL)
         goto fail;
@@ -445,8 +469,10 @@ nn_verdict_rule_store (NnModel *m, const NnVerdictRule *rule)
     {
       float b = (float) rule->bias, t = (float) rule->max_score;
       store_or_remove (m, "verdict_detector",
-                       format_floats (rule->weights, detector_size (rule->dim + NN_VERDICT_EXTRA_INPUTS,
+                       format_floats (rule->weights, detector_size (detector_inputs (rule),
                                                                     rule->hidden)));
+      store_or_remove (m, "verdict_detector_pixels",
+                       rule->pixels > 0 ? g_strdup_printf ("%d", rule->pixels) : NULL);
       store_or_remove (m, "verdict_detector_hidden",
                        rule->hidden > 0 ? g_strdup_printf ("%d", rule->hidden) : NULL);
       store_or_remove (m, "verdict_detector_bias", format_floats (&b, 1));
@@ -456,6 +482,7 @@ nn_verdict_rule_store (NnModel *m, const NnVerdictRule *rule)
     {
       store_or_remove (m, "verdict_detector", NULL);
       store_or_remove (m, "verdict_detector_hidden", NULL);
+      store_or_remove (m, "verdict_detector_pixels", NULL);
       store_or_remove (m, "verdict_detector_bias", NULL);
       store_or_remove (m, "verdict_max_score", NULL);
     }
@@ -476,9 +503,10 @@ quantile (const double *sorted, int n, double q)
   return sorted[CLAMP (i, 0, n - 1)];
 }
 
-/* Rows of detector inputs, [feature space (dim) | extra inputs], one per picture. */
+/* Rows of detector inputs, [feature space (dim) | pooled field (pixels) | extra
+ * inputs], one per picture. */
 typedef struct {
-  int dim, width, n;
+  int dim, pixels, width, n;
   float *z;
 } Rows;
 
@@ -498,7 +526,10 @@ rows_add (Rows *rows, NnModel *m, NnWorkspace *ws, int layer, const float *x, in
                            logits + (size_t) i * m->n_classes, m->n_classes, NULL, &one);
       if (rows->dim > 0)
         memcpy (z, feats + (size_t) i * rows->dim, rows->dim * sizeof *z);
-      extra_inputs (&one, logits + (size_t) i * m->n_classes, m->n_classes, z + rows->dim);
+      if (rows->pixels > 0)
+        pool_field (x + (size_t) i * NN_IMAGE_PIXELS, z + rows->dim);
+      extra_inputs (&one, logits + (size_t) i * m->n_classes, m->n_classes,
+                    z + rows->dim + rows->pixels);
       if (f != NULL)
         f[i] = one;
     }
@@ -668,12 +699,19 @@ nn_verdict_rule_fit (NnModel *m, NnWorkspace *ws, const NnDataset *ds, double re
   g_autofree NnVerdictFeatures *f = g_new (NnVerdictFeatures, batch);
   if (dim > SPACE_MAX_DIM)
     dim = 0;
-  Rows rows = { .dim = dim, .width = dim + NN_VERDICT_EXTRA_INPUTS };
+  /* The field itself, pooled, beside the feature space: the baseline has no
+   * feature space (49% of verdict-bench's negatives flagged without, 78% with),
+   * and shapes that read as confident digits in feature space have straight edges
+   * and corners a pooled field shows (advanced: shapes 90% -> 97%, all 91.6% ->
+   * 93.0%, MNIST test refused 0.77% -> 0.78%). */
+  int pixels = NN_VERDICT_PIXEL_INPUTS;
+  Rows rows = { .dim = dim, .pixels = pixels, .width = dim + pixels + NN_VERDICT_EXTRA_INPUTS };
   g_autofree double *ink = g_new (double, n), *largest = g_new (double, n);
   g_autofree double *pieces = g_new (double, n), *holes = g_new (double, n);
   g_autofree double *score = g_new (double, MAX (n_val, 1));
   g_autofree float *val = NULL;
   NnVerdictRule fitted = { .dim = dim, .n_classes = m->n_classes };
+  fitted.pixels = pixels;
 
   rows.z = g_new (float, (size_t) (n + FIT_NEGATIVES_PER_KIND * NN_NEGATIVE_N_KINDS) * rows.width);
   for (int s = 0; s < n; s += batch)

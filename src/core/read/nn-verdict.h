@@ -51,6 +51,9 @@ typedef struct {
 /* The detector's inputs beyond the feature space: the sorted log-probabilities,
  * the energy, and the input checks' ink, pieces, largest share and holes. */
 #define NN_VERDICT_EXTRA_INPUTS 15
+/* The field pooled 2 x 2 (14 x 14 means), for a detector with no feature space to
+ * read (a model whose output layer reads the pixels themselves). */
+#define NN_VERDICT_PIXEL_INPUTS 196
 
 typedef struct {
   double max_ink;      /* refuse above */
@@ -68,10 +71,12 @@ typedef struct {
   float *centres;      /* (n_classes, dim), owned */
   float *scale;        /* (dim), owned */
   double max_distance; /* refuse above; centres NULL: no such check */
-  /* The detector: on the feature space (dim values) and the NN_VERDICT_EXTRA_INPUTS
-   * (z), fitted against seeded negatives (nn-negatives.h); a score above
-   * max_score is refused. Without hidden units the score is w . z + bias; with
-   * H of them, w2 . relu (W1 z + b1) + bias. weights NULL: no detector. */
+  /* The detector: on the feature space (dim values), the pooled field (pixels
+   * values: 0 or NN_VERDICT_PIXEL_INPUTS) and the NN_VERDICT_EXTRA_INPUTS (z),
+   * fitted against seeded negatives (nn-negatives.h); a score above max_score is
+   * refused. Without hidden units the score is w . z + bias; with H of them,
+   * w2 . relu (W1 z + b1) + bias. weights NULL: no detector. */
+  int pixels;
   int hidden;          /* H, 0: a logistic regression */
   float *weights;      /* w (inputs), or W1 (H, inputs), b1 (H), w2 (H); owned */
   double bias;
