@@ -238,8 +238,11 @@ test_store_detector (void)
 
   for (int i = 0; i < NN_IMAGE_PIXELS; i++)
     x[i] = (i * 37 % 11) / 10.0f;
-  for (int hidden = 0; hidden <= 3; hidden += 3)
+  /* Without and with hidden units, without the pooled field (files fitted before
+   * it joined the inputs) and with it. */
+  for (int variant = 0; variant < 4; variant++)
     {
+      int hidden = variant % 2 ? 3 : 0, pixels = variant >= 2 ? NN_VERDICT_PIXEL_INPUTS : 0;
       g_autoptr (NnModel) m = load_shipped ("mnist_cnn.keras");
       g_autoptr (NnModel) back = NULL;
       NnVerdictRule rule, got = { 0 };
@@ -252,7 +255,8 @@ test_store_detector (void)
       rule.dim = (int) nn_shape_size (m->layers[layer].out_shape);
       rule.n_classes = m->n_classes;
       rule.hidden = hidden;
-      inputs = rule.dim + NN_VERDICT_EXTRA_INPUTS;
+      rule.pixels = pixels;
+      inputs = rule.dim + pixels + NN_VERDICT_EXTRA_INPUTS;
       size = hidden > 0 ? hidden * (inputs + 2) : inputs;
       rule.weights = g_new (float, size);
       for (int i = 0; i < size; i++)
@@ -273,6 +277,7 @@ test_store_detector (void)
       g_assert_no_error (error);
       g_assert_true (nn_verdict_rule_from_model (back, &got));
       g_assert_cmpint (got.hidden, ==, hidden);
+      g_assert_cmpint (got.pixels, ==, pixels);
       g_assert_null (got.centres);
       nn_verdict_features (&got, x, logits, 10, feat, &g);
       g_assert_cmpfloat_with_epsilon (g.score, f.score, 1e-4 * (1 + fabs (f.score)));
@@ -284,12 +289,21 @@ test_store_detector (void)
       nn_verdict_rule_clear (&got);
 
       /* One weight short: the default rule, no detector. */
-      g_autofree char *cut = g_strdup (g_hash_table_lookup (back->metadata, "verdict_detector"));
+      g_autofree char *whole = g_strdup (g_hash_table_lookup (back->metadata, "verdict_detector"));
+      g_autofree char *cut = g_strdup (whole);
       *strrchr (cut, ',') = '\0';
       g_hash_table_insert (back->metadata, g_strdup ("verdict_detector"), g_strdup (cut));
       g_assert_false (nn_verdict_rule_from_model (back, &got));
       g_assert_null (got.weights);
       g_assert_cmpint (got.dim, ==, 0);
+      nn_verdict_rule_clear (&got);
+      /* Whole weights but a pooled field of another size: no rule either. */
+      g_hash_table_insert (back->metadata, g_strdup ("verdict_detector"), g_strdup (whole));
+      g_assert_true (nn_verdict_rule_from_model (back, &got));
+      nn_verdict_rule_clear (&got);
+      g_hash_table_insert (back->metadata, g_strdup ("verdict_detector_pixels"), g_strdup ("49"));
+      g_assert_false (nn_verdict_rule_from_model (back, &got));
+      g_assert_null (got.weights);
       nn_verdict_rule_clear (&rule);
       g_unlink (path);
     }
