@@ -24,13 +24,6 @@
 
 enum { CHART_BATCH, CHART_LR, CHART_LOSS, CHART_ACC, N_CHARTS };
 
-/* "Quick (about a minute)", the recipe list's last entry: the CNN on the first
- * QUICK_IMAGES training images for QUICK_EPOCHS epochs, about a minute on two
- * cores and still above 97 % on the test set. */
-#define RECIPE_QUICK  (NN_RECIPE_FINETUNE + 1)
-#define QUICK_IMAGES  20000
-#define QUICK_EPOCHS  3
-
 typedef struct {
   int id;
   NnRecipeKind kind;
@@ -101,7 +94,6 @@ struct _DgTrainPage {
   gboolean start_pending;  /* start once the stopped job has ended */
   gboolean disposed;
   gboolean built;          /* the template is built on the first visit */
-  gboolean quick_shown;    /* the form holds the Quick recipe's values */
   char *tab_title;         /* the Train tab's own title, while it shows progress */
   char *name_problem;      /* why the model name typed cannot be used, or NULL */
   int next_run_id;
@@ -253,17 +245,12 @@ add_run_row (DgTrainPage *self, Run *run, const char *subtitle)
 
 /* ---- the form --------------------------------------------------------------------- */
 
+/* The recipe list holds the recipes in NnRecipeKind's order, Quick last. */
 static NnRecipeKind
 selected_kind (DgTrainPage *self)
 {
   guint i = adw_combo_row_get_selected (self->recipe_row);
-  return i <= NN_RECIPE_FINETUNE ? (NnRecipeKind) i : NN_RECIPE_CNN;
-}
-
-static gboolean
-selected_quick (DgTrainPage *self)
-{
-  return adw_combo_row_get_selected (self->recipe_row) == RECIPE_QUICK;
+  return i <= NN_RECIPE_QUICK ? (NnRecipeKind) i : NN_RECIPE_CNN;
 }
 
 static void
@@ -357,17 +344,11 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
   NnRecipeKind kind = selected_kind (self);
   NnRecipeOptions o;
   GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
-  gboolean quick = selected_quick (self);
-  g_autofree char *name = g_strdup_printf (quick ? "my_quick_%s"
-                                           : kind == NN_RECIPE_FINETUNE ? "my_%sd" : "my_%s",
+  g_autofree char *name = g_strdup_printf (kind == NN_RECIPE_FINETUNE ? "my_%sd" : "my_%s",
                                            nn_recipe_name (kind));
 
   nn_recipe_options_init (&o, kind);
-  /* Quick fills in its subset; the others the user's Training images setting */
-  self->quick_shown = quick;
-  gtk_spin_button_set_value (self->limit_spin, quick ? QUICK_IMAGES
-                             : gsettings ? g_settings_get_int (gsettings, "train-images") : 0);
-  gtk_spin_button_set_value (self->epochs_spin, quick ? QUICK_EPOCHS : o.epochs);
+  gtk_spin_button_set_value (self->epochs_spin, o.epochs);
   gtk_spin_button_set_value (self->batch_spin, o.batch_size);
   gtk_spin_button_set_value (self->lr_spin, o.learning_rate);
   gtk_spin_button_set_value (self->seed_spin, (double) o.seed);
@@ -376,7 +357,7 @@ on_recipe_changed (AdwComboRow *row, GParamSpec *pspec, DgTrainPage *self)
   update_start_sensitivity (self);
   /* the page offers it first next time */
   if (gsettings)
-    g_settings_set_string (gsettings, "train-recipe", quick ? "quick" : nn_recipe_name (kind));
+    g_settings_set_string (gsettings, "train-recipe", nn_recipe_name (kind));
 }
 
 /* A name that would be a path or a hidden file is refused with the reason, not
@@ -409,8 +390,7 @@ on_limit_changed (GtkSpinButton *spin, DgTrainPage *self)
 {
   GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
 
-  /* Quick's subset is its own, not the user's setting */
-  if (gsettings && !self->quick_shown)
+  if (gsettings)
     g_settings_set_int (gsettings, "train-images", gtk_spin_button_get_value_as_int (spin));
 }
 
@@ -978,8 +958,9 @@ start_training (DgTrainPage *self)
   tj->opts.batch_size = gtk_spin_button_get_value_as_int (self->batch_spin);
   tj->opts.learning_rate = (float) gtk_spin_button_get_value (self->lr_spin);
   tj->opts.seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
-  /* leave one core to the window, so drawing stays instant while it trains */
-  tj->opts.threads = MAX (1, (int) g_get_num_processors () - 1);
+  /* every core: the job's threads run at a lower priority (dg-job-runner.c), so
+   * the window's thread still gets a core the moment it needs one */
+  tj->opts.threads = (int) g_get_num_processors ();
   tj->opts.limit = gtk_spin_button_get_value_as_int (self->limit_spin);
   tj->opts.out = tj->out;
   tj->mnist_dir = g_strdup (dg_context_get_data_dir (self->context));
@@ -1290,7 +1271,7 @@ build (DgTrainPage *self)
   if (gsettings)
     gtk_spin_button_set_value (self->limit_spin, g_settings_get_int (gsettings, "train-images"));
   g_signal_connect (self->limit_spin, "value-changed", G_CALLBACK (on_limit_changed), self);
-  adw_combo_row_set_selected (self->recipe_row, g_strcmp0 (recipe, "quick") == 0 ? RECIPE_QUICK : kind);
+  adw_combo_row_set_selected (self->recipe_row, kind);
   on_recipe_changed (self->recipe_row, NULL, self);
 
   /* an empty run shows the axes and titles before the first training */

@@ -75,9 +75,9 @@ screenshot "$OUT/2-quick.png"
 click_at "$(field "$(line TRAINPAGE)" start)"
 wait_for '^TRAIN start' 5 || fail "Start Training did nothing"
 start=$(line 'TRAIN start'); echo "$start"
-[[ $(field "$start" recipe) == cnn && $(field "$start" limit) == 5000 && $(field "$start" epochs) == 1 \
-   && $(field "$start" name) == my_quick_cnn ]] || fail "not the Quick recipe on 5,000 images: $start"
-[[ $(field "$start" out) == "$HOME/.local/share/digits/models/my_quick_cnn.keras" ]] \
+[[ $(field "$start" recipe) == quick && $(field "$start" limit) == 5000 && $(field "$start" epochs) == 1 \
+   && $(field "$start" name) == my_quick ]] || fail "not the Quick recipe on 5,000 images: $start"
+[[ $(field "$start" out) == "$HOME/.local/share/digits/models/my_quick.keras" ]] \
   || fail "the model does not go to the user's models folder: $start"
 wait_for '^TRAIN done' 300 || fail "the training did not finish"
 done_line=$(line 'TRAIN done'); echo "$done_line"
@@ -88,7 +88,7 @@ screenshot "$OUT/3-trained.png"
 
 # --- Use This Model: opened through the installed reader
 click_at "$(field "$(line TRAINPAGE)" use)"
-wait_for '^MODEL loaded name=my_quick_cnn' 30 || fail "the trained model did not open: $(grep '^MODEL\|^TOAST' "$APP_LOG")"
+wait_for '^MODEL loaded name=my_quick' 30 || fail "the trained model did not open: $(grep '^MODEL\|^TOAST' "$APP_LOG")"
 
 # --- evaluated on the MNIST test set
 key alt+3
