@@ -101,24 +101,38 @@ nn_zoo_advanced (void)
   return finish (m);
 }
 
+/* Most of a training step's time goes to the passes over the feature maps (BN
+ * sums and applies, ReLU, pooling, the first convolution, whose one input channel
+ * leaves it out of Winograd), not to the Winograd 3x3 convolutions:
+ * a map at full 28 x 28 resolution costs the most. So the first convolution
+ * strides by 2 (a 5 x 5 window, to still see every pixel), and the depth goes
+ * where maps are small. Measured on the 54,000 training images, 5 epochs of the
+ * quick recipe, one thread on a loaded machine (CPU time per image, test accuracy
+ * of seed 1): 3 x [conv 32/64/128, pool] 730 us, 99.53%; 16/48/96 370 us,
+ * 99.50%; 16, 32+32, 64+64 480 us, 99.55%; this one 360 us, 99.60% (seed 2
+ * 99.45%). */
 NnModel *
 nn_zoo_quick (void)
 {
   NnModel *m = nn_model_new ("sequential", NN_MODEL_SEQUENTIAL);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   char buf[64];
-  static const int filters[3] = { 32, 64, 128 };
+  /* filters, kernel, stride, max pooling after it */
+  static const int convs[4][4] = { { 32, 5, 2, 0 }, { 32, 3, 1, 1 }, { 64, 3, 1, 0 },
+                                   { 64, 3, 1, 1 } };
   const NnBatchNormConfig bn = { 0.9f, 0.001f, TRUE, TRUE };
   int l = nn_model_add_input (m, (NnShape){ 28, 28, 1 }, NN_INPUT_IMAGE, "input_layer");
-  for (int b = 0; b < 3; b++)
+  for (int i = 0; i < 4; i++)
     {
+      const int *c = convs[i];
       l = nn_model_add_conv2d (m, auto_name (seen, "conv2d", buf), l,
-                               &(NnConvConfig){ filters[b], 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE,
-                                                NN_ACT_LINEAR });
+                               &(NnConvConfig){ c[0], 1, c[1], c[1], c[2], c[2], NN_PAD_SAME,
+                                                FALSE, NN_ACT_LINEAR });
       l = nn_model_add_batch_norm (m, auto_name (seen, "batch_normalization", buf), l, &bn);
       l = nn_model_add_activation (m, auto_name (seen, "activation", buf), l, NN_ACT_RELU);
-      l = nn_model_add_max_pool (m, auto_name (seen, "max_pooling2d", buf), l,
-                                 &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+      if (c[3])
+        l = nn_model_add_max_pool (m, auto_name (seen, "max_pooling2d", buf), l,
+                                   &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
     }
   l = nn_model_add_flatten (m, auto_name (seen, "flatten", buf), l);
   l = nn_model_add_dropout (m, auto_name (seen, "dropout", buf), l, 0.1f);
