@@ -641,7 +641,7 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
    * parts cost the time of their pixels. */
   f = ink_height (&r, (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink)) / READ_HEIGHT;
   g_autofree guint8 *small = NULL;
-  if (f >= 2)
+  if (f >= 2 && width >= f) /* a column of ink one pixel wide stays as it is */
     {
       small = shrink (grey, width, height, stride, f, &r.width, &r.height);
       r.grey = small, r.stride = r.width;
@@ -655,7 +655,7 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
   for (int i = 0; i < out->n; i++)
     {
       NnNumberDigit *d = &out->digits[i];
-      if (f >= 2)
+      if (small != NULL)
         {
           /* the box back in the picture's pixels */
           d->x *= f, d->y *= f;
