@@ -8,7 +8,10 @@
 #include <stdlib.h>
 
 #define JOIN_OVERLAP 0.5  /* of the narrower stroke's columns: the two are one digit */
-#define GAP 8             /* canvas units of background between groups moved apart */
+/* Canvas units of background between groups moved apart: nn_number_read reduces a
+ * drawing about 100 px high (at DG_NUMBER_READ_SCALE) by up to 5, but never so far
+ * that a gap between pieces closes, so a gap of 8 units (4 px) held it at 2. */
+#define GAP 32
 
 typedef struct {
   double x0, x1;          /* the group's columns on the canvas */

@@ -558,24 +558,73 @@ ink_height (const Reader *r, int threshold)
   return top < 0 ? 0 : bottom - top + 1;
 }
 
+/* The narrowest run of columns without ink between two columns with ink (at
+ * least threshold), G_MAXINT when there is none: pieces set apart by it stay apart
+ * when the picture is reduced by at most (run + 1) / 2. */
+static int
+narrowest_gap (const Reader *r, int threshold)
+{
+  int narrowest = G_MAXINT, last_ink = -1;
+  for (int x = 0; x < r->width; x++)
+    {
+      gboolean ink = FALSE;
+      for (int y = 0; y < r->height && !ink; y++)
+        ink = ink_at (r, x, y) >= threshold;
+      if (!ink)
+        continue;
+      if (last_ink >= 0 && x - last_ink > 1)
+        narrowest = MIN (narrowest, x - last_ink - 1);
+      last_ink = x;
+    }
+  return narrowest;
+}
+
 /* grey reduced f times in each direction, each pixel the mean of its f x f block
  * (a last partial block is dropped). */
 static guint8 *
-shrink (const guint8 *grey, int width, int height, int stride, int f, int *out_w, int *out_h)
+shrink (const guint8 *grey, int width, int height, int stride, int f, gboolean light, int *out_w,
+        int *out_h)
 {
   int w = width / f, h = height / f;
   guint8 *out = g_new (guint8, (size_t) MAX (w, 1) * MAX (h, 1));
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
-        int sum = 0;
+        int lo = 255, hi = 0;
         for (int dy = 0; dy < f; dy++)
           for (int dx = 0; dx < f; dx++)
-            sum += grey[(size_t) (y * f + dy) * stride + x * f + dx];
-        out[y * w + x] = (guint8) ((sum + f * f / 2) / (f * f));
+            {
+              int g = grey[(size_t) (y * f + dy) * stride + x * f + dx];
+              lo = MIN (lo, g), hi = MAX (hi, g);
+            }
+        out[y * w + x] = (guint8) (light ? lo : hi);
       }
   *out_w = w, *out_h = h;
   return out;
+}
+
+/* d's box, found in the picture reduced f times, back in the picture's pixels:
+ * the blocks it covers, shrunk to the ink (at least threshold above bg) within
+ * them, so that it is as exact as a box found at full size. */
+static void
+tighten_box (const guint8 *grey, int width, int height, int stride, gboolean light, int bg,
+             int threshold, int f, NnNumberDigit *d)
+{
+  int x0 = d->x * f, y0 = d->y * f;
+  int x1 = MIN ((d->x + d->w) * f, width), y1 = MIN ((d->y + d->h) * f, height);
+  int bx0 = x1, by0 = y1, bx1 = x0, by1 = y0;
+
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        int g = grey[(size_t) y * stride + x];
+        if ((light ? bg - g : g - bg) < threshold)
+          continue;
+        bx0 = MIN (bx0, x), by0 = MIN (by0, y), bx1 = MAX (bx1, x + 1), by1 = MAX (by1, y + 1);
+      }
+  if (bx1 <= bx0) /* no ink at full size: the blocks themselves */
+    bx0 = x0, by0 = y0, bx1 = x1, by1 = y1;
+  d->x = bx0, d->y = by0, d->w = bx1 - bx0, d->h = by1 - by0;
 }
 
 /* Finds the pieces of r's picture and reads them as one line of digits. */
@@ -615,7 +664,7 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
 {
   Reader r = { .m = m, .ws = ws, .rule = rule, .grey = grey, .width = width, .height = height,
                .stride = stride, .out = out };
-  int max_ink, f;
+  int max_ink, f, bg_full = 0;
 
   if (m->n_classes != 10)
     {
@@ -639,11 +688,17 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
   /* Large pictures are read reduced, their ink about MNIST's height: the cuts'
    * reach, bends and spill are set in pixels at that scale, and the reads of the
    * parts cost the time of their pixels. */
-  f = ink_height (&r, (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink)) / READ_HEIGHT;
+  int threshold = (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink);
+  f = ink_height (&r, threshold) / READ_HEIGHT;
+  /* but not so far that a gap between two pieces closes (the app's canvas sets
+   * its digits' strokes apart by a few pixels) */
+  if (f >= 2)
+    f = MIN (f, (narrowest_gap (&r, threshold) + 1) / 2);
   g_autofree guint8 *small = NULL;
   if (f >= 2 && width >= f) /* a column of ink one pixel wide stays as it is */
     {
-      small = shrink (grey, width, height, stride, f, &r.width, &r.height);
+      bg_full = r.bg;
+      small = shrink (grey, width, height, stride, f, r.light, &r.width, &r.height);
       r.grey = small, r.stride = r.width;
       r.bg = border_median (small, r.width, r.height, r.stride);
       max_ink = max_ink_of (&r);
@@ -656,11 +711,7 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
     {
       NnNumberDigit *d = &out->digits[i];
       if (small != NULL)
-        {
-          /* the box back in the picture's pixels */
-          d->x *= f, d->y *= f;
-          d->w = MIN (d->w * f, width - d->x), d->h = MIN (d->h * f, height - d->y);
-        }
+        tighten_box (grey, width, height, stride, r.light, bg_full, threshold, f, d);
       out->number[i] = (char) ('0' + d->digit);
       if (d->verdict != NN_VERDICT_DIGIT)
         out->verdict = NN_NUMBER_NOT_A_NUMBER;
