@@ -248,7 +248,7 @@ run_number (DgDrawPage *self, DgModel *model)
   self->timings.predict_us = g_get_monotonic_time () - t0;
   self->timings.cpu_us = dg_test_thread_cpu_us () - cpu0;
   /* predict is the read itself; the chips and the selected digit's view apart */
-  if (self->timings.predict_us > 0 && error == NULL)
+  if (error == NULL)
     dg_number_view_get_last_timings (self->number_view, &self->timings.predict_us,
                                      &self->timings.show_us, &self->timings.gradcam_us);
   set_prediction (self, digit);

@@ -543,40 +543,33 @@ cmp_digit (const void *a, const void *b)
   return (2 * p->x + p->w) - (2 * q->x + q->w);
 }
 
-/* The height of the ink (rows with a pixel of at least threshold), 0 for none. */
-static int
-ink_height (const Reader *r, int threshold)
+/* In one pass over the rows: the height of the ink (the rows from the first to
+ * the last with a pixel of at least threshold, 0 for none), and the narrowest run
+ * of columns without ink between two columns with ink (G_MAXINT for none):
+ * pieces set apart by such a run stay apart when the picture is reduced by at
+ * most (run + 1) / 2. */
+static void
+ink_extent (const Reader *r, int threshold, int *height, int *narrowest_gap)
 {
-  int top = -1, bottom = -1;
+  g_autofree guint8 *column = g_new0 (guint8, r->width);
+  int top = -1, bottom = -1, last = -1;
+
   for (int y = 0; y < r->height; y++)
     for (int x = 0; x < r->width; x++)
       if (ink_at (r, x, y) >= threshold)
         {
+          column[x] = 1;
           top = top < 0 ? y : top, bottom = y;
-          break;
         }
-  return top < 0 ? 0 : bottom - top + 1;
-}
-
-/* The narrowest run of columns without ink between two columns with ink (at
- * least threshold), G_MAXINT when there is none: pieces set apart by it stay apart
- * when the picture is reduced by at most (run + 1) / 2. */
-static int
-narrowest_gap (const Reader *r, int threshold)
-{
-  int narrowest = G_MAXINT, last_ink = -1;
+  *height = top < 0 ? 0 : bottom - top + 1;
+  *narrowest_gap = G_MAXINT;
   for (int x = 0; x < r->width; x++)
-    {
-      gboolean ink = FALSE;
-      for (int y = 0; y < r->height && !ink; y++)
-        ink = ink_at (r, x, y) >= threshold;
-      if (!ink)
-        continue;
-      if (last_ink >= 0 && x - last_ink > 1)
-        narrowest = MIN (narrowest, x - last_ink - 1);
-      last_ink = x;
-    }
-  return narrowest;
+    if (column[x])
+      {
+        if (last >= 0 && x - last > 1)
+          *narrowest_gap = MIN (*narrowest_gap, x - last - 1);
+        last = x;
+      }
 }
 
 /* grey reduced f times in each direction, each pixel the mean of its f x f block
@@ -688,12 +681,11 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
   /* Large pictures are read reduced, their ink about MNIST's height: the cuts'
    * reach, bends and spill are set in pixels at that scale, and the reads of the
    * parts cost the time of their pixels. */
-  int threshold = (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink);
-  f = ink_height (&r, threshold) / READ_HEIGHT;
+  int threshold = (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink), ink_h, gap;
+  ink_extent (&r, threshold, &ink_h, &gap);
   /* but not so far that a gap between two pieces closes (the app's canvas sets
    * its digits' strokes apart by a few pixels) */
-  if (f >= 2)
-    f = MIN (f, (narrowest_gap (&r, threshold) + 1) / 2);
+  f = MIN (ink_h / READ_HEIGHT, gap == G_MAXINT ? G_MAXINT : (gap + 1) / 2);
   g_autofree guint8 *small = NULL;
   if (f >= 2 && width >= f) /* a column of ink one pixel wide stays as it is */
     {
