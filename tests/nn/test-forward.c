@@ -367,6 +367,10 @@ test_convolutions (void)
   check_conv ("depthwise 3x3 valid stride 2 multiplier 2 gelu", NN_LAYER_DEPTHWISE_CONV2D,
               (NnShape){ 9, 8, 3 },
               (NnConvConfig){ 0, 2, 3, 3, 2, 2, NN_PAD_VALID, FALSE, NN_ACT_GELU });
+  // 49 pixels: the kernel's groups of four pixels and the three left over.
+  check_conv ("depthwise 3x3 same 7 x 7, 16 channels, relu", NN_LAYER_DEPTHWISE_CONV2D,
+              (NnShape){ 7, 7, 16 },
+              (NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU });
   check_conv ("depthwise 3x3 same 32 channels (the advanced shape)", NN_LAYER_DEPTHWISE_CONV2D,
               (NnShape){ 14, 14, 32 },
               (NnConvConfig){ 0, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
