@@ -1,13 +1,17 @@
 /* nn-conv-direct.c: the SIMD kernels, written once with GCC vector extensions
- * and compiled for AVX-512 and for AVX2 + FMA; the CPU picks one at run time
- * (nn-kernels.c), and plain C (im2col + BLAS, in layers/) remains the fallback.
+ * and compiled twice (meson.build), for AVX-512 (-DNN_SIMD_AVX512, vectors of 16
+ * floats) and for AVX2 + FMA (-DNN_SIMD_AVX2, vectors of 8); the CPU picks one at
+ * run time (nn-kernels.c), and plain C (im2col + BLAS, in layers/) remains the
+ * fallback. Each compile has its own vector width because GCC keeps a vector
+ * wider than the target's registers in memory: 16-float vectors compiled for
+ * AVX2 made every kernel 20-50x slower than with 8-float ones.
  * Here: direct and depthwise convolution, the depthwise kernel gradient, Dense
  * of a few rows, MaxPooling2D 2x2, the Winograd F(2x2, 3x3) transforms and the
  * BatchNormalization passes.
  *
  * The convolution reads its input where it lies, no im2col: the row of the
  * implicit im2col matrix for output pixel p is the KH x KW window of C-vectors
- * at p. A tile of R output pixels x NF * NN_LANES filters lives in registers;
+ * at p. A tile of R output pixels x NF * VL filters lives in registers;
  * each step broadcasts one input value per pixel and multiplies it with NF
  * vectors of the kernel (KH, KW, C, F). Padding is done by copying the image
  * into a zero-bordered scratch, so the inner loops have no bounds checks.
@@ -17,8 +21,21 @@
 #include "nn-kernels.h"
 #include "nn-simd.h"
 
-/* One vector of NN_LANES floats (an AVX-512 register; two AVX2 ones). */
-#define VBYTES (NN_LANES * 4)
+#if defined NN_SIMD_AVX512
+#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
+#define VL 16 /* floats per vector: one AVX-512 register */
+#define SIMD(name) name##_avx512
+#elif defined NN_SIMD_AVX2
+#pragma GCC target ("avx2,fma")
+#define VL 8 /* one AVX2 register */
+#define SIMD(name) name##_avx2
+#else
+#error "compile with -DNN_SIMD_AVX512 or -DNN_SIMD_AVX2 (src/core/nn/meson.build)"
+#endif
+/* Callers hand over channels in multiples of NN_LANES, which VL divides. */
+G_STATIC_ASSERT (NN_LANES % VL == 0);
+
+#define VBYTES (VL * 4)
 typedef float vf __attribute__ ((vector_size (VBYTES)));
 typedef float vfu __attribute__ ((vector_size (VBYTES), aligned (4)));
 typedef int vi __attribute__ ((vector_size (VBYTES)));
@@ -61,10 +78,10 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
   {                                                                       \
     vf v = a##r##_##j * sc##j + sh##j;                                   \
     if (a->accumulate)                                                    \
-      v += LOADU (y + (size_t) (r) * a->y_pixel_stride + f0 + NN_LANES * (j));  \
+      v += LOADU (y + (size_t) (r) * a->y_pixel_stride + f0 + VL * (j));  \
     if (a->relu)                                                          \
       v = vrelu (v);                                                     \
-    STOREU (y + (size_t) (r) * a->y_pixel_stride + f0 + NN_LANES * (j), v);     \
+    STOREU (y + (size_t) (r) * a->y_pixel_stride + f0 + VL * (j), v);     \
   }
 #define OUT(r)          \
   OUT1 (r, 0)           \
@@ -75,12 +92,12 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
   if (NF > 3)           \
     OUT1 (r, 3)
 
-#define LOADW(j) (NF > (j) ? LOADU (wp + (size_t) c * F + NN_LANES * (j)) : (vf){ 0 })
+#define LOADW(j) (NF > (j) ? LOADU (wp + (size_t) c * F + VL * (j)) : (vf){ 0 })
 #define EPI(j)                                                                         \
-  vf sc##j = a->scale && NF > (j) ? LOADU (a->scale + f0 + NN_LANES * (j)) : (vf){ 0 } + 1.0f; \
-  vf sh##j = a->shift && NF > (j) ? LOADU (a->shift + f0 + NN_LANES * (j)) : (vf){ 0 };
+  vf sc##j = a->scale && NF > (j) ? LOADU (a->scale + f0 + VL * (j)) : (vf){ 0 } + 1.0f; \
+  vf sh##j = a->shift && NF > (j) ? LOADU (a->shift + f0 + VL * (j)) : (vf){ 0 };
 
-/* y[r, f0 .. f0 + NN_LANES NF) = epilogue (sum over the window at x + xoff[r] of x * w) */
+/* y[r, f0 .. f0 + VL NF) = epilogue (sum over the window at x + xoff[r] of x * w) */
 #define TILE(NAME, NF_, REP)                                                        \
   INLINE void NAME (const NnDirectConv *a, const float *x, const int *xoff, float *y, \
                     int f0)                                                         \
@@ -123,8 +140,8 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
   }
 
 /* Row runs over all filter blocks: blocks of 4 then what is left (6 as 3 + 3).
- * AVX-512 has 32 registers (24 accumulators); AVX2 splits every vf in two of
- * its 16 registers, so its tiles hold a third as much. */
+ * R4 .. R1 are the rows of a tile for 4 .. 1 blocks of filters, so that the sums
+ * and the blocks' weights fit the registers (32 with AVX-512, 16 with AVX2). */
 #define ROW(SUFFIX, R4, R3, R2, R1)                                                  \
   RUN (run4_##SUFFIX, 4, R4, R4)                                                      \
   RUN (run3_##SUFFIX, 3, R3, R3)                                                      \
@@ -134,14 +151,14 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
                             float *y, int n)                                          \
   {                                                                                   \
     int f0 = 0;                                                                       \
-    int left = a->f / NN_LANES;                                                             \
+    int left = a->f / VL;                                                             \
     if (left == 6)                                                                    \
       {                                                                               \
         run3_##SUFFIX (a, x, xoff, y, n, 0);                                                \
-        run3_##SUFFIX (a, x, xoff, y, n, 3 * NN_LANES);                                               \
+        run3_##SUFFIX (a, x, xoff, y, n, 3 * VL);                                               \
         return;                                                                       \
       }                                                                               \
-    for (; left >= 4; left -= 4, f0 += 4 * NN_LANES)                                            \
+    for (; left >= 4; left -= 4, f0 += 4 * VL)                                            \
       run4_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
     if (left == 3)                                                                    \
       run3_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
@@ -151,29 +168,18 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
       run1_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
   }
 
-#pragma GCC push_options
-#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
-ROW (avx512, 6, 8, 12, 16)
+#if VL == 16
+ROW (simd, 6, 8, 12, 16) /* 24 of the 32 registers hold sums */
+#else
+ROW (simd, 3, 4, 6, 12)  /* 12 of the 16 */
+#endif
 
 void
-nn_direct_conv_rows_avx512 (const NnDirectConv *a, const float *x, const int *xoff, float *y,
+SIMD (nn_direct_conv_rows) (const NnDirectConv *a, const float *x, const int *xoff, float *y,
                             int n)
 {
-  row_avx512 (a, x, xoff, y, n);
+  row_simd (a, x, xoff, y, n);
 }
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target ("avx2,fma")
-ROW (avx2, 1, 2, 3, 6)
-
-void
-nn_direct_conv_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff, float *y,
-                          int n)
-{
-  row_avx2 (a, x, xoff, y, n);
-}
-#pragma GCC pop_options
 
 /* ---- depthwise -------------------------------------------------------------- */
 
@@ -186,16 +192,18 @@ nn_direct_conv_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff
     }                                                                               \
   while (0)
 
-/* y (n pixels, C) = sum over the KH x KW window of x * k, C a multiple of NN_LANES,
- * depth multiplier 1. The kernel of a NN_LANES-channel block stays in registers.
- * Four pixels go together: one pixel's taps form a chain of dependent
- * multiply-adds that waits on the FMA latency, four chains keep the units busy
- * (3.5x faster on a 28 x 28 x 32 map). */
+/* y (n pixels, C) = sum over the KH x KW window of x * k, C a multiple of VL,
+ * depth multiplier 1. The kernel of a VL-channel block stays in registers.
+ * GROUP pixels go together: one pixel's taps form a chain of dependent
+ * multiply-adds that waits on the FMA latency, GROUP chains keep the units busy
+ * (a 28 x 28 x 32 map: 27.6 µs per image one pixel at a time, 16.8 four at a
+ * time, 14.5 eight at a time with AVX-512). GROUP is a constant at each call. */
 INLINE void
-depthwise_rows (const NnDirectConv *a, const float *x, const int *xoff, float *y, int n)
+depthwise_rows (const NnDirectConv *a, const float *x, const int *xoff, float *y, int n,
+                const int group)
 {
   const int C = a->c;
-  for (int c0 = 0; c0 < C; c0 += NN_LANES)
+  for (int c0 = 0; c0 < C; c0 += VL)
     {
       vf k[25];
       int t = 0;
@@ -205,11 +213,16 @@ depthwise_rows (const NnDirectConv *a, const float *x, const int *xoff, float *y
       vf sc = a->scale ? LOADU (a->scale + c0) : (vf){ 0 } + 1.0f;
       vf sh = a->shift ? LOADU (a->shift + c0) : (vf){ 0 };
       int p = 0;
-      for (; p + 4 <= n; p += 4)
+      for (; p + group <= n; p += group)
         {
-          const float *x0 = x + xoff[p] + c0, *x1 = x + xoff[p + 1] + c0;
-          const float *x2 = x + xoff[p + 2] + c0, *x3 = x + xoff[p + 3] + c0;
-          vf s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+          const float *xs[8];
+          vf s[8];
+#pragma GCC unroll 8
+          for (int j = 0; j < group; j++)
+            {
+              xs[j] = x + xoff[p + j] + c0;
+              s[j] = (vf){ 0 };
+            }
           t = 0;
 #pragma GCC unroll 5
           for (int ky = 0; ky < a->kh; ky++)
@@ -217,15 +230,13 @@ depthwise_rows (const NnDirectConv *a, const float *x, const int *xoff, float *y
             for (int kx = 0; kx < a->kw; kx++, t++)
               {
                 size_t o = ((size_t) ky * a->x_row + kx) * C;
-                s0 += LOADU (x0 + o) * k[t];
-                s1 += LOADU (x1 + o) * k[t];
-                s2 += LOADU (x2 + o) * k[t];
-                s3 += LOADU (x3 + o) * k[t];
+#pragma GCC unroll 8
+                for (int j = 0; j < group; j++)
+                  s[j] += LOADU (xs[j] + o) * k[t];
               }
-          DEPTHWISE_STORE (s0, p);
-          DEPTHWISE_STORE (s1, p + 1);
-          DEPTHWISE_STORE (s2, p + 2);
-          DEPTHWISE_STORE (s3, p + 3);
+#pragma GCC unroll 8
+          for (int j = 0; j < group; j++)
+            DEPTHWISE_STORE (s[j], p + j);
         }
       for (; p < n; p++)
         {
@@ -243,37 +254,25 @@ depthwise_rows (const NnDirectConv *a, const float *x, const int *xoff, float *y
 }
 #undef DEPTHWISE_STORE
 
-#pragma GCC push_options
-#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
-nn_direct_depthwise_rows_avx512 (const NnDirectConv *a, const float *x, const int *xoff,
+SIMD (nn_direct_depthwise_rows) (const NnDirectConv *a, const float *x, const int *xoff,
                                  float *y, int n)
 {
-  depthwise_rows (a, x, xoff, y, n);
+  /* 9 taps and 8 sums in 32 registers, or 9 and 4 in 16 */
+  depthwise_rows (a, x, xoff, y, n, VL == 16 ? 8 : 4);
 }
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target ("avx2,fma")
-void
-nn_direct_depthwise_rows_avx2 (const NnDirectConv *a, const float *x, const int *xoff,
-                               float *y, int n)
-{
-  depthwise_rows (a, x, xoff, y, n);
-}
-#pragma GCC pop_options
 
 /* ---- depthwise kernel gradient -------------------------------------------------- */
 
 /* dk[t, c] += sum over p < n of x[p * C + toff[t] + c] * dz[p * C + c], for the
- * KH x KW taps t; C a multiple of NN_LANES. */
+ * KH x KW taps t; C a multiple of VL. */
 INLINE void
 depthwise_dk (float *dk, const float *x, const float *dz, const int *toff, int taps, int C, int n)
 {
   /* 3x3: one pass over the pixels with the nine accumulators in registers. */
   if (taps == 9)
     {
-      for (int c0 = 0; c0 < C; c0 += NN_LANES)
+      for (int c0 = 0; c0 < C; c0 += VL)
         {
           vf a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, a4 = { 0 }, a5 = { 0 }, a6 = { 0 },
               a7 = { 0 }, a8 = { 0 };
@@ -304,7 +303,7 @@ depthwise_dk (float *dk, const float *x, const float *dz, const int *toff, int t
         }
       return;
     }
-  for (int c0 = 0; c0 < C; c0 += NN_LANES)
+  for (int c0 = 0; c0 < C; c0 += VL)
     for (int t = 0; t < taps; t++)
       {
         vf acc0 = { 0 }, acc1 = { 0 };
@@ -321,29 +320,16 @@ depthwise_dk (float *dk, const float *x, const float *dz, const int *toff, int t
       }
 }
 
-#pragma GCC push_options
-#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
-nn_direct_depthwise_dk_avx512 (float *dk, const float *x, const float *dz, const int *toff,
+SIMD (nn_direct_depthwise_dk) (float *dk, const float *x, const float *dz, const int *toff,
                                int taps, int C, int n)
 {
   depthwise_dk (dk, x, dz, toff, taps, C, n);
 }
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target ("avx2,fma")
-void
-nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, const int *toff,
-                             int taps, int C, int n)
-{
-  depthwise_dk (dk, x, dz, toff, taps, C, n);
-}
-#pragma GCC pop_options
 
 /* ---- element-wise kernels ------------------------------------------------------ */
 
-/* y (rows, F) = x (rows, K) W (K, F) [+ bias] for a few rows, F a multiple of NN_LANES:
+/* y (rows, F) = x (rows, K) W (K, F) [+ bias] for a few rows, F a multiple of VL:
  * reads W once for up to 4 rows and skips the zero inputs that relu leaves. */
 INLINE void
 dense_rows (float *y, const float *x, const float *w, const float *bias, int rows, int K, int F)
@@ -351,13 +337,13 @@ dense_rows (float *y, const float *x, const float *w, const float *bias, int row
   for (int r0 = 0; r0 < rows; r0 += 4)
     {
       int nr = MIN (4, rows - r0);
-      for (int f0 = 0; f0 < F; f0 += 4 * NN_LANES)
+      for (int f0 = 0; f0 < F; f0 += 4 * VL)
         {
-          int nb = MIN (4, (F - f0) / NN_LANES);
+          int nb = MIN (4, (F - f0) / VL);
           vf acc[4][4];
           for (int r = 0; r < 4; r++)
             for (int j = 0; j < 4; j++)
-              acc[r][j] = bias && j < nb ? LOADU (bias + f0 + NN_LANES * j) : (vf){ 0 };
+              acc[r][j] = bias && j < nb ? LOADU (bias + f0 + VL * j) : (vf){ 0 };
           for (int k = 0; k < K; k++)
             {
               const float *wk = w + (size_t) k * F + f0;
@@ -367,37 +353,24 @@ dense_rows (float *y, const float *x, const float *w, const float *bias, int row
                   if (xv == 0.0f)
                     continue;
                   for (int j = 0; j < nb; j++)
-                    acc[r][j] += LOADU (wk + NN_LANES * j) * xv;
+                    acc[r][j] += LOADU (wk + VL * j) * xv;
                 }
             }
           for (int r = 0; r < nr; r++)
             for (int j = 0; j < nb; j++)
-              STOREU (y + (size_t) (r0 + r) * F + f0 + NN_LANES * j, acc[r][j]);
+              STOREU (y + (size_t) (r0 + r) * F + f0 + VL * j, acc[r][j]);
         }
     }
 }
 
-#pragma GCC push_options
-#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
-nn_dense_rows_avx512 (float *y, const float *x, const float *w, const float *bias, int rows,
+SIMD (nn_dense_rows) (float *y, const float *x, const float *w, const float *bias, int rows,
                       int K, int F)
 {
   dense_rows (y, x, w, bias, rows, K, F);
 }
-#pragma GCC pop_options
 
-#pragma GCC push_options
-#pragma GCC target ("avx2,fma")
-void
-nn_dense_rows_avx2 (float *y, const float *x, const float *w, const float *bias, int rows, int K,
-                    int F)
-{
-  dense_rows (y, x, w, bias, rows, K, F);
-}
-#pragma GCC pop_options
-
-/* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of NN_LANES, one image:
+/* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of VL, one image:
  * forward, and backward routing dy to the first maximum of each window. */
 INLINE void
 max_pool2_forward (float *y, const float *x, int H, int W, int C)
@@ -405,7 +378,7 @@ max_pool2_forward (float *y, const float *x, int H, int W, int C)
   int OH = H / 2, OW = W / 2;
   for (int oh = 0; oh < OH; oh++)
     for (int ow = 0; ow < OW; ow++)
-      for (int c0 = 0; c0 < C; c0 += NN_LANES)
+      for (int c0 = 0; c0 < C; c0 += VL)
         {
           const float *p = x + ((size_t) (2 * oh) * W + 2 * ow) * C + c0;
           vf a = LOADU (p), b = LOADU (p + C), c = LOADU (p + (size_t) W * C),
@@ -429,7 +402,7 @@ max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, 
     memset (dx, 0, (size_t) H * W * C * sizeof (float));
   for (int oh = 0; oh < OH; oh++)
     for (int ow = 0; ow < OW; ow++)
-      for (int c0 = 0; c0 < C; c0 += NN_LANES)
+      for (int c0 = 0; c0 < C; c0 += VL)
         {
           size_t o = ((size_t) oh * OW + ow) * C + c0;
           vf ym = LOADU (y + o), g = LOADU (dy + o);
@@ -447,17 +420,16 @@ max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, 
         }
 }
 
-#pragma GCC push_options
-#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
-nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C)
+SIMD (nn_max_pool2_forward) (float *y, const float *x, int H, int W, int C)
 {
   max_pool2_forward (y, x, H, W, C);
 }
 
+#if VL == 16
 /* With mask registers: GCC lowers the generic version's vector compares poorly. */
 void
-nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy, int H,
+SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const float *dy, int H,
                               int W, int C)
 {
   int OH = H / 2, OW = W / 2;
@@ -469,7 +441,7 @@ nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const f
         size_t a0 = ((size_t) (2 * oh) * W + 2 * ow) * C, a1 = a0 + C;
         size_t a2 = a0 + (size_t) W * C, a3 = a2 + C;
         size_t o = ((size_t) oh * OW + ow) * C;
-        for (int c0 = 0; c0 < C; c0 += NN_LANES)
+        for (int c0 = 0; c0 < C; c0 += VL)
           {
             __m512 ym = _mm512_loadu_ps (y + o + c0), g = _mm512_loadu_ps (dy + o + c0);
             __mmask16 h0 = _mm512_cmp_ps_mask (_mm512_loadu_ps (x + a0 + c0), ym, _CMP_EQ_OQ);
@@ -485,22 +457,14 @@ nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const f
           }
       }
 }
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target ("avx2,fma")
+#else
 void
-nn_max_pool2_forward_avx2 (float *y, const float *x, int H, int W, int C)
-{
-  max_pool2_forward (y, x, H, W, C);
-}
-void
-nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const float *dy, int H,
-                            int W, int C)
+SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const float *dy, int H,
+                              int W, int C)
 {
   max_pool2_backward (dx, x, y, dy, H, W, C);
 }
-#pragma GCC pop_options
+#endif
 
 /* ---- Winograd F(2x2, 3x3) transforms ------------------------------------------- */
 
@@ -513,7 +477,7 @@ winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t 
 {
   for (int ty = 0; ty < th; ty++)
     for (int tx = 0; tx < tw; tx++)
-      for (int c0 = 0; c0 < C; c0 += NN_LANES)
+      for (int c0 = 0; c0 < C; c0 += VL)
         {
           const float *p = x + ((size_t) (2 * ty) * wp + 2 * tx) * C + c0;
           vf d[4][4], u[4][4];
@@ -553,7 +517,7 @@ winograd_dz (float *U, const float *dz, int oh, int ow, int F, int th, int tw, s
         gboolean down = 2 * ty + 1 < oh, right = 2 * tx + 1 < ow;
         const float *p = dz + ((size_t) (2 * ty) * ow + 2 * tx) * F;
         size_t t = (size_t) ty * tw + tx;
-        for (int f0 = 0; f0 < F; f0 += NN_LANES)
+        for (int f0 = 0; f0 < F; f0 += VL)
           {
             vf z = { 0 };
             vf g00 = LOADU (p + f0), g01 = right ? LOADU (p + F + f0) : z;
@@ -583,7 +547,7 @@ winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw
   size_t T = (size_t) th * tw;
   for (int ty = 0; ty < th; ty++)
     for (int tx = 0; tx < tw; tx++)
-      for (int f0 = 0; f0 < F; f0 += NN_LANES)
+      for (int f0 = 0; f0 < F; f0 += VL)
         {
           size_t t = (size_t) ty * tw + tx;
           vf m[4][4], r[2][4];
@@ -638,45 +602,22 @@ winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw
         }
 }
 
-#pragma GCC push_options
-#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
-nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
+SIMD (nn_winograd_input) (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
 {
   winograd_input (V, x, wp, C, th, tw, T);
 }
 void
-nn_winograd_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
+SIMD (nn_winograd_dz) (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
 {
   winograd_dz (U, dz, oh, ow, F, th, tw, T);
 }
 void
-nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
+SIMD (nn_winograd_output) (float *y, const float *M, int oh, int ow, int F, int th, int tw,
                            const float *scale, const float *shift, gboolean relu)
 {
   winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
 }
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target ("avx2,fma")
-void
-nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
-{
-  winograd_input (V, x, wp, C, th, tw, T);
-}
-void
-nn_winograd_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
-{
-  winograd_dz (U, dz, oh, ow, F, th, tw, T);
-}
-void
-nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
-                         const float *scale, const float *shift, gboolean relu)
-{
-  winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
-}
-#pragma GCC pop_options
 
 /* ---- BatchNormalization ---------------------------------------------------------- */
 
@@ -685,17 +626,17 @@ nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th
 
 /* s1[c] += sum over rows of a'; s2[c] += sum of a' * (b - mb[c]) * sb[c] (mb, sb NULL:
  * 0 and 1), with a' = a where mask > 0 and 0 elsewhere (mask NULL: a' = a; the
- * gradient through a fused relu), C a multiple of NN_LANES. Float sums over
+ * gradient through a fused relu), C a multiple of VL. Float sums over
  * BN_FLOAT_ROWS rows, then doubles. */
 INLINE void
 bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
          const float *sb, const float *mask, size_t rows, int C)
 {
-  for (int c0 = 0; c0 < C; c0 += NN_LANES)
+  for (int c0 = 0; c0 < C; c0 += VL)
     {
       vf m = mb ? LOADU (mb + c0) : (vf){ 0 };
       vf sc = sb ? LOADU (sb + c0) : (vf){ 0 } + 1.0f;
-      double d1[NN_LANES] = { 0 }, d2[NN_LANES] = { 0 };
+      double d1[VL] = { 0 }, d2[VL] = { 0 };
       for (size_t r0 = 0; r0 < rows; r0 += BN_FLOAT_ROWS)
         {
           vf a1 = { 0 }, a2 = { 0 };
@@ -708,13 +649,13 @@ bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb
               a1 += va;
               a2 += va * ((vb - m) * sc);
             }
-          for (int k = 0; k < NN_LANES; k++)
+          for (int k = 0; k < VL; k++)
             {
               d1[k] += a1[k];
               d2[k] += a2[k];
             }
         }
-      for (int k = 0; k < NN_LANES; k++)
+      for (int k = 0; k < VL; k++)
         {
           s1[c0 + k] += d1[k];
           s2[c0 + k] += d2[k];
@@ -723,12 +664,12 @@ bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb
 }
 
 /* y = a' * P + b * Q + R per channel (b, Q may be NULL; a' as in bn_sums), then
- * relu if asked, C a multiple of NN_LANES. */
+ * relu if asked, C a multiple of VL. */
 INLINE void
 bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
           const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
-  for (int c0 = 0; c0 < C; c0 += NN_LANES)
+  for (int c0 = 0; c0 < C; c0 += VL)
     {
       vf p = LOADU (P + c0), q = b ? LOADU (Q + c0) : (vf){ 0 }, r = LOADU (R + c0);
       for (size_t i = 0; i < rows; i++)
@@ -746,34 +687,16 @@ bn_apply (float *y, const float *a, const float *P, const float *b, const float 
     }
 }
 
-#pragma GCC push_options
-#pragma GCC target ("avx512f,avx512vl,avx512dq,avx512bw,fma")
 void
-nn_bn_sums_avx512 (double *s1, double *s2, const float *a, const float *b, const float *mb,
+SIMD (nn_bn_sums) (double *s1, double *s2, const float *a, const float *b, const float *mb,
                    const float *sb, const float *mask, size_t rows, int C)
 {
   bn_sums (s1, s2, a, b, mb, sb, mask, rows, C);
 }
 void
-nn_bn_apply_avx512 (float *y, const float *a, const float *P, const float *b, const float *Q,
+SIMD (nn_bn_apply) (float *y, const float *a, const float *P, const float *b, const float *Q,
                     const float *R, const float *mask, gboolean relu, size_t rows, int C)
 {
   bn_apply (y, a, P, b, Q, R, mask, relu, rows, C);
 }
-#pragma GCC pop_options
 
-#pragma GCC push_options
-#pragma GCC target ("avx2,fma")
-void
-nn_bn_sums_avx2 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                 const float *sb, const float *mask, size_t rows, int C)
-{
-  bn_sums (s1, s2, a, b, mb, sb, mask, rows, C);
-}
-void
-nn_bn_apply_avx2 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                  const float *R, const float *mask, gboolean relu, size_t rows, int C)
-{
-  bn_apply (y, a, P, b, Q, R, mask, relu, rows, C);
-}
-#pragma GCC pop_options
