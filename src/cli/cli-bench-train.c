@@ -166,6 +166,8 @@ cli_bench_train (int argc, char **argv)
   printf ("\nGoals: training >= 2x PyTorch and >= 60%% of the FMA peak for both models.\n"
           "GFLOP/s counts a step as three forward passes of the convolutions and Dense\n"
           "layers; \"of peak\" divides it by the peak measured above on %d threads.\n"
+          "Winograd 3x3 layers do fewer multiply-adds than that count, so a share\n"
+          "above 100%% is possible (cnn's are mostly Winograd).\n"
           "PyTorch figures are from ../shared/bench/README.md; bench/compare.sh measures\n"
           "the peer beside the engine.\n", peak.threads);
   return 0;
