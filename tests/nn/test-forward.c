@@ -442,6 +442,11 @@ test_elementwise (void)
   m = input_model ((NnShape){ 1, 1, 40 }, &l);
   nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 48, TRUE, NN_ACT_RELU });
   check_model ("dense 40 -> 48, a few rows", m, 3, 1e-5);
+  /* 3 images x 15 rows: past the few-rows kernel, the tile's matrix product, with
+   * full tiles, tiles of 4 and single rows. */
+  m = input_model ((NnShape){ 3, 5, 40 }, &l);
+  nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 48, TRUE, NN_ACT_RELU });
+  check_model ("dense 40 -> 48 on 45 rows", m, 3, 1e-5);
 
   m = input_model ((NnShape){ 4, 4, 3 }, &l);
   a = nn_model_add_rescaling (m, "a", l, 2.0f, 0.0f);

@@ -269,6 +269,12 @@ test_layers (void)
   m = input_model ((NnShape){ 2, 3, 8 }, &l);
   nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 32, TRUE, NN_ACT_TANH });
   grad_check ("dense 8 -> 32 on a grid (a few rows)", m, 1, NN_MODE_INFERENCE, 1, 1e-2f, 1e-5);
+  /* Widths that are multiples of the vector: the kernels' matrix products for the
+   * output, dW (K = 16 outputs, a sum over 2 x 15 rows) and dx (dz W^T). */
+  m = input_model ((NnShape){ 3, 5, 16 }, &l);
+  nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 32, TRUE, NN_ACT_TANH });
+  grad_check ("dense 16 -> 32 on 30 rows (the tile's products)", m, 2, NN_MODE_INFERENCE, 1,
+              1e-2f, 1e-5);
   m = input_model ((NnShape){ 3, 4, 3 }, &l);
   nn_model_add_global_avg_pool (m, "gap", l);
   grad_check ("global_average_pooling2d", m, 2, NN_MODE_INFERENCE, 1, 1e-2f, 1e-6);

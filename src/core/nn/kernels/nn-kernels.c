@@ -663,19 +663,86 @@ nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x, const 
 
 /* ---- dense and pooling -------------------------------------------------------- */
 
-/* BLAS wins from a few rows up; below, reading W once and skipping zeros wins. */
+/* Up to this many rows, reading W once and skipping the zeros that relu leaves
+ * (dense_rows) wins; above, the convolution's register tile does (a 1 x 1 window
+ * is a matrix product). Both beat a BLAS whose kernels do not know the CPU:
+ * OpenBLAS 0.3.21 runs its SSE3 kernels on a 5th-generation Xeon, and took 24 µs
+ * per image for cnn's Dense 1600 -> 128 forward and 45 backward in training. */
 #define DENSE_DIRECT_MAX_ROWS 8
+
+/* Rows handed to the tile at once: their window offsets live on the stack. */
+#define DENSE_CHUNK 256
+
+static RowsFn
+rows_fn (void)
+{
+  return nn_kernels_level () == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
+                                                   : nn_direct_conv_rows_avx2;
+}
+
+/* y (pixels, a->f) [+]= for each pixel p, sum over c of x[p * x_pixel + c * x_red] *
+ * a->w (c, f): a matrix product as a 1 x 1 convolution over `pixels` outputs. */
+static void
+tile_product (NnDirectConv *a, const float *x, int pixels, int x_pixel, float *y)
+{
+  int xoff[DENSE_CHUNK];
+  a->kh = a->kw = 1;
+  a->x_row = 1;
+  a->y_pixel_stride = a->f;
+  for (int p0 = 0; p0 < pixels; p0 += DENSE_CHUNK)
+    {
+      int np = MIN (DENSE_CHUNK, pixels - p0);
+      for (int p = 0; p < np; p++)
+        xoff[p] = p * x_pixel;
+      rows_fn () (a, x + (size_t) p0 * x_pixel, xoff, y + (size_t) p0 * a->f, np);
+    }
+}
 
 gboolean
 nn_dense_kernel (float *y, const float *x, const float *w, const float *bias, int rows, int K,
                  int F)
 {
   NnKernelLevel level = nn_kernels_level ();
-  if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || rows > DENSE_DIRECT_MAX_ROWS
-      || rows == 0)
+  if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || rows == 0
+      || (size_t) DENSE_CHUNK * K > G_MAXINT)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (y, x, w, bias, rows,
-                                                                              K, F);
+  if (rows <= DENSE_DIRECT_MAX_ROWS)
+    (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (y, x, w, bias,
+                                                                                rows, K, F);
+  else
+    tile_product (&(NnDirectConv){ .w = w, .c = K, .f = F, .x_red_stride = 1, .shift = bias },
+                  x, rows, K, y);
+  return TRUE;
+}
+
+size_t
+nn_dense_kernel_scratch_floats (int K, int F)
+{
+  return (size_t) K * F; /* W turned to (F, K) for dx */
+}
+
+gboolean
+nn_dense_kernel_backward (const float *x, const float *w, const float *dz, int rows, int K, int F,
+                          float *dw, float *dx, float *scratch)
+{
+  if (nn_kernels_level () == NN_KERNELS_GENERIC || F % NN_LANES != 0 || K % NN_LANES != 0
+      || rows == 0 || (size_t) rows * MAX (K, F) > G_MAXINT)
+    return FALSE;
+  /* dW (K, F) += x^T dz: output "pixel" k sums x[r, k] dz[r, :] over the rows. */
+  if (dw)
+    {
+      NnDirectConv a = { .w = dz, .c = rows, .f = F, .x_red_stride = K, .accumulate = TRUE };
+      tile_product (&a, x, K, 1, dw);
+    }
+  /* dx (rows, K) = dz W^T, with W turned once into scratch. */
+  if (dx)
+    {
+      for (int k = 0; k < K; k++)
+        for (int f = 0; f < F; f++)
+          scratch[(size_t) f * K + k] = w[(size_t) k * F + f];
+      NnDirectConv a = { .w = scratch, .c = F, .f = K, .x_red_stride = 1 };
+      tile_product (&a, dz, rows, F, dx);
+    }
   return TRUE;
 }
 

@@ -97,9 +97,16 @@ gboolean nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *
 
 /* ---- dense, pooling, BatchNormalization ------------------------------------ */
 
-/* y (rows, F) = x (rows, K) W (K, F) + bias for a few rows (bias may be NULL). */
+/* y (rows, F) = x (rows, K) W (K, F) + bias (bias may be NULL); F a multiple of
+ * NN_LANES. */
 gboolean nn_dense_kernel (float *y, const float *x, const float *w, const float *bias, int rows,
                           int K, int F);
+/* Its gradients from dz (rows, F): dw (K, F) += x^T dz and dx (rows, K) = dz W^T,
+ * either may be NULL; K and F multiples of NN_LANES; scratch holds
+ * nn_dense_kernel_scratch_floats (K, F). */
+gboolean nn_dense_kernel_backward (const float *x, const float *w, const float *dz, int rows,
+                                   int K, int F, float *dw, float *dx, float *scratch);
+size_t   nn_dense_kernel_scratch_floats (int K, int F);
 
 /* MaxPooling2D 2x2, stride 2, 'valid' of n images (H, W, C) -> (H/2, W/2, C);
  * backward routes dy to the first maximum of each window and overwrites dx. */

@@ -1,5 +1,5 @@
 /* nn-dense.c: Dense on the last axis, y = act(x W + b) with W (In, Out): the
- * SIMD kernel for a few rows, BLAS otherwise. */
+ * SIMD kernels when the widths are multiples of NN_LANES, BLAS otherwise. */
 #include <cblas.h>
 #include <string.h>
 #include "nn-private.h"
@@ -44,31 +44,35 @@ nn_dense_backward (NnCall *c)
   if (rows == 0)
     return;
   float *dz = c->t->scratch; // (rows, F)
+  const float *w = c->m->params + l->vars[0].offset;
+  float *dw = c->dw ? c->dw + l->vars[0].offset : NULL;
   nn_act_backward (dz, c->dy, c->y, c->z, rows, F, c->act);
-  if (c->dw)
+  if (dw && l->cfg.dense.use_bias)
     {
-      float *dw = c->dw + l->vars[0].offset;
-      // dw (K, F) += x^T (K, rows) dz (rows, F)
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, F, rows, 1.0f, c->x[0], K, dz, F,
-                   1.0f, dw, F);
-      if (l->cfg.dense.use_bias)
-        {
-          float *db = c->dw + l->vars[1].offset;
-          for (size_t r = 0; r < rows; r++)
-            for (int f = 0; f < F; f++)
-              db[f] += dz[r * F + f];
-        }
+      float *db = c->dw + l->vars[1].offset;
+      for (size_t r = 0; r < rows; r++)
+        for (int f = 0; f < F; f++)
+          db[f] += dz[r * F + f];
     }
+  if (rows <= G_MAXINT
+      && nn_dense_kernel_backward (c->x[0], w, dz, (int) rows, K, F, dw, c->dx[0],
+                                   dz + rows * F))
+    return;
+  // dw (K, F) += x^T (K, rows) dz (rows, F)
+  if (dw)
+    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, F, rows, 1.0f, c->x[0], K, dz, F,
+                 1.0f, dw, F);
   if (c->dx[0])
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, F, 1.0f, dz, F,
-                 c->m->params + l->vars[0].offset, F, 0.0f, c->dx[0], K);
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, K, F, 1.0f, dz, F, w, F, 0.0f,
+                 c->dx[0], K);
 }
 
-/* backward's dz (rows, F) */
+/* backward's dz (rows, F), then the kernel's own scratch */
 static void
 dense_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
 {
-  s->scratch = (size_t) n * l->out_shape.h * l->out_shape.w * l->out_shape.c;
+  s->scratch = (size_t) n * l->out_shape.h * l->out_shape.w * l->out_shape.c
+               + nn_dense_kernel_scratch_floats (l->in_shape.c, l->out_shape.c);
   (void) mode;
 }
 
