@@ -423,7 +423,7 @@ direct_bwd_layout (Carve *k, const NnConvDims *d, Pad p, gboolean depthwise)
   DirectBwd s;
   size_t C = d->c, F = d->f, taps = (size_t) d->kh * d->kw;
   size_t hh = d->h + d->kh - 1, ww = d->w + d->kw - 1;
-  s.xpad = carve (k, (size_t) (p.hp + 1) * p.wp * C);           // (Hp + 1, Wp, C)
+  s.xpad = carve (k, (size_t) (p.hp + d->stride_h) * p.wp * C); // (Hp + stride, Wp, C)
   s.dz = carve (k, (size_t) d->oh * p.wp * F);                  // (OH, Wp, F)
   s.dzp = carve (k, hh * ww * F);                               // (hh, ww, F)
   s.wr = carve (k, depthwise ? taps * C : taps * F * C);        // (KH, KW, F, C) or (KH, KW, C)
@@ -546,8 +546,11 @@ nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float
                          NnConvDzFn dz_fn, void *user, float *dx, float *dw, float *scratch)
 {
   NnKernelLevel level = nn_kernels_level ();
-  int C = d->c, F = d->f, KH = d->kh, KW = d->kw;
-  if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || d->stride_h != 1 || d->stride_w != 1
+  int C = d->c, F = d->f, KH = d->kh, KW = d->kw, S = d->stride_w;
+  gboolean strided = d->stride_h != 1 || d->stride_w != 1;
+  /* A strided convolution gets dW only (a first layer, whose dx nobody needs),
+   * with the same stride both ways. */
+  if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || (strided && (dx || d->stride_h != S))
       || (dx && C % NN_LANES != 0) || n == 0)
     return FALSE;
   /* Winograd for dx and dW when the layer's forward takes it. */
@@ -568,7 +571,7 @@ nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float
     turn_kernel (s.wr, w, KH, KW, C, F);
   /* A 1x1 kernel without padding (a pointwise GEMM) reads x and dz where they
    * lie: no padded copies. */
-  gboolean pointwise = KH == 1 && KW == 1 && !(p.pt || p.pb || p.pl || p.pr);
+  gboolean pointwise = KH == 1 && KW == 1 && !(p.pt || p.pb || p.pl || p.pr) && !strided;
   for (int i = 0; i < n; i++)
     {
       const float *dzi = s.dz;
@@ -578,13 +581,17 @@ nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float
         dz_extended (d, dz_fn, user, i, s.dz, p.wp);
       if (dw)
         {
-          /* dW[tap] (C, F) += sum over the extended grid of x_pad[p + tap]^T dz[p]:
-           * rows are input channels, the reduction runs over pixels. */
+          /* dW[tap] (C, F) += sum over the extended grid of x_pad[S p + tap]^T dz[p]:
+           * rows are input channels, the reduction runs over pixels. The grid is
+           * OH rows of Wp pixels, so that pixel q = (oh, ow) reads x_pad at S q:
+           * row S oh, column S ow. Its pixels past OW have dz = 0 and read up to
+           * S - 1 rows past the image, which are zeros too: never a NaN. */
           const float *xs = x + (size_t) i * image_in (d);
           if (!pointwise)
             {
               pad_image (s.xpad, xs, d->h, d->w, C, p);
-              memset (s.xpad + (size_t) p.hp * p.wp * C, 0, (size_t) p.wp * C * sizeof (float));
+              memset (s.xpad + (size_t) p.hp * p.wp * C, 0,
+                      (size_t) d->stride_h * p.wp * C * sizeof (float));
               xs = s.xpad;
             }
           /* One run over all (tap, channel) rows, HWIO order: full tiles. */
@@ -593,7 +600,7 @@ nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float
               for (int ci = 0; ci < C; ci++, j++)
                 s.off[j] = (ky * p.wp + kx) * C + ci;
           NnDirectConv a = { .w = dzi, .kh = 1, .kw = 1, .c = d->oh * p.wp, .f = F,
-                             .x_row = 0, .x_red_stride = C, .y_pixel_stride = F,
+                             .x_row = 0, .x_red_stride = S * C, .y_pixel_stride = F,
                              .accumulate = TRUE };
           rows (&a, xs, s.off, dw, KH * KW * C);
         }
