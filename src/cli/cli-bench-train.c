@@ -150,9 +150,12 @@ cli_bench_train (int argc, char **argv)
       double flops;
       double ips = bench_arch (peers[i].arch, ds, batch, threads, batches, reps, &flops);
       double gflops = ips * flops / 1e9;
-      printf ("%-9s %10.0f %12.1f %12.0f %9.2fx %10.1f %8.0f%%\n", peers[i].arch, ips,
-              60000.0 / ips, peers[i].peer_img_s, ips / peers[i].peer_img_s, gflops,
-              100.0 * gflops / peak.all);
+      printf ("%-9s %10.0f %12.1f ", peers[i].arch, ips, 60000.0 / ips);
+      if (isnan (peers[i].peer_img_s)) /* quick: a model the peer does not have */
+        printf ("%12s %10s ", "-", "-");
+      else
+        printf ("%12.0f %9.2fx ", peers[i].peer_img_s, ips / peers[i].peer_img_s);
+      printf ("%10.1f %8.0f%%\n", gflops, 100.0 * gflops / peak.all);
       ran++;
       fflush (stdout);
     }
