@@ -805,7 +805,58 @@ on_cancel_clicked (GtkButton *button, DgEvaluatePage *self)
     dg_job_cancel (self->job);
 }
 
-/* ---- export ------------------------------------------------------------------------------ */
+/* ---- export, off the GUI thread ------------------------------------------------------------ */
+
+/* What an export writes: copies, so that a new run may replace the page's results
+ * while the thread renders and writes the files. */
+typedef struct {
+  char *dir;
+  NnEvalResult *result; /* or NULL */
+  char *result_title;
+  NnRobustnessResult *robust[PLOT_ROBUSTNESS_MAX_MODELS];
+  char *robust_names[PLOT_ROBUSTNESS_MAX_MODELS];
+  int n_robust;
+  int n_files; /* the files the export writes */
+} Export;
+
+static void
+export_free (gpointer data)
+{
+  Export *e = data;
+
+  g_free (e->dir);
+  g_clear_pointer (&e->result, nn_eval_result_free);
+  g_free (e->result_title);
+  for (int i = 0; i < PLOT_ROBUSTNESS_MAX_MODELS; i++)
+    {
+      g_clear_pointer (&e->robust[i], nn_robustness_result_free);
+      g_free (e->robust_names[i]);
+    }
+  g_free (e);
+}
+
+static Export *
+export_new (DgEvaluatePage *self, const char *dir)
+{
+  Export *e = g_new0 (Export, 1);
+
+  e->dir = g_strdup (dir);
+  if (self->result)
+    {
+      e->result = nn_eval_result_new (self->result->n, self->result->labels, self->result->probs);
+      e->result_title = g_strdup (self->result_title);
+      e->n_files += 3;
+    }
+  e->n_robust = self->n_robust;
+  for (int i = 0; i < self->n_robust; i++)
+    {
+      e->robust[i] = nn_robustness_result_copy (self->robust[i]);
+      e->robust_names[i] = g_strdup (self->robust_names[i]);
+    }
+  if (self->n_robust > 0)
+    e->n_files += self->n_robust > 1 ? 3 : 2;
+  return e;
+}
 
 static gboolean
 write_text (const char *dir, const char *name, const char *text, GError **error)
@@ -814,59 +865,85 @@ write_text (const char *dir, const char *name, const char *text, GError **error)
   return g_file_set_contents (path, text, -1, error);
 }
 
-static void
-export_to (DgEvaluatePage *self, const char *dir)
+static gboolean
+export_write (const Export *e, GError **error)
 {
-  g_autoptr(GError) error = NULL;
-  int n = 0;
-  gboolean ok = TRUE;
-  g_autofree char *msg = NULL;
-
-  if (self->result)
+  if (e->result)
     {
       PlotConfusionOptions opt;
-      g_autofree char *png = g_build_filename (dir, "confusion.png", NULL);
-      g_autofree char *pred = g_build_filename (dir, "predictions.csv", NULL);
-      g_autofree char *csv = nn_confusion_to_csv (&self->result->confusion);
+      g_autofree char *png = g_build_filename (e->dir, "confusion.png", NULL);
+      g_autofree char *pred = g_build_filename (e->dir, "predictions.csv", NULL);
+      g_autofree char *csv = nn_confusion_to_csv (&e->result->confusion);
 
       plot_confusion_options_init (&opt);
-      opt.subtitle = self->result_title;
-      ok = plot_confusion_write_png (&self->result->confusion, &opt, 0, 0, png, &error)
-           && write_text (dir, "confusion.csv", csv, &error)
-           && nn_eval_result_write_csv (self->result, pred, &error);
-      n += 3;
+      opt.subtitle = e->result_title;
+      if (!plot_confusion_write_png (&e->result->confusion, &opt, 0, 0, png, error)
+          || !write_text (e->dir, "confusion.csv", csv, error)
+          || !nn_eval_result_write_csv (e->result, pred, error))
+        return FALSE;
     }
-  if (ok && self->n_robust > 0)
+  if (e->n_robust > 0)
     {
-      const NnRobustnessResult *rs[PLOT_ROBUSTNESS_MAX_MODELS] = { self->robust[0], self->robust[1] };
-      const char *names[PLOT_ROBUSTNESS_MAX_MODELS] = { self->robust_names[0], self->robust_names[1] };
-      g_autofree char *png = g_build_filename (dir, "robustness.png", NULL);
-      g_autofree char *csv = nn_robustness_result_to_csv (self->robust[0]);
+      const NnRobustnessResult *rs[PLOT_ROBUSTNESS_MAX_MODELS] = { e->robust[0], e->robust[1] };
+      const char *names[PLOT_ROBUSTNESS_MAX_MODELS] = { e->robust_names[0], e->robust_names[1] };
+      g_autofree char *png = g_build_filename (e->dir, "robustness.png", NULL);
+      g_autofree char *csv = nn_robustness_result_to_csv (e->robust[0]);
 
-      ok = plot_robustness_write_png (rs, names, self->n_robust, NULL, 0, 0, png, &error)
-           && write_text (dir, "robustness.csv", csv, &error);
-      n += 2;
-      if (ok && self->n_robust > 1)
+      if (!plot_robustness_write_png (rs, names, e->n_robust, NULL, 0, 0, png, error)
+          || !write_text (e->dir, "robustness.csv", csv, error))
+        return FALSE;
+      if (e->n_robust > 1)
         {
-          g_autofree char *csv2 = nn_robustness_result_to_csv (self->robust[1]);
-          ok = write_text (dir, "robustness-compared.csv", csv2, &error);
-          n++;
+          g_autofree char *csv2 = nn_robustness_result_to_csv (e->robust[1]);
+          if (!write_text (e->dir, "robustness-compared.csv", csv2, error))
+            return FALSE;
         }
     }
+  return TRUE;
+}
+
+static void
+export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (export_write (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_export_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  DgEvaluatePage *self = DG_EVALUATE_PAGE (source);
+  const Export *e = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+  g_autofree char *msg = NULL;
+
+  if (self->disposed)
+    return;
   /* TRANSLATORS: a toast after exporting */
-  msg = ok ? g_strdup_printf (ngettext ("Exported %d file", "Exported %d files", n), n)
+  msg = ok ? g_strdup_printf (ngettext ("Exported %d file", "Exported %d files", e->n_files),
+                              e->n_files)
            : g_strdup_printf (_("Export failed: %s"), error->message);
   dg_context_toast (self->context, msg, NULL);
-  g_signal_emit (self, signals[EXPORTED], 0, ok, n, dir);
+  g_signal_emit (self, signals[EXPORTED], 0, ok, e->n_files, e->dir);
 }
 
 static void
 on_export_chosen (gpointer object, const char *path)
 {
   DgEvaluatePage *self = object;
+  g_autoptr(GTask) task = NULL;
 
-  if (!self->disposed)
-    export_to (self, path);
+  if (self->disposed)
+    return;
+  task = g_task_new (self, NULL, on_export_done, NULL);
+  g_task_set_source_tag (task, on_export_chosen);
+  g_task_set_task_data (task, export_new (self, path), export_free);
+  g_task_run_in_thread (task, export_thread);
 }
 
 static void

@@ -15,6 +15,15 @@ nn_robustness_result_free (NnRobustnessResult *result)
   g_free (result);
 }
 
+NnRobustnessResult *
+nn_robustness_result_copy (const NnRobustnessResult *result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+  NnRobustnessResult *copy = g_memdup2 (result, sizeof *result);
+  copy->rows = g_memdup2 (result->rows, (gsize) result->n_rows * sizeof *result->rows);
+  return copy;
+}
+
 const NnRobustnessRow *
 nn_robustness_result_find (const NnRobustnessResult *result, NnPerturbKind kind, double severity)
 {

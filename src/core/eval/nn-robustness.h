@@ -26,6 +26,7 @@ typedef struct {
 } NnRobustnessResult;
 
 void nn_robustness_result_free (NnRobustnessResult *result);
+NnRobustnessResult *nn_robustness_result_copy (const NnRobustnessResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnRobustnessResult, nn_robustness_result_free)
 
 /* The row for this perturbation, or NULL. */
