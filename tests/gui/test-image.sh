@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Pictures on the Draw page: a PNG opened by path (app.open-image, as the menu's
-# chooser and a drop on the canvas end in draw.open-image), a large JPEG, a
-# pasted picture (Ctrl+V), a file that is no picture, toasts that replace each
-# other, and Undo taking an opened picture back in one step.
+# chooser ends in draw.open-image), a large JPEG, a picture dropped on the canvas
+# from another program (real drag and drop), a pasted picture (Ctrl+V), a file
+# that is no picture, toasts that replace each other, and Undo taking an opened
+# picture back in one step.
 source "$(dirname "$0")/lib.sh"
 start_app
 wait_for '^MODEL loaded' 20 || fail "no model loaded"
@@ -79,6 +80,28 @@ IFS=, read -r tx ty tw th <<<"$(field "$t" at)"
 read -r sx sy sw sh <<<"$(ready_field save)"
 ((tx + tw <= sx || sx + sw <= tx || ty + th <= sy || sy + sh <= ty)) \
   || fail "the toast ($tx,$ty ${tw}x$th) covers Save as Sample ($sx,$sy ${sw}x$sh)"
+
+# a picture dragged from another program (as from a file manager) onto the canvas
+key Delete
+"$DRAG_SOURCE" "$OUT/seven.png" >"$OUT/drag.log" 2>&1 &
+src_pid=$!
+SRC=$(timeout "$(scaled 10)" xdotool search --sync --onlyvisible --name '^Drag Source$' | head -1)
+[[ -n "$SRC" ]] || fail "the drag source did not open"
+read -r ww wh < <(xdotool getdisplaygeometry)
+xdotool windowmove --sync "$SRC" $((ww - 200)) $((wh - 160))
+eval "$(xdotool getwindowgeometry --shell "$SRC")"
+sx=$((X + 80)) sy=$((Y + 60))
+n=$(count_lines '^IMAGE ok=1')
+cmd=(mousemove "$sx" "$sy" mousedown 1)
+for i in $(seq 1 20); do  # past GTK's drag threshold, then across to the canvas centre
+  cmd+=(sleep 0.03 mousemove $((sx + (CX + CS / 2 - sx) * i / 20)) $((sy + (CY + CS / 2 - sy) * i / 20)))
+done
+xdotool "${cmd[@]}" sleep 0.3 mousemove $((CX + CS / 2 + 3)) $((CY + CS / 2)) sleep 0.3 mouseup 1
+wait_for_more '^IMAGE ok=1' "$n" 10 || { cat "$OUT/drag.log"; fail "the dropped picture did not open"; }
+grep '^IMAGE ok=1' "$APP_LOG" | tail -1
+grep -q '^DRAG begin' "$OUT/drag.log" || fail "no drag began"
+wait_for '^PREDICTION digit=7 .* image=1' 5 || fail "the dropped 7 was not read"
+kill "$src_pid" 2>/dev/null || true
 
 # a picture pasted from the clipboard (as an image/png, as a browser copies one)
 key Delete
