@@ -1,12 +1,14 @@
 /* dg-model-list.c: model discovery. */
 #include "dg-config.h"
 #include "dg-model-list.h"
+#include "nn-keras.h"
 #include "nn-model-file.h"
 
 struct _DgModelList {
   GObject parent_instance;
 
-  GListStore *store; /* of GtkStringObject (path) */
+  GListStore *store;      /* of GtkStringObject (path) */
+  GHashTable *accuracies; /* path -> stored test accuracy, "" for none: read once per refresh */
 };
 
 static void dg_model_list_iface_init (GListModelInterface *iface);
@@ -55,6 +57,7 @@ dg_model_list_dispose (GObject *object)
   if (self->store)
     g_signal_handlers_disconnect_by_func (self->store, on_store_items_changed, self);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->accuracies, g_hash_table_unref);
   G_OBJECT_CLASS (dg_model_list_parent_class)->dispose (object);
 }
 
@@ -68,6 +71,7 @@ static void
 dg_model_list_init (DgModelList *self)
 {
   self->store = g_list_store_new (GTK_TYPE_STRING_OBJECT);
+  self->accuracies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect (self->store, "items-changed", G_CALLBACK (on_store_items_changed), self);
 }
 
@@ -128,6 +132,7 @@ dg_model_list_refresh (DgModelList *self)
 
   g_return_if_fail (DG_IS_MODEL_LIST (self));
 
+  g_hash_table_remove_all (self->accuracies); /* a file may have been replaced */
   for (guint d = 0; dirs[d]; d++)
     {
       g_autoptr(GDir) dir = g_dir_open (dirs[d], 0, NULL);
@@ -155,6 +160,25 @@ dg_model_list_refresh (DgModelList *self)
 
   g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
                        items->pdata, items->len);
+}
+
+const char *
+dg_model_list_get_stored_accuracy (DgModelList *self, const char *path)
+{
+  const char *known;
+
+  g_return_val_if_fail (DG_IS_MODEL_LIST (self) && path != NULL, NULL);
+  known = g_hash_table_lookup (self->accuracies, path);
+  if (!known)
+    {
+      /* metadata.json only (no config, no weights): a small read from the zip */
+      char *value = g_str_has_suffix (path, ".keras")
+                      ? nn_keras_read_metadata_value (path, "test_accuracy", NULL)
+                      : NULL;
+      known = value ? value : g_strdup ("");
+      g_hash_table_insert (self->accuracies, g_strdup (path), (char *) known);
+    }
+  return *known ? known : NULL;
 }
 
 int

@@ -330,6 +330,9 @@ bind_model_row (GtkSignalListItemFactory *factory, GtkListItem *item, DgWindow *
   const char *accuracy = g_hash_table_lookup (self->accuracies, path);
   g_autofree char *text = NULL;
 
+  if (!accuracy) /* a model not opened yet: what its file says */
+    accuracy = dg_model_list_get_stored_accuracy (dg_context_get_models (self->context), path);
+
   if (accuracy)
     {
       g_autofree char *number = g_strdup_printf ("%.2f", g_ascii_strtod (accuracy, NULL) * 100.0);

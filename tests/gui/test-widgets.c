@@ -251,6 +251,20 @@ test_model_list (void)
   g_assert_cmpuint (dg_model_list_add (list, "/elsewhere/x.keras"), ==, 3);
   title = dg_model_title_from_path ("/elsewhere/x.keras");
   g_assert_cmpstr (title, ==, "x");
+  /* the subtitle's accuracy, before the model is opened: the file's metadata */
+  {
+    g_autofree char *shipped = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
+                                                 "mnist_cnn.keras", NULL);
+    g_autofree char *copy = g_build_filename (dir, "stored.keras", NULL);
+    g_autofree char *bytes = NULL;
+    gsize len = 0;
+
+    g_assert_true (g_file_get_contents (shipped, &bytes, &len, NULL));
+    g_assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
+    g_assert_cmpstr (dg_model_list_get_stored_accuracy (list, copy), ==, "0.9966");
+    g_assert_null (dg_model_list_get_stored_accuracy (list, dg_model_list_get_path (list, 0)));
+    g_unlink (copy);
+  }
 
   /* natural order: my_cnn, my_cnn-2, my_cnn-10 */
   {

@@ -1051,6 +1051,19 @@ test_metadata (void)
   g_assert_cmpstr (g_hash_table_lookup (back->metadata, "test_accuracy"), ==, "0.9779");
   g_assert_cmpstr (g_hash_table_lookup (back->metadata, "trained_by"), ==, "digits \"1\"");
   g_assert_cmpstr (info->keras_version, ==, "3.12.0");
+
+  /* One value alone, as the app's model list reads it without loading the model. */
+  g_autofree char *accuracy = nn_keras_read_metadata_value (path, "test_accuracy", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (accuracy, ==, "0.9779");
+  g_autofree char *none = nn_keras_read_metadata_value (path, "val_accuracy", &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+  g_autofree char *text = tmp_file ("not-a-model.keras");
+  g_assert_true (g_file_set_contents (text, "not a zip", -1, NULL));
+  g_assert_null (nn_keras_read_metadata_value (text, "test_accuracy", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "not-a-model.keras"));
 }
 
 static void

@@ -299,6 +299,29 @@ nn_keras_load_fd (int fd, const char *display, NnKerasInfo **info, GError **erro
   return za ? load_zip (za, display, info, error) : NULL;
 }
 
+char *
+nn_keras_read_metadata_value (const char *path, const char *key, GError **error)
+{
+  g_return_val_if_fail (path != NULL && key != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_autofree char *display = g_filename_display_name (path);
+  zip_t *za = open_zip (path, display, error);
+  if (za == NULL)
+    return NULL;
+  gsize len = 0;
+  g_autofree char *text = read_entry (za, display, "metadata.json", NN_KERAS_MAX_META_BYTES,
+                                      &len, FALSE, NULL);
+  zip_discard (za);
+  if (text == NULL)
+    return NULL;
+  /* The reader's own checks and conversions: a model with no layers to carry them. */
+  g_autoptr (NnModel) m = nn_model_new ("metadata", NN_MODEL_FUNCTIONAL);
+  g_autoptr (NnKerasInfo) info = nn_keras_info_new ();
+  read_metadata (m, info, text, len);
+  const char *value = m->metadata ? g_hash_table_lookup (m->metadata, key) : NULL;
+  return g_strdup (value);
+}
+
 /* ---- writing ------------------------------------------------------------------- */
 
 float **

@@ -32,6 +32,13 @@ NnModel *nn_keras_load_with_info (const char *path, NnKerasInfo **info, GError *
  * messages. The fd stays open and owned by the caller. */
 NnModel *nn_keras_load_fd (int fd, const char *display, NnKerasInfo **info, GError **error);
 
+/* One value of a .keras file's metadata.json (a string, or a number as Python's
+ * json writes it), read without the config or the weights: for a list of models
+ * that shows, say, their stored test_accuracy without loading them. NULL, with
+ * *error set, when the file is not a readable .keras file; NULL without an error
+ * when the metadata has no such value. Free with g_free. */
+char    *nn_keras_read_metadata_value (const char *path, const char *key, GError **error);
+
 /* Builds NnKerasOptimizer.slots from n_arrays slot arrays laid out like
  * model->params (e.g. NnOptimizer.m and .v): slots[t * n_arrays + s] points to
  * arrays[s] + offset of the t-th trainable variable. Free the result with g_free. */
