@@ -91,19 +91,22 @@ read_entry (zip_t *za, const char *display, const char *name, guint64 max, gsize
   return buf;
 }
 
-static void
-read_metadata (NnModel *m, NnKerasInfo *info, const char *text, gsize len)
+/* metadata.json's values as strings (a number as Python's json writes it), or
+ * NULL when the file is broken: Keras never reads it, so a broken one costs only
+ * the metadata. */
+static GHashTable *
+metadata_values (const char *text, gsize len)
 {
-  /* Keras never reads metadata.json: a broken one costs only the metadata. */
   if (!g_utf8_validate (text, (gssize) len, NULL)
       || nn_json_scan (text, len, 8, NN_KERAS_MAX_META_VALUES) != NN_JSON_OK)
-    return;
+    return NULL;
   g_autoptr (JsonParser) p = json_parser_new_immutable ();
   if (!json_parser_load_from_data (p, text, (gssize) len, NULL))
-    return;
+    return NULL;
   JsonNode *root = json_parser_get_root (p);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
+    return NULL;
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   JsonObjectIter it;
   const char *key;
   JsonNode *v;
@@ -126,15 +129,33 @@ read_metadata (NnModel *m, NnKerasInfo *info, const char *text, gsize len)
         }
       else
         continue;
+      g_hash_table_insert (values, g_strdup (key), value);
+    }
+  return values;
+}
+
+/* keras_version and date_saved go to info, the rest to the model's metadata. */
+static void
+read_metadata (NnModel *m, NnKerasInfo *info, const char *text, gsize len)
+{
+  g_autoptr (GHashTable) values = metadata_values (text, len);
+  if (values == NULL)
+    return;
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, values);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      g_hash_table_iter_steal (&it);
       if (strcmp (key, "keras_version") == 0)
-        g_free (info->keras_version), info->keras_version = value;
+        g_free (info->keras_version), info->keras_version = value, g_free (key);
       else if (strcmp (key, "date_saved") == 0)
-        g_free (info->date_saved), info->date_saved = value;
+        g_free (info->date_saved), info->date_saved = value, g_free (key);
       else
         {
           if (m->metadata == NULL)
             m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-          g_hash_table_insert (m->metadata, g_strdup (key), value);
+          g_hash_table_insert (m->metadata, key, value);
         }
     }
 }
@@ -312,14 +333,8 @@ nn_keras_read_metadata_value (const char *path, const char *key, GError **error)
   g_autofree char *text = read_entry (za, display, "metadata.json", NN_KERAS_MAX_META_BYTES,
                                       &len, FALSE, NULL);
   zip_discard (za);
-  if (text == NULL)
-    return NULL;
-  /* The reader's own checks and conversions: a model with no layers to carry them. */
-  g_autoptr (NnModel) m = nn_model_new ("metadata", NN_MODEL_FUNCTIONAL);
-  g_autoptr (NnKerasInfo) info = nn_keras_info_new ();
-  read_metadata (m, info, text, len);
-  const char *value = m->metadata ? g_hash_table_lookup (m->metadata, key) : NULL;
-  return g_strdup (value);
+  g_autoptr (GHashTable) values = text ? metadata_values (text, len) : NULL;
+  return values ? g_strdup (g_hash_table_lookup (values, key)) : NULL;
 }
 
 /* ---- writing ------------------------------------------------------------------- */
