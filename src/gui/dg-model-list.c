@@ -8,7 +8,8 @@ struct _DgModelList {
   GObject parent_instance;
 
   GListStore *store;      /* of GtkStringObject (path) */
-  GHashTable *accuracies; /* path -> stored test accuracy, "" for none: read once per refresh */
+  GHashTable *accuracies; /* path -> stored test accuracy, "" for none: read once, again
+                           * after the path is added anew (a file just written) */
 };
 
 static void dg_model_list_iface_init (GListModelInterface *iface);
@@ -205,6 +206,7 @@ dg_model_list_add (DgModelList *self, const char *path)
   g_return_val_if_fail (DG_IS_MODEL_LIST (self), 0);
   g_return_val_if_fail (path != NULL, 0);
 
+  g_hash_table_remove (self->accuracies, path); /* the file may be new, or written anew */
   pos = dg_model_list_find (self, path);
   if (pos >= 0)
     return (guint) pos;
@@ -220,6 +222,7 @@ dg_model_list_remove (DgModelList *self, const char *path)
 
   g_return_val_if_fail (DG_IS_MODEL_LIST (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
+  g_hash_table_remove (self->accuracies, path);
   pos = dg_model_list_find (self, path);
   if (pos < 0)
     return FALSE;

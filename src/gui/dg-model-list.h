@@ -27,8 +27,9 @@ gboolean     dg_model_list_remove (DgModelList *self, const char *path);
 /* Position of path, or -1. */
 int          dg_model_list_find (DgModelList *self, const char *path);
 const char  *dg_model_list_get_path (DgModelList *self, guint position);
-/* The test accuracy stored in path's metadata ("0.9968"), read once and kept
- * until the next refresh; NULL when the file has none (or is no .keras file). */
+/* The test accuracy stored in path's metadata ("0.9968"), read once and kept until
+ * the list is refreshed or path added again; NULL when the file has none (or is no
+ * .keras file). */
 const char  *dg_model_list_get_stored_accuracy (DgModelList *self, const char *path);
 /* Position of the default model: mnist_advanced.keras, else mnist_cnn.keras,
  * else mnist_baseline.keras, else the first; -1 when the list is empty. */

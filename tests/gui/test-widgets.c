@@ -262,6 +262,10 @@ test_model_list (void)
     g_assert_true (g_file_get_contents (shipped, &bytes, &len, NULL));
     g_assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
     g_assert_cmpstr (dg_model_list_get_stored_accuracy (list, copy), ==, "0.9966");
+    /* written anew under the same name (a training run's output), then added: read again */
+    g_assert_true (g_file_set_contents (copy, "x", 1, NULL));
+    dg_model_list_add (list, copy);
+    g_assert_null (dg_model_list_get_stored_accuracy (list, copy));
     g_assert_null (dg_model_list_get_stored_accuracy (list, dg_model_list_get_path (list, 0)));
     g_unlink (copy);
   }
