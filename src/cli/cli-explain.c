@@ -13,6 +13,7 @@
 #include "nn-explain-score.h"
 #include "nn-folder.h"
 #include "nn-image.h"
+#include "nn-keras.h"
 #include "plot-gradcam.h"
 
 static const char *const method_titles[NN_EXPLAIN_N_METHODS] = {
@@ -29,6 +30,8 @@ typedef struct {
   int n_images;
   gboolean json;
   JsonBuilder *builder;
+  int best_layer[NN_EXPLAIN_N_METHODS]; /* with --layer all: the lowest deletion AUC */
+  double best_auc[NN_EXPLAIN_N_METHODS];
 } Explain;
 
 /* out.png for one image; out-<image name>.png for several (as predict --gradcam). */
@@ -175,8 +178,13 @@ explain_one (Explain *p, const char *file)
   return ok;
 }
 
+#define VALIDATION_IMAGES 6000 /* the last MNIST training images, as calibrate holds out */
+
+/* The folder, else MNIST's test set, or with validation its last 6,000 training
+ * images (a layer is chosen on them, so that the test set's figures stay unbiased). */
 static NnDataset *
-load_data (const char *data_dir, const char *mnist_option, gint64 limit, char **description)
+load_data (const char *data_dir, const char *mnist_option, gboolean validation, gint64 limit,
+           char **description)
 {
   g_autoptr (GError) error = NULL;
   NnDataset *ds;
@@ -199,13 +207,22 @@ load_data (const char *data_dir, const char *mnist_option, gint64 limit, char **
       g_autofree char *dir = cli_find_mnist (mnist_option);
       if (dir == NULL)
         return NULL;
-      ds = nn_mnist_load (dir, NN_MNIST_TEST, &error);
+      ds = nn_mnist_load (dir, validation ? NN_MNIST_TRAIN : NN_MNIST_TEST, &error);
       if (ds == NULL)
         {
           cli_error_gerror (dir, error);
           return NULL;
         }
       *description = g_strdup ("MNIST test set");
+      if (validation)
+        {
+          int n_val = MIN (VALIDATION_IMAGES, ds->n / 2);
+          NnDataset *val = nn_dataset_slice (ds, ds->n - n_val, n_val);
+          nn_dataset_free (ds);
+          ds = val;
+          g_free (*description);
+          *description = g_strdup ("MNIST validation split (the last training images)");
+        }
     }
   if (limit > 0 && limit < ds->n)
     {
@@ -237,6 +254,11 @@ score_row (Explain *p, NnExplainMethod method, int layer, const NnDataset *ds)
   cli_progress_abort (bar);
   if (nn_explain_method_uses_layer (method) && layer < 0)
     layer = nn_explain_default_layer (p->m, method);
+  if (p->best_layer[method] <= 0 || s.auc_map < p->best_auc[method])
+    {
+      p->best_layer[method] = layer;
+      p->best_auc[method] = s.auc_map;
+    }
   g_autofree char *where = nn_explain_method_uses_layer (method)
     ? g_strdup_printf ("%s (%dx%d)", p->m->layers[layer].name, p->m->layers[layer].out_shape.h,
                        p->m->layers[layer].out_shape.w)
@@ -248,12 +270,37 @@ score_row (Explain *p, NnExplainMethod method, int layer, const NnDataset *ds)
   return TRUE;
 }
 
+/* After --layer all: each Grad-CAM's most faithful layer in the model's metadata,
+ * the model written to out (a temporary file renamed, so out is never half written). */
 static int
-score (Explain *p, gboolean all_methods, gboolean all_layers, const char *data_dir,
-       const char *mnist_dir, gint64 limit)
+keep_best_layers (Explain *p, const NnKerasInfo *info, const char *out)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (p->m->metadata == NULL)
+    p->m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (int k = 0; k < NN_EXPLAIN_N_METHODS; k++)
+    if (nn_explain_method_uses_layer ((NnExplainMethod) k) && p->best_layer[k] > 0)
+      {
+        const char *name = p->m->layers[p->best_layer[k]].name;
+        g_hash_table_insert (p->m->metadata, g_strdup (nn_explain_layer_key ((NnExplainMethod) k)),
+                             g_strdup (name));
+        cli_print ("%s: %s (deletion AUC %.3f) is now the default layer\n",
+                   nn_explain_method_name ((NnExplainMethod) k), name, p->best_auc[k]);
+      }
+  const NnKerasSaveOptions keep = { .info = info };
+  if (!nn_keras_save (p->m, out, &keep, &error))
+    return cli_error_gerror (out, error);
+  cli_print ("Written to %s\n", out);
+  return 0;
+}
+
+static int
+score (Explain *p, gboolean all_methods, gboolean all_layers, gboolean validation,
+       const char *data_dir, const char *mnist_dir, gint64 limit)
 {
   g_autofree char *description = NULL;
-  g_autoptr (NnDataset) ds = load_data (data_dir, mnist_dir, limit, &description);
+  g_autoptr (NnDataset) ds = load_data (data_dir, mnist_dir, validation, limit, &description);
   int failures = 0;
 
   if (ds == NULL)
@@ -283,21 +330,22 @@ int
 cli_explain (int argc, char **argv)
 {
   g_autofree char *method_name = NULL, *layer = NULL, *png = NULL, *data_dir = NULL;
-  g_autofree char *mnist_dir = NULL, *limit_text = NULL, *threads_text = NULL;
+  g_autofree char *mnist_dir = NULL, *limit_text = NULL, *threads_text = NULL, *out = NULL;
   gboolean json = FALSE, do_score = FALSE;
   gint64 limit = 0, threads = 1;
   g_autoptr (NnModel) m = NULL;
   g_autoptr (GError) error = NULL;
   Explain p = { 0 };
+  g_autoptr (NnKerasInfo) info = NULL;
   int status, failures = 0;
   const GOptionEntry entries[] = {
     { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name,
       "gradcam, gradcam++, ig (integrated gradients, the default) or occlusion; with "
       "--score, all four unless given", "METHOD" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, &layer,
-      "The feature map of gradcam and gradcam++ (default: the first one at most half the "
-      "input's side, after the first pooling); with --score, 'all' measures every spatial "
-      "layer", "NAME" },
+      "The feature map of gradcam and gradcam++ (default: the model's measured layer, else "
+      "the first one at most half the input's side, after the first pooling); with --score, "
+      "'all' measures every spatial layer", "NAME" },
     { "png", 'o', 0, G_OPTION_ARG_FILENAME, &png,
       "Write the input with the map over it (several images: OUT-<image>.png)", "OUT.png" },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
@@ -312,6 +360,10 @@ cli_explain (int argc, char **argv)
       "With --score: only the first N images (0: all)", "N" },
     { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text, "Threads (0: every core; default 1)",
       "N" },
+    { "output", 0, 0, G_OPTION_ARG_FILENAME, &out,
+      "With --score --layer all: measure on MNIST's validation split (unless --data) and "
+      "write the model with each Grad-CAM's most faithful layer (lowest deletion AUC) "
+      "stored as its default", "OUT.keras" },
     { NULL },
   };
 
@@ -337,6 +389,8 @@ cli_explain (int argc, char **argv)
     return cli_usage_error ("explain", "--score prints a table; --json and --png are for images");
   if (!do_score && (data_dir != NULL || limit_text != NULL))
     return cli_usage_error ("explain", "--data and --limit go with --score");
+  if (out != NULL && !(do_score && g_strcmp0 (layer, "all") == 0))
+    return cli_usage_error ("explain", "--output goes with --score --layer all");
   if (method_name != NULL && !nn_explain_method_from_name (method_name, &p.method))
     return cli_usage_error ("explain", "--method is gradcam, gradcam++, ig or occlusion, not '%s'",
                             method_name);
@@ -353,7 +407,8 @@ cli_explain (int argc, char **argv)
       && !cli_parse_int ("explain", "--threads", threads_text, 0, 256, &threads, &status))
     return status;
 
-  m = cli_load_model (argv[1], cli_threads ((int) threads));
+  m = out != NULL ? cli_load_model_with_info (argv[1], cli_threads ((int) threads), &info)
+                  : cli_load_model (argv[1], cli_threads ((int) threads));
   if (m == NULL)
     return 1;
   p.model_path = argv[1];
@@ -374,8 +429,11 @@ cli_explain (int argc, char **argv)
 
   if (do_score)
     {
-      failures = score (&p, method_name == NULL, all_layers, data_dir, mnist_dir, limit);
+      failures = score (&p, method_name == NULL, all_layers, out != NULL, data_dir, mnist_dir,
+                        limit);
       nn_explainer_free (p.e);
+      if (failures == 0 && out != NULL)
+        failures = keep_best_layers (&p, info, out);
       return failures;
     }
 

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include "nn-image.h"
+#include "nn-keras.h"
 
 static char *dir;
 
@@ -161,6 +162,49 @@ test_png_and_layer (void)
   g_assert_cmpint (memcmp (data, "\x89PNG", 4), ==, 0);
 }
 
+/* A class folder of two drawn digits, a 7 and a 1; remove_folder() clears it. */
+static char *
+make_folder (void)
+{
+  char *data = g_build_filename (dir, "folder", NULL);
+  const char *names[] = { "7", "1" };
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *class_dir = g_build_filename (data, names[i], NULL);
+      g_autofree char *picture = draw_digit (names[i], i);
+      g_autofree char *to = g_build_filename (class_dir, "a.png", NULL);
+      g_assert_cmpint (g_mkdir_with_parents (class_dir, 0700), ==, 0);
+      g_assert_cmpint (g_rename (picture, to), ==, 0);
+    }
+  return data;
+}
+
+static void
+remove_folder (const char *data)
+{
+  const char *names[] = { "7", "1" };
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *class_dir = g_build_filename (data, names[i], NULL);
+      g_autofree char *picture = g_build_filename (class_dir, "a.png", NULL);
+      g_unlink (picture);
+      g_rmdir (class_dir);
+    }
+  g_rmdir (data);
+}
+
+/* The figures of a table row: on-ink and beats-rnd in percent, and the AUC. */
+static void
+row_figures (const char *row, double *on_ink, double *beats, double *auc)
+{
+  double drop, rnd;
+  const char *at = strchr (row, '%');
+  g_assert_nonnull (at);
+  while (at > row && at[-1] != ' ')
+    at--;
+  g_assert_cmpint (sscanf (at, "%lf%% %lf%% %lf %lf %lf", on_ink, beats, &drop, &rnd, auc), ==, 5);
+}
+
 /* --score over a class folder: a header and one row per method, figures in range;
  * a model without a spatial layer fails the Grad-CAM rows, not the others. */
 static void
@@ -170,20 +214,11 @@ test_score_folder (void)
                                              "mnist_cnn.keras", NULL);
   g_autofree char *baseline = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
                                                 "mnist_baseline.keras", NULL);
-  g_autofree char *data = g_build_filename (dir, "folder", NULL);
-  g_autofree char *seven_dir = g_build_filename (data, "7", NULL);
-  g_autofree char *one_dir = g_build_filename (data, "1", NULL);
-  g_autofree char *seven = draw_digit ("seven.png", 0), *one = draw_digit ("one.png", 1);
-  g_autofree char *seven_to = g_build_filename (seven_dir, "a.png", NULL);
-  g_autofree char *one_to = g_build_filename (one_dir, "a.png", NULL);
+  g_autofree char *data = make_folder ();
   g_autofree char *out = NULL, *out2 = NULL;
   const char *args[] = { model, "--score", "--data", data, NULL };
   const char *flat[] = { baseline, "--score", "--data", data, NULL };
 
-  g_assert_cmpint (g_mkdir_with_parents (seven_dir, 0700), ==, 0);
-  g_assert_cmpint (g_mkdir_with_parents (one_dir, 0700), ==, 0);
-  g_assert_cmpint (g_rename (seven, seven_to), ==, 0);
-  g_assert_cmpint (g_rename (one, one_to), ==, 0);
   g_assert_cmpint (run (args, &out), ==, 0);
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
   g_assert_nonnull (strstr (lines[0], "2 images"));
@@ -191,15 +226,10 @@ test_score_folder (void)
   const char *methods[] = { "gradcam ", "gradcam++", "ig ", "occlusion" };
   for (int k = 0; k < 4; k++)
     {
-      double on_ink, beats;
+      double on_ink, beats, auc;
       g_assert_nonnull (lines[2 + k]);
       g_assert_true (g_str_has_prefix (lines[2 + k], methods[k]));
-      /* The method, the layer, then the figures, the first two in percent. */
-      const char *at = strchr (lines[2 + k], '%');
-      g_assert_nonnull (at);
-      while (at > lines[2 + k] && at[-1] != ' ')
-        at--;
-      g_assert_cmpint (sscanf (at, "%lf%% %lf%%", &on_ink, &beats), ==, 2);
+      row_figures (lines[2 + k], &on_ink, &beats, &auc);
       g_assert_cmpfloat (on_ink, >=, 0);
       g_assert_cmpfloat (on_ink, <=, 100);
       g_assert_true (beats == 0 || beats == 50 || beats == 100); /* of 2 images */
@@ -209,11 +239,62 @@ test_score_folder (void)
   g_assert_null (strstr (out2, "gradcam "));
   g_assert_nonnull (strstr (out2, "\nig "));
   g_assert_nonnull (strstr (out2, "\nocclusion "));
-  g_unlink (seven_to);
-  g_unlink (one_to);
-  g_rmdir (seven_dir);
-  g_rmdir (one_dir);
-  g_rmdir (data);
+  remove_folder (data);
+}
+
+/* --score --layer all --output: the layer of the row with the lowest deletion AUC
+ * is stored in the written model, and explaining with that model uses it. */
+static void
+test_keep_best_layer (void)
+{
+  g_autofree char *model = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
+                                             "mnist_cnn.keras", NULL);
+  g_autofree char *data = make_folder ();
+  g_autofree char *kept = g_build_filename (dir, "kept.keras", NULL);
+  g_autofree char *nowhere = g_build_filename (dir, "no-such-folder", "kept.keras", NULL);
+  g_autofree char *seven = draw_digit ("seven.png", 0);
+  g_autofree char *out = NULL, *json = NULL, *stored = NULL, *best = NULL, *out2 = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  const char *args[] = { model, "--score", "--data", data, "--method", "gradcam++",
+                         "--layer", "all", "--output", kept, NULL };
+  const char *lost[] = { model, "--score", "--data", data, "--method", "gradcam++",
+                         "--layer", "all", "--output", nowhere, NULL };
+  const char *again[] = { kept, seven, "--json", "--method", "gradcam++", NULL };
+
+  g_assert_cmpint (run (args, &out), ==, 0);
+  double best_auc = G_MAXDOUBLE;
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  int rows = 0;
+  for (int i = 2; lines[i] != NULL && g_str_has_prefix (lines[i], "gradcam++ "); i++, rows++)
+    {
+      double on_ink, beats, auc;
+      row_figures (lines[i], &on_ink, &beats, &auc);
+      if (auc < best_auc)
+        {
+          g_auto (GStrv) words = g_strsplit_set (lines[i], " ", -1);
+          int w = 1;
+          while (*words[w] == '\0')
+            w++;
+          g_free (best);
+          best = g_strdup (words[w]);
+          best_auc = auc;
+        }
+    }
+  g_assert_cmpint (rows, >=, 4); /* every spatial layer of the CNN */
+  stored = nn_keras_read_metadata_value (kept, "explain_layer_gradcam++", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, best);
+
+  g_assert_cmpint (run (again, &json), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  JsonObject *o = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "layer"), ==, best);
+
+  g_assert_cmpint (run (lost, &out2), ==, 1);
+  g_assert_false (g_file_test (nowhere, G_FILE_TEST_EXISTS));
+  g_unlink (kept);
+  remove_folder (data);
 }
 
 static void
@@ -228,6 +309,7 @@ test_usage (void)
   const char *flat_layer[] = { model, seven, "--method", "gradcam++", "--layer", "flatten", NULL };
   const char *ig_layer[] = { model, seven, "--method", "ig", "--layer", "conv2d", NULL };
   const char *default_layer[] = { model, seven, "--layer", "conv2d", NULL };
+  const char *output_alone[] = { model, "--score", "--output", "x.keras", NULL };
 
   g_assert_cmpint (run (bad_method, NULL), ==, 2);
   g_assert_cmpint (run (no_image, NULL), ==, 2);
@@ -235,6 +317,7 @@ test_usage (void)
   g_assert_cmpint (run (flat_layer, NULL), ==, 1);
   g_assert_cmpint (run (ig_layer, NULL), ==, 2);
   g_assert_cmpint (run (default_layer, NULL), ==, 2);
+  g_assert_cmpint (run (output_alone, NULL), ==, 2);
 }
 
 int
@@ -246,6 +329,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli-explain/default-method", test_default_method);
   g_test_add_func ("/cli-explain/png-and-layer", test_png_and_layer);
   g_test_add_func ("/cli-explain/score-folder", test_score_folder);
+  g_test_add_func ("/cli-explain/keep-best-layer", test_keep_best_layer);
   g_test_add_func ("/cli-explain/usage", test_usage);
   int status = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);

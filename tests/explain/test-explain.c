@@ -354,6 +354,64 @@ test_layers (void)
   g_assert_false (nn_explain_method_from_name ("saliency", &method));
 }
 
+/* A layer measured as the most faithful and named in the model's metadata is the
+ * default for its method only; a name that is no spatial layer is ignored. */
+static void
+test_measured_layer (void)
+{
+  g_autoptr (NnModel) m = small_cnn ();
+
+  m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (m->metadata, g_strdup (nn_explain_layer_key (NN_EXPLAIN_GRADCAM_PP)),
+                       g_strdup ("conv2d_1"));
+  g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_GRADCAM_PP), ==, 5);
+  g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_GRADCAM), ==, 4);
+  g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_IG), ==, 0);
+  g_assert_null (nn_explain_layer_key (NN_EXPLAIN_OCCLUSION));
+
+  const char *not_maps[] = { "flatten", "dense", "input_layer", "no_such_layer", "" };
+  for (guint i = 0; i < G_N_ELEMENTS (not_maps); i++)
+    {
+      g_hash_table_insert (m->metadata, g_strdup (nn_explain_layer_key (NN_EXPLAIN_GRADCAM)),
+                           g_strdup (not_maps[i]));
+      g_assert_cmpint (nn_explain_default_layer (m, NN_EXPLAIN_GRADCAM), ==, 4);
+    }
+}
+
+/* The map as drawn: a spike of integrated gradients does not leave the rest dark
+ * (the positive values scale by their 95th percentile); a Grad-CAM by its maximum. */
+static void
+test_display_map (void)
+{
+  NnExplanation ex = { .method = NN_EXPLAIN_IG };
+  float shown[784];
+
+  for (int i = 0; i < 100; i++)
+    ex.map[i] = (float) (i + 1);   /* 1 .. 100 */
+  ex.map[100] = 1e4f;              /* one hot corner */
+  ex.map[101] = -50.0f;            /* evidence against the class */
+  nn_explain_display_map (&ex, shown);
+  double scale = 96.0;             /* the 95th percentile of 1 .. 100 and 1e4 */
+  g_assert_cmpfloat_with_epsilon (shown[49], 50 / scale, 1e-6);
+  g_assert_cmpfloat (shown[100], ==, 1.0f);
+  g_assert_cmpfloat (shown[99], ==, 1.0f);
+  g_assert_cmpfloat (shown[101], ==, 0.0f);
+  g_assert_cmpfloat (shown[500], ==, 0.0f);
+
+  ex.method = NN_EXPLAIN_GRADCAM_PP;
+  nn_explain_display_map (&ex, shown);
+  g_assert_cmpfloat_with_epsilon (shown[49], 50 / 1e4, 1e-7);
+  g_assert_cmpfloat (shown[100], ==, 1.0f);
+
+  memset (ex.map, 0, sizeof ex.map);  /* a few positive pixels: their maximum */
+  ex.method = NN_EXPLAIN_OCCLUSION;
+  ex.map[3] = 2.0f;
+  ex.map[4] = 1.0f;
+  nn_explain_display_map (&ex, shown);
+  g_assert_cmpfloat (shown[3], ==, 1.0f);
+  g_assert_cmpfloat (shown[4], ==, 0.5f);
+}
+
 /* On-ink share and deletion on maps whose answer is known. */
 static void
 test_scores (void)
@@ -501,7 +559,9 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/ig-completeness-shipped", test_ig_completeness_shipped);
   g_test_add_func ("/explain/occlusion-brute-force", test_occlusion_brute_force);
   g_test_add_func ("/explain/layers", test_layers);
+  g_test_add_func ("/explain/measured-layer", test_measured_layer);
   g_test_add_func ("/explain/scores", test_scores);
+  g_test_add_func ("/explain/display-map", test_display_map);
   g_test_add_func ("/explain/map-to-picture", test_map_to_picture);
   g_test_add_func ("/explain/map-to-grid-wide", test_map_to_grid_wide);
   return g_test_run ();

@@ -1,6 +1,7 @@
 /* nn-explain.c: Grad-CAM, Grad-CAM++, integrated gradients and occlusion behind
  * one call (see nn-explain.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "nn-explain.h"
 #include "nn-error.h"
@@ -38,12 +39,37 @@ nn_explain_method_uses_layer (NnExplainMethod method)
   return method == NN_EXPLAIN_GRADCAM || method == NN_EXPLAIN_GRADCAM_PP;
 }
 
+const char *
+nn_explain_layer_key (NnExplainMethod method)
+{
+  switch (method)
+    {
+    case NN_EXPLAIN_GRADCAM: return "explain_layer_gradcam";
+    case NN_EXPLAIN_GRADCAM_PP: return "explain_layer_gradcam++";
+    default: return NULL;
+    }
+}
+
+/* The layer the model's metadata names for method, if it is a spatial feature map
+ * the output depends on; -1 otherwise (a file edited by hand, a renamed layer). */
+static int
+measured_layer (const NnModel *m, NnExplainMethod method)
+{
+  const char *name = m->metadata != NULL
+                       ? g_hash_table_lookup (m->metadata, nn_explain_layer_key (method)) : NULL;
+  int layer = name != NULL ? nn_model_find_layer (m, name) : -1;
+  return layer > 0 && layer <= m->output && nn_layer_is_spatial (&m->layers[layer]) ? layer : -1;
+}
+
 int
 nn_explain_default_layer (const NnModel *m, NnExplainMethod method)
 {
   g_return_val_if_fail (m != NULL, -1);
   if (!nn_explain_method_uses_layer (method))
     return 0;
+  int measured = measured_layer (m, method);
+  if (measured > 0)
+    return measured;
   NnShape in = m->layers[0].out_shape;
   for (int i = 1; i <= m->output; i++)
     if (nn_layer_is_spatial (&m->layers[i]) && 2 * m->layers[i].out_shape.h <= in.h
@@ -348,12 +374,38 @@ nn_explainer_explain (NnExplainer *e, NnExplainMethod method, int layer, const f
     }
 }
 
+static int
+by_value (const void *a, const void *b)
+{
+  float p = *(const float *) a, q = *(const float *) b;
+  return (p > q) - (p < q);
+}
+
+/* The value shown at full heat: the Grad-CAMs' maximum (their maps are smooth), and
+ * for the pixel methods a high percentile of the positive values, so that one spike
+ * (integrated gradients often puts a fifth of the mass on a few pixels of a corner)
+ * does not leave the rest of the strokes dark. */
+static float
+display_scale (const NnExplanation *ex)
+{
+  float positive[PIXELS], mx = 0.0f;
+  int n = 0;
+  for (int i = 0; i < PIXELS; i++)
+    if (ex->map[i] > 0.0f && isfinite (ex->map[i]))
+      {
+        positive[n++] = ex->map[i];
+        mx = MAX (mx, ex->map[i]);
+      }
+  if (nn_explain_method_uses_layer (ex->method) || n < NN_EXPLAIN_DISPLAY_MIN_PIXELS)
+    return mx;
+  qsort (positive, n, sizeof (float), by_value);
+  return positive[(int) (NN_EXPLAIN_DISPLAY_PERCENTILE / 100.0 * (n - 1))];
+}
+
 void
 nn_explain_display_map (const NnExplanation *ex, float out[28 * 28])
 {
-  float mx = 0.0f;
+  float scale = display_scale (ex);
   for (int i = 0; i < PIXELS; i++)
-    mx = MAX (mx, ex->map[i]);
-  for (int i = 0; i < PIXELS; i++)
-    out[i] = mx > 0.0f && isfinite (mx) ? MAX (ex->map[i], 0.0f) / mx : 0.0f;
+    out[i] = scale > 0.0f && isfinite (ex->map[i]) ? CLAMP (ex->map[i] / scale, 0.0f, 1.0f) : 0.0f;
 }

@@ -60,13 +60,19 @@ gboolean    nn_explain_method_uses_layer (NnExplainMethod method);
  * faithful of the four on the shipped models (models/README.md has the figures). */
 #define NN_EXPLAIN_DEFAULT_METHOD NN_EXPLAIN_IG
 
-/* The layer a method uses when none is named: for the Grad-CAM family the first
- * spatial layer whose grid is at most half the input's side (the first pooling's
- * 14 x 14 or 13 x 13 on the shipped models, where Grad-CAM++ had the lowest or
- * nearly lowest deletion AUC of every layer on each model; see models/README.md),
- * else the last spatial layer, -1 when the model has none; 0 for the input-space
- * methods. */
+/* The layer a method uses when none is named. For the Grad-CAM family: the layer
+ * measured as the most faithful for this model and method, when its metadata names
+ * one (nn_explain_layer_key(): `digits-cli explain --score --layer all --output`
+ * stores the layer with the lowest deletion AUC); else, for a model never measured,
+ * the first spatial layer whose grid is at most half the input's side (the first
+ * pooling's output, where Grad-CAM++ was the most faithful or nearly so on every
+ * model measured; see models/README.md); else the last spatial layer; -1 when the
+ * model has none. 0 for the input-space methods. */
 int nn_explain_default_layer (const NnModel *m, NnExplainMethod method);
+
+/* The metadata key naming a Grad-CAM method's measured layer
+ * ("explain_layer_gradcam", "explain_layer_gradcam++"); NULL for the others. */
+const char *nn_explain_layer_key (NnExplainMethod method);
 
 typedef struct _NnExplainer NnExplainer;
 
@@ -88,7 +94,13 @@ gboolean nn_explainer_explain (NnExplainer *e, NnExplainMethod method, int layer
                                const float *x, int class_index, NnExplanation *out,
                                GError **error);
 
-/* The map for drawing: its positive part divided by its maximum (all 0 if none). */
+/* The map for drawing, in [0, 1]: its positive part divided by its maximum for the
+ * Grad-CAMs; for integrated gradients and occlusion by the NN_EXPLAIN_DISPLAY_PERCENTILE
+ * percentile of the positive values (when at least NN_EXPLAIN_DISPLAY_MIN_PIXELS are
+ * positive; the maximum otherwise), the few pixels above it shown at full heat.
+ * All 0 when nothing is positive. */
+#define NN_EXPLAIN_DISPLAY_PERCENTILE 95
+#define NN_EXPLAIN_DISPLAY_MIN_PIXELS 20
 void nn_explain_display_map (const NnExplanation *ex, float out[28 * 28]);
 
 G_END_DECLS
