@@ -101,7 +101,7 @@ explain_method (DgDrawPage *self)
 {
   GSettings *gsettings = dg_settings_get_gsettings (dg_context_get_settings (self->context));
   g_autofree char *name = g_settings_get_string (gsettings, "explain-method");
-  NnExplainMethod method = NN_EXPLAIN_GRADCAM_PP;
+  NnExplainMethod method = NN_EXPLAIN_DEFAULT_METHOD;
 
   nn_explain_method_from_name (name, &method);
   return method;

@@ -27,7 +27,7 @@ static NnExplainMethod
 current_method (DgExplainPopover *self)
 {
   g_autofree char *name = g_settings_get_string (self->gsettings, "explain-method");
-  NnExplainMethod method = NN_EXPLAIN_GRADCAM_PP;
+  NnExplainMethod method = NN_EXPLAIN_DEFAULT_METHOD;
 
   nn_explain_method_from_name (name, &method);
   return method;

@@ -15,6 +15,7 @@ struct _DgImageView {
   float input[SIDE * SIDE];
   float heat[SIDE * SIDE];
   cairo_surface_t *heat_surface; /* the heat map's colours */
+  char *method;                  /* the name of the method that made the map */
 };
 
 G_DEFINE_FINAL_TYPE (DgImageView, dg_image_view, GTK_TYPE_WIDGET)
@@ -114,11 +115,24 @@ update_heat_surface (DgImageView *self)
 static void
 update_label (DgImageView *self)
 {
-  const char *label = !self->show_heatmap ? _("The 28 × 28 image the model sees")
-                      : self->show_input  ? _("Grad-CAM heat map over the model input")
-                                          : _("Grad-CAM heat map");
+  const char *method = self->method != NULL ? self->method : _("Grad-CAM");
+  g_autofree char *label
+    = !self->show_heatmap ? g_strdup (_("The 28 × 28 image the model sees"))
+      /* TRANSLATORS: %s is the method that made the map, such as “Grad-CAM++” */
+      : self->show_input  ? g_strdup_printf (_("%s heat map over the model input"), method)
+      /* TRANSLATORS: %s is the method that made the map, such as “Grad-CAM++” */
+                          : g_strdup_printf (_("%s heat map"), method);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+void
+dg_image_view_set_method (DgImageView *self, const char *method)
+{
+  g_return_if_fail (DG_IS_IMAGE_VIEW (self));
+  g_free (self->method);
+  self->method = g_strdup (method);
+  update_label (self);
 }
 
 void
@@ -210,6 +224,7 @@ static void
 dg_image_view_finalize (GObject *object)
 {
   g_clear_pointer (&DG_IMAGE_VIEW (object)->heat_surface, cairo_surface_destroy);
+  g_clear_pointer (&DG_IMAGE_VIEW (object)->method, g_free);
   G_OBJECT_CLASS (dg_image_view_parent_class)->finalize (object);
 }
 

@@ -14,6 +14,9 @@ GtkWidget *dg_image_view_new (void);
 /* input (28, 28, 1) in [0, 1], white ink on black, and the heat map (28 x 28,
  * [0, 1]) that explains it; either may be NULL. */
 void       dg_image_view_set_image (DgImageView *self, const float *input, const float *heat);
+/* The name of the method that made the map ("Grad-CAM++"), for the view's
+ * accessible label; NULL: Grad-CAM. */
+void       dg_image_view_set_method (DgImageView *self, const char *method);
 /* What it shows ("show-input", "show-heatmap"): the input, the map, or both, the
  * map over the input. With the map asked for but none given, it stays black. */
 gboolean   dg_image_view_get_show_input (DgImageView *self);

@@ -266,4 +266,6 @@ dg_prediction_view_set_heat_caption (DgPredictionView *self, const char *caption
 {
   g_return_if_fail (DG_IS_PREDICTION_VIEW (self));
   gtk_label_set_label (self->heat_caption, caption);
+  dg_image_view_set_method (self->heat_view, caption);
+  dg_image_view_set_method (self->overlay_view, caption);
 }

@@ -55,6 +55,18 @@ last_prediction() {
   grep '^PREDICTION' "$APP_LOG" | tail -1
 }
 
+# map_after_prediction [TIMEOUT_S]: the EXPLAIN line that answers the last prediction,
+# once there is one. The default method, integrated gradients, is computed in the
+# background, so its map comes after the prediction.
+map_after_prediction() {
+  local end=$((SECONDS + $(scaled "${1:-10}"))) line
+  until line=$(awk '/^PREDICTION /{e=""} /^EXPLAIN /{e=$0} END{print e}' "$APP_LOG") && [[ -n $line ]]; do
+    if ((SECONDS >= end)); then echo "TIMEOUT waiting for the map of the last prediction" >&2; return 1; fi
+    sleep 0.05
+  done
+  echo "$line"
+}
+
 count_color() { # PNG COLOR -> pixels within 10% of COLOR
   # marked magenta first, so that COLOR may be black or white itself
   /usr/bin/convert "$1" -alpha off -fuzz 10% -fill '#ff00ff' -opaque "$2" -fuzz 0 \

@@ -22,7 +22,9 @@ wait_for_more '^PREDICTION blank' 1 5 || fail "Delete did not clear"
 # "7": a bar and a diagonal
 line=$(draw_and_predict 70 60 210 60 205 75 125 235)
 check_digit 7 "$line"
-[[ $(field "$line" cam) != "0.0" ]] || fail "no Grad-CAM for the 7"
+map=$(map_after_prediction) || fail "no map for the 7"
+[[ $(field "$map" method) == ig && $(field "$map" sum) != "0.0" ]] \
+  || fail "the default map is integrated gradients, with some mass: $map"
 screenshot "$OUT/seven.png"
 # the model info popover lists the layers
 h=$(settle root)

@@ -67,7 +67,7 @@ settle "$WID" >/dev/null || true
 p=$(last_prediction); echo "opened: $p"
 # one raster layer, not strokes: one step of history
 [[ $(field "$p" image) == 1 && $(field "$p" strokes) == 1 ]] || fail "the image did not reach the canvas: $p"
-python3 -c "import sys; sys.exit(0 if float('$(field "$p" cam)') > 0 else 1)" || fail "no Grad-CAM for the opened image: $p"
+map=$(map_after_prediction) && [[ $(field "$map" sum) != "0.0" ]] || fail "no map for the opened image: $p (map: $map)"
 screenshot "$OUT/opened-on-draw.png"
 h=$(settle "$WID")
 click_at "$(field "$(page)" switch-evaluate)"

@@ -31,7 +31,7 @@ wait_for_more '^PREDICTION digit=' "$before" 5 || fail "no prediction of the PNG
 p=$(last_prediction); echo "png: $p"
 [[ $(field "$p" digit) == 7 && $(field "$p" image) == 1 && $(field "$p" strokes) == 1 ]] \
   || fail "the PNG did not become one raster layer read as 7: $p"
-python3 -c "import sys; sys.exit(0 if float('$(field "$p" cam)') > 0 else 1)" || fail "no Grad-CAM: $p"
+map=$(map_after_prediction) && [[ $(field "$map" sum) != "0.0" ]] || fail "no map: $p (map: $map)"
 wait_for '^TOAST Opened “seven.png”' 5 || fail "no toast for the opened picture"
 screenshot "$OUT/opened-png.png"
 crop "$OUT/opened-png.png" "$(ready_field canvas)" "$OUT/opened-canvas.png"

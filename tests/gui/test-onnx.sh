@@ -12,6 +12,8 @@ mkdir -p "$DIGITS_MODELS_PATH"
 "$CLI_BIN" export "$DIGITS_SOURCE_DIR/models/mnist_advanced.keras" "$OUT/advanced.onnx" \
   || fail "digits-cli export (advanced) failed"
 
+# Grad-CAM++ comes with each prediction (the default, integrated gradients, later)
+preset_settings "explain-method='gradcam++'"
 start_app
 wait_for "^MODEL loaded name=mnist_cnn .*path=$DIGITS_MODELS_PATH/mnist_cnn.onnx" 20 \
   || fail "the .onnx file in the models folder was not listed and loaded"
