@@ -52,7 +52,8 @@ update_method (DgExplainPopover *self)
   gtk_widget_set_sensitive (self->layer_box, nn_explain_method_uses_layer (method));
 }
 
-/* The model's spatial layers, its default first; the setting's layer selected. */
+/* The model's spatial layers, the chosen method's default first; the setting's
+ * layer selected. */
 static void
 update_layers (DgExplainPopover *self)
 {
@@ -66,7 +67,10 @@ update_layers (DgExplainPopover *self)
   if (model)
     {
       NnModel *nn = dg_model_get_nn (model);
-      int def = nn_explain_default_layer (nn, NN_EXPLAIN_GRADCAM);
+      /* each Grad-CAM has its own measured layer; the input-space methods take none */
+      NnExplainMethod method = current_method (self);
+      int def = nn_explain_default_layer (nn, nn_explain_method_uses_layer (method)
+                                                ? method : NN_EXPLAIN_GRADCAM_PP);
       g_autofree char *first = NULL;
 
       /* TRANSLATORS: the first choice of layer; %s is the layer the model uses by default */
@@ -118,6 +122,8 @@ dg_explain_popover_constructed (GObject *object)
   gtk_widget_insert_action_group (GTK_WIDGET (self), "explain", G_ACTION_GROUP (group));
 
   g_signal_connect_object (self->gsettings, "changed::explain-method", G_CALLBACK (update_method),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->gsettings, "changed::explain-method", G_CALLBACK (update_layers),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->gsettings, "changed::explain-layer", G_CALLBACK (update_layers),
                            self, G_CONNECT_SWAPPED);

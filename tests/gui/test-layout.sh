@@ -41,6 +41,7 @@ for size in 400x700 1280x800 2560x1440; do
     if [[ $page == draw ]]; then
       line=$(draw_and_predict 70 60 210 60 205 75 125 235)
       [[ $(field "$line" digit) == 7 ]] || fail "$size: the 7 was read as: $line"
+      map_after_prediction >/dev/null || fail "$size: no heat map for the 7"
       echo "after drawing: $(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: //p')"
       # the probe prints the layout when a page has been painted: away and back
       n=$(count_lines '^LAYOUT')
