@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "dg-config.h"
 #include "dg-model.h"
+#include "nn-explain.h"
 #include "nn-error.h"
 #include "nn-gradcam.h"
 #include "nn-keras.h"
@@ -240,7 +241,9 @@ dg_model_gradcam (DgModel *self, const float *input, int class_index, float *hea
   NnGradCam cam;
 
   g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
-  if (!nn_gradcam_compute (self->nn, self->ws, input, class_index, -1, &cam, error))
+  /* the layer measured as the most faithful for this model (nn-explain.h) */
+  int layer = nn_explain_default_layer (self->nn, NN_EXPLAIN_GRADCAM);
+  if (!nn_gradcam_compute (self->nn, self->ws, input, class_index, layer, &cam, error))
     return FALSE;
   memcpy (heat, cam.heatmap, sizeof cam.heatmap);
   return TRUE;

@@ -38,8 +38,8 @@ gboolean    dg_model_has_gradcam (DgModel *self);
 /* FALSE with NN_ERROR_NUMERIC when the model's answer is not finite for this input. */
 gboolean    dg_model_predict (DgModel *self, const float *input, float *probs,
                               GError **error);
-/* Heat map (28 x 28) in [0, 1] for class_index. NN_ERROR_UNSUPPORTED when the
- * model has no spatial layer. */
+/* Grad-CAM's heat map (28 x 28) in [0, 1] for class_index, at the model's default
+ * Grad-CAM layer. NN_ERROR_UNSUPPORTED when the model has no spatial layer. */
 gboolean    dg_model_gradcam (DgModel *self, const float *input, int class_index, float *heat,
                               GError **error);
 /* Is input (28, 28, 1) a digit at all? The model file's rule (as digits-cli

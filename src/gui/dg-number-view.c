@@ -65,6 +65,7 @@ show_selected (DgNumberView *self)
     has_cam = dg_model_gradcam (self->model, input, d->digit, heat, NULL);
   dg_prediction_view_show_result (self->prediction_view, d->probs, input, has_cam ? heat : NULL,
                                   NULL);
+  dg_prediction_view_set_heat_caption (self->prediction_view, _("Grad-CAM"));
   dg_prediction_view_set_verdict (self->prediction_view, d->verdict);
   dg_canvas_set_heatmap_at (self->canvas, has_cam ? heat : NULL, placement);
   self->shown = d->digit;
