@@ -276,7 +276,13 @@ static int
 keep_best_layers (Explain *p, const NnKerasInfo *info, const char *out)
 {
   g_autoptr (GError) error = NULL;
+  gboolean measured = FALSE;
 
+  for (int k = 0; k < NN_EXPLAIN_N_METHODS; k++)
+    measured |= nn_explain_method_uses_layer ((NnExplainMethod) k) && p->best_layer[k] > 0;
+  if (!measured)
+    return cli_error (p->model_path, "no Grad-CAM layer was measured (the model has no spatial "
+                      "layer, or --method is not gradcam or gradcam++): %s not written", out);
   if (p->m->metadata == NULL)
     p->m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (int k = 0; k < NN_EXPLAIN_N_METHODS; k++)

@@ -293,6 +293,15 @@ test_keep_best_layer (void)
 
   g_assert_cmpint (run (lost, &out2), ==, 1);
   g_assert_false (g_file_test (nowhere, G_FILE_TEST_EXISTS));
+
+  /* a model without a spatial layer has nothing to store: no file is written */
+  g_autofree char *baseline = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models",
+                                                "mnist_baseline.keras", NULL);
+  g_autofree char *flat_out = g_build_filename (dir, "flat.keras", NULL), *out3 = NULL;
+  const char *flat[] = { baseline, "--score", "--data", data, "--method", "gradcam",
+                         "--layer", "all", "--output", flat_out, NULL };
+  g_assert_cmpint (run (flat, &out3), ==, 1);
+  g_assert_false (g_file_test (flat_out, G_FILE_TEST_EXISTS));
   g_unlink (kept);
   remove_folder (data);
 }
