@@ -16,6 +16,7 @@
 #include "dg-sample-dialog.h"
 #include "dg-settings.h"
 #include "nn-error.h"
+#include "nn-explain.h"
 #include "nn-image.h"
 
 static int
@@ -314,6 +315,11 @@ test_settings (void)
   g_assert_true (g_str_has_suffix (folder, "digits/my_digits"));
   g_settings_reset (dg_settings_get_gsettings (settings), "brush-size");
   g_settings_reset (dg_settings_get_gsettings (settings), "dark-canvas");
+
+  /* the app's heat map starts with the method digits-cli explain uses by default */
+  g_autofree char *method = g_settings_get_string (dg_settings_get_gsettings (settings),
+                                                   "explain-method");
+  g_assert_cmpstr (method, ==, nn_explain_method_name (NN_EXPLAIN_DEFAULT_METHOD));
 }
 
 static void
