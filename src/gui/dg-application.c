@@ -1,6 +1,7 @@
 /* dg-application.c */
 #include "dg-config.h"
 #include "dg-application.h"
+#include "dg-job-runner.h"
 #include "dg-preferences.h"
 #include "dg-settings.h"
 #include "dg-test-hooks.h"
@@ -324,6 +325,15 @@ dg_application_dispose (GObject *object)
   G_OBJECT_CLASS (dg_application_parent_class)->dispose (object);
 }
 
+/* The windows are gone; background jobs (a personal fine-tune, a training run the
+ * user chose to stop) end before the program does. */
+static void
+dg_application_shutdown (GApplication *app)
+{
+  dg_job_runner_stop_all ();
+  G_APPLICATION_CLASS (dg_application_parent_class)->shutdown (app);
+}
+
 static void
 dg_application_class_init (DgApplicationClass *klass)
 {
@@ -333,6 +343,7 @@ dg_application_class_init (DgApplicationClass *klass)
   app_class->activate = dg_application_activate;
   app_class->open = dg_application_open;
   app_class->startup = dg_application_startup;
+  app_class->shutdown = dg_application_shutdown;
   app_class->handle_local_options = dg_application_handle_local_options;
 }
 

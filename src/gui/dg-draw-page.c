@@ -973,7 +973,7 @@ dg_draw_page_dispose (GObject *object)
     g_cancellable_cancel (self->reading);
   g_clear_object (&self->reading);
   if (self->explainer)
-    dg_explain_runner_cancel (self->explainer);
+    dg_explain_runner_stop (self->explainer);
   g_clear_object (&self->explainer);
   gtk_widget_dispose_template (GTK_WIDGET (self), DG_TYPE_DRAW_PAGE);
   g_clear_object (&self->actions);

@@ -221,19 +221,27 @@ dg_explain_runner_is_busy (DgExplainRunner *self)
   return self->running || self->waiting;
 }
 
+void
+dg_explain_runner_stop (DgExplainRunner *self)
+{
+  g_return_if_fail (DG_IS_EXPLAIN_RUNNER (self));
+  dg_explain_runner_cancel (self);
+  if (!self->thread)
+    return;
+  /* the job running, if any, finishes first; its result is not wanted */
+  g_async_queue_push (self->jobs, g_new0 (Job, 1));
+  g_thread_join (self->thread);
+  self->thread = NULL;
+  g_clear_pointer (&self->jobs, g_async_queue_unref);
+}
+
 static void
 dg_explain_runner_finalize (GObject *object)
 {
   DgExplainRunner *self = DG_EXPLAIN_RUNNER (object);
 
   /* a running job holds the runner, so none runs here: the worker waits */
-  job_free (self->waiting);
-  if (self->thread)
-    {
-      g_async_queue_push (self->jobs, g_new0 (Job, 1));
-      g_thread_join (self->thread);
-      g_async_queue_unref (self->jobs);
-    }
+  dg_explain_runner_stop (self);
   g_clear_pointer (&self->worker_model, worker_model_unref);
   g_clear_pointer (&self->quick, nn_explainer_free);
   g_clear_object (&self->quick_model);

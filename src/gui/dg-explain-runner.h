@@ -41,6 +41,11 @@ guint    dg_explain_runner_request (DgExplainRunner *self, DgModel *model,
                                     int class_index);
 /* Drops the request waiting and the result of the one running. */
 void     dg_explain_runner_cancel (DgExplainRunner *self);
+/* Cancels, waits for the job running (a slow map takes up to a few tenths of a
+ * second) and ends the worker thread; a later request starts a new one. For the
+ * owner's dispose: a running job keeps the runner alive, and its thread must not
+ * outlive the window (a thread still computing when the program exits crashes it). */
+void     dg_explain_runner_stop (DgExplainRunner *self);
 /* TRUE while a request is running or waiting. */
 gboolean dg_explain_runner_is_busy (DgExplainRunner *self);
 

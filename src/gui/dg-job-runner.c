@@ -21,6 +21,7 @@ struct _DgJob {
   gpointer data;
   GDestroyNotify free_data;
   GCancellable *cancellable; /* the worker passes it to the core's runners */
+  GThread *thread;         /* joined by dg_job_runner_stop_all, else let go with the job */
   gboolean running;        /* GUI thread only */
   GError *error;           /* set by the worker, read in done */
   gint finished;           /* see publish() */
@@ -63,6 +64,7 @@ dg_job_unref (DgJob *job)
     job->free_data (job->data);
   g_clear_error (&job->error);
   g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->thread, g_thread_unref);
   g_free (job->name);
   g_free (job);
 }
@@ -128,7 +130,6 @@ dg_job_start (DgJobKind kind, const char *name, DgJobWorker worker, DgJobDone do
               gpointer data, GDestroyNotify free_data)
 {
   DgJob *job;
-  GThread *thread;
 
   g_return_val_if_fail (worker != NULL, NULL);
 
@@ -146,8 +147,7 @@ dg_job_start (DgJobKind kind, const char *name, DgJobWorker worker, DgJobDone do
   if (g_application_get_default ())
     g_application_hold (g_application_get_default ());
 
-  thread = g_thread_new ("digits-job", job_thread, job);
-  g_thread_unref (thread);
+  job->thread = g_thread_new ("digits-job", job_thread, job);
   notify_watches ();
   return dg_job_ref (job);
 }
@@ -258,6 +258,18 @@ dg_job_runner_cancel_all (void)
 {
   for (GList *l = running_jobs; l; l = l->next)
     dg_job_cancel (l->data);
+}
+
+void
+dg_job_runner_stop_all (void)
+{
+  dg_job_runner_cancel_all ();
+  for (GList *l = running_jobs; l; l = l->next)
+    {
+      DgJob *job = l->data;
+      /* each stops within a batch; its done callback runs only if the main loop does */
+      g_thread_join (g_steal_pointer (&job->thread));
+    }
 }
 
 guint

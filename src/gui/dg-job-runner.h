@@ -67,6 +67,10 @@ guint         dg_job_runner_n_running (void);
 guint         dg_job_runner_n_lasting (void);
 /* Cancels every running job. */
 void          dg_job_runner_cancel_all (void);
+/* Cancels every running job and waits for its thread to end (within a batch). For
+ * the application's shutdown: a worker still computing when the program exits
+ * crashes it. */
+void          dg_job_runner_stop_all (void);
 /* Emitted (as a plain callback list) when a job starts or ends, in the GUI thread. */
 typedef void (*DgJobRunnerNotify) (gpointer user_data);
 guint         dg_job_runner_add_watch (DgJobRunnerNotify notify, gpointer user_data);

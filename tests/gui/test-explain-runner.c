@@ -2,7 +2,8 @@
  *
  * A quick method's map is the explainer's own; of three slow requests made in a
  * row only the last one's map is reported, and it is the map a direct call gives
- * for that input; a cancelled request reports nothing. */
+ * for that input; a cancelled request reports nothing; stopping leaves no worker
+ * thread behind, even with a slow map under way. */
 #include "dg-explain-runner.h"
 
 #include <math.h>
@@ -134,6 +135,57 @@ test_newest_wins (void)
   g_free (seen.message);
 }
 
+/* How many of the process's threads are the runner's worker ("digits-explain"). */
+static int
+worker_threads (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  int n = 0;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *comm = NULL;
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "digits-explain"))
+        n++;
+    }
+  return n;
+}
+
+/* The window's dispose stops its runner while integrated gradients may be under
+ * way: the worker finishes that job and ends, so no thread computes on after the
+ * program's main returns; a later request starts a worker again. */
+static void
+test_stop (void)
+{
+  g_autoptr(DgModel) model = load_cnn ();
+  g_autoptr(DgExplainRunner) runner = dg_explain_runner_new ();
+  Seen seen = { 0 };
+  float x[784];
+
+  g_signal_connect (runner, "explained", G_CALLBACK (on_explained), &seen);
+  bar (x, 13);
+  dg_explain_runner_request (runner, model, NN_EXPLAIN_IG, -1, x, -1);
+  /* the new thread names itself as it starts */
+  for (int i = 0; i < 1000 && worker_threads () == 0; i++)
+    g_usleep (1000);
+  g_assert_cmpint (worker_threads (), ==, 1);
+  dg_explain_runner_stop (runner);
+  g_assert_cmpint (worker_threads (), ==, 0);
+  wait_idle (runner);
+  g_assert_cmpint (seen.calls, ==, 0);
+
+  dg_explain_runner_request (runner, model, NN_EXPLAIN_IG, -1, x, -1);
+  wait_idle (runner);
+  g_assert_cmpint (seen.calls, ==, 1);
+  g_assert_null (seen.message);
+  dg_explain_runner_stop (runner);
+  g_assert_cmpint (worker_threads (), ==, 0);
+  g_free (seen.message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -145,5 +197,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/explain-runner/quick", test_quick);
   g_test_add_func ("/explain-runner/newest-wins", test_newest_wins);
+  g_test_add_func ("/explain-runner/stop", test_stop);
   return g_test_run ();
 }

@@ -3,7 +3,8 @@
  * Messages posted by a worker arrive in the GUI thread in order and before the
  * done callback; cancelling stops a worker that checks between "batches"; a
  * worker's error reaches the done callback; only one training job is known as
- * the running one, and the worker thread runs at a lower priority.
+ * the running one, and the worker thread runs at a lower priority; stopping all
+ * jobs (the application's shutdown) returns only when their threads have ended.
  */
 #include "dg-job-runner.h"
 #include "nn-error.h"
@@ -24,6 +25,7 @@ typedef struct {
   int batches;
   int fail;            /* the worker fails after this many batches (0: never) */
   int sleep_us;
+  gint ended;          /* set by a worker as it returns */
 } Ctx;
 
 typedef struct {
@@ -175,6 +177,37 @@ test_error (void)
   ctx_free (ctx);
 }
 
+/* Works in 2 ms "batches" until cancelled. */
+static gboolean
+endless_worker (DgJob *job, gpointer data, GError **error)
+{
+  Ctx *ctx = data;
+
+  while (!dg_job_is_cancelled (job))
+    g_usleep (2000);
+  g_usleep (20000); /* the rest of the batch under way */
+  g_atomic_int_set (&ctx->ended, 1);
+  g_set_error_literal (error, NN_ERROR, NN_ERROR_CANCELLED, "cancelled");
+  return FALSE;
+}
+
+static void
+test_stop_all (void)
+{
+  Ctx *ctx = ctx_new (0);
+  g_autoptr(DgJob) job = dg_job_start (DG_JOB_PERSONAL, "test", endless_worker, done, ctx, NULL);
+
+  g_usleep (10000);
+  dg_job_runner_stop_all ();
+  g_assert_cmpint (g_atomic_int_get (&ctx->ended), ==, 1);
+  /* the done callback still comes if the main loop runs on */
+  g_main_loop_run (ctx->loop);
+  g_assert_cmpint (ctx->done_calls, ==, 1);
+  g_assert_error (ctx->error, NN_ERROR, NN_ERROR_CANCELLED);
+  g_assert_cmpuint (dg_job_runner_n_running (), ==, 0);
+  ctx_free (ctx);
+}
+
 static int watch_calls;
 
 static void
@@ -204,5 +237,6 @@ main (int argc, char **argv)
   g_test_add_func ("/job-runner/cancel", test_cancel);
   g_test_add_func ("/job-runner/error", test_error);
   g_test_add_func ("/job-runner/watch", test_watch);
+  g_test_add_func ("/job-runner/stop-all", test_stop_all);
   return g_test_run ();
 }
