@@ -31,6 +31,8 @@ struct _DgHistoryButton {
   Entry *current;        /* the drawing on the canvas, once captured */
   gboolean stale;        /* the canvas changed since current was captured */
   guint still_timeout;
+  int last_digit;        /* the page's latest reading (-1: blank), which a drawing */
+  double last_confidence; /* captured after it was read starts with */
 };
 
 G_DEFINE_FINAL_TYPE (DgHistoryButton, dg_history_button, GTK_TYPE_WIDGET)
@@ -132,8 +134,10 @@ capture (DgHistoryButton *self)
 {
   if (!self->current)
     {
+      /* the stroke's last points may have been read before it ended */
       self->current = g_new0 (Entry, 1);
-      self->current->digit = -1;
+      self->current->digit = self->last_digit;
+      self->current->confidence = self->last_confidence;
       self->current->grey = g_malloc (DG_CANVAS_UNITS * DG_CANVAS_UNITS);
     }
   dg_canvas_render_grey (self->canvas, self->current->grey);
@@ -168,6 +172,8 @@ static void
 on_predicted (GtkWidget *page, int digit, double confidence, double cam_sum, gint64 latency_us,
               DgHistoryButton *self)
 {
+  self->last_digit = digit;
+  self->last_confidence = confidence;
   if (digit < 0)
     {
       g_clear_handle_id (&self->still_timeout, g_source_remove);
@@ -296,5 +302,6 @@ dg_history_button_init (DgHistoryButton *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_queue_init (&self->entries);
+  self->last_digit = -1;
   gtk_stack_set_visible_child_name (self->stack, "empty");
 }
