@@ -867,6 +867,9 @@ add_shortcuts (DgDrawPage *self)
 static void
 on_canvas_changed (DgCanvas *canvas, DgDrawPage *self)
 {
+  /* a map still being made is of a drawing that is gone: the next prediction
+   * asks for a new one, and until then none may land on the new drawing */
+  dg_explain_runner_cancel (self->explainer);
   update_actions (self);
   schedule_prediction (self);
 }
