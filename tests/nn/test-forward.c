@@ -761,6 +761,60 @@ test_fused_and_levels (void)
     }
 }
 
+/* A batch smaller than the pool: the threads share out each layer (rows of the
+ * convolutions' outputs, columns of Dense) and must give the very bits one
+ * thread gives, fused or layer by layer, at every pool size. */
+static void
+test_layer_parts (void)
+{
+  const char *names[] = { "cnn", "advanced" };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr (NnModel) m = nn_zoo_build (names[k]);
+      test_randomize_params (m, 12);
+      int n = 3, feat = m->layers[m->output].inputs[0];
+      size_t width = nn_shape_size (m->layers[feat].out_shape);
+      g_autofree float *x = g_new (float, n * 784);
+      g_autofree float *want_feat = g_new (float, n * width);
+      g_autofree float *other = g_new (float, n * 784);
+      float want[2][3 * 10], got[3 * 10];
+      int differ = 0, runs = 0;
+      test_fill (x, n * 784, 4, 0.5f);
+      for (int i = 0; i < n * 784; i++)
+        other[i] = 0.5f - (x[i] += 0.5f);
+      NnWorkspace *ws = nn_workspace_new (m, n, NN_MODE_INFERENCE);
+      for (int b = 1; b <= n; b++)
+        {
+          nn_model_set_threads (m, 1);
+          nn_model_predict (m, ws, x, b, want[0]);
+          memcpy (want[1], nn_model_forward (m, ws, x, b), b * 10 * sizeof (float));
+          memcpy (want_feat, nn_workspace_layer_output (ws, feat), b * width * sizeof (float));
+          for (int threads = b + 1; threads <= 4; threads++)
+            {
+              /* another batch's values in every buffer first: nothing may be left over */
+              nn_model_set_threads (m, 1);
+              nn_model_predict (m, ws, other, n, got);
+              nn_model_set_threads (m, threads);
+              nn_model_predict (m, ws, x, b, got);
+              differ += memcmp (got, want[0], b * 10 * sizeof (float)) != 0;
+              nn_model_set_threads (m, 1);
+              nn_model_forward (m, ws, other, n);
+              nn_model_set_threads (m, threads);
+              memcpy (got, nn_model_forward (m, ws, x, b), b * 10 * sizeof (float));
+              differ += memcmp (got, want[1], b * 10 * sizeof (float)) != 0;
+              differ += memcmp (nn_workspace_layer_output (ws, feat), want_feat,
+                                b * width * sizeof (float)) != 0;
+              runs += 3;
+            }
+        }
+      tap_ok (differ == 0, "[%s] %s: batches smaller than the pool, shared out layer by layer, "
+              "give one thread's bits (%d of %d passes differ)",
+              nn_kernels_level_name (nn_kernels_level ()), names[k], differ, runs);
+      nn_model_set_threads (m, 1);
+      nn_workspace_free (ws);
+    }
+}
+
 int
 main (void)
 {
@@ -776,6 +830,7 @@ main (void)
       test_bn_moving ();
       test_models_threads ();
       test_fused_and_levels ();
+      test_layer_parts ();
     }
   test_zoo ();
   test_init ();

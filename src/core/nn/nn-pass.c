@@ -1,7 +1,8 @@
 /* nn-pass.c: the passes over a workspace: nn_model_forward, nn_model_backward
  * and nn_model_predict. Each thread runs the whole graph on its slice of the
- * batch (nn_workspace_run); a layer runs through its kind's functions
- * (layers/nn-layer-ops.c) on an NnCall that says where its buffers lie. */
+ * batch (nn_workspace_run), or, for an inference batch smaller than the pool,
+ * its part of every layer (forward_parts_job); a layer runs through its kind's
+ * functions (layers/nn-layer-ops.c) on an NnCall that says where its buffers lie. */
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -33,8 +34,8 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
   const NnLayer *l = &m->layers[i];
   size_t per = slice_size (ws, i);
   NnCall c = {
-    .m = m, .pool = ws->nt_eff > 1 ? ws->pool : NULL, .t = t, .l = l, .index = i, .n = t->n,
-    .n_total = ws->n,
+    .m = m, .pool = ws->nt_eff > 1 && t->part.count == 1 ? ws->pool : NULL, .t = t, .l = l,
+    .index = i, .n = t->n, .n_total = ws->n, .part = t->part,
     .act = p->act[i],
     .y = ws->out[i] + t->n0 * per,
     .z = ws->z[i] ? ws->z[i] + t->n0 * per : NULL,
@@ -61,31 +62,43 @@ thread_seconds (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The pass does not run layer i: a fused pass computed it within another. */
+static gboolean
+forward_skips (const NnWorkspace *ws, int i)
+{
+  return (ws->fusing && ws->plan->fuse_skip[i]) || ws->plan->relu_fused[i];
+}
+
+/* Layer i on thread t's slice, its share part of it. */
 static void
-forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
+forward_layer (NnWorkspace *ws, NnThread *t, int i, NnPart part)
 {
   const NnPlan *p = ws->plan;
   gboolean prof = ws->profile && t->tid == 0;
-  for (int i = from; i <= to; i++)
+  double t0 = prof ? thread_seconds () : 0;
+  NnCall c = make_call (ws, t, i);
+  int target = ws->fusing ? p->fuse_target[i] : -1;
+  c.part = part;
+  if (target >= 0)
     {
-      if ((ws->fusing && p->fuse_skip[i]) || p->relu_fused[i])
-        continue;
-      double t0 = prof ? thread_seconds () : 0;
-      NnCall c = make_call (ws, t, i);
-      int target = ws->fusing ? p->fuse_target[i] : -1;
-      if (target >= 0)
-        {
-          float *y = ws->out[target] + t->n0 * slice_size (ws, target);
-          if (c.l->kind == NN_LAYER_CONV2D)
-            nn_conv_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], p->fuse_relu[i]);
-          else
-            nn_depthwise_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], p->fuse_relu[i]);
-        }
+      float *y = ws->out[target] + t->n0 * slice_size (ws, target);
+      if (c.l->kind == NN_LAYER_CONV2D)
+        nn_conv_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], p->fuse_relu[i]);
       else
-        nn_layer_ops (c.l->kind)->forward (&c);
-      if (prof)
-        ws->profile[i] += thread_seconds () - t0;
+        nn_depthwise_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], p->fuse_relu[i]);
     }
+  else
+    nn_layer_ops (c.l->kind)->forward (&c);
+  if (prof)
+    ws->profile[i] += thread_seconds () - t0;
+}
+
+static void
+forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
+{
+  for (int i = from; i <= to; i++)
+    if (!forward_skips (ws, i))
+      forward_layer (ws, t, i, NN_WHOLE);
 }
 
 static void
@@ -112,6 +125,37 @@ forward_job (NnThread *t)
   forward_layers (ws, t, split + 1, last);
 }
 
+/* Inference of a batch smaller than the pool (one image, most often): the
+ * threads share out each layer, the heavy ones by their output rows or columns
+ * (the fused convolutions and the kinds whose ops take parts), the others on
+ * thread 0, and meet after each layer. */
+static void
+meet (NnWorkspace *ws)
+{
+  if (ws->nt > 1)
+    nn_threads_barrier (ws->pool);
+}
+
+static void
+forward_parts_job (NnThread *t)
+{
+  NnWorkspace *ws = t->ws;
+  size_t in = slice_size (ws, 0);
+  if (t->tid == 0)
+    memcpy (ws->out[0], ws->x, ws->n * in * sizeof (float));
+  meet (ws);
+  for (int i = 1; i <= ws->m->output; i++)
+    {
+      if (forward_skips (ws, i))
+        continue;
+      gboolean shared = (ws->fusing && ws->plan->fuse_target[i] >= 0)
+                        || nn_layer_ops (ws->m->layers[i].kind)->takes_part;
+      if (shared || t->tid == 0)
+        forward_layer (ws, t, i, shared ? t->part : NN_WHOLE);
+      meet (ws);
+    }
+}
+
 const float *
 nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n)
 {
@@ -124,7 +168,10 @@ nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n)
   if (ws->mode == NN_MODE_TRAINING)
     ws->step++;
   nn_workspace_prepare_winograd (ws, m);
-  nn_workspace_run (ws, forward_job);
+  if (ws->mode == NN_MODE_INFERENCE && n < m->n_threads && nn_kernels_level () != NN_KERNELS_GENERIC)
+    nn_workspace_run_parts (ws, forward_parts_job);
+  else
+    nn_workspace_run (ws, forward_job);
   return ws->out[m->output];
 }
 

@@ -26,6 +26,7 @@ struct _NnThread {
   NnWorkspace *ws;
   int tid;
   int n0, n;             /* this thread's slice of the batch */
+  NnPart part;           /* its share of each layer, when the threads split layers */
   float *scratch;        /* per-thread scratch, plan->scratch_floats, 64-byte aligned */
   float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */
   float *tmp;            /* d input of a layer whose producer feeds several layers */
@@ -40,6 +41,8 @@ typedef struct {
   int index;
   int n;                 /* images in the slice */
   int n_total;           /* images in the whole batch, over all threads */
+  NnPart part;           /* the share of the layer's output to compute (NN_WHOLE: all);
+                          * only kinds whose ops take parts get another */
   gboolean training;     /* batch statistics and dropout on */
   NnActivation act;      /* the fused activation actually applied */
   const float *x[NN_MAX_INPUTS]; /* (n, in shape) */
@@ -89,6 +92,9 @@ typedef struct {
   void (*forward) (NnCall *c);
   void (*backward) (NnCall *c);
   void (*sizes) (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s);
+  /* forward computes c->part's share (and when its kernel cannot, part 0 all);
+   * FALSE: forward runs whole, on one thread */
+  gboolean takes_part;
 } NnLayerOps;
 
 /* The table of every kind (layers/nn-layer-ops.c). */

@@ -1,10 +1,27 @@
-/* nn-threads.c: the engine's thread pool (see nn-threads.h). Workers sleep on
- * a condition variable between jobs; a job generation counter wakes them, a
- * pending count tells the caller when all are done. */
+/* nn-threads.c: the engine's thread pool (see nn-threads.h).
+ *
+ * A job is announced by bumping a generation word, and its end by a count of
+ * finished workers; the barrier is a count and a generation too. Whoever waits
+ * on such a word spins for a while before sleeping on it (a futex): a one-image
+ * pass crosses a barrier after every layer, tens of microseconds apart, and a
+ * sleeping thread takes about as long again to wake. The spin is bounded, so an
+ * idle pool, or one whose partner thread lost its core to another process,
+ * sleeps instead of burning the core. */
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "nn-threads.h"
 #include "nn-error.h"
+
+/* How long a waiter spins before it sleeps: a job is usually followed by the
+ * next within this (a loop of predictions), and the threads of one pass reach a
+ * barrier within this of each other. */
+#define SPIN_US_JOB 100
+#define SPIN_US_BARRIER 200
 
 typedef struct {
   NnThreads *pool;
@@ -12,55 +29,92 @@ typedef struct {
   int tid;
 } Worker;
 
+/* A word that others wait to see change, and how many sleep on it. */
+typedef struct {
+  atomic_uint value;
+  atomic_int sleepers;
+} Word;
+
 struct _NnThreads {
   int n;                 /* threads, the caller's included */
   Worker workers[NN_MAX_THREADS];
   int started;           /* workers running (tid 1 .. started) */
-  pthread_mutex_t mu;
-  pthread_cond_t cv_start, cv_done;
-  pthread_barrier_t barrier;
-  guint gen;
-  int pending;
-  gboolean quit;
+  Word gen;              /* bumped for each job (and to quit) */
+  Word finished;         /* workers done with jobs, over the pool's life */
+  unsigned jobs;         /* jobs run (the caller's count) */
+  atomic_bool quit;
   NnThreadsJob job;
   void *data;
+  /* the barrier */
+  atomic_int arrived;
+  Word barrier_gen;
   double *sums;          /* (n_regions, NN_MAX_THREADS, region_len) */
   int n_regions, region_len;
 };
+
+static void
+word_bump (Word *w)
+{
+  atomic_fetch_add (&w->value, 1);
+  if (atomic_load (&w->sleepers) > 0)
+    syscall (SYS_futex, &w->value, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+static inline void
+cpu_relax (void)
+{
+#if defined __x86_64__ || defined __i386__
+  __builtin_ia32_pause ();
+#endif
+}
+
+/* Returns once w's value is no longer seen: after spinning about spin_us, asleep. */
+static void
+word_wait_change (Word *w, unsigned seen, int spin_us)
+{
+  gint64 deadline = 0;
+  for (int i = 1;; i++)
+    {
+      if (atomic_load (&w->value) != seen)
+        return;
+      cpu_relax ();
+      if (i % 64 != 0)
+        continue;
+      gint64 now = g_get_monotonic_time ();
+      if (deadline == 0)
+        deadline = now + spin_us;
+      else if (now >= deadline)
+        break;
+    }
+  atomic_fetch_add (&w->sleepers, 1);
+  while (atomic_load (&w->value) == seen)
+    syscall (SYS_futex, &w->value, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+  atomic_fetch_sub (&w->sleepers, 1);
+}
 
 static void *
 worker_main (void *arg)
 {
   Worker *w = arg;
   NnThreads *p = w->pool;
-  guint seen = 0;
-  pthread_mutex_lock (&p->mu);
+  unsigned seen = 0;
   for (;;)
     {
-      while (p->gen == seen && !p->quit)
-        pthread_cond_wait (&p->cv_start, &p->mu);
-      if (p->quit)
+      word_wait_change (&p->gen, seen, SPIN_US_JOB);
+      seen = atomic_load (&p->gen.value);
+      if (atomic_load (&p->quit))
         break;
-      seen = p->gen;
-      NnThreadsJob job = p->job;
-      void *data = p->data;
-      pthread_mutex_unlock (&p->mu);
-      job (data, w->tid);
-      pthread_mutex_lock (&p->mu);
-      if (--p->pending == 0)
-        pthread_cond_signal (&p->cv_done);
+      p->job (p->data, w->tid);
+      word_bump (&p->finished);
     }
-  pthread_mutex_unlock (&p->mu);
   return NULL;
 }
 
 static void
 stop_workers (NnThreads *p)
 {
-  pthread_mutex_lock (&p->mu);
-  p->quit = TRUE;
-  pthread_cond_broadcast (&p->cv_start);
-  pthread_mutex_unlock (&p->mu);
+  atomic_store (&p->quit, TRUE);
+  word_bump (&p->gen);
   for (int t = 1; t <= p->started; t++)
     pthread_join (p->workers[t].handle, NULL);
   p->started = 0;
@@ -84,27 +138,12 @@ nn_threads_new (int n, int n_regions, int region_len, GError **error)
       g_free (p);
       return NULL;
     }
-  pthread_mutex_init (&p->mu, NULL);
-  pthread_cond_init (&p->cv_start, NULL);
-  pthread_cond_init (&p->cv_done, NULL);
-  int rc = pthread_barrier_init (&p->barrier, NULL, n);
-  if (rc != 0)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_SYSTEM, "cannot make a barrier for %d engine "
-                   "threads: %s", n, g_strerror (rc));
-      pthread_cond_destroy (&p->cv_done);
-      pthread_cond_destroy (&p->cv_start);
-      pthread_mutex_destroy (&p->mu);
-      g_free (p->sums);
-      g_free (p);
-      return NULL;
-    }
   for (int t = 1; t < n; t++)
     {
       Worker *w = &p->workers[t];
       w->pool = p;
       w->tid = t;
-      rc = pthread_create (&w->handle, NULL, worker_main, w);
+      int rc = pthread_create (&w->handle, NULL, worker_main, w);
       if (rc != 0)
         {
           g_set_error (error, NN_ERROR, NN_ERROR_SYSTEM, "cannot start engine thread %d of %d: "
@@ -123,10 +162,6 @@ nn_threads_free (NnThreads *p)
   if (p == NULL)
     return;
   stop_workers (p);
-  pthread_barrier_destroy (&p->barrier);
-  pthread_cond_destroy (&p->cv_done);
-  pthread_cond_destroy (&p->cv_start);
-  pthread_mutex_destroy (&p->mu);
   g_free (p->sums);
   g_free (p);
 }
@@ -140,18 +175,27 @@ nn_threads_count (const NnThreads *p)
 void
 nn_threads_run (NnThreads *p, NnThreadsJob job, void *data)
 {
-  pthread_mutex_lock (&p->mu);
   p->job = job;
   p->data = data;
-  p->pending = p->n - 1;
-  p->gen++;
-  pthread_cond_broadcast (&p->cv_start);
-  pthread_mutex_unlock (&p->mu);
+  p->jobs++;
+  word_bump (&p->gen); /* the bump publishes job and data (sequentially consistent) */
   job (data, 0);
-  pthread_mutex_lock (&p->mu);
-  while (p->pending > 0)
-    pthread_cond_wait (&p->cv_done, &p->mu);
-  pthread_mutex_unlock (&p->mu);
+  unsigned target = p->jobs * (unsigned) (p->n - 1);
+  for (unsigned f; (f = atomic_load (&p->finished.value)) != target;)
+    word_wait_change (&p->finished, f, SPIN_US_JOB);
+}
+
+void
+nn_threads_barrier (NnThreads *p)
+{
+  unsigned gen = atomic_load (&p->barrier_gen.value);
+  if (atomic_fetch_add (&p->arrived, 1) == p->n - 1)
+    {
+      atomic_store (&p->arrived, 0);
+      word_bump (&p->barrier_gen);
+      return;
+    }
+  word_wait_change (&p->barrier_gen, gen, SPIN_US_BARRIER);
 }
 
 void
@@ -160,7 +204,7 @@ nn_threads_sum (NnThreads *p, int tid, int region, double *v, int len)
   g_assert (len <= p->region_len && region >= 0 && region < p->n_regions);
   double *r = p->sums + (gsize) region * NN_MAX_THREADS * p->region_len;
   memcpy (r + (gsize) tid * p->region_len, v, len * sizeof (double));
-  pthread_barrier_wait (&p->barrier);
+  nn_threads_barrier (p);
   /* The same order on every thread, so every thread gets bit-identical sums. */
   for (int k = 0; k < len; k++)
     {

@@ -25,6 +25,8 @@ int        nn_threads_count (const NnThreads *p);
 /* Runs job (data, tid) on every thread, the caller's as tid 0, and returns
  * when all are done. */
 void       nn_threads_run (NnThreads *p, NnThreadsJob job, void *data);
+/* Inside a job: returns when every thread has called it. */
+void       nn_threads_barrier (NnThreads *p);
 /* Inside a job: sums v[0..len) over the threads, in place, identical on every
  * thread (the same order of additions everywhere). region picks a region of the
  * sum buffer, so that consecutive sums never overwrite what a slower thread has

@@ -5,7 +5,9 @@
  *
  * Threads: the batch is cut into one slice per thread and each thread runs the
  * whole graph on its slice with single-threaded BLAS; for a small GEMM on 2 cores
- * that beats one GEMM on 2 BLAS threads (see bench/). The pool is nn-threads.c.
+ * that beats one GEMM on 2 BLAS threads (see bench/). A batch smaller than the
+ * pool (one image) is shared out layer by layer instead (nn_workspace_run_parts).
+ * The pool is nn-threads.c.
  */
 #include <cblas.h>
 #include <math.h>
@@ -180,8 +182,29 @@ nn_workspace_run (NnWorkspace *ws, void (*job) (NnThread *t))
     {
       ws->threads[t].n0 = (int) ((gint64) ws->n * t / ws->nt_eff);
       ws->threads[t].n = (int) ((gint64) ws->n * (t + 1) / ws->nt_eff) - ws->threads[t].n0;
+      ws->threads[t].part = NN_WHOLE;
     }
   if (ws->nt_eff == 1)
+    {
+      job (&ws->threads[0]);
+      return;
+    }
+  ws->job = job;
+  nn_threads_run (ws->pool, run_job, ws);
+}
+
+void
+nn_workspace_run_parts (NnWorkspace *ws, void (*job) (NnThread *t))
+{
+  pool_ensure (ws);
+  ws->nt_eff = ws->nt;
+  for (int t = 0; t < ws->nt; t++)
+    {
+      ws->threads[t].n0 = 0;
+      ws->threads[t].n = ws->n;
+      ws->threads[t].part = (NnPart){ t, ws->nt };
+    }
+  if (ws->nt == 1)
     {
       job (&ws->threads[0]);
       return;

@@ -59,6 +59,9 @@ struct _NnWorkspace {
 /* Runs job on every thread of the pool the model asks for, each on its slice of
  * the ws->n images (one thread when the batch is smaller than the pool). */
 void     nn_workspace_run (NnWorkspace *ws, void (*job) (NnThread *t));
+/* Runs job on every thread of the pool, each with all ws->n images and its part
+ * (thread t: part t of the pool's size), to share out each layer. */
+void     nn_workspace_run_parts (NnWorkspace *ws, void (*job) (NnThread *t));
 /* Before a pass: the Winograd kernels of changed weights; the fused
  * convolutions' scale and shift. */
 void     nn_workspace_prepare_winograd (NnWorkspace *ws, const NnModel *m);

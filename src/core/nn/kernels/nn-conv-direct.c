@@ -329,17 +329,19 @@ SIMD (nn_direct_depthwise_dk) (float *dk, const float *x, const float *dz, const
 
 /* ---- element-wise kernels ------------------------------------------------------ */
 
-/* y (rows, F) = x (rows, K) W (K, F) [+ bias] for a few rows, F a multiple of VL:
- * reads W once for up to 4 rows and skips the zero inputs that relu leaves. */
+/* Columns [f_lo, f_hi) of y (rows, F) = x (rows, K) W (K, F) [+ bias] for a few
+ * rows, F and the bounds multiples of VL: reads W once for up to 4 rows and
+ * skips the zero inputs that relu leaves. */
 INLINE void
-dense_rows (float *y, const float *x, const float *w, const float *bias, int rows, int K, int F)
+dense_rows (float *y, const float *x, const float *w, const float *bias, int rows, int K, int F,
+            int f_lo, int f_hi)
 {
   for (int r0 = 0; r0 < rows; r0 += 4)
     {
       int nr = MIN (4, rows - r0);
-      for (int f0 = 0; f0 < F; f0 += 4 * VL)
+      for (int f0 = f_lo; f0 < f_hi; f0 += 4 * VL)
         {
-          int nb = MIN (4, (F - f0) / VL);
+          int nb = MIN (4, (f_hi - f0) / VL);
           vf acc[4][4];
           for (int r = 0; r < 4; r++)
             for (int j = 0; j < 4; j++)
@@ -365,9 +367,9 @@ dense_rows (float *y, const float *x, const float *w, const float *bias, int row
 
 void
 SIMD (nn_dense_rows) (float *y, const float *x, const float *w, const float *bias, int rows,
-                      int K, int F)
+                      int K, int F, int f_lo, int f_hi)
 {
-  dense_rows (y, x, w, bias, rows, K, F);
+  dense_rows (y, x, w, bias, rows, K, F, f_lo, f_hi);
 }
 
 /* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of VL, one image:

@@ -104,20 +104,31 @@ pad_of (const NnConvDims *d)
   return p;
 }
 
-// dst (Hp, Wp, C) = src (H, W, C) with a zero border
+/* Rows [r0, r1) of dst (Hp, Wp, C) = src (H, W, C) with a zero border. */
 static void
-pad_image (float *dst, const float *src, int H, int W, int C_, Pad p)
+pad_rows (float *dst, const float *src, int H, int W, int C_, Pad p, int r0, int r1)
 {
   size_t C = C_;
-  memset (dst, 0, (size_t) p.pt * p.wp * C * sizeof (float));
-  for (int h = 0; h < H; h++)
+  for (int r = r0; r < r1; r++)
     {
-      float *row = dst + (size_t) (h + p.pt) * p.wp * C;
+      float *row = dst + (size_t) r * p.wp * C;
+      int h = r - p.pt;
+      if (h < 0 || h >= H)
+        {
+          memset (row, 0, (size_t) p.wp * C * sizeof (float));
+          continue;
+        }
       memset (row, 0, p.pl * C * sizeof (float));
       memcpy (row + p.pl * C, src + (size_t) h * W * C, W * C * sizeof (float));
       memset (row + (p.pl + W) * C, 0, p.pr * C * sizeof (float));
     }
-  memset (dst + (size_t) (p.pt + H) * p.wp * C, 0, (size_t) p.pb * p.wp * C * sizeof (float));
+}
+
+// dst (Hp, Wp, C) = src (H, W, C) with a zero border
+static void
+pad_image (float *dst, const float *src, int H, int W, int C, Pad p)
+{
+  pad_rows (dst, src, H, W, C, p, 0, p.hp);
 }
 
 static size_t
@@ -205,32 +216,40 @@ wino_fwd_layout (Carve *k, const NnConvDims *d)
 }
 
 /* Winograd 3x3 stride 1 of n images x (n, H, W, C) giving y (n, OH, OW, F) =
- * epilogue; u (16, C, F). */
+ * epilogue; u (16, C, F). part: a share of each image's rows of tiles. */
 static void
 winograd_images (const NnConvDims *d, int n, const float *x, const float *u, float *y,
-                 const float *scale, const float *shift, gboolean relu, float *scratch)
+                 const float *scale, const float *shift, gboolean relu, float *scratch,
+                 NnPart part)
 {
   gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
-  int C = d->c, F = d->f;
+  int C = d->c, F = d->f, ty0, ty1;
   Carve k = { scratch, 0 };
   WinoFwd s = wino_fwd_layout (&k, d);
-  for (int t = 0; t < s.T; t++)
+  nn_part_range (part, s.th, &ty0, &ty1);
+  int th = ty1 - ty0, T = th * s.tw, row0 = NN_WINO_OUT * ty0;
+  if (th == 0)
+    return;
+  for (int t = 0; t < T; t++)
     s.off[t] = t * C;
   NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
                      .y_pixel_stride = F };
   for (int i = 0; i < n; i++)
     {
-      pad_image (s.xpad, x + (size_t) i * image_in (d), d->h, d->w, C, s.q);
-      (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (s.V, s.xpad, s.q.wp, C, s.th,
-                                                                  s.tw, s.T);
+      /* the tiles' rows of the padded image, and one tile's overlap below */
+      pad_rows (s.xpad, x + (size_t) i * image_in (d), d->h, d->w, C, s.q, row0,
+                NN_WINO_OUT * ty1 + 2);
+      (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (
+        s.V, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp, C, th, s.tw, T);
       for (int xi = 0; xi < NN_WINO_POINTS; xi++)
         {
           a.w = u + (size_t) xi * C * F;
           (a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2) (
-            &a, s.V + (size_t) xi * s.T * C, s.off, s.M + (size_t) xi * s.T * F, s.T);
+            &a, s.V + (size_t) xi * T * C, s.off, s.M + (size_t) xi * T * F, T);
         }
       (a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2) (
-        y + (size_t) i * image_out (d), s.M, d->oh, d->ow, F, s.th, s.tw, scale, shift, relu);
+        y + i * image_out (d) + (size_t) row0 * d->ow * F, s.M, MIN (d->oh - row0, NN_WINO_OUT * th),
+        d->ow, F, th, s.tw, scale, shift, relu);
     }
 }
 
@@ -363,7 +382,7 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
           const float *dzi = dz_fn (user, i, s.dz, (size_t) d->ow * F); // (OH, OW, F)
           if (dx)
             winograd_images (&dd, 1, dzi, s.ur, dx + (size_t) i * image_in (d), NULL, NULL, FALSE,
-                             s.wscratch);
+                             s.wscratch, NN_WHOLE);
           if (!dw)
             continue;
           (a512 ? nn_winograd_dz_avx512 : nn_winograd_dz_avx2) (s.U + (size_t) j * s.T * F, dzi,
@@ -448,34 +467,39 @@ nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise)
   return MAX (MAX (f.used, b.used), w.used);
 }
 
+/* The direct kernel over part's share of each image's output pixels. */
 static gboolean
 run_direct (const NnConvDims *d, int n, const float *x, RowsFn rows, NnDirectConv *a, float *y,
-            float *scratch)
+            float *scratch, NnPart part)
 {
   Pad p = pad_of (d);
   Carve k = { scratch, 0 };
   DirectFwd s = direct_fwd_layout (&k, d, p);
+  int p0, p1;
+  nn_part_range (part, d->oh * d->ow, &p0, &p1);
+  if (p0 == p1)
+    return TRUE;
   a->kh = d->kh;
   a->kw = d->kw;
   a->c = d->c;
   a->y_pixel_stride = d->f;
   a->x_red_stride = 1;
   a->x_row = p.wp;
-  size_t pixels = (size_t) d->oh * d->ow;
   /* Window offsets are the same for every image: one run per image covers all
    * its rows, so tiles are full even on a 7 x 7 map. */
-  for (int oh = 0, j = 0; oh < d->oh; oh++)
-    for (int ow = 0; ow < d->ow; ow++, j++)
-      s.xoff[j] = ((oh * d->stride_h) * p.wp + ow * d->stride_w) * d->c;
+  for (int j = p0; j < p1; j++)
+    s.xoff[j] = (((j / d->ow) * d->stride_h) * p.wp + (j % d->ow) * d->stride_w) * d->c;
+  /* the padded rows the share's windows read */
+  int r0 = (p0 / d->ow) * d->stride_h, r1 = ((p1 - 1) / d->ow) * d->stride_h + d->kh;
   for (int i = 0; i < n; i++)
     {
       const float *src = x + (size_t) i * image_in (d);
       if (s.xpad)
         {
-          pad_image (s.xpad, src, d->h, d->w, d->c, p);
+          pad_rows (s.xpad, src, d->h, d->w, d->c, p, r0, r1);
           src = s.xpad;
         }
-      rows (a, src, s.xoff, y + i * pixels * d->f, pixels);
+      rows (a, src, s.xoff + p0, y + (i * (size_t) d->oh * d->ow + p0) * d->f, p1 - p0);
     }
   return TRUE;
 }
@@ -483,20 +507,20 @@ run_direct (const NnConvDims *d, int n, const float *x, RowsFn rows, NnDirectCon
 gboolean
 nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                         const float *wino_u, float *y, const float *scale, const float *shift,
-                        gboolean relu, float *scratch)
+                        gboolean relu, float *scratch, NnPart part)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || d->f % NN_LANES != 0 || n == 0)
     return FALSE;
   if (wino_u != NULL && nn_winograd_eligible (d))
     {
-      winograd_images (d, n, x, wino_u, y, scale, shift, relu, scratch);
+      winograd_images (d, n, x, wino_u, y, scale, shift, relu, scratch, part);
       return TRUE;
     }
   NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };
   return run_direct (d, n, x, level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
                                                          : nn_direct_conv_rows_avx2, &a, y,
-                     scratch);
+                     scratch, part);
 }
 
 /* The depthwise kernel holds its taps in registers: at most 5 x 5. */
@@ -505,7 +529,7 @@ nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float 
 gboolean
 nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                              float *y, const float *scale, const float *shift, gboolean relu,
-                             float *scratch)
+                             float *scratch, NnPart part)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || d->c % NN_LANES != 0 || d->f != d->c
@@ -514,7 +538,7 @@ nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x, const f
   NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };
   return run_direct (d, n, x, level == NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
                                                          : nn_direct_depthwise_rows_avx2, &a,
-                     y, scratch);
+                     y, scratch, part);
 }
 
 /* dz (OH, Wp, F) of image i on the padded width, zero past OW. */
@@ -707,18 +731,25 @@ tile_product (NnDirectConv *a, const float *x, int pixels, int x_pixel, float *y
 
 gboolean
 nn_dense_kernel (float *y, const float *x, const float *w, const float *bias, int rows, int K,
-                 int F)
+                 int F, NnPart part)
 {
   NnKernelLevel level = nn_kernels_level ();
+  int lo, hi;
   if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || rows == 0
       || (size_t) DENSE_CHUNK * K > G_MAXINT)
     return FALSE;
   if (rows <= DENSE_DIRECT_MAX_ROWS)
-    (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (y, x, w, bias,
-                                                                                rows, K, F);
-  else
-    tile_product (&(NnDirectConv){ .w = w, .c = K, .f = F, .x_red_stride = 1, .shift = bias },
-                  x, rows, K, y);
+    {
+      /* a few rows: the parts share the columns, each reading its own weights */
+      nn_part_range (part, F / NN_LANES, &lo, &hi);
+      (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (
+        y, x, w, bias, rows, K, F, lo * NN_LANES, hi * NN_LANES);
+      return TRUE;
+    }
+  if (part.count > 1)
+    return FALSE;
+  tile_product (&(NnDirectConv){ .w = w, .c = K, .f = F, .x_red_stride = 1, .shift = bias },
+                x, rows, K, y);
   return TRUE;
 }
 

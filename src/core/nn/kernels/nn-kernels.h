@@ -59,6 +59,22 @@ typedef struct {
   int pt, pl;
 } NnConvDims;
 
+/* A share of one image's output, for threads that split a small batch layer by
+ * layer: part index of count (NN_WHOLE: all of it). Each thread computes the
+ * same values it would compute alone, so the split changes no bit. */
+typedef struct {
+  int index, count;
+} NnPart;
+#define NN_WHOLE ((NnPart){ 0, 1 })
+
+/* part's share [*lo, *hi) of n things */
+static inline void
+nn_part_range (NnPart part, int n, int *lo, int *hi)
+{
+  *lo = (int) ((gint64) n * part.index / part.count);
+  *hi = (int) ((gint64) n * (part.index + 1) / part.count);
+}
+
 /* Conv2D that Winograd covers: 3x3, stride 1, C and F multiples of NN_LANES. */
 gboolean nn_winograd_eligible (const NnConvDims *d);
 /* u (NN_WINO_POINTS, C, F) = G g G^T of each 3x3 kernel g of w (3, 3, C, F). */
@@ -70,14 +86,14 @@ size_t nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise);
 
 /* n images x (n, H, W, C) -> y (n, OH, OW, F) = relu? (conv * scale + shift);
  * scale, shift (F,) or NULL. wino_u: the Winograd kernel of w, or NULL for the
- * direct kernel. */
+ * direct kernel. part: the share of each image's output rows to compute. */
 gboolean nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                                  const float *wino_u, float *y, const float *scale,
-                                 const float *shift, gboolean relu, float *scratch);
+                                 const float *shift, gboolean relu, float *scratch, NnPart part);
 /* The same for a DepthwiseConv2D of depth multiplier 1, kernel (KH, KW, C). */
 gboolean nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                                       float *y, const float *scale, const float *shift,
-                                      gboolean relu, float *scratch);
+                                      gboolean relu, float *scratch, NnPart part);
 
 /* The backward kernels ask the caller for the gradient at the convolution's
  * output (before its activation) one image at a time: write image i's
@@ -98,9 +114,10 @@ gboolean nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *
 /* ---- dense, pooling, BatchNormalization ------------------------------------ */
 
 /* y (rows, F) = x (rows, K) W (K, F) + bias (bias may be NULL); F a multiple of
- * NN_LANES. */
+ * NN_LANES. part: the share of the columns to compute, in blocks of NN_LANES
+ * (nn_part_range of F / NN_LANES); a share of many rows is not covered. */
 gboolean nn_dense_kernel (float *y, const float *x, const float *w, const float *bias, int rows,
-                          int K, int F);
+                          int K, int F, NnPart part);
 /* Its gradients from dz (rows, F): dw (K, F) += x^T dz and dx (rows, K) = dz W^T,
  * either may be NULL; K and F multiples of NN_LANES; scratch holds
  * nn_dense_kernel_scratch_floats (K, F). */

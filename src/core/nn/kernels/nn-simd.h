@@ -38,9 +38,9 @@ void nn_direct_depthwise_dk_avx2 (float *dk, const float *x, const float *dz, co
                                   int taps, int C, int n);
 
 void nn_dense_rows_avx512 (float *y, const float *x, const float *w, const float *bias, int rows,
-                           int K, int F);
+                           int K, int F, int f_lo, int f_hi);
 void nn_dense_rows_avx2 (float *y, const float *x, const float *w, const float *bias, int rows,
-                         int K, int F);
+                         int K, int F, int f_lo, int f_hi);
 void nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C);
 void nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy,
                                    int H, int W, int C);

@@ -152,7 +152,7 @@ nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift, gbo
 {
   NnConvDims d = nn_conv_dims (c->l);
   return nn_conv_kernel_forward (&d, c->n, c->x[0], param (c, 0), c->wino_u, y, scale, shift,
-                                 relu, c->t->scratch);
+                                 relu, c->t->scratch, c->part);
 }
 
 gboolean
@@ -162,7 +162,7 @@ nn_depthwise_direct (NnCall *c, float *y, const float *scale, const float *shift
     return FALSE;
   NnConvDims d = nn_conv_dims (c->l);
   return nn_depthwise_kernel_forward (&d, c->n, c->x[0], param (c, 0), y, scale, shift, relu,
-                                      c->t->scratch);
+                                      c->t->scratch, c->part);
 }
 
 /* The kernels' backward asks for dz image by image (NnConvDzFn): the gradient
@@ -243,6 +243,8 @@ nn_conv2d_forward (NnCall *c)
   /* The direct kernel applies bias and relu as it stores. */
   gboolean simple_act = c->act == NN_ACT_LINEAR || c->act == NN_ACT_RELU;
   if (c->z == NULL && simple_act && nn_conv_direct (c, c->y, NULL, bias, c->act == NN_ACT_RELU))
+    return;
+  if (c->part.index > 0) /* BLAS does it whole, on the first part's thread */
     return;
   if (is_pointwise (cfg))
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c->n * M, F, K, 1.0f, c->x[0], K, w,
@@ -397,6 +399,8 @@ nn_depthwise_forward (NnCall *c)
   if (c->z == NULL && simple_act
       && nn_depthwise_direct (c, c->y, NULL, bias, c->act == NN_ACT_RELU))
     return;
+  if (c->part.index > 0) /* the plain loop does it whole, on the first part's thread */
+    return;
   depthwise_forward (z, c->x[0], param (c, 0), c->n, l->in_shape, l->out_shape, cfg);
   bias_act_forward (c->y, z, bias, (size_t) c->n * l->out_shape.h * l->out_shape.w,
                     l->out_shape.c, c->act);
@@ -517,8 +521,8 @@ separable_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
   (void) mode;
 }
 
-const NnLayerOps nn_conv2d_ops = { nn_conv2d_forward, nn_conv2d_backward, conv2d_sizes };
+const NnLayerOps nn_conv2d_ops = { nn_conv2d_forward, nn_conv2d_backward, conv2d_sizes, TRUE };
 const NnLayerOps nn_depthwise_ops = { nn_depthwise_forward, nn_depthwise_backward,
-                                      depthwise_sizes };
+                                      depthwise_sizes, TRUE };
 const NnLayerOps nn_separable_ops = { nn_separable_forward, nn_separable_backward,
                                       separable_sizes };

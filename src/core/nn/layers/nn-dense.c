@@ -17,13 +17,26 @@ nn_dense_forward (NnCall *c)
     return;
   const float *w = c->m->params + l->vars[0].offset;
   const float *bias = l->cfg.dense.use_bias ? c->m->params + l->vars[1].offset : NULL;
-  if (rows <= G_MAXINT && nn_dense_kernel (z, c->x[0], w, bias, (int) rows, K, F))
+  if (c->part.count == 1 && rows <= G_MAXINT
+      && nn_dense_kernel (z, c->x[0], w, bias, (int) rows, K, F, NN_WHOLE))
     {
       if (c->y != z)
         memcpy (c->y, z, rows * F * sizeof (float));
       nn_act_forward (c->y, rows, F, c->act);
       return;
     }
+  /* a share of the columns, with their activation when it is one of each value's */
+  if (c->part.count > 1 && c->z == NULL && c->act != NN_ACT_SOFTMAX && rows <= G_MAXINT
+      && nn_dense_kernel (c->y, c->x[0], w, bias, (int) rows, K, F, c->part))
+    {
+      int lo, hi;
+      nn_part_range (c->part, F / NN_LANES, &lo, &hi);
+      for (size_t r = 0; r < rows; r++)
+        nn_act_forward (c->y + r * F + lo * NN_LANES, 1, (hi - lo) * NN_LANES, c->act);
+      return;
+    }
+  if (c->part.index > 0) /* BLAS does it whole, on the first part's thread */
+    return;
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, F, K, 1.0f, c->x[0], K, w, F,
                0.0f, z, F);
   if (bias)
@@ -76,4 +89,4 @@ dense_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
   (void) mode;
 }
 
-const NnLayerOps nn_dense_ops = { nn_dense_forward, nn_dense_backward, dense_sizes };
+const NnLayerOps nn_dense_ops = { nn_dense_forward, nn_dense_backward, dense_sizes, TRUE };
