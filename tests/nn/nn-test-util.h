@@ -69,6 +69,7 @@ test_randomize_params (NnModel *m, guint64 seed)
               p[k] = 0.5f * u;
           }
       }
+  nn_model_params_changed (m);
 }
 
 /* Largest |a - b| / (atol + rtol |b|); <= 1 passes. */

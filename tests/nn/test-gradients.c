@@ -43,12 +43,14 @@ numeric (Probe *p, float *v, float eps, const float *saved_params)
       for (int k = 0; k < 4; k++)
         {
           *v = orig + steps[k] * eps;
+          nn_model_params_changed (p->m); /* v may be a weight */
           f[k] = probe_loss (p);
           /* training passes move BN statistics; put them back */
           memcpy (p->m->params, saved_params, MAX (p->m->n_params, 1) * sizeof (float));
           *v = orig + steps[k] * eps;
         }
       *v = orig;
+      nn_model_params_changed (p->m);
       double c1 = (f[2] - f[1]) / (2.0 * eps), c2 = (f[3] - f[0]) / (4.0 * eps);
       if (fabs (c1 - c2) <= 1e-3 + 1e-2 * fabs (c1))
         return (8 * (f[2] - f[1]) - (f[3] - f[0])) / (12.0 * eps);
@@ -111,6 +113,7 @@ grad_check (const char *what, NnModel *m, int n, NnMode mode, int threads, float
   probe_loss (&p);
   nn_model_backward (m, p.ws, w, n, dx);
   memcpy (m->params, saved, MAX (m->n_params, 1) * sizeof (float));
+  nn_model_params_changed (m);
   g_autofree float *grads = g_memdup2 (m->grads, MAX (m->n_params, 1) * sizeof (float));
   /* Without the input's gradient the weights' are the same, though a first layer
    * may take another path (a strided convolution's dW-only kernel). */
@@ -420,6 +423,7 @@ test_frozen (void)
       nn_model_backward (m, ws, w, 4, dx);
       g_autofree float *g1 = g_memdup2 (m->grads, MAX (m->n_params, 1) * sizeof (float));
       memcpy (m->params, saved, MAX (m->n_params, 1) * sizeof (float));
+      nn_model_params_changed (m);
       nn_workspace_set_seed (ws, 1);
       nn_model_forward (m, ws, x, 4);
       nn_model_backward (m, ws, w, 4, NULL);

@@ -216,6 +216,7 @@ read_layer (const char *display, hid_t f, const char *path, NnModel *m, int i, G
   for (int v = 0; v < l->n_vars && ok; v++)
     ok = read_var (display, g, where, l, v, nn_model_var_data (m, &l->vars[v]), error);
   H5Gclose (g);
+  nn_model_params_changed (m);
   return ok;
 }
 

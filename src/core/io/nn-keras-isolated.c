@@ -339,6 +339,7 @@ reply_model (Reply *r, const char *display, NnKerasInfo **info)
     }
   if (!reply_read (r, m->params, m->n_params * sizeof (float)))
     return NULL;
+  nn_model_params_changed (m);
   char extra;
   if (reply_read (r, &extra, 1) || !r->eof)
     {

@@ -1136,6 +1136,7 @@ copy_weights (Importer *im, GError **error)
         }
       memcpy (nn_model_var_data (im->m, v), w->data, w->size * sizeof (float));
     }
+  nn_model_params_changed (im->m);
   return TRUE;
 }
 

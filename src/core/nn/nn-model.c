@@ -61,6 +61,7 @@ nn_model_copy (const NnModel *src)
     {
       m->params = nn_alloc_floats (src->n_params);
       memcpy (m->params, src->params, src->n_params * sizeof (float));
+      nn_model_params_changed (m);
     }
   if (src->grads)
     {
@@ -342,6 +343,7 @@ nn_model_finish (NnModel *m, GError **error)
           for (size_t k = 0; k < var->size; k++)
             m->params[var->offset + k] = 1.0f;
       }
+  nn_model_params_changed (m);
   m->output = m->n_layers - 1;
   const NnLayer *out = &m->layers[m->output];
   m->n_classes = (int) nn_shape_size (out->out_shape);
@@ -351,6 +353,14 @@ nn_model_finish (NnModel *m, GError **error)
 }
 
 /* ---- weights ---------------------------------------------------------------- */
+
+void
+nn_model_params_changed (NnModel *m)
+{
+  static guint64 last; /* 0 is never a version: a new workspace has seen none */
+  g_return_if_fail (m != NULL);
+  m->params_version = __atomic_add_fetch (&last, 1, __ATOMIC_RELAXED);
+}
 
 void
 nn_model_init_weights (NnModel *m, guint64 seed)
@@ -388,6 +398,7 @@ nn_model_init_weights_with (NnModel *m, guint64 seed, NnInit init)
         for (size_t k = 0; k < var->size; k++)
           p[k] = fill;
       }
+  nn_model_params_changed (m);
 }
 
 gboolean

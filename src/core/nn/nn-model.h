@@ -56,6 +56,10 @@ typedef struct {
   float *params;         /* all variables, one allocation, NnVar.offset into it */
   float *grads;          /* same layout as params */
   size_t n_params;
+  /* Unique to these weights, over the program's life: nn_model_params_changed
+   * gives a new one. Workspaces keep what they derive from the weights (the
+   * Winograd kernels) until it changes. */
+  guint64 params_version;
 
   /* Keras-only items (version, save date, compile_config, layers' extra config)
    * live in io's NnKerasInfo, not here. */
@@ -118,6 +122,10 @@ nn_model_var_data (const NnModel *m, const NnVar *v)
   return m->params + v->offset;
 }
 void     nn_model_set_threads (NnModel *m, int n_threads);
+/* Code that writes m->params itself (a loader, an optimizer, a test) calls this
+ * afterwards, so that workspaces redo what they derived from the weights. Builds
+ * with assertions check that no pass sees changed weights under an old version. */
+void     nn_model_params_changed (NnModel *m);
 
 /* ---- running ---------------------------------------------------------------- */
 

@@ -52,6 +52,7 @@ struct _NnWorkspace {
    * the kernel it came from, so that it is redone only when the weights change. */
   float **wino_u, **wino_src;
   gboolean wino_on;
+  guint64 wino_version;  /* the model's params_version they were made from */
 
   gboolean alloc_failed; /* a buffer could not be allocated (see ws_floats) */
 };

@@ -131,6 +131,7 @@ nn_calibration_fold (NnModel *m, double temperature, GError **error)
       for (size_t i = 0; i < layer->vars[v].size; i++)
         data[i] = (float) (data[i] / temperature);
     }
+  nn_model_params_changed (m);
   return TRUE;
 }
 

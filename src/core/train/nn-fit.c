@@ -216,6 +216,7 @@ train_step (Fit *f, const float *x, const guint8 *y, int n, float *loss, int *hi
   if (!isfinite (*loss))
     {
       memcpy (m->params, f->last_good, m->n_params * sizeof (float));
+      nn_model_params_changed (m);
       g_set_error (error, NN_ERROR, NN_ERROR_NUMERIC,
                    "The training loss became %s at step %" G_GINT64_FORMAT
                    " (learning rate %g); stopped and kept the last good weights",
@@ -468,7 +469,10 @@ nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
   // A cancelled run also ends on its best epoch; a NaN keeps the last good weights.
   gboolean numeric = !ok && error && *error && g_error_matches (*error, NN_ERROR, NN_ERROR_NUMERIC);
   if (cfg->restore_best && res.best_epoch > 0 && !numeric)
-    memcpy (model->params, f.best, model->n_params * sizeof (float));
+    {
+      memcpy (model->params, f.best, model->n_params * sizeof (float));
+      nn_model_params_changed (model);
+    }
   if (f.history)
     {
       FILE *h = g_steal_pointer (&f.history);

@@ -116,6 +116,7 @@ nn_optimizer_step (NnOptimizer *opt, NnModel *model, float lr)
             }
         }
     }
+  nn_model_params_changed (model);
   opt->iterations++;
 }
 
