@@ -25,6 +25,14 @@ dropout_key (const NnWorkspace *ws, int layer)
   return nn_rng_next (&s);
 }
 
+/* Where layer i's values of thread t's first image lie, in images: a fused pass
+ * keeps a group-local buffer's group at the start of the thread's slice. */
+static size_t
+image_at (const NnWorkspace *ws, const NnThread *t, int i)
+{
+  return ws->fusing && ws->plan->group_local[ws->plan->out_of[i]] ? t->group_n0 : t->n0;
+}
+
 /* Layer i on thread t's slice: where everything lies. */
 static NnCall
 make_call (NnWorkspace *ws, NnThread *t, int i)
@@ -32,14 +40,14 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
   NnModel *m = ws->m;
   const NnPlan *p = ws->plan;
   const NnLayer *l = &m->layers[i];
-  size_t per = slice_size (ws, i);
+  size_t per = slice_size (ws, i), at = image_at (ws, t, i);
   NnCall c = {
     .m = m, .pool = ws->nt_eff > 1 && t->part.count == 1 ? ws->pool : NULL, .t = t, .l = l,
     .index = i, .n = t->n, .n_total = ws->n, .part = t->part,
     .act = p->act[i],
-    .y = ws->out[i] + t->n0 * per,
-    .z = ws->z[i] ? ws->z[i] + t->n0 * per : NULL,
-    .aux = ws->aux[i] ? ws->aux[i] + t->n0 * p->sizes[i].aux : NULL,
+    .y = ws->out[i] + at * per,
+    .z = ws->z[i] ? ws->z[i] + at * per : NULL,
+    .aux = ws->aux[i] ? ws->aux[i] + at * p->sizes[i].aux : NULL,
     .stats = p->sizes[i].stats ? ws->stats + p->stats_off[i] + t->tid * p->sizes[i].stats : NULL,
   };
   /* Keras runs a frozen BatchNormalization in inference mode even while training. */
@@ -50,7 +58,7 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
   if (l->kind == NN_LAYER_DROPOUT)
     c.dropout_key = dropout_key (ws, i);
   for (int j = 0; j < l->n_inputs; j++)
-    c.x[j] = ws->out[l->inputs[j]] + t->n0 * slice_size (ws, l->inputs[j]);
+    c.x[j] = ws->out[l->inputs[j]] + image_at (ws, t, l->inputs[j]) * slice_size (ws, l->inputs[j]);
   return c;
 }
 
@@ -81,7 +89,7 @@ forward_layer (NnWorkspace *ws, NnThread *t, int i, NnPart part)
   c.part = part;
   if (target >= 0)
     {
-      float *y = ws->out[target] + t->n0 * slice_size (ws, target);
+      float *y = ws->out[target] + image_at (ws, t, target) * slice_size (ws, target);
       if (c.l->kind == NN_LAYER_CONV2D)
         nn_conv_direct (&c, y, ws->fuse_scale[i], ws->fuse_shift[i], p->fuse_relu[i]);
       else

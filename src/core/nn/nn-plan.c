@@ -84,6 +84,27 @@ plan_groups (NnPlan *p, const NnModel *m)
   p->group = (int) CLAMP (GROUP_BYTES / MAX (bytes, 1), 1, GROUP_MAX);
 }
 
+/* The buffers that a group of images may reuse (NnPlan.group_local): every layer
+ * writing one lies before split_layer, is not the output nor the output's input
+ * (the features a fused pass keeps), and has no consumer past split_layer. */
+static void
+plan_group_local (NnPlan *p, const NnModel *m)
+{
+  int L = m->n_layers, split = p->split_layer, feat = m->layers[m->output].inputs[0];
+  for (int i = 1; i < L; i++)
+    p->group_local[p->out_of[i]] = TRUE;
+  for (int i = 1; i < L; i++)
+    {
+      gboolean global = i >= split || i == m->output || i == feat;
+      for (int k = i + 1; k < L && !global; k++)
+        for (int j = 0; j < m->layers[k].n_inputs; j++)
+          global |= m->layers[k].inputs[j] == i && k > split;
+      if (global)
+        p->group_local[p->out_of[i]] = FALSE;
+    }
+  p->group_local[0] = FALSE; /* the input is copied in for the whole slice */
+}
+
 /* Conv2D / DepthwiseConv2D (linear, channels a multiple of NN_LANES) whose only
  * consumer is a BatchNormalization, and that BN's only consumer a relu. */
 static void
@@ -239,6 +260,7 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
   p->grad_block = g_new (int, L);
   p->grad_at = g_new0 (size_t, L);
   p->grad_shared = g_new0 (gboolean, L);
+  p->group_local = g_new0 (gboolean, L);
   p->reduce_len = 1;
   for (int i = 0; i < L; i++)
     p->fuse_target[i] = -1;
@@ -262,6 +284,7 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
   for (int j = 0; j < L; j++)
     if (p->relu_of[j] >= 0)
       p->out_of[j] = p->out_of[p->relu_of[j]];
+  plan_group_local (p, m);
   plan_gradients (p, m);
   return p;
 }
@@ -282,6 +305,7 @@ nn_plan_free (NnPlan *p)
   g_free (p->fuse_target);
   g_free (p->fuse_skip);
   g_free (p->fuse_relu);
+  g_free (p->group_local);
   g_free (p->grad_block);
   g_free (p->grad_at);
   g_free (p->grad_shared);

@@ -42,6 +42,10 @@ typedef struct {
    * that Dense reads its weights once per slice. */
   int group;
   int split_layer;
+  /* Per buffer (out_of's owners): only layers up to split_layer read it, and no
+   * caller of a fused pass: such a buffer is reused by each group of a thread's
+   * slice instead of holding every image, so that it stays in cache. */
+  gboolean *group_local;
   /* nn_model_predict fuses Conv -> BatchNormalization [-> relu] into one kernel
    * epilogue: fuse_target[i] is where conv i writes (-1: no fusion), fuse_skip[j]
    * the layers it covers, fuse_relu[i] whether the relu is among them. */

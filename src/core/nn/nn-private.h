@@ -26,6 +26,7 @@ struct _NnThread {
   NnWorkspace *ws;
   int tid;
   int n0, n;             /* this thread's slice of the batch */
+  int group_n0;          /* the slice's start, where its group-local buffers hold a group */
   NnPart part;           /* its share of each layer, when the threads split layers */
   float *scratch;        /* per-thread scratch, plan->scratch_floats, 64-byte aligned */
   float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */

@@ -487,8 +487,12 @@ run_direct (const NnConvDims *d, int n, const float *x, RowsFn rows, NnDirectCon
   a->x_row = p.wp;
   /* Window offsets are the same for every image: one run per image covers all
    * its rows, so tiles are full even on a 7 x 7 map. */
-  for (int j = p0; j < p1; j++)
-    s.xoff[j] = (((j / d->ow) * d->stride_h) * p.wp + (j % d->ow) * d->stride_w) * d->c;
+  for (int j = p0, oh = p0 / d->ow, ow = p0 % d->ow; j < p1; j++)
+    {
+      s.xoff[j] = ((oh * d->stride_h) * p.wp + ow * d->stride_w) * d->c;
+      if (++ow == d->ow)
+        ow = 0, oh++;
+    }
   /* the padded rows the share's windows read */
   int r0 = (p0 / d->ow) * d->stride_h, r1 = ((p1 - 1) / d->ow) * d->stride_h + d->kh;
   for (int i = 0; i < n; i++)
