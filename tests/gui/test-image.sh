@@ -63,9 +63,10 @@ grep -q '^IMAGE ok=0 .* image=1 name=notes.txt' "$APP_LOG" || fail "the failed o
 # four failed opens, then a good one: one toast at a time, the news at once
 for i in 1 2 3 4; do
   cp "$OUT/notes.txt" "$OUT/bad-$i.txt"
-  n=$(count_lines '^TOASTS ')
+  n=$(count_lines "^TOASTS .*bad-$i\.txt")
   open_image "$OUT/bad-$i.txt"
-  wait_for_more '^TOASTS ' "$n" 10 || fail "no toast for bad-$i.txt"
+  # this file's own toast: the previous one's may still be announced
+  wait_for_more "^TOASTS .*bad-$i\.txt" "$n" 10 || fail "no toast for bad-$i.txt"
 done
 t=$(grep '^TOASTS ' "$APP_LOG" | tail -1); echo "$t"
 [[ $(field "$t" shown) == 1 && $t == *"bad-4.txt"* ]] || fail "failed opens pile up: $t"
@@ -130,5 +131,20 @@ done
 ink=$(count_color "$OUT/copied.png" white)
 echo "copied picture: $ink ink pixels"
 ((ink > 500)) || fail "the copied picture has no ink ($ink)"
+
+# Delete right after a picture is read, while its map is still being made in the
+# background: the late map must not land on the empty canvas (it did, with a
+# critical warning, which G_DEBUG=fatal-warnings turns into a crash)
+for attempt in 1 2 3; do
+  n=$(count_lines '^PREDICTION digit=7 .* image=1')
+  open_image "$OUT/seven.png"
+  wait_for_more '^PREDICTION digit=7 .* image=1' "$n" 10 || fail "the picture was not read again"
+  n=$(count_lines '^PREDICTION blank')
+  key Delete
+  wait_for_more '^PREDICTION blank' "$n" 5 || fail "Delete did not clear the picture"
+done
+sleep "$(scaled 1)"
+after=$(awk '/^PREDICTION blank/{late=""} /^EXPLAIN /{late=$0} END{print late}' "$APP_LOG")
+[[ -z $after ]] || fail "a map landed after the canvas was cleared: $after"
 quit_app
 echo PASS
