@@ -329,6 +329,32 @@ test_nan_guard (void)
   g_assert_cmpint (res.steps, ==, 2);
 }
 
+/* The best epoch on a validation accuracy that stops moving: Keras's rule keeps
+ * the first to reach it, ties_to_later the last (the quick recipe's clean end). */
+static void
+test_ties_to_later (void)
+{
+  g_autoptr (NnDataset) train = synthetic (64, 1);
+  g_autoptr (NnDataset) val = synthetic (20, 2);
+  int best[2];
+  for (int later = 0; later < 2; later++)
+    {
+      g_autoptr (NnModel) m = tiny_model (7);
+      g_auto (Watch) w = { 0 };
+      NnFitConfig cfg;
+      NnFitResult res;
+      g_autoptr (GError) error = NULL;
+      config (&cfg, &w, 16);
+      cfg.ties_to_later = later;
+      g_assert_true (nn_fit (m, train, val, &cfg, &res, &error));
+      g_assert_cmpfloat (res.best_val_accuracy, ==, 1.0f);
+      best[later] = res.best_epoch;
+    }
+  g_test_message ("best epoch: %d (ties to the first), %d (ties to later)", best[0], best[1]);
+  g_assert_cmpint (best[0], <, 16);
+  g_assert_cmpint (best[1], ==, 16);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,5 +365,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/fit/frozen", test_frozen);
   g_test_add_func ("/train/fit/cancel-keeps-file", test_cancel_keeps_file);
   g_test_add_func ("/train/fit/nan-guard", test_nan_guard);
+  g_test_add_func ("/train/fit/ties-to-later", test_ties_to_later);
   return g_test_run ();
 }
