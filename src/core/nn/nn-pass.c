@@ -133,10 +133,7 @@ forward_job (NnThread *t)
   forward_layers (ws, t, split + 1, last);
 }
 
-/* Inference of a batch smaller than the pool (one image, most often): the
- * threads share out each layer, the heavy ones by their output rows or columns
- * (the fused convolutions and the kinds whose ops take parts), the others on
- * thread 0, and meet after each layer. */
+/* Every thread of the pool, before it goes on. */
 static void
 meet (NnWorkspace *ws)
 {
@@ -144,6 +141,10 @@ meet (NnWorkspace *ws)
     nn_threads_barrier (ws->pool);
 }
 
+/* Inference of a batch smaller than the pool (one image, most often): the
+ * threads share out each layer, the heavy ones by their output rows or columns
+ * (the fused convolutions and the kinds whose ops take parts), the others on
+ * thread 0, and meet after each layer. */
 static void
 forward_parts_job (NnThread *t)
 {
@@ -176,7 +177,8 @@ nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int n)
   if (ws->mode == NN_MODE_TRAINING)
     ws->step++;
   nn_workspace_prepare_winograd (ws, m);
-  if (ws->mode == NN_MODE_INFERENCE && n < m->n_threads && nn_kernels_level () != NN_KERNELS_GENERIC)
+  if (ws->mode == NN_MODE_INFERENCE && n < m->n_threads
+      && nn_kernels_level () != NN_KERNELS_GENERIC)
     nn_workspace_run_parts (ws, forward_parts_job);
   else
     nn_workspace_run (ws, forward_job);

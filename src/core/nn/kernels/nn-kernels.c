@@ -248,8 +248,8 @@ winograd_images (const NnConvDims *d, int n, const float *x, const float *u, flo
             &a, s.V + (size_t) xi * T * C, s.off, s.M + (size_t) xi * T * F, T);
         }
       (a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2) (
-        y + i * image_out (d) + (size_t) row0 * d->ow * F, s.M, MIN (d->oh - row0, NN_WINO_OUT * th),
-        d->ow, F, th, s.tw, scale, shift, relu);
+        y + i * image_out (d) + (size_t) row0 * d->ow * F, s.M,
+        MIN (d->oh - row0, NN_WINO_OUT * th), d->ow, F, th, s.tw, scale, shift, relu);
     }
 }
 
