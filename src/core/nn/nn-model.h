@@ -155,6 +155,11 @@ NnWorkspace *nn_workspace_new_up_to (const NnModel *m, int max_batch, NnMode mod
                                      GError **error);
 void         nn_workspace_free (NnWorkspace *ws);
 int          nn_workspace_max_batch (const NnWorkspace *ws);
+/* Work beside the passes, shared out over the workspace's threads: job (data,
+ * tid, n_threads) runs once on each, the caller's as tid 0 (once, as 0 of 1,
+ * without a pool), and this returns when all are done. */
+typedef void (*NnWorkspaceJob) (void *data, int tid, int n_threads);
+void         nn_workspace_share_out (NnWorkspace *ws, NnWorkspaceJob job, void *data);
 /* Seeds the dropout masks of the next training forward pass (deterministic). */
 void         nn_workspace_set_seed (NnWorkspace *ws, guint64 seed);
 

@@ -432,6 +432,29 @@ nn_workspace_fuse_coefficients (NnWorkspace *ws, const NnModel *m)
 
 /* ---- the public accessors ------------------------------------------------------ */
 
+typedef struct {
+  NnWorkspaceJob job;
+  void *data;
+  int nt;
+} SharedJob;
+
+static void
+shared_job (void *data, int tid)
+{
+  SharedJob *s = data;
+  s->job (s->data, tid, s->nt);
+}
+
+void
+nn_workspace_share_out (NnWorkspace *ws, NnWorkspaceJob job, void *data)
+{
+  g_return_if_fail (ws != NULL && job != NULL);
+  if (ws->pool == NULL)
+    job (data, 0, 1);
+  else
+    nn_threads_run (ws->pool, shared_job, &(SharedJob){ job, data, ws->nt });
+}
+
 int
 nn_workspace_max_batch (const NnWorkspace *ws)
 {
