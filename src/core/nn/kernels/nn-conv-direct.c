@@ -477,33 +477,46 @@ SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const f
 INLINE void
 winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
 {
+  /* B^T d B = (B^T d) B: the columns of B^T d (B^T times each column of d) are
+   * shared by neighbouring tiles, which overlap by two columns, so each is made
+   * once and kept for the next tile (nn-layer-bench cnn 32 40, three runs alternating with the
+   * tiles loaded whole: a prediction 148.4 -> 144.9 µs per image). */
   for (int ty = 0; ty < th; ty++)
-    for (int tx = 0; tx < tw; tx++)
-      for (int c0 = 0; c0 < C; c0 += VL)
-        {
-          const float *p = x + ((size_t) (2 * ty) * wp + 2 * tx) * C + c0;
-          vf d[4][4], u[4][4];
-          for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++)
-              d[i][j] = LOADU (p + ((size_t) i * wp + j) * C);
-          for (int j = 0; j < 4; j++)
-            {
-              u[0][j] = d[0][j] - d[2][j];
-              u[1][j] = d[1][j] + d[2][j];
-              u[2][j] = d[2][j] - d[1][j];
-              u[3][j] = d[1][j] - d[3][j];
-            }
-          size_t t = (size_t) ty * tw + tx;
-          for (int i = 0; i < 4; i++)
-            {
-              vf v0 = u[i][0] - u[i][2], v1 = u[i][1] + u[i][2];
-              vf v2 = u[i][2] - u[i][1], v3 = u[i][1] - u[i][3];
-              STOREU (V + ((size_t) (i * NN_WINO_IN + 0) * T + t) * C + c0, v0);
-              STOREU (V + ((size_t) (i * NN_WINO_IN + 1) * T + t) * C + c0, v1);
-              STOREU (V + ((size_t) (i * NN_WINO_IN + 2) * T + t) * C + c0, v2);
-              STOREU (V + ((size_t) (i * NN_WINO_IN + 3) * T + t) * C + c0, v3);
-            }
-        }
+    for (int c0 = 0; c0 < C; c0 += VL)
+      {
+        const float *p = x + (size_t) (2 * ty) * wp * C + c0;
+        vf u[4][4];
+#define COLUMN(j, col)                                                  \
+  {                                                                     \
+    const float *q = p + (size_t) (col) * C;                            \
+    vf d0 = LOADU (q), d1 = LOADU (q + (size_t) wp * C);                \
+    vf d2 = LOADU (q + (size_t) 2 * wp * C), d3 = LOADU (q + (size_t) 3 * wp * C); \
+    u[0][j] = d0 - d2;                                                  \
+    u[1][j] = d1 + d2;                                                  \
+    u[2][j] = d2 - d1;                                                  \
+    u[3][j] = d1 - d3;                                                  \
+  }
+        COLUMN (0, 0)
+        COLUMN (1, 1)
+        for (int tx = 0; tx < tw; tx++)
+          {
+            COLUMN (2, 2 * tx + 2)
+            COLUMN (3, 2 * tx + 3)
+            size_t t = (size_t) ty * tw + tx;
+            for (int i = 0; i < 4; i++)
+              {
+                vf v0 = u[i][0] - u[i][2], v1 = u[i][1] + u[i][2];
+                vf v2 = u[i][2] - u[i][1], v3 = u[i][1] - u[i][3];
+                STOREU (V + ((size_t) (i * NN_WINO_IN + 0) * T + t) * C + c0, v0);
+                STOREU (V + ((size_t) (i * NN_WINO_IN + 1) * T + t) * C + c0, v1);
+                STOREU (V + ((size_t) (i * NN_WINO_IN + 2) * T + t) * C + c0, v2);
+                STOREU (V + ((size_t) (i * NN_WINO_IN + 3) * T + t) * C + c0, v3);
+                u[i][0] = u[i][2];
+                u[i][1] = u[i][3];
+              }
+          }
+#undef COLUMN
+      }
 }
 
 /* Output-gradient tiles for the kernel gradient: U[xi, t, f] = (A g A^T)[xi] of
