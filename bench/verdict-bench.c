@@ -125,6 +125,31 @@ main (int argc, char **argv)
       printf ("core %-8s flagged    %5.1f%% (%d/%d)\n", nn_negative_kind_name (k),
               100.0 * flagged / n_neg, flagged, n_neg);
     }
+  /* Touching pairs of test digits, as a reader of numbers meets them before it
+   * cuts them (the fit makes its pairs of training digits). */
+  int pairs_flagged[2] = { 0 }, pairs[2] = { 0 };
+  for (int i = 0; i < n_neg; i++)
+    {
+      guint8 grey[NN_PAIR_HEIGHT * NN_PAIR_MAX_WIDTH];
+      float x[NN_IMAGE_PIXELS];
+      int a = (int) ((seed + 7919u * i) % (guint32) test->n);
+      int b = (int) ((seed + 104729u * i + 1) % (guint32) test->n), width;
+      int with_one = test->labels[a] == 1 || test->labels[b] == 1;
+      nn_negative_pair (test->images + (size_t) a * NN_IMAGE_PIXELS,
+                        test->images + (size_t) b * NN_IMAGE_PIXELS, seed + (guint32) i, grey,
+                        &width);
+      pairs[with_one]++;
+      if (!nn_preprocess_digit (grey, width, NN_PAIR_HEIGHT, NN_PAIR_MAX_WIDTH, NN_BACKGROUND_DARK,
+                                x, NULL))
+        continue;
+      const float *logits = nn_model_forward (m, ws, x, 1);
+      nn_verdict_features (&rule, x, logits, m->n_classes,
+                           rule.dim > 0 ? nn_workspace_layer_output (ws, layer) : NULL, &f);
+      pairs_flagged[with_one] += nn_verdict_judge (&rule, &f) != NN_VERDICT_DIGIT;
+    }
+  printf ("touching pairs flagged  %5.1f%% (%d/%d; with a 1: %d/%d)\n",
+          100.0 * (pairs_flagged[0] + pairs_flagged[1]) / n_neg, pairs_flagged[0] + pairs_flagged[1],
+          n_neg, pairs_flagged[1], pairs[1]);
   printf ("all negatives flagged   %5.1f%% (%d/%d)\n", 100.0 * flagged_all / (n_neg * NEG_N_KINDS),
           flagged_all, n_neg * NEG_N_KINDS);
   nn_verdict_rule_clear (&rule);

@@ -68,7 +68,8 @@ cli_calibrate (int argc, char **argv)
                           "model with both (the rule in metadata.json, which Keras ignores). "
                           "The rule's detector learns the training digits but the validation "
                           "split against drawings the program makes from a fixed seed "
-                          "(scribbles, shapes, dots, strokes, letter-like glyphs, printed capitals); its "
+                          "(scribbles, shapes, dots, strokes, letter-like glyphs, letters) "
+                          "and touching pairs of its training digits; its "
                           "threshold is set on the validation split, with a margin for "
                           "other writers. To refit only the rule of a model, weights "
                           "untouched: calibrate --no-temperature MODEL -o MODEL.",

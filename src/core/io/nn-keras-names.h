@@ -36,7 +36,7 @@ G_BEGIN_DECLS
  * 1,024 layers of about 60 values each stay well inside these. */
 #define NN_KERAS_MAX_CONFIG_BYTES  (4u << 20)
 #define NN_KERAS_MAX_JSON_VALUES   200000
-#define NN_KERAS_MAX_META_BYTES    (64u << 10)
+#define NN_KERAS_MAX_META_BYTES    (256u << 10)
 #define NN_KERAS_MAX_META_VALUES   2000
 /* model.weights.h5 holds the weights and at most three optimizer slots per weight
  * (Adam with amsgrad), plus HDF5's groups and headers (about 2.5 KB per layer in

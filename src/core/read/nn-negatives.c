@@ -326,29 +326,43 @@ glyph (Canvas *c, GRand *r, double s)
     }
 }
 
-/* Capital letters of straight strokes, as people print them, in a unit box (x to
- * the right, y down): only letters no digit is read as by people (no B, D, G, I, J,
- * L, O, P, S, T, Y or Z), and none made of a digit's boxy strokes (E and F taught
- * the detector to refuse a 5 drawn as straight segments). Each stroke ends at a
- * point with x < 0. */
-static const double letter_strokes[][16] = {
-  { 0, 1, .5, 0, 1, 1, -1 }, { .22, .62, .78, .62, -1 },                      /* A */
-  { 0, 0, 0, 1, -1 }, { 1, 0, 1, 1, -1 }, { 0, .5, 1, .5, -1 },               /* H */
-  { 0, 0, 0, 1, -1 }, { 1, 0, 0, .55, 1, 1, -1 },                             /* K */
-  { 0, 1, 0, 0, .5, .6, 1, 0, 1, 1, -1 },                                     /* M */
-  { 0, 1, 0, 0, 1, 1, 1, 0, -1 },                                             /* N */
-  { 0, 1, 0, 0, .8, 0, 1, .25, .8, .5, 0, .5, -1 }, { .4, .5, 1, 1, -1 },     /* R */
-  { 0, 0, .5, 1, 1, 0, -1 },                                                  /* V */
-  { 0, 0, .25, 1, .5, .35, .75, 1, 1, 0, -1 },                                /* W */
-  { 0, 0, 1, 1, -1 }, { 1, 0, 0, 1, -1 },                                     /* X */
+/* Letters and marks as people write them, in a unit box (x to the right, y
+ * down): only ones no digit is read as by people (no B, D, G, I, J, L, O, P, S or
+ * Z; no b, g, l, o, q, s or z), and none made of a digit's boxy strokes (E and F
+ * taught the detector to refuse a 5 drawn as straight segments). A dot is a
+ * stroke of one point. Each stroke ends at a point with x < 0. */
+static const double letter_strokes[][21] = {
+  { 0, 1, .5, 0, 1, 1, -1 }, { .22, .62, .78, .62, -1 },  /* A */
+  { 0, 0, 0, 1, -1 }, { 1, 0, 1, 1, -1 }, { 0, .5, 1, .5, -1 },  /* H */
+  { 0, 0, 0, 1, -1 }, { 1, 0, 0, .55, 1, 1, -1 },  /* K */
+  { 0, 1, 0, 0, .5, .6, 1, 0, 1, 1, -1 },  /* M */
+  { 0, 1, 0, 0, 1, 1, 1, 0, -1 },  /* N */
+  { 0, 1, 0, 0, .8, 0, 1, .25, .8, .5, 0, .5, -1 }, { .4, .5, 1, 1, -1 },  /* R */
+  { 0, 0, .5, 1, 1, 0, -1 },  /* V */
+  { 0, 0, .25, 1, .5, .35, .75, 1, 1, 0, -1 },  /* W */
+  { 0, 0, 1, 1, -1 }, { 1, 0, 0, 1, -1 },  /* X */
+  { .95, .15, .6, 0, .2, .1, 0, .5, .2, .9, .6, 1, .95, .85, -1 },  /* C */
+  { 0, 0, 0, .7, .2, .97, .5, 1, .8, .97, 1, .7, 1, 0, -1 },  /* U */
+  { 0, 0, 1, 0, -1 }, { .5, 0, .5, 1, -1 },  /* T */
+  { 0, 0, .5, .5, -1 }, { 1, 0, .5, .5, .5, 1, -1 },  /* Y */
+  { .9, .05, .9, 1, -1 }, { .9, .3, .6, .03, .2, .12, 0, .55, .2, .95, .6, .97, .9, .7, -1 },  /* a */
+  { .05, .5, .95, .5, .85, .15, .5, 0, .12, .18, 0, .55, .15, .88, .55, 1, .95, .85, -1 },  /* e */
+  { 0, 0, 0, 1, -1 }, { 0, .55, .3, .33, .7, .33, 1, .55, 1, 1, -1 },  /* h */
+  { 0, .1, 0, 1, -1 }, { 0, .3, .2, 0, .45, .08, .5, .3, .5, 1, -1 }, { .5, .3, .7, 0, .95, .08, 1, .3, 1, 1, -1 },  /* m */
+  { 0, 0, 0, 1, -1 }, { 0, .3, .3, .02, .7, .02, 1, .3, 1, 1, -1 },  /* n */
+  { 0, 0, 0, 1, -1 }, { 0, .4, .3, .05, .7, 0, 1, .15, -1 },  /* r */
+  { .4, 0, .4, .85, .55, 1, .9, .9, -1 }, { 0, .3, .85, .3, -1 },  /* t */
+  { 0, 0, 0, .75, .2, 1, .7, 1, 1, .7, -1 }, { 1, 0, 1, 1, -1 },  /* u */
+  { 1, 1, .25, .35, .25, .1, .45, 0, .65, .1, .6, .35, .1, .7, .15, .95, .5, 1, .9, .6, -1 },  /* & */
+  { .05, .25, .2, .05, .5, 0, .8, .05, .95, .25, .85, .45, .5, .6, .5, .78, -1 }, { .5, 1, .5, 1, -1 },  /* ? */
+  { .5, 0, .5, .75, -1 }, { .5, 1, .5, 1, -1 },  /* ! */
 };
 /* Each letter: its first stroke in letter_strokes and how many it has. */
 static const int letter_first[][2] = {
-  { 0, 2 }, { 2, 3 }, { 5, 2 }, { 7, 1 }, { 8, 1 }, { 9, 2 }, { 11, 1 }, { 12, 1 },
-  { 13, 2 },
+  { 0, 2 }, { 2, 3 }, { 5, 2 }, { 7, 1 }, { 8, 1 }, { 9, 2 }, { 11, 1 }, { 12, 1 }, { 13, 2 }, { 15, 1 }, { 16, 1 }, { 17, 2 }, { 19, 2 }, { 21, 2 }, { 23, 1 }, { 24, 2 }, { 26, 3 }, { 29, 2 }, { 31, 2 }, { 33, 2 }, { 35, 2 }, { 37, 1 }, { 38, 2 }, { 40, 2 }
 };
 
-/* A printed capital letter, each point jittered, the box of a random width, slanted
+/* A written letter or mark, each point jittered, the box of a random width, slanted
  * and turned a little, as a hand prints it. */
 static void
 letter (Canvas *c, GRand *r, double s)
@@ -410,4 +424,56 @@ nn_negative_render (NnNegativeKind kind, guint32 seed, int side, guint8 *grey)
   g_array_unref (c.points);
   g_array_unref (c.starts);
   g_array_unref (c.closed);
+}
+
+#define PAIR_INK 64        /* a column holds ink from this level (of 255) */
+#define PAIR_MAX_OVERLAP 6 /* columns; read-bench's touching numbers overlap 1 to 4 and more */
+#define PAIR_DRIFT 2
+
+/* The first and last columns of a field holding ink; FALSE when none does. */
+static gboolean
+ink_columns (const guint8 *field, int *x0, int *x1)
+{
+  *x0 = NN_PAIR_MAX_WIDTH, *x1 = -1;
+  for (int y = 0; y < 28; y++)
+    for (int x = 0; x < 28; x++)
+      if (field[y * 28 + x] >= PAIR_INK)
+        *x0 = MIN (*x0, x), *x1 = MAX (*x1, x);
+  return *x1 >= 0;
+}
+
+/* field's columns [x0, x1] onto grey from column at, rows from top. */
+static void
+paste_brighter (guint8 *grey, const guint8 *field, int x0, int x1, int at, int top)
+{
+  for (int y = 0; y < 28; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        guint8 *g = &grey[(top + y) * NN_PAIR_MAX_WIDTH + at + x - x0];
+        *g = MAX (*g, field[y * 28 + x]);
+      }
+}
+
+void
+nn_negative_pair (const guint8 *a, const guint8 *b, guint32 seed, guint8 *grey, int *width)
+{
+  const guint32 key[2] = { seed, 0x70616972u };
+  GRand *r = g_rand_new_with_seed_array (key, G_N_ELEMENTS (key));
+  int ax0, ax1, bx0, bx1, margin = 2;
+
+  memset (grey, 0, (size_t) NN_PAIR_HEIGHT * NN_PAIR_MAX_WIDTH);
+  *width = 2 * margin;
+  if (!ink_columns (a, &ax0, &ax1) || !ink_columns (b, &bx0, &bx1))
+    {
+      g_rand_free (r);
+      return;
+    }
+  int overlap = g_rand_int_range (r, 1, PAIR_MAX_OVERLAP + 1);
+  int top_a = PAIR_DRIFT + g_rand_int_range (r, -PAIR_DRIFT, PAIR_DRIFT + 1);
+  int top_b = PAIR_DRIFT + g_rand_int_range (r, -PAIR_DRIFT, PAIR_DRIFT + 1);
+  int at_b = MAX (margin, margin + (ax1 - ax0 + 1) - overlap);
+  paste_brighter (grey, a, ax0, ax1, margin, top_a);
+  paste_brighter (grey, b, bx0, bx1, at_b, top_b);
+  *width = at_b + (bx1 - bx0 + 1) + margin;
+  g_rand_free (r);
 }

@@ -11,9 +11,10 @@
  *     output layer's input, its sorted log-probabilities and energy (log sum exp
  *     of the logits) and the input figures above, trained to tell MNIST training
  *     digits from drawings the project makes itself (nn-negatives.h: scribbles,
- *     shapes, dots, strokes, letter-like glyphs, printed capitals). No single score of the model
- *     (energy, top probability, distance to a class centre) separates those
- *     nearly as well at the same cost in digits: measured with bench/verdict-bench.
+ *     shapes, dots, strokes, letter-like glyphs, letters and marks) and touching
+ *     pairs of training digits (what a reader of numbers must cut). No single
+ *     score of the model (energy, top probability, distance to a class centre)
+ *     separates those nearly as well at the same cost in digits: measured with bench/verdict-bench.
  * Each check has a threshold fitted on MNIST training images (nn_verdict_rule_fit),
  * so that only a small share of real digits is refused. The rule lives in the
  * model file's metadata.json under keys of its own ("verdict_*"), which Keras
