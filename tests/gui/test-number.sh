@@ -156,14 +156,15 @@ geo=$(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: //p')
 screenshot "$OUT/number-42-400x700.png"
 quit_app
 
-# low confidence: with the shipped CNN, a 5 closing into a 6 reads "5, 66 %" and
-# a 9 with an open loop "9, 63 %": digits, shown as unsure
+# low confidence: with the shipped CNN, a 7 with a short bar (or a 1 with a long
+# flag) reads "7, 54 %" and a 9 with an open loop "9, 63 %": digits, shown as
+# unsure (a 5 closing into a 6, "5, 66 %" and a digit before, is refused by the
+# rule fitted with letters and touching pairs)
 preset_settings "window-width=1280" "window-height=800"
 : >"$APP_LOG"
 start_app --model "${DIGITS_MODELS_PATH%%:*}/mnist_cnn.keras"
 wait_for '^MODEL loaded name=mnist_cnn' 20 || fail "the CNN did not load"
-for shape in "190 60 100 60 100 140 180 150 180 220 100 230 100 150" \
-             "180 70 100 60 90 130 180 130 150 240"; do
+for shape in "120 70 160 65 140 240" "180 70 100 60 90 130 180 130 150 240"; do
   # shellcheck disable=SC2086
   line=$(draw_and_predict $shape)
   echo "unsure: $line"
