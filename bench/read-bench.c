@@ -92,7 +92,7 @@ main (int argc, char **argv)
   if (test == NULL)
     g_error ("%s", error->message);
   nn_verdict_rule_from_model (m, &rule);
-  NnWorkspace *ws = nn_workspace_new (m, 1, NN_MODE_INFERENCE);
+  NnWorkspace *ws = nn_workspace_new (m, NN_NUMBER_BATCH, NN_MODE_INFERENCE);
   static guint8 grey[NUM_HEIGHT * NUM_MAX_WIDTH];
   int k = g_getenv ("READ_BENCH_SCALE") ? CLAMP (atoi (g_getenv ("READ_BENCH_SCALE")), 1, 4) : 1;
   g_autofree guint8 *big = g_new (guint8, (size_t) k * NUM_HEIGHT * k * NUM_MAX_WIDTH);

@@ -93,7 +93,7 @@ cli_read (int argc, char **argv)
   if (m->n_classes != 10)
     return cli_error (argv[1], "the model has %d outputs; digit models have 10", m->n_classes);
   nn_verdict_rule_from_model (m, &rule);
-  ws = nn_workspace_new (m, 1, NN_MODE_INFERENCE);
+  ws = nn_workspace_new (m, NN_NUMBER_BATCH, NN_MODE_INFERENCE);
   if (json)
     {
       builder = json_builder_new ();

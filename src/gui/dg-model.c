@@ -17,7 +17,7 @@ struct _DgModel {
   char *path;
   char *title;
   NnModel *nn;
-  NnWorkspace *ws; /* batch 1, inference */
+  NnWorkspace *ws; /* inference, batch NN_NUMBER_BATCH */
   NnVerdictRule rule; /* not a digit: the file's rule, or the default one */
 };
 
@@ -104,7 +104,7 @@ dg_model_load (const char *path, GError **error)
       return NULL;
     }
 
-  ws = nn_workspace_new_checked (nn, 1, NN_MODE_INFERENCE, error);
+  ws = nn_workspace_new_checked (nn, NN_NUMBER_BATCH, NN_MODE_INFERENCE, error);
   if (!ws || !answers_finitely (nn, ws, path, error))
     {
       g_clear_pointer (&ws, nn_workspace_free);

@@ -18,6 +18,14 @@
 #define SURE 0.99           /* 0.9: touching 3 points lower (read-bench, 100) */
 #define MIN_DIGIT 0.12      /* the narrowest digit (a 1) a cut may leave */
 #define GAP 0.35            /* the widest stretch without a candidate cut */
+/* ... in a piece wider than tall and of the line's full height, most likely two
+ * digits or more: read-bench, touching, 300 of each at seeds 11 and 1000: 58.0
+ * and 60.7% at GAP, 62.0 and 65.7% at 0.15 (0.1 alike), at about 1.5 times the
+ * reads. Without the height, a 7 half drawn on the canvas (its bar and the top
+ * of its stem) took as many, and latency-bench's read (6 digits) rose from 7.2
+ * to 9.2 ms at the 95th percentile; with it, 6.0 to 6.6 ms. */
+#define WIDE_GAP 0.15
+#define FULL_HEIGHT 0.85
 #define MAX_CUTS 48
 #define SPACING 0.05        /* the closest two candidate cuts may be */
 #define MAX_DIGIT 1.0       /* the widest part between two cuts */
@@ -42,14 +50,18 @@
  * but lost 9 of touching ones (their strokes cross). */
 #define REFUSED_COST 3.0
 /* The not-a-digit detector's doubt, short of refusing: each digit also pays this
- * times softplus (its detector score less the threshold), so that of two readings
- * the one whose pieces look more like lone digits wins (a touching pair read
- * whole looks less so than its digits apart). read-bench, 300 of each, seed 11,
- * with a rule fitted against touching pairs too: touching 55.7% without, 61.0% at
- * 0.5, 60.3% at 0.25 and 1, 60.0% at 2; a threshold moved by 2 either way, 59.7%
- * and 60.7%. Seed 5, against the rule without pairs and without doubt: 53.0 ->
- * 62.0%. */
-#define DOUBT_WEIGHT 0.5
+ * times softplus (its detector score less the threshold, plus DOUBT_REACH), so that
+ * of two readings the one whose pieces look more like lone digits wins (a touching
+ * pair read whole looks less so than its digits apart, and so does a piece cut
+ * out of one digit). read-bench, 300 of each, seed 11, with a rule fitted against
+ * touching pairs too: touching 55.7% without, 61.0% at 0.5 (reach 0), 60.3% at
+ * 0.25 and 1. With the reach, which lets scores well under the threshold count
+ * too (1,000 of each, seed 1, separate / close / touching): 96.6 / 95.0 / 60.2%
+ * at reach 0, 98.1 / 96.1 / 60.6% at weight 1 and reach 8 (the cnn: 97.9 / 96.3 /
+ * 58.9% -> 98.8 / 96.9 / 57.4%); reach 6, 10 and 12 and weight 1.5 and 2 alike or
+ * worse. */
+#define DOUBT_WEIGHT 1.0
+#define DOUBT_REACH 8.0
 #define MAX_JOIN 3          /* pieces joined into one digit at most */
 #define JOIN_WIDTH 1.0      /* the widest a join may be, as a share of the tallest piece */
 /* The width prior, widths as shares of the tallest piece's height (which, with
@@ -212,18 +224,43 @@ piece_box (const Reader *r, Piece *pc, int x0, int x1)
   return pc->x1 > pc->x0;
 }
 
-/* The piece's ink alone (with the faint pixels around it) on the background,
- * preprocessed and read; fit gets how well it reads as one digit, for the
- * reading's score. FALSE when preprocessing finds nothing to read. */
-static gboolean
-read_piece (const Reader *r, const Piece *pc, NnNumberDigit *d, double *fit)
+/* Pictures of pieces waiting to be read, read together (read_queue): a batch
+ * runs each layer over all its images at once, and over the workspace's threads. */
+typedef struct {
+  GArray *x;            /* float: NN_IMAGE_PIXELS per picture */
+  GArray *read;         /* NnNumberDigit: each picture's box, then its reading */
+  GArray *fit;          /* double: how well each reads as one digit, for the score */
+  int done;             /* pictures read so far */
+} Queue;
+
+static void
+queue_init (Queue *q)
+{
+  q->x = g_array_new (FALSE, FALSE, sizeof (float));
+  q->read = g_array_new (FALSE, TRUE, sizeof (NnNumberDigit));
+  q->fit = g_array_new (FALSE, TRUE, sizeof (double));
+  q->done = 0;
+}
+
+static void
+queue_clear (Queue *q)
+{
+  g_array_unref (q->x);
+  g_array_unref (q->read);
+  g_array_unref (q->fit);
+}
+
+/* Queues the piece's ink alone (with the faint pixels around it) on the
+ * background, preprocessed. Returns its index, -1 when preprocessing finds
+ * nothing to read. */
+static int
+queue_piece (const Reader *r, Queue *q, const Piece *pc)
 {
   int bx0 = MAX (pc->x0 - 1, 0), by0 = MAX (pc->y0 - 1, 0);
   int bx1 = MIN (pc->x1 + 1, r->width), by1 = MIN (pc->y1 + 1, r->height);
   int bw = bx1 - bx0, bh = by1 - by0;
   g_autofree guint8 *crop = g_new (guint8, (size_t) bw * bh);
-  float x[NN_IMAGE_PIXELS], probs[10];
-  NnVerdictFeatures f;
+  float x[NN_IMAGE_PIXELS];
 
   g_autofree guint8 *own = g_new0 (guint8, (size_t) bw * bh);
   for (int y = by0; y < by1; y++)
@@ -245,11 +282,24 @@ read_piece (const Reader *r, const Piece *pc, NnNumberDigit *d, double *fit)
       }
   if (!nn_preprocess_digit (crop, bw, bh, bw, r->light ? NN_BACKGROUND_LIGHT : NN_BACKGROUND_DARK,
                             x, NULL))
-    return FALSE;
-  const float *logits = nn_model_forward_logits (r->m, r->ws, x, 1);
-  int layer = r->rule->dim > 0 ? nn_verdict_feature_layer (r->m) : -1;
-  nn_verdict_features (r->rule, x, logits, 10, layer >= 0 ? nn_workspace_layer_output (r->ws, layer)
-                                                          : NULL, &f);
+    return -1;
+  NnNumberDigit box = { .x = pc->x0, .y = pc->y0, .w = pc->x1 - pc->x0, .h = pc->y1 - pc->y0 };
+  g_array_append_vals (q->x, x, NN_IMAGE_PIXELS);
+  g_array_append_val (q->read, box);
+  g_array_set_size (q->fit, q->read->len);
+  return (int) q->read->len - 1;
+}
+
+/* One picture's reading from its logits (and the detector's features): the
+ * digit, its verdict, and fit, how well it reads as one digit. */
+static void
+judge (const Reader *r, const float *x, const float *logits, const float *feats,
+       NnNumberDigit *d, double *fit)
+{
+  float probs[10];
+  NnVerdictFeatures f;
+
+  nn_verdict_features (r->rule, x, logits, 10, feats, &f);
   nn_softmax_rows (probs, logits, 1, 10);
   d->digit = 0;
   for (int k = 0; k < 10; k++)
@@ -262,9 +312,28 @@ read_piece (const Reader *r, const Piece *pc, NnNumberDigit *d, double *fit)
   d->verdict = nn_verdict_judge (r->rule, &f);
   *fit = log (MAX (d->confidence, 1e-6)) - (d->verdict == NN_VERDICT_DIGIT ? 0 : REFUSED_COST);
   if (r->rule->weights != NULL)
-    *fit -= DOUBT_WEIGHT * log1p (exp (MIN (f.score - r->rule->max_score, 50.0)));
-  d->x = pc->x0, d->y = pc->y0, d->w = pc->x1 - pc->x0, d->h = pc->y1 - pc->y0;
-  return TRUE;
+    *fit -= DOUBT_WEIGHT * log1p (exp (MIN (f.score - r->rule->max_score + DOUBT_REACH, 50.0)));
+}
+
+/* Reads the pictures queued since the last call, a workspace batch at a time. */
+static void
+read_queue (const Reader *r, Queue *q)
+{
+  int batch = nn_workspace_max_batch (r->ws), n = (int) q->read->len;
+  int layer = r->rule->dim > 0 ? nn_verdict_feature_layer (r->m) : -1;
+
+  for (int s = q->done; s < n; s += batch)
+    {
+      int b = MIN (batch, n - s);
+      const float *x = &g_array_index (q->x, float, (size_t) s * NN_IMAGE_PIXELS);
+      const float *logits = nn_model_forward_logits (r->m, r->ws, x, b);
+      const float *feats = layer >= 0 ? nn_workspace_layer_output (r->ws, layer) : NULL;
+      for (int i = 0; i < b; i++)
+        judge (r, x + (size_t) i * NN_IMAGE_PIXELS, logits + (size_t) i * 10,
+               feats != NULL ? feats + (size_t) i * r->rule->dim : NULL,
+               &g_array_index (q->read, NnNumberDigit, s + i), &g_array_index (q->fit, double, s + i));
+    }
+  q->done = n;
 }
 
 static void
@@ -277,10 +346,11 @@ append (Reader *r, const NnNumberDigit *d)
 /* Candidate cut columns, sorted, leaving a digit's width at either end: where
  * the column profile of the ink has a valley, where the top outline dips or the
  * bottom one rises (the notch between two touching digits), and, wherever these
- * leave more than GAP of the height without a candidate, the thinnest column
+ * leave more than GAP of the height without a candidate (WIDE_GAP in a piece that
+ * may be touching digits: wide, and as tall as the tallest), the thinnest column
  * there. Returns how many. */
 static int
-pick_cuts (const Reader *r, const Piece *pc, int *cuts)
+pick_cuts (const Reader *r, const Piece *pc, int tallest, int *cuts)
 {
   int w = pc->x1 - pc->x0, h = pc->y1 - pc->y0, n = 0;
   int margin = MAX (2, (int) (MIN_DIGIT * h)), lo = margin, hi = w - margin;
@@ -305,7 +375,8 @@ pick_cuts (const Reader *r, const Piece *pc, int *cuts)
       mark[x] = valley || dip || rise;
     }
   /* Fill the gaps, at the thinnest column of each. */
-  int gap = MAX (3, (int) (GAP * h));
+  gboolean pair = w > WIDE * h && h >= FULL_HEIGHT * tallest;
+  int gap = MAX (3, (int) ((pair ? WIDE_GAP : GAP) * h));
   for (gboolean filled = TRUE; filled;)
     {
       int last = lo - 1;
@@ -419,36 +490,92 @@ may_cut (const Piece *pc, const NnNumberDigit *whole, gboolean have_whole)
                && whole->confidence >= SURE));
 }
 
+/* A way from one node to a later one: a digit read, or a mark dropped. */
+typedef struct {
+  int from;           /* the node it leaves */
+  int read;           /* the queue's picture read as its digit; -1: a mark dropped */
+} Edge;
+
+/* The ways into node j (whose previous node is in piece q) from node i: each
+ * queues the picture it reads. Returns the queue index, -1 for none, -2 for a
+ * mark dropped. */
+static int
+queue_edge (Reader *r, Queue *queue, const Piece *pieces, const Node *node, const int *first,
+            const int *whole, guint8 *take, int tallest, int i, int j)
+{
+  int p = node[i].piece, q = node[j - 1].piece;
+  gboolean at_start = node[i].bound == NULL, at_end = j == first[q + 1];
+  if (p == q && at_start && at_end)
+    /* The piece whole, or a mark dropped. */
+    return pieces[p].y1 - pieces[p].y0 < SHORT * tallest ? -2 : whole[p];
+  if (p == q)
+    {
+      /* A part of one piece between two of its cuts. */
+      const Piece *pc = &pieces[p];
+      Piece part = { .label = pc->label, .lo = node[i].bound, .hi = at_end ? NULL : node[j].bound };
+      int sw = (at_end ? pc->x1 : node[j].x) - node[i].x, h = pc->y1 - pc->y0;
+      if (sw < MIN_DIGIT * h || sw > MAX_DIGIT * h || !piece_box (r, &part, pc->x0, pc->x1))
+        return -1;
+      /* The box is the part's own; the spill only fills it out. */
+      part.spill = SPILL;
+      return queue_piece (r, queue, &part);
+    }
+  /* Whole pieces p..q joined. */
+  Piece group = { .take = take };
+  int x0 = r->width, x1 = 0, read = -1;
+  if (!at_start || !at_end || q - p >= MAX_JOIN)
+    return -1;
+  for (int k = p; k <= q; k++)
+    x0 = MIN (x0, pieces[k].x0), x1 = MAX (x1, pieces[k].x1);
+  if (x1 - x0 > JOIN_WIDTH * MAX (tallest, 1))
+    return -1;
+  for (int k = p; k <= q; k++)
+    take[pieces[k].label] = 1;
+  if (piece_box (r, &group, x0, x1))
+    read = queue_piece (r, queue, &group);
+  for (int k = p; k <= q; k++)
+    take[pieces[k].label] = 0;
+  return read;
+}
+
 /* Reads the line of pieces (sorted left to right): the reading of highest total
  * score among those that take each piece whole, cut it along paths at candidate
  * columns into touching digits, or join it with the next one or two into one
  * digit (a digit drawn in strokes that do not touch), found by dynamic
  * programming over the nodes, as classic segmentation by recognition does.
- * Marks (pieces much shorter than the tallest) are dropped unless joined. */
+ * Marks (pieces much shorter than the tallest) are dropped unless joined. The
+ * pieces whole are read first (they say which to cut), then every part and
+ * join the programme may take, together. */
 static void
 read_line (Reader *r, Piece *pieces, int n_pieces)
 {
   int tallest = 0, n = 0, cuts[MAX_CUTS];
-  g_autofree NnNumberDigit *whole = g_new0 (NnNumberDigit, MAX (n_pieces, 1));
-  g_autofree double *whole_fit = g_new0 (double, MAX (n_pieces, 1));
-  g_autofree gboolean *have = g_new0 (gboolean, MAX (n_pieces, 1));
+  g_autofree int *whole = g_new (int, MAX (n_pieces, 1));
   g_autoptr (GArray) nodes = g_array_new (FALSE, FALSE, sizeof (Node));
+  g_autoptr (GArray) edges = g_array_new (FALSE, FALSE, sizeof (Edge));
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree int *first = g_new (int, n_pieces + 1);
   g_autofree guint8 *take = g_new0 (guint8, MAX (r->n_labels + 1, 1));
+  Queue queue;
 
+  queue_init (&queue);
   for (int i = 0; i < n_pieces; i++)
-    tallest = MAX (tallest, pieces[i].y1 - pieces[i].y0);
+    {
+      tallest = MAX (tallest, pieces[i].y1 - pieces[i].y0);
+      whole[i] = queue_piece (r, &queue, &pieces[i]);
+    }
+  read_queue (r, &queue);
   for (int i = 0; i < n_pieces; i++)
     {
       Piece *pc = &pieces[i];
       Node start = { .piece = i, .x = pc->x0 };
       first[i] = (int) nodes->len;
       g_array_append_val (nodes, start);
-      have[i] = read_piece (r, pc, &whole[i], &whole_fit[i]);
-      if (pc->y1 - pc->y0 < SHORT * tallest || !may_cut (pc, &whole[i], have[i]))
+      const NnNumberDigit *w = whole[i] >= 0 ? &g_array_index (queue.read, NnNumberDigit, whole[i])
+                                             : NULL;
+      if (pc->y1 - pc->y0 < SHORT * tallest || !may_cut (pc, w, w != NULL))
         continue;
-      int n_cuts = pick_cuts (r, pc, cuts);
+      int n_cuts = pick_cuts (r, pc, tallest, cuts);
       for (int k = 0; k < n_cuts; k++)
         {
           int *bound = g_new (int, r->height);
@@ -463,77 +590,50 @@ read_line (Reader *r, Piece *pieces, int n_pieces)
   g_array_append_val (nodes, end);
   n = (int) nodes->len;
 
+  /* The ways into each node, from nodes a way reaches. */
   const Node *node = (const Node *) nodes->data;
+  g_autofree int *into = g_new (int, n + 1);
+  g_autofree gboolean *reached = g_new0 (gboolean, n);
+  reached[0] = TRUE, into[0] = into[1] = 0;
+  for (int j = 1; j < n; j++)
+    {
+      for (int i = j - 1; i >= 0; i--)
+        {
+          int read = reached[i] ? queue_edge (r, &queue, pieces, node, first, whole, take,
+                                              tallest, i, j)
+                                : -1;
+          if (read == -1)
+            continue;
+          Edge e = { .from = i, .read = MAX (read, -1) };
+          g_array_append_val (edges, e);
+          reached[j] = TRUE;
+        }
+      into[j + 1] = (int) edges->len;
+    }
+  read_queue (r, &queue);
+
   g_autofree double *best = g_new (double, n);
-  g_autofree int *from = g_new (int, n);
-  g_autofree NnNumberDigit *took = g_new0 (NnNumberDigit, n);
-  g_autofree gboolean *digit = g_new0 (gboolean, n);
+  g_autofree int *from = g_new (int, n), *took = g_new (int, n);
+  const Edge *edge = (const Edge *) edges->data;
   best[0] = 0, from[0] = -1;
   for (int j = 1; j < n; j++)
     {
-      best[j] = -INFINITY, from[j] = -1;
-      for (int i = j - 1; i >= 0; i--)
+      best[j] = -INFINITY, from[j] = -1, took[j] = -1;
+      for (int k = into[j]; k < into[j + 1]; k++)
         {
-          NnNumberDigit d;
-          double fit;
-          int p = node[i].piece, q = node[j - 1].piece;
-          gboolean at_start = node[i].bound == NULL, at_end = j == first[q + 1];
-          if (!isfinite (best[i]))
-            continue;
-          if (p == q && at_start && at_end)
-            {
-              /* The piece whole, or a mark dropped. */
-              if (pieces[p].y1 - pieces[p].y0 < SHORT * tallest)
-                {
-                  if (best[i] > best[j])
-                    best[j] = best[i], from[j] = i, digit[j] = FALSE;
-                  continue;
-                }
-              if (!have[p])
-                continue;
-              d = whole[p], fit = whole_fit[p];
-            }
-          else if (p == q)
-            {
-              /* A part of one piece between two of its cuts. */
-              const Piece *pc = &pieces[p];
-              Piece part = { .label = pc->label, .lo = node[i].bound,
-                             .hi = at_end ? NULL : node[j].bound };
-              int sw = (at_end ? pc->x1 : node[j].x) - node[i].x, h = pc->y1 - pc->y0;
-              if (sw < MIN_DIGIT * h || sw > MAX_DIGIT * h || !piece_box (r, &part, pc->x0, pc->x1))
-                continue;
-              /* The box is the part's own; the spill only fills it out. */
-              part.spill = SPILL;
-              if (!read_piece (r, &part, &d, &fit))
-                continue;
-            }
-          else
-            {
-              /* Whole pieces p..q joined. */
-              Piece group = { .take = take };
-              int x0 = r->width, x1 = 0;
-              if (!at_start || !at_end || q - p >= MAX_JOIN)
-                continue;
-              for (int k = p; k <= q; k++)
-                x0 = MIN (x0, pieces[k].x0), x1 = MAX (x1, pieces[k].x1);
-              if (x1 - x0 > JOIN_WIDTH * MAX (tallest, 1))
-                continue;
-              for (int k = p; k <= q; k++)
-                take[pieces[k].label] = 1;
-              gboolean ok = piece_box (r, &group, x0, x1) && read_piece (r, &group, &d, &fit);
-              for (int k = p; k <= q; k++)
-                take[pieces[k].label] = 0;
-              if (!ok)
-                continue;
-            }
-          double s = best[i] + fit + width_prior (&d, tallest);
+          const Edge *e = &edge[k];
+          double s = best[e->from];
+          if (e->read >= 0)
+            s += g_array_index (queue.fit, double, e->read)
+                 + width_prior (&g_array_index (queue.read, NnNumberDigit, e->read), tallest);
           if (s > best[j])
-            best[j] = s, from[j] = i, took[j] = d, digit[j] = TRUE;
+            best[j] = s, from[j] = e->from, took[j] = e->read;
         }
     }
   for (int j = n - 1; j > 0 && from[j] >= 0; j = from[j])
-    if (digit[j])
-      append (r, &took[j]); /* sorted left to right afterwards */
+    if (took[j] >= 0)
+      append (r, &g_array_index (queue.read, NnNumberDigit, took[j])); /* sorted afterwards */
+  queue_clear (&queue);
 }
 
 static int

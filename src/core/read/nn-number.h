@@ -22,6 +22,9 @@
 G_BEGIN_DECLS
 
 #define NN_NUMBER_MAX_DIGITS 64
+/* A workspace batch that reads a number's candidate pieces together (any batch
+ * works; one reads them one by one). */
+#define NN_NUMBER_BATCH 16
 
 typedef struct {
   int digit;            /* the model's best class */
