@@ -230,6 +230,7 @@ typedef struct {
   GArray *x;            /* float: NN_IMAGE_PIXELS per picture */
   GArray *read;         /* NnNumberDigit: each picture's box, then its reading */
   GArray *fit;          /* double: how well each reads as one digit, for the score */
+  GHashTable *seen;     /* a hash of each picture and box -> the first index queued with it */
   int done;             /* pictures read so far */
 } Queue;
 
@@ -239,6 +240,7 @@ queue_init (Queue *q)
   q->x = g_array_new (FALSE, FALSE, sizeof (float));
   q->read = g_array_new (FALSE, TRUE, sizeof (NnNumberDigit));
   q->fit = g_array_new (FALSE, TRUE, sizeof (double));
+  q->seen = g_hash_table_new (NULL, NULL);
   q->done = 0;
 }
 
@@ -248,11 +250,27 @@ queue_clear (Queue *q)
   g_array_unref (q->x);
   g_array_unref (q->read);
   g_array_unref (q->fit);
+  g_hash_table_unref (q->seen);
+}
+
+/* FNV-1a over the bytes of the picture and its box. */
+static guint
+picture_hash (const float *x, const NnNumberDigit *box)
+{
+  guint32 h = 2166136261u;
+  const guint8 *b = (const guint8 *) x;
+  for (size_t i = 0; i < NN_IMAGE_PIXELS * sizeof (float); i++)
+    h = (h ^ b[i]) * 16777619u;
+  int corners[4] = { box->x, box->y, box->w, box->h };
+  b = (const guint8 *) corners;
+  for (size_t i = 0; i < sizeof corners; i++)
+    h = (h ^ b[i]) * 16777619u;
+  return h;
 }
 
 /* Queues the piece's ink alone (with the faint pixels around it) on the
- * background, preprocessed. Returns its index, -1 when preprocessing finds
- * nothing to read. */
+ * background, preprocessed, unless the same picture with the same box is queued
+ * already. Returns its index, -1 when preprocessing finds nothing to read. */
 static int
 queue_piece (const Reader *r, Queue *q, const Piece *pc)
 {
@@ -284,6 +302,19 @@ queue_piece (const Reader *r, Queue *q, const Piece *pc)
                             x, NULL))
     return -1;
   NnNumberDigit box = { .x = pc->x0, .y = pc->y0, .w = pc->x1 - pc->x0, .h = pc->y1 - pc->y0 };
+  guint hash = picture_hash (x, &box);
+  gpointer first;
+  /* Cut paths that differ only where there is no ink make the same part. */
+  if (g_hash_table_lookup_extended (q->seen, GUINT_TO_POINTER (hash), NULL, &first))
+    {
+      int k = GPOINTER_TO_INT (first);
+      const NnNumberDigit *kb = &g_array_index (q->read, NnNumberDigit, k);
+      if (memcmp (&g_array_index (q->x, float, (size_t) k * NN_IMAGE_PIXELS), x, sizeof x) == 0
+          && kb->x == box.x && kb->y == box.y && kb->w == box.w && kb->h == box.h)
+        return k;
+    }
+  else
+    g_hash_table_insert (q->seen, GUINT_TO_POINTER (hash), GINT_TO_POINTER ((int) q->read->len));
   g_array_append_vals (q->x, x, NN_IMAGE_PIXELS);
   g_array_append_val (q->read, box);
   g_array_set_size (q->fit, q->read->len);
