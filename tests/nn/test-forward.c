@@ -359,6 +359,21 @@ test_convolutions (void)
               (NnConvConfig){ 32, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_RELU });
   check_conv ("conv2d 5x5 valid, 16 -> 16", NN_LAYER_CONV2D, (NnShape){ 9, 8, 16 },
               (NnConvConfig){ 16, 1, 5, 5, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
+  /* The kernels built for 32, 64 and 96 input channels: pointwise convolutions
+   * (pixels one after another) and Winograd's products per point. 49 and 30
+   * pixels leave tiles of 4 and of 1 after the large ones. */
+  check_conv ("conv2d 1x1 32 -> 32, 7 x 7", NN_LAYER_CONV2D, (NnShape){ 7, 7, 32 },
+              (NnConvConfig){ 32, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_RELU });
+  check_conv ("conv2d 1x1 64 -> 64", NN_LAYER_CONV2D, (NnShape){ 5, 6, 64 },
+              (NnConvConfig){ 64, 1, 1, 1, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR });
+  check_conv ("conv2d 1x1 96 -> 96, 7 x 7", NN_LAYER_CONV2D, (NnShape){ 7, 7, 96 },
+              (NnConvConfig){ 96, 1, 1, 1, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_RELU });
+  check_conv ("conv2d 1x1 stride 2, 32 -> 16", NN_LAYER_CONV2D, (NnShape){ 7, 6, 32 },
+              (NnConvConfig){ 16, 1, 1, 1, 2, 2, NN_PAD_VALID, TRUE, NN_ACT_LINEAR });
+  check_conv ("conv2d 3x3 same 64 -> 96", NN_LAYER_CONV2D, (NnShape){ 7, 7, 64 },
+              (NnConvConfig){ 96, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_RELU });
+  check_conv ("conv2d 3x3 same 96 -> 48", NN_LAYER_CONV2D, (NnShape){ 5, 5, 96 },
+              (NnConvConfig){ 48, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR });
   check_conv ("depthwise 3x3 same stride 2, 16 channels", NN_LAYER_DEPTHWISE_CONV2D,
               (NnShape){ 7, 8, 16 },
               (NnConvConfig){ 0, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_RELU });

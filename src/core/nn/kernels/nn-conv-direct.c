@@ -174,11 +174,102 @@ ROW (simd, 6, 8, 12, 16) /* 24 of the 32 registers hold sums */
 ROW (simd, 3, 4, 6, 12)  /* 12 of the 16 */
 #endif
 
+/* The same for a 1 x 1 kernel whose pixels lie one after another, C known when
+ * compiled: each pixel's input is at a constant distance from the first's, so
+ * the tile needs one address register where the general one needs a register
+ * (or, past 16 of them, a reload from the stack) per pixel. */
+#define PSTEP(r)                                \
+  {                                             \
+    float xb = xp[(r) * CC + c];                \
+    a##r##_0 += w0 * xb;                        \
+    if (NF > 1)                                 \
+      a##r##_1 += w1 * xb;                      \
+    if (NF > 2)                                 \
+      a##r##_2 += w2 * xb;                      \
+    if (NF > 3)                                 \
+      a##r##_3 += w3 * xb;                      \
+  }
+#define PTILE(NAME, NF_, REP, CC_)                                                   \
+  INLINE void NAME (const NnDirectConv *a, const float *x, const int *xoff, float *y, \
+                    int f0)                                                         \
+  {                                                                                 \
+    const int NF = NF_, CC = CC_, F = a->f;                                         \
+    REP (DECL)                                                                      \
+    const float *xp = x + xoff[0];                                                  \
+    const float *wp = a->w + f0;                                                    \
+    for (int c = 0; c < CC; c++)                                                    \
+      {                                                                             \
+        vf w0 = LOADW (0), w1 = LOADW (1), w2 = LOADW (2), w3 = LOADW (3);         \
+        REP (PSTEP)                                                                 \
+      }                                                                             \
+    EPI (0) EPI (1) EPI (2) EPI (3)                                                 \
+    REP (OUT)                                                                       \
+  }
+#define PRUN(NAME, NF, RBIG, R, CC)                                                   \
+  PTILE (NAME##_big, NF, REP##RBIG, CC)                                               \
+  PTILE (NAME##_4, NF, REP4, CC)                                                      \
+  PTILE (NAME##_1, NF, REP1, CC)                                                      \
+  INLINE void NAME (const NnDirectConv *a, const float *x, const int *xoff, float *y, \
+                    int n, int f0)                                                    \
+  {                                                                                   \
+    int p = 0, s = a->x_pixel_stride;                                                 \
+    for (; p + R <= n; p += R)                                                        \
+      NAME##_big (a, x + (size_t) p * s, xoff, y + (size_t) p * a->y_pixel_stride, f0); \
+    for (; p + 4 <= n; p += 4)                                                        \
+      NAME##_4 (a, x + (size_t) p * s, xoff, y + (size_t) p * a->y_pixel_stride, f0); \
+    for (; p < n; p++)                                                                \
+      NAME##_1 (a, x + (size_t) p * s, xoff, y + (size_t) p * a->y_pixel_stride, f0); \
+  }
+#define PROW(SUFFIX, R4, R3, R2, R1, CC)                                             \
+  PRUN (prun4_##SUFFIX, 4, R4, R4, CC)                                                \
+  PRUN (prun3_##SUFFIX, 3, R3, R3, CC)                                                \
+  PRUN (prun2_##SUFFIX, 2, R2, R2, CC)                                                \
+  PRUN (prun1_##SUFFIX, 1, R1, R1, CC)                                                \
+  INLINE void prow_##SUFFIX (const NnDirectConv *a, const float *x, const int *xoff, \
+                             float *y, int n)                                         \
+  {                                                                                   \
+    int f0 = 0;                                                                       \
+    int left = a->f / VL;                                                             \
+    if (left == 6)                                                                    \
+      {                                                                               \
+        prun3_##SUFFIX (a, x, xoff, y, n, 0);                                         \
+        prun3_##SUFFIX (a, x, xoff, y, n, 3 * VL);                                    \
+        return;                                                                       \
+      }                                                                               \
+    for (; left >= 4; left -= 4, f0 += 4 * VL)                                        \
+      prun4_##SUFFIX (a, x, xoff, y, n, f0);                                          \
+    if (left == 3)                                                                    \
+      prun3_##SUFFIX (a, x, xoff, y, n, f0);                                          \
+    else if (left == 2)                                                               \
+      prun2_##SUFFIX (a, x, xoff, y, n, f0);                                          \
+    else if (left == 1)                                                               \
+      prun1_##SUFFIX (a, x, xoff, y, n, f0);                                          \
+  }
+
+#if VL == 16
+PROW (c32, 6, 8, 12, 16, 32)
+PROW (c64, 6, 8, 12, 16, 64)
+PROW (c96, 6, 8, 12, 16, 96)
+#else
+PROW (c32, 3, 4, 6, 12, 32)
+PROW (c64, 3, 4, 6, 12, 64)
+PROW (c96, 3, 4, 6, 12, 96)
+#endif
+
 void
 SIMD (nn_direct_conv_rows) (const NnDirectConv *a, const float *x, const int *xoff, float *y,
                             int n)
 {
-  row_simd (a, x, xoff, y, n);
+  gboolean pointwise = a->x_pixel_stride == a->c && a->kh == 1 && a->kw == 1
+                       && a->x_red_stride == 1;
+  if (pointwise && a->c == 32)
+    prow_c32 (a, x, xoff, y, n);
+  else if (pointwise && a->c == 64)
+    prow_c64 (a, x, xoff, y, n);
+  else if (pointwise && a->c == 96)
+    prow_c96 (a, x, xoff, y, n);
+  else
+    row_simd (a, x, xoff, y, n);
 }
 
 /* ---- depthwise -------------------------------------------------------------- */

@@ -233,7 +233,7 @@ winograd_images (const NnConvDims *d, int n, const float *x, const float *u, flo
   for (int t = 0; t < T; t++)
     s.off[t] = t * C;
   NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
-                     .y_pixel_stride = F };
+                     .y_pixel_stride = F, .x_pixel_stride = C };
   for (int i = 0; i < n; i++)
     {
       /* the tiles' rows of the padded image, and one tile's overlap below */
@@ -485,6 +485,9 @@ run_direct (const NnConvDims *d, int n, const float *x, RowsFn rows, NnDirectCon
   a->y_pixel_stride = d->f;
   a->x_red_stride = 1;
   a->x_row = p.wp;
+  /* A 1 x 1 kernel at stride 1 on an unpadded row reads the pixels in order. */
+  a->x_pixel_stride = d->kh == 1 && d->kw == 1 && d->stride_h == 1 && d->stride_w == 1
+                      && p.wp == d->ow ? d->c : 0;
   /* Window offsets are the same for every image: one run per image covers all
    * its rows, so tiles are full even on a 7 x 7 map. */
   for (int j = p0, oh = p0 / d->ow, ow = p0 % d->ow; j < p1; j++)

@@ -15,6 +15,8 @@ typedef struct {
   int x_row;           /* input pixels per row (of the padded image) */
   int x_red_stride;    /* floats between steps of the reduction over c (1, or C for dW) */
   int y_pixel_stride;  /* floats between neighbouring output pixels */
+  int x_pixel_stride;  /* when not 0, xoff[p] = xoff[0] + p * this in every run (a 1 x 1
+                        * kernel at stride 1 without padding: its pixels one after another) */
   gboolean accumulate; /* y += result instead of y = result */
   const float *scale;  /* (F,) or NULL: y = act (conv * scale + shift) */
   const float *shift;  /* (F,) or NULL */
