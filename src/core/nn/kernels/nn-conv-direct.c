@@ -63,9 +63,10 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
 
 #define DECL(r) vf a##r##_0 = { 0 }, a##r##_1 = { 0 }, a##r##_2 = { 0 }, a##r##_3 = { 0 };
 #define OFF(r) const int o##r = xoff[r];
-#define STEP(r)                                 \
+/* One input value of pixel r times the NF weight vectors, into r's sums. */
+#define STEP_WITH(r, value)                     \
   {                                             \
-    float xb = xp[o##r + c * xrs];              \
+    float xb = (value);                         \
     a##r##_0 += w0 * xb;                        \
     if (NF > 1)                                 \
       a##r##_1 += w1 * xb;                      \
@@ -74,6 +75,7 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
     if (NF > 3)                                 \
       a##r##_3 += w3 * xb;                      \
   }
+#define STEP(r) STEP_WITH (r, xp[o##r + c * xrs])
 #define OUT1(r, j)                                                        \
   {                                                                       \
     vf v = a##r##_##j * sc##j + sh##j;                                   \
@@ -139,34 +141,37 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
       NAME##_1 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);              \
   }
 
-/* Row runs over all filter blocks: blocks of 4 then what is left (6 as 3 + 3).
- * R4 .. R1 are the rows of a tile for 4 .. 1 blocks of filters, so that the sums
- * and the blocks' weights fit the registers (32 with AVX-512, 16 with AVX2). */
-#define ROW(SUFFIX, R4, R3, R2, R1)                                                  \
-  RUN (run4_##SUFFIX, 4, R4, R4)                                                      \
-  RUN (run3_##SUFFIX, 3, R3, R3)                                                      \
-  RUN (run2_##SUFFIX, 2, R2, R2)                                                      \
-  RUN (run1_##SUFFIX, 1, R1, R1)                                                      \
-  INLINE void row_##SUFFIX (const NnDirectConv *a, const float *x, const int *xoff,  \
-                            float *y, int n)                                          \
-  {                                                                                   \
-    int f0 = 0;                                                                       \
-    int left = a->f / VL;                                                             \
-    if (left == 6)                                                                    \
-      {                                                                               \
-        run3_##SUFFIX (a, x, xoff, y, n, 0);                                                \
-        run3_##SUFFIX (a, x, xoff, y, n, 3 * VL);                                               \
-        return;                                                                       \
-      }                                                                               \
-    for (; left >= 4; left -= 4, f0 += 4 * VL)                                            \
-      run4_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
-    if (left == 3)                                                                    \
-      run3_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
-    else if (left == 2)                                                               \
-      run2_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
-    else if (left == 1)                                                               \
-      run1_##SUFFIX (a, x, xoff, y, n, f0);                                                 \
+/* The body of a row function: the runs over all filter blocks, blocks of 4 then
+ * what is left (6 as 3 + 3). */
+#define BLOCKS(RUN4, RUN3, RUN2, RUN1)              \
+  {                                                 \
+    int f0 = 0, left = a->f / VL;                   \
+    if (left == 6)                                  \
+      {                                             \
+        RUN3 (a, x, xoff, y, n, 0);                 \
+        RUN3 (a, x, xoff, y, n, 3 * VL);            \
+        return;                                     \
+      }                                             \
+    for (; left >= 4; left -= 4, f0 += 4 * VL)      \
+      RUN4 (a, x, xoff, y, n, f0);                  \
+    if (left == 3)                                  \
+      RUN3 (a, x, xoff, y, n, f0);                  \
+    else if (left == 2)                             \
+      RUN2 (a, x, xoff, y, n, f0);                  \
+    else if (left == 1)                             \
+      RUN1 (a, x, xoff, y, n, f0);                  \
   }
+
+/* R4 .. R1 are the rows of a tile for 4 .. 1 blocks of filters, so that the sums
+ * and the blocks' weights fit the registers (32 with AVX-512, 16 with AVX2). */
+#define ROW(SUFFIX, R4, R3, R2, R1)                                                 \
+  RUN (run4_##SUFFIX, 4, R4, R4)                                                     \
+  RUN (run3_##SUFFIX, 3, R3, R3)                                                     \
+  RUN (run2_##SUFFIX, 2, R2, R2)                                                     \
+  RUN (run1_##SUFFIX, 1, R1, R1)                                                     \
+  INLINE void row_##SUFFIX (const NnDirectConv *a, const float *x, const int *xoff, \
+                            float *y, int n)                                         \
+  BLOCKS (run4_##SUFFIX, run3_##SUFFIX, run2_##SUFFIX, run1_##SUFFIX)
 
 #if VL == 16
 ROW (simd, 6, 8, 12, 16) /* 24 of the 32 registers hold sums */
@@ -178,17 +183,7 @@ ROW (simd, 3, 4, 6, 12)  /* 12 of the 16 */
  * compiled: each pixel's input is at a constant distance from the first's, so
  * the tile needs one address register where the general one needs a register
  * (or, past 16 of them, a reload from the stack) per pixel. */
-#define PSTEP(r)                                \
-  {                                             \
-    float xb = xp[(r) * CC + c];                \
-    a##r##_0 += w0 * xb;                        \
-    if (NF > 1)                                 \
-      a##r##_1 += w1 * xb;                      \
-    if (NF > 2)                                 \
-      a##r##_2 += w2 * xb;                      \
-    if (NF > 3)                                 \
-      a##r##_3 += w3 * xb;                      \
-  }
+#define PSTEP(r) STEP_WITH (r, xp[(r) * CC + c])
 #define PTILE(NAME, NF_, REP, CC_)                                                   \
   INLINE void NAME (const NnDirectConv *a, const float *x, const int *xoff, float *y, \
                     int f0)                                                         \
@@ -227,24 +222,7 @@ ROW (simd, 3, 4, 6, 12)  /* 12 of the 16 */
   PRUN (prun1_##SUFFIX, 1, R1, R1, CC)                                                \
   INLINE void prow_##SUFFIX (const NnDirectConv *a, const float *x, const int *xoff, \
                              float *y, int n)                                         \
-  {                                                                                   \
-    int f0 = 0;                                                                       \
-    int left = a->f / VL;                                                             \
-    if (left == 6)                                                                    \
-      {                                                                               \
-        prun3_##SUFFIX (a, x, xoff, y, n, 0);                                         \
-        prun3_##SUFFIX (a, x, xoff, y, n, 3 * VL);                                    \
-        return;                                                                       \
-      }                                                                               \
-    for (; left >= 4; left -= 4, f0 += 4 * VL)                                        \
-      prun4_##SUFFIX (a, x, xoff, y, n, f0);                                          \
-    if (left == 3)                                                                    \
-      prun3_##SUFFIX (a, x, xoff, y, n, f0);                                          \
-    else if (left == 2)                                                               \
-      prun2_##SUFFIX (a, x, xoff, y, n, f0);                                          \
-    else if (left == 1)                                                               \
-      prun1_##SUFFIX (a, x, xoff, y, n, f0);                                          \
-  }
+  BLOCKS (prun4_##SUFFIX, prun3_##SUFFIX, prun2_##SUFFIX, prun1_##SUFFIX)
 
 #if VL == 16
 PROW (c32, 6, 8, 12, 16, 32)
