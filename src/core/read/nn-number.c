@@ -22,8 +22,9 @@
  * digits or more: read-bench, touching, 300 of each at seeds 11 and 1000: 58.0
  * and 60.7% at GAP, 62.0 and 65.7% at 0.15 (0.1 alike), at about 1.5 times the
  * reads. Without the height, a 7 half drawn on the canvas (its bar and the top
- * of its stem) took as many, and latency-bench's read (6 digits) rose from 7.2
- * to 9.2 ms at the 95th percentile; with it, 6.0 to 6.6 ms. */
+ * of its stem) took as many: latency-bench's read (6 digits) took 8.4 and 9.3 ms
+ * at the 95th percentile, against 7.8 and 7.8 without the denser cuts; with the
+ * height (and the reads in batches), 6.0 to 6.6 ms. */
 #define WIDE_GAP 0.15
 #define FULL_HEIGHT 0.85
 #define MAX_CUTS 48
