@@ -225,6 +225,9 @@ piece_box (const Reader *r, Piece *pc, int x0, int x1)
   return pc->x1 > pc->x0;
 }
 
+/* What queue_piece and queue_edge return in place of a queued picture's index. */
+enum { NO_WAY = -1, MARK_DROPPED = -2 };
+
 /* Pictures of pieces waiting to be read, read together (read_queue): a batch
  * runs each layer over all its images at once, and over the workspace's threads. */
 typedef struct {
@@ -271,7 +274,7 @@ picture_hash (const float *x, const NnNumberDigit *box)
 
 /* Queues the piece's ink alone (with the faint pixels around it) on the
  * background, preprocessed, unless the same picture with the same box is queued
- * already. Returns its index, -1 when preprocessing finds nothing to read. */
+ * already. Returns its index, NO_WAY when preprocessing finds nothing to read. */
 static int
 queue_piece (const Reader *r, Queue *q, const Piece *pc)
 {
@@ -301,7 +304,7 @@ queue_piece (const Reader *r, Queue *q, const Piece *pc)
       }
   if (!nn_preprocess_digit (crop, bw, bh, bw, r->light ? NN_BACKGROUND_LIGHT : NN_BACKGROUND_DARK,
                             x, NULL))
-    return -1;
+    return NO_WAY;
   NnNumberDigit box = { .x = pc->x0, .y = pc->y0, .w = pc->x1 - pc->x0, .h = pc->y1 - pc->y0 };
   guint hash = picture_hash (x, &box);
   gpointer first;
@@ -525,12 +528,11 @@ may_cut (const Piece *pc, const NnNumberDigit *whole, gboolean have_whole)
 /* A way from one node to a later one: a digit read, or a mark dropped. */
 typedef struct {
   int from;           /* the node it leaves */
-  int read;           /* the queue's picture read as its digit; -1: a mark dropped */
+  int read;           /* the queue's picture read as its digit, or MARK_DROPPED */
 } Edge;
 
-/* The ways into node j (whose previous node is in piece q) from node i: each
- * queues the picture it reads. Returns the queue index, -1 for none, -2 for a
- * mark dropped. */
+/* The way from node i into node j, if there is one: queues the picture it reads
+ * and returns its queue index, or returns MARK_DROPPED or NO_WAY. */
 static int
 queue_edge (Reader *r, Queue *queue, const Piece *pieces, const Node *node, const int *first,
             const int *whole, guint8 *take, int tallest, int i, int j)
@@ -539,7 +541,7 @@ queue_edge (Reader *r, Queue *queue, const Piece *pieces, const Node *node, cons
   gboolean at_start = node[i].bound == NULL, at_end = j == first[q + 1];
   if (p == q && at_start && at_end)
     /* The piece whole, or a mark dropped. */
-    return pieces[p].y1 - pieces[p].y0 < SHORT * tallest ? -2 : whole[p];
+    return pieces[p].y1 - pieces[p].y0 < SHORT * tallest ? MARK_DROPPED : whole[p];
   if (p == q)
     {
       /* A part of one piece between two of its cuts. */
@@ -547,20 +549,20 @@ queue_edge (Reader *r, Queue *queue, const Piece *pieces, const Node *node, cons
       Piece part = { .label = pc->label, .lo = node[i].bound, .hi = at_end ? NULL : node[j].bound };
       int sw = (at_end ? pc->x1 : node[j].x) - node[i].x, h = pc->y1 - pc->y0;
       if (sw < MIN_DIGIT * h || sw > MAX_DIGIT * h || !piece_box (r, &part, pc->x0, pc->x1))
-        return -1;
+        return NO_WAY;
       /* The box is the part's own; the spill only fills it out. */
       part.spill = SPILL;
       return queue_piece (r, queue, &part);
     }
   /* Whole pieces p..q joined. */
   Piece group = { .take = take };
-  int x0 = r->width, x1 = 0, read = -1;
+  int x0 = r->width, x1 = 0, read = NO_WAY;
   if (!at_start || !at_end || q - p >= MAX_JOIN)
-    return -1;
+    return NO_WAY;
   for (int k = p; k <= q; k++)
     x0 = MIN (x0, pieces[k].x0), x1 = MAX (x1, pieces[k].x1);
   if (x1 - x0 > JOIN_WIDTH * MAX (tallest, 1))
-    return -1;
+    return NO_WAY;
   for (int k = p; k <= q; k++)
     take[pieces[k].label] = 1;
   if (piece_box (r, &group, x0, x1))
@@ -633,10 +635,10 @@ read_line (Reader *r, Piece *pieces, int n_pieces)
         {
           int read = reached[i] ? queue_edge (r, &queue, pieces, node, first, whole, take,
                                               tallest, i, j)
-                                : -1;
-          if (read == -1)
+                                : NO_WAY;
+          if (read == NO_WAY)
             continue;
-          Edge e = { .from = i, .read = MAX (read, -1) };
+          Edge e = { .from = i, .read = read };
           g_array_append_val (edges, e);
           reached[j] = TRUE;
         }
