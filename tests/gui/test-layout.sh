@@ -73,6 +73,9 @@ for size in 400x700 1280x800 2560x1440; do
       # opened on this page in a narrow window, the switcher at the bottom shows at
       # once (it was 0 px high until the first page change)
       if ((W < 600)); then
+        # the first layout may come before the switcher's own allocation: wait for
+        # one that gives it a height (the check below still fails without one)
+        wait_for "^\(TRAINPAGE\|EVALPAGE\|DATAGATE\).*switch-draw=[0-9-]*,[0-9-]*,[0-9]*,[1-9]" 5 || true
         l=$(grep -E '^(TRAINPAGE|EVALPAGE|DATAGATE)' "$APP_LOG" | tail -1)
         IFS=, read -r _ _ _ sh <<<"$(field "$l" switch-draw)"
         echo "$size $page: switch-draw=$(field "$l" switch-draw)"
