@@ -127,9 +127,10 @@ cli_calibrate (int argc, char **argv)
     printf ("  feature distance <= %.3f (%d dimensions)\n", rule.max_distance, rule.dim);
   if (rule.weights != NULL)
     printf ("  detector score <= %.3f (%d inputs: %d features of the output layer's input, "
-            "%d of the field pooled 2 x 2, %d more), fitted against seeded negatives\n",
-            rule.max_score, rule.dim + rule.pixels + NN_VERDICT_EXTRA_INPUTS, rule.dim,
-            rule.pixels, NN_VERDICT_EXTRA_INPUTS);
+            "%d of the field pooled 2 x 2, %d of its edges, %d more), fitted against seeded "
+            "negatives\n", rule.max_score,
+            rule.dim + rule.pixels + rule.edges + NN_VERDICT_EXTRA_INPUTS, rule.dim, rule.pixels,
+            rule.edges, NN_VERDICT_EXTRA_INPUTS);
   nn_verdict_rule_clear (&rule);
 
   const NnKerasSaveOptions keep = { .info = info };

@@ -242,10 +242,11 @@ test_store_detector (void)
   for (int i = 0; i < NN_IMAGE_PIXELS; i++)
     x[i] = (i * 37 % 11) / 10.0f;
   /* Without and with hidden units, without the pooled field (files fitted before
-   * it joined the inputs) and with it. */
-  for (int variant = 0; variant < 4; variant++)
+   * it joined the inputs), with it, and with the field's edges too. */
+  for (int variant = 0; variant < 6; variant++)
     {
       int hidden = variant % 2 ? 3 : 0, pixels = variant >= 2 ? NN_VERDICT_PIXEL_INPUTS : 0;
+      int edges = variant >= 4 ? NN_VERDICT_EDGE_INPUTS : 0;
       g_autoptr (NnModel) m = load_shipped ("mnist_cnn.keras");
       g_autoptr (NnModel) back = NULL;
       NnVerdictRule rule, got = { 0 };
@@ -259,7 +260,8 @@ test_store_detector (void)
       rule.n_classes = m->n_classes;
       rule.hidden = hidden;
       rule.pixels = pixels;
-      inputs = rule.dim + pixels + NN_VERDICT_EXTRA_INPUTS;
+      rule.edges = edges;
+      inputs = rule.dim + pixels + edges + NN_VERDICT_EXTRA_INPUTS;
       size = hidden > 0 ? hidden * (inputs + 2) : inputs;
       rule.weights = g_new (float, size);
       for (int i = 0; i < size; i++)
@@ -281,6 +283,7 @@ test_store_detector (void)
       g_assert_true (nn_verdict_rule_from_model (back, &got));
       g_assert_cmpint (got.hidden, ==, hidden);
       g_assert_cmpint (got.pixels, ==, pixels);
+      g_assert_cmpint (got.edges, ==, edges);
       g_assert_null (got.centres);
       nn_verdict_features (&got, x, logits, 10, feat, &g);
       g_assert_cmpfloat_with_epsilon (g.score, f.score, 1e-4 * (1 + fabs (f.score)));
@@ -305,6 +308,14 @@ test_store_detector (void)
       g_assert_true (nn_verdict_rule_from_model (back, &got));
       nn_verdict_rule_clear (&got);
       g_hash_table_insert (back->metadata, g_strdup ("verdict_detector_pixels"), g_strdup ("49"));
+      g_assert_false (nn_verdict_rule_from_model (back, &got));
+      g_assert_null (got.weights);
+      nn_verdict_rule_clear (&got);
+      /* Edges of another size, or edges the weights were not made for: no rule. */
+      g_hash_table_insert (back->metadata, g_strdup ("verdict_detector_pixels"),
+                           g_strdup_printf ("%d", NN_VERDICT_PIXEL_INPUTS));
+      g_hash_table_insert (back->metadata, g_strdup ("verdict_detector_edges"),
+                           g_strdup (edges > 0 ? "49" : G_STRINGIFY (NN_VERDICT_EDGE_INPUTS)));
       g_assert_false (nn_verdict_rule_from_model (back, &got));
       g_assert_null (got.weights);
       nn_verdict_rule_clear (&rule);

@@ -55,6 +55,9 @@ typedef struct {
 /* The field pooled 2 x 2 (14 x 14 means), for a detector with no feature space to
  * read (a model whose output layer reads the pixels themselves). */
 #define NN_VERDICT_PIXEL_INPUTS 196
+/* How much edge of each of 4 directions each 4 x 4 cell of the field holds (7 x 7
+ * cells), scaled by the field's whole edge. */
+#define NN_VERDICT_EDGE_INPUTS 196
 
 typedef struct {
   double max_ink;      /* refuse above */
@@ -78,6 +81,7 @@ typedef struct {
    * refused. Without hidden units the score is w . z + bias; with H of them,
    * w2 . relu (W1 z + b1) + bias. weights NULL: no detector. */
   int pixels;
+  int edges;           /* 0 or NN_VERDICT_EDGE_INPUTS, after the pooled field */
   int hidden;          /* H, 0: a logistic regression */
   float *weights;      /* w (inputs), or W1 (H, inputs), b1 (H), w2 (H); owned */
   double bias;
