@@ -581,8 +581,8 @@ quantile (const double *sorted, int n, double q)
   return sorted[CLAMP (i, 0, n - 1)];
 }
 
-/* Rows of detector inputs, [feature space (dim) | pooled field (pixels) | extra
- * inputs], one per picture. */
+/* Rows of detector inputs, [feature space (dim) | pooled field (pixels) | its
+ * edges (edges) | extra inputs], one per picture. */
 typedef struct {
   int dim, pixels, edges, width, n;
   float *z;

@@ -52,8 +52,9 @@ typedef struct {
 /* The detector's inputs beyond the feature space: the sorted log-probabilities,
  * the energy, and the input checks' ink, pieces, largest share and holes. */
 #define NN_VERDICT_EXTRA_INPUTS 15
-/* The field pooled 2 x 2 (14 x 14 means), for a detector with no feature space to
- * read (a model whose output layer reads the pixels themselves). */
+/* The field pooled 2 x 2 (14 x 14 means): what the detector of a model with no
+ * feature space (its output layer reads the pixels) has of the picture, and the
+ * shape of the ink beside any model's features. */
 #define NN_VERDICT_PIXEL_INPUTS 196
 /* How much edge of each of 4 directions each 4 x 4 cell of the field holds (7 x 7
  * cells), scaled by the field's whole edge. */
