@@ -1466,6 +1466,10 @@ dg_test_probe_attach (DgWindow *window)
   g_signal_connect (window, "map", G_CALLBACK (on_window_map), p);
   g_signal_connect (window_child (p, "view_stack"), "notify::visible-child",
                     G_CALLBACK (on_page_changed), p);
+  /* the bottom page switcher shows a frame after the header chose its title (in a
+   * window opened narrow): the layout again then, as READY came before it */
+  g_signal_connect_swapped (window_child (p, "switcher_bar"), "notify::child-revealed",
+                            G_CALLBACK (layout_after_paint), p);
   draw_stack = draw_child (p, "draw_stack");
   g_signal_connect (draw_stack, "notify::visible-child-name", G_CALLBACK (on_draw_stack_changed), p);
   {
