@@ -374,6 +374,13 @@ test_convolutions (void)
               (NnConvConfig){ 96, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_RELU });
   check_conv ("conv2d 3x3 same 96 -> 48", NN_LAYER_CONV2D, (NnShape){ 5, 5, 96 },
               (NnConvConfig){ 48, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR });
+  /* The forward's Winograd F(4x4, 3x3) reads several images per product: 16
+   * tiles of a 14 x 14 map go two images at a time (and the third alone), and a
+   * valid 11 x 11 output fills its last tiles in part. */
+  check_conv ("conv2d 3x3 same 32 -> 64, 14 x 14", NN_LAYER_CONV2D, (NnShape){ 14, 14, 32 },
+              (NnConvConfig){ 64, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_RELU });
+  check_conv ("conv2d 3x3 valid 64 -> 64, 13 x 13", NN_LAYER_CONV2D, (NnShape){ 13, 13, 64 },
+              (NnConvConfig){ 64, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR });
   check_conv ("depthwise 3x3 same stride 2, 16 channels", NN_LAYER_DEPTHWISE_CONV2D,
               (NnShape){ 7, 8, 16 },
               (NnConvConfig){ 0, 1, 3, 3, 2, 2, NN_PAD_SAME, TRUE, NN_ACT_RELU });

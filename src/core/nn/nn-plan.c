@@ -384,7 +384,7 @@ nn_plan_bytes (const NnPlan *p, const NnModel *m, int n_threads)
       floats += b * (double) p->sizes[i].aux;
       /* the Winograd kernel (16 points per 9 taps) and the copy it came from */
       if (p->winograd[i])
-        floats += ((double) NN_WINO_POINTS / 9 + 1) * (double) l->vars[0].size;
+        floats += ((double) NN_WINO4_POINTS / 9 + 1) * (double) l->vars[0].size;
     }
   floats += (double) p->stats_floats + (double) p->scratch_floats * n_threads;
   floats += 2.0 * p->n_layers * 2 * NN_MAX_THREADS * p->reduce_len; /* doubles */

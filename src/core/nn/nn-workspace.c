@@ -99,7 +99,7 @@ workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
         }
       if (p->winograd[i])
         {
-          ws->wino_u[i] = ws_floats (ws, NN_WINO_POINTS * l->vars[0].size / 9);
+          ws->wino_u[i] = ws_floats (ws, NN_WINO4_POINTS * l->vars[0].size / 9);
           ws->wino_src[i] = ws_floats (ws, l->vars[0].size);
           if (ws->wino_src[i])
             ws->wino_src[i][0] = NAN; /* never equal: the first pass transforms */
@@ -399,7 +399,7 @@ nn_workspace_prepare_winograd (NnWorkspace *ws, const NnModel *m)
                  "not: whatever wrote them must call nn_model_params_changed ()",
                  m->layers[i].name, m->name);
       memcpy (ws->wino_src[i], w, v->size * sizeof (float));
-      nn_winograd_kernel (ws->wino_u[i], w, v->dims[2], v->dims[3]);
+      nn_winograd4_kernel (ws->wino_u[i], w, v->dims[2], v->dims[3]);
     }
   ws->wino_version = m->params_version;
 }

@@ -6,8 +6,8 @@
  * wider than the target's registers in memory: 16-float vectors compiled for
  * AVX2 made every kernel 20-50x slower than with 8-float ones.
  * Here: direct and depthwise convolution, the depthwise kernel gradient, Dense
- * of a few rows, MaxPooling2D 2x2, the Winograd F(2x2, 3x3) transforms and the
- * BatchNormalization passes.
+ * of a few rows, MaxPooling2D 2x2, the Winograd F(2x2, 3x3) and F(4x4, 3x3)
+ * transforms and the BatchNormalization passes.
  *
  * The convolution reads its input where it lies, no im2col: the row of the
  * implicit im2col matrix for output pixel p is the KH x KW window of C-vectors
@@ -701,6 +701,140 @@ SIMD (nn_winograd_output) (float *y, const float *M, int oh, int ow, int F, int 
                            const float *scale, const float *shift, gboolean relu)
 {
   winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
+}
+
+/* ---- Winograd F(4x4, 3x3) transforms ------------------------------------------- */
+
+/* r = B^T d for one column (or row) of six values, with
+ * B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
+ *        0 2 -1 -2 1 0; 0 4 0 -5 0 1]. */
+#define WINO4_BT(r, d0, d1, d2, d3, d4, d5)           \
+  do                                                  \
+    {                                                 \
+      vf s13_ = (d4) - 4.0f * (d2), t13_ = (d3) - 4.0f * (d1); \
+      vf s24_ = (d4) - (d2), t24_ = 2.0f * ((d3) - (d1));      \
+      r[0] = 4.0f * (d0) - 5.0f * (d2) + (d4);        \
+      r[1] = s13_ + t13_;                             \
+      r[2] = s13_ - t13_;                             \
+      r[3] = s24_ + t24_;                             \
+      r[4] = s24_ - t24_;                             \
+      r[5] = 4.0f * (d1) - 5.0f * (d3) + (d5);        \
+    }                                                 \
+  while (0)
+
+/* Input tiles: V[xi, t, c] = (B^T d B)[xi] of the 6x6 patch d at tile t. x is
+ * the padded image (Hp, Wp, C); tiles start at (4 ty, 4 tx) and overlap by two
+ * columns, whose B^T d is kept for the next tile; V has T rows per xi (T >=
+ * th * tw, so that the tiles of several images can follow each other). */
+INLINE void
+winograd4_input (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
+{
+  for (int ty = 0; ty < th; ty++)
+    for (int c0 = 0; c0 < C; c0 += VL)
+      {
+        const float *p = x + (size_t) (4 * ty) * wp * C + c0;
+        size_t row = (size_t) wp * C;
+        vf u[6][6];
+#define COLUMN4(j, col)                                                          \
+  {                                                                              \
+    const float *q = p + (size_t) (col) * C;                                     \
+    vf r_[6];                                                                    \
+    WINO4_BT (r_, LOADU (q), LOADU (q + row), LOADU (q + 2 * row), LOADU (q + 3 * row), \
+              LOADU (q + 4 * row), LOADU (q + 5 * row));                         \
+    for (int i_ = 0; i_ < 6; i_++)                                               \
+      u[i_][j] = r_[i_];                                                         \
+  }
+        COLUMN4 (0, 0)
+        COLUMN4 (1, 1)
+        for (int tx = 0; tx < tw; tx++)
+          {
+            COLUMN4 (2, 4 * tx + 2)
+            COLUMN4 (3, 4 * tx + 3)
+            COLUMN4 (4, 4 * tx + 4)
+            COLUMN4 (5, 4 * tx + 5)
+            size_t t = (size_t) ty * tw + tx;
+            for (int i = 0; i < 6; i++)
+              {
+                vf v[6];
+                WINO4_BT (v, u[i][0], u[i][1], u[i][2], u[i][3], u[i][4], u[i][5]);
+                for (int j = 0; j < 6; j++)
+                  STOREU (V + ((size_t) (i * NN_WINO4_IN + j) * T + t) * C + c0, v[j]);
+                u[i][0] = u[i][4];
+                u[i][1] = u[i][5];
+              }
+          }
+#undef COLUMN4
+      }
+}
+
+/* o = A^T m for six values, A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0;
+ * 0 1 -1 8 -8 1]. */
+#define WINO4_AT(o, m0, m1, m2, m3, m4, m5)       \
+  do                                              \
+    {                                             \
+      vf a_ = (m1) + (m2), b_ = (m1) - (m2);      \
+      vf c_ = (m3) + (m4), d_ = (m3) - (m4);      \
+      o[0] = (m0) + a_ + c_;                      \
+      o[1] = b_ + 2.0f * d_;                      \
+      o[2] = a_ + 4.0f * c_;                      \
+      o[3] = b_ + 8.0f * d_ + (m5);               \
+    }                                             \
+  while (0)
+
+/* Output tiles: y (OH, OW, F) = epilogue (A^T M A), M (NN_WINO4_POINTS, T, F)
+ * holding this image's th * tw tiles in its first rows. */
+INLINE void
+winograd4_output (float *y, const float *M, size_t T, int oh, int ow, int F, int th, int tw,
+                  const float *scale, const float *shift, gboolean relu)
+{
+  for (int ty = 0; ty < th; ty++)
+    for (int tx = 0; tx < tw; tx++)
+      for (int f0 = 0; f0 < F; f0 += VL)
+        {
+          size_t t = (size_t) ty * tw + tx;
+          vf r[4][6];
+          for (int j = 0; j < 6; j++)
+            {
+              const float *m = M + ((size_t) j * T + t) * F + f0;
+              size_t s = (size_t) NN_WINO4_IN * T * F;
+              vf o[4];
+              WINO4_AT (o, LOADU (m), LOADU (m + s), LOADU (m + 2 * s), LOADU (m + 3 * s),
+                        LOADU (m + 4 * s), LOADU (m + 5 * s));
+              for (int i = 0; i < 4; i++)
+                r[i][j] = o[i];
+            }
+          vf sc = scale ? LOADU (scale + f0) : (vf){ 0 } + 1.0f;
+          vf sh = shift ? LOADU (shift + f0) : (vf){ 0 };
+          for (int i = 0; i < 4; i++)
+            {
+              int yy = 4 * ty + i;
+              if (yy >= oh)
+                break;
+              vf o[4];
+              WINO4_AT (o, r[i][0], r[i][1], r[i][2], r[i][3], r[i][4], r[i][5]);
+              float *yr = y + ((size_t) yy * ow + 4 * tx) * F + f0;
+              int n = MIN (4, ow - 4 * tx);
+              for (int j = 0; j < n; j++)
+                {
+                  vf v = o[j] * sc + sh;
+                  STOREU (yr + (size_t) j * F, relu ? vrelu (v) : v);
+                }
+            }
+        }
+}
+#undef WINO4_BT
+#undef WINO4_AT
+
+void
+SIMD (nn_winograd4_input) (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
+{
+  winograd4_input (V, x, wp, C, th, tw, T);
+}
+void
+SIMD (nn_winograd4_output) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
+                            int tw, const float *scale, const float *shift, gboolean relu)
+{
+  winograd4_output (y, M, T, oh, ow, F, th, tw, scale, shift, relu);
 }
 
 /* ---- BatchNormalization ---------------------------------------------------------- */

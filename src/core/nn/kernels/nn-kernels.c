@@ -187,7 +187,7 @@ nn_winograd_kernel (float *u, const float *w, int C, int F)
     }
 }
 
-/* The Winograd forward's scratch for one image: the transformed input V and
+/* The scratch of winograd_images for one image: the transformed input V and
  * products M per point, the image padded to whole tiles, the tile offsets. */
 typedef struct {
   float *V, *M, *xpad;
@@ -215,8 +215,9 @@ wino_fwd_layout (Carve *k, const NnConvDims *d)
   return s;
 }
 
-/* Winograd 3x3 stride 1 of n images x (n, H, W, C) giving y (n, OH, OW, F) =
- * epilogue; u (16, C, F). part: a share of each image's rows of tiles. */
+/* Winograd F(2x2, 3x3) of n images x (n, H, W, C) giving y (n, OH, OW, F) =
+ * epilogue; u (16, C, F). part: a share of each image's rows of tiles. The
+ * backward's dx runs on it; the forward takes F(4x4, 3x3) (winograd4_images). */
 static void
 winograd_images (const NnConvDims *d, int n, const float *x, const float *u, float *y,
                  const float *scale, const float *shift, gboolean relu, float *scratch,
@@ -250,6 +251,133 @@ winograd_images (const NnConvDims *d, int n, const float *x, const float *u, flo
       (a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2) (
         y + i * image_out (d) + (size_t) row0 * d->ow * F, s.M,
         MIN (d->oh - row0, NN_WINO_OUT * th), d->ow, F, th, s.tw, scale, shift, relu);
+    }
+}
+
+/* ---- Winograd F(4x4, 3x3): the forward ---------------------------------------- */
+
+static int
+wino4_tiles (int n)
+{
+  return (n + NN_WINO4_OUT - 1) / NN_WINO4_OUT;
+}
+
+/* u (36, C, F) = G g G^T for every (c, f), G = [1/4 0 0; -1/6 -1/6 -1/6;
+ * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], g the 3x3 kernel
+ * w[ky, kx, c, f]. */
+void
+nn_winograd4_kernel (float *u, const float *w, int C, int F)
+{
+  size_t CF = (size_t) C * F;
+  for (size_t cf = 0; cf < CF; cf++)
+    {
+      double g[3][3], t[NN_WINO4_IN][3], r[NN_WINO4_IN];
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+          g[i][j] = w[(i * 3 + j) * CF + cf];
+#define WINO4_G(o, a, b, c)                         \
+  (o[0] = (a) / 4,                                  \
+   o[1] = -((a) + (b) + (c)) / 6,                   \
+   o[2] = -((a) - (b) + (c)) / 6,                   \
+   o[3] = (a) / 24 + (b) / 12 + (c) / 6,            \
+   o[4] = (a) / 24 - (b) / 12 + (c) / 6,            \
+   o[5] = (c))
+      for (int j = 0; j < 3; j++)
+        {
+          WINO4_G (r, g[0][j], g[1][j], g[2][j]);
+          for (int i = 0; i < NN_WINO4_IN; i++)
+            t[i][j] = r[i];
+        }
+      for (int i = 0; i < NN_WINO4_IN; i++)
+        {
+          WINO4_G (r, t[i][0], t[i][1], t[i][2]);
+          for (int j = 0; j < NN_WINO4_IN; j++)
+            u[(i * NN_WINO4_IN + j) * CF + cf] = (float) r[j];
+        }
+#undef WINO4_G
+    }
+}
+
+/* Each point's GEMM runs over the tiles of a group of images, at least this many
+ * rows, so that a 7 x 7 map (4 tiles) still reuses the weights it loads. */
+#define WINO4_ROWS 32
+#define WINO4_MAX_GROUP 8
+
+/* The forward's scratch: the transformed tiles V and products M of a group of
+ * images, one image padded to whole tiles, the tile offsets. */
+typedef struct {
+  float *V, *M, *xpad;
+  int *off;
+  Pad q;
+  int th, tw, T, group;
+} Wino4Fwd;
+
+static Wino4Fwd
+wino4_fwd_layout (Carve *k, const NnConvDims *d)
+{
+  Wino4Fwd s;
+  s.th = wino4_tiles (d->oh);
+  s.tw = wino4_tiles (d->ow);
+  s.T = s.th * s.tw;
+  s.group = CLAMP ((WINO4_ROWS + s.T - 1) / s.T, 1, WINO4_MAX_GROUP);
+  size_t gT = (size_t) s.group * s.T;
+  /* the padded image must hold every 6x6 tile */
+  s.q = (Pad){ .pt = d->pt, .pl = d->pl, .hp = NN_WINO4_OUT * s.th + 2,
+               .wp = NN_WINO4_OUT * s.tw + 2 };
+  s.q.pb = s.q.hp - d->h - d->pt;
+  s.q.pr = s.q.wp - d->w - d->pl;
+  s.V = carve (k, (size_t) NN_WINO4_POINTS * gT * d->c);  // (36, group T, C)
+  s.M = carve (k, (size_t) NN_WINO4_POINTS * gT * d->f);  // (36, group T, F)
+  s.xpad = carve (k, (size_t) s.q.hp * s.q.wp * d->c);    // (Hp, Wp, C)
+  s.off = carve_ints (k, gT);                             // (group T,)
+  return s;
+}
+
+/* Winograd F(4x4, 3x3) of n images x (n, H, W, C) giving y (n, OH, OW, F) =
+ * epilogue; u (36, C, F). part: a share of each image's rows of tiles; the
+ * whole of each image goes in groups of images. */
+static void
+winograd4_images (const NnConvDims *d, int n, const float *x, const float *u, float *y,
+                  const float *scale, const float *shift, gboolean relu, float *scratch,
+                  NnPart part)
+{
+  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  int C = d->c, F = d->f, ty0, ty1;
+  Carve k = { scratch, 0 };
+  Wino4Fwd s = wino4_fwd_layout (&k, d);
+  nn_part_range (part, s.th, &ty0, &ty1);
+  int th = ty1 - ty0, T = th * s.tw, row0 = NN_WINO4_OUT * ty0;
+  int group = th == s.th ? s.group : 1;   /* a share of the rows: one image at a time */
+  size_t gT = (size_t) group * T;
+  if (th == 0)
+    return;
+  for (size_t t = 0; t < gT; t++)
+    s.off[t] = (int) t * C;
+  NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
+                     .y_pixel_stride = F, .x_pixel_stride = C };
+  for (int i0 = 0; i0 < n; i0 += group)
+    {
+      int g = MIN (group, n - i0);
+      for (int j = 0; j < g; j++)
+        {
+          /* the tiles' rows of the padded image, and one tile's overlap below */
+          pad_rows (s.xpad, x + (size_t) (i0 + j) * image_in (d), d->h, d->w, C, s.q, row0,
+                    NN_WINO4_OUT * ty1 + 2);
+          (a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2) (
+            s.V + (size_t) j * T * C, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp, C, th,
+            s.tw, gT);
+        }
+      for (int xi = 0; xi < NN_WINO4_POINTS; xi++)
+        {
+          a.w = u + (size_t) xi * C * F;
+          (a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2) (
+            &a, s.V + (size_t) xi * gT * C, s.off, s.M + (size_t) xi * gT * F, g * T);
+        }
+      for (int j = 0; j < g; j++)
+        (a512 ? nn_winograd4_output_avx512 : nn_winograd4_output_avx2) (
+          y + (size_t) (i0 + j) * image_out (d) + (size_t) row0 * d->ow * F,
+          s.M + (size_t) j * T * F, gT, MIN (d->oh - row0, NN_WINO4_OUT * th), d->ow, F, th,
+          s.tw, scale, shift, relu);
     }
 }
 
@@ -460,7 +588,7 @@ nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise)
   if (!depthwise && nn_winograd_eligible (d))
     {
       Carve wf = { NULL, 0 };
-      wino_fwd_layout (&wf, d);
+      wino4_fwd_layout (&wf, d);
       wino_bwd_layout (&w, d);
       w.used = MAX (w.used, wf.used);
     }
@@ -521,7 +649,7 @@ nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float 
     return FALSE;
   if (wino_u != NULL && nn_winograd_eligible (d))
     {
-      winograd_images (d, n, x, wino_u, y, scale, shift, relu, scratch, part);
+      winograd4_images (d, n, x, wino_u, y, scale, shift, relu, scratch, part);
       return TRUE;
     }
   NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };

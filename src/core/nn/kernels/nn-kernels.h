@@ -25,6 +25,12 @@ G_BEGIN_DECLS
 #define NN_WINO_IN 4
 #define NN_WINO_OUT 2
 #define NN_WINO_POINTS (NN_WINO_IN * NN_WINO_IN)
+/* Winograd F(4x4, 3x3), the forward's: a 6x6 input tile gives a 4x4 output tile
+ * from 36 points, 2.25 multiplications per output instead of 4 (the backward
+ * keeps F(2x2, 3x3), whose gradients round less). */
+#define NN_WINO4_IN 6
+#define NN_WINO4_OUT 4
+#define NN_WINO4_POINTS (NN_WINO4_IN * NN_WINO4_IN)
 
 typedef enum {
   NN_KERNELS_GENERIC, /* plain C and BLAS */
@@ -79,14 +85,16 @@ nn_part_range (NnPart part, int n, int *lo, int *hi)
 gboolean nn_winograd_eligible (const NnConvDims *d);
 /* u (NN_WINO_POINTS, C, F) = G g G^T of each 3x3 kernel g of w (3, 3, C, F). */
 void     nn_winograd_kernel (float *u, const float *w, int C, int F);
+/* The same for the forward's F(4x4, 3x3): u (NN_WINO4_POINTS, C, F). */
+void     nn_winograd4_kernel (float *u, const float *w, int C, int F);
 
 /* Floats of scratch a convolution kernel needs for one image, forward or backward
  * (0 when none of them covers the layer). depthwise: d is a DepthwiseConv2D. */
 size_t nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise);
 
 /* n images x (n, H, W, C) -> y (n, OH, OW, F) = relu? (conv * scale + shift);
- * scale, shift (F,) or NULL. wino_u: the Winograd kernel of w, or NULL for the
- * direct kernel. part: the share of each image's output rows to compute. */
+ * scale, shift (F,) or NULL. wino_u: the F(4x4, 3x3) Winograd kernel of w
+ * (nn_winograd4_kernel), or NULL for the direct kernel. part: the share of each image's output rows to compute. */
 gboolean nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                                  const float *wino_u, float *y, const float *scale,
                                  const float *shift, gboolean relu, float *scratch, NnPart part);
