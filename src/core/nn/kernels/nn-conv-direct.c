@@ -623,12 +623,11 @@ winograd_dz (float *U, const float *dz, int oh, int ow, int F, int th, int tw, s
 }
 
 /* Output tiles: y (OH, OW, F) = epilogue (A^T M A) with A^T = [1 1 1 0; 0 1 -1 -1],
- * M (NN_WINO_POINTS, T, F). */
+ * M (NN_WINO_POINTS, T, F) holding this image's th * tw tiles in its first rows. */
 INLINE void
-winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw,
+winograd_output (float *y, const float *M, size_t T, int oh, int ow, int F, int th, int tw,
                  const float *scale, const float *shift, gboolean relu)
 {
-  size_t T = (size_t) th * tw;
   for (int ty = 0; ty < th; ty++)
     for (int tx = 0; tx < tw; tx++)
       for (int f0 = 0; f0 < F; f0 += VL)
@@ -697,10 +696,10 @@ SIMD (nn_winograd_dz) (float *U, const float *dz, int oh, int ow, int F, int th,
   winograd_dz (U, dz, oh, ow, F, th, tw, T);
 }
 void
-SIMD (nn_winograd_output) (float *y, const float *M, int oh, int ow, int F, int th, int tw,
-                           const float *scale, const float *shift, gboolean relu)
+SIMD (nn_winograd_output) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
+                           int tw, const float *scale, const float *shift, gboolean relu)
 {
-  winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
+  winograd_output (y, M, T, oh, ow, F, th, tw, scale, shift, relu);
 }
 
 /* ---- Winograd F(4x4, 3x3) transforms ------------------------------------------- */

@@ -151,6 +151,17 @@ wino_tiles (int n)
   return (n + NN_WINO_OUT - 1) / NN_WINO_OUT;
 }
 
+/* The padded image that holds th x tw tiles of out x out outputs of a 3x3
+ * kernel (each tile reads two more rows and columns than it gives). */
+static Pad
+tile_pad (const NnConvDims *d, int out, int th, int tw)
+{
+  Pad q = { .pt = d->pt, .pl = d->pl, .hp = out * th + 2, .wp = out * tw + 2 };
+  q.pb = q.hp - d->h - d->pt;
+  q.pr = q.wp - d->w - d->pl;
+  return q;
+}
+
 gboolean
 nn_winograd_eligible (const NnConvDims *d)
 {
@@ -187,80 +198,7 @@ nn_winograd_kernel (float *u, const float *w, int C, int F)
     }
 }
 
-/* The scratch of winograd_images for one image: the transformed input V and
- * products M per point, the image padded to whole tiles, the tile offsets. */
-typedef struct {
-  float *V, *M, *xpad;
-  int *off;
-  Pad q;
-  int th, tw, T;
-} WinoFwd;
-
-static WinoFwd
-wino_fwd_layout (Carve *k, const NnConvDims *d)
-{
-  WinoFwd s;
-  s.th = wino_tiles (d->oh);
-  s.tw = wino_tiles (d->ow);
-  s.T = s.th * s.tw;
-  /* the padded image must hold every 4x4 tile */
-  s.q = (Pad){ .pt = d->pt, .pl = d->pl, .hp = NN_WINO_OUT * s.th + 2,
-               .wp = NN_WINO_OUT * s.tw + 2 };
-  s.q.pb = s.q.hp - d->h - d->pt;
-  s.q.pr = s.q.wp - d->w - d->pl;
-  s.V = carve (k, (size_t) NN_WINO_POINTS * s.T * d->c);       // (16, T, C)
-  s.M = carve (k, (size_t) NN_WINO_POINTS * s.T * d->f);       // (16, T, F)
-  s.xpad = carve (k, (size_t) s.q.hp * s.q.wp * d->c);         // (Hp, Wp, C)
-  s.off = carve_ints (k, s.T);                                 // (T,)
-  return s;
-}
-
-/* Winograd F(2x2, 3x3) of n images x (n, H, W, C) giving y (n, OH, OW, F) =
- * epilogue; u (16, C, F). part: a share of each image's rows of tiles. The
- * backward's dx runs on it; the forward takes F(4x4, 3x3) (winograd4_images). */
-static void
-winograd_images (const NnConvDims *d, int n, const float *x, const float *u, float *y,
-                 const float *scale, const float *shift, gboolean relu, float *scratch,
-                 NnPart part)
-{
-  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
-  int C = d->c, F = d->f, ty0, ty1;
-  Carve k = { scratch, 0 };
-  WinoFwd s = wino_fwd_layout (&k, d);
-  nn_part_range (part, s.th, &ty0, &ty1);
-  int th = ty1 - ty0, T = th * s.tw, row0 = NN_WINO_OUT * ty0;
-  if (th == 0)
-    return;
-  for (int t = 0; t < T; t++)
-    s.off[t] = t * C;
-  NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
-                     .y_pixel_stride = F, .x_pixel_stride = C };
-  for (int i = 0; i < n; i++)
-    {
-      /* the tiles' rows of the padded image, and one tile's overlap below */
-      pad_rows (s.xpad, x + (size_t) i * image_in (d), d->h, d->w, C, s.q, row0,
-                NN_WINO_OUT * ty1 + 2);
-      (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (
-        s.V, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp, C, th, s.tw, T);
-      for (int xi = 0; xi < NN_WINO_POINTS; xi++)
-        {
-          a.w = u + (size_t) xi * C * F;
-          (a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2) (
-            &a, s.V + (size_t) xi * T * C, s.off, s.M + (size_t) xi * T * F, T);
-        }
-      (a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2) (
-        y + i * image_out (d) + (size_t) row0 * d->ow * F, s.M,
-        MIN (d->oh - row0, NN_WINO_OUT * th), d->ow, F, th, s.tw, scale, shift, relu);
-    }
-}
-
 /* ---- Winograd F(4x4, 3x3): the forward ---------------------------------------- */
-
-static int
-wino4_tiles (int n)
-{
-  return (n + NN_WINO4_OUT - 1) / NN_WINO4_OUT;
-}
 
 /* u (36, C, F) = G g G^T for every (c, f), G = [1/4 0 0; -1/6 -1/6 -1/6;
  * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], g the 3x3 kernel
@@ -298,56 +236,86 @@ nn_winograd4_kernel (float *u, const float *w, int C, int F)
     }
 }
 
-/* Each point's GEMM runs over the tiles of a group of images, at least this many
- * rows, so that a 7 x 7 map (4 tiles) still reuses the weights it loads. */
-#define WINO4_ROWS 32
-#define WINO4_MAX_GROUP 8
+/* ---- running a Winograd algorithm ------------------------------------------------- */
 
-/* The forward's scratch: the transformed tiles V and products M of a group of
- * images, one image padded to whole tiles, the tile offsets. */
+typedef void (*WinoInputFn) (float *V, const float *x, int wp, int C, int th, int tw, size_t T);
+typedef void (*WinoOutputFn) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
+                              int tw, const float *scale, const float *shift, gboolean relu);
+
+/* F(out x out, 3x3): its transforms at the level in use, and how many rows each
+ * point's GEMM should at least run over (0: one image at a time). */
+typedef struct {
+  int out, points, rows;
+  WinoInputFn input;
+  WinoOutputFn output;
+} WinoAlgo;
+
+/* The forward's F(4x4, 3x3): each point's GEMM runs over the tiles of a group
+ * of images, at least 32 rows, so that a 7 x 7 map (4 tiles) still reuses the
+ * weights it loads. */
+static WinoAlgo
+wino_forward (void)
+{
+  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  return (WinoAlgo){ NN_WINO4_OUT, NN_WINO4_POINTS, 32,
+                     a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2,
+                     a512 ? nn_winograd4_output_avx512 : nn_winograd4_output_avx2 };
+}
+
+/* F(2x2, 3x3), for the backward's dx: one image at a time. */
+static WinoAlgo
+wino_backward (void)
+{
+  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  return (WinoAlgo){ NN_WINO_OUT, NN_WINO_POINTS, 0,
+                     a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2,
+                     a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2 };
+}
+
+#define WINO_MAX_GROUP 8
+
+/* The scratch of winograd_images: the transformed tiles V and products M of a
+ * group of images, one image padded to whole tiles, the tile offsets. */
 typedef struct {
   float *V, *M, *xpad;
   int *off;
   Pad q;
   int th, tw, T, group;
-} Wino4Fwd;
+} WinoFwd;
 
-static Wino4Fwd
-wino4_fwd_layout (Carve *k, const NnConvDims *d)
+static WinoFwd
+wino_fwd_layout (Carve *k, const NnConvDims *d, const WinoAlgo *alg)
 {
-  Wino4Fwd s;
-  s.th = wino4_tiles (d->oh);
-  s.tw = wino4_tiles (d->ow);
+  WinoFwd s;
+  s.th = (d->oh + alg->out - 1) / alg->out;
+  s.tw = (d->ow + alg->out - 1) / alg->out;
   s.T = s.th * s.tw;
-  s.group = CLAMP ((WINO4_ROWS + s.T - 1) / s.T, 1, WINO4_MAX_GROUP);
+  s.group = CLAMP ((alg->rows + s.T - 1) / s.T, 1, WINO_MAX_GROUP);
   size_t gT = (size_t) s.group * s.T;
-  /* the padded image must hold every 6x6 tile */
-  s.q = (Pad){ .pt = d->pt, .pl = d->pl, .hp = NN_WINO4_OUT * s.th + 2,
-               .wp = NN_WINO4_OUT * s.tw + 2 };
-  s.q.pb = s.q.hp - d->h - d->pt;
-  s.q.pr = s.q.wp - d->w - d->pl;
-  s.V = carve (k, (size_t) NN_WINO4_POINTS * gT * d->c);  // (36, group T, C)
-  s.M = carve (k, (size_t) NN_WINO4_POINTS * gT * d->f);  // (36, group T, F)
-  s.xpad = carve (k, (size_t) s.q.hp * s.q.wp * d->c);    // (Hp, Wp, C)
-  s.off = carve_ints (k, gT);                             // (group T,)
+  s.q = tile_pad (d, alg->out, s.th, s.tw);
+  s.V = carve (k, (size_t) alg->points * gT * d->c);  // (points, group T, C)
+  s.M = carve (k, (size_t) alg->points * gT * d->f);  // (points, group T, F)
+  s.xpad = carve (k, (size_t) s.q.hp * s.q.wp * d->c); // (Hp, Wp, C)
+  s.off = carve_ints (k, gT);                          // (group T,)
   return s;
 }
 
-/* Winograd F(4x4, 3x3) of n images x (n, H, W, C) giving y (n, OH, OW, F) =
- * epilogue; u (36, C, F). part: a share of each image's rows of tiles; the
- * whole of each image goes in groups of images. */
+/* Winograd of n images x (n, H, W, C) giving y (n, OH, OW, F) = epilogue;
+ * u (points, C, F). part: a share of each image's rows of tiles, one image at a
+ * time; the whole of each image goes in groups of images. */
 static void
-winograd4_images (const NnConvDims *d, int n, const float *x, const float *u, float *y,
-                  const float *scale, const float *shift, gboolean relu, float *scratch,
-                  NnPart part)
+winograd_images (const WinoAlgo *alg, const NnConvDims *d, int n, const float *x,
+                 const float *u, float *y, const float *scale, const float *shift,
+                 gboolean relu, float *scratch, NnPart part)
 {
-  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  RowsFn rows = nn_kernels_level () == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
+                                                         : nn_direct_conv_rows_avx2;
   int C = d->c, F = d->f, ty0, ty1;
   Carve k = { scratch, 0 };
-  Wino4Fwd s = wino4_fwd_layout (&k, d);
+  WinoFwd s = wino_fwd_layout (&k, d, alg);
   nn_part_range (part, s.th, &ty0, &ty1);
-  int th = ty1 - ty0, T = th * s.tw, row0 = NN_WINO4_OUT * ty0;
-  int group = th == s.th ? s.group : 1;   /* a share of the rows: one image at a time */
+  int th = ty1 - ty0, T = th * s.tw, row0 = alg->out * ty0;
+  int group = th == s.th ? s.group : 1;
   size_t gT = (size_t) group * T;
   if (th == 0)
     return;
@@ -362,22 +330,19 @@ winograd4_images (const NnConvDims *d, int n, const float *x, const float *u, fl
         {
           /* the tiles' rows of the padded image, and one tile's overlap below */
           pad_rows (s.xpad, x + (size_t) (i0 + j) * image_in (d), d->h, d->w, C, s.q, row0,
-                    NN_WINO4_OUT * ty1 + 2);
-          (a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2) (
-            s.V + (size_t) j * T * C, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp, C, th,
-            s.tw, gT);
+                    alg->out * ty1 + 2);
+          alg->input (s.V + (size_t) j * T * C, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp,
+                      C, th, s.tw, gT);
         }
-      for (int xi = 0; xi < NN_WINO4_POINTS; xi++)
+      for (int xi = 0; xi < alg->points; xi++)
         {
           a.w = u + (size_t) xi * C * F;
-          (a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2) (
-            &a, s.V + (size_t) xi * gT * C, s.off, s.M + (size_t) xi * gT * F, g * T);
+          rows (&a, s.V + (size_t) xi * gT * C, s.off, s.M + (size_t) xi * gT * F, g * (int) T);
         }
       for (int j = 0; j < g; j++)
-        (a512 ? nn_winograd4_output_avx512 : nn_winograd4_output_avx2) (
-          y + (size_t) (i0 + j) * image_out (d) + (size_t) row0 * d->ow * F,
-          s.M + (size_t) j * T * F, gT, MIN (d->oh - row0, NN_WINO4_OUT * th), d->ow, F, th,
-          s.tw, scale, shift, relu);
+        alg->output (y + (size_t) (i0 + j) * image_out (d) + (size_t) row0 * d->ow * F,
+                     s.M + (size_t) j * T * F, gT, MIN (d->oh - row0, alg->out * th), d->ow,
+                     F, th, s.tw, scale, shift, relu);
     }
 }
 
@@ -420,13 +385,11 @@ wino_bwd_layout (Carve *k, const NnConvDims *d)
   s.T = s.th * s.tw;
   s.group = wino_dw_group (d);
   size_t gT = (size_t) s.group * s.T;
-  s.q = (Pad){ .pt = d->pt, .pl = d->pl, .hp = NN_WINO_OUT * s.th + 2,
-               .wp = NN_WINO_OUT * s.tw + 2 };
-  s.q.pb = s.q.hp - d->h - d->pt;
-  s.q.pr = s.q.wp - d->w - d->pl;
+  s.q = tile_pad (d, NN_WINO_OUT, s.th, s.tw);
   NnConvDims dd = wino_dx_dims (d);
   Carve inner = { NULL, 0 };
-  wino_fwd_layout (&inner, &dd);
+  WinoAlgo dx_algo = wino_backward ();
+  wino_fwd_layout (&inner, &dd, &dx_algo);
   s.ur = carve (k, NN_WINO_POINTS * F * C);            // (16, F, C)
   s.wr = carve (k, 9 * F * C);                         // (3, 3, F, C)
   s.dz = carve (k, image_out (d));                     // (OH, OW, F)
@@ -492,6 +455,7 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
   Carve k = { scratch, 0 };
   WinoBwd s = wino_bwd_layout (&k, d);
   NnConvDims dd = wino_dx_dims (d);
+  WinoAlgo dx_algo = wino_backward ();
   size_t gT = (size_t) s.group * s.T;
   int *off = (int *) s.wscratch; // (C,), while dx is idle
   if (dx)
@@ -509,8 +473,8 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
           int i = i0 + j;
           const float *dzi = dz_fn (user, i, s.dz, (size_t) d->ow * F); // (OH, OW, F)
           if (dx)
-            winograd_images (&dd, 1, dzi, s.ur, dx + (size_t) i * image_in (d), NULL, NULL, FALSE,
-                             s.wscratch, NN_WHOLE);
+            winograd_images (&dx_algo, &dd, 1, dzi, s.ur, dx + (size_t) i * image_in (d), NULL,
+                             NULL, FALSE, s.wscratch, NN_WHOLE);
           if (!dw)
             continue;
           (a512 ? nn_winograd_dz_avx512 : nn_winograd_dz_avx2) (s.U + (size_t) j * s.T * F, dzi,
@@ -588,7 +552,8 @@ nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise)
   if (!depthwise && nn_winograd_eligible (d))
     {
       Carve wf = { NULL, 0 };
-      wino4_fwd_layout (&wf, d);
+      WinoAlgo fwd = wino_forward ();
+      wino_fwd_layout (&wf, d, &fwd);
       wino_bwd_layout (&w, d);
       w.used = MAX (w.used, wf.used);
     }
@@ -649,7 +614,8 @@ nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float 
     return FALSE;
   if (wino_u != NULL && nn_winograd_eligible (d))
     {
-      winograd4_images (d, n, x, wino_u, y, scale, shift, relu, scratch, part);
+      WinoAlgo fwd = wino_forward ();
+      winograd_images (&fwd, d, n, x, wino_u, y, scale, shift, relu, scratch, part);
       return TRUE;
     }
   NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };

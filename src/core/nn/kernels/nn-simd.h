@@ -56,8 +56,9 @@ void nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, 
                                size_t T);
 void nn_winograd_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
                             size_t T);
-void nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
-                                const float *scale, const float *shift, gboolean relu);
+void nn_winograd_output_avx512 (float *y, const float *M, size_t T, int oh, int ow, int F,
+                                int th, int tw, const float *scale, const float *shift,
+                                gboolean relu);
 void nn_winograd4_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw,
                                 size_t T);
 void nn_winograd4_output_avx512 (float *y, const float *M, size_t T, int oh, int ow, int F,
@@ -67,8 +68,9 @@ void nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, in
                              size_t T);
 void nn_winograd_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
                           size_t T);
-void nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F, int th, int tw,
-                              const float *scale, const float *shift, gboolean relu);
+void nn_winograd_output_avx2 (float *y, const float *M, size_t T, int oh, int ow, int F,
+                              int th, int tw, const float *scale, const float *shift,
+                              gboolean relu);
 void nn_winograd4_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw,
                               size_t T);
 void nn_winograd4_output_avx2 (float *y, const float *M, size_t T, int oh, int ow, int F,
