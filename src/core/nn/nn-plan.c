@@ -382,7 +382,7 @@ nn_plan_bytes (const NnPlan *p, const NnModel *m, int n_threads)
       if (p->needs_z[i])
         floats += b * per;
       floats += b * (double) p->sizes[i].aux;
-      /* the Winograd kernel (16 points per 9 taps) and the copy it came from */
+      /* the forward's Winograd kernel (36 points per 9 taps) and the copy it came from */
       if (p->winograd[i])
         floats += ((double) NN_WINO4_POINTS / 9 + 1) * (double) l->vars[0].size;
     }

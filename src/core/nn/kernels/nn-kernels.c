@@ -170,9 +170,9 @@ nn_winograd_eligible (const NnConvDims *d)
 }
 
 /* u (16, C, F) = G g G^T for every (c, f), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
- * g the 3x3 kernel w[ky, kx, c, f]. */
-void
-nn_winograd_kernel (float *u, const float *w, int C, int F)
+ * g the 3x3 kernel w[ky, kx, c, f]: the kernel of the backward's F(2x2, 3x3). */
+static void
+winograd_kernel (float *u, const float *w, int C, int F)
 {
   size_t CF = (size_t) C * F;
   for (size_t cf = 0; cf < CF; cf++)
@@ -414,7 +414,7 @@ turn_kernel (float *wr, const float *w, int KH, int KW, int C, int F)
             = w[(((size_t) ky * KW + kx) * C + ci) * F + f];
 }
 
-/* dW (3, 3, C, F) += G^T M G per (c, f), M (16, C, F), G as in nn_winograd_kernel. */
+/* dW (3, 3, C, F) += G^T M G per (c, f), M (16, C, F), G as in winograd_kernel. */
 static void
 winograd_dw_output (float *dw, const float *M, int C, int F)
 {
@@ -461,7 +461,7 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
   if (dx)
     {
       turn_kernel (s.wr, w, 3, 3, C, F);
-      nn_winograd_kernel (s.ur, s.wr, F, C);
+      winograd_kernel (s.ur, s.wr, F, C);
     }
   if (dw)
     memset (s.M, 0, (size_t) NN_WINO_POINTS * C * F * sizeof (float));

@@ -83,9 +83,8 @@ nn_part_range (NnPart part, int n, int *lo, int *hi)
 
 /* Conv2D that Winograd covers: 3x3, stride 1, C and F multiples of NN_LANES. */
 gboolean nn_winograd_eligible (const NnConvDims *d);
-/* u (NN_WINO_POINTS, C, F) = G g G^T of each 3x3 kernel g of w (3, 3, C, F). */
-void     nn_winograd_kernel (float *u, const float *w, int C, int F);
-/* The same for the forward's F(4x4, 3x3): u (NN_WINO4_POINTS, C, F). */
+/* u (NN_WINO4_POINTS, C, F) = G g G^T of each 3x3 kernel g of w (3, 3, C, F), for
+ * the forward's F(4x4, 3x3). */
 void     nn_winograd4_kernel (float *u, const float *w, int C, int F);
 
 /* Floats of scratch a convolution kernel needs for one image, forward or backward
@@ -94,7 +93,8 @@ size_t nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise);
 
 /* n images x (n, H, W, C) -> y (n, OH, OW, F) = relu? (conv * scale + shift);
  * scale, shift (F,) or NULL. wino_u: the F(4x4, 3x3) Winograd kernel of w
- * (nn_winograd4_kernel), or NULL for the direct kernel. part: the share of each image's output rows to compute. */
+ * (nn_winograd4_kernel), or NULL for the direct kernel. part: the share of each
+ * image's output rows to compute. */
 gboolean nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                                  const float *wino_u, float *y, const float *scale,
                                  const float *shift, gboolean relu, float *scratch, NnPart part);
