@@ -209,6 +209,9 @@ test_convolutions (void)
               (NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU }, 1e-3f, 1e-4);
   check_conv ("conv2d 3x3 valid 16 -> 32 tanh", NN_LAYER_CONV2D, (NnShape){ 6, 5, 16 },
               (NnConvConfig){ 32, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_TANH }, 1e-2f, 1e-5);
+  /* dx of 22 x 21 (6 x 6 tiles of 4, the last ones partial) goes by F(4x4, 3x3). */
+  check_conv ("conv2d 3x3 valid 16 -> 16 tanh, dx 22 x 21", NN_LAYER_CONV2D, (NnShape){ 22, 21, 16 },
+              (NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_TANH }, 1e-2f, 1e-5);
   check_conv ("conv2d 2x2 same 16 -> 48 (pad after)", NN_LAYER_CONV2D, (NnShape){ 4, 5, 16 },
               (NnConvConfig){ 48, 1, 2, 2, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR }, 1e-2f, 1e-5);
   check_conv ("conv2d 1x1 16 -> 96", NN_LAYER_CONV2D, (NnShape){ 3, 4, 16 },

@@ -588,40 +588,6 @@ winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t 
       }
 }
 
-/* Output-gradient tiles for the kernel gradient: U[xi, t, f] = (A g A^T)[xi] of
- * the 2x2 tile g of dz (OH, OW, F) at (2 ty, 2 tx), zero outside, with
- * A = [1 0; 1 1; 1 -1; 0 -1]. Then dW = G^T (sum over tiles of U * V) G, the
- * transpose of the forward algorithm; U has T rows per xi. */
-INLINE void
-winograd_dz (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
-{
-  for (int ty = 0; ty < th; ty++)
-    for (int tx = 0; tx < tw; tx++)
-      {
-        gboolean down = 2 * ty + 1 < oh, right = 2 * tx + 1 < ow;
-        const float *p = dz + ((size_t) (2 * ty) * ow + 2 * tx) * F;
-        size_t t = (size_t) ty * tw + tx;
-        for (int f0 = 0; f0 < F; f0 += VL)
-          {
-            vf z = { 0 };
-            vf g00 = LOADU (p + f0), g01 = right ? LOADU (p + F + f0) : z;
-            vf g10 = down ? LOADU (p + (size_t) ow * F + f0) : z;
-            vf g11 = down && right ? LOADU (p + (size_t) ow * F + F + f0) : z;
-            vf r[4][2] = { { g00, g01 },
-                            { g00 + g10, g01 + g11 },
-                            { g00 - g10, g01 - g11 },
-                            { -g10, -g11 } };
-            for (int i = 0; i < 4; i++)
-              {
-                STOREU (U + ((size_t) (i * NN_WINO_IN + 0) * T + t) * F + f0, r[i][0]);
-                STOREU (U + ((size_t) (i * NN_WINO_IN + 1) * T + t) * F + f0, r[i][0] + r[i][1]);
-                STOREU (U + ((size_t) (i * NN_WINO_IN + 2) * T + t) * F + f0, r[i][0] - r[i][1]);
-                STOREU (U + ((size_t) (i * NN_WINO_IN + 3) * T + t) * F + f0, -r[i][1]);
-              }
-          }
-      }
-}
-
 /* Output tiles: y (OH, OW, F) = epilogue (A^T M A) with A^T = [1 1 1 0; 0 1 -1 -1],
  * M (NN_WINO_POINTS, T, F) holding this image's th * tw tiles in its first rows. */
 INLINE void
@@ -689,11 +655,6 @@ void
 SIMD (nn_winograd_input) (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
 {
   winograd_input (V, x, wp, C, th, tw, T);
-}
-void
-SIMD (nn_winograd_dz) (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
-{
-  winograd_dz (U, dz, oh, ow, F, th, tw, T);
 }
 void
 SIMD (nn_winograd_output) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
@@ -824,10 +785,69 @@ winograd4_output (float *y, const float *M, size_t T, int oh, int ow, int F, int
 #undef WINO4_BT
 #undef WINO4_AT
 
+/* r = A g for four values, A = (A^T)^T: the transposed output transform. */
+#define WINO4_A(r, g0, g1, g2, g3)                         \
+  do                                                       \
+    {                                                      \
+      vf e_ = (g0) + (g2), o_ = (g1) + (g3);               \
+      vf e4_ = (g0) + 4.0f * (g2), o8_ = 2.0f * (g1) + 8.0f * (g3); \
+      r[0] = (g0);                                         \
+      r[1] = e_ + o_;                                      \
+      r[2] = e_ - o_;                                      \
+      r[3] = e4_ + o8_;                                    \
+      r[4] = e4_ - o8_;                                    \
+      r[5] = (g3);                                         \
+    }                                                      \
+  while (0)
+
+/* Output-gradient tiles for the kernel gradient: U[xi, t, f] = (A g A^T)[xi] of
+ * the 4x4 tile g of dz (OH, OW, F) at (4 ty, 4 tx), zero outside. Then dW =
+ * G^T (sum over tiles of U * V) G, the transpose of the forward algorithm; U has
+ * T rows per xi. */
+INLINE void
+winograd4_dz (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
+{
+  for (int ty = 0; ty < th; ty++)
+    for (int tx = 0; tx < tw; tx++)
+      {
+        int rows = MIN (4, oh - 4 * ty), cols = MIN (4, ow - 4 * tx);
+        const float *p = dz + ((size_t) (4 * ty) * ow + 4 * tx) * F;
+        size_t t = (size_t) ty * tw + tx;
+        for (int f0 = 0; f0 < F; f0 += VL)
+          {
+            vf g[4][4], r[6][4];
+            for (int i = 0; i < 4; i++)
+              for (int j = 0; j < 4; j++)
+                g[i][j] = i < rows && j < cols ? LOADU (p + ((size_t) i * ow + j) * F + f0)
+                                               : (vf){ 0 };
+            for (int j = 0; j < 4; j++)
+              {
+                vf c[6];
+                WINO4_A (c, g[0][j], g[1][j], g[2][j], g[3][j]);
+                for (int i = 0; i < 6; i++)
+                  r[i][j] = c[i];
+              }
+            for (int i = 0; i < 6; i++)
+              {
+                vf u[6];
+                WINO4_A (u, r[i][0], r[i][1], r[i][2], r[i][3]);
+                for (int j = 0; j < 6; j++)
+                  STOREU (U + ((size_t) (i * NN_WINO4_IN + j) * T + t) * F + f0, u[j]);
+              }
+          }
+      }
+}
+#undef WINO4_A
+
 void
 SIMD (nn_winograd4_input) (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
 {
   winograd4_input (V, x, wp, C, th, tw, T);
+}
+void
+SIMD (nn_winograd4_dz) (float *U, const float *dz, int oh, int ow, int F, int th, int tw, size_t T)
+{
+  winograd4_dz (U, dz, oh, ow, F, th, tw, T);
 }
 void
 SIMD (nn_winograd4_output) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,

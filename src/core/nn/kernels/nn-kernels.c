@@ -145,10 +145,11 @@ image_out (const NnConvDims *d)
 
 /* ---- Winograd F(2x2, 3x3) --------------------------------------------------- */
 
+/* Tiles of out outputs that cover n. */
 static int
-wino_tiles (int n)
+wino_tiles (int n, int out)
 {
-  return (n + NN_WINO_OUT - 1) / NN_WINO_OUT;
+  return (n + out - 1) / out;
 }
 
 /* The padded image that holds th x tw tiles of out x out outputs of a 3x3
@@ -242,32 +243,35 @@ typedef void (*WinoInputFn) (float *V, const float *x, int wp, int C, int th, in
 typedef void (*WinoOutputFn) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
                               int tw, const float *scale, const float *shift, gboolean relu);
 
+typedef void (*WinoKernelFn) (float *u, const float *w, int C, int F);
+
 /* F(out x out, 3x3): its transforms at the level in use, and how many rows each
  * point's GEMM should at least run over (0: one image at a time). */
 typedef struct {
   int out, points, rows;
+  WinoKernelFn kernel;
   WinoInputFn input;
   WinoOutputFn output;
 } WinoAlgo;
 
-/* The forward's F(4x4, 3x3): each point's GEMM runs over the tiles of a group
+/* F(4x4, 3x3), the forward's: each point's GEMM runs over the tiles of a group
  * of images, at least 32 rows, so that a 7 x 7 map (4 tiles) still reuses the
  * weights it loads. */
 static WinoAlgo
-wino_forward (void)
+wino_f4 (void)
 {
   gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
-  return (WinoAlgo){ NN_WINO4_OUT, NN_WINO4_POINTS, 32,
+  return (WinoAlgo){ NN_WINO4_OUT, NN_WINO4_POINTS, 32, nn_winograd4_kernel,
                      a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2,
                      a512 ? nn_winograd4_output_avx512 : nn_winograd4_output_avx2 };
 }
 
-/* F(2x2, 3x3), for the backward's dx: one image at a time. */
+/* F(2x2, 3x3): for the backward's dx on small maps, one image at a time. */
 static WinoAlgo
-wino_backward (void)
+wino_f2 (void)
 {
   gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
-  return (WinoAlgo){ NN_WINO_OUT, NN_WINO_POINTS, 0,
+  return (WinoAlgo){ NN_WINO_OUT, NN_WINO_POINTS, 0, winograd_kernel,
                      a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2,
                      a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2 };
 }
@@ -287,8 +291,8 @@ static WinoFwd
 wino_fwd_layout (Carve *k, const NnConvDims *d, const WinoAlgo *alg)
 {
   WinoFwd s;
-  s.th = (d->oh + alg->out - 1) / alg->out;
-  s.tw = (d->ow + alg->out - 1) / alg->out;
+  s.th = wino_tiles (d->oh, alg->out);
+  s.tw = wino_tiles (d->ow, alg->out);
   s.T = s.th * s.tw;
   s.group = CLAMP ((alg->rows + s.T - 1) / s.T, 1, WINO_MAX_GROUP);
   size_t gT = (size_t) s.group * s.T;
@@ -347,17 +351,10 @@ winograd_images (const WinoAlgo *alg, const NnConvDims *d, int n, const float *x
 }
 
 /* The kernel gradient's GEMMs reduce over the tiles of a group of images: at
- * least this many tiles, so that a 7 x 7 map (16 tiles) still runs long loops;
- * at most WINO_DW_MAX_GROUP images. */
-#define WINO_DW_TILES 128
+ * least this many tiles, so that a 7 x 7 map (4 tiles of F(4x4, 3x3)) still runs
+ * long loops; at most WINO_DW_MAX_GROUP images. 64 and 128 tiles measured alike. */
+#define WINO_DW_TILES 64
 #define WINO_DW_MAX_GROUP 16
-
-static int
-wino_dw_group (const NnConvDims *d)
-{
-  int T = wino_tiles (d->oh) * wino_tiles (d->ow);
-  return CLAMP ((WINO_DW_TILES + T - 1) / T, 1, WINO_DW_MAX_GROUP);
-}
 
 /* dx is the forward algorithm run on dz with the turned kernel: the dims of
  * that convolution. */
@@ -367,6 +364,20 @@ wino_dx_dims (const NnConvDims *d)
   return (NnConvDims){ .h = d->oh, .w = d->ow, .c = d->f, .oh = d->h, .ow = d->w, .f = d->c,
                        .kh = 3, .kw = 3, .stride_h = 1, .stride_w = 1,
                        .pt = 2 - d->pt, .pl = 2 - d->pl };
+}
+
+/* dx goes by F(4x4, 3x3) where one image of it alone gives the GEMMs the rows
+ * F(4x4, 3x3) wants (a 28 x 28 map: 49 tiles). dx goes one image at a time, and
+ * on smaller maps F(4x4, 3x3)'s few tiles, partly past the map, cost more than
+ * its fewer multiplications save. nn-layer-bench, backward per image, F(2x2) ->
+ * F(4x4): cnn's conv2d_1 (dx 28 x 28) 150 -> 125 µs; advanced's conv2d_2 (14 x
+ * 14, 16 tiles) 85 -> 89 µs, conv2d_4 (7 x 7, 4 tiles) 77 -> 79 µs. */
+static WinoAlgo
+wino_dx_algo (const NnConvDims *dd)
+{
+  WinoAlgo f4 = wino_f4 ();
+  int tiles = wino_tiles (dd->oh, f4.out) * wino_tiles (dd->ow, f4.out);
+  return tiles >= f4.rows ? f4 : wino_f2 ();
 }
 
 typedef struct {
@@ -380,23 +391,23 @@ wino_bwd_layout (Carve *k, const NnConvDims *d)
 {
   WinoBwd s;
   size_t C = d->c, F = d->f;
-  s.th = wino_tiles (d->oh);
-  s.tw = wino_tiles (d->ow);
+  s.th = wino_tiles (d->oh, NN_WINO4_OUT);
+  s.tw = wino_tiles (d->ow, NN_WINO4_OUT);
   s.T = s.th * s.tw;
-  s.group = wino_dw_group (d);
+  s.group = CLAMP ((WINO_DW_TILES + s.T - 1) / s.T, 1, WINO_DW_MAX_GROUP);
   size_t gT = (size_t) s.group * s.T;
-  s.q = tile_pad (d, NN_WINO_OUT, s.th, s.tw);
+  s.q = tile_pad (d, NN_WINO4_OUT, s.th, s.tw);
   NnConvDims dd = wino_dx_dims (d);
   Carve inner = { NULL, 0 };
-  WinoAlgo dx_algo = wino_backward ();
+  WinoAlgo dx_algo = wino_dx_algo (&dd);
   wino_fwd_layout (&inner, &dd, &dx_algo);
-  s.ur = carve (k, NN_WINO_POINTS * F * C);            // (16, F, C)
+  s.ur = carve (k, dx_algo.points * F * C);            // (points, F, C)
   s.wr = carve (k, 9 * F * C);                         // (3, 3, F, C)
   s.dz = carve (k, image_out (d));                     // (OH, OW, F)
   s.wscratch = carve (k, MAX (inner.used, C));         // dx's Winograd; (C,) ints for dW
-  s.M = carve (k, NN_WINO_POINTS * C * F);             // (16, C, F)
-  s.V = carve (k, NN_WINO_POINTS * gT * C);            // (16, group T, C)
-  s.U = carve (k, NN_WINO_POINTS * gT * F);            // (16, group T, F)
+  s.M = carve (k, NN_WINO4_POINTS * C * F);            // (36, C, F)
+  s.V = carve (k, NN_WINO4_POINTS * gT * C);           // (36, group T, C)
+  s.U = carve (k, NN_WINO4_POINTS * gT * F);           // (36, group T, F)
   s.xq = carve (k, (size_t) s.q.hp * s.q.wp * C);      // (Hq, Wq, C)
   return s;
 }
@@ -414,37 +425,45 @@ turn_kernel (float *wr, const float *w, int KH, int KW, int C, int F)
             = w[(((size_t) ky * KW + kx) * C + ci) * F + f];
 }
 
-/* dW (3, 3, C, F) += G^T M G per (c, f), M (16, C, F), G as in winograd_kernel. */
+/* dW (3, 3, C, F) += G^T M G per (c, f), M (36, C, F), G as in
+ * nn_winograd4_kernel. */
 static void
-winograd_dw_output (float *dw, const float *M, int C, int F)
+winograd4_dw_output (float *dw, const float *M, int C, int F)
 {
   size_t CF = (size_t) C * F;
+#define WINO4_GT(o, m)                                                          \
+  (o[0] = (m)[0] / 4 - ((m)[1] + (m)[2]) / 6 + ((m)[3] + (m)[4]) / 24,           \
+   o[1] = ((m)[2] - (m)[1]) / 6 + ((m)[3] - (m)[4]) / 12,                       \
+   o[2] = ((m)[3] + (m)[4] - (m)[1] - (m)[2]) / 6 + (m)[5])
   for (size_t cf = 0; cf < CF; cf++)
     {
-      float m[NN_WINO_IN][NN_WINO_IN], t[3][NN_WINO_IN];
-      for (int i = 0; i < NN_WINO_IN; i++)
-        for (int j = 0; j < NN_WINO_IN; j++)
-          m[i][j] = M[(i * NN_WINO_IN + j) * CF + cf];
-      for (int j = 0; j < NN_WINO_IN; j++)
+      double m[NN_WINO4_IN][NN_WINO4_IN], t[NN_WINO4_IN][3], col[NN_WINO4_IN], o[3];
+      for (int i = 0; i < NN_WINO4_IN; i++)
+        for (int j = 0; j < NN_WINO4_IN; j++)
+          m[i][j] = M[(i * NN_WINO4_IN + j) * CF + cf];
+      for (int i = 0; i < NN_WINO4_IN; i++)
+        WINO4_GT (t[i], m[i]);
+      for (int j = 0; j < 3; j++)
         {
-          t[0][j] = m[0][j] + 0.5f * (m[1][j] + m[2][j]);
-          t[1][j] = 0.5f * (m[1][j] - m[2][j]);
-          t[2][j] = 0.5f * (m[1][j] + m[2][j]) + m[3][j];
-        }
-      for (int i = 0; i < 3; i++)
-        {
-          dw[(i * 3 + 0) * CF + cf] += t[i][0] + 0.5f * (t[i][1] + t[i][2]);
-          dw[(i * 3 + 1) * CF + cf] += 0.5f * (t[i][1] - t[i][2]);
-          dw[(i * 3 + 2) * CF + cf] += 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+          for (int i = 0; i < NN_WINO4_IN; i++)
+            col[i] = t[i][j];
+          WINO4_GT (o, col);
+          for (int i = 0; i < 3; i++)
+            dw[(i * 3 + j) * CF + cf] += (float) o[i];
         }
     }
+#undef WINO4_GT
 }
 
 /* Backward of a Winograd-eligible 3x3 stride-1 Conv2D on n images.
- * dx: the forward algorithm on dz with the turned kernel. dW: the transposed
- * algorithm, dW = G^T (sum over tiles of (A dz A^T) * (B^T x B)) G, whose sum
- * over tiles is one GEMM per point reducing over the tiles of a group of images
- * (2.25 times fewer multiplications than the direct dW). */
+ * dx: a forward algorithm (wino_dx_algo) on dz with the turned kernel. dW: the
+ * transposed F(4x4, 3x3), dW = G^T (sum over tiles of (A dz A^T) * (B^T x B)) G,
+ * whose sum over tiles is one GEMM per point reducing over the tiles of a group
+ * of images: 4 times fewer multiplications than the direct dW (2.25 with
+ * F(2x2, 3x3)). nn-layer-bench, backward per image, dW by F(2x2) -> F(4x4):
+ * cnn's conv2d_1 (26 x 26) 166 -> 151 µs, conv2d_3 (11 x 11) 138 -> 122 µs,
+ * advanced's conv2d_4 (7 x 7) 80 -> 77 µs; the 13 x 13 and 14 x 14 maps, whose
+ * tiles reach past them, alike (86 -> 88 µs, 83 -> 85 µs). */
 static void
 winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, NnConvDzFn dz_fn,
                    void *user, float *dx, float *dw, float *scratch)
@@ -455,16 +474,16 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
   Carve k = { scratch, 0 };
   WinoBwd s = wino_bwd_layout (&k, d);
   NnConvDims dd = wino_dx_dims (d);
-  WinoAlgo dx_algo = wino_backward ();
+  WinoAlgo dx_algo = wino_dx_algo (&dd);
   size_t gT = (size_t) s.group * s.T;
   int *off = (int *) s.wscratch; // (C,), while dx is idle
   if (dx)
     {
       turn_kernel (s.wr, w, 3, 3, C, F);
-      winograd_kernel (s.ur, s.wr, F, C);
+      dx_algo.kernel (s.ur, s.wr, F, C);
     }
   if (dw)
-    memset (s.M, 0, (size_t) NN_WINO_POINTS * C * F * sizeof (float));
+    memset (s.M, 0, (size_t) NN_WINO4_POINTS * C * F * sizeof (float));
   for (int i0 = 0; i0 < n; i0 += s.group)
     {
       int g = MIN (s.group, n - i0);
@@ -477,10 +496,11 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
                              NULL, FALSE, s.wscratch, NN_WHOLE);
           if (!dw)
             continue;
-          (a512 ? nn_winograd_dz_avx512 : nn_winograd_dz_avx2) (s.U + (size_t) j * s.T * F, dzi,
-                                                                d->oh, d->ow, F, s.th, s.tw, gT);
+          (a512 ? nn_winograd4_dz_avx512 : nn_winograd4_dz_avx2) (s.U + (size_t) j * s.T * F,
+                                                                  dzi, d->oh, d->ow, F, s.th,
+                                                                  s.tw, gT);
           pad_image (s.xq, x + (size_t) i * image_in (d), d->h, d->w, C, s.q);
-          (a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2) (
+          (a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2) (
             s.V + (size_t) j * s.T * C, s.xq, s.q.wp, C, s.th, s.tw, gT);
         }
       if (!dw)
@@ -491,14 +511,14 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
         off[ci] = ci;
       NnDirectConv a = { .kh = 1, .kw = 1, .c = g * s.T, .f = F, .x_row = 0, .x_red_stride = C,
                          .y_pixel_stride = F, .accumulate = TRUE };
-      for (int xi = 0; xi < NN_WINO_POINTS; xi++)
+      for (int xi = 0; xi < NN_WINO4_POINTS; xi++)
         {
           a.w = s.U + xi * gT * F;
           rows (&a, s.V + xi * gT * C, off, s.M + (size_t) xi * C * F, C);
         }
     }
   if (dw)
-    winograd_dw_output (dw, s.M, C, F);
+    winograd4_dw_output (dw, s.M, C, F);
 }
 
 /* ---- direct convolution ------------------------------------------------------- */
@@ -552,7 +572,7 @@ nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise)
   if (!depthwise && nn_winograd_eligible (d))
     {
       Carve wf = { NULL, 0 };
-      WinoAlgo fwd = wino_forward ();
+      WinoAlgo fwd = wino_f4 ();
       wino_fwd_layout (&wf, d, &fwd);
       wino_bwd_layout (&w, d);
       w.used = MAX (w.used, wf.used);
@@ -614,7 +634,7 @@ nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float 
     return FALSE;
   if (wino_u != NULL && nn_winograd_eligible (d))
     {
-      WinoAlgo fwd = wino_forward ();
+      WinoAlgo fwd = wino_f4 ();
       winograd_images (&fwd, d, n, x, wino_u, y, scale, shift, relu, scratch, part);
       return TRUE;
     }

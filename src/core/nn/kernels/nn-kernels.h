@@ -25,9 +25,9 @@ G_BEGIN_DECLS
 #define NN_WINO_IN 4
 #define NN_WINO_OUT 2
 #define NN_WINO_POINTS (NN_WINO_IN * NN_WINO_IN)
-/* Winograd F(4x4, 3x3), the forward's: a 6x6 input tile gives a 4x4 output tile
- * from 36 points, 2.25 multiplications per output instead of 4 (the backward
- * keeps F(2x2, 3x3), whose gradients round less). */
+/* Winograd F(4x4, 3x3), the forward's and the kernel gradient's (and dx's on
+ * large maps): a 6x6 input tile gives a 4x4 output tile from 36 points, 2.25
+ * multiplications per output instead of 4. */
 #define NN_WINO4_IN 6
 #define NN_WINO4_OUT 4
 #define NN_WINO4_POINTS (NN_WINO4_IN * NN_WINO4_IN)

@@ -51,28 +51,28 @@ void nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, cons
                                  int H, int W, int C);
 
 /* Winograd transforms (see nn-conv-direct.c): input tiles V, output-gradient
- * tiles U (both NN_WINO_POINTS x T rows), and the output from M. */
+ * tiles U (F(4x4, 3x3): NN_WINO4_POINTS x T rows), and the output from M. */
 void nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw,
                                size_t T);
-void nn_winograd_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
-                            size_t T);
 void nn_winograd_output_avx512 (float *y, const float *M, size_t T, int oh, int ow, int F,
                                 int th, int tw, const float *scale, const float *shift,
                                 gboolean relu);
 void nn_winograd4_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw,
                                 size_t T);
+void nn_winograd4_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th,
+                             int tw, size_t T);
 void nn_winograd4_output_avx512 (float *y, const float *M, size_t T, int oh, int ow, int F,
                                  int th, int tw, const float *scale, const float *shift,
                                  gboolean relu);
 void nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw,
                              size_t T);
-void nn_winograd_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th, int tw,
-                          size_t T);
 void nn_winograd_output_avx2 (float *y, const float *M, size_t T, int oh, int ow, int F,
                               int th, int tw, const float *scale, const float *shift,
                               gboolean relu);
 void nn_winograd4_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw,
                               size_t T);
+void nn_winograd4_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th,
+                           int tw, size_t T);
 void nn_winograd4_output_avx2 (float *y, const float *M, size_t T, int oh, int ow, int F,
                                int th, int tw, const float *scale, const float *shift,
                                gboolean relu);
