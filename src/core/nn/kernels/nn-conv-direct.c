@@ -589,9 +589,9 @@ winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t 
 }
 
 /* Output tiles: y (OH, OW, F) = epilogue (A^T M A) with A^T = [1 1 1 0; 0 1 -1 -1],
- * M (NN_WINO_POINTS, T, F) holding this image's th * tw tiles in its first rows. */
+ * M (th * tw, NN_WINO_POINTS, F) this image's tiles, each tile's points together. */
 INLINE void
-winograd_output (float *y, const float *M, size_t T, int oh, int ow, int F, int th, int tw,
+winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw,
                  const float *scale, const float *shift, gboolean relu)
 {
   for (int ty = 0; ty < th; ty++)
@@ -602,7 +602,7 @@ winograd_output (float *y, const float *M, size_t T, int oh, int ow, int F, int 
           vf m[4][4], r[2][4];
           for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++)
-              m[i][j] = LOADU (M + ((size_t) (i * NN_WINO_IN + j) * T + t) * F + f0);
+              m[i][j] = LOADU (M + ((size_t) t * NN_WINO_POINTS + i * NN_WINO_IN + j) * F + f0);
           for (int j = 0; j < 4; j++)
             {
               r[0][j] = m[0][j] + m[1][j] + m[2][j];
@@ -657,10 +657,10 @@ SIMD (nn_winograd_input) (float *V, const float *x, int wp, int C, int th, int t
   winograd_input (V, x, wp, C, th, tw, T);
 }
 void
-SIMD (nn_winograd_output) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
+SIMD (nn_winograd_output) (float *y, const float *M, int oh, int ow, int F, int th,
                            int tw, const float *scale, const float *shift, gboolean relu)
 {
-  winograd_output (y, M, T, oh, ow, F, th, tw, scale, shift, relu);
+  winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
 }
 
 /* ---- Winograd F(4x4, 3x3) transforms ------------------------------------------- */
@@ -741,10 +741,10 @@ winograd4_input (float *V, const float *x, int wp, int C, int th, int tw, size_t
     }                                             \
   while (0)
 
-/* Output tiles: y (OH, OW, F) = epilogue (A^T M A), M (NN_WINO4_POINTS, T, F)
- * holding this image's th * tw tiles in its first rows. */
+/* Output tiles: y (OH, OW, F) = epilogue (A^T M A), M (th * tw, NN_WINO4_POINTS, F)
+ * this image's tiles, each tile's points together. */
 INLINE void
-winograd4_output (float *y, const float *M, size_t T, int oh, int ow, int F, int th, int tw,
+winograd4_output (float *y, const float *M, int oh, int ow, int F, int th, int tw,
                   const float *scale, const float *shift, gboolean relu)
 {
   for (int ty = 0; ty < th; ty++)
@@ -755,8 +755,8 @@ winograd4_output (float *y, const float *M, size_t T, int oh, int ow, int F, int
           vf r[4][6];
           for (int j = 0; j < 6; j++)
             {
-              const float *m = M + ((size_t) j * T + t) * F + f0;
-              size_t s = (size_t) NN_WINO4_IN * T * F;
+              const float *m = M + ((size_t) t * NN_WINO4_POINTS + j) * F + f0;
+              size_t s = (size_t) NN_WINO4_IN * F;
               vf o[4];
               WINO4_AT (o, LOADU (m), LOADU (m + s), LOADU (m + 2 * s), LOADU (m + 3 * s),
                         LOADU (m + 4 * s), LOADU (m + 5 * s));
@@ -850,10 +850,10 @@ SIMD (nn_winograd4_dz) (float *U, const float *dz, int oh, int ow, int F, int th
   winograd4_dz (U, dz, oh, ow, F, th, tw, T);
 }
 void
-SIMD (nn_winograd4_output) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
+SIMD (nn_winograd4_output) (float *y, const float *M, int oh, int ow, int F, int th,
                             int tw, const float *scale, const float *shift, gboolean relu)
 {
-  winograd4_output (y, M, T, oh, ow, F, th, tw, scale, shift, relu);
+  winograd4_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
 }
 
 /* ---- BatchNormalization ---------------------------------------------------------- */

@@ -240,7 +240,7 @@ nn_winograd4_kernel (float *u, const float *w, int C, int F)
 /* ---- running a Winograd algorithm ------------------------------------------------- */
 
 typedef void (*WinoInputFn) (float *V, const float *x, int wp, int C, int th, int tw, size_t T);
-typedef void (*WinoOutputFn) (float *y, const float *M, size_t T, int oh, int ow, int F, int th,
+typedef void (*WinoOutputFn) (float *y, const float *M, int oh, int ow, int F, int th,
                               int tw, const float *scale, const float *shift, gboolean relu);
 
 typedef void (*WinoKernelFn) (float *u, const float *w, int C, int F);
@@ -298,7 +298,7 @@ wino_fwd_layout (Carve *k, const NnConvDims *d, const WinoAlgo *alg)
   size_t gT = (size_t) s.group * s.T;
   s.q = tile_pad (d, alg->out, s.th, s.tw);
   s.V = carve (k, (size_t) alg->points * gT * d->c);  // (points, group T, C)
-  s.M = carve (k, (size_t) alg->points * gT * d->f);  // (points, group T, F)
+  s.M = carve (k, (size_t) alg->points * gT * d->f);  // (group T, points, F)
   s.xpad = carve (k, (size_t) s.q.hp * s.q.wp * d->c); // (Hp, Wp, C)
   s.off = carve_ints (k, gT);                          // (group T,)
   return s;
@@ -326,7 +326,7 @@ winograd_images (const WinoAlgo *alg, const NnConvDims *d, int n, const float *x
   for (size_t t = 0; t < gT; t++)
     s.off[t] = (int) t * C;
   NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
-                     .y_pixel_stride = F, .x_pixel_stride = C };
+                     .y_pixel_stride = alg->points * F, .x_pixel_stride = C };
   for (int i0 = 0; i0 < n; i0 += group)
     {
       int g = MIN (group, n - i0);
@@ -338,15 +338,18 @@ winograd_images (const WinoAlgo *alg, const NnConvDims *d, int n, const float *x
           alg->input (s.V + (size_t) j * T * C, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp,
                       C, th, s.tw, gT);
         }
+      /* Each tile's products together, for the output transform to read them
+       * from one place (predict per image: cnn 125.5 -> 123.5 µs, advanced
+       * 127 -> 124.5 µs, against each point's tiles together). */
       for (int xi = 0; xi < alg->points; xi++)
         {
           a.w = u + (size_t) xi * C * F;
-          rows (&a, s.V + (size_t) xi * gT * C, s.off, s.M + (size_t) xi * gT * F, g * (int) T);
+          rows (&a, s.V + (size_t) xi * gT * C, s.off, s.M + (size_t) xi * F, g * (int) T);
         }
       for (int j = 0; j < g; j++)
         alg->output (y + (size_t) (i0 + j) * image_out (d) + (size_t) row0 * d->ow * F,
-                     s.M + (size_t) j * T * F, gT, MIN (d->oh - row0, alg->out * th), d->ow,
-                     F, th, s.tw, scale, shift, relu);
+                     s.M + (size_t) j * T * alg->points * F, MIN (d->oh - row0, alg->out * th),
+                     d->ow, F, th, s.tw, scale, shift, relu);
     }
 }
 
