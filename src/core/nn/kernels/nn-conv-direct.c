@@ -862,17 +862,19 @@ SIMD (nn_winograd4_output) (float *y, const float *M, int oh, int ow, int F, int
 #define BN_FLOAT_ROWS 64
 
 /* s1[c] += sum over rows of a'; s2[c] += sum of a' * (b - mb[c]) * sb[c] (mb, sb NULL:
- * 0 and 1), with a' = a where mask > 0 and 0 elsewhere (mask NULL: a' = a; the
- * gradient through a fused relu), C a multiple of VL. Float sums over
- * BN_FLOAT_ROWS rows, then doubles. */
+ * 0 and 1), with a' = a where b * ra[c] + ro[c] > 0 and 0 elsewhere (ro NULL:
+ * a' = a; the gradient through a fused relu, told from its input b as the
+ * forward's bn_apply made it, so that its output need not be read again), C a
+ * multiple of VL. Float sums over BN_FLOAT_ROWS rows, then doubles. */
 INLINE void
 bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
-         const float *sb, const float *mask, size_t rows, int C)
+         const float *sb, const float *ra, const float *ro, size_t rows, int C)
 {
   for (int c0 = 0; c0 < C; c0 += VL)
     {
       vf m = mb ? LOADU (mb + c0) : (vf){ 0 };
       vf sc = sb ? LOADU (sb + c0) : (vf){ 0 } + 1.0f;
+      vf rp = ro ? LOADU (ra + c0) : (vf){ 0 }, rr = ro ? LOADU (ro + c0) : (vf){ 0 };
       double d1[VL] = { 0 }, d2[VL] = { 0 };
       for (size_t r0 = 0; r0 < rows; r0 += BN_FLOAT_ROWS)
         {
@@ -881,8 +883,8 @@ bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb
           for (size_t r = r0; r < r1; r++)
             {
               vf va = LOADU (a + r * C + c0), vb = LOADU (b + r * C + c0);
-              if (mask)
-                va = (vf) ((vi) va & (LOADU (mask + r * C + c0) > (vf){ 0 }));
+              if (ro)
+                va = (vf) ((vi) va & (vb * rp + rr > (vf){ 0 }));
               a1 += va;
               a2 += va * ((vb - m) * sc);
             }
@@ -900,23 +902,24 @@ bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb
     }
 }
 
-/* y = a' * P + b * Q + R per channel (b, Q may be NULL; a' as in bn_sums), then
- * relu if asked, C a multiple of VL. */
+/* y = a' * P + b * Q + R per channel (b, Q may be NULL; a' as in bn_sums, which
+ * needs b), then relu if asked, C a multiple of VL. */
 INLINE void
 bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
-          const float *R, const float *mask, gboolean relu, size_t rows, int C)
+          const float *R, const float *ra, const float *ro, gboolean relu, size_t rows, int C)
 {
   for (int c0 = 0; c0 < C; c0 += VL)
     {
       vf p = LOADU (P + c0), q = b ? LOADU (Q + c0) : (vf){ 0 }, r = LOADU (R + c0);
+      vf rp = ro ? LOADU (ra + c0) : (vf){ 0 }, rr = ro ? LOADU (ro + c0) : (vf){ 0 };
       for (size_t i = 0; i < rows; i++)
         {
-          vf va = LOADU (a + i * C + c0);
-          if (mask)
-            va = (vf) ((vi) va & (LOADU (mask + i * C + c0) > (vf){ 0 }));
+          vf va = LOADU (a + i * C + c0), vb = b ? LOADU (b + i * C + c0) : (vf){ 0 };
+          if (ro)
+            va = (vf) ((vi) va & (vb * rp + rr > (vf){ 0 }));
           vf v = va * p + r;
           if (b)
-            v += LOADU (b + i * C + c0) * q;
+            v += vb * q;
           if (relu)
             v = vrelu (v);
           STOREU (y + i * C + c0, v);
@@ -926,14 +929,15 @@ bn_apply (float *y, const float *a, const float *P, const float *b, const float 
 
 void
 SIMD (nn_bn_sums) (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                   const float *sb, const float *mask, size_t rows, int C)
+                   const float *sb, const float *ra, const float *ro, size_t rows, int C)
 {
-  bn_sums (s1, s2, a, b, mb, sb, mask, rows, C);
+  bn_sums (s1, s2, a, b, mb, sb, ra, ro, rows, C);
 }
 void
 SIMD (nn_bn_apply) (float *y, const float *a, const float *P, const float *b, const float *Q,
-                    const float *R, const float *mask, gboolean relu, size_t rows, int C)
+                    const float *R, const float *ra, const float *ro, gboolean relu, size_t rows,
+                    int C)
 {
-  bn_apply (y, a, P, b, Q, R, mask, relu, rows, C);
+  bn_apply (y, a, P, b, Q, R, ra, ro, relu, rows, C);
 }
 

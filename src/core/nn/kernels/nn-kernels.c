@@ -939,24 +939,25 @@ nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y, const f
 
 gboolean
 nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
-            const float *sb, const float *mask, size_t rows, int C)
+            const float *sb, const float *ra, const float *ro, size_t rows, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, mask,
-                                                                       rows, C);
+  (level == NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, ra,
+                                                                       ro, rows, C);
   return TRUE;
 }
 
 gboolean
 nn_bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
-             const float *R, const float *mask, gboolean relu, size_t rows, int C)
+             const float *R, const float *ra, const float *ro, gboolean relu, size_t rows,
+             int C)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, mask,
+  (level == NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, ra, ro,
                                                                          relu, rows, C);
   return TRUE;
 }

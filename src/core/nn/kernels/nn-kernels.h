@@ -140,12 +140,15 @@ gboolean nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y
                                        const float *dy, int n, int H, int W, int C);
 
 /* BatchNormalization passes (used by layers/nn-norm.c); FALSE unless C is a
- * multiple of NN_LANES and the CPU has AVX2. With a' = a where mask > 0, else 0
- * (mask NULL: a' = a; the gradient through a relu fused into the layer):
- * s1 += sum a', s2 += sum a' (b - mb) sb;  y = a' P + b Q + R, then relu if asked. */
+ * multiple of NN_LANES and the CPU has AVX2. With a' = a where b RA + RO > 0,
+ * else 0 (ro NULL: a' = a; the gradient through a relu fused into the layer,
+ * whose output is relu (b RA + RO) for the layer's input b; RA, RO, mb, sb, P,
+ * Q, R per channel): s1 += sum a', s2 += sum a' (b - mb) sb;
+ * y = a' P + b Q + R, then relu if asked. */
 gboolean nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                     const float *sb, const float *mask, size_t rows, int C);
+                     const float *sb, const float *ra, const float *ro, size_t rows, int C);
 gboolean nn_bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,
-                      const float *R, const float *mask, gboolean relu, size_t rows, int C);
+                      const float *R, const float *ra, const float *ro, gboolean relu,
+                      size_t rows, int C);
 
 G_END_DECLS

@@ -79,12 +79,12 @@ void nn_winograd4_output_avx2 (float *y, const float *M, int oh, int ow, int F,
                                gboolean relu);
 
 void nn_bn_sums_avx512 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                        const float *sb, const float *mask, size_t rows, int C);
+                        const float *sb, const float *ra, const float *ro, size_t rows, int C);
 void nn_bn_apply_avx512 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                         const float *R, const float *mask, gboolean relu, size_t rows, int C);
+                         const float *R, const float *ra, const float *ro, gboolean relu, size_t rows, int C);
 void nn_bn_sums_avx2 (double *s1, double *s2, const float *a, const float *b, const float *mb,
-                      const float *sb, const float *mask, size_t rows, int C);
+                      const float *sb, const float *ra, const float *ro, size_t rows, int C);
 void nn_bn_apply_avx2 (float *y, const float *a, const float *P, const float *b, const float *Q,
-                       const float *R, const float *mask, gboolean relu, size_t rows, int C);
+                       const float *R, const float *ra, const float *ro, gboolean relu, size_t rows, int C);
 
 G_END_DECLS

@@ -34,19 +34,21 @@ bn_vars (const NnCall *c)
 /* The scratch of one call: the per-channel sums in doubles (2, C), then float
  * partial sums over a block of rows (2, C), whose place the per-channel
  * coefficients of the output pass (up to BN_COEFS of them) take once the sums
- * are done. */
+ * are done, then the forward's coefficients (2, C) for backward to tell where
+ * a fused relu passed the gradient. */
 #define BN_COEFS 5
 
 typedef struct {
   double *sums;  /* (2, C) */
   float *part;   /* (2, C) */
   float *coef;   /* (BN_COEFS, C), over part */
+  float *fwd;    /* (2, C) */
 } BnScratch;
 
 static size_t
 bn_scratch_floats (int C)
 {
-  return 2 * (size_t) C * (sizeof (double) / sizeof (float)) + BN_COEFS * (size_t) C;
+  return 2 * (size_t) C * (sizeof (double) / sizeof (float)) + (BN_COEFS + 2) * (size_t) C;
 }
 
 static BnScratch
@@ -56,7 +58,20 @@ bn_scratch (const NnCall *c, int C)
   sc.sums = (double *) c->t->scratch;
   sc.part = (float *) (sc.sums + 2 * C);
   sc.coef = sc.part;
+  sc.fwd = sc.coef + BN_COEFS * C;
   return sc;
+}
+
+/* The forward's y = x * a + o per channel (before a fused relu). */
+static void
+forward_coefs (const BnVars *b, const float *mean, const float *invstd, float *a, float *o,
+               int C)
+{
+  for (int k = 0; k < C; k++)
+    {
+      a[k] = invstd[k] * (b->gamma ? b->gamma[k] : 1.0f);
+      o[k] = (b->beta ? b->beta[k] : 0.0f) - mean[k] * a[k];
+    }
 }
 
 /* c->stats holds this thread's copy of (mean, invstd) for backward: (2, C).
@@ -79,7 +94,8 @@ nn_batch_norm_forward (NnCall *c)
       float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
       memset (s, 0, 2 * C * sizeof (double));
       /* Float sums over blocks of 32 rows (vectorised), folded into doubles. */
-      for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, NULL, rows, C) ? rows : 0; r0 < rows;
+      for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, NULL, NULL, rows, C) ? rows : 0;
+           r0 < rows;
            r0 += 32)
         {
           memset (f1, 0, 2 * C * sizeof (float));
@@ -119,13 +135,9 @@ nn_batch_norm_forward (NnCall *c)
         invstd[k] = 1.0f / sqrtf (b.var[k] + eps);
       }
   float *a = sc.coef, *o = a + C; // y = x * a + o, per channel
-  for (int k = 0; k < C; k++)
-    {
-      a[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
-      o[k] = (b.beta ? b.beta[k] : 0.0f) - mean[k] * a[k];
-    }
+  forward_coefs (&b, mean, invstd, a, o, C);
   gboolean relu = c->act == NN_ACT_RELU;
-  if (nn_bn_apply (c->y, x, a, NULL, NULL, o, NULL, relu, rows, C))
+  if (nn_bn_apply (c->y, x, a, NULL, NULL, o, NULL, NULL, relu, rows, C))
     return;
   for (size_t r = 0; r < rows; r++)
     for (int k = 0; k < C; k++)
@@ -146,14 +158,21 @@ nn_batch_norm_backward (NnCall *c)
   BnVars b = bn_vars (c);
   const float *mean = c->stats, *invstd = c->stats + C;
   const float *x = c->x[0], *dy = c->dy;
-  /* a fused relu: dy counts where its output y is positive */
-  const float *mask = c->act == NN_ACT_RELU ? c->y : NULL;
   BnScratch sc = bn_scratch (c, C);
+  /* A fused relu: dy counts where its output was positive, where x * ra + ro > 0
+   * as the forward computed it (its output y is not read again: one stream of
+   * the two passes below fewer). */
+  float *ra = sc.fwd, *ro = NULL;
+  if (c->act == NN_ACT_RELU)
+    {
+      ro = ra + C;
+      forward_coefs (&b, mean, invstd, ra, ro, C);
+    }
   double *s = sc.sums; // (2, C): sum dy, sum dy * xhat
   float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
   memset (s, 0, 2 * C * sizeof (double));
-  for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, mask, rows, C) ? rows : 0; r0 < rows;
-       r0 += 32)
+  for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, ra, ro, rows, C) ? rows : 0;
+       r0 < rows; r0 += 32)
     {
       memset (f1, 0, 2 * C * sizeof (float));
       size_t r1 = MIN (rows, r0 + 32);
@@ -161,7 +180,7 @@ nn_batch_norm_backward (NnCall *c)
         for (int k = 0; k < C; k++)
           {
             float xhat = (x[r * C + k] - mean[k]) * invstd[k];
-            float d = mask && !(mask[r * C + k] > 0.0f) ? 0.0f : dy[r * C + k];
+            float d = ro && !(x[r * C + k] * ra[k] + ro[k] > 0.0f) ? 0.0f : dy[r * C + k];
             f1[k] += d;
             f2[k] += d * xhat;
           }
@@ -192,7 +211,7 @@ nn_batch_norm_backward (NnCall *c)
       for (size_t r = 0; r < rows; r++)
         for (int k = 0; k < C; k++)
           {
-            float d = mask && !(mask[r * C + k] > 0.0f) ? 0.0f : dy[r * C + k];
+            float d = ro && !(x[r * C + k] * ra[k] + ro[k] > 0.0f) ? 0.0f : dy[r * C + k];
             dx[r * C + k] = d * invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
           }
       return;
@@ -212,13 +231,13 @@ nn_batch_norm_backward (NnCall *c)
       Q[k] = -g[k] * m2[k] * invstd[k];
       R[k] = g[k] * (m2[k] * invstd[k] * mean[k] - m1[k]);
     }
-  if (nn_bn_apply (dx, dy, g, x, Q, R, mask, FALSE, rows, C))
+  if (nn_bn_apply (dx, dy, g, x, Q, R, ra, ro, FALSE, rows, C))
     return;
   for (size_t r = 0; r < rows; r++)
     for (int k = 0; k < C; k++)
       {
         float xhat = (x[r * C + k] - mean[k]) * invstd[k];
-        float d = mask && !(mask[r * C + k] > 0.0f) ? 0.0f : dy[r * C + k];
+        float d = ro && !(x[r * C + k] * ra[k] + ro[k] > 0.0f) ? 0.0f : dy[r * C + k];
         dx[r * C + k] = g[k] * (d - m1[k] - xhat * m2[k]);
       }
 }
