@@ -330,14 +330,14 @@ test_nan_guard (void)
 }
 
 /* The best epoch on a validation accuracy that stops moving: Keras's rule keeps
- * the first to reach it, ties_to_later the last (the quick recipe's clean end). */
+ * the first to reach it, keep_last the last (the quick recipe's clean end). */
 static void
-test_ties_to_later (void)
+test_keep_last (void)
 {
   g_autoptr (NnDataset) train = synthetic (64, 1);
   g_autoptr (NnDataset) val = synthetic (20, 2);
   int best[2];
-  for (int later = 0; later < 2; later++)
+  for (int last = 0; last < 2; last++)
     {
       g_autoptr (NnModel) m = tiny_model (7);
       g_auto (Watch) w = { 0 };
@@ -345,12 +345,12 @@ test_ties_to_later (void)
       NnFitResult res;
       g_autoptr (GError) error = NULL;
       config (&cfg, &w, 16);
-      cfg.ties_to_later = later;
+      cfg.keep_last = last;
       g_assert_true (nn_fit (m, train, val, &cfg, &res, &error));
       g_assert_cmpfloat (res.best_val_accuracy, ==, 1.0f);
-      best[later] = res.best_epoch;
+      best[last] = res.best_epoch;
     }
-  g_test_message ("best epoch: %d (ties to the first), %d (ties to later)", best[0], best[1]);
+  g_test_message ("best epoch: %d (Keras's rule), %d (keep the last)", best[0], best[1]);
   g_assert_cmpint (best[0], <, 16);
   g_assert_cmpint (best[1], ==, 16);
 }
@@ -365,6 +365,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/fit/frozen", test_frozen);
   g_test_add_func ("/train/fit/cancel-keeps-file", test_cancel_keeps_file);
   g_test_add_func ("/train/fit/nan-guard", test_nan_guard);
-  g_test_add_func ("/train/fit/ties-to-later", test_ties_to_later);
+  g_test_add_func ("/train/fit/keep-last", test_keep_last);
   return g_test_run ();
 }

@@ -436,8 +436,8 @@ nn_fit (NnModel *model, const NnDataset *train, const NnDataset *val,
   f.order = g_new (int, train->n);
   f.last_good = g_memdup2 (model->params, model->n_params * sizeof (float));
   f.best = g_memdup2 (model->params, model->n_params * sizeof (float));
-  /* a min_delta just below 0 makes a tie an improvement */
-  nn_early_stop_init (&f.stop, TRUE, cfg->ties_to_later ? -1e-9f : 0.0f,
+  /* a min_delta of -inf makes every epoch an improvement */
+  nn_early_stop_init (&f.stop, TRUE, cfg->keep_last ? -INFINITY : 0.0f,
                       cfg->early_stopping_patience);
   nn_plateau_init (&f.plateau, FALSE, cfg->plateau_factor, cfg->plateau_patience, 1e-4f, 0,
                    cfg->plateau_min_lr);

@@ -66,8 +66,8 @@ typedef struct {
   /* callbacks (all monitor val accuracy except the plateau, which watches val loss) */
   int early_stopping_patience;  /* 0: off */
   gboolean restore_best;        /* end with the best epoch's weights */
-  gboolean ties_to_later;       /* an epoch that ties the best val accuracy is the new best
-                                 * (Keras keeps the earlier one) */
+  gboolean keep_last;           /* every epoch is the new best: a schedule that ends by design
+                                 * keeps its end, and validation only reports */
   gboolean reduce_on_plateau;
   float plateau_factor;
   int plateau_patience;

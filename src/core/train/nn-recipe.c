@@ -236,9 +236,10 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
                                                    warmup, MAX (total - warmup, 1), 0.0f);
         cfg->augment_epochs = o->epochs > 1 ? o->epochs - 1 : 0;
         // The cycle's end, on clean images, is the model it aims at. Validation
-        // accuracy moves by single images here (one is 0.017%) and tied the
-        // fourth epoch's for two seeds in five, which kept the earlier, worse one.
-        cfg->ties_to_later = TRUE;
+        // accuracy moves by single images here (one is 0.017%): it tied the
+        // fourth epoch's for two seeds in five, and an earlier epoch beat the
+        // last by two images for another, and each time the earlier one was kept.
+        cfg->keep_last = TRUE;
       }
       break;
     case NN_RECIPE_FINETUNE:
