@@ -372,6 +372,17 @@ test_graphs (void)
         nn_model_add_dense (m, "dense_1", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
         grad_check ("small cnn", m, 4, mode, threads, 1e-3f, 1e-4);
       }
+  /* A relu Conv2D before the pool, on 16 channels: in training the pool's vector
+   * kernel does the relu's backward (nn-plan.h, relu_in_pool). */
+  for (int mode = 0; mode < 2; mode++)
+    {
+      m = input_model ((NnShape){ 6, 7, 2 }, &l);
+      l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU });
+      l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+      l = nn_model_add_flatten (m, "flatten", l);
+      nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+      grad_check ("relu conv2d, 16 channels, max_pool 2", m, 3, mode, 1, 1e-3f, 1e-4);
+    }
   /* The advanced recipe, shrunk: BN in training mode reduces over both threads.
    * With 16 channels: the vector kernels, BN with its relu fused in training, and
    * Winograd for the 3x3 convolution's dx and dW. */

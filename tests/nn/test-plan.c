@@ -31,7 +31,8 @@ test_cnn (void)
   for (int i = 0; i < m->n_layers; i++)
     {
       const NnLayer *l = &m->layers[i];
-      none &= p->fuse_target[i] < 0 && !p->fuse_skip[i] && p->relu_of[i] < 0;
+      none &= p->fuse_target[i] < 0 && !p->fuse_skip[i] && p->relu_of[i] < 0
+              && !p->relu_in_pool[i];
       if (l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_DROPOUT)
         aliases &= p->out_of[i] == p->out_of[l->inputs[0]] && p->out_of[i] != i;
       else
@@ -51,6 +52,14 @@ test_cnn (void)
     if (m->layers[i].kind == NN_LAYER_DROPOUT)
       own &= p->out_of[i] == i && p->sizes[i].aux == nn_shape_size (m->layers[i].out_shape);
   tap_ok (own, "cnn, training: Dropout has its own output and keeps its mask");
+  GString *pooled = g_string_new (NULL);
+  for (int i = 0; i < m->n_layers; i++)
+    if (p->relu_in_pool[i])
+      g_string_append_printf (pooled, " %s", m->layers[i].name);
+  tap_ok (strcmp (pooled->str, " conv2d_1 conv2d_3") == 0,
+          "cnn, training: the two Conv2D before a MaxPooling2D leave their relu's backward to "
+          "it (%s)", pooled->str);
+  g_string_free (pooled, TRUE);
   nn_plan_free (p);
 }
 

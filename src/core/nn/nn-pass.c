@@ -208,6 +208,10 @@ backward_job (NnThread *t)
       if (!ws->up[i] || ws->plan->relu_fused[i])
         continue;
       NnCall c = make_call (ws, t, i);
+      if (ws->plan->relu_in_pool[i])
+        c.act = NN_ACT_LINEAR; /* the pool did the relu's part */
+      if (l->kind == NN_LAYER_MAX_POOL)
+        c.dx_relu = ws->plan->relu_in_pool[l->inputs[0]];
       int gi = ws->plan->relu_of[i] >= 0 ? ws->plan->relu_of[i] : i; /* a fused relu's gradient */
       c.dy = ws->grad[gi] + t->n0 * slice_size (ws, i);
       gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;

@@ -65,6 +65,25 @@ plan_training_fusion (NnPlan *p, const NnModel *m)
     }
 }
 
+/* relu_in_pool (nn-plan.h); after act[] is known. */
+static void
+plan_relu_in_pool (NnPlan *p, const NnModel *m)
+{
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      NnLayerKind kind = m->layers[i].kind;
+      int k = -1;
+      if (p->mode != NN_MODE_TRAINING || p->act[i] != NN_ACT_RELU || p->needs_z[i]
+          || i == m->output || nn_plan_consumers (m, i, &k) != 1)
+        continue;
+      gboolean applies_own_relu = kind == NN_LAYER_CONV2D || kind == NN_LAYER_DEPTHWISE_CONV2D
+                                  || kind == NN_LAYER_DENSE;
+      const NnLayer *pool = &m->layers[k];
+      p->relu_in_pool[i] = applies_own_relu && pool->kind == NN_LAYER_MAX_POOL
+                           && pool->n_inputs == 1;
+    }
+}
+
 /* Layers up to split_layer keep a grid; per image they need `bytes`; groups of
  * images fill about half of a 1 MB L2. */
 #define GROUP_BYTES (512 * 1024)
@@ -254,6 +273,7 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
   p->stats_off = g_new0 (size_t, L);
   p->relu_of = g_new (int, L);
   p->relu_fused = g_new0 (gboolean, L);
+  p->relu_in_pool = g_new0 (gboolean, L);
   p->fuse_target = g_new (int, L);
   p->fuse_skip = g_new0 (gboolean, L);
   p->fuse_relu = g_new0 (gboolean, L);
@@ -284,6 +304,7 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
   for (int j = 0; j < L; j++)
     if (p->relu_of[j] >= 0)
       p->out_of[j] = p->out_of[p->relu_of[j]];
+  plan_relu_in_pool (p, m);
   plan_group_local (p, m);
   plan_gradients (p, m);
   return p;
@@ -302,6 +323,7 @@ nn_plan_free (NnPlan *p)
   g_free (p->stats_off);
   g_free (p->relu_of);
   g_free (p->relu_fused);
+  g_free (p->relu_in_pool);
   g_free (p->fuse_target);
   g_free (p->fuse_skip);
   g_free (p->fuse_relu);

@@ -36,6 +36,13 @@ typedef struct {
    * buffer. */
   int *relu_of;
   gboolean *relu_fused;
+  /* Training also leaves a Conv2D's or Dense's fused relu to its only consumer
+   * when that is a MaxPooling2D (relu_in_pool[i]): the pool sends no gradient
+   * where the maximum it kept is not positive, which is where the relu would
+   * have stopped it, so the layer takes its output gradient as it comes. Saves
+   * a pass over the map in backward. Not in inference: Grad-CAM reads the
+   * gradient of a layer's output itself. */
+  gboolean *relu_in_pool;
 
   /* Inference runs the spatial layers in groups of `group` images so that their
    * activations stay in L2; the layers after split_layer run on whole slices, so

@@ -56,6 +56,8 @@ typedef struct {
   /* backward */
   const float *dy;       /* (n, out shape) */
   float *dx[NN_MAX_INPUTS]; /* (n, in shape), overwritten; NULL when not needed */
+  gboolean dx_relu;      /* MaxPooling2D: dx also through the relu that made x (nn-plan.h,
+                          * relu_in_pool): none where the maximum is not positive */
   float *dw;             /* gradients base pointer (layout of m->params), or NULL */
 } NnCall;
 

@@ -441,6 +441,14 @@ SIMD (nn_dense_rows) (float *y, const float *x, const float *w, const float *bia
   dense_rows (y, x, w, bias, rows, K, F, f_lo, f_hi);
 }
 
+/* dz = dy where y > 0, else 0: a relu's backward over n floats, n a multiple of VL. */
+void
+SIMD (nn_relu_backward) (float *dz, const float *dy, const float *y, size_t n)
+{
+  for (size_t i = 0; i < n; i += VL)
+    STOREU (dz + i, (vf) ((vi) LOADU (dy + i) & (LOADU (y + i) > (vf){ 0 })));
+}
+
 /* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of VL, one image:
  * forward, and backward routing dy to the first maximum of each window. */
 INLINE void
@@ -466,7 +474,8 @@ max_pool2_forward (float *y, const float *x, int H, int W, int C)
 }
 
 INLINE void
-max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, int H, int W, int C)
+max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, int H, int W, int C,
+                    gboolean relu)
 {
   int OH = H / 2, OW = W / 2;
   if (H % 2 || W % 2)
@@ -477,6 +486,8 @@ max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, 
         {
           size_t o = ((size_t) oh * OW + ow) * C + c0;
           vf ym = LOADU (y + o), g = LOADU (dy + o);
+          if (relu)
+            g = (vf) ((vi) g & (ym > (vf){ 0 }));
           size_t at[4] = { ((size_t) (2 * oh) * W + 2 * ow) * C + c0, 0, 0, 0 };
           at[1] = at[0] + C;
           at[2] = at[0] + (size_t) W * C;
@@ -501,7 +512,7 @@ SIMD (nn_max_pool2_forward) (float *y, const float *x, int H, int W, int C)
 /* With mask registers: GCC lowers the generic version's vector compares poorly. */
 void
 SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const float *dy, int H,
-                              int W, int C)
+                              int W, int C, gboolean relu)
 {
   int OH = H / 2, OW = W / 2;
   if (H % 2 || W % 2)
@@ -515,6 +526,8 @@ SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const f
         for (int c0 = 0; c0 < C; c0 += VL)
           {
             __m512 ym = _mm512_loadu_ps (y + o + c0), g = _mm512_loadu_ps (dy + o + c0);
+            if (relu)
+              g = _mm512_maskz_mov_ps (_mm512_cmp_ps_mask (ym, _mm512_setzero_ps (), _CMP_GT_OQ), g);
             __mmask16 h0 = _mm512_cmp_ps_mask (_mm512_loadu_ps (x + a0 + c0), ym, _CMP_EQ_OQ);
             __mmask16 h1 = _mm512_cmp_ps_mask (_mm512_loadu_ps (x + a1 + c0), ym, _CMP_EQ_OQ) & ~h0;
             __mmask16 t = h0 | h1;
@@ -531,9 +544,9 @@ SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const f
 #else
 void
 SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const float *dy, int H,
-                              int W, int C)
+                              int W, int C, gboolean relu)
 {
-  max_pool2_backward (dx, x, y, dy, H, W, C);
+  max_pool2_backward (dx, x, y, dy, H, W, C, relu);
 }
 #endif
 

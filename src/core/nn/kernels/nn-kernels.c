@@ -909,6 +909,16 @@ nn_dense_kernel_backward (const float *x, const float *w, const float *dz, int r
 }
 
 gboolean
+nn_relu_kernel_backward (float *dz, const float *dy, const float *y, size_t n)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || n % NN_LANES != 0)
+    return FALSE;
+  (level == NN_KERNELS_AVX512 ? nn_relu_backward_avx512 : nn_relu_backward_avx2) (dz, dy, y, n);
+  return TRUE;
+}
+
+gboolean
 nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
@@ -923,7 +933,7 @@ nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int 
 
 gboolean
 nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y, const float *dy, int n,
-                              int H, int W, int C)
+                              int H, int W, int C, gboolean relu)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
@@ -931,7 +941,7 @@ nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y, const f
   size_t si = (size_t) H * W * C, so = (size_t) (H / 2) * (W / 2) * C;
   for (int i = 0; i < n; i++)
     (level == NN_KERNELS_AVX512 ? nn_max_pool2_backward_avx512 : nn_max_pool2_backward_avx2) (
-      dx + i * si, x + i * si, y + i * so, dy + i * so, H, W, C);
+      dx + i * si, x + i * si, y + i * so, dy + i * so, H, W, C, relu);
   return TRUE;
 }
 

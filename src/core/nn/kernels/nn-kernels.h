@@ -133,11 +133,17 @@ gboolean nn_dense_kernel_backward (const float *x, const float *w, const float *
                                    int K, int F, float *dw, float *dx, float *scratch);
 size_t   nn_dense_kernel_scratch_floats (int K, int F);
 
+/* A relu's backward, dz = dy where y > 0, else 0, over n floats (a multiple of
+ * NN_LANES); the compiler's vectors for the plain loop are SSE2's. */
+gboolean nn_relu_kernel_backward (float *dz, const float *dy, const float *y, size_t n);
+
 /* MaxPooling2D 2x2, stride 2, 'valid' of n images (H, W, C) -> (H/2, W/2, C);
- * backward routes dy to the first maximum of each window and overwrites dx. */
+ * backward routes dy to the first maximum of each window and overwrites dx; with
+ * relu, only where that maximum is positive (the backward of a relu before the pool). */
 gboolean nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int C);
 gboolean nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y,
-                                       const float *dy, int n, int H, int W, int C);
+                                       const float *dy, int n, int H, int W, int C,
+                                       gboolean relu);
 
 /* BatchNormalization passes (used by layers/nn-norm.c); FALSE unless C is a
  * multiple of NN_LANES and the CPU has AVX2. With a' = a where b RA + RO > 0,

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include "nn-private.h"
+#include "nn-kernels.h"
 
 /* ---- fused activations ---------------------------------------------------- */
 
@@ -93,6 +94,8 @@ nn_act_backward (float *dz, const float *dy, const float *y, const float *z, siz
         memcpy (dz, dy, n * sizeof (float));
       break;
     case NN_ACT_RELU:
+      if (nn_relu_kernel_backward (dz, dy, y, n))
+        break;
       /* Loads first, then a select: branch-free, so it vectorises. */
       for (size_t i = 0; i < n; i++)
         {

@@ -43,7 +43,8 @@ max_pool2_kernel (NnCall *c, gboolean backward)
       || p->padding != NN_PAD_VALID)
     return FALSE;
   if (backward)
-    return nn_max_pool2_kernel_backward (c->dx[0], c->x[0], c->y, c->dy, c->n, in.h, in.w, in.c);
+    return nn_max_pool2_kernel_backward (c->dx[0], c->x[0], c->y, c->dy, c->n, in.h, in.w, in.c,
+                                         c->dx_relu);
   return nn_max_pool2_kernel_forward (c->y, c->x[0], c->n, in.h, in.w, in.c);
 }
 
@@ -107,7 +108,7 @@ max_pool_backward_tiled (NnCall *c)
                 for (int k = 0; k < C; k++)
                   {
                     int hit = (x[xo + k] == ym[k]) & !taken[k];
-                    float d = dy[k];
+                    float d = !c->dx_relu || ym[k] > 0.0f ? dy[k] : 0.0f;
                     dx[xo + k] = hit ? d : 0.0f;
                     taken[k] |= hit;
                   }
@@ -116,7 +117,8 @@ max_pool_backward_tiled (NnCall *c)
   return TRUE;
 }
 
-/* The gradient goes to the first cell holding the maximum, as TensorFlow does. */
+/* The gradient goes to the first cell holding the maximum, as TensorFlow does
+ * (with dx_relu, only where that maximum is positive). */
 static void
 nn_max_pool_backward (NnCall *c)
 {
@@ -139,7 +141,7 @@ nn_max_pool_backward (NnCall *c)
           for (int k = 0; k < C; k++)
             {
               float best = c->y[yo + k];
-              gboolean done = FALSE;
+              gboolean done = c->dx_relu && !(best > 0.0f); /* the relu's part: nothing */
               for (int h = h0; h < h1 && !done; h++)
                 for (int w = w0; w < w1; w++)
                   {
