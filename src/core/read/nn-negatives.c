@@ -107,9 +107,9 @@ stroke_segment (Canvas *c, Point a, Point b)
       {
         double px = x + 0.5 - a.x, py = y + 0.5 - a.y;
         double t = len2 > 0 ? CLAMP ((px * dx + py * dy) / len2, 0, 1) : 0;
-        double ex = px - t * dx, ey = py - t * dy, d = sqrt (ex * ex + ey * ey);
-        if (d < r + 0.5)
-          put (c, x, y, r + 0.5 - d);
+        double ex = px - t * dx, ey = py - t * dy, d2 = ex * ex + ey * ey;
+        if (d2 < (r + 0.5) * (r + 0.5)) /* most of the box is past the pen */
+          put (c, x, y, r + 0.5 - sqrt (d2));
       }
 }
 
@@ -418,7 +418,7 @@ nn_negative_render (NnNegativeKind kind, guint32 seed, int side, guint8 *grey)
     default: glyph (&c, r, s); break;
     }
   for (int i = 0; i < side * side; i++)
-    grey[i] = (guint8) lround (255 * (1 - c.ink[i]));
+    grey[i] = (guint8) (255 * (1 - c.ink[i]) + 0.5); /* lround of a float in 0..255 */
   g_rand_free (r);
   g_free (c.ink);
   g_array_unref (c.points);

@@ -735,19 +735,38 @@ rows_add_negatives (Rows *rows, NnModel *m, NnWorkspace *ws, int layer, int batc
   return TRUE;
 }
 
-/* One minibatch's gradient of the detector's weighted cross-entropy (p's layout
- * as fit_detector's), the rows standardized in zs (b, wp): matrix products, since
- * a fit runs about 9,000 of them, on the engine's kernels (nn-matmul.h), which
- * take widths of whole vectors: the rows are wp wide (w rounded up to 16, zeros
- * past w) and the first weights are kept turned, (wp, units). (On a CPU that
- * OpenBLAS 0.3.21 does not know, it falls back to SSE3 kernels: the advanced
- * model's calibrate took 38 s with BLAS here, 31 s with the engine's kernels,
- * and 15 s once no weight went denormal, below.) */
+/* The detector's fit, one minibatch at a time, in two jobs shared out over the
+ * model's threads. The gradient: the minibatch goes in FIT_CHUNKS chunks of
+ * rows, whatever the number of threads, each chunk's share of the gradient kept
+ * apart; the update: each thread adds the chunks' shares in chunk order for its
+ * range of the parameters and takes the Adam step there. So the same rows give
+ * the same detector on any number of threads.
+ * The products (about 9,000 minibatches a fit) run on the engine's kernels
+ * (nn-matmul.h), which take widths of whole vectors: rows are wp wide (w rounded
+ * up to 16, zeros past w) and the first weights are kept turned, (wp, units). (On
+ * a CPU that OpenBLAS 0.3.21 does not know, it falls back to SSE3 kernels: the
+ * advanced model's calibrate took 38 s with BLAS here, 31 s with the engine's
+ * kernels, and 15 s once no weight went denormal, below.)
+ * Parameters p: without a hidden layer w (width) then the bias; with H hidden
+ * units W1 (H, width), b1 (H), w2 (H), then the bias. */
+#define FIT_CHUNKS 4
+
 typedef struct {
-  int w, wp, hidden, units, b;
-  float *zs, *w1t, *u, *gh, *gw1; /* (b, wp), (wp, units), (b, units), (b, units), (units, wp) */
-  double *a;                       /* (b) */
-} Step;
+  int w, wp, hidden, units, n_p;
+  const float *z;             /* (n, w) the rows, standardized */
+  const int *order;           /* this epoch's order of the rows */
+  int n_digits;               /* rows before it are digits (0), from it negatives (1) */
+  double class_weight[2];
+  double *p, *m1, *m2;        /* (n_p) parameters and Adam's moments */
+  float *w1t;                 /* (wp, units) the first weights turned */
+  /* the minibatch: order[s, s + b), and the step's rate and Adam corrections */
+  int s, b;
+  double lr, c1, c2;
+  /* per chunk: its rows (rows, wp), u and gh (rows, units), its share of dW1
+   * (units, wp) and of the other gradients (units * 2 + 1: b1, w2, bias) */
+  float *zs[FIT_CHUNKS], *u[FIT_CHUNKS], *gh[FIT_CHUNKS], *gw1[FIT_CHUNKS];
+  double *rest[FIT_CHUNKS];
+} Fit;
 
 /* v as a float, or 0 where it would be denormal: the weights of inputs that are
  * always 0 (the pooled field's corners) only decay, and a product with denormal
@@ -758,83 +777,119 @@ normal_or_zero (double v)
   return fabs (v) < FLT_MIN ? 0.0f : (float) v;
 }
 
+/* Chunk c's share of the gradient of the weighted cross-entropy over the minibatch. */
 static void
-step_gradient (Step *st, const double *p, const int *y, const double *class_weight,
-               double *grad)
+chunk_gradient (Fit *f, int c)
 {
-  int w = st->w, wp = st->wp, hidden = st->hidden, units = st->units, b = st->b;
-  const double *b1 = p + (size_t) hidden * w, *w2 = b1 + hidden;
-  double bias = p[detector_size (w, hidden)];
+  int w = f->w, wp = f->wp, hidden = f->hidden, units = f->units;
+  int r0 = f->b * c / FIT_CHUNKS, rows = f->b * (c + 1) / FIT_CHUNKS - r0;
+  const double *b1 = f->p + (size_t) hidden * w, *w2 = b1 + hidden;
+  double bias = f->p[f->n_p - 1], *rest = f->rest[c];
+  float *zs = f->zs[c], *u = f->u[c], *gh = f->gh[c];
 
-  for (int h = 0; h < units; h++)
-    for (int j = 0; j < w; j++)
-      st->w1t[(size_t) j * units + h] = normal_or_zero (p[(size_t) h * w + j]);
+  memset (rest, 0, sizeof (double) * (2 * units + 1));
+  memset (f->gw1[c], 0, sizeof (float) * units * wp);
+  if (rows == 0)
+    return;
+  for (int q = 0; q < rows; q++)
+    memcpy (zs + (size_t) q * wp, f->z + (size_t) f->order[f->s + r0 + q] * w, w * sizeof *zs);
   /* u = zs W1^T (+ b1), a = w2 . relu (u) + bias (or u + bias without hidden units) */
-  nn_matmul (st->u, st->zs, st->w1t, b, wp, units);
-  for (int i = 0; i < b; i++)
+  nn_matmul (u, zs, f->w1t, rows, wp, units);
+  for (int q = 0; q < rows; q++)
     {
+      int y = f->order[f->s + r0 + q] >= f->n_digits;
       double a = bias;
       for (int h = 0; h < units; h++)
         {
-          float *u = &st->u[i * units + h];
           if (hidden > 0)
-            *u += (float) b1[h];
-          a += hidden > 0 ? w2[h] * MAX (*u, 0.0f) : *u;
+            u[q * units + h] += (float) b1[h];
+          a += hidden > 0 ? w2[h] * MAX (u[q * units + h], 0.0f) : u[q * units + h];
         }
-      st->a[i] = a;
-    }
-  memset (grad, 0, sizeof (double) * (detector_size (w, hidden) + 1));
-  for (int i = 0; i < b; i++)
-    {
-      double g = (1 / (1 + exp (-st->a[i])) - y[i]) * class_weight[y[i]] / b;
-      grad[detector_size (w, hidden)] += g;
+      double g = (1 / (1 + exp (-a)) - y) * f->class_weight[y] / f->b;
+      rest[2 * units] += g;
       for (int h = 0; h < units; h++)
         {
-          float u = st->u[i * units + h];
-          double gh = hidden > 0 ? (u > 0 ? g * w2[h] : 0) : g;
-          st->gh[i * units + h] = normal_or_zero (gh);
-          if (hidden > 0)
-            {
-              grad[(size_t) hidden * w + h] += gh;
-              grad[(size_t) hidden * w + hidden + h] += g * MAX (u, 0.0f);
-            }
+          float uh = u[q * units + h];
+          double gu = hidden > 0 ? (uh > 0 ? g * w2[h] : 0) : g;
+          gh[q * units + h] = normal_or_zero (gu);
+          rest[h] += gu;
+          rest[units + h] += g * MAX (uh, 0.0f);
         }
     }
   /* dW1 = gh^T zs */
-  nn_matmul_tn (st->gw1, st->gh, st->zs, b, units, wp);
-  for (int h = 0; h < units; h++)
-    for (int j = 0; j < w; j++)
-      grad[(size_t) h * w + j] += st->gw1[(size_t) h * wp + j];
+  nn_matmul_tn (f->gw1[c], gh, zs, rows, units, wp);
+}
+
+static void
+gradient_job (void *data, int tid, int nt)
+{
+  for (int c = tid; c < FIT_CHUNKS; c += nt)
+    chunk_gradient (data, c);
+}
+
+/* Parameter j's gradient: the chunks' shares in order, and the L2 penalty on the
+ * first weights. Past them, j is b1, w2 (rest's first 2 * hidden) or the bias. */
+static double
+gradient_of (const Fit *f, int j)
+{
+  int first = f->units * f->w, k = j - first;
+  int at = f->hidden > 0 && k < 2 * f->hidden ? k : 2 * f->units;
+  double g = 0;
+  for (int c = 0; c < FIT_CHUNKS; c++)
+    g += k < 0 ? f->gw1[c][(size_t) (j / f->w) * f->wp + j % f->w] : f->rest[c][at];
+  return g + (k < 0 ? FIT_L2 * f->p[j] : 0);
+}
+
+/* The Adam step on this thread's range of the parameters; the first weights turned. */
+static void
+update_job (void *data, int tid, int nt)
+{
+  Fit *f = data;
+  int j0 = (int) ((gint64) f->n_p * tid / nt), j1 = (int) ((gint64) f->n_p * (tid + 1) / nt);
+  for (int j = j0; j < j1; j++)
+    {
+      double gj = gradient_of (f, j);
+      f->m1[j] = 0.9 * f->m1[j] + 0.1 * gj;
+      f->m2[j] = 0.999 * f->m2[j] + 0.001 * gj * gj;
+      f->p[j] -= f->lr * (f->m1[j] / f->c1) / (sqrt (f->m2[j] / f->c2) + 1e-8);
+      if (j < f->units * f->w)
+        f->w1t[(size_t) (j % f->w) * f->units + j / f->w] = normal_or_zero (f->p[j]);
+    }
 }
 
 /* The detector, not-a-digit = 1, on rows [0, n_digits) (digits) and [n_digits,
  * n) (negatives), each class weighing half: Adam on standardized inputs, the
  * standardization then folded into the first weights. The rows are standardized
  * in place, once (every step standardized its minibatch again before: a second
- * of the quick recipe's minute). Parameters p: without a
- * hidden layer w (width) then the bias; with H hidden units W1 (H, width), b1 (H),
- * w2 (H), then the bias. */
+ * of the quick recipe's minute). The steps run on ws's threads (Fit). */
 static void
-fit_detector (NnVerdictRule *rule, Rows *rows, int n_digits, int hidden)
+fit_detector (NnVerdictRule *rule, Rows *rows, int n_digits, int hidden, NnWorkspace *ws)
 {
   int w = rows->width, n = rows->n, units = MAX (hidden, 1);
-  int n_p = detector_size (w, hidden) + 1;
+  int n_p = detector_size (w, hidden) + 1, wp = (w + 15) / 16 * 16;
+  int chunk_rows = (FIT_BATCH + FIT_CHUNKS - 1) / FIT_CHUNKS;
   g_autofree double *mean = g_new0 (double, w), *sd = g_new0 (double, w);
-  g_autofree double *p = g_new0 (double, n_p), *grad = g_new (double, n_p);
+  g_autofree double *p = g_new0 (double, n_p);
   g_autofree double *m1 = g_new0 (double, n_p), *m2 = g_new0 (double, n_p);
-  g_autofree int *order = g_new (int, n), *y = g_new (int, FIT_BATCH);
+  g_autofree int *order = g_new (int, n);
+  g_autofree float *floats = g_new0 (float, FIT_CHUNKS * ((size_t) chunk_rows * (wp + 2 * units)
+                                                          + (size_t) units * wp));
+  g_autofree double *rests = g_new0 (double, FIT_CHUNKS * (2 * units + 1));
+  g_autofree float *w1t = g_new0 (float, (size_t) wp * units);
   GRand *r = g_rand_new_with_seed (FIT_SEED);
-  double class_weight[2] = { 0.5 * n / n_digits, 0.5 * n / MAX (n - n_digits, 1) };
   double *w1 = p, *b1 = p + (size_t) hidden * w, *w2 = b1 + hidden, *bias = p + n_p - 1;
-  int step = 0;
-  int wp = (w + 15) / 16 * 16;
-  Step st = { .w = w, .wp = wp, .hidden = hidden, .units = units };
-  g_autofree float *zs = st.zs = g_new0 (float, (size_t) FIT_BATCH * wp);
-  g_autofree float *fw1t = st.w1t = g_new0 (float, (size_t) wp * units);
-  g_autofree float *fu = st.u = g_new (float, (size_t) FIT_BATCH * units);
-  g_autofree float *fgh = st.gh = g_new (float, (size_t) FIT_BATCH * units);
-  g_autofree float *fgw1 = st.gw1 = g_new (float, (size_t) units * wp);
-  g_autofree double *fa = st.a = g_new (double, FIT_BATCH);
+  Fit f = { .w = w, .wp = wp, .hidden = hidden, .units = units, .n_p = n_p, .z = rows->z,
+            .order = order, .n_digits = n_digits, .p = p, .m1 = m1, .m2 = m2, .w1t = w1t,
+            .class_weight = { 0.5 * n / n_digits, 0.5 * n / MAX (n - n_digits, 1) } };
+  float *next = floats;
+  for (int c = 0; c < FIT_CHUNKS; c++)
+    {
+      f.zs[c] = next, next += (size_t) chunk_rows * wp;
+      f.u[c] = next, next += (size_t) chunk_rows * units;
+      f.gh[c] = next, next += (size_t) chunk_rows * units;
+      f.gw1[c] = next, next += (size_t) units * wp;
+      f.rest[c] = rests + c * (2 * units + 1);
+    }
 
   for (int i = 0; i < n; i++)
     for (int j = 0; j < w; j++)
@@ -862,33 +917,24 @@ fit_detector (NnVerdictRule *rule, Rows *rows, int n_digits, int hidden)
       for (int h = 0; h < hidden; h++)
         w2[h] = g_rand_double_range (r, -1, 1) * sqrt (1.0 / hidden);
     }
+  for (int j = 0; j < units * w; j++)
+    w1t[(size_t) (j % w) * units + j / w] = normal_or_zero (p[j]);
 
-  for (int epoch = 0; epoch < FIT_EPOCHS; epoch++)
+  for (int epoch = 0, step = 0; epoch < FIT_EPOCHS; epoch++)
     {
       for (int i = n - 1; i > 0; i--)
         {
           int k = g_rand_int_range (r, 0, i + 1), t = order[i];
           order[i] = order[k], order[k] = t;
         }
-      for (int s = 0; s < n; s += FIT_BATCH)
+      for (f.s = 0; f.s < n; f.s += FIT_BATCH)
         {
-          double lr = FIT_RATE * (epoch + 1 < FIT_EPOCHS ? 1.0 : 0.1);
-          st.b = MIN (FIT_BATCH, n - s);
-          for (int q = 0; q < st.b; q++)
-            {
-              y[q] = order[s + q] >= n_digits;
-              memcpy (zs + (size_t) q * wp, rows->z + (size_t) order[s + q] * w, w * sizeof *zs);
-            }
-          step_gradient (&st, p, y, class_weight, grad);
+          f.b = MIN (FIT_BATCH, n - f.s);
+          nn_workspace_share_out (ws, gradient_job, &f);
           step++;
-          double c1 = 1 - pow (0.9, step), c2 = 1 - pow (0.999, step);
-          for (int j = 0; j < n_p; j++)
-            {
-              double gj = grad[j] + (j < units * w ? FIT_L2 * p[j] : 0);
-              m1[j] = 0.9 * m1[j] + 0.1 * gj;
-              m2[j] = 0.999 * m2[j] + 0.001 * gj * gj;
-              p[j] -= lr * (m1[j] / c1) / (sqrt (m2[j] / c2) + 1e-8);
-            }
+          f.lr = FIT_RATE * (epoch + 1 < FIT_EPOCHS ? 1.0 : 0.1);
+          f.c1 = 1 - pow (0.9, step), f.c2 = 1 - pow (0.999, step);
+          nn_workspace_share_out (ws, update_job, &f);
         }
     }
 
@@ -969,7 +1015,7 @@ nn_verdict_rule_fit (NnModel *m, NnWorkspace *ws, const NnDataset *ds, double re
   NnDataset fit_digits = { .n = n_fit, .images = ds->images, .labels = ds->labels };
   if (!rows_add_negatives (&rows, m, ws, layer, batch, &fit_digits, cancellable, error))
     goto cancelled;
-  fit_detector (&fitted, &rows, n_fit, DETECTOR_HIDDEN);
+  fit_detector (&fitted, &rows, n_fit, DETECTOR_HIDDEN, ws);
   for (int i = 0; i < n_val; i++)
     {
       const float *z = val + (size_t) i * rows.width;
