@@ -827,33 +827,41 @@ gradient_job (void *data, int tid, int nt)
     chunk_gradient (data, c);
 }
 
-/* Parameter j's gradient: the chunks' shares in order, and the L2 penalty on the
- * first weights. Past them, j is b1, w2 (rest's first 2 * hidden) or the bias. */
-static double
-gradient_of (const Fit *f, int j)
-{
-  int first = f->units * f->w, k = j - first;
-  int at = f->hidden > 0 && k < 2 * f->hidden ? k : 2 * f->units;
-  double g = 0;
-  for (int c = 0; c < FIT_CHUNKS; c++)
-    g += k < 0 ? f->gw1[c][(size_t) (j / f->w) * f->wp + j % f->w] : f->rest[c][at];
-  return g + (k < 0 ? FIT_L2 * f->p[j] : 0);
-}
-
-/* The Adam step on this thread's range of the parameters; the first weights turned. */
+/* The Adam step on this thread's range of the parameters, each one's gradient the
+ * chunks' shares in chunk order (and the L2 penalty on the first weights); the
+ * first weights turned. Parameter j of the first weights is W1[h][k]; past them,
+ * b1, w2 (rest's first 2 * hidden) and the bias. */
 static void
 update_job (void *data, int tid, int nt)
 {
   Fit *f = data;
+  int first = f->units * f->w;
   int j0 = (int) ((gint64) f->n_p * tid / nt), j1 = (int) ((gint64) f->n_p * (tid + 1) / nt);
+  int h = j0 / f->w, k = j0 % f->w;
   for (int j = j0; j < j1; j++)
     {
-      double gj = gradient_of (f, j);
-      f->m1[j] = 0.9 * f->m1[j] + 0.1 * gj;
-      f->m2[j] = 0.999 * f->m2[j] + 0.001 * gj * gj;
+      double g = 0;
+      if (j < first)
+        {
+          for (int c = 0; c < FIT_CHUNKS; c++)
+            g += f->gw1[c][(size_t) h * f->wp + k];
+          g += FIT_L2 * f->p[j];
+        }
+      else
+        {
+          int at = f->hidden > 0 && j - first < 2 * f->hidden ? j - first : 2 * f->units;
+          for (int c = 0; c < FIT_CHUNKS; c++)
+            g += f->rest[c][at];
+        }
+      f->m1[j] = 0.9 * f->m1[j] + 0.1 * g;
+      f->m2[j] = 0.999 * f->m2[j] + 0.001 * g * g;
       f->p[j] -= f->lr * (f->m1[j] / f->c1) / (sqrt (f->m2[j] / f->c2) + 1e-8);
-      if (j < f->units * f->w)
-        f->w1t[(size_t) (j % f->w) * f->units + j / f->w] = normal_or_zero (f->p[j]);
+      if (j < first)
+        {
+          f->w1t[(size_t) k * f->units + h] = normal_or_zero (f->p[j]);
+          if (++k == f->w)
+            k = 0, h++;
+        }
     }
 }
 
