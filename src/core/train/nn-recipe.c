@@ -240,6 +240,11 @@ nn_recipe_fit_config (const NnRecipeOptions *o, int n_train, NnFitConfig *cfg)
         // fourth epoch's for two seeds in five, and an earlier epoch beat the
         // last by two images for another, and each time the earlier one was kept.
         cfg->keep_last = TRUE;
+        // Decoupled weight decay: seeds 1 to 6 (one thread each) 99.49% on average
+        // without, 99.54% at 0.05 (and 99.56% with the wider network).
+        cfg->optimizer = nn_optimizer_config_default (NN_OPTIMIZER_ADAMW);
+        cfg->optimizer.learning_rate = o->learning_rate;
+        cfg->optimizer.weight_decay = 0.05f;
       }
       break;
     case NN_RECIPE_FINETUNE:
