@@ -78,9 +78,7 @@ plan_relu_in_pool (NnPlan *p, const NnModel *m)
         continue;
       gboolean applies_own_relu = kind == NN_LAYER_CONV2D || kind == NN_LAYER_DEPTHWISE_CONV2D
                                   || kind == NN_LAYER_DENSE;
-      const NnLayer *pool = &m->layers[k];
-      p->relu_in_pool[i] = applies_own_relu && pool->kind == NN_LAYER_MAX_POOL
-                           && pool->n_inputs == 1;
+      p->relu_in_pool[i] = applies_own_relu && m->layers[k].kind == NN_LAYER_MAX_POOL;
     }
 }
 

@@ -788,9 +788,11 @@ chunk_gradient (Fit *f, int c)
   float *zs = f->zs[c], *u = f->u[c], *gh = f->gh[c];
 
   memset (rest, 0, sizeof (double) * (2 * units + 1));
-  memset (f->gw1[c], 0, sizeof (float) * units * wp);
-  if (rows == 0)
-    return;
+  if (rows == 0) /* a last minibatch of fewer rows than chunks; else the product writes it */
+    {
+      memset (f->gw1[c], 0, sizeof (float) * units * wp);
+      return;
+    }
   for (int q = 0; q < rows; q++)
     memcpy (zs + (size_t) q * wp, f->z + (size_t) f->order[f->s + r0 + q] * w, w * sizeof *zs);
   /* u = zs W1^T (+ b1), a = w2 . relu (u) + bias (or u + bias without hidden units) */
