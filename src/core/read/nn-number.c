@@ -39,39 +39,82 @@
  * a lone L on the canvas read as a 1 and a tall 2). read-bench, 300 touching:
  * 47.0% so, 47.3% past the box too, 39.3% without. */
 #define SPILL 1
-/* A reading's score: the sum of its digits' log-probabilities, less this for each
- * digit the verdict refuses (and less the detector's doubt, below). Measured
- * with bench/read-bench (100 of each kind): a cost per extra digit (0.1 to 0.7)
- * lost touching numbers (57% at 0, 19-23% at 0.1-0.3), and so did penalties for parts far from a class centre, for parts
- * much shorter than the piece, for widths unlike MNIST's for the class read, and
- * clearing the neighbour's bits a cut leaves on its side. Measured again with the
- * width prior below and joins (200 of each): a bonus for each part of a cut piece
- * (0.2 to 1) lost everywhere (touching 17-21%: slices read as 1s), and a cost for
- * each stroke a cut crosses beyond the first won 1 to 2 points of close numbers
- * but lost 9 of touching ones (their strokes cross). */
-#define REFUSED_COST 3.0
-/* The not-a-digit detector's doubt, short of refusing: each digit also pays this
- * times softplus (its detector score less the threshold, plus DOUBT_REACH), so that
- * of two readings the one whose pieces look more like lone digits wins (a touching
- * pair read whole looks less so than its digits apart, and so does a piece cut
- * out of one digit). read-bench, 300 of each, seed 11, with a rule fitted against
- * touching pairs too: touching 55.7% without, 61.0% at 0.5 (reach 0), 60.3% at
- * 0.25 and 1. With the reach, which lets scores well under the threshold count
- * too (1,000 of each, seed 1, separate / close / touching): 96.6 / 95.0 / 60.2%
- * at reach 0, 98.1 / 96.1 / 60.6% at weight 1 and reach 8 (the cnn: 97.9 / 96.3 /
- * 58.9% -> 98.8 / 96.9 / 57.4%); reach 6, 10 and 12 and weight 1.5 and 2 alike or
- * worse. */
-#define DOUBT_WEIGHT 1.0
+/* The features of a digit (NnNumberFeatures) that the score weighs. The
+ * detector's doubt counts scores well under its threshold too (reach). */
 #define DOUBT_REACH 8.0
 #define MAX_JOIN 3          /* pieces joined into one digit at most */
 #define JOIN_WIDTH 1.0      /* the widest a join may be, as a share of the tallest piece */
-/* The width prior, widths as shares of the tallest piece's height (which, with
- * touching digits, is that of two digits' union, a little taller than one). In
- * MNIST, 99% of digits are at most 1.33 times as wide as tall and 95% of those
- * but the 1s at least half as wide (measured on the test set). */
-#define WIDEST 1.2          /* 1.0 measured touching 4 points lower, 1.3 alike */
+/* Widths as shares of the tallest piece's height (which, with touching digits,
+ * is that of two digits' union, a little taller than one). In MNIST, 99% of
+ * digits are at most 1.33 times as wide as tall and 95% of those but the 1s at
+ * least half as wide (measured on the test set). */
+#define WIDEST 1.2
 #define NARROW 0.4
-#define WIDTH_COST 10.0     /* log-probability per unit of ratio beyond */
+
+/* The weights, as `bench/read-fit models/mnist_advanced.keras` prints them. The
+ * score before them was log-probabilities, less 3 per refused digit, the doubt,
+ * and 10 per unit of width beyond WIDEST or short of NARROW. read-bench, 1,000 of
+ * each, separate / close / touching: the advanced model 98.0 / 96.8 / 74.5%
+ * (97.5 / 96.0 / 68.0% before), the cnn 98.0 / 96.8 / 70.4% (97.9 / 96.1 /
+ * 63.5%). */
+const NnNumberFeatures nn_number_weights = {
+  .log_prob = 0.0443f,
+  .margin = 0.4536f,
+  .refused = 0.2101f,
+  .doubt = -0.2352f,
+  .score = -1.0209f,
+  .score_softplus = -1.9261f,
+  .too_wide = -13.2978f,
+  .too_narrow = -10.8299f,
+  .width = 1.1897f,
+  .short_ = -7.2491f,
+  .digit = -0.5647f,
+  .part = -1.7881f,
+  .wide_part = -2.4560f,
+  .join = 0.4909f,
+  .cuts = -0.1810f,
+  .crossed = -1.3112f,
+  .crossed_excess = 0.3718f,
+  .digit_as = { 3.3220f, -0.1889f, -2.4748f, -1.6886f, 0.2046f, -1.6634f, 0.6482f, -1.6218f, 0.5003f, 2.3975f },
+  .part_as = { 2.3131f, 0.2946f, -1.6433f, -1.4895f, -0.5174f, -1.7753f, 0.3649f, -1.7689f, 0.4108f, 2.0229f },
+  .wide_as = { 0.2296f, 0.0178f, -2.5178f, -0.1699f, -0.3846f, -0.0697f, -0.0198f, -0.4118f, -0.9435f, -0.6245f },
+  .short_as = { -1.3021f, -2.8420f, -0.9178f, -0.1320f, -0.3923f, -0.2591f, -0.9631f, -1.1375f, 0.0733f, 0.1245f },
+};
+
+/* As `bench/read-fit --without-detector models/mnist_advanced.keras` prints them.
+ * read-bench, 1,000 of each, separate / close / touching, against the hand-set
+ * score: the advanced model with its rule taken out 98.3 / 96.0 / 66.7% (95.8 /
+ * 94.0 / 51.3%), the Keras-made CNN of the format notes 68.0 / 60.4 / 1.4% (64.7
+ * / 57.9 / 1.7%: it is near-certain of slices of digits too). */
+const NnNumberFeatures nn_number_weights_without_detector = {
+  .log_prob = -0.6720f,
+  .margin = 0.9786f,
+  .refused = -2.1719f,
+  .doubt = 0.0000f,
+  .score = 0.0000f,
+  .score_softplus = 0.0000f,
+  .too_wide = -12.7493f,
+  .too_narrow = -10.9658f,
+  .width = 0.2925f,
+  .short_ = -9.4563f,
+  .digit = -0.2281f,
+  .part = -0.6160f,
+  .wide_part = -2.7913f,
+  .join = 0.5289f,
+  .cuts = 0.5680f,
+  .crossed = -0.8782f,
+  .crossed_excess = -0.0931f,
+  .digit_as = { 2.1802f, -0.5929f, -1.4173f, -1.0767f, 0.4297f, -1.1016f, 0.6027f, -1.2225f, 0.1203f, 1.8500f },
+  .part_as = { 1.1824f, -0.0068f, -0.5553f, -0.5954f, -0.7278f, -1.1662f, 0.0108f, -0.6382f, 0.1458f, 1.7349f },
+  .wide_as = { -0.0066f, -0.0092f, -1.7736f, -0.4218f, -0.4880f, -0.0843f, -0.0519f, -0.7812f, -1.5111f, -0.9060f },
+  .short_as = { -1.3484f, -4.3883f, -0.6574f, -0.1269f, -0.6884f, -0.1738f, -1.4508f, -1.9757f, 0.1980f, 0.1162f },
+};
+
+const NnNumberFeatures *
+nn_number_weights_for (const NnVerdictRule *rule)
+{
+  return rule->weights != NULL ? &nn_number_weights : &nn_number_weights_without_detector;
+}
 
 static const char *const number_verdicts[] = { "number", "not-a-number", "blank" };
 
@@ -231,9 +274,16 @@ enum { NO_WAY = -1, MARK_DROPPED = -2 };
 /* Pictures of pieces waiting to be read, read together (read_queue): a batch
  * runs each layer over all its images at once, and over the workspace's threads. */
 typedef struct {
+  float log_prob[10];
+  float score;          /* the detector's score less its threshold */
+  gboolean scored;      /* FALSE: the rule has no detector */
+  gboolean refused;
+} Segment;
+
+typedef struct {
   GArray *x;            /* float: NN_IMAGE_PIXELS per picture */
   GArray *read;         /* NnNumberDigit: each picture's box, then its reading */
-  GArray *fit;          /* double: how well each reads as one digit, for the score */
+  GArray *seg;          /* Segment: what the score needs of each */
   GHashTable *seen;     /* a hash of each picture and box -> the first index queued with it */
   int done;             /* pictures read so far */
 } Queue;
@@ -243,7 +293,7 @@ queue_init (Queue *q)
 {
   q->x = g_array_new (FALSE, FALSE, sizeof (float));
   q->read = g_array_new (FALSE, TRUE, sizeof (NnNumberDigit));
-  q->fit = g_array_new (FALSE, TRUE, sizeof (double));
+  q->seg = g_array_new (FALSE, TRUE, sizeof (Segment));
   q->seen = g_hash_table_new (NULL, NULL);
   q->done = 0;
 }
@@ -253,7 +303,7 @@ queue_clear (Queue *q)
 {
   g_array_unref (q->x);
   g_array_unref (q->read);
-  g_array_unref (q->fit);
+  g_array_unref (q->seg);
   g_hash_table_unref (q->seen);
 }
 
@@ -321,15 +371,15 @@ queue_piece (const Reader *r, Queue *q, const Piece *pc)
     g_hash_table_insert (q->seen, GUINT_TO_POINTER (hash), GINT_TO_POINTER ((int) q->read->len));
   g_array_append_vals (q->x, x, NN_IMAGE_PIXELS);
   g_array_append_val (q->read, box);
-  g_array_set_size (q->fit, q->read->len);
+  g_array_set_size (q->seg, q->read->len);
   return (int) q->read->len - 1;
 }
 
 /* One picture's reading from its logits (and the detector's features): the
- * digit, its verdict, and fit, how well it reads as one digit. */
+ * digit and its verdict, and what the score needs of it. */
 static void
 judge (const Reader *r, const float *x, const float *logits, const float *feats,
-       NnNumberDigit *d, double *fit)
+       NnNumberDigit *d, Segment *seg)
 {
   float probs[10];
   NnVerdictFeatures f;
@@ -345,9 +395,11 @@ judge (const Reader *r, const float *x, const float *logits, const float *feats,
     }
   d->confidence = probs[d->digit];
   d->verdict = nn_verdict_judge (r->rule, &f);
-  *fit = log (MAX (d->confidence, 1e-6)) - (d->verdict == NN_VERDICT_DIGIT ? 0 : REFUSED_COST);
-  if (r->rule->weights != NULL)
-    *fit -= DOUBT_WEIGHT * log1p (exp (MIN (f.score - r->rule->max_score + DOUBT_REACH, 50.0)));
+  for (int k = 0; k < 10; k++)
+    seg->log_prob[k] = (float) log (MAX (probs[k], 1e-6));
+  seg->refused = d->verdict != NN_VERDICT_DIGIT;
+  seg->scored = r->rule->weights != NULL;
+  seg->score = seg->scored ? (float) (f.score - r->rule->max_score) : 0;
 }
 
 /* Reads the pictures queued since the last call, a workspace batch at a time. */
@@ -366,7 +418,7 @@ read_queue (const Reader *r, Queue *q)
       for (int i = 0; i < b; i++)
         judge (r, x + (size_t) i * NN_IMAGE_PIXELS, logits + (size_t) i * 10,
                feats != NULL ? feats + (size_t) i * r->rule->dim : NULL,
-               &g_array_index (q->read, NnNumberDigit, s + i), &g_array_index (q->fit, double, s + i));
+               &g_array_index (q->read, NnNumberDigit, s + i), &g_array_index (q->seg, Segment, s + i));
     }
   q->done = n;
 }
@@ -453,8 +505,9 @@ pick_cuts (const Reader *r, const Piece *pc, int tallest, int *cuts)
 
 /* The cut near column c that crosses the least ink: a path from the top row of pc
  * to its bottom, one pixel sideways at most per row, within CUT_REACH of c.
- * bound[y] is the first column right of it (every row of the picture). */
-static void
+ * bound[y] is the first column right of it (every row of the picture). Returns
+ * the ink it crosses, in pixels at the piece's strongest ink. */
+static float
 cut_path (const Reader *r, const Piece *pc, int c, int *bound)
 {
   int h = pc->y1 - pc->y0, reach = MAX (1, (int) (CUT_REACH * h)), span = 2 * reach + 1;
@@ -485,25 +538,18 @@ cut_path (const Reader *r, const Piece *pc, int c, int *bound)
       bound[pc->y0 + i] = c - reach + k;
       k += step[i * span + k];
     }
-}
-
-/* How likely a digit of this class is this wide, as a log-probability penalty:
- * MNIST digits are seldom wider than tall, and only a 1 is narrower than about
- * half its height; slices of a digit and pairs of digits read confidently too,
- * but they are too narrow or too wide for what they read as. */
-static double
-width_prior (const NnNumberDigit *d, int height)
-{
-  double ratio = (double) d->w / MAX (height, 1), pen = 0;
-  /* A 1 may be a bare stroke: drawn straight on the canvas it is 0.07 of its
-   * height, and a penalty for narrow 1s read two such bars, set apart, better
-   * joined into one. */
-  double narrowest = d->digit == 1 ? 0 : NARROW;
-  if (ratio > WIDEST)
-    pen += WIDTH_COST * (ratio - WIDEST);
-  if (ratio < narrowest)
-    pen += WIDTH_COST * (narrowest - ratio);
-  return -pen;
+  double crossed = 0;
+  int strongest = 1;
+  for (int y = pc->y0; y < pc->y1; y++)
+    {
+      int x = bound[y];
+      if (x > pc->x0 && x < pc->x1 && in_piece (r, pc, x, y))
+        crossed += ink_at (r, x, y);
+      for (int xx = pc->x0; xx < pc->x1; xx++)
+        if (in_piece (r, pc, xx, y))
+          strongest = MAX (strongest, ink_at (r, xx, y));
+    }
+  return (float) (crossed / strongest);
 }
 
 /* The nodes of one line's dynamic programme: each piece's left end, its cuts
@@ -512,6 +558,7 @@ typedef struct {
   int piece;          /* the piece whose left end or cut this is; n_pieces: the end */
   const int *bound;   /* the cut's path (first column right of it per row); NULL at an end */
   int x;
+  float crossed;      /* the ink the cut crosses */
 } Node;
 
 /* Whether a piece is to be cut: wide enough for two digits, unless it reads
@@ -525,11 +572,26 @@ may_cut (const Piece *pc, const NnNumberDigit *whole, gboolean have_whole)
                && whole->confidence >= SURE));
 }
 
+typedef enum { WAY_WHOLE, WAY_PART, WAY_JOIN } WayKind;
+
 /* A way from one node to a later one: a digit read, or a mark dropped. */
 typedef struct {
   int from;           /* the node it leaves */
   int read;           /* the queue's picture read as its digit, or MARK_DROPPED */
+  WayKind kind;
+  int cuts;           /* of its two sides */
+  float crossed;      /* the ink its cuts cross */
 } Edge;
+
+/* Every way of reading a line: the nodes, and the edges into each (into[j] to
+ * into[j + 1]), with the pictures they read. */
+struct _NnNumberLattice {
+  int n;              /* nodes; the first is the line's start, the last its end */
+  GArray *edges;      /* Edge */
+  int *into;          /* (n + 1) */
+  Queue queue;
+  int tallest;
+};
 
 /* The way from node i into node j, if there is one: queues the picture it reads
  * and returns its queue index, or returns MARK_DROPPED or NO_WAY. */
@@ -572,40 +634,87 @@ queue_edge (Reader *r, Queue *queue, const Piece *pieces, const Node *node, cons
   return read;
 }
 
-/* Reads the line of pieces (sorted left to right): the reading of highest total
- * score among those that take each piece whole, cut it along paths at candidate
- * columns into touching digits, or join it with the next one or two into one
- * digit (a digit drawn in strokes that do not touch), found by dynamic
- * programming over the nodes, as classic segmentation by recognition does.
- * Marks (pieces much shorter than the tallest) are dropped unless joined. The
- * pieces whole are read first (they say which to cut), then every part and
- * join the programme may take, together. */
+/* The features of reading the picture of edge e as class c. */
 static void
-read_line (Reader *r, Piece *pieces, int n_pieces)
+edge_features (const NnNumberLattice *lat, const Edge *e, int c, NnNumberFeatures *f)
+{
+  const NnNumberDigit *d = &g_array_index (lat->queue.read, NnNumberDigit, e->read);
+  const Segment *seg = &g_array_index (lat->queue.seg, Segment, e->read);
+  double width = (double) d->w / MAX (lat->tallest, 1);
+  double height = (double) d->h / MAX (lat->tallest, 1);
+  float other = -INFINITY;
+
+  memset (f, 0, sizeof *f);
+  for (int k = 0; k < 10; k++)
+    if (k != c)
+      other = MAX (other, seg->log_prob[k]);
+  f->log_prob = seg->log_prob[c];
+  f->margin = seg->log_prob[c] - other;
+  f->refused = seg->refused;
+  if (seg->scored)
+    {
+      f->doubt = (float) log1p (exp (MIN (seg->score + DOUBT_REACH, 50.0)));
+      f->score = CLAMP (seg->score, -20.0f, 20.0f);
+      f->score_softplus = (float) log1p (exp (MIN (seg->score, 50.0)));
+    }
+  f->too_wide = (float) MAX (0, width - WIDEST);
+  f->too_narrow = (float) MAX (0, (c == 1 ? 0 : NARROW) - width);
+  f->width = (float) MIN (width, 2.0);
+  f->short_ = (float) MAX (0, 1 - height);
+  f->digit = 1;
+  f->part = e->kind == WAY_PART;
+  f->wide_part = e->kind == WAY_PART && width > 0.9;
+  f->join = e->kind == WAY_JOIN;
+  f->cuts = (float) e->cuts;
+  f->crossed = e->crossed;
+  f->crossed_excess = MAX (0, e->crossed - 2);
+  f->digit_as[c] = 1;
+  f->part_as[c] = f->part;
+  f->wide_as[c] = (float) MAX (0, width - 0.8);
+  f->short_as[c] = (float) MAX (0, 0.9 - height);
+}
+
+static double
+dot (const NnNumberFeatures *w, const NnNumberFeatures *f)
+{
+  const float *a = (const float *) w, *b = (const float *) f;
+  double s = 0;
+  for (int i = 0; i < NN_NUMBER_N_FEATURES; i++)
+    s += (double) a[i] * b[i];
+  return s;
+}
+
+/* Builds the lattice of the line of pieces (sorted left to right): the ways that
+ * take each piece whole, cut it along paths at candidate columns into touching
+ * digits, or join it with the next one or two into one digit (a digit drawn in
+ * strokes that do not touch). Marks (pieces much shorter than the tallest) may
+ * be dropped. The pieces whole are read first (they say which to cut), then
+ * every part and join a way may take, together. */
+static void
+build_lattice (Reader *r, Piece *pieces, int n_pieces, NnNumberLattice *lat)
 {
   int tallest = 0, n = 0, cuts[MAX_CUTS];
   g_autofree int *whole = g_new (int, MAX (n_pieces, 1));
   g_autoptr (GArray) nodes = g_array_new (FALSE, FALSE, sizeof (Node));
-  g_autoptr (GArray) edges = g_array_new (FALSE, FALSE, sizeof (Edge));
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree int *first = g_new (int, n_pieces + 1);
   g_autofree guint8 *take = g_new0 (guint8, MAX (r->n_labels + 1, 1));
-  Queue queue;
+  Queue *queue = &lat->queue;
 
-  queue_init (&queue);
   for (int i = 0; i < n_pieces; i++)
     {
       tallest = MAX (tallest, pieces[i].y1 - pieces[i].y0);
-      whole[i] = queue_piece (r, &queue, &pieces[i]);
+      whole[i] = queue_piece (r, queue, &pieces[i]);
     }
-  read_queue (r, &queue);
+  lat->tallest = tallest;
+  read_queue (r, queue);
   for (int i = 0; i < n_pieces; i++)
     {
       Piece *pc = &pieces[i];
       Node start = { .piece = i, .x = pc->x0 };
       first[i] = (int) nodes->len;
       g_array_append_val (nodes, start);
-      const NnNumberDigit *w = whole[i] >= 0 ? &g_array_index (queue.read, NnNumberDigit, whole[i])
+      const NnNumberDigit *w = whole[i] >= 0 ? &g_array_index (queue->read, NnNumberDigit, whole[i])
                                              : NULL;
       if (pc->y1 - pc->y0 < SHORT * tallest || !may_cut (pc, w, w != NULL))
         continue;
@@ -613,61 +722,143 @@ read_line (Reader *r, Piece *pieces, int n_pieces)
       for (int k = 0; k < n_cuts; k++)
         {
           int *bound = g_new (int, r->height);
-          cut_path (r, pc, cuts[k], bound);
+          float crossed = cut_path (r, pc, cuts[k], bound);
           g_ptr_array_add (paths, bound);
-          Node cut = { .piece = i, .bound = bound, .x = cuts[k] };
+          Node cut = { .piece = i, .bound = bound, .x = cuts[k], .crossed = crossed };
           g_array_append_val (nodes, cut);
         }
     }
   first[n_pieces] = (int) nodes->len;
   Node end = { .piece = n_pieces, .x = n_pieces > 0 ? pieces[n_pieces - 1].x1 : 0 };
   g_array_append_val (nodes, end);
-  n = (int) nodes->len;
+  n = lat->n = (int) nodes->len;
 
   /* The ways into each node, from nodes a way reaches. */
   const Node *node = (const Node *) nodes->data;
-  g_autofree int *into = g_new (int, n + 1);
   g_autofree gboolean *reached = g_new0 (gboolean, n);
-  reached[0] = TRUE, into[0] = into[1] = 0;
+  lat->into = g_new (int, n + 1);
+  reached[0] = TRUE, lat->into[0] = lat->into[1] = 0;
   for (int j = 1; j < n; j++)
     {
       for (int i = j - 1; i >= 0; i--)
         {
-          int read = reached[i] ? queue_edge (r, &queue, pieces, node, first, whole, take,
+          int read = reached[i] ? queue_edge (r, queue, pieces, node, first, whole, take,
                                               tallest, i, j)
                                 : NO_WAY;
           if (read == NO_WAY)
             continue;
-          Edge e = { .from = i, .read = read };
-          g_array_append_val (edges, e);
+          int p = node[i].piece, q = node[j - 1].piece;
+          gboolean cut_right = p == q && j != first[q + 1];
+          Edge e = { .from = i, .read = read,
+                     .kind = p != q ? WAY_JOIN : node[i].bound != NULL || cut_right ? WAY_PART
+                                                                                     : WAY_WHOLE,
+                     .cuts = (node[i].bound != NULL) + cut_right,
+                     .crossed = (node[i].bound != NULL ? node[i].crossed : 0)
+                                + (cut_right ? node[j].crossed : 0) };
+          g_array_append_val (lat->edges, e);
           reached[j] = TRUE;
         }
-      into[j + 1] = (int) edges->len;
+      lat->into[j + 1] = (int) lat->edges->len;
     }
-  read_queue (r, &queue);
+  read_queue (r, queue);
+}
 
-  g_autofree double *best = g_new (double, n);
-  g_autofree int *from = g_new (int, n), *took = g_new (int, n);
-  const Edge *edge = (const Edge *) edges->data;
-  best[0] = 0, from[0] = -1;
+/* The way of highest score (of those reading truth, when not NULL), each digit
+ * read as its picture's best class: the edges that read a digit, from the last
+ * (path, at most lat->n). Returns how many, -1 for no way. */
+static int
+best_way (const NnNumberLattice *lat, const NnNumberFeatures *weights, const char *truth,
+          int *path)
+{
+  /* States: node j having read k digits of truth (one state per node without). */
+  int n = lat->n, len = truth != NULL ? (int) strlen (truth) : 0, states = len + 1;
+  const Edge *edge = (const Edge *) lat->edges->data;
+  g_autofree double *best = g_new (double, (size_t) n * states);
+  g_autofree int *from = g_new (int, (size_t) n * states), *took = g_new (int, (size_t) n * states);
+  NnNumberFeatures f;
+
+  if (n == 1)
+    return len == 0 ? 0 : -1;
+  for (int i = 0; i < n * states; i++)
+    best[i] = -INFINITY, from[i] = -1;
+  best[0] = 0;
   for (int j = 1; j < n; j++)
+    for (int k = lat->into[j]; k < lat->into[j + 1]; k++)
+      {
+        const Edge *e = &edge[k];
+        for (int t = 0; t < states; t++)
+          {
+            double s = best[e->from * states + t];
+            int next = t;
+            if (s == -INFINITY)
+              continue;
+            if (e->read >= 0)
+              {
+                int c = g_array_index (lat->queue.read, NnNumberDigit, e->read).digit;
+                if (truth != NULL && (t == len || truth[t] - '0' != c))
+                  continue;
+                next = truth != NULL ? t + 1 : t;
+                edge_features (lat, e, c, &f);
+                s += dot (weights, &f);
+              }
+            int at = j * states + next;
+            if (s > best[at])
+              best[at] = s, from[at] = e->from * states + t, took[at] = k;
+          }
+      }
+  int count = 0, at = (n - 1) * states + len;
+  if (best[at] == -INFINITY)
+    return -1;
+  for (; at >= states; at = from[at])
+    if (edge[took[at]].read >= 0)
+      path[count++] = took[at];
+  return count;
+}
+
+static NnNumberLattice *
+lattice_new (void)
+{
+  NnNumberLattice *lat = g_new0 (NnNumberLattice, 1);
+  lat->edges = g_array_new (FALSE, FALSE, sizeof (Edge));
+  queue_init (&lat->queue);
+  return lat;
+}
+
+void
+nn_number_lattice_free (NnNumberLattice *lat)
+{
+  if (lat == NULL)
+    return;
+  g_array_unref (lat->edges);
+  g_free (lat->into);
+  queue_clear (&lat->queue);
+  g_free (lat);
+}
+
+gboolean
+nn_number_lattice_best (const NnNumberLattice *lat, const NnNumberFeatures *weights,
+                        const char *truth, char *number, NnNumberFeatures *sum)
+{
+  g_autofree int *path = g_new (int, MAX (lat->n, 1));
+  int count = best_way (lat, weights, truth, path);
+  float *total = (float *) sum;
+  NnNumberFeatures f;
+
+  memset (sum, 0, sizeof *sum);
+  number[0] = '\0';
+  if (count < 0)
+    return FALSE;
+  for (int k = 0; k < count && k < NN_NUMBER_MAX_DIGITS; k++)
     {
-      best[j] = -INFINITY, from[j] = -1, took[j] = -1;
-      for (int k = into[j]; k < into[j + 1]; k++)
-        {
-          const Edge *e = &edge[k];
-          double s = best[e->from];
-          if (e->read >= 0)
-            s += g_array_index (queue.fit, double, e->read)
-                 + width_prior (&g_array_index (queue.read, NnNumberDigit, e->read), tallest);
-          if (s > best[j])
-            best[j] = s, from[j] = e->from, took[j] = e->read;
-        }
+      const Edge *e = &g_array_index (lat->edges, Edge, path[count - 1 - k]);
+      int c = g_array_index (lat->queue.read, NnNumberDigit, e->read).digit;
+      number[k] = (char) ('0' + c);
+      edge_features (lat, e, c, &f);
+      for (int i = 0; i < NN_NUMBER_N_FEATURES; i++)
+        total[i] += ((const float *) &f)[i];
     }
-  for (int j = n - 1; j > 0 && from[j] >= 0; j = from[j])
-    if (took[j] >= 0)
-      append (r, &g_array_index (queue.read, NnNumberDigit, took[j])); /* sorted afterwards */
-  queue_clear (&queue);
+  number[MIN (count, NN_NUMBER_MAX_DIGITS)] = '\0';
+  return TRUE;
 }
 
 static int
@@ -761,9 +952,9 @@ tighten_box (const guint8 *grey, int width, int height, int stride, gboolean lig
   d->x = bx0, d->y = by0, d->w = bx1 - bx0, d->h = by1 - by0;
 }
 
-/* Finds the pieces of r's picture and reads them as one line of digits. */
+/* Finds the pieces of r's picture and builds the lattice of their line. */
 static void
-read_picture (Reader *r, int max_ink)
+read_picture (Reader *r, int max_ink, NnNumberLattice *lat)
 {
   g_autofree int *labels = g_new0 (int, (size_t) r->width * r->height);
   r->labels = labels;
@@ -777,7 +968,7 @@ read_picture (Reader *r, int max_ink)
         n++;
     }
   qsort (pieces, n, sizeof *pieces, cmp_piece);
-  read_line (r, pieces, n);
+  build_lattice (r, pieces, n, lat);
   r->labels = NULL;
 }
 
@@ -791,6 +982,80 @@ max_ink_of (const Reader *r)
   return max_ink;
 }
 
+/* How r's picture was read: at full size, or reduced f times into small. */
+typedef struct {
+  guint8 *small;
+  int f, threshold, bg_full;
+} Scale;
+
+/* Builds the lattice of r's picture (r has its model, rule, picture and size).
+ * FALSE, with an empty lattice, when the picture has no ink. */
+static gboolean
+read_lattice (Reader *r, NnBackground background, NnNumberLattice *lat, Scale *scale)
+{
+  int max_ink, ink_h, gap;
+
+  memset (scale, 0, sizeof *scale);
+  if (r->width < 1 || r->height < 1)
+    return FALSE;
+  if (background == NN_BACKGROUND_AUTO)
+    background = nn_detect_background (r->grey, r->width, r->height, r->stride);
+  r->light = background == NN_BACKGROUND_LIGHT;
+  r->bg = border_median (r->grey, r->width, r->height, r->stride);
+  max_ink = max_ink_of (r);
+  if (max_ink < MIN_CONTRAST)
+    return FALSE;
+
+  /* Large pictures are read reduced, their ink about MNIST's height: the cuts'
+   * reach, bends and spill are set in pixels at that scale, and the reads of the
+   * parts cost the time of their pixels. */
+  scale->threshold = (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink);
+  ink_extent (r, scale->threshold, &ink_h, &gap);
+  /* but not so far that a gap between two pieces closes (the app's canvas sets
+   * its digits' strokes apart by a few pixels) */
+  scale->f = MIN (ink_h / READ_HEIGHT, gap == G_MAXINT ? G_MAXINT : (gap + 1) / 2);
+  if (scale->f >= 2 && r->width >= scale->f) /* a column of ink one pixel wide stays as it is */
+    {
+      scale->bg_full = r->bg;
+      scale->small = shrink (r->grey, r->width, r->height, r->stride, scale->f, r->light,
+                             &r->width, &r->height);
+      r->grey = scale->small, r->stride = r->width;
+      r->bg = border_median (scale->small, r->width, r->height, r->stride);
+      max_ink = max_ink_of (r);
+    }
+  read_picture (r, max_ink, lat);
+  return TRUE;
+}
+
+static gboolean
+check_classes (const NnModel *m, GError **error)
+{
+  if (m->n_classes == 10)
+    return TRUE;
+  g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED,
+               "The model has %d outputs; reading numbers needs a digit model of 10",
+               m->n_classes);
+  return FALSE;
+}
+
+NnNumberLattice *
+nn_number_lattice_new (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule,
+                       const guint8 *grey, int width, int height, int stride,
+                       NnBackground background, GError **error)
+{
+  Reader r = { .m = m, .ws = ws, .rule = rule, .grey = grey, .width = width, .height = height,
+               .stride = stride };
+  Scale scale;
+
+  if (!check_classes (m, error))
+    return NULL;
+  NnNumberLattice *lat = lattice_new ();
+  if (!read_lattice (&r, background, lat, &scale))
+    lat->n = 1; /* the line's start is its end */
+  g_free (scale.small);
+  return lat;
+}
+
 gboolean
 nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const guint8 *grey,
                 int width, int height, int stride, NnBackground background,
@@ -798,57 +1063,36 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, const gu
 {
   Reader r = { .m = m, .ws = ws, .rule = rule, .grey = grey, .width = width, .height = height,
                .stride = stride, .out = out };
-  int max_ink, f, bg_full = 0;
+  Scale scale;
 
-  if (m->n_classes != 10)
-    {
-      g_set_error (error, NN_ERROR, NN_ERROR_UNSUPPORTED,
-                   "The model has %d outputs; reading numbers needs a digit model of 10",
-                   m->n_classes);
-      return FALSE;
-    }
+  if (!check_classes (m, error))
+    return FALSE;
   memset (out, 0, sizeof *out);
   out->verdict = NN_NUMBER_BLANK;
-  if (width < 1 || height < 1)
-    return TRUE;
-  if (background == NN_BACKGROUND_AUTO)
-    background = nn_detect_background (grey, width, height, stride);
-  r.light = background == NN_BACKGROUND_LIGHT;
-  r.bg = border_median (grey, width, height, stride);
-  max_ink = max_ink_of (&r);
-  if (max_ink < MIN_CONTRAST)
-    return TRUE;
-
-  /* Large pictures are read reduced, their ink about MNIST's height: the cuts'
-   * reach, bends and spill are set in pixels at that scale, and the reads of the
-   * parts cost the time of their pixels. */
-  int threshold = (int) MAX (MIN_CONTRAST / 2, INK_SHARE * max_ink), ink_h, gap;
-  ink_extent (&r, threshold, &ink_h, &gap);
-  /* but not so far that a gap between two pieces closes (the app's canvas sets
-   * its digits' strokes apart by a few pixels) */
-  f = MIN (ink_h / READ_HEIGHT, gap == G_MAXINT ? G_MAXINT : (gap + 1) / 2);
-  g_autofree guint8 *small = NULL;
-  if (f >= 2 && width >= f) /* a column of ink one pixel wide stays as it is */
+  NnNumberLattice *lat = lattice_new ();
+  if (read_lattice (&r, background, lat, &scale))
     {
-      bg_full = r.bg;
-      small = shrink (grey, width, height, stride, f, r.light, &r.width, &r.height);
-      r.grey = small, r.stride = r.width;
-      r.bg = border_median (small, r.width, r.height, r.stride);
-      max_ink = max_ink_of (&r);
+      g_autofree int *path = g_new (int, lat->n);
+      int count = best_way (lat, nn_number_weights_for (rule), NULL, path);
+      for (int k = 0; k < count; k++)
+        append (&r, &g_array_index (lat->queue.read, NnNumberDigit,
+                                    g_array_index (lat->edges, Edge, path[k]).read));
     }
-  read_picture (&r, max_ink);
+  nn_number_lattice_free (lat);
   qsort (out->digits, out->n, sizeof *out->digits, cmp_digit);
 
   out->verdict = out->n == 0 ? NN_NUMBER_BLANK : NN_NUMBER_NUMBER;
   for (int i = 0; i < out->n; i++)
     {
       NnNumberDigit *d = &out->digits[i];
-      if (small != NULL)
-        tighten_box (grey, width, height, stride, r.light, bg_full, threshold, f, d);
+      if (scale.small != NULL)
+        tighten_box (grey, width, height, stride, r.light, scale.bg_full, scale.threshold,
+                     scale.f, d);
       out->number[i] = (char) ('0' + d->digit);
       if (d->verdict != NN_VERDICT_DIGIT)
         out->verdict = NN_NUMBER_NOT_A_NUMBER;
     }
   out->number[out->n] = '\0';
+  g_free (scale.small);
   return TRUE;
 }

@@ -6,9 +6,11 @@
  * ones: cut paths that cross the least ink are found near its thinnest columns.
  * Of the ways to read the line left to right -- each piece whole, cut into parts
  * between its cuts, or joined with the next one or two (a digit whose strokes do
- * not touch) -- the one the model likes best is kept (log-probabilities, a width
- * prior that knows slices and pairs of digits from digits, and the verdict's
- * refusals), as classic segmentation by recognition does. Each digit then takes
+ * not touch) -- the one of highest score is kept, as classic segmentation by
+ * recognition does: a weighted sum of its digits' features (NnNumberFeatures:
+ * log-probabilities, the not-a-digit detector's score, widths, heights, the ink
+ * its cuts cross), the weights fitted on numbers of MNIST training digits by
+ * bench/read-fit. Each digit then takes
  * the road of a single one: its own ink alone on the background, the MNIST-style
  * preprocessing of nn-image.h, the model, and the not-a-digit verdict.
  */
@@ -47,6 +49,42 @@ typedef struct {
   char number[NN_NUMBER_MAX_DIGITS + 1];   /* "2026": the best guesses, whatever the verdict */
 } NnNumberReading;
 
+/* What the score of a reading sums over its digits, each a picture read as
+ * class c: features, or, as NnNumberFeatures too, their weights. Widths and
+ * heights are shares of the line's tallest piece. */
+typedef struct {
+  float log_prob;        /* of c */
+  float margin;          /* log_prob less the best other class's */
+  float refused;         /* 1 when the verdict refuses it */
+  float doubt;           /* softplus (detector score less threshold + 8) */
+  float score;           /* detector score less threshold, within +-20 */
+  float score_softplus;  /* softplus of it */
+  float too_wide;        /* width beyond 1.2 */
+  float too_narrow;      /* width short of 0.4 (0 for a 1) */
+  float width;           /* up to 2 */
+  float short_;          /* height short of 1 */
+  float digit;           /* 1 */
+  float part;            /* 1 for a part of a piece cut */
+  float wide_part;       /* 1 for such a part wider than 0.9 */
+  float join;            /* 1 for pieces joined */
+  float cuts;            /* its sides that are cuts: 0 to 2 */
+  float crossed;         /* ink pixels its cuts cross (at full ink) */
+  float crossed_excess;  /* beyond 2 */
+  float digit_as[10];    /* 1 at c */
+  float part_as[10];     /* part at c */
+  float wide_as[10];     /* width beyond 0.8, at c */
+  float short_as[10];    /* height short of 0.9, at c */
+} NnNumberFeatures;
+
+#define NN_NUMBER_N_FEATURES ((int) (sizeof (NnNumberFeatures) / sizeof (float)))
+
+/* The weights nn_number_read reads with, by a rule with a not-a-digit detector
+ * (the doubt and score features are 0 without one), and which of them a rule
+ * takes. */
+extern const NnNumberFeatures nn_number_weights;
+extern const NnNumberFeatures nn_number_weights_without_detector;
+const NnNumberFeatures *nn_number_weights_for (const NnVerdictRule *rule);
+
 /* "number", "not-a-number", "blank". */
 const char *nn_number_verdict_name (NnNumberVerdict verdict);
 
@@ -57,5 +95,21 @@ const char *nn_number_verdict_name (NnNumberVerdict verdict);
 gboolean nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule,
                          const guint8 *grey, int width, int height, int stride,
                          NnBackground background, NnNumberReading *out, GError **error);
+
+/* Every way nn_number_read considers of reading one picture, for fitting the
+ * weights (bench/read-fit). */
+typedef struct _NnNumberLattice NnNumberLattice;
+
+/* As nn_number_read, but keeps the ways; NULL with error as it fails. */
+NnNumberLattice *nn_number_lattice_new (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule,
+                                        const guint8 *grey, int width, int height, int stride,
+                                        NnBackground background, GError **error);
+void             nn_number_lattice_free (NnNumberLattice *lattice);
+/* The way of highest score under weights (of those that read truth, when truth
+ * is not NULL): its number (NN_NUMBER_MAX_DIGITS + 1 chars) and the sum of its
+ * digits' features. FALSE when there is no such way. */
+gboolean         nn_number_lattice_best (const NnNumberLattice *lattice,
+                                         const NnNumberFeatures *weights, const char *truth,
+                                         char *number, NnNumberFeatures *sum);
 
 G_END_DECLS
