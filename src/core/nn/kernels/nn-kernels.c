@@ -201,6 +201,8 @@ winograd_kernel (float *u, const float *w, int C, int F)
 
 /* ---- Winograd F(4x4, 3x3): the forward ---------------------------------------- */
 
+#define WINO4_BLOCK 64
+
 /* u (36, C, F) = G g G^T for every (c, f), G = [1/4 0 0; -1/6 -1/6 -1/6;
  * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], g the 3x3 kernel
  * w[ky, kx, c, f]. */
@@ -208,31 +210,40 @@ void
 nn_winograd4_kernel (float *u, const float *w, int C, int F)
 {
   size_t CF = (size_t) C * F;
-  for (size_t cf = 0; cf < CF; cf++)
+  /* WINO4_BLOCK kernels at a time, each step a loop over them that the compiler
+   * turns into vector instructions (the same operations in the same order as
+   * one kernel at a time, so the same floats). */
+  for (size_t cf0 = 0; cf0 < CF; cf0 += WINO4_BLOCK)
     {
-      double g[3][3], t[NN_WINO4_IN][3], r[NN_WINO4_IN];
+      int n = (int) MIN (WINO4_BLOCK, CF - cf0);
+      double g[3][3][WINO4_BLOCK], t[NN_WINO4_IN][3][WINO4_BLOCK];
       for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
-          g[i][j] = w[(i * 3 + j) * CF + cf];
-#define WINO4_G(o, a, b, c)                         \
-  (o[0] = (a) / 4,                                  \
-   o[1] = -((a) + (b) + (c)) / 6,                   \
-   o[2] = -((a) - (b) + (c)) / 6,                   \
-   o[3] = (a) / 24 + (b) / 12 + (c) / 6,            \
-   o[4] = (a) / 24 - (b) / 12 + (c) / 6,            \
+          for (int l = 0; l < n; l++)
+            g[i][j][l] = w[(i * 3 + j) * CF + cf0 + l];
+#define WINO4_G(o, a, b, c)                                       \
+  (o[0] = (a) / 4,                                                \
+   o[1] = -((a) + (b) + (c)) / 6,                                 \
+   o[2] = -((a) - (b) + (c)) / 6,                                 \
+   o[3] = (a) / 24 + (b) / 12 + (c) / 6,                          \
+   o[4] = (a) / 24 - (b) / 12 + (c) / 6,                          \
    o[5] = (c))
       for (int j = 0; j < 3; j++)
-        {
-          WINO4_G (r, g[0][j], g[1][j], g[2][j]);
-          for (int i = 0; i < NN_WINO4_IN; i++)
-            t[i][j] = r[i];
-        }
+        for (int l = 0; l < n; l++)
+          {
+            double r[NN_WINO4_IN];
+            WINO4_G (r, g[0][j][l], g[1][j][l], g[2][j][l]);
+            for (int i = 0; i < NN_WINO4_IN; i++)
+              t[i][j][l] = r[i];
+          }
       for (int i = 0; i < NN_WINO4_IN; i++)
-        {
-          WINO4_G (r, t[i][0], t[i][1], t[i][2]);
-          for (int j = 0; j < NN_WINO4_IN; j++)
-            u[(i * NN_WINO4_IN + j) * CF + cf] = (float) r[j];
-        }
+        for (int l = 0; l < n; l++)
+          {
+            double r[NN_WINO4_IN];
+            WINO4_G (r, t[i][0][l], t[i][1][l], t[i][2][l]);
+            for (int j = 0; j < NN_WINO4_IN; j++)
+              u[(i * NN_WINO4_IN + j) * CF + cf0 + l] = (float) r[j];
+          }
 #undef WINO4_G
     }
 }
@@ -438,22 +449,31 @@ winograd4_dw_output (float *dw, const float *M, int C, int F)
   (o[0] = (m)[0] / 4 - ((m)[1] + (m)[2]) / 6 + ((m)[3] + (m)[4]) / 24,           \
    o[1] = ((m)[2] - (m)[1]) / 6 + ((m)[3] - (m)[4]) / 12,                       \
    o[2] = ((m)[3] + (m)[4] - (m)[1] - (m)[2]) / 6 + (m)[5])
-  for (size_t cf = 0; cf < CF; cf++)
+  /* WINO4_BLOCK (c, f) at a time, as in nn_winograd4_kernel. */
+  for (size_t cf0 = 0; cf0 < CF; cf0 += WINO4_BLOCK)
     {
-      double m[NN_WINO4_IN][NN_WINO4_IN], t[NN_WINO4_IN][3], col[NN_WINO4_IN], o[3];
+      int n = (int) MIN (WINO4_BLOCK, CF - cf0);
+      double t[NN_WINO4_IN][3][WINO4_BLOCK];
       for (int i = 0; i < NN_WINO4_IN; i++)
-        for (int j = 0; j < NN_WINO4_IN; j++)
-          m[i][j] = M[(i * NN_WINO4_IN + j) * CF + cf];
-      for (int i = 0; i < NN_WINO4_IN; i++)
-        WINO4_GT (t[i], m[i]);
+        for (int l = 0; l < n; l++)
+          {
+            double m[NN_WINO4_IN], o[3];
+            for (int j = 0; j < NN_WINO4_IN; j++)
+              m[j] = M[(i * NN_WINO4_IN + j) * CF + cf0 + l];
+            WINO4_GT (o, m);
+            for (int j = 0; j < 3; j++)
+              t[i][j][l] = o[j];
+          }
       for (int j = 0; j < 3; j++)
-        {
-          for (int i = 0; i < NN_WINO4_IN; i++)
-            col[i] = t[i][j];
-          WINO4_GT (o, col);
-          for (int i = 0; i < 3; i++)
-            dw[(i * 3 + j) * CF + cf] += (float) o[i];
-        }
+        for (int l = 0; l < n; l++)
+          {
+            double col[NN_WINO4_IN], o[3];
+            for (int i = 0; i < NN_WINO4_IN; i++)
+              col[i] = t[i][j][l];
+            WINO4_GT (o, col);
+            for (int i = 0; i < 3; i++)
+              dw[(i * 3 + j) * CF + cf0 + l] += (float) o[i];
+          }
     }
 #undef WINO4_GT
 }
