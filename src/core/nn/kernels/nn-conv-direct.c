@@ -449,6 +449,34 @@ SIMD (nn_relu_backward) (float *dz, const float *dy, const float *y, size_t n)
     STOREU (dz + i, (vf) ((vi) LOADU (dy + i) & (LOADU (y + i) > (vf){ 0 })));
 }
 
+/* The same over rows of F (a multiple of VL), with db (F) += the sum of dz's
+ * rows: a Conv2D's relu and bias gradient in one pass over its map. Each block
+ * of channels adds its rows in registers, then to db. */
+void
+SIMD (nn_relu_backward_bias) (float *dz, const float *dy, const float *y, float *db, size_t rows,
+                              int F)
+{
+  enum { BLOCK = 4 };
+  for (int f0 = 0; f0 < F; f0 += BLOCK * VL)
+    {
+      int nv = MIN (BLOCK, (F - f0) / VL);
+      vf acc[BLOCK] = { { 0 } };
+      for (size_t r = 0; r < rows; r++)
+        {
+          size_t o = r * F + f0;
+          for (int v = 0; v < BLOCK; v++)
+            if (v < nv)
+              {
+                vf d = (vf) ((vi) LOADU (dy + o + v * VL) & (LOADU (y + o + v * VL) > (vf){ 0 }));
+                STOREU (dz + o + v * VL, d);
+                acc[v] += d;
+              }
+        }
+      for (int v = 0; v < nv; v++)
+        STOREU (db + f0 + v * VL, LOADU (db + f0 + v * VL) + acc[v]);
+    }
+}
+
 /* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of VL, one image:
  * forward, and backward routing dy to the first maximum of each window. */
 INLINE void

@@ -939,6 +939,18 @@ nn_relu_kernel_backward (float *dz, const float *dy, const float *y, size_t n)
 }
 
 gboolean
+nn_relu_bias_kernel_backward (float *dz, const float *dy, const float *y, float *db, size_t rows,
+                              int F)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0)
+    return FALSE;
+  (level == NN_KERNELS_AVX512 ? nn_relu_backward_bias_avx512 : nn_relu_backward_bias_avx2) (
+    dz, dy, y, db, rows, F);
+  return TRUE;
+}
+
+gboolean
 nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int C)
 {
   NnKernelLevel level = nn_kernels_level ();

@@ -136,6 +136,10 @@ size_t   nn_dense_kernel_scratch_floats (int K, int F);
 /* A relu's backward, dz = dy where y > 0, else 0, over n floats (a multiple of
  * NN_LANES); the compiler's vectors for the plain loop are SSE2's. */
 gboolean nn_relu_kernel_backward (float *dz, const float *dy, const float *y, size_t n);
+/* The same over rows of F (a multiple of NN_LANES), with db (F) += the sum of
+ * dz's rows: a layer's relu and bias gradient in one pass. */
+gboolean nn_relu_bias_kernel_backward (float *dz, const float *dy, const float *y, float *db,
+                                       size_t rows, int F);
 
 /* MaxPooling2D 2x2, stride 2, 'valid' of n images (H, W, C) -> (H/2, W/2, C);
  * backward routes dy to the first maximum of each window and overwrites dx; with

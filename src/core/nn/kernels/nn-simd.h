@@ -45,6 +45,10 @@ void nn_dense_rows_avx2 (float *y, const float *x, const float *w, const float *
                          int K, int F, int f_lo, int f_hi);
 void nn_relu_backward_avx512 (float *dz, const float *dy, const float *y, size_t n);
 void nn_relu_backward_avx2 (float *dz, const float *dy, const float *y, size_t n);
+void nn_relu_backward_bias_avx512 (float *dz, const float *dy, const float *y, float *db,
+                                   size_t rows, int F);
+void nn_relu_backward_bias_avx2 (float *dz, const float *dy, const float *y, float *db,
+                                 size_t rows, int F);
 void nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C);
 void nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy,
                                    int H, int W, int C, gboolean relu);

@@ -185,6 +185,9 @@ call_dz (void *user, int i, float *dz, size_t ld)
       /* dense rows: without an activation dz is dy itself and nothing is copied */
       size_t rows = (size_t) out.h * out.w;
       const float *d = c->dy + o;
+      if (c->act == NN_ACT_RELU && src->db
+          && nn_relu_bias_kernel_backward (dz, d, c->y + o, src->db, rows, F))
+        return dz;
       if (c->act != NN_ACT_LINEAR)
         {
           nn_act_backward (dz, d, c->y + o, c->z ? c->z + o : NULL, rows, F, c->act);
