@@ -201,6 +201,9 @@ call_dz (void *user, int i, float *dz, size_t ld)
     {
       size_t r = o + (size_t) oh * row;
       float *d = dz + (size_t) oh * ld;
+      if (c->act == NN_ACT_RELU && src->db
+          && nn_relu_bias_kernel_backward (d, c->dy + r, c->y + r, src->db, out.w, F))
+        continue;
       nn_act_backward (d, c->dy + r, c->y + r, c->z ? c->z + r : NULL, out.w, F, c->act);
       if (src->db)
         bias_grad (src->db, d, out.w, F);
