@@ -503,12 +503,24 @@ pick_cuts (const Reader *r, const Piece *pc, int tallest, int *cuts)
   return n;
 }
 
+/* The strongest ink of pc's pixels (at least 1). */
+static int
+strongest_ink (const Reader *r, const Piece *pc)
+{
+  int strongest = 1;
+  for (int y = pc->y0; y < pc->y1; y++)
+    for (int x = pc->x0; x < pc->x1; x++)
+      if (in_piece (r, pc, x, y))
+        strongest = MAX (strongest, ink_at (r, x, y));
+  return strongest;
+}
+
 /* The cut near column c that crosses the least ink: a path from the top row of pc
  * to its bottom, one pixel sideways at most per row, within CUT_REACH of c.
  * bound[y] is the first column right of it (every row of the picture). Returns
- * the ink it crosses, in pixels at the piece's strongest ink. */
+ * the ink it crosses, in pixels at strongest (the piece's strongest ink). */
 static float
-cut_path (const Reader *r, const Piece *pc, int c, int *bound)
+cut_path (const Reader *r, const Piece *pc, int c, int strongest, int *bound)
 {
   int h = pc->y1 - pc->y0, reach = MAX (1, (int) (CUT_REACH * h)), span = 2 * reach + 1;
   g_autofree double *acc = g_new (double, (size_t) h * span);
@@ -539,15 +551,11 @@ cut_path (const Reader *r, const Piece *pc, int c, int *bound)
       k += step[i * span + k];
     }
   double crossed = 0;
-  int strongest = 1;
   for (int y = pc->y0; y < pc->y1; y++)
     {
       int x = bound[y];
       if (x > pc->x0 && x < pc->x1 && in_piece (r, pc, x, y))
         crossed += ink_at (r, x, y);
-      for (int xx = pc->x0; xx < pc->x1; xx++)
-        if (in_piece (r, pc, xx, y))
-          strongest = MAX (strongest, ink_at (r, xx, y));
     }
   return (float) (crossed / strongest);
 }
@@ -718,11 +726,11 @@ build_lattice (Reader *r, Piece *pieces, int n_pieces, NnNumberLattice *lat)
                                              : NULL;
       if (pc->y1 - pc->y0 < SHORT * tallest || !may_cut (pc, w, w != NULL))
         continue;
-      int n_cuts = pick_cuts (r, pc, tallest, cuts);
+      int n_cuts = pick_cuts (r, pc, tallest, cuts), strongest = strongest_ink (r, pc);
       for (int k = 0; k < n_cuts; k++)
         {
           int *bound = g_new (int, r->height);
-          float crossed = cut_path (r, pc, cuts[k], bound);
+          float crossed = cut_path (r, pc, cuts[k], strongest, bound);
           g_ptr_array_add (paths, bound);
           Node cut = { .piece = i, .bound = bound, .x = cuts[k], .crossed = crossed };
           g_array_append_val (nodes, cut);
@@ -786,20 +794,26 @@ best_way (const NnNumberLattice *lat, const NnNumberFeatures *weights, const cha
     for (int k = lat->into[j]; k < lat->into[j + 1]; k++)
       {
         const Edge *e = &edge[k];
+        /* A digit's score does not depend on the state it is read in. */
+        int c = e->read >= 0 ? g_array_index (lat->queue.read, NnNumberDigit, e->read).digit : -1;
+        double gain = 0;
+        if (c >= 0)
+          {
+            edge_features (lat, e, c, &f);
+            gain = dot (weights, &f);
+          }
         for (int t = 0; t < states; t++)
           {
             double s = best[e->from * states + t];
             int next = t;
             if (s == -INFINITY)
               continue;
-            if (e->read >= 0)
+            if (c >= 0)
               {
-                int c = g_array_index (lat->queue.read, NnNumberDigit, e->read).digit;
                 if (truth != NULL && (t == len || truth[t] - '0' != c))
                   continue;
                 next = truth != NULL ? t + 1 : t;
-                edge_features (lat, e, c, &f);
-                s += dot (weights, &f);
+                s += gain;
               }
             int at = j * states + next;
             if (s > best[at])
