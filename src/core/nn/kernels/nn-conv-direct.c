@@ -6,8 +6,7 @@
  * wider than the target's registers in memory: 16-float vectors compiled for
  * AVX2 made every kernel 20-50x slower than with 8-float ones.
  * Here: direct and depthwise convolution, the depthwise kernel gradient, Dense
- * of a few rows, MaxPooling2D 2x2, the Winograd F(2x2, 3x3) and F(4x4, 3x3)
- * transforms and the BatchNormalization passes.
+ * of a few rows, MaxPooling2D 2x2, the Winograd F(4x4, 3x3) transforms and the BatchNormalization passes.
  *
  * The convolution reads its input where it lies, no im2col: the row of the
  * implicit im2col matrix for output pixel p is the KH x KW window of C-vectors
@@ -577,132 +576,6 @@ SIMD (nn_max_pool2_backward) (float *dx, const float *x, const float *y, const f
   max_pool2_backward (dx, x, y, dy, H, W, C, relu);
 }
 #endif
-
-/* ---- Winograd F(2x2, 3x3) transforms ------------------------------------------- */
-
-/* Input tiles: V[xi, t, c] = (B^T d B)[xi] of the 4x4 patch d at tile t, with
- * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. x is the padded image
- * (Hp, Wp, C); tiles start at (2 ty, 2 tx); V has T rows per xi (T >= th * tw,
- * so that the tiles of several images can follow each other). */
-INLINE void
-winograd_input (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
-{
-  /* B^T d B = (B^T d) B: the columns of B^T d (B^T times each column of d) are
-   * shared by neighbouring tiles, which overlap by two columns, so each is made
-   * once and kept for the next tile (nn-layer-bench cnn 32 40, three runs alternating with the
-   * tiles loaded whole: a prediction 148.4 -> 144.9 µs per image). */
-  for (int ty = 0; ty < th; ty++)
-    for (int c0 = 0; c0 < C; c0 += VL)
-      {
-        const float *p = x + (size_t) (2 * ty) * wp * C + c0;
-        vf u[4][4];
-#define COLUMN(j, col)                                                  \
-  {                                                                     \
-    const float *q = p + (size_t) (col) * C;                            \
-    vf d0 = LOADU (q), d1 = LOADU (q + (size_t) wp * C);                \
-    vf d2 = LOADU (q + (size_t) 2 * wp * C), d3 = LOADU (q + (size_t) 3 * wp * C); \
-    u[0][j] = d0 - d2;                                                  \
-    u[1][j] = d1 + d2;                                                  \
-    u[2][j] = d2 - d1;                                                  \
-    u[3][j] = d1 - d3;                                                  \
-  }
-        COLUMN (0, 0)
-        COLUMN (1, 1)
-        for (int tx = 0; tx < tw; tx++)
-          {
-            COLUMN (2, 2 * tx + 2)
-            COLUMN (3, 2 * tx + 3)
-            size_t t = (size_t) ty * tw + tx;
-            for (int i = 0; i < 4; i++)
-              {
-                vf v0 = u[i][0] - u[i][2], v1 = u[i][1] + u[i][2];
-                vf v2 = u[i][2] - u[i][1], v3 = u[i][1] - u[i][3];
-                STOREU (V + ((size_t) (i * NN_WINO_IN + 0) * T + t) * C + c0, v0);
-                STOREU (V + ((size_t) (i * NN_WINO_IN + 1) * T + t) * C + c0, v1);
-                STOREU (V + ((size_t) (i * NN_WINO_IN + 2) * T + t) * C + c0, v2);
-                STOREU (V + ((size_t) (i * NN_WINO_IN + 3) * T + t) * C + c0, v3);
-                u[i][0] = u[i][2];
-                u[i][1] = u[i][3];
-              }
-          }
-#undef COLUMN
-      }
-}
-
-/* Output tiles: y (OH, OW, F) = epilogue (A^T M A) with A^T = [1 1 1 0; 0 1 -1 -1],
- * M (th * tw, NN_WINO_POINTS, F) this image's tiles, each tile's points together. */
-INLINE void
-winograd_output (float *y, const float *M, int oh, int ow, int F, int th, int tw,
-                 const float *scale, const float *shift, gboolean relu)
-{
-  for (int ty = 0; ty < th; ty++)
-    for (int tx = 0; tx < tw; tx++)
-      for (int f0 = 0; f0 < F; f0 += VL)
-        {
-          size_t t = (size_t) ty * tw + tx;
-          vf m[4][4], r[2][4];
-          for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 4; j++)
-              m[i][j] = LOADU (M + ((size_t) t * NN_WINO_POINTS + i * NN_WINO_IN + j) * F + f0);
-          for (int j = 0; j < 4; j++)
-            {
-              r[0][j] = m[0][j] + m[1][j] + m[2][j];
-              r[1][j] = m[1][j] - m[2][j] - m[3][j];
-            }
-          vf sc = scale ? LOADU (scale + f0) : (vf){ 0 } + 1.0f;
-          vf sh = shift ? LOADU (shift + f0) : (vf){ 0 };
-          if (2 * ty + 2 <= oh && 2 * tx + 2 <= ow)
-            {
-              /* the whole 2x2 tile is inside: straight-line code */
-              float *y0 = y + ((size_t) (2 * ty) * ow + 2 * tx) * F + f0, *y1 = y0 + (size_t) ow * F;
-              vf v00 = (r[0][0] + r[0][1] + r[0][2]) * sc + sh;
-              vf v01 = (r[0][1] - r[0][2] - r[0][3]) * sc + sh;
-              vf v10 = (r[1][0] + r[1][1] + r[1][2]) * sc + sh;
-              vf v11 = (r[1][1] - r[1][2] - r[1][3]) * sc + sh;
-              if (relu)
-                {
-                  v00 = vrelu (v00);
-                  v01 = vrelu (v01);
-                  v10 = vrelu (v10);
-                  v11 = vrelu (v11);
-                }
-              STOREU (y0, v00);
-              STOREU (y0 + F, v01);
-              STOREU (y1, v10);
-              STOREU (y1 + F, v11);
-              continue;
-            }
-          for (int i = 0; i < 2; i++)
-            {
-              int yy = 2 * ty + i;
-              if (yy >= oh)
-                break;
-              vf o[2] = { r[i][0] + r[i][1] + r[i][2], r[i][1] - r[i][2] - r[i][3] };
-              for (int j = 0; j < 2; j++)
-                {
-                  int xx = 2 * tx + j;
-                  if (xx >= ow)
-                    break;
-                  vf v = o[j] * sc + sh;
-                  if (relu)
-                    v = vrelu (v);
-                  STOREU (y + ((size_t) yy * ow + xx) * F + f0, v);
-                }
-            }
-        }
-}
-
-void
-SIMD (nn_winograd_input) (float *V, const float *x, int wp, int C, int th, int tw, size_t T)
-{
-  winograd_input (V, x, wp, C, th, tw, T);
-}
-void
-SIMD (nn_winograd_output) (float *y, const float *M, int oh, int ow, int F, int th,
-                           int tw, const float *scale, const float *shift, gboolean relu)
-{
-  winograd_output (y, M, oh, ow, F, th, tw, scale, shift, relu);
-}
 
 /* ---- Winograd F(4x4, 3x3) transforms ------------------------------------------- */
 

@@ -143,7 +143,7 @@ image_out (const NnConvDims *d)
   return (size_t) d->oh * d->ow * d->f;
 }
 
-/* ---- Winograd F(2x2, 3x3) --------------------------------------------------- */
+/* ---- Winograd F(4x4, 3x3) tiles -------------------------------------------- */
 
 /* Tiles of out outputs that cover n. */
 static int
@@ -168,35 +168,6 @@ nn_winograd_eligible (const NnConvDims *d)
 {
   return d->kh == 3 && d->kw == 3 && d->stride_h == 1 && d->stride_w == 1
          && d->c % NN_LANES == 0 && d->f % NN_LANES == 0;
-}
-
-/* u (16, C, F) = G g G^T for every (c, f), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
- * g the 3x3 kernel w[ky, kx, c, f]: the kernel of the backward's F(2x2, 3x3). */
-static void
-winograd_kernel (float *u, const float *w, int C, int F)
-{
-  size_t CF = (size_t) C * F;
-  for (size_t cf = 0; cf < CF; cf++)
-    {
-      float g[3][3], t[NN_WINO_IN][3];
-      for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-          g[i][j] = w[(i * 3 + j) * CF + cf];
-      for (int j = 0; j < 3; j++)
-        {
-          t[0][j] = g[0][j];
-          t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
-          t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
-          t[3][j] = g[2][j];
-        }
-      for (int i = 0; i < NN_WINO_IN; i++)
-        {
-          u[(i * NN_WINO_IN + 0) * CF + cf] = t[i][0];
-          u[(i * NN_WINO_IN + 1) * CF + cf] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-          u[(i * NN_WINO_IN + 2) * CF + cf] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-          u[(i * NN_WINO_IN + 3) * CF + cf] = t[i][2];
-        }
-    }
 }
 
 /* ---- Winograd F(4x4, 3x3): the forward ---------------------------------------- */
@@ -257,7 +228,7 @@ typedef void (*WinoOutputFn) (float *y, const float *M, int oh, int ow, int F, i
 typedef void (*WinoKernelFn) (float *u, const float *w, int C, int F);
 
 /* F(out x out, 3x3): its transforms at the level in use, and how many rows each
- * point's GEMM should at least run over (0: one image at a time). */
+ * point's GEMM should at least run over. */
 typedef struct {
   int out, points, rows;
   WinoKernelFn kernel;
@@ -265,9 +236,9 @@ typedef struct {
   WinoOutputFn output;
 } WinoAlgo;
 
-/* F(4x4, 3x3), the forward's: each point's GEMM runs over the tiles of a group
- * of images, at least 32 rows, so that a 7 x 7 map (4 tiles) still reuses the
- * weights it loads. */
+/* F(4x4, 3x3), the forward's and dx's: each point's GEMM runs over the tiles of
+ * a group of images, at least 32 rows, so that a 7 x 7 map (4 tiles) still
+ * reuses the weights it loads. */
 static WinoAlgo
 wino_f4 (void)
 {
@@ -275,16 +246,6 @@ wino_f4 (void)
   return (WinoAlgo){ NN_WINO4_OUT, NN_WINO4_POINTS, 32, nn_winograd4_kernel,
                      a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2,
                      a512 ? nn_winograd4_output_avx512 : nn_winograd4_output_avx2 };
-}
-
-/* F(2x2, 3x3): for the backward's dx on small maps, one image at a time. */
-static WinoAlgo
-wino_f2 (void)
-{
-  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
-  return (WinoAlgo){ NN_WINO_OUT, NN_WINO_POINTS, 0, winograd_kernel,
-                     a512 ? nn_winograd_input_avx512 : nn_winograd_input_avx2,
-                     a512 ? nn_winograd_output_avx512 : nn_winograd_output_avx2 };
 }
 
 #define WINO_MAX_GROUP 8
@@ -380,20 +341,6 @@ wino_dx_dims (const NnConvDims *d)
                        .pt = 2 - d->pt, .pl = 2 - d->pl };
 }
 
-/* dx goes by F(4x4, 3x3) where one image of it alone gives the GEMMs the rows
- * F(4x4, 3x3) wants (a 28 x 28 map: 49 tiles). dx goes one image at a time, and
- * on smaller maps F(4x4, 3x3)'s few tiles, partly past the map, cost more than
- * its fewer multiplications save. nn-layer-bench, backward per image, F(2x2) ->
- * F(4x4): cnn's conv2d_1 (dx 28 x 28) 150 -> 125 µs; advanced's conv2d_2 (14 x
- * 14, 16 tiles) 85 -> 89 µs, conv2d_4 (7 x 7, 4 tiles) 77 -> 79 µs. */
-static WinoAlgo
-wino_dx_algo (const NnConvDims *dd)
-{
-  WinoAlgo f4 = wino_f4 ();
-  int tiles = wino_tiles (dd->oh, f4.out) * wino_tiles (dd->ow, f4.out);
-  return tiles >= f4.rows ? f4 : wino_f2 ();
-}
-
 typedef struct {
   float *ur, *wr, *dz, *wscratch, *M, *V, *U, *xq;
   int th, tw, T, group;
@@ -413,11 +360,11 @@ wino_bwd_layout (Carve *k, const NnConvDims *d)
   s.q = tile_pad (d, NN_WINO4_OUT, s.th, s.tw);
   NnConvDims dd = wino_dx_dims (d);
   Carve inner = { NULL, 0 };
-  WinoAlgo dx_algo = wino_dx_algo (&dd);
+  WinoAlgo dx_algo = wino_f4 ();
   wino_fwd_layout (&inner, &dd, &dx_algo);
   s.ur = carve (k, dx_algo.points * F * C);            // (points, F, C)
   s.wr = carve (k, 9 * F * C);                         // (3, 3, F, C)
-  s.dz = carve (k, image_out (d));                     // (OH, OW, F)
+  s.dz = carve (k, s.group * image_out (d));           // (group, OH, OW, F)
   s.wscratch = carve (k, MAX (inner.used, C));         // dx's Winograd; (C,) ints for dW
   s.M = carve (k, NN_WINO4_POINTS * C * F);            // (36, C, F)
   s.V = carve (k, NN_WINO4_POINTS * gT * C);           // (36, group T, C)
@@ -478,8 +425,28 @@ winograd4_dw_output (float *dw, const float *M, int C, int F)
 #undef WINO4_GT
 }
 
+/* The g images' dz (g, OH, OW, F) as one array: where dz_fn left them when they
+ * follow each other (dy itself, without an activation), else in the slots. */
+static const float *
+group_dz (const NnConvDims *d, int g, const float **dzs, float *slots)
+{
+  size_t size = image_out (d);
+  gboolean follow = TRUE;
+  for (int j = 1; j < g; j++)
+    follow = follow && dzs[j] == dzs[0] + j * size;
+  if (follow)
+    return dzs[0];
+  for (int j = 0; j < g; j++)
+    if (dzs[j] != slots + j * size)
+      memcpy (slots + j * size, dzs[j], size * sizeof (float));
+  return slots;
+}
+
 /* Backward of a Winograd-eligible 3x3 stride-1 Conv2D on n images.
- * dx: a forward algorithm (wino_dx_algo) on dz with the turned kernel. dW: the
+ * dx: the forward's F(4x4, 3x3) on the dz of a group of images with the turned
+ * kernel; the group gives a small map's GEMMs enough rows (nn-layer-bench,
+ * backward per image, against F(2x2, 3x3) one image at a time: cnn's conv2d_3
+ * 117 -> 110 µs, advanced's conv2d_4 71 -> 63 µs, conv2d_2 83 -> 81.5 µs). dW: the
  * transposed F(4x4, 3x3), dW = G^T (sum over tiles of (A dz A^T) * (B^T x B)) G,
  * whose sum over tiles is one GEMM per point reducing over the tiles of a group
  * of images: 4 times fewer multiplications than the direct dW (2.25 with
@@ -497,7 +464,7 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
   Carve k = { scratch, 0 };
   WinoBwd s = wino_bwd_layout (&k, d);
   NnConvDims dd = wino_dx_dims (d);
-  WinoAlgo dx_algo = wino_dx_algo (&dd);
+  WinoAlgo dx_algo = wino_f4 ();
   size_t gT = (size_t) s.group * s.T;
   int *off = (int *) s.wscratch; // (C,), while dx is idle
   if (dx)
@@ -510,17 +477,18 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
   for (int i0 = 0; i0 < n; i0 += s.group)
     {
       int g = MIN (s.group, n - i0);
+      const float *dzs[WINO_DW_MAX_GROUP]; // (OH, OW, F) each
       for (int j = 0; j < g; j++)
+        dzs[j] = dz_fn (user, i0 + j, s.dz + (size_t) j * image_out (d), (size_t) d->ow * F);
+      if (dx)
+        winograd_images (&dx_algo, &dd, g, group_dz (d, g, dzs, s.dz), s.ur,
+                         dx + (size_t) i0 * image_in (d), NULL, NULL, FALSE, s.wscratch,
+                         NN_WHOLE);
+      for (int j = 0; dw && j < g; j++)
         {
           int i = i0 + j;
-          const float *dzi = dz_fn (user, i, s.dz, (size_t) d->ow * F); // (OH, OW, F)
-          if (dx)
-            winograd_images (&dx_algo, &dd, 1, dzi, s.ur, dx + (size_t) i * image_in (d), NULL,
-                             NULL, FALSE, s.wscratch, NN_WHOLE);
-          if (!dw)
-            continue;
           (a512 ? nn_winograd4_dz_avx512 : nn_winograd4_dz_avx2) (s.U + (size_t) j * s.T * F,
-                                                                  dzi, d->oh, d->ow, F, s.th,
+                                                                  dzs[j], d->oh, d->ow, F, s.th,
                                                                   s.tw, gT);
           pad_image (s.xq, x + (size_t) i * image_in (d), d->h, d->w, C, s.q);
           (a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2) (

@@ -20,14 +20,9 @@ G_BEGIN_DECLS
  * half of one in each of two registers). Channel counts the fast paths take are
  * multiples of it. */
 #define NN_LANES 16
-/* Winograd F(2x2, 3x3): a 4x4 input tile gives a 2x2 output tile, and the
- * transformed tile has NN_WINO_POINTS = 16 points, each a GEMM of its own. */
-#define NN_WINO_IN 4
-#define NN_WINO_OUT 2
-#define NN_WINO_POINTS (NN_WINO_IN * NN_WINO_IN)
-/* Winograd F(4x4, 3x3), the forward's and the kernel gradient's (and dx's on
- * large maps): a 6x6 input tile gives a 4x4 output tile from 36 points, 2.25
- * multiplications per output instead of 4. */
+/* Winograd F(4x4, 3x3), for the forward, dx and the kernel gradient: a 6x6
+ * input tile gives a 4x4 output tile from 36 points, each a GEMM of its own:
+ * 2.25 multiplications per output instead of 9. */
 #define NN_WINO4_IN 6
 #define NN_WINO4_OUT 4
 #define NN_WINO4_POINTS (NN_WINO4_IN * NN_WINO4_IN)

@@ -59,11 +59,6 @@ void nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, cons
 /* Winograd transforms (see nn-conv-direct.c): input tiles V and output-gradient
  * tiles U (points x T rows), and the output from the products M (th * tw tiles
  * of their points). */
-void nn_winograd_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw,
-                               size_t T);
-void nn_winograd_output_avx512 (float *y, const float *M, int oh, int ow, int F,
-                                int th, int tw, const float *scale, const float *shift,
-                                gboolean relu);
 void nn_winograd4_input_avx512 (float *V, const float *x, int wp, int C, int th, int tw,
                                 size_t T);
 void nn_winograd4_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, int th,
@@ -71,11 +66,6 @@ void nn_winograd4_dz_avx512 (float *U, const float *dz, int oh, int ow, int F, i
 void nn_winograd4_output_avx512 (float *y, const float *M, int oh, int ow, int F,
                                  int th, int tw, const float *scale, const float *shift,
                                  gboolean relu);
-void nn_winograd_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw,
-                             size_t T);
-void nn_winograd_output_avx2 (float *y, const float *M, int oh, int ow, int F,
-                              int th, int tw, const float *scale, const float *shift,
-                              gboolean relu);
 void nn_winograd4_input_avx2 (float *V, const float *x, int wp, int C, int th, int tw,
                               size_t T);
 void nn_winograd4_dz_avx2 (float *U, const float *dz, int oh, int ow, int F, int th,
