@@ -219,35 +219,12 @@ nn_winograd4_kernel (float *u, const float *w, int C, int F)
     }
 }
 
-/* ---- running a Winograd algorithm ------------------------------------------------- */
+/* ---- running F(4x4, 3x3) ---------------------------------------------------------- */
 
-typedef void (*WinoInputFn) (float *V, const float *x, int wp, int C, int th, int tw, size_t T);
-typedef void (*WinoOutputFn) (float *y, const float *M, int oh, int ow, int F, int th,
-                              int tw, const float *scale, const float *shift, gboolean relu);
-
-typedef void (*WinoKernelFn) (float *u, const float *w, int C, int F);
-
-/* F(out x out, 3x3): its transforms at the level in use, and how many rows each
- * point's GEMM should at least run over. */
-typedef struct {
-  int out, points, rows;
-  WinoKernelFn kernel;
-  WinoInputFn input;
-  WinoOutputFn output;
-} WinoAlgo;
-
-/* F(4x4, 3x3), the forward's and dx's: each point's GEMM runs over the tiles of
- * a group of images, at least 32 rows, so that a 7 x 7 map (4 tiles) still
- * reuses the weights it loads. */
-static WinoAlgo
-wino_f4 (void)
-{
-  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
-  return (WinoAlgo){ NN_WINO4_OUT, NN_WINO4_POINTS, 32, nn_winograd4_kernel,
-                     a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2,
-                     a512 ? nn_winograd4_output_avx512 : nn_winograd4_output_avx2 };
-}
-
+/* Each point's GEMM runs over the tiles of a group of images, at least this many
+ * rows, so that a 7 x 7 map (4 tiles) still reuses the weights it loads; at most
+ * WINO_MAX_GROUP images. */
+#define WINO_ROWS 32
 #define WINO_MAX_GROUP 8
 
 /* The scratch of winograd_images: the transformed tiles V and products M of a
@@ -260,37 +237,37 @@ typedef struct {
 } WinoFwd;
 
 static WinoFwd
-wino_fwd_layout (Carve *k, const NnConvDims *d, const WinoAlgo *alg)
+wino_fwd_layout (Carve *k, const NnConvDims *d)
 {
   WinoFwd s;
-  s.th = wino_tiles (d->oh, alg->out);
-  s.tw = wino_tiles (d->ow, alg->out);
+  s.th = wino_tiles (d->oh, NN_WINO4_OUT);
+  s.tw = wino_tiles (d->ow, NN_WINO4_OUT);
   s.T = s.th * s.tw;
-  s.group = CLAMP ((alg->rows + s.T - 1) / s.T, 1, WINO_MAX_GROUP);
+  s.group = CLAMP ((WINO_ROWS + s.T - 1) / s.T, 1, WINO_MAX_GROUP);
   size_t gT = (size_t) s.group * s.T;
-  s.q = tile_pad (d, alg->out, s.th, s.tw);
-  s.V = carve (k, (size_t) alg->points * gT * d->c);  // (points, group T, C)
-  s.M = carve (k, (size_t) alg->points * gT * d->f);  // (group T, points, F)
+  s.q = tile_pad (d, NN_WINO4_OUT, s.th, s.tw);
+  s.V = carve (k, (size_t) NN_WINO4_POINTS * gT * d->c); // (36, group T, C)
+  s.M = carve (k, (size_t) NN_WINO4_POINTS * gT * d->f); // (group T, 36, F)
   s.xpad = carve (k, (size_t) s.q.hp * s.q.wp * d->c); // (Hp, Wp, C)
   s.off = carve_ints (k, gT);                          // (group T,)
   return s;
 }
 
-/* Winograd of n images x (n, H, W, C) giving y (n, OH, OW, F) = epilogue;
- * u (points, C, F). part: a share of each image's rows of tiles, one image at a
+/* F(4x4, 3x3) of n images x (n, H, W, C) giving y (n, OH, OW, F) = epilogue;
+ * u (36, C, F). part: a share of each image's rows of tiles, one image at a
  * time; the whole of each image goes in groups of images. */
 static void
-winograd_images (const WinoAlgo *alg, const NnConvDims *d, int n, const float *x,
-                 const float *u, float *y, const float *scale, const float *shift,
-                 gboolean relu, float *scratch, NnPart part)
+winograd_images (const NnConvDims *d, int n, const float *x, const float *u, float *y,
+                 const float *scale, const float *shift, gboolean relu, float *scratch,
+                 NnPart part)
 {
-  RowsFn rows = nn_kernels_level () == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
-                                                         : nn_direct_conv_rows_avx2;
-  int C = d->c, F = d->f, ty0, ty1;
+  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  RowsFn rows = a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
+  int C = d->c, F = d->f, P = NN_WINO4_POINTS, ty0, ty1;
   Carve k = { scratch, 0 };
-  WinoFwd s = wino_fwd_layout (&k, d, alg);
+  WinoFwd s = wino_fwd_layout (&k, d);
   nn_part_range (part, s.th, &ty0, &ty1);
-  int th = ty1 - ty0, T = th * s.tw, row0 = alg->out * ty0;
+  int th = ty1 - ty0, T = th * s.tw, row0 = NN_WINO4_OUT * ty0;
   int group = th == s.th ? s.group : 1;
   size_t gT = (size_t) group * T;
   if (th == 0)
@@ -298,7 +275,7 @@ winograd_images (const WinoAlgo *alg, const NnConvDims *d, int n, const float *x
   for (size_t t = 0; t < gT; t++)
     s.off[t] = (int) t * C;
   NnDirectConv a = { .kh = 1, .kw = 1, .c = C, .f = F, .x_row = 0, .x_red_stride = 1,
-                     .y_pixel_stride = alg->points * F, .x_pixel_stride = C };
+                     .y_pixel_stride = P * F, .x_pixel_stride = C };
   for (int i0 = 0; i0 < n; i0 += group)
     {
       int g = MIN (group, n - i0);
@@ -306,22 +283,24 @@ winograd_images (const WinoAlgo *alg, const NnConvDims *d, int n, const float *x
         {
           /* the tiles' rows of the padded image, and one tile's overlap below */
           pad_rows (s.xpad, x + (size_t) (i0 + j) * image_in (d), d->h, d->w, C, s.q, row0,
-                    alg->out * ty1 + 2);
-          alg->input (s.V + (size_t) j * T * C, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp,
-                      C, th, s.tw, gT);
+                    NN_WINO4_OUT * ty1 + 2);
+          (a512 ? nn_winograd4_input_avx512 : nn_winograd4_input_avx2) (
+            s.V + (size_t) j * T * C, s.xpad + (size_t) row0 * s.q.wp * C, s.q.wp, C, th, s.tw,
+            gT);
         }
       /* Each tile's products together, for the output transform to read them
        * from one place (predict per image: cnn 125.5 -> 123.5 µs, advanced
        * 127 -> 124.5 µs, against each point's tiles together). */
-      for (int xi = 0; xi < alg->points; xi++)
+      for (int xi = 0; xi < P; xi++)
         {
           a.w = u + (size_t) xi * C * F;
           rows (&a, s.V + (size_t) xi * gT * C, s.off, s.M + (size_t) xi * F, g * (int) T);
         }
       for (int j = 0; j < g; j++)
-        alg->output (y + (size_t) (i0 + j) * image_out (d) + (size_t) row0 * d->ow * F,
-                     s.M + (size_t) j * T * alg->points * F, MIN (d->oh - row0, alg->out * th),
-                     d->ow, F, th, s.tw, scale, shift, relu);
+        (a512 ? nn_winograd4_output_avx512 : nn_winograd4_output_avx2) (
+          y + (size_t) (i0 + j) * image_out (d) + (size_t) row0 * d->ow * F,
+          s.M + (size_t) j * T * P * F, MIN (d->oh - row0, NN_WINO4_OUT * th), d->ow, F, th,
+          s.tw, scale, shift, relu);
     }
 }
 
@@ -360,9 +339,8 @@ wino_bwd_layout (Carve *k, const NnConvDims *d)
   s.q = tile_pad (d, NN_WINO4_OUT, s.th, s.tw);
   NnConvDims dd = wino_dx_dims (d);
   Carve inner = { NULL, 0 };
-  WinoAlgo dx_algo = wino_f4 ();
-  wino_fwd_layout (&inner, &dd, &dx_algo);
-  s.ur = carve (k, dx_algo.points * F * C);            // (points, F, C)
+  wino_fwd_layout (&inner, &dd);
+  s.ur = carve (k, NN_WINO4_POINTS * F * C);           // (36, F, C)
   s.wr = carve (k, 9 * F * C);                         // (3, 3, F, C)
   s.dz = carve (k, s.group * image_out (d));           // (group, OH, OW, F)
   s.wscratch = carve (k, MAX (inner.used, C));         // dx's Winograd; (C,) ints for dW
@@ -464,13 +442,12 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
   Carve k = { scratch, 0 };
   WinoBwd s = wino_bwd_layout (&k, d);
   NnConvDims dd = wino_dx_dims (d);
-  WinoAlgo dx_algo = wino_f4 ();
   size_t gT = (size_t) s.group * s.T;
   int *off = (int *) s.wscratch; // (C,), while dx is idle
   if (dx)
     {
       turn_kernel (s.wr, w, 3, 3, C, F);
-      dx_algo.kernel (s.ur, s.wr, F, C);
+      nn_winograd4_kernel (s.ur, s.wr, F, C);
     }
   if (dw)
     memset (s.M, 0, (size_t) NN_WINO4_POINTS * C * F * sizeof (float));
@@ -481,9 +458,8 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
       for (int j = 0; j < g; j++)
         dzs[j] = dz_fn (user, i0 + j, s.dz + (size_t) j * image_out (d), (size_t) d->ow * F);
       if (dx)
-        winograd_images (&dx_algo, &dd, g, group_dz (d, g, dzs, s.dz), s.ur,
-                         dx + (size_t) i0 * image_in (d), NULL, NULL, FALSE, s.wscratch,
-                         NN_WHOLE);
+        winograd_images (&dd, g, group_dz (d, g, dzs, s.dz), s.ur, dx + (size_t) i0 * image_in (d),
+                         NULL, NULL, FALSE, s.wscratch, NN_WHOLE);
       for (int j = 0; dw && j < g; j++)
         {
           int i = i0 + j;
@@ -563,8 +539,7 @@ nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise)
   if (!depthwise && nn_winograd_eligible (d))
     {
       Carve wf = { NULL, 0 };
-      WinoAlgo fwd = wino_f4 ();
-      wino_fwd_layout (&wf, d, &fwd);
+      wino_fwd_layout (&wf, d);
       wino_bwd_layout (&w, d);
       w.used = MAX (w.used, wf.used);
     }
@@ -625,8 +600,7 @@ nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float 
     return FALSE;
   if (wino_u != NULL && nn_winograd_eligible (d))
     {
-      WinoAlgo fwd = wino_f4 ();
-      winograd_images (&fwd, d, n, x, wino_u, y, scale, shift, relu, scratch, part);
+      winograd_images (d, n, x, wino_u, y, scale, shift, relu, scratch, part);
       return TRUE;
     }
   NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };
