@@ -6,7 +6,8 @@
  * wider than the target's registers in memory: 16-float vectors compiled for
  * AVX2 made every kernel 20-50x slower than with 8-float ones.
  * Here: direct and depthwise convolution, the depthwise kernel gradient, Dense
- * of a few rows, MaxPooling2D 2x2, the Winograd F(4x4, 3x3) transforms and the BatchNormalization passes.
+ * of a few rows, MaxPooling2D 2x2, the Winograd F(4x4, 3x3) transforms and the
+ * BatchNormalization passes.
  *
  * The convolution reads its input where it lies, no im2col: the row of the
  * implicit im2col matrix for output pixel p is the KH x KW window of C-vectors

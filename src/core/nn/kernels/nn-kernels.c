@@ -170,7 +170,7 @@ nn_winograd_eligible (const NnConvDims *d)
          && d->c % NN_LANES == 0 && d->f % NN_LANES == 0;
 }
 
-/* ---- Winograd F(4x4, 3x3): the forward ---------------------------------------- */
+/* ---- Winograd F(4x4, 3x3): the kernel transform ------------------------------- */
 
 #define WINO4_BLOCK 64
 
