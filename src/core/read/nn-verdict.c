@@ -829,6 +829,36 @@ gradient_job (void *data, int tid, int nt)
     chunk_gradient (data, c);
 }
 
+/* Adam on the first weights W1[h][k0, k1), each one's gradient the chunks'
+ * shares in chunk order plus the L2 penalty; then their turned copy. The
+ * arithmetic is kept in locals so that the loop runs in vectors (a third of a
+ * calibration went to this step when it went one weight at a time, with the
+ * turned copy written in between). */
+static void
+first_weights_step (Fit *f, int h, int k0, int k1)
+{
+  size_t row = (size_t) h * f->w, grow = (size_t) h * f->wp;
+  double *restrict p = f->p + row, *restrict m1 = f->m1 + row, *restrict m2 = f->m2 + row;
+  const float *restrict g0 = f->gw1[0] + grow, *restrict g1 = f->gw1[1] + grow;
+  const float *restrict g2 = f->gw1[2] + grow, *restrict g3 = f->gw1[3] + grow;
+  const double lr = f->lr, c1 = f->c1, c2 = f->c2;
+  G_STATIC_ASSERT (FIT_CHUNKS == 4);
+  for (int k = k0; k < k1; k++)
+    {
+      double g = 0;
+      g += g0[k];
+      g += g1[k];
+      g += g2[k];
+      g += g3[k];
+      g += FIT_L2 * p[k];
+      m1[k] = 0.9 * m1[k] + 0.1 * g;
+      m2[k] = 0.999 * m2[k] + 0.001 * g * g;
+      p[k] -= lr * (m1[k] / c1) / (sqrt (m2[k] / c2) + 1e-8);
+    }
+  for (int k = k0; k < k1; k++)
+    f->w1t[(size_t) k * f->units + h] = normal_or_zero (p[k]);
+}
+
 /* The Adam step on this thread's range of the parameters, each one's gradient the
  * chunks' shares in chunk order (and the L2 penalty on the first weights); the
  * first weights turned. Parameter j of the first weights is W1[h][k]; past them,
@@ -839,31 +869,21 @@ update_job (void *data, int tid, int nt)
   Fit *f = data;
   int first = f->units * f->w;
   int j0 = (int) ((gint64) f->n_p * tid / nt), j1 = (int) ((gint64) f->n_p * (tid + 1) / nt);
-  int h = j0 / f->w, k = j0 % f->w;
-  for (int j = j0; j < j1; j++)
+  for (int j = j0, end = MIN (j1, first); j < end;)
     {
+      int h = j / f->w, k0 = j % f->w, k1 = MIN (f->w, k0 + (end - j));
+      first_weights_step (f, h, k0, k1);
+      j += k1 - k0;
+    }
+  for (int j = MAX (j0, first); j < j1; j++)
+    {
+      int at = f->hidden > 0 && j - first < 2 * f->hidden ? j - first : 2 * f->units;
       double g = 0;
-      if (j < first)
-        {
-          for (int c = 0; c < FIT_CHUNKS; c++)
-            g += f->gw1[c][(size_t) h * f->wp + k];
-          g += FIT_L2 * f->p[j];
-        }
-      else
-        {
-          int at = f->hidden > 0 && j - first < 2 * f->hidden ? j - first : 2 * f->units;
-          for (int c = 0; c < FIT_CHUNKS; c++)
-            g += f->rest[c][at];
-        }
+      for (int c = 0; c < FIT_CHUNKS; c++)
+        g += f->rest[c][at];
       f->m1[j] = 0.9 * f->m1[j] + 0.1 * g;
       f->m2[j] = 0.999 * f->m2[j] + 0.001 * g * g;
       f->p[j] -= f->lr * (f->m1[j] / f->c1) / (sqrt (f->m2[j] / f->c2) + 1e-8);
-      if (j < first)
-        {
-          f->w1t[(size_t) k * f->units + h] = normal_or_zero (f->p[j]);
-          if (++k == f->w)
-            k = 0, h++;
-        }
     }
 }
 
