@@ -830,10 +830,9 @@ gradient_job (void *data, int tid, int nt)
 }
 
 /* Adam on the first weights W1[h][k0, k1), each one's gradient the chunks'
- * shares in chunk order plus the L2 penalty; then their turned copy. The
- * arithmetic is kept in locals so that the loop runs in vectors (a third of a
- * calibration went to this step when it went one weight at a time, with the
- * turned copy written in between). */
+ * shares in chunk order plus the L2 penalty; then their turned copy. Along one
+ * row, with the copy's scattered stores after it: one weight at a time, each
+ * store in between, a cnn's calibration took 14.3 s instead of 13.0. */
 static void
 first_weights_step (Fit *f, int h, int k0, int k1)
 {
