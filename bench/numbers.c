@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "nn-keras.h"
+
 #define INK 90          /* a pixel is ink from this level (read as ink by nn-number.c too) */
 #define MAX_OVERLAP 12  /* the most a touching digit is pushed into its neighbour */
 
@@ -76,4 +78,19 @@ num_render (const NnDataset *ds, NumMode mode, guint32 seed, guint8 *grey, int *
   truth[n] = '\0';
   *width = x + 6;
   g_rand_free (r);
+}
+
+NnNumberPieces *
+num_pieces_option (int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+  if (*argc < 3 || strcmp ((*argv)[1], "--pieces") != 0)
+    return NULL;
+  NnModel *model = nn_keras_load ((*argv)[2], &error);
+  NnNumberPieces *pieces = model != NULL ? nn_number_pieces_new (model, &error) : NULL;
+  if (pieces == NULL)
+    g_error ("%s: %s", (*argv)[2], error->message);
+  (*argv)[2] = (*argv)[0];
+  *argc -= 2, *argv += 2;
+  return pieces;
 }

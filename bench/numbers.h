@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include "nn-dataset.h"
+#include "nn-number.h"
 
 typedef enum { NUM_SEPARATE, NUM_CLOSE, NUM_TOUCHING, NUM_N_MODES } NumMode;
 
@@ -23,3 +24,6 @@ const char *num_mode_name (NumMode mode);
  * (7 bytes); digits come from ds (the MNIST test set). */
 void num_render (const NnDataset *ds, NumMode mode, guint32 seed, guint8 *grey, int *width,
                  char *truth);
+/* When argv[1] is --pieces FILE: the pieces model in FILE (exits on an error),
+ * with the two taken out of argc and argv; else NULL. */
+NnNumberPieces *num_pieces_option (int *argc, char ***argv);

@@ -1,6 +1,6 @@
 /* read-bench: how well and how fast nn_number_read reads numbers.
  *
- *   read-bench MODEL [N_PER_MODE [SEED]]
+ *   read-bench [--pieces FILE] MODEL [N_PER_MODE [SEED]]
  *
  * N (default 1000) seeded numbers of each mode of numbers.h, made of MNIST test
  * digits: the share read exactly (every digit, nothing more, nothing less), how
@@ -8,7 +8,8 @@
  * right all the same), and the mean time of one read, with the model's own rule.
  * READ_BENCH_SCALE=K (1 to 4) reads the pictures K times as large (bilinear), as
  * the app reads its canvas (140 pixels high): the time of a read grows with its
- * pixels, its accuracy should not.
+ * pixels, its accuracy should not. --pieces reads with a pieces model
+ * (nn-number.h) too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,13 +77,14 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (NnNumberPieces) pieces = num_pieces_option (&argc, &argv);
   int n = argc > 2 ? atoi (argv[2]) : 1000, right_all = 0;
   guint32 seed = argc > 3 ? (guint32) atoi (argv[3]) : 1;
   NnVerdictRule rule;
 
   if (argc < 2 || n < 1)
     {
-      fprintf (stderr, "usage: read-bench MODEL [N_PER_MODE [SEED]]\n");
+      fprintf (stderr, "usage: read-bench [--pieces FILE] MODEL [N_PER_MODE [SEED]]\n");
       return 2;
     }
   g_autoptr (NnModel) m = nn_keras_load (argv[1], &error);
@@ -112,7 +114,7 @@ main (int argc, char **argv)
           if (k > 1)
             enlarge (grey, width, k, big);
           gint64 t0 = g_get_monotonic_time ();
-          if (!nn_number_read (m, ws, &rule, k > 1 ? big : grey, k * width, k * NUM_HEIGHT,
+          if (!nn_number_read (m, ws, &rule, pieces, k > 1 ? big : grey, k * width, k * NUM_HEIGHT,
                                k * NUM_MAX_WIDTH,
                                NN_BACKGROUND_AUTO, &reading, &error))
             g_error ("%s", error->message);

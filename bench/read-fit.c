@@ -1,6 +1,6 @@
 /* read-fit: fits the weights nn_number_read scores readings with.
  *
- *   read-fit [--without-detector] MODEL [N_PER_MODE [SEED]]
+ *   read-fit [--without-detector | --pieces FILE] MODEL [N_PER_MODE [SEED]]
  *
  * Every way of reading N (default 2000) seeded numbers of each mode of numbers.h,
  * made of MNIST *training* digits (read-bench reads test digits), is kept; an
@@ -10,7 +10,8 @@
  * weights move towards the features of the best right way and away from those of
  * the wrong one. Prints the averaged weights as nn-number.c's initializer.
  * --without-detector reads with the rule a model without one of its own gets
- * (a Keras-made file), for nn_number_weights_without_detector.
+ * (a Keras-made file), for nn_number_weights_without_detector; --pieces reads
+ * with the pieces model in FILE too, for nn_number_weights_in_place.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ static const struct { const char *name; int n; } fields[] = {
   { "short_", 1 }, { "digit", 1 }, { "part", 1 }, { "wide_part", 1 }, { "join", 1 },
   { "cuts", 1 }, { "crossed", 1 }, { "crossed_excess", 1 },
   { "digit_as", 10 }, { "part_as", 10 }, { "wide_as", 10 }, { "short_as", 10 },
+  { "in_place", 1 }, { "in_place_as", 10 },
 };
 
 static void
@@ -42,7 +44,7 @@ print_weights (const char *name, const NnNumberFeatures *w)
 {
   const float *v = (const float *) w;
   int at = 0;
-  G_STATIC_ASSERT (sizeof (NnNumberFeatures) == 57 * sizeof (float));
+  G_STATIC_ASSERT (sizeof (NnNumberFeatures) == 68 * sizeof (float));
   printf ("const NnNumberFeatures %s = {\n", name);
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
@@ -66,13 +68,15 @@ main (int argc, char **argv)
   gboolean plain = argc > 1 && strcmp (argv[1], "--without-detector") == 0;
   if (plain)
     argc--, argv++;
+  g_autoptr (NnNumberPieces) pieces = plain ? NULL : num_pieces_option (&argc, &argv);
   int n = argc > 2 ? atoi (argv[2]) : 2000;
   guint32 seed = argc > 3 ? (guint32) atoi (argv[3]) : 50000;
   NnVerdictRule rule;
 
   if (argc < 2 || n < 1)
     {
-      fprintf (stderr, "usage: read-fit [--without-detector] MODEL [N_PER_MODE [SEED]]\n");
+      fprintf (stderr,
+               "usage: read-fit [--without-detector | --pieces FILE] MODEL [N_PER_MODE [SEED]]\n");
       return 2;
     }
   g_autoptr (NnModel) m = nn_keras_load (argv[1], &error);
@@ -98,15 +102,17 @@ main (int argc, char **argv)
         Example *e = &ex[mode * n + i];
         int width;
         num_render (train, mode, seed + (guint32) i, grey, &width, e->truth);
-        e->lattice = nn_number_lattice_new (m, ws, &rule, grey, width, NUM_HEIGHT, NUM_MAX_WIDTH,
-                                            NN_BACKGROUND_AUTO, &error);
+        e->lattice = nn_number_lattice_new (m, ws, &rule, pieces, grey, width, NUM_HEIGHT,
+                                            NUM_MAX_WIDTH, NN_BACKGROUND_AUTO, &error);
         if (e->lattice == NULL)
           g_error ("%s", error->message);
       }
 
-  /* The weights hand-set before: log-probabilities, refusals, doubt, widths. */
+  /* The weights hand-set before: log-probabilities, refusals, doubt, widths; and
+   * the reading in place as the digit model's. */
   NnNumberFeatures w = { .log_prob = 1, .refused = -3, .doubt = plain ? 0 : -1, .too_wide = -10,
-                         .too_narrow = -10 }, sum = { 0 }, got, right;
+                         .too_narrow = -10, .in_place = pieces != NULL },
+                   sum = { 0 }, got, right;
   float *wv = (float *) &w, *sv = (float *) &sum;
   const float *gv = (const float *) &got, *rv = (const float *) &right;
   g_autofree int *order = g_new (int, total);
@@ -142,7 +148,8 @@ main (int argc, char **argv)
     }
   for (int k = 0; k < NN_NUMBER_N_FEATURES; k++)
     sv[k] /= (float) EPOCHS * total;
-  print_weights (plain ? "nn_number_weights_without_detector" : "nn_number_weights", &sum);
+  print_weights (plain ? "nn_number_weights_without_detector"
+                 : pieces != NULL ? "nn_number_weights_in_place" : "nn_number_weights", &sum);
 
   for (int i = 0; i < total; i++)
     nn_number_lattice_free (ex[i].lattice);

@@ -270,6 +270,6 @@ dg_model_read_number (DgModel *self, const guint8 *grey, int width, int height, 
                       NnNumberReading *out, GError **error)
 {
   g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
-  return nn_number_read (self->nn, self->ws, &self->rule, grey, width, height, stride,
+  return nn_number_read (self->nn, self->ws, &self->rule, NULL, grey, width, height, stride,
                          NN_BACKGROUND_DARK, out, error);
 }

@@ -9,7 +9,8 @@
  * not touch) -- the one of highest score is kept, as classic segmentation by
  * recognition does: a weighted sum of its digits' features (NnNumberFeatures:
  * log-probabilities, the not-a-digit detector's score, widths, heights, the ink
- * its cuts cross), the weights fitted on numbers of MNIST training digits by
+ * its cuts cross, and, given a pieces model, how it reads the digit in its
+ * place), the weights fitted on numbers of MNIST training digits by
  * bench/read-fit. Each digit then takes
  * the road of a single one: its own ink alone on the background, the MNIST-style
  * preprocessing of nn-image.h, the model, and the not-a-digit verdict.
@@ -74,25 +75,48 @@ typedef struct {
   float part_as[10];     /* part at c */
   float wide_as[10];     /* width beyond 0.8, at c */
   float short_as[10];    /* height short of 0.9, at c */
+  float in_place;        /* the pieces model's log-probability of c (0 without one) */
+  float in_place_as[10]; /* in_place, at c */
 } NnNumberFeatures;
 
 #define NN_NUMBER_N_FEATURES ((int) (sizeof (NnNumberFeatures) / sizeof (float)))
 
-/* The weights nn_number_read reads with, by a rule with a not-a-digit detector
- * (the doubt and score features are 0 without one), and which of them a rule
- * takes. */
+/* A second model that reads each candidate digit in its place: the line around
+ * it at a fixed scale (the tallest piece NN_NUMBER_PLACE_HEIGHT pixels high),
+ * its own ink bright and the rest dim, as one of the ten digits or as class 10,
+ * "not one whole digit". It sees what the digit model, shown the candidate
+ * alone and centred, cannot: ink that goes on past a cut, a neighbour's stroke
+ * taken along. bench/pieces-fit trains it on numbers of MNIST training digits
+ * (models/pieces/number_pieces.keras). */
+#define NN_NUMBER_PIECE_CLASSES 11
+#define NN_NUMBER_PLACE_HEIGHT 20
+typedef struct _NnNumberPieces NnNumberPieces;
+
+/* Takes model (NN_NUMBER_PIECE_CLASSES outputs); NULL with NN_ERROR_UNSUPPORTED,
+ * and model freed, for another. A pieces model serves one reading at a time. */
+NnNumberPieces *nn_number_pieces_new (NnModel *model, GError **error);
+void            nn_number_pieces_free (NnNumberPieces *pieces);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnNumberPieces, nn_number_pieces_free)
+
+/* The weights nn_number_read reads with: by a rule with a not-a-digit detector
+ * (the doubt and score features are 0 without one), with a pieces model too,
+ * or by a rule without a detector; and which of them a reading takes (a rule
+ * without a detector reads without the pieces model). */
 extern const NnNumberFeatures nn_number_weights;
+extern const NnNumberFeatures nn_number_weights_in_place;
 extern const NnNumberFeatures nn_number_weights_without_detector;
-const NnNumberFeatures *nn_number_weights_for (const NnVerdictRule *rule);
+const NnNumberFeatures *nn_number_weights_for (const NnVerdictRule *rule,
+                                               const NnNumberPieces *pieces);
 
 /* "number", "not-a-number", "blank". */
 const char *nn_number_verdict_name (NnNumberVerdict verdict);
 
 /* Reads grey pixels (any size, stride in bytes) with m (10 classes) in ws (an
- * inference workspace, any batch), judging each piece by rule. background AUTO
- * guesses from the border. FALSE with NN_ERROR_UNSUPPORTED for a model that does
- * not have 10 outputs. */
+ * inference workspace, any batch), judging each piece by rule, and with pieces
+ * unless it is NULL. background AUTO guesses from the border. FALSE with
+ * NN_ERROR_UNSUPPORTED for a model that does not have 10 outputs. */
 gboolean nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule,
+                         NnNumberPieces *pieces,
                          const guint8 *grey, int width, int height, int stride,
                          NnBackground background, NnNumberReading *out, GError **error);
 
@@ -100,16 +124,30 @@ gboolean nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule,
  * weights (bench/read-fit). */
 typedef struct _NnNumberLattice NnNumberLattice;
 
-/* As nn_number_read, but keeps the ways; NULL with error as it fails. */
+/* As nn_number_read, but keeps the ways, and the pictures in place whether or
+ * not pieces is NULL; NULL with error as it fails. */
 NnNumberLattice *nn_number_lattice_new (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule,
-                                        const guint8 *grey, int width, int height, int stride,
+                                        NnNumberPieces *pieces, const guint8 *grey,
+                                        int width, int height, int stride,
                                         NnBackground background, GError **error);
 void             nn_number_lattice_free (NnNumberLattice *lattice);
 /* The way of highest score under weights (of those that read truth, when truth
- * is not NULL): its number (NN_NUMBER_MAX_DIGITS + 1 chars) and the sum of its
+ * is not NULL; with a pieces model, a picture may be read as its second best
+ * class): its number (NN_NUMBER_MAX_DIGITS + 1 chars) and the sum of its
  * digits' features. FALSE when there is no such way. */
 gboolean         nn_number_lattice_best (const NnNumberLattice *lattice,
                                          const NnNumberFeatures *weights, const char *truth,
                                          char *number, NnNumberFeatures *sum);
+
+/* The pictures a lattice read, for training a pieces model (bench/pieces-fit):
+ * how many, and picture i as the pieces model sees it (NN_IMAGE_PIXELS floats,
+ * NULL when the lattice was made without one). */
+int          nn_number_lattice_n_pictures (const NnNumberLattice *lattice);
+const float *nn_number_lattice_in_place (const NnNumberLattice *lattice, int i);
+/* The pictures of the way of highest score under weights that reads truth, left
+ * to right (at most strlen (truth)); how many, -1 for no such way. */
+int          nn_number_lattice_right_pictures (const NnNumberLattice *lattice,
+                                               const NnNumberFeatures *weights,
+                                               const char *truth, int *pictures);
 
 G_END_DECLS
