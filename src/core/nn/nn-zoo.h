@@ -24,8 +24,8 @@ NnModel *nn_zoo_advanced (void);
  * each followed by BN and relu), then Flatten, Dropout .1, Dense 10 softmax
  * (12 MFLOP per image, 99k parameters). */
 NnModel *nn_zoo_quick (void);
-/* The pieces model of nn-number.h: nn_zoo_quick's layers at half the filters
- * (16, 16, 40, 40), with NN_NUMBER_PIECE_CLASSES (11) outputs. */
+/* The pieces model of nn-number.h: nn_zoo_quick's layers with
+ * NN_NUMBER_PIECE_CLASSES (11) outputs. */
 NnModel *nn_zoo_pieces (void);
 /* "logreg" (or "baseline"), "cnn", "advanced" or "quick"; NULL for another name. */
 NnModel *nn_zoo_build (const char *name);
