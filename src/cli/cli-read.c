@@ -112,6 +112,9 @@ cli_read (int argc, char **argv)
     return cli_error (argv[1], "the model has %d outputs; digit models have 10", m->n_classes);
   if (pieces_path != NULL && !load_pieces (pieces_path, &pieces))
     return 1;
+  const NnBackground background = dark    ? NN_BACKGROUND_DARK
+                                  : light ? NN_BACKGROUND_LIGHT
+                                          : NN_BACKGROUND_AUTO;
   nn_verdict_rule_from_model (m, &rule);
   ws = nn_workspace_new (m, NN_NUMBER_BATCH, NN_MODE_INFERENCE);
   if (json)
@@ -128,10 +131,7 @@ cli_read (int argc, char **argv)
 
       if (img == NULL
           || !nn_number_read (m, ws, &rule, pieces, img->pixels, img->width, img->height,
-                              img->width,
-                              dark ? NN_BACKGROUND_DARK : light ? NN_BACKGROUND_LIGHT
-                                                                : NN_BACKGROUND_AUTO,
-                              &rd, &error))
+                              img->width, background, &rd, &error))
         {
           cli_error_gerror (img == NULL ? argv[i] : argv[1], error);
           if (json)

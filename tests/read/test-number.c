@@ -1,6 +1,6 @@
 /* test-number: numbers of several digits (src/core/read/nn-number.h) read from
- * seeded pictures of MNIST test digits (bench/numbers.c), a blank page, and
- * digits-cli read --json. */
+ * seeded pictures of MNIST test digits (bench/numbers.c), with and without the
+ * pieces model, a blank page, and digits-cli read (--json, --pieces). */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
