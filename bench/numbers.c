@@ -5,7 +5,6 @@
 
 #include "nn-keras.h"
 
-#define INK 90          /* a pixel is ink from this level (read as ink by nn-number.c too) */
 #define MAX_OVERLAP 12  /* the most a touching digit is pushed into its neighbour */
 
 /* Whether img's ink, its columns [c0, c1) placed at x and row top, touches or
@@ -16,14 +15,14 @@ touches (const guint8 *grey, const guint8 *img, int c0, int c1, int x, int top)
   for (int yy = 0; yy < 28; yy++)
     for (int xx = c0; xx < c1; xx++)
       {
-        if (img[yy * 28 + xx] < INK)
+        if (img[yy * 28 + xx] < NUM_INK)
           continue;
         for (int dy = -1; dy <= 1; dy++)
           for (int dx = -1; dx <= 1; dx++)
             {
               int gx = x + xx - c0 + dx, gy = top + yy + dy;
               if (gx >= 0 && gx < NUM_MAX_WIDTH && gy >= 0 && gy < NUM_HEIGHT
-                  && grey[gy * NUM_MAX_WIDTH + gx] >= INK)
+                  && grey[gy * NUM_MAX_WIDTH + gx] >= NUM_INK)
                 return TRUE;
             }
       }
@@ -38,9 +37,32 @@ num_mode_name (NumMode mode)
   return mode < NUM_N_MODES ? mode_names[mode] : "?";
 }
 
+/* The box of img's ink (pixels from NUM_INK), its columns [c0, c1) placed at x
+ * and row top. */
+static NnNumberDigit
+ink_box (const guint8 *img, int c0, int c1, int x, int top)
+{
+  int x0 = G_MAXINT, x1 = -1, y0 = G_MAXINT, y1 = -1;
+  for (int yy = 0; yy < 28; yy++)
+    for (int xx = c0; xx < c1; xx++)
+      if (img[yy * 28 + xx] >= NUM_INK)
+        x0 = MIN (x0, xx), x1 = MAX (x1, xx), y0 = MIN (y0, yy), y1 = MAX (y1, yy);
+  if (x1 < 0)
+    return (NnNumberDigit) { .x = x, .y = top, .w = 0, .h = 0 };
+  return (NnNumberDigit) { .x = x + x0 - c0, .y = top + y0, .w = x1 - x0 + 1, .h = y1 - y0 + 1 };
+}
+
 void
 num_render (const NnDataset *ds, NumMode mode, guint32 seed, guint8 *grey, int *width,
             char *truth)
+{
+  NnNumberDigit boxes[NN_NUMBER_MAX_DIGITS];
+  num_render_boxes (ds, mode, seed, grey, width, truth, boxes);
+}
+
+void
+num_render_boxes (const NnDataset *ds, NumMode mode, guint32 seed, guint8 *grey, int *width,
+                  char *truth, NnNumberDigit *boxes)
 {
   GRand *r = g_rand_new_with_seed (seed * 31u + mode);
   int n = g_rand_int_range (r, 2, 7), x = 6;
@@ -72,6 +94,7 @@ num_render (const NnDataset *ds, NumMode mode, guint32 seed, guint8 *grey, int *
             guint8 *p = &grey[(top + yy) * NUM_MAX_WIDTH + x + xx - c0];
             *p = MAX (*p, img[yy * 28 + xx]);
           }
+      boxes[i] = ink_box (img, c0, c1, x, top);
       x += c1 - c0;
       truth[i] = (char) ('0' + ds->labels[idx]);
     }

@@ -7,8 +7,9 @@
  * MNIST *training* digits (seed 90000 by default, apart from read-fit's 50000),
  * keeping every way of reading each. Every picture a lattice read, in place, is
  * an example: those of the way that reads the number right (the best such way
- * under the weights MODEL reads with alone) labelled with their digit, the others
- * with class 10, "not one whole digit". nn_zoo_pieces learns them in EPOCHS
+ * under the weights MODEL reads with alone, each picture read as its digit
+ * whatever MODEL made of it) labelled with their digit, the others with class
+ * 10, "not one whole digit". nn_zoo_pieces learns them in EPOCHS
  * epochs of one cycle (AdamW, shifts of up to 5%, the last epoch clean), a tenth
  * held out to report on, and OUT is written as a Keras file.
  */
@@ -26,10 +27,27 @@
 #define PEAK 2e-3f
 #define NOT_ONE_DIGIT 10
 
-/* Appends the pictures of one lattice, labelled, to images and labels. */
+/* How much boxes a and b overlap: the area they share over the area of both. */
+static double
+overlap (const NnNumberDigit *a, const NnNumberDigit *b)
+{
+  int w = MIN (a->x + a->w, b->x + b->w) - MAX (a->x, b->x);
+  int h = MIN (a->y + a->h, b->y + b->h) - MAX (a->y, b->y);
+  double both = (double) a->w * a->h + (double) b->w * b->h - (double) MAX (w, 0) * MAX (h, 0);
+  return w > 0 && h > 0 ? (double) w * h / both : 0;
+}
+
+/* A picture the aligned way reads as a digit whose box overlaps that digit's
+ * less than this is left out: the lattice had no cut near the right one. */
+#define MIN_OVERLAP 0.3
+
+/* Appends the pictures of one lattice, labelled, to images and labels: those of
+ * the way that reads truth (the digits' boxes) best under weights when any
+ * picture may be read as any digit labelled with their digit, the others with
+ * NOT_ONE_DIGIT. */
 static void
 add_pictures (const NnNumberLattice *lat, const NnNumberFeatures *weights, const char *truth,
-              GByteArray *images, GByteArray *labels)
+              const NnNumberDigit *boxes, GByteArray *images, GByteArray *labels)
 {
   int right[NN_NUMBER_MAX_DIGITS], n_right = nn_number_lattice_right_pictures (lat, weights, truth,
                                                                               right);
@@ -37,11 +55,14 @@ add_pictures (const NnNumberLattice *lat, const NnNumberFeatures *weights, const
     {
       const float *x = nn_number_lattice_in_place (lat, i);
       guint8 pixels[NN_IMAGE_PIXELS], label = NOT_ONE_DIGIT;
-      for (int p = 0; p < NN_IMAGE_PIXELS; p++)
-        pixels[p] = (guint8) lrintf (CLAMP (x[p], 0.0f, 1.0f) * 255);
       for (int k = 0; k < n_right; k++)
         if (right[k] == i)
-          label = (guint8) (truth[k] - '0');
+          label = overlap (nn_number_lattice_picture (lat, i), &boxes[k]) >= MIN_OVERLAP
+                    ? (guint8) (truth[k] - '0') : 0xff;
+      if (label == 0xff)
+        continue;
+      for (int p = 0; p < NN_IMAGE_PIXELS; p++)
+        pixels[p] = (guint8) lrintf (CLAMP (x[p], 0.0f, 1.0f) * 255);
       g_byte_array_append (images, pixels, NN_IMAGE_PIXELS);
       g_byte_array_append (labels, &label, 1);
     }
@@ -63,13 +84,14 @@ collect (NnModel *m, const NnDataset *train, int n, guint32 seed)
     for (int i = 0; i < n; i++)
       {
         char truth[8];
+        NnNumberDigit boxes[NN_NUMBER_MAX_DIGITS];
         int width;
-        num_render (train, mode, seed + (guint32) i, grey, &width, truth);
+        num_render_boxes (train, mode, seed + (guint32) i, grey, &width, truth, boxes);
         NnNumberLattice *lat = nn_number_lattice_new (m, ws, &rule, NULL, grey, width, NUM_HEIGHT,
                                                       NUM_MAX_WIDTH, NN_BACKGROUND_AUTO, &error);
         if (lat == NULL)
           g_error ("%s", error->message);
-        add_pictures (lat, nn_number_weights_for (&rule, NULL), truth, images, labels);
+        add_pictures (lat, nn_number_weights_for (&rule, NULL), truth, boxes, images, labels);
         nn_number_lattice_free (lat);
       }
   nn_workspace_free (ws);

@@ -927,20 +927,29 @@ build_lattice (Reader *r, Piece *pieces, int n_pieces, NnNumberLattice *lat)
   read_queue (r, queue);
 }
 
+/* The score weights give reading e's picture as class c. */
+static double
+gain_of (const NnNumberLattice *lat, const NnNumberFeatures *weights, const Edge *e, int c)
+{
+  NnNumberFeatures f;
+  edge_features (lat, e, c, &f);
+  return dot (weights, &f);
+}
+
 /* The way of highest score (of those reading truth, when not NULL), each digit
- * read as one of its picture's lat->classes best classes: its steps (edge and
- * class, STEP_EDGE) that read a digit, from the last (path, at most lat->n).
- * Returns how many, -1 for no way. */
+ * read as one of its picture's lat->classes best classes, or as any class with
+ * any_class: its steps (edge and class, STEP_EDGE) that read a digit, from the
+ * last (path, at most lat->n). Returns how many, -1 for no way. */
 static int
 best_way (const NnNumberLattice *lat, const NnNumberFeatures *weights, const char *truth,
-          int *path)
+          gboolean any_class, int *path)
 {
   /* States: node j having read k digits of truth (one state per node without). */
   int n = lat->n, len = truth != NULL ? (int) strlen (truth) : 0, states = len + 1;
   const Edge *edge = (const Edge *) lat->edges->data;
   g_autofree double *best = g_new (double, (size_t) n * states);
   g_autofree int *from = g_new (int, (size_t) n * states), *took = g_new (int, (size_t) n * states);
-  NnNumberFeatures f;
+  int classes = any_class ? 1 : lat->classes;
 
   if (n == 1)
     return len == 0 ? 0 : -1;
@@ -951,16 +960,11 @@ best_way (const NnNumberLattice *lat, const NnNumberFeatures *weights, const cha
     for (int step = lat->into[j] * MAX_CLASSES; step < lat->into[j + 1] * MAX_CLASSES; step++)
       {
         const Edge *e = &edge[STEP_EDGE (step)];
-        if (step % MAX_CLASSES >= (e->read >= 0 ? lat->classes : 1))
+        if (step % MAX_CLASSES >= (e->read >= 0 ? classes : 1))
           continue;
         /* A digit's score does not depend on the state it is read in. */
         int c = e->read >= 0 ? step_class (lat, step) : -1;
-        double gain = 0;
-        if (c >= 0)
-          {
-            edge_features (lat, e, c, &f);
-            gain = dot (weights, &f);
-          }
+        double gain = c >= 0 ? gain_of (lat, weights, e, c) : 0;
         for (int t = 0; t < states; t++)
           {
             double s = best[e->from * states + t];
@@ -969,10 +973,11 @@ best_way (const NnNumberLattice *lat, const NnNumberFeatures *weights, const cha
               continue;
             if (c >= 0)
               {
-                if (truth != NULL && (t == len || truth[t] - '0' != c))
+                int want = truth != NULL && t < len ? truth[t] - '0' : -1;
+                if (truth != NULL && (want < 0 || (!any_class && want != c)))
                   continue;
                 next = truth != NULL ? t + 1 : t;
-                s += gain;
+                s += want >= 0 && want != c ? gain_of (lat, weights, e, want) : gain;
               }
             int at = j * states + next;
             if (s > best[at])
@@ -1019,7 +1024,7 @@ nn_number_lattice_best (const NnNumberLattice *lat, const NnNumberFeatures *weig
                         const char *truth, char *number, NnNumberFeatures *sum)
 {
   g_autofree int *path = g_new (int, MAX (lat->n, 1));
-  int count = best_way (lat, weights, truth, path);
+  int count = best_way (lat, weights, truth, FALSE, path);
   float *total = (float *) sum;
   NnNumberFeatures f;
 
@@ -1254,7 +1259,7 @@ nn_number_read (NnModel *m, NnWorkspace *ws, const NnVerdictRule *rule, NnNumber
   if (read_lattice (&r, background, lat, &scale))
     {
       g_autofree int *path = g_new (int, lat->n);
-      int count = best_way (lat, nn_number_weights_for (rule, pieces), NULL, path);
+      int count = best_way (lat, nn_number_weights_for (rule, pieces), NULL, FALSE, path);
       for (int k = 0; k < count; k++)
         {
           const Edge *e = &g_array_index (lat->edges, Edge, STEP_EDGE (path[k]));
@@ -1298,12 +1303,19 @@ nn_number_lattice_in_place (const NnNumberLattice *lat, int i)
   return &g_array_index (lat->queue.place, float, (size_t) i * NN_IMAGE_PIXELS);
 }
 
+const NnNumberDigit *
+nn_number_lattice_picture (const NnNumberLattice *lat, int i)
+{
+  g_return_val_if_fail (i >= 0 && i < (int) lat->queue.read->len, NULL);
+  return &g_array_index (lat->queue.read, NnNumberDigit, i);
+}
+
 int
 nn_number_lattice_right_pictures (const NnNumberLattice *lat, const NnNumberFeatures *weights,
                                   const char *truth, int *pictures)
 {
   g_autofree int *path = g_new (int, MAX (lat->n, 1));
-  int count = best_way (lat, weights, truth, path);
+  int count = best_way (lat, weights, truth, TRUE, path);
   for (int k = 0; k < count; k++)
     pictures[k] = g_array_index (lat->edges, Edge, STEP_EDGE (path[count - 1 - k])).read;
   return count;

@@ -144,8 +144,12 @@ gboolean         nn_number_lattice_best (const NnNumberLattice *lattice,
  * NULL when the lattice was made without one). */
 int          nn_number_lattice_n_pictures (const NnNumberLattice *lattice);
 const float *nn_number_lattice_in_place (const NnNumberLattice *lattice, int i);
-/* The pictures of the way of highest score under weights that reads truth, left
- * to right (at most strlen (truth)); how many, -1 for no such way. */
+/* Picture i's box, in the pixels the lattice read (a large picture is read
+ * reduced), and the digit model's reading of it. */
+const NnNumberDigit *nn_number_lattice_picture (const NnNumberLattice *lattice, int i);
+/* The pictures of the way of highest score under weights that reads truth, each
+ * picture read as its digit of truth whatever the model's classes, left to
+ * right (at most strlen (truth)); how many, -1 for no such way. */
 int          nn_number_lattice_right_pictures (const NnNumberLattice *lattice,
                                                const NnNumberFeatures *weights,
                                                const char *truth, int *pictures);
