@@ -19,6 +19,7 @@ struct _DgModel {
   NnModel *nn;
   NnWorkspace *ws; /* inference, batch NN_NUMBER_BATCH */
   NnVerdictRule rule; /* not a digit: the file's rule, or the default one */
+  NnNumberPieces *pieces; /* reads numbers' candidate digits in place; NULL without */
 };
 
 G_DEFINE_FINAL_TYPE (DgModel, dg_model, G_TYPE_OBJECT)
@@ -29,6 +30,7 @@ dg_model_finalize (GObject *object)
   DgModel *self = DG_MODEL (object);
 
   g_clear_pointer (&self->ws, nn_workspace_free);
+  g_clear_pointer (&self->pieces, nn_number_pieces_free);
   nn_verdict_rule_clear (&self->rule);
   g_clear_pointer (&self->nn, nn_model_free);
   g_free (self->path);
@@ -81,6 +83,25 @@ answers_finitely (NnModel *nn, NnWorkspace *ws, const char *path, GError **error
   return TRUE;
 }
 
+/* The shipped pieces model, for a model with a not-a-digit detector (the
+ * weights that read with it are fitted with one). Without the file numbers are
+ * read as before, touching digits less well. */
+static NnNumberPieces *
+load_pieces (const NnVerdictRule *rule)
+{
+  g_autoptr(GError) error = NULL;
+  NnModel *model;
+  NnNumberPieces *pieces;
+
+  if (rule->weights == NULL)
+    return NULL;
+  model = nn_model_file_load (dg_pieces_file (), TRUE, NULL, &error);
+  pieces = model != NULL ? nn_number_pieces_new (model, &error) : NULL;
+  if (pieces == NULL)
+    g_message ("%s: %s; numbers are read without it", dg_pieces_file (), error->message);
+  return pieces;
+}
+
 DgModel *
 dg_model_load (const char *path, GError **error)
 {
@@ -117,6 +138,7 @@ dg_model_load (const char *path, GError **error)
   self->ws = ws;
   self->nn = g_steal_pointer (&nn);
   nn_verdict_rule_from_model (self->nn, &self->rule);
+  self->pieces = load_pieces (&self->rule);
   return self;
 }
 
@@ -270,6 +292,6 @@ dg_model_read_number (DgModel *self, const guint8 *grey, int width, int height, 
                       NnNumberReading *out, GError **error)
 {
   g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
-  return nn_number_read (self->nn, self->ws, &self->rule, NULL, grey, width, height, stride,
-                         NN_BACKGROUND_DARK, out, error);
+  return nn_number_read (self->nn, self->ws, &self->rule, self->pieces, grey, width, height,
+                         stride, NN_BACKGROUND_DARK, out, error);
 }
