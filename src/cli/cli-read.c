@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli-common.h"
 #include "nn-error.h"
+#include "nn-model-file.h"
 #include "nn-number.h"
 
 static void
@@ -62,11 +63,31 @@ add_error (JsonBuilder *b, const char *file, const char *message)
   json_builder_end_object (b);
 }
 
+/* The pieces model read with unless --pieces names another: the source tree's
+ * for the digits-cli of a build tree, else the installed one; NULL when it is
+ * not there. */
+static const char *
+shipped_pieces (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  const char *path = exe != NULL && g_str_has_prefix (exe, DIGITS_BUILD_ROOT G_DIR_SEPARATOR_S)
+                       ? DIGITS_SOURCE_PIECES_FILE
+                       : DIGITS_PIECES_FILE;
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? path : NULL;
+}
+
+/* The shipped file is as trusted as the program and read in-process; another
+ * is read in the sandboxed reader. */
 static gboolean
-load_pieces (const char *path, NnNumberPieces **out)
+load_pieces (const char *path, gboolean shipped, NnNumberPieces **out)
 {
   g_autoptr (GError) error = NULL;
-  NnModel *model = cli_load_model (path, 1);
+  NnModel *model = NULL;
+
+  if (!shipped)
+    model = cli_load_model (path, 1);
+  else if ((model = nn_model_file_load (path, TRUE, NULL, &error)) == NULL)
+    cli_error_gerror (path, error);
   if (model == NULL)
     return FALSE;
   *out = nn_number_pieces_new (model, &error);
@@ -78,7 +99,7 @@ load_pieces (const char *path, NnNumberPieces **out)
 int
 cli_read (int argc, char **argv)
 {
-  gboolean dark = FALSE, light = FALSE, json = FALSE;
+  gboolean dark = FALSE, light = FALSE, json = FALSE, no_pieces = FALSE;
   g_autofree char *pieces_path = NULL;
   g_autoptr (NnModel) m = NULL;
   g_autoptr (NnNumberPieces) pieces = NULL;
@@ -91,8 +112,10 @@ cli_read (int argc, char **argv)
     { "light", 0, 0, G_OPTION_ARG_NONE, &light, "Dark ink on a light background (like paper)", NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL },
     { "pieces", 0, 0, G_OPTION_ARG_FILENAME, &pieces_path,
-      "Also read each candidate digit in its place with this pieces model "
-      "(models/pieces/number_pieces.keras): fewer touching digits misread", "FILE" },
+      "Read each candidate digit in its place with this pieces model (default: the "
+      "one installed with digits-cli, which misreads fewer touching digits)", "FILE" },
+    { "no-pieces", 0, 0, G_OPTION_ARG_NONE, &no_pieces,
+      "Read without a pieces model: faster, touching digits less well", NULL },
     { NULL },
   };
 
@@ -110,7 +133,11 @@ cli_read (int argc, char **argv)
     return 1;
   if (m->n_classes != 10)
     return cli_error (argv[1], "the model has %d outputs; digit models have 10", m->n_classes);
-  if (pieces_path != NULL && !load_pieces (pieces_path, &pieces))
+  if (pieces_path != NULL && no_pieces)
+    return cli_usage_error ("read", "--pieces and --no-pieces exclude each other");
+  const char *shipped = no_pieces || pieces_path != NULL ? NULL : shipped_pieces ();
+  if ((pieces_path != NULL || shipped != NULL)
+      && !load_pieces (shipped != NULL ? shipped : pieces_path, shipped != NULL, &pieces))
     return 1;
   const NnBackground background = dark    ? NN_BACKGROUND_DARK
                                   : light ? NN_BACKGROUND_LIGHT

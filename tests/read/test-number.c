@@ -1,6 +1,7 @@
 /* test-number: numbers of several digits (src/core/read/nn-number.h) read from
  * seeded pictures of MNIST test digits (bench/numbers.c), with and without the
- * pieces model, a blank page, and digits-cli read (--json, --pieces). */
+ * pieces model, a blank page, and digits-cli read (--json, --pieces, the
+ * shipped pieces model by default). */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -336,6 +337,87 @@ test_pieces_refused (void)
   g_assert_nonnull (strstr (err, "pieces model has 11"));
 }
 
+/* grey (NUM_HEIGHT x width, stride NUM_MAX_WIDTH) as a PNG at path. */
+static void
+save_png (const guint8 *grey, int width, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (NnGreyImage) img = nn_grey_image_new (width, NUM_HEIGHT);
+  for (int y = 0; y < NUM_HEIGHT; y++)
+    memcpy (img->pixels + y * width, grey + y * NUM_MAX_WIDTH, width);
+  g_assert_true (nn_grey_image_save_png (img, path, &error));
+}
+
+/* The number digits-cli read prints for png, as JSON, with option (or NULL). */
+static char *
+cli_number (const char *option, const char *png)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *out = NULL;
+  int status;
+  const char *argv[] = { g_getenv ("DIGITS_CLI"), "read", "--json", model_path, png, option,
+                         NULL };
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               NULL, &status, &error));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  JsonObject *o = json_array_get_object_element (
+      json_node_get_array (json_parser_get_root (parser)), 0);
+  return g_strdup (json_object_get_string_member (o, "number"));
+}
+
+/* digits-cli read reads with the shipped pieces model unless told --no-pieces:
+ * a touching number the pieces model reads right, and the digit model alone
+ * wrong, reads so in digits-cli too. */
+static void
+test_cli_pieces (void)
+{
+  static guint8 grey[NUM_HEIGHT * NUM_MAX_WIDTH];
+  g_autofree char *path = g_build_filename (g_getenv ("DIGITS_SOURCE_DIR"), "models", "pieces",
+                                            "number_pieces.keras", NULL);
+  g_autofree char *png = g_build_filename (tmp, "touching.png", NULL);
+  g_autoptr (GError) error = NULL;
+  NnWorkspace *ws = nn_workspace_new (model, NN_NUMBER_BATCH, NN_MODE_INFERENCE);
+  NnNumberReading with, without;
+  NnVerdictRule rule;
+  char truth[8];
+  int width;
+
+  if (test_set == NULL)
+    {
+      g_test_skip ("no MNIST");
+      nn_workspace_free (ws);
+      return;
+    }
+  g_autoptr (NnNumberPieces) pieces = nn_number_pieces_new (nn_keras_load (path, &error), &error);
+  g_assert_no_error (error);
+  nn_verdict_rule_from_model (model, &rule);
+  guint32 seed = 1;
+  for (; seed <= 100; seed++)
+    {
+      num_render (test_set, NUM_TOUCHING, seed, grey, &width, truth);
+      g_assert_true (nn_number_read (model, ws, &rule, pieces, grey, width, NUM_HEIGHT,
+                                     NUM_MAX_WIDTH, NN_BACKGROUND_AUTO, &with, &error));
+      g_assert_true (nn_number_read (model, ws, &rule, NULL, grey, width, NUM_HEIGHT,
+                                     NUM_MAX_WIDTH, NN_BACKGROUND_AUTO, &without, &error));
+      if (strcmp (with.number, truth) == 0 && strcmp (without.number, truth) != 0)
+        break;
+    }
+  g_assert_cmpuint (seed, <=, 100);
+  g_test_message ("touching seed %u: %s, read as %s without the pieces model", seed, truth,
+                  without.number);
+  save_png (grey, width, png);
+  g_autofree char *by_default = cli_number (NULL, png);
+  g_autofree char *alone = cli_number ("--no-pieces", png);
+  g_assert_cmpstr (by_default, ==, truth);
+  g_assert_cmpstr (alone, ==, without.number);
+  g_unlink (png);
+  nn_verdict_rule_clear (&rule);
+  nn_workspace_free (ws);
+}
+
 static void
 test_cli_json (void)
 {
@@ -353,10 +435,7 @@ test_cli_json (void)
       return;
     }
   num_render (test_set, NUM_SEPARATE, 3, grey, &width, truth);
-  g_autoptr (NnGreyImage) img = nn_grey_image_new (width, NUM_HEIGHT);
-  for (int y = 0; y < NUM_HEIGHT; y++)
-    memcpy (img->pixels + y * width, grey + y * NUM_MAX_WIDTH, width);
-  g_assert_true (nn_grey_image_save_png (img, png, &error));
+  save_png (grey, width, png);
 
   const char *argv[] = { g_getenv ("DIGITS_CLI"), "read", "--json", model_path, png, NULL };
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
@@ -398,7 +477,10 @@ main (int argc, char **argv)
   g_test_add_func ("/read/number/in-place", test_in_place);
   g_test_add_func ("/read/number/pieces-refused", test_pieces_refused);
   if (g_getenv ("DIGITS_CLI") != NULL)
-    g_test_add_func ("/read/number/cli-json", test_cli_json);
+    {
+      g_test_add_func ("/read/number/cli-json", test_cli_json);
+      g_test_add_func ("/read/number/cli-pieces", test_cli_pieces);
+    }
   int status = g_test_run ();
   nn_model_free (model);
   if (test_set != NULL)
