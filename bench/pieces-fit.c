@@ -3,7 +3,7 @@
  *
  *   pieces-fit MODEL OUT [N_PER_MODE [SEED]]
  *
- * MODEL reads N (default 2000) seeded numbers of each mode of numbers.h, made of
+ * MODEL reads N (default 15000) seeded numbers of each mode of numbers.h, made of
  * MNIST *training* digits (seed 90000 by default, apart from read-fit's 50000),
  * keeping every way of reading each. Every picture a lattice read, in place, is
  * an example: those of the way that reads the number right (the best such way
@@ -120,7 +120,7 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  int n = argc > 3 ? atoi (argv[3]) : 2000;
+  int n = argc > 3 ? atoi (argv[3]) : 15000;
   guint32 seed = argc > 4 ? (guint32) atoi (argv[4]) : 90000;
 
   if (argc < 3 || n < 1)

@@ -289,9 +289,9 @@ dg_model_judge (DgModel *self, const float *input)
 
 gboolean
 dg_model_read_number (DgModel *self, const guint8 *grey, int width, int height, int stride,
-                      NnNumberReading *out, GError **error)
+                      gboolean in_place, NnNumberReading *out, GError **error)
 {
   g_return_val_if_fail (DG_IS_MODEL (self), FALSE);
-  return nn_number_read (self->nn, self->ws, &self->rule, self->pieces, grey, width, height,
-                         stride, NN_BACKGROUND_DARK, out, error);
+  return nn_number_read (self->nn, self->ws, &self->rule, in_place ? self->pieces : NULL, grey,
+                         width, height, stride, NN_BACKGROUND_DARK, out, error);
 }
