@@ -293,6 +293,12 @@ chooser_enter() {
 
 # open_model PATH: opens a model by its path through the app's D-Bus action
 # app.open-model, as `digits PATH` does; the call returns once the handler ran
+open_image() { # PATH: app.open-image over D-Bus, as `gdbus` or another program would
+  timeout "$(scaled 10)" gdbus call --session --dest io.github.digits.Digits \
+    --object-path /io/github/digits/Digits --method org.gtk.Actions.Activate \
+    open-image "[<'$1'>]" '{}' >/dev/null || fail "app.open-image $1 failed"
+}
+
 open_model() {
   timeout "$(scaled 10)" gdbus call --session --dest io.github.digits.Digits \
     --object-path /io/github/digits/Digits --method org.gtk.Actions.Activate \

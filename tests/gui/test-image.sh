@@ -8,11 +8,6 @@ source "$(dirname "$0")/lib.sh"
 start_app
 wait_for '^MODEL loaded' 20 || fail "no model loaded"
 
-open_image() { # PATH: app.open-image over D-Bus, as `gdbus` or another program would
-  timeout "$(scaled 10)" gdbus call --session --dest io.github.digits.Digits \
-    --object-path /io/github/digits/Digits --method org.gtk.Actions.Activate \
-    open-image "[<'$1'>]" '{}' >/dev/null || fail "app.open-image $1 failed"
-}
 
 # a "7" in black ink on white paper, 300 x 400, and a 2400 x 3200 JPEG of it
 convert -size 300x400 xc:white -stroke black -strokewidth 28 -fill none \

@@ -4,7 +4,8 @@
 # click on a tag, or on a chip under the number, shows that digit's reading.
 # Back in digit mode, a drawn X, an A and a dot are "not a digit", and
 # ambiguous drawings read by the CNN under 80 % show the unsure style. Screenshots of number mode at
-# 1280 x 800 and 400 x 700.
+# 1280 x 800 and 400 x 700. An opened picture of touching digits is read with the
+# pieces model.
 source "$(dirname "$0")/lib.sh"
 
 # number_after_stroke N: the NUMBER line printed after the prediction of stroke N
@@ -101,6 +102,26 @@ line=$(draw_strokes "60 70 100 50 140 75 130 120 95 140 140 160 145 210 100 240 
 echo "307: $line"
 [[ $(field "$line" number) == 307 ]] || fail "drew 307, read: $line"
 screenshot "$OUT/number-307-1280x800.png"
+
+# an opened picture of touching MNIST test digits, which the digit model alone
+# misreads: the app reads opened pictures with the pieces model too
+models=$DIGITS_SOURCE_DIR/models
+status=0
+made=$("$MAKE_NUMBER_PNG" "$models/mnist_advanced.keras" "$models/pieces/number_pieces.keras" \
+       "$OUT/touching.png") || status=$?
+if ((status == 77)); then
+  echo "no MNIST: no opened picture of touching digits"
+else
+  ((status == 0)) || fail "make-number-png found no touching number to open (status $status)"
+  read -r truth alone <<<"$made"
+  n=$(count_lines '^NUMBER ')
+  open_image "$OUT/touching.png"
+  wait_for_more '^NUMBER ' "$n" 10 || fail "the opened picture was not read"
+  line=$(grep '^NUMBER ' "$APP_LOG" | tail -1)
+  echo "opened $truth ($alone without the pieces model): $line"
+  [[ $(field "$line" number) == "$truth" ]] || fail "opened $truth, read: $line"
+  screenshot "$OUT/number-opened-1280x800.png"
+fi
 
 # back to one digit: not a digit, and unsure
 n=$(count_lines '^LAYOUT')
