@@ -37,14 +37,15 @@ overlap (const NnNumberDigit *a, const NnNumberDigit *b)
   return w > 0 && h > 0 ? (double) w * h / both : 0;
 }
 
-/* A picture the aligned way reads as a digit whose box overlaps that digit's
+/* A picture the right way reads as a digit whose box overlaps that digit's
  * less than this is left out: the lattice had no cut near the right one. */
 #define MIN_OVERLAP 0.3
+#define LEFT_OUT 0xff
 
 /* Appends the pictures of one lattice, labelled, to images and labels: those of
- * the way that reads truth (the digits' boxes) best under weights when any
- * picture may be read as any digit labelled with their digit, the others with
- * NOT_ONE_DIGIT. */
+ * the way that reads truth best under weights, any picture read as any digit,
+ * with their digit (or left out, by their box and the digit's in boxes), the
+ * others with NOT_ONE_DIGIT. */
 static void
 add_pictures (const NnNumberLattice *lat, const NnNumberFeatures *weights, const char *truth,
               const NnNumberDigit *boxes, GByteArray *images, GByteArray *labels)
@@ -58,8 +59,8 @@ add_pictures (const NnNumberLattice *lat, const NnNumberFeatures *weights, const
       for (int k = 0; k < n_right; k++)
         if (right[k] == i)
           label = overlap (nn_number_lattice_picture (lat, i), &boxes[k]) >= MIN_OVERLAP
-                    ? (guint8) (truth[k] - '0') : 0xff;
-      if (label == 0xff)
+                    ? (guint8) (truth[k] - '0') : LEFT_OUT;
+      if (label == LEFT_OUT)
         continue;
       for (int p = 0; p < NN_IMAGE_PIXELS; p++)
         pixels[p] = (guint8) lrintf (CLAMP (x[p], 0.0f, 1.0f) * 255);
