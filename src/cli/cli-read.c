@@ -63,19 +63,6 @@ add_error (JsonBuilder *b, const char *file, const char *message)
   json_builder_end_object (b);
 }
 
-/* The pieces model read with unless --pieces names another: the source tree's
- * for the digits-cli of a build tree, else the installed one; NULL when it is
- * not there. */
-static const char *
-shipped_pieces (void)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  const char *path = exe != NULL && g_str_has_prefix (exe, DIGITS_BUILD_ROOT G_DIR_SEPARATOR_S)
-                       ? DIGITS_SOURCE_PIECES_FILE
-                       : DIGITS_PIECES_FILE;
-  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? path : NULL;
-}
-
 /* The shipped file is as trusted as the program and read in-process; another
  * is read in the sandboxed reader. */
 static gboolean
@@ -135,7 +122,10 @@ cli_read (int argc, char **argv)
     return cli_error (argv[1], "the model has %d outputs; digit models have 10", m->n_classes);
   if (pieces_path != NULL && no_pieces)
     return cli_usage_error ("read", "--pieces and --no-pieces exclude each other");
-  const char *shipped = no_pieces || pieces_path != NULL ? NULL : shipped_pieces ();
+  /* Unless --pieces names another, the shipped pieces model, when it is there. */
+  const char *shipped = no_pieces || pieces_path != NULL
+                        || !g_file_test (nn_number_pieces_shipped_path (), G_FILE_TEST_IS_REGULAR)
+                          ? NULL : nn_number_pieces_shipped_path ();
   if ((pieces_path != NULL || shipped != NULL)
       && !load_pieces (shipped != NULL ? shipped : pieces_path, shipped != NULL, &pieces))
     return 1;

@@ -19,9 +19,3 @@ dg_locale_dir (void)
 {
   return dg_running_uninstalled () ? DIGITS_BUILD_ROOT "/po" : LOCALEDIR;
 }
-
-const char *
-dg_pieces_file (void)
-{
-  return dg_running_uninstalled () ? DIGITS_SOURCE_PIECES_FILE : DIGITS_PIECES_FILE;
-}

@@ -11,8 +11,5 @@ G_BEGIN_DECLS
 gboolean    dg_running_uninstalled (void);
 /* Where the .mo files are: the build tree's po/ when uninstalled, else LOCALEDIR. */
 const char *dg_locale_dir (void);
-/* The pieces model numbers are read with (nn-number.h): the source tree's when
- * uninstalled, else the installed one. */
-const char *dg_pieces_file (void);
 
 G_END_DECLS

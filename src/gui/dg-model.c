@@ -95,10 +95,11 @@ load_pieces (const NnVerdictRule *rule)
 
   if (rule->weights == NULL)
     return NULL;
-  model = nn_model_file_load (dg_pieces_file (), TRUE, NULL, &error);
+  model = nn_model_file_load (nn_number_pieces_shipped_path (), TRUE, NULL, &error);
   pieces = model != NULL ? nn_number_pieces_new (model, &error) : NULL;
   if (pieces == NULL)
-    g_message ("%s: %s; numbers are read without it", dg_pieces_file (), error->message);
+    g_message ("%s: %s; numbers are read without it", nn_number_pieces_shipped_path (),
+               error->message);
   return pieces;
 }
 

@@ -180,6 +180,19 @@ nn_number_pieces_free (NnNumberPieces *pieces)
   g_free (pieces);
 }
 
+const char *
+nn_number_pieces_shipped_path (void)
+{
+  static const char *path;
+  if (g_once_init_enter (&path))
+    {
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+      gboolean built = exe != NULL && g_str_has_prefix (exe, NN_PIECES_BUILD_ROOT G_DIR_SEPARATOR_S);
+      g_once_init_leave (&path, built ? NN_PIECES_SOURCE : NN_PIECES_INSTALLED);
+    }
+  return path;
+}
+
 static const char *const number_verdicts[] = { "number", "not-a-number", "blank" };
 
 const char *

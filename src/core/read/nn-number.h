@@ -96,6 +96,10 @@ typedef struct _NnNumberPieces NnNumberPieces;
  * and model freed, for another. A pieces model serves one reading at a time. */
 NnNumberPieces *nn_number_pieces_new (NnModel *model, GError **error);
 void            nn_number_pieces_free (NnNumberPieces *pieces);
+/* Where the shipped pieces model is (models/pieces/number_pieces.keras): the
+ * source tree's for a program of the build tree, else the installed one, whether
+ * or not the file is there. */
+const char     *nn_number_pieces_shipped_path (void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnNumberPieces, nn_number_pieces_free)
 
 /* The weights nn_number_read reads with: by a rule with a not-a-digit detector
