@@ -8,6 +8,12 @@
 #include "nn-test-util.h"
 #include "nn-zoo.h"
 #include "nn-kernels.h"
+#include "nn-workspace.h"
+
+/* When set, grad_check's training workspace runs the layers between two
+ * BatchNormalizations one image at a time (nn-plan.h, train_chunk_bytes), where
+ * it may. */
+static gboolean one_image_chunks;
 
 typedef struct {
   NnModel *m;
@@ -108,6 +114,8 @@ grad_check (const char *what, NnModel *m, int n, NnMode mode, int threads, float
   test_fill (x, n * in, 23, 1.0f);
   test_fill (w, n * m->n_classes, 29, 1.0f);
   Probe p = { m, nn_workspace_new (m, n, mode), w, x, n };
+  if (one_image_chunks && mode == NN_MODE_TRAINING)
+    p.ws->plan->train_chunk_bytes = 1;
   g_autofree float *saved = g_memdup2 (m->params, MAX (m->n_params, 1) * sizeof (float));
 
   probe_loss (&p);
@@ -397,6 +405,18 @@ test_graphs (void)
           m = small_advanced (advanced[k].in, advanced[k].filters, advanced[k].dropout);
           grad_check (advanced[k].name, m, advanced[k].batch, mode, threads, 1e-3f, 1e-4);
         }
+  /* Training a few images at a time, here one (these maps are small enough for
+   * the whole slice to be one chunk): each BatchNormalization gathers over the
+   * slice, then the layers down to the next go image by image. */
+  one_image_chunks = TRUE;
+  for (guint k = 0; k < G_N_ELEMENTS (advanced); k++)
+    for (int threads = 1; threads <= 2; threads++)
+      {
+        g_autofree char *what = g_strdup_printf ("%s, one image at a time", advanced[k].name);
+        m = small_advanced (advanced[k].in, advanced[k].filters, advanced[k].dropout);
+        grad_check (what, m, advanced[k].batch, NN_MODE_TRAINING, threads, 1e-3f, 1e-4);
+      }
+  one_image_chunks = FALSE;
 }
 
 /* Frozen layers get zero gradients, and the layers before them still learn;

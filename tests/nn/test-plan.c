@@ -124,6 +124,30 @@ test_advanced (void)
   for (int i = 0; i < m->n_layers; i++)
     none &= p->fuse_target[i] < 0;
   tap_ok (none, "advanced, training: no inference fusion");
+
+  /* The first block's stretch after its BatchNormalization (relu, depthwise,
+   * pointwise) goes a few images at a time; the stretch that ends in the 3x3
+   * Winograd Conv2D, and the one with the Dense layers, go whole. */
+  int bn = -1, depthwise = -1, wino_conv = -1;
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      NnLayerKind kind = m->layers[i].kind;
+      if (bn < 0 && kind == NN_LAYER_BATCH_NORM)
+        bn = i;
+      if (depthwise < 0 && kind == NN_LAYER_DEPTHWISE_CONV2D)
+        depthwise = i;
+      if (wino_conv < 0 && p->winograd[i])
+        wino_conv = i;
+    }
+  int first = nn_plan_train_chunk (p, m, bn, depthwise + 1);
+  tap_ok (first > 1 && first < 32 && nn_plan_train_chunk (p, m, wino_conv - 3, wino_conv) == 0
+          && nn_plan_train_chunk (p, m, m->output - 1, m->output) == 0,
+          "advanced, training: %d images at a time from %s to %s, whole slices through "
+          "%s and the Dense layers", first, m->layers[bn].name, m->layers[depthwise + 1].name,
+          m->layers[wino_conv].name);
+  nn_plan_free (p);
+  p = nn_plan_new (m, NN_MODE_INFERENCE, 32);
+  tap_ok (nn_plan_train_chunk (p, m, bn, depthwise + 1) == 0, "advanced, inference: no training chunks");
   nn_plan_free (p);
 }
 
@@ -269,6 +293,10 @@ main (void)
   check_sharing ("advanced", adv);
   check_sharing ("cnn", cnn);
   check_sharing ("residual", res);
+  NnPlan *p = nn_plan_new (res, NN_MODE_TRAINING, 32);
+  tap_ok (nn_plan_train_chunk (p, res, 1, 2) == 0,
+          "residual, training: a model with fan-out goes in whole slices");
+  nn_plan_free (p);
   test_backward ();
   test_bytes ();
   return tap_done ();

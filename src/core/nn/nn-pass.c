@@ -77,9 +77,10 @@ forward_skips (const NnWorkspace *ws, int i)
   return (ws->fusing && ws->plan->fuse_skip[i]) || ws->plan->relu_fused[i];
 }
 
-/* Layer i on thread t's slice, its share part of it. */
+/* Layer i on thread t's slice, its share part of it, the phase asked of a
+ * batch-wide kind. */
 static void
-forward_layer (NnWorkspace *ws, NnThread *t, int i, NnPart part)
+forward_layer (NnWorkspace *ws, NnThread *t, int i, NnPart part, NnPhase phase)
 {
   const NnPlan *p = ws->plan;
   gboolean prof = ws->profile && t->tid == 0;
@@ -87,6 +88,7 @@ forward_layer (NnWorkspace *ws, NnThread *t, int i, NnPart part)
   NnCall c = make_call (ws, t, i);
   int target = ws->fusing ? p->fuse_target[i] : -1;
   c.part = part;
+  c.phase = phase;
   if (target >= 0)
     {
       float *y = ws->out[target] + image_at (ws, t, target) * slice_size (ws, target);
@@ -106,7 +108,58 @@ forward_layers (NnWorkspace *ws, NnThread *t, int from, int to)
 {
   for (int i = from; i <= to; i++)
     if (!forward_skips (ws, i))
-      forward_layer (ws, t, i, NN_WHOLE);
+      forward_layer (ws, t, i, NN_WHOLE, NN_PHASE_BOTH);
+}
+
+/* Thread t's images g0 .. g0 + size (or to its slice's end), as a slice. */
+static NnThread
+chunk_of (const NnThread *t, int g0, int size)
+{
+  NnThread sub = *t;
+  sub.n0 = t->n0 + g0;
+  sub.n = MIN (size, t->n - g0);
+  return sub;
+}
+
+/* Layer i of a training pass needs the whole batch at once. */
+static gboolean
+batch_wide (const NnWorkspace *ws, int i)
+{
+  const NnLayer *l = &ws->m->layers[i];
+  return nn_layer_ops (l->kind)->batch_wide && l->trainable;
+}
+
+/* Training: BatchNormalization needs the whole batch for its sums, every other
+ * layer goes image by image. So the layers from one batch-wide layer up to the
+ * next run a few images at a time (nn_plan_train_chunk), and the maps that one
+ * writes and the next reads stay in L2; the batch-wide layer first gathers its
+ * sums over the whole slice (meeting the other threads), then applies them
+ * chunk by chunk. */
+static void
+forward_training (NnWorkspace *ws, NnThread *t)
+{
+  int last = ws->m->output;
+  for (int from = 1, to; from <= last; from = to + 1)
+    {
+      for (to = from; to < last && !batch_wide (ws, to + 1); to++)
+        ;
+      int chunk = nn_plan_train_chunk (ws->plan, ws->m, from, to);
+      if (chunk == 0)
+        {
+          forward_layers (ws, t, from, to);
+          continue;
+        }
+      gboolean wide = batch_wide (ws, from);
+      if (wide)
+        forward_layer (ws, t, from, NN_WHOLE, NN_PHASE_GATHER);
+      for (int g0 = 0; g0 < t->n; g0 += chunk)
+        {
+          NnThread sub = chunk_of (t, g0, chunk);
+          if (wide)
+            forward_layer (ws, &sub, from, NN_WHOLE, NN_PHASE_APPLY);
+          forward_layers (ws, &sub, from + wide, to);
+        }
+    }
 }
 
 static void
@@ -118,16 +171,13 @@ forward_job (NnThread *t)
   int last = ws->m->output;
   if (ws->mode == NN_MODE_TRAINING)
     {
-      /* BatchNormalization needs the whole batch at once. */
-      forward_layers (ws, t, 1, last);
+      forward_training (ws, t);
       return;
     }
   int split = MIN (ws->plan->split_layer, last);
   for (int g0 = 0; g0 < t->n; g0 += ws->plan->group)
     {
-      NnThread sub = *t;
-      sub.n0 = t->n0 + g0;
-      sub.n = MIN (ws->plan->group, t->n - g0);
+      NnThread sub = chunk_of (t, g0, ws->plan->group);
       forward_layers (ws, &sub, 1, split);
     }
   forward_layers (ws, t, split + 1, last);
@@ -160,7 +210,7 @@ forward_parts_job (NnThread *t)
       gboolean shared = (ws->fusing && ws->plan->fuse_target[i] >= 0)
                         || nn_layer_ops (ws->m->layers[i].kind)->takes_part;
       if (shared || t->tid == 0)
-        forward_layer (ws, t, i, shared ? t->part : NN_WHOLE);
+        forward_layer (ws, t, i, shared ? t->part : NN_WHOLE, NN_PHASE_BOTH);
       meet (ws);
     }
 }
@@ -193,6 +243,88 @@ grad_base (NnWorkspace *ws, int layer)
   return layer == 0 ? ws->dx : ws->grad[layer];
 }
 
+/* Layer i's backward on thread t's slice, the phase asked of a batch-wide kind. */
+static void
+backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
+{
+  const NnLayer *l = &ws->m->layers[i];
+  if (!ws->up[i] || ws->plan->relu_fused[i])
+    return;
+  NnCall c = make_call (ws, t, i);
+  c.phase = phase;
+  if (ws->plan->relu_in_pool[i])
+    c.act = NN_ACT_LINEAR; /* the pool did the relu's part */
+  if (l->kind == NN_LAYER_MAX_POOL)
+    c.dx_relu = ws->plan->relu_in_pool[l->inputs[0]];
+  int gi = ws->plan->relu_of[i] >= 0 ? ws->plan->relu_of[i] : i; /* a fused relu's gradient */
+  c.dy = ws->grad[gi] + t->n0 * slice_size (ws, i);
+  gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
+  c.dw = learns ? (t->tid == 0 ? ws->m->grads : t->grads) : NULL;
+  int n_tmp = 0;
+  gboolean is_tmp[NN_MAX_INPUTS] = { FALSE };
+  for (int j = 0; j < l->n_inputs; j++)
+    {
+      int p = l->inputs[j];
+      gboolean repeated = FALSE;
+      for (int k = 0; k < j; k++)
+        repeated |= l->inputs[k] == p;
+      if (!ws->up[p])
+        c.dx[j] = NULL;
+      else if (ws->writer[p] == i && !repeated)
+        c.dx[j] = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+      else
+        {
+          c.dx[j] = t->tmp + (size_t) (n_tmp++) * ws->tmp_floats;
+          is_tmp[j] = TRUE;
+        }
+    }
+  double t0 = ws->profile && t->tid == 0 ? thread_seconds () : 0;
+  nn_layer_ops (l->kind)->backward (&c);
+  if (ws->profile && t->tid == 0)
+    ws->profile[ws->n_layers + i] += thread_seconds () - t0;
+  /* Fan-out: later consumers' gradients are added to what the first one wrote. */
+  for (int j = 0; j < l->n_inputs; j++)
+    {
+      if (!is_tmp[j])
+        continue;
+      int p = l->inputs[j];
+      float *dst = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+      size_t count = t->n * slice_size (ws, p);
+      for (size_t k = 0; k < count; k++)
+        dst[k] += c.dx[j][k];
+    }
+}
+
+/* Backward in the stretches of forward_training, from the top: a batch-wide
+ * layer gathers over the slice the output gradient that the stretch above it
+ * wrote whole, then it and the layers below it down to the next batch-wide one
+ * go chunk by chunk. */
+static void
+backward_training (NnWorkspace *ws, NnThread *t)
+{
+  for (int top = ws->m->output, bottom; top >= 1; top = bottom - 1)
+    {
+      for (bottom = top; bottom > 1 && !batch_wide (ws, bottom - 1); bottom--)
+        ;
+      int chunk = nn_plan_train_chunk (ws->plan, ws->m, bottom, top);
+      if (chunk == 0)
+        {
+          for (int i = top; i >= bottom; i--)
+            backward_layer (ws, t, i, NN_PHASE_BOTH);
+          continue;
+        }
+      gboolean wide = batch_wide (ws, top);
+      if (wide)
+        backward_layer (ws, t, top, NN_PHASE_GATHER);
+      for (int g0 = 0; g0 < t->n; g0 += chunk)
+        {
+          NnThread sub = chunk_of (t, g0, chunk);
+          for (int i = top; i >= bottom; i--)
+            backward_layer (ws, &sub, i, i == top && wide ? NN_PHASE_APPLY : NN_PHASE_BOTH);
+        }
+    }
+}
+
 static void
 backward_job (NnThread *t)
 {
@@ -202,54 +334,11 @@ backward_job (NnThread *t)
     memset (t->grads, 0, ws->n_params * sizeof (float));
   size_t nc = m->n_classes;
   memcpy (ws->grad[m->output] + t->n0 * nc, ws->dlogits + t->n0 * nc, t->n * nc * sizeof (float));
-  for (int i = m->output; i >= 1; i--)
-    {
-      const NnLayer *l = &m->layers[i];
-      if (!ws->up[i] || ws->plan->relu_fused[i])
-        continue;
-      NnCall c = make_call (ws, t, i);
-      if (ws->plan->relu_in_pool[i])
-        c.act = NN_ACT_LINEAR; /* the pool did the relu's part */
-      if (l->kind == NN_LAYER_MAX_POOL)
-        c.dx_relu = ws->plan->relu_in_pool[l->inputs[0]];
-      int gi = ws->plan->relu_of[i] >= 0 ? ws->plan->relu_of[i] : i; /* a fused relu's gradient */
-      c.dy = ws->grad[gi] + t->n0 * slice_size (ws, i);
-      gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
-      c.dw = learns ? (t->tid == 0 ? m->grads : t->grads) : NULL;
-      int n_tmp = 0;
-      gboolean is_tmp[NN_MAX_INPUTS] = { FALSE };
-      for (int j = 0; j < l->n_inputs; j++)
-        {
-          int p = l->inputs[j];
-          gboolean repeated = FALSE;
-          for (int k = 0; k < j; k++)
-            repeated |= l->inputs[k] == p;
-          if (!ws->up[p])
-            c.dx[j] = NULL;
-          else if (ws->writer[p] == i && !repeated)
-            c.dx[j] = grad_base (ws, p) + t->n0 * slice_size (ws, p);
-          else
-            {
-              c.dx[j] = t->tmp + (size_t) (n_tmp++) * ws->tmp_floats;
-              is_tmp[j] = TRUE;
-            }
-        }
-      double t0 = ws->profile && t->tid == 0 ? thread_seconds () : 0;
-      nn_layer_ops (l->kind)->backward (&c);
-      if (ws->profile && t->tid == 0)
-        ws->profile[ws->n_layers + i] += thread_seconds () - t0;
-      /* Fan-out: later consumers' gradients are added to what the first one wrote. */
-      for (int j = 0; j < l->n_inputs; j++)
-        {
-          if (!is_tmp[j])
-            continue;
-          int p = l->inputs[j];
-          float *dst = grad_base (ws, p) + t->n0 * slice_size (ws, p);
-          size_t count = t->n * slice_size (ws, p);
-          for (size_t k = 0; k < count; k++)
-            dst[k] += c.dx[j][k];
-        }
-    }
+  if (ws->mode == NN_MODE_TRAINING)
+    backward_training (ws, t);
+  else
+    for (int i = m->output; i >= 1; i--)
+      backward_layer (ws, t, i, NN_PHASE_BOTH);
 }
 
 void

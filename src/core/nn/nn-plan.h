@@ -49,6 +49,11 @@ typedef struct {
    * that Dense reads its weights once per slice. */
   int group;
   int split_layer;
+  /* Training runs the layers between two BatchNormalizations a few images at a
+   * time, for the same reason: about train_chunk_bytes of each map (0: whole
+   * slices), except where a layer needs whole slices (whole_slices[i]). */
+  size_t train_chunk_bytes;
+  gboolean *whole_slices;
   /* Per buffer (out_of's owners): only layers up to split_layer read it, and no
    * caller of a fused pass: such a buffer is reused by each group of a thread's
    * slice instead of holding every image, so that it stays in cache. */
@@ -73,6 +78,9 @@ typedef struct {
 
 NnPlan *nn_plan_new (const NnModel *m, NnMode mode, int max_batch);
 void    nn_plan_free (NnPlan *p);
+
+/* Images per chunk for layers from .. to of a training pass, 0: whole slices. */
+int     nn_plan_train_chunk (const NnPlan *p, const NnModel *m, int from, int to);
 
 /* Consumers of layer p's output; *only is the last one. */
 int     nn_plan_consumers (const NnModel *m, int p, int *only);

@@ -33,6 +33,12 @@ struct _NnThread {
   float *tmp;            /* d input of a layer whose producer feeds several layers */
 };
 
+/* A layer that needs the whole batch (BatchNormalization in training) runs in
+ * two phases when a pass goes a few images at a time: it gathers its sums over
+ * the thread's whole slice, where the threads meet, then applies them to each
+ * few images in turn. NN_PHASE_BOTH does both at once. */
+typedef enum { NN_PHASE_BOTH, NN_PHASE_GATHER, NN_PHASE_APPLY } NnPhase;
+
 /* One layer on one thread's slice. Pointers point at the slice's first image. */
 typedef struct {
   NnModel *m;
@@ -45,6 +51,7 @@ typedef struct {
   NnPart part;           /* the share of the layer's output to compute (NN_WHOLE: all);
                           * only kinds whose ops take parts get another */
   gboolean training;     /* batch statistics and dropout on */
+  NnPhase phase;         /* which part to run, for a kind that is batch_wide */
   NnActivation act;      /* the fused activation actually applied */
   const float *x[NN_MAX_INPUTS]; /* (n, in shape) */
   float *y;              /* (n, out shape) */
@@ -98,6 +105,8 @@ typedef struct {
   /* forward computes c->part's share (and when its kernel cannot, part 0 all);
    * FALSE: forward runs whole, on one thread */
   gboolean takes_part;
+  /* training needs the whole batch: forward and backward run c->phase */
+  gboolean batch_wide;
 } NnLayerOps;
 
 /* The table of every kind (layers/nn-layer-ops.c). */

@@ -36,7 +36,7 @@ bn_vars (const NnCall *c)
  * coefficients of the output pass (up to BN_COEFS of them) take once the sums
  * are done, then the forward's coefficients (2, C) for backward to tell where
  * a fused relu passed the gradient. */
-#define BN_COEFS 5
+#define BN_COEFS 3
 
 typedef struct {
   double *sums;  /* (2, C) */
@@ -74,68 +74,75 @@ forward_coefs (const BnVars *b, const float *mean, const float *invstd, float *a
     }
 }
 
-/* c->stats holds this thread's copy of (mean, invstd) for backward: (2, C).
+/* c->stats holds this thread's copy of (mean, invstd, m1, m2) for backward:
+ * (4, C), m1 and m2 the batch means of dy and of dy * xhat (backward's sums).
  * In training the workspace may fuse the relu Activation that follows into the
- * layer (c->act): y is then relu (BN (x)), and backward gets that layer's dy. */
+ * layer (c->act): y is then relu (BN (x)), and backward gets that layer's dy.
+ * Either way runs in two phases (c->phase): gathering the batch's sums over the
+ * thread's whole slice, where the threads meet, then applying them, which a
+ * pass may do a few images at a time. */
+
+/* The batch mean and invstd into c->stats, and the moving statistics. */
 static void
-nn_batch_norm_forward (NnCall *c)
+gather_forward (NnCall *c, const BnVars *b)
 {
   const NnLayer *l = c->l;
   int C = l->in_shape.c;
   size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
-  BnVars b = bn_vars (c);
   float eps = l->cfg.bn.epsilon, mom = l->cfg.bn.momentum;
   float *mean = c->stats, *invstd = c->stats + C;
   const float *x = c->x[0];
   BnScratch sc = bn_scratch (c, C);
-  if (c->training)
+  double *s = sc.sums; // (2, C): sum, sum of squares
+  float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
+  memset (s, 0, 2 * C * sizeof (double));
+  /* Float sums over blocks of 32 rows (vectorised), folded into doubles. */
+  for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, NULL, NULL, rows, C) ? rows : 0;
+       r0 < rows;
+       r0 += 32)
     {
-      double *s = sc.sums; // (2, C): sum, sum of squares
-      float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
-      memset (s, 0, 2 * C * sizeof (double));
-      /* Float sums over blocks of 32 rows (vectorised), folded into doubles. */
-      for (size_t r0 = nn_bn_sums (s, s + C, x, x, NULL, NULL, NULL, NULL, rows, C) ? rows : 0;
-           r0 < rows;
-           r0 += 32)
-        {
-          memset (f1, 0, 2 * C * sizeof (float));
-          size_t r1 = MIN (rows, r0 + 32);
-          for (size_t r = r0; r < r1; r++)
-            for (int k = 0; k < C; k++)
-              {
-                float v = x[r * C + k];
-                f1[k] += v;
-                f2[k] += v * v;
-              }
-          for (int k = 0; k < C; k++)
-            {
-              s[k] += f1[k];
-              s[C + k] += f2[k];
-            }
-        }
-      nn_sync_sum (c, s, 2 * C, 0);
-      double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
+      memset (f1, 0, 2 * C * sizeof (float));
+      size_t r1 = MIN (rows, r0 + 32);
+      for (size_t r = r0; r < r1; r++)
+        for (int k = 0; k < C; k++)
+          {
+            float v = x[r * C + k];
+            f1[k] += v;
+            f2[k] += v * v;
+          }
       for (int k = 0; k < C; k++)
         {
-          double mu = s[k] / total;
-          double var = MAX (s[C + k] / total - mu * mu, 0.0);
-          mean[k] = (float) mu;
-          invstd[k] = (float) (1.0 / sqrt (var + eps));
-          if (c->t->tid == 0)
-            {
-              b.mean[k] = b.mean[k] * mom + (float) mu * (1.0f - mom);
-              b.var[k] = b.var[k] * mom + (float) var * (1.0f - mom);
-            }
+          s[k] += f1[k];
+          s[C + k] += f2[k];
         }
     }
-  else
-    for (int k = 0; k < C; k++)
-      {
-        mean[k] = b.mean[k];
-        invstd[k] = 1.0f / sqrtf (b.var[k] + eps);
-      }
-  float *a = sc.coef, *o = a + C; // y = x * a + o, per channel
-  forward_coefs (&b, mean, invstd, a, o, C);
+  nn_sync_sum (c, s, 2 * C, 0);
+  double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
+  for (int k = 0; k < C; k++)
+    {
+      double mu = s[k] / total;
+      double var = MAX (s[C + k] / total - mu * mu, 0.0);
+      mean[k] = (float) mu;
+      invstd[k] = (float) (1.0 / sqrt (var + eps));
+      if (c->t->tid == 0)
+        {
+          b->mean[k] = b->mean[k] * mom + (float) mu * (1.0f - mom);
+          b->var[k] = b->var[k] * mom + (float) var * (1.0f - mom);
+        }
+    }
+}
+
+/* y = x * a + o per channel, then the fused relu if any. */
+static void
+apply_forward (NnCall *c, const BnVars *b)
+{
+  const NnLayer *l = c->l;
+  int C = l->in_shape.c;
+  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  const float *x = c->x[0];
+  BnScratch sc = bn_scratch (c, C);
+  float *a = sc.coef, *o = a + C;
+  forward_coefs (b, c->stats, c->stats + C, a, o, C);
   gboolean relu = c->act == NN_ACT_RELU;
   if (nn_bn_apply (c->y, x, a, NULL, NULL, o, NULL, NULL, relu, rows, C))
     return;
@@ -147,27 +154,56 @@ nn_batch_norm_forward (NnCall *c)
       }
 }
 
-/* Training:  dx = gamma * invstd / M * (M dy - sum dy - xhat * sum (dy xhat)),
- * with the sums over the whole batch (all threads). Inference: dx = dy gamma invstd. */
 static void
-nn_batch_norm_backward (NnCall *c)
+nn_batch_norm_forward (NnCall *c)
+{
+  const NnLayer *l = c->l;
+  int C = l->in_shape.c;
+  BnVars b = bn_vars (c);
+  if (c->phase != NN_PHASE_APPLY)
+    {
+      if (c->training)
+        gather_forward (c, &b);
+      else
+        for (int k = 0; k < C; k++)
+          {
+            c->stats[k] = b.mean[k];
+            c->stats[C + k] = 1.0f / sqrtf (b.var[k] + l->cfg.bn.epsilon);
+          }
+    }
+  if (c->phase != NN_PHASE_GATHER)
+    apply_forward (c, &b);
+}
+
+/* A fused relu: dy counts where its output was positive, where x * ra + ro > 0
+ * as the forward computed it (its output y is not read again: one stream of
+ * the two passes below fewer). ra, ro into sc.fwd; *ro NULL without a relu. */
+static float *
+relu_coefs (const NnCall *c, const BnVars *b, const BnScratch *sc, int C, const float **ro)
+{
+  float *ra = sc->fwd;
+  *ro = NULL;
+  if (c->act == NN_ACT_RELU)
+    {
+      *ro = ra + C;
+      forward_coefs (b, c->stats, c->stats + C, ra, ra + C, C);
+    }
+  return ra;
+}
+
+/* sum dy and sum dy * xhat over the slice: the gamma and beta gradients, then
+ * over the batch (training), whose means go to c->stats + 2C as (m1, m2). */
+static void
+gather_backward (NnCall *c, const BnVars *b)
 {
   const NnLayer *l = c->l;
   int C = l->in_shape.c;
   size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
-  BnVars b = bn_vars (c);
   const float *mean = c->stats, *invstd = c->stats + C;
   const float *x = c->x[0], *dy = c->dy;
   BnScratch sc = bn_scratch (c, C);
-  /* A fused relu: dy counts where its output was positive, where x * ra + ro > 0
-   * as the forward computed it (its output y is not read again: one stream of
-   * the two passes below fewer). */
-  float *ra = sc.fwd, *ro = NULL;
-  if (c->act == NN_ACT_RELU)
-    {
-      ro = ra + C;
-      forward_coefs (&b, mean, invstd, ra, ro, C);
-    }
+  const float *ro;
+  const float *ra = relu_coefs (c, b, &sc, C, &ro);
   double *s = sc.sums; // (2, C): sum dy, sum dy * xhat
   float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
   memset (s, 0, 2 * C * sizeof (double));
@@ -195,39 +231,54 @@ nn_batch_norm_backward (NnCall *c)
       /* Each thread adds its own slice; the per-thread gradients are summed later. */
       for (int k = 0; k < C; k++)
         {
-          if (b.gamma_v >= 0)
-            c->dw[l->vars[b.gamma_v].offset + k] += (float) s[C + k];
-          if (b.beta_v >= 0)
-            c->dw[l->vars[b.beta_v].offset + k] += (float) s[k];
+          if (b->gamma_v >= 0)
+            c->dw[l->vars[b->gamma_v].offset + k] += (float) s[C + k];
+          if (b->beta_v >= 0)
+            c->dw[l->vars[b->beta_v].offset + k] += (float) s[k];
         }
     }
-  if (c->training)
-    nn_sync_sum (c, s, 2 * C, 1);
-  if (c->dx[0] == NULL)
+  if (!c->training)
     return;
+  nn_sync_sum (c, s, 2 * C, 1);
+  double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
+  float *m1 = c->stats + 2 * C, *m2 = m1 + C;
+  for (int k = 0; k < C; k++)
+    {
+      m1[k] = (float) (s[k] / total);
+      m2[k] = (float) (s[C + k] / total);
+    }
+}
+
+/* Training:  dx = gamma * invstd / M * (M dy - sum dy - xhat * sum (dy xhat)),
+ * with the sums over the whole batch (all threads). Inference: dx = dy gamma invstd. */
+static void
+apply_backward (NnCall *c, const BnVars *b)
+{
+  const NnLayer *l = c->l;
+  int C = l->in_shape.c;
+  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  const float *mean = c->stats, *invstd = c->stats + C;
+  const float *x = c->x[0], *dy = c->dy;
   float *dx = c->dx[0];
+  BnScratch sc = bn_scratch (c, C);
+  const float *ro;
+  const float *ra = relu_coefs (c, b, &sc, C, &ro);
   if (!c->training)
     {
       for (size_t r = 0; r < rows; r++)
         for (int k = 0; k < C; k++)
           {
             float d = ro && !(x[r * C + k] * ra[k] + ro[k] > 0.0f) ? 0.0f : dy[r * C + k];
-            dx[r * C + k] = d * invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
+            dx[r * C + k] = d * invstd[k] * (b->gamma ? b->gamma[k] : 1.0f);
           }
       return;
     }
-  double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
-  float *g = sc.coef, *m1 = g + C, *m2 = m1 + C;
-  for (int k = 0; k < C; k++)
-    {
-      g[k] = invstd[k] * (b.gamma ? b.gamma[k] : 1.0f);
-      m1[k] = (float) (s[k] / total);
-      m2[k] = (float) (s[C + k] / total);
-    }
+  const float *m1 = c->stats + 2 * C, *m2 = m1 + C;
   /* dx = dy P + x Q + R with P = g, Q = -g m2 invstd, R = g (m2 invstd mean - m1) */
-  float *Q = m2 + C, *R = Q + C;
+  float *g = sc.coef, *Q = g + C, *R = Q + C;
   for (int k = 0; k < C; k++)
     {
+      g[k] = invstd[k] * (b->gamma ? b->gamma[k] : 1.0f);
       Q[k] = -g[k] * m2[k] * invstd[k];
       R[k] = g[k] * (m2[k] * invstd[k] * mean[k] - m1[k]);
     }
@@ -242,17 +293,28 @@ nn_batch_norm_backward (NnCall *c)
       }
 }
 
-/* Scratch as laid out above; this thread's (mean, invstd) kept for backward
- * (stats); the cross-thread sums of training, (2, C) at a time. */
+static void
+nn_batch_norm_backward (NnCall *c)
+{
+  BnVars b = bn_vars (c);
+  if (c->phase != NN_PHASE_APPLY)
+    gather_backward (c, &b);
+  if (c->phase != NN_PHASE_GATHER && c->dx[0] != NULL)
+    apply_backward (c, &b);
+}
+
+/* Scratch as laid out above; this thread's (mean, invstd, m1, m2) kept from
+ * one phase to the next (stats); the cross-thread sums of training, (2, C) at
+ * a time. */
 static void
 batch_norm_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
 {
   int C = l->in_shape.c;
   s->scratch = bn_scratch_floats (C);
-  s->stats = 2 * (size_t) C;
+  s->stats = 4 * (size_t) C;
   s->sum = 2 * C;
   (void) n, (void) mode;
 }
 
 const NnLayerOps nn_batch_norm_ops = { nn_batch_norm_forward, nn_batch_norm_backward,
-                                       batch_norm_sizes };
+                                       batch_norm_sizes, FALSE, TRUE };
