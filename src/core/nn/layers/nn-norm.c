@@ -78,9 +78,9 @@ forward_coefs (const BnVars *b, const float *mean, const float *invstd, float *a
  * (4, C), m1 and m2 the batch means of dy and of dy * xhat (backward's sums).
  * In training the workspace may fuse the relu Activation that follows into the
  * layer (c->act): y is then relu (BN (x)), and backward gets that layer's dy.
- * Either way runs in two phases (c->phase): gathering the batch's sums over the
- * thread's whole slice, where the threads meet, then applying them, which a
- * pass may do a few images at a time. */
+ * Forward and backward each run in two phases (c->phase): gathering the
+ * batch's sums over the thread's whole slice, where the threads meet, then
+ * applying them, which a pass may do a few images at a time. */
 
 /* The batch mean and invstd into c->stats, and the moving statistics. */
 static void
@@ -176,8 +176,9 @@ nn_batch_norm_forward (NnCall *c)
 }
 
 /* A fused relu: dy counts where its output was positive, where x * ra + ro > 0
- * as the forward computed it (its output y is not read again: one stream of
- * the two passes below fewer). ra, ro into sc.fwd; *ro NULL without a relu. */
+ * as the forward computed it (its output y is not read again: one stream fewer
+ * in each of backward's two passes). ra, ro into sc.fwd; *ro NULL without a
+ * relu. */
 static float *
 relu_coefs (const NnCall *c, const BnVars *b, const BnScratch *sc, int C, const float **ro)
 {
