@@ -24,7 +24,7 @@ main (int argc, char **argv)
   int batch = argc > 2 ? atoi (argv[2]) : 64;
   int passes = argc > 3 ? atoi (argv[3]) : 20;
   if (argc > 4)
-    for (int l = 0; l <= NN_KERNELS_AVX512; l++)
+    for (int l = 0; l <= NN_KERNELS_AMX; l++)
       if (strcmp (argv[4], nn_kernels_level_name (l)) == 0)
         nn_kernels_set_level (l);
   NnModel *m = nn_zoo_build (arch);

@@ -476,12 +476,135 @@ test_frozen (void)
     }
 }
 
+/* ---- mixed precision -------------------------------------------------------------- */
+
+/* One training pass's weight gradients, dx and logits at the level in use. */
+static void
+training_pass (NnModel *m, const float *x, const float *w, int n, float *grads, float *dx,
+               float *y)
+{
+  NnWorkspace *ws = nn_workspace_new (m, n, NN_MODE_TRAINING);
+  g_autofree float *saved = g_memdup2 (m->params, m->n_params * sizeof (float));
+  nn_workspace_set_seed (ws, 1234);
+  memcpy (y, nn_model_forward (m, ws, x, n), (size_t) n * m->n_classes * sizeof (float));
+  nn_model_backward (m, ws, w, n, dx);
+  memcpy (grads, m->grads, m->n_params * sizeof (float));
+  memcpy (m->params, saved, m->n_params * sizeof (float)); /* BN's moving statistics */
+  nn_model_params_changed (m);
+  nn_workspace_free (ws);
+}
+
+static double
+nmse (const float *a, const float *ref, size_t n)
+{
+  double num = 0, den = 0;
+  for (size_t k = 0; k < n; k++)
+    {
+      num += ((double) a[k] - ref[k]) * ((double) a[k] - ref[k]);
+      den += (double) ref[k] * ref[k];
+    }
+  return den > 0 ? num / den : num;
+}
+
+/* At NN_KERNELS_AMX a training pass multiplies in bf16 on AMX tiles, which
+ * finite differences cannot follow (a weight moved by a small step often
+ * rounds to the same bf16). Its gradients are checked against the AVX-512
+ * level's fp32 ones, checked against finite differences above: they must
+ * differ (the bf16 products ran) by no more than bf16's rounding. */
+static void
+compare_mixed_precision (const char *what, NnModel *m, int n, int threads, double max_nmse)
+{
+  g_autoptr (GError) error = NULL;
+  if (!nn_model_finish (m, &error))
+    {
+      tap_ok (FALSE, "%s: %s", what, error->message);
+      nn_model_free (m);
+      return;
+    }
+  test_randomize_params (m, 17);
+  nn_model_set_threads (m, threads);
+  size_t in = nn_shape_size (m->layers[0].out_shape), out = (size_t) n * m->n_classes;
+  g_autofree float *x = g_new (float, n * in), *w = g_new (float, out);
+  test_fill (x, n * in, 23, 1.0f);
+  test_fill (w, out, 29, 1.0f);
+  float *g[2], *dx[2], *y[2];
+  for (int k = 0; k < 2; k++)
+    {
+      g[k] = g_new (float, m->n_params);
+      dx[k] = g_new (float, n * in);
+      y[k] = g_new (float, out);
+      nn_kernels_set_level (k == 0 ? NN_KERNELS_AVX512 : NN_KERNELS_AMX);
+      training_pass (m, x, w, n, g[k], dx[k], y[k]);
+    }
+  double eg = nmse (g[1], g[0], m->n_params), ex = nmse (dx[1], dx[0], n * in);
+  double ey = nmse (y[1], y[0], out);
+  tap_ok (eg > 0 && eg < max_nmse && ex < max_nmse && ey < max_nmse,
+          "[amx] %s (%d thread%s): against fp32, nmse of weight gradients %.2e, dx %.2e, "
+          "outputs %.2e", what, threads, threads > 1 ? "s" : "", eg, ex, ey);
+  for (int k = 0; k < 2; k++)
+    {
+      g_free (g[k]);
+      g_free (dx[k]);
+      g_free (y[k]);
+    }
+  nn_model_free (m);
+}
+
+static void
+test_mixed_precision (void)
+{
+  const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
+  /* One convolution: bf16 rounds each product by about 2^-9, an nmse near 5e-6.
+   * Grids of 8 and 6 columns leave partial tiles. */
+  const struct { const char *name; NnConvConfig cfg; } single[] = {
+    { "conv2d 3x3 same 32 -> 32", { 32, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR } },
+    { "conv2d 3x3 valid 32 -> 64", { 64, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR } },
+    { "conv2d 1x1 32 -> 96", { 96, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR } },
+    { "conv2d 3x3 same 32 -> 48", { 48, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR } },
+  };
+  for (int threads = 1; threads <= 2; threads++)
+    for (guint k = 0; k < G_N_ELEMENTS (single); k++)
+      {
+        int l;
+        NnModel *m = input_model ((NnShape){ 7, 6, 32 }, &l);
+        l = nn_model_add_conv2d (m, "conv2d", l, &single[k].cfg);
+        if (single[k].cfg.filters == 48) /* and 48 -> 16: odd multiples of 16 both ways */
+          l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR });
+        l = nn_model_add_flatten (m, "flatten", l);
+        nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 5, TRUE, NN_ACT_LINEAR });
+        compare_mixed_precision (single[k].name, m, 3, threads, 2e-5);
+      }
+  /* advanced's first block: relus and the fp32 layers between carry the
+   * rounding on, and a relu near 0 may flip; a wrong product would give an
+   * nmse near 1. */
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      int l;
+      NnModel *m = input_model ((NnShape){ 10, 9, 1 }, &l);
+      l = nn_model_add_conv2d (m, "conv2d", l, &(NnConvConfig){ 32, 1, 3, 3, 1, 1, NN_PAD_SAME, FALSE, NN_ACT_LINEAR });
+      l = nn_model_add_batch_norm (m, "batch_normalization", l, &bn);
+      l = nn_model_add_activation (m, "activation", l, NN_ACT_RELU);
+      l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 32, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_RELU });
+      l = nn_model_add_conv2d (m, "conv2d_2", l, &(NnConvConfig){ 64, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR });
+      l = nn_model_add_batch_norm (m, "batch_normalization_1", l, &bn);
+      l = nn_model_add_activation (m, "activation_1", l, NN_ACT_RELU);
+      l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
+      l = nn_model_add_flatten (m, "flatten", l);
+      nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
+      compare_mixed_precision ("conv2d, BN, relu conv2d 3x3, conv2d 1x1, BN, max_pool", m, 5,
+                               threads, 1e-2);
+    }
+}
+
 int
 main (void)
 {
-  /* Every kernel level the CPU has: the vector kernels and the plain C paths. */
+  /* Every kernel level the CPU has: the vector kernels and the plain C paths.
+   * The amx level differs from avx512 only in training's convolutions, whose
+   * bf16 products finite differences cannot follow: test_mixed_precision
+   * checks them against avx512's. */
   NnKernelLevel best = nn_kernels_level ();
-  for (int lvl = NN_KERNELS_GENERIC; lvl <= (int) best; lvl++)
+  for (int lvl = NN_KERNELS_GENERIC; lvl <= (int) MIN (best, NN_KERNELS_AVX512); lvl++)
     {
       nn_kernels_set_level (lvl);
       printf ("# kernels: %s\n", nn_kernels_level_name (lvl));
@@ -490,5 +613,11 @@ main (void)
       test_graphs ();
       test_frozen ();
     }
+  if (best == NN_KERNELS_AMX)
+    test_mixed_precision ();
+  else
+    printf ("# mixed precision: skipped, this CPU has no AMX with bf16 (level %s)\n",
+            nn_kernels_level_name (best));
+  nn_kernels_set_level (best);
   return tap_done ();
 }

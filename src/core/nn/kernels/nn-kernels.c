@@ -3,11 +3,31 @@
  * scratch layouts (sized by the same code that carves them). */
 #include <stdlib.h>
 #include <string.h>
+#include <cpuid.h>
+#include "nn-amx.h"
 #include "nn-kernels.h"
 #include "nn-simd.h"
 
 static int cpu_level = -1;  /* what the CPU has */
 static int use_level = -1;  /* what we use */
+
+/* AMX tiles with bf16 products, AVX-512 BF16 for the conversions, and Linux's
+ * leave to use the tiles. */
+static gboolean
+has_amx_bf16 (void)
+{
+#ifdef NN_HAVE_AMX
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count (7, 0, &a, &b, &c, &d))
+    return FALSE;
+  gboolean tiles = (d >> 24) & 1, bf16_tiles = (d >> 22) & 1;
+  __get_cpuid_count (7, 1, &a, &b, &c, &d);
+  gboolean avx512_bf16 = (a >> 5) & 1;
+  return tiles && bf16_tiles && avx512_bf16 && nn_amx_request ();
+#else
+  return FALSE;
+#endif
+}
 
 static void
 detect (void)
@@ -22,6 +42,8 @@ detect (void)
       && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512dq")
       && __builtin_cpu_supports ("avx512bw"))
     lvl = NN_KERNELS_AVX512;
+  if (lvl == NN_KERNELS_AVX512 && has_amx_bf16 ())
+    lvl = NN_KERNELS_AMX;
   int want = lvl;
   const char *env = g_getenv ("NN_KERNELS");
   if (env != NULL)
@@ -30,6 +52,8 @@ detect (void)
         want = NN_KERNELS_GENERIC;
       else if (g_ascii_strcasecmp (env, "avx2") == 0)
         want = NN_KERNELS_AVX2;
+      else if (g_ascii_strcasecmp (env, "avx512") == 0)
+        want = NN_KERNELS_AVX512;
     }
   __atomic_store_n (&use_level, MIN (want, lvl), __ATOMIC_RELAXED);
   __atomic_store_n (&cpu_level, lvl, __ATOMIC_RELAXED);
@@ -53,8 +77,8 @@ nn_kernels_set_level (NnKernelLevel level)
 const char *
 nn_kernels_level_name (NnKernelLevel level)
 {
-  static const char *names[] = { "generic", "avx2", "avx512" };
-  return level >= 0 && level <= NN_KERNELS_AVX512 ? names[level] : "?";
+  static const char *names[] = { "generic", "avx2", "avx512", "amx" };
+  return level >= 0 && level <= NN_KERNELS_AMX ? names[level] : "?";
 }
 
 /* ---- scratch ------------------------------------------------------------------ */
@@ -261,7 +285,7 @@ winograd_images (const NnConvDims *d, int n, const float *x, const float *u, flo
                  const float *scale, const float *shift, gboolean relu, float *scratch,
                  NnPart part)
 {
-  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  gboolean a512 = nn_kernels_level () >= NN_KERNELS_AVX512;
   RowsFn rows = a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
   int C = d->c, F = d->f, P = NN_WINO4_POINTS, ty0, ty1;
   Carve k = { scratch, 0 };
@@ -437,7 +461,7 @@ winograd_backward (const NnConvDims *d, int n, const float *x, const float *w, N
                    void *user, float *dx, float *dw, float *scratch)
 {
   int C = d->c, F = d->f;
-  gboolean a512 = nn_kernels_level () == NN_KERNELS_AVX512;
+  gboolean a512 = nn_kernels_level () >= NN_KERNELS_AVX512;
   RowsFn rows = a512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
   Carve k = { scratch, 0 };
   WinoBwd s = wino_bwd_layout (&k, d);
@@ -543,7 +567,24 @@ nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise)
       wino_bwd_layout (&w, d);
       w.used = MAX (w.used, wf.used);
     }
-  return MAX (MAX (f.used, b.used), w.used);
+  size_t amx = 0;
+#ifdef NN_HAVE_AMX
+  /* at every level: a workspace sized at one level may run at another */
+  if (!depthwise && nn_amx_conv_eligible (d))
+    amx = nn_amx_conv_scratch_floats (d);
+#endif
+  return MAX (MAX (MAX (f.used, b.used), w.used), amx);
+}
+
+/* Training's Conv2D on AMX tiles, bf16 products (nn-amx.c). */
+static gboolean
+amx_training (const NnConvDims *d)
+{
+#ifdef NN_HAVE_AMX
+  return nn_kernels_level () == NN_KERNELS_AMX && nn_amx_conv_eligible (d);
+#else
+  return FALSE;
+#endif
 }
 
 /* The direct kernel over part's share of each image's output pixels. */
@@ -593,18 +634,25 @@ run_direct (const NnConvDims *d, int n, const float *x, RowsFn rows, NnDirectCon
 gboolean
 nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                         const float *wino_u, float *y, const float *scale, const float *shift,
-                        gboolean relu, float *scratch, NnPart part)
+                        gboolean relu, gboolean training, float *scratch, NnPart part)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || d->f % NN_LANES != 0 || n == 0)
     return FALSE;
+#ifdef NN_HAVE_AMX
+  if (training && scale == NULL && part.count == 1 && amx_training (d))
+    {
+      nn_amx_conv_forward (d, n, x, w, y, shift, relu, scratch);
+      return TRUE;
+    }
+#endif
   if (wino_u != NULL && nn_winograd_eligible (d))
     {
       winograd_images (d, n, x, wino_u, y, scale, shift, relu, scratch, part);
       return TRUE;
     }
   NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };
-  return run_direct (d, n, x, level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
+  return run_direct (d, n, x, level >= NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
                                                          : nn_direct_conv_rows_avx2, &a, y,
                      scratch, part);
 }
@@ -622,7 +670,7 @@ nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x, const f
       || d->kh * d->kw > DEPTHWISE_MAX_TAPS || n == 0)
     return FALSE;
   NnDirectConv a = { .w = w, .f = d->f, .scale = scale, .shift = shift, .relu = relu };
-  return run_direct (d, n, x, level == NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
+  return run_direct (d, n, x, level >= NN_KERNELS_AVX512 ? nn_direct_depthwise_rows_avx512
                                                          : nn_direct_depthwise_rows_avx2, &a,
                      y, scratch, part);
 }
@@ -653,7 +701,8 @@ pad_dz (float *dst, const float *dz, int oh, int ow, int wp, int F, int pt, int 
 
 gboolean
 nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float *w,
-                         NnConvDzFn dz_fn, void *user, float *dx, float *dw, float *scratch)
+                         NnConvDzFn dz_fn, void *user, float *dx, float *dw, gboolean training,
+                         float *scratch)
 {
   NnKernelLevel level = nn_kernels_level ();
   int C = d->c, F = d->f, KH = d->kh, KW = d->kw, S = d->stride_w;
@@ -663,13 +712,20 @@ nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float
   if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0 || (strided && (dx || d->stride_h != S))
       || (dx && C % NN_LANES != 0) || n == 0)
     return FALSE;
+#ifdef NN_HAVE_AMX
+  if (training && !strided && amx_training (d))
+    {
+      nn_amx_conv_backward (d, n, x, w, dz_fn, user, dx, dw, scratch);
+      return TRUE;
+    }
+#endif
   /* Winograd for dx and dW when the layer's forward takes it. */
   if (nn_winograd_eligible (d))
     {
       winograd_backward (d, n, x, w, dz_fn, user, dx, dw, scratch);
       return TRUE;
     }
-  RowsFn rows = level == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
+  RowsFn rows = level >= NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512 : nn_direct_conv_rows_avx2;
   Pad p = pad_of (d);
   Carve k = { scratch, 0 };
   DirectBwd s = direct_bwd_layout (&k, d, p, FALSE);
@@ -742,7 +798,7 @@ nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x, const 
   if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0 || d->f != C || d->stride_h != 1
       || d->stride_w != 1 || taps > DEPTHWISE_MAX_TAPS || n == 0)
     return FALSE;
-  gboolean a512 = level == NN_KERNELS_AVX512;
+  gboolean a512 = level >= NN_KERNELS_AVX512;
   Pad p = pad_of (d);
   Carve k = { scratch, 0 };
   DirectBwd s = direct_bwd_layout (&k, d, p, TRUE);
@@ -793,7 +849,7 @@ nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x, const 
 static RowsFn
 rows_fn (void)
 {
-  return nn_kernels_level () == NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
+  return nn_kernels_level () >= NN_KERNELS_AVX512 ? nn_direct_conv_rows_avx512
                                                    : nn_direct_conv_rows_avx2;
 }
 
@@ -828,7 +884,7 @@ nn_dense_kernel (float *y, const float *x, const float *w, const float *bias, in
     {
       /* a few rows: the parts share the columns, each reading its own weights */
       nn_part_range (part, F / NN_LANES, &lo, &hi);
-      (level == NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (
+      (level >= NN_KERNELS_AVX512 ? nn_dense_rows_avx512 : nn_dense_rows_avx2) (
         y, x, w, bias, rows, K, F, lo * NN_LANES, hi * NN_LANES);
       return TRUE;
     }
@@ -876,7 +932,7 @@ nn_relu_kernel_backward (float *dz, const float *dy, const float *y, size_t n)
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || n % NN_LANES != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_relu_backward_avx512 : nn_relu_backward_avx2) (dz, dy, y, n);
+  (level >= NN_KERNELS_AVX512 ? nn_relu_backward_avx512 : nn_relu_backward_avx2) (dz, dy, y, n);
   return TRUE;
 }
 
@@ -887,7 +943,7 @@ nn_relu_bias_kernel_backward (float *dz, const float *dy, const float *y, float 
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || F % NN_LANES != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_relu_backward_bias_avx512 : nn_relu_backward_bias_avx2) (
+  (level >= NN_KERNELS_AVX512 ? nn_relu_backward_bias_avx512 : nn_relu_backward_bias_avx2) (
     dz, dy, y, db, rows, F);
   return TRUE;
 }
@@ -900,7 +956,7 @@ nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int 
     return FALSE;
   size_t si = (size_t) H * W * C, so = (size_t) (H / 2) * (W / 2) * C;
   for (int i = 0; i < n; i++)
-    (level == NN_KERNELS_AVX512 ? nn_max_pool2_forward_avx512 : nn_max_pool2_forward_avx2) (
+    (level >= NN_KERNELS_AVX512 ? nn_max_pool2_forward_avx512 : nn_max_pool2_forward_avx2) (
       y + i * so, x + i * si, H, W, C);
   return TRUE;
 }
@@ -914,7 +970,7 @@ nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y, const f
     return FALSE;
   size_t si = (size_t) H * W * C, so = (size_t) (H / 2) * (W / 2) * C;
   for (int i = 0; i < n; i++)
-    (level == NN_KERNELS_AVX512 ? nn_max_pool2_backward_avx512 : nn_max_pool2_backward_avx2) (
+    (level >= NN_KERNELS_AVX512 ? nn_max_pool2_backward_avx512 : nn_max_pool2_backward_avx2) (
       dx + i * si, x + i * si, y + i * so, dy + i * so, H, W, C, relu);
   return TRUE;
 }
@@ -928,7 +984,7 @@ nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float 
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, ra,
+  (level >= NN_KERNELS_AVX512 ? nn_bn_sums_avx512 : nn_bn_sums_avx2) (s1, s2, a, b, mb, sb, ra,
                                                                        ro, rows, C);
   return TRUE;
 }
@@ -941,7 +997,7 @@ nn_bn_apply (float *y, const float *a, const float *P, const float *b, const flo
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
     return FALSE;
-  (level == NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, ra, ro,
+  (level >= NN_KERNELS_AVX512 ? nn_bn_apply_avx512 : nn_bn_apply_avx2) (y, a, P, b, Q, R, ra, ro,
                                                                          relu, rows, C);
   return TRUE;
 }

@@ -31,11 +31,18 @@ typedef enum {
   NN_KERNELS_GENERIC, /* plain C and BLAS */
   NN_KERNELS_AVX2,    /* AVX2 + FMA */
   NN_KERNELS_AVX512,  /* AVX-512 F/VL/DQ/BW */
+  NN_KERNELS_AMX,     /* AVX-512, and training multiplies in bf16 on AMX tiles */
 } NnKernelLevel;
 
 /* The level in use: the best the CPU has, or what nn_kernels_set_level() or the
- * environment variable NN_KERNELS (generic, avx2, avx512) asked for, never above
- * what the CPU has. */
+ * environment variable NN_KERNELS (generic, avx2, avx512, amx) asked for, never
+ * above what the CPU has.
+ *
+ * Inference computes in fp32 at every level, so that it matches Keras to the
+ * last digits. At NN_KERNELS_AMX a training pass multiplies in bf16 with fp32
+ * sums (mixed precision; weights, gradients and every other layer stay fp32):
+ * the products of its stride-1 Conv2Ds whose channels are multiples of 16,
+ * forward, dx and dW (nn-amx.c). */
 NnKernelLevel nn_kernels_level (void);
 /* Returns the level actually set. For tests and benchmarks. */
 NnKernelLevel nn_kernels_set_level (NnKernelLevel level);
@@ -89,10 +96,12 @@ size_t nn_conv_kernel_scratch_floats (const NnConvDims *d, gboolean depthwise);
 /* n images x (n, H, W, C) -> y (n, OH, OW, F) = relu? (conv * scale + shift);
  * scale, shift (F,) or NULL. wino_u: the F(4x4, 3x3) Winograd kernel of w
  * (nn_winograd4_kernel), or NULL for the direct kernel. part: the share of each
- * image's output rows to compute. */
+ * image's output rows to compute. training: a training pass (mixed precision at
+ * NN_KERNELS_AMX). */
 gboolean nn_conv_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                                  const float *wino_u, float *y, const float *scale,
-                                 const float *shift, gboolean relu, float *scratch, NnPart part);
+                                 const float *shift, gboolean relu, gboolean training,
+                                 float *scratch, NnPart part);
 /* The same for a DepthwiseConv2D of depth multiplier 1, kernel (KH, KW, C). */
 gboolean nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x, const float *w,
                                       float *y, const float *scale, const float *shift,
@@ -106,10 +115,12 @@ gboolean nn_depthwise_kernel_forward (const NnConvDims *d, int n, const float *x
 typedef const float *(*NnConvDzFn) (void *user, int image, float *dz, size_t ld);
 
 /* Backward of a stride-1 Conv2D (or DepthwiseConv2D, depth multiplier 1) on n
- * images: dw (+=) and dx (overwritten), either may be NULL. */
+ * images: dw (+=) and dx (overwritten), either may be NULL. training: of a
+ * training pass, as in nn_conv_kernel_forward (an inference pass's gradients,
+ * Grad-CAM's, stay fp32). */
 gboolean nn_conv_kernel_backward (const NnConvDims *d, int n, const float *x, const float *w,
                                   NnConvDzFn dz_fn, void *user, float *dx, float *dw,
-                                  float *scratch);
+                                  gboolean training, float *scratch);
 gboolean nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x,
                                        const float *w, NnConvDzFn dz_fn, void *user, float *dx,
                                        float *dw, float *scratch);

@@ -152,7 +152,7 @@ nn_conv_direct (NnCall *c, float *y, const float *scale, const float *shift, gbo
 {
   NnConvDims d = nn_conv_dims (c->l);
   return nn_conv_kernel_forward (&d, c->n, c->x[0], param (c, 0), c->wino_u, y, scale, shift,
-                                 relu, c->t->scratch, c->part);
+                                 relu, c->training, c->t->scratch, c->part);
 }
 
 gboolean
@@ -217,7 +217,7 @@ conv_direct_backward (NnCall *c)
   NnConvDims d = nn_conv_dims (c->l);
   DzSource src = { c, c->l->cfg.conv.use_bias ? grad (c, 1) : NULL };
   return nn_conv_kernel_backward (&d, c->n, c->x[0], param (c, 0), call_dz, &src, c->dx[0],
-                                  grad (c, 0), c->t->scratch);
+                                  grad (c, 0), c->training, c->t->scratch);
 }
 
 static gboolean
