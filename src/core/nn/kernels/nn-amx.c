@@ -168,16 +168,18 @@ pack_kernel (guint16 *wb, const float *w, const NnConvDims *d)
 }
 
 /* xb = x (H, W, C) in bf16 at (pt, pl) of the grid's padded image, zeros
- * elsewhere. */
+ * elsewhere: only the border is cleared, not the whole image first. */
 static void
 pad_image_bf16 (guint16 *xb, const float *x, const NnConvDims *d, Grid g)
 {
-  size_t C = d->c, run = (size_t) d->w * C;
-  memset (xb, 0, ((size_t) g.pixels * C + NN_AMX_K) * sizeof (guint16));
+  size_t C = d->c, run = (size_t) d->w * C, end = (size_t) g.pixels * C + NN_AMX_K;
+  size_t at = 0; /* in bf16: everything before it is written */
   for (int h = 0; h < d->h; h++)
     {
       const float *src = x + h * run;
-      guint16 *dst = xb + ((size_t) (h + d->pt) * g.wp + d->pl) * C;
+      size_t row = ((size_t) (h + d->pt) * g.wp + d->pl) * C;
+      guint16 *dst = xb + row;
+      memset (xb + at, 0, (row - at) * sizeof (guint16));
       size_t k = 0;
       for (; k + 32 <= run; k += 32)
         _mm512_storeu_si512 (dst + k, to_bf16 (_mm512_loadu_ps (src + k),
@@ -185,7 +187,9 @@ pad_image_bf16 (guint16 *xb, const float *x, const NnConvDims *d, Grid g)
       if (k < run) /* run is a multiple of 16 */
         _mm256_storeu_si256 ((__m256i *) (dst + k),
                              (__m256i) _mm512_cvtneps_pbh (_mm512_loadu_ps (src + k)));
+      at = row + run;
     }
+  memset (xb + at, 0, (end - at) * sizeof (guint16));
 }
 
 /* yext (grid rows, F) = the products of the padded image xb with the packed
@@ -329,30 +333,34 @@ pack_pairs (guint16 *const pairs[2], const guint16 *xb, int pixels, int C)
       }
 }
 
-/* v rounded to the nearest bf16, ties to even. */
-static inline guint16
-bf16_of (float v)
-{
-  guint32 u;
-  memcpy (&u, &v, sizeof u);
-  return (guint16) ((u + 0x7fff + ((u >> 16) & 1)) >> 16);
-}
-
 /* dzt (F, grid rows) = dz (OH, OW, F) on the grid, zero in the columns past OW
- * and the rows past OH Wp. */
+ * and the rows past OH Wp: each 16 grid rows gathered per channel. */
 static void
 transpose_dz (guint16 *dzt, const float *dz, const NnConvDims *d, Grid g)
 {
   int F = d->f;
-  memset (dzt, 0, (size_t) F * g.rows * sizeof (guint16));
-  for (int oh = 0; oh < d->oh; oh++)
-    for (int ow = 0; ow < d->ow; ow++)
-      {
-        const float *src = dz + ((size_t) oh * d->ow + ow) * F;
-        guint16 *dst = dzt + (size_t) oh * g.wp + ow;
-        for (int f = 0; f < F; f++)
-          dst[(size_t) f * g.rows] = bf16_of (src[f]);
-      }
+  for (int q0 = 0; q0 < g.rows; q0 += 16)
+    {
+      int at[16];
+      __mmask16 real = 0;
+      for (int j = 0; j < 16; j++)
+        {
+          int q = q0 + j, oh = q / g.wp, ow = q % g.wp;
+          at[j] = 0;
+          if (oh < d->oh && ow < d->ow)
+            {
+              at[j] = (oh * d->ow + ow) * F;
+              real |= (__mmask16) (1u << j);
+            }
+        }
+      __m512i idx = _mm512_loadu_si512 (at);
+      for (int f = 0; f < F; f++)
+        {
+          __m512 v = _mm512_mask_i32gather_ps (_mm512_setzero_ps (), real, idx, dz + f, 4);
+          _mm256_storeu_si256 ((__m256i *) (dzt + (size_t) f * g.rows + q0),
+                               (__m256i) _mm512_cvtneps_pbh (v));
+        }
+    }
 }
 
 /* dwt[tap] (F, C) += sum over grid rows q of dz (q)^T xb (q + tap's offset):
