@@ -1,11 +1,12 @@
-/* nn-amx.c: matrix products on AMX tiles, bf16 multiplies with fp32 sums.
+/* nn-amx.c: training's stride-1 convolutions on AMX tiles, bf16 multiplies
+ * with fp32 sums (docs/ENGINE.md, "Mixed precision on AMX tiles").
  *
  * Compiled with the AMX and AVX-512 BF16 instructions (meson.build); called
  * only at level NN_KERNELS_AMX, which nn-kernels.c sets when the CPU has them
- * and Linux grants the tile state. Training's Winograd products go through
- * here: an A tile holds 16 rows of 32 bf16 and a B tile 16 pairs of rows of 16
- * columns, so one TDPBF16PS does 16 x 16 x 32 multiply-adds, and a core does
- * about 15 times the multiply-adds of its AVX-512 FMA units. */
+ * and Linux grants the tile state. An A tile holds 16 rows of 32 bf16 and a B
+ * tile 16 pairs of rows of 16 columns, so one TDPBF16PS does 16 x 16 x 32
+ * multiply-adds, and a core does about 15 times the multiply-adds of its
+ * AVX-512 FMA units. */
 #include <immintrin.h>
 #include <string.h>
 #include <sys/syscall.h>
