@@ -193,11 +193,12 @@ pad_image_bf16 (guint16 *xb, const float *x, const NnConvDims *d, Grid g)
   memset (xb + at, 0, (end - at) * sizeof (guint16));
 }
 
-/* yext (grid rows, F) = the products of the padded image xb with the packed
- * kernel, 32 grid rows by 32 output channels at a time (16 for the last ones
- * when F is an odd multiple of 16). */
+/* The products of the padded image xb with the packed kernel on the grid, 32
+ * grid rows by 32 output channels at a time (16 for the last ones when F is an
+ * odd multiple of 16): rows [0, direct) into y, the rest into yext. */
 static void
-conv_products (float *yext, const guint16 *xb, const guint16 *wb, const NnConvDims *d, Grid g)
+conv_products (float *y, float *yext, int direct, const guint16 *xb, const guint16 *wb,
+               const NnConvDims *d, Grid g)
 {
   int C = d->c, F = d->f, K32 = k_padded (C);
   size_t a_stride = (size_t) C * sizeof (guint16), b_stride = (size_t) F * 2 * sizeof (guint16);
@@ -230,27 +231,36 @@ conv_products (float *yext, const guint16 *xb, const guint16 *wb, const NnConvDi
                     }
                 }
             }
-        float *y = yext + (size_t) r0 * F + n;
-        _tile_stored (0, y, y_stride);
-        _tile_stored (2, y + (size_t) TILE_ROWS * F, y_stride);
+        float *o = (r0 < direct ? y : yext) + (size_t) r0 * F + n;
+        _tile_stored (0, o, y_stride);
+        _tile_stored (2, o + (size_t) TILE_ROWS * F, y_stride);
         if (two)
           {
-            _tile_stored (1, y + 16, y_stride);
-            _tile_stored (3, y + (size_t) TILE_ROWS * F + 16, y_stride);
+            _tile_stored (1, o + 16, y_stride);
+            _tile_stored (3, o + (size_t) TILE_ROWS * F + 16, y_stride);
           }
       }
 }
 
-/* y (OH, OW, F) = relu? (yext's first OW columns of each grid row + shift). */
+/* y (OH, OW, F) = relu? (conv + shift) of the padded image xb. The grid's first
+ * OW columns are the output; a 1 x 1 kernel's grid is the image itself, so
+ * without shift or relu its whole blocks of 32 rows go straight into y, and
+ * only the rest passes through yext. */
 static void
-conv_output (float *y, const float *yext, const NnConvDims *d, Grid g, const float *shift,
-             gboolean relu)
+conv_image (float *y, float *yext, const guint16 *xb, const guint16 *wb, const NnConvDims *d,
+            Grid g, const float *shift, gboolean relu)
 {
-  int F = d->f;
+  int F = d->f, direct = 0;
+  if (g.wp == d->ow && shift == NULL && !relu)
+    direct = d->oh * d->ow / (2 * TILE_ROWS) * (2 * TILE_ROWS);
+  conv_products (y, yext, direct, xb, wb, d, g);
   for (int oh = 0; oh < d->oh; oh++)
     for (int ow = 0; ow < d->ow; ow++)
       {
-        const float *src = yext + ((size_t) oh * g.wp + ow) * F;
+        int q = oh * g.wp + ow;
+        if (q < direct)
+          continue;
+        const float *src = yext + (size_t) q * F;
         float *dst = y + ((size_t) oh * d->ow + ow) * F;
         for (int f = 0; f < F; f++)
           {
@@ -457,8 +467,7 @@ nn_amx_conv_backward (const NnConvDims *d, int n, const float *x, const float *w
       if (dx)
         {
           pad_image_bf16 (s.dx.xb, dz, &dd, gd);
-          conv_products (s.dx.yext, s.dx.xb, s.dx.wb, &dd, gd);
-          conv_output (dx + i * in, s.dx.yext, &dd, gd, NULL, FALSE);
+          conv_image (dx + i * in, s.dx.yext, s.dx.xb, s.dx.wb, &dd, gd, NULL, FALSE);
         }
       if (dw)
         {
@@ -497,8 +506,7 @@ nn_amx_conv_forward (const NnConvDims *d, int n, const float *x, const float *w,
   for (int i = 0; i < n; i++)
     {
       pad_image_bf16 (s.xb, x + i * in, d, g);
-      conv_products (s.yext, s.xb, s.wb, d, g);
-      conv_output (y + i * out, s.yext, d, g, shift, relu);
+      conv_image (y + i * out, s.yext, s.xb, s.wb, d, g, shift, relu);
     }
   amx_end ();
 }
