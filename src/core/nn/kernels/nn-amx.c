@@ -325,9 +325,10 @@ turn_kernel (float *wr, const float *w, const NnConvDims *d)
 
 /* pairs[0] (j, c) = (xb (2j, c), xb (2j + 1, c)), pairs[1] (j, c) = (xb (2j + 1, c),
  * xb (2j + 2, c)): B tiles whose reduction runs over pixels from an even or an
- * odd one. 16 channels at a time. */
+ * odd one (odd: whether a tap's offset is odd; a 1 x 1 kernel's never is). 16
+ * channels at a time. */
 static void
-pack_pairs (guint16 *const pairs[2], const guint16 *xb, int pixels, int C)
+pack_pairs (guint16 *const pairs[2], const guint16 *xb, int pixels, int C, gboolean odd)
 {
   __m512i side = _mm512_set_epi16 (47, 15, 46, 14, 45, 13, 44, 12, 43, 11, 42, 10, 41, 9, 40, 8,
                                    39, 7, 38, 6, 37, 5, 36, 4, 35, 3, 34, 2, 33, 1, 32, 0);
@@ -340,7 +341,8 @@ pack_pairs (guint16 *const pairs[2], const guint16 *xb, int pixels, int C)
         __m512i p2 = _mm512_castsi256_si512 (_mm256_loadu_si256 ((const __m256i *) (p + 2 * C)));
         size_t at = ((size_t) j * C + c) * 2;
         _mm512_storeu_si512 (pairs[0] + at, _mm512_permutex2var_epi16 (p0, side, p1));
-        _mm512_storeu_si512 (pairs[1] + at, _mm512_permutex2var_epi16 (p1, side, p2));
+        if (odd)
+          _mm512_storeu_si512 (pairs[1] + at, _mm512_permutex2var_epi16 (p1, side, p2));
       }
 }
 
@@ -472,7 +474,7 @@ nn_amx_conv_backward (const NnConvDims *d, int n, const float *x, const float *w
       if (dw)
         {
           pad_image_bf16 (s.xb, x + i * in, d, g);
-          pack_pairs (s.pairs, s.xb, g.pixels, d->c);
+          pack_pairs (s.pairs, s.xb, g.pixels, d->c, d->kh * d->kw > 1);
           transpose_dz (s.dzt, dz, d, g);
           dw_products (s.dwt, s.dzt, s.pairs, d, g);
         }
