@@ -9,6 +9,7 @@
 #  - Choose Folder… with an empty folder names the missing file and keeps the status
 #    page; with the MNIST folder it shows the form, and the next start finds it.
 source "$(dirname "$0")/lib.sh"
+GTK_WARNING_ALLOWED=$GTK_PATH_BAR_WARNING # it opens a file chooser
 mnist=$(cd "${DIGITS_MNIST_DIR:-$DIGITS_SOURCE_DIR/data/mnist}" 2>/dev/null && pwd -P) || true
 [[ -f "$mnist/train-images-idx3-ubyte" && -f "$mnist/t10k-labels-idx1-ubyte" ]] \
   || { echo "SKIP: no uncompressed MNIST"; exit 77; }

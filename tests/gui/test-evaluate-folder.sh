@@ -3,6 +3,7 @@
 # an image) chosen with the folder picker is evaluated; the Images row then names
 # the folder and the status line says which file was skipped and why.
 source "$(dirname "$0")/lib.sh"
+GTK_WARNING_ALLOWED=$GTK_PATH_BAR_WARNING # it opens a file chooser
 : "${FONT_DIGITS:?FONT_DIGITS must point at the font digit generator}"
 data="$OUT/handwriting"
 "$FONT_DIGITS" "$data" 3 7 >/dev/null || fail "font-digits failed"

@@ -5,6 +5,7 @@
 # arrows, Home, Enter opens a cell's images); a robustness sweep draws its chart; Export writes
 # the PNGs and CSVs into a folder chosen with the folder picker.
 source "$(dirname "$0")/lib.sh"
+GTK_WARNING_ALLOWED=$GTK_PATH_BAR_WARNING # it opens a file chooser
 [[ -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte" || -f "${DIGITS_MNIST_DIR:-data/mnist}/t10k-images-idx3-ubyte.gz" ]] || { echo "SKIP: no MNIST"; exit 77; }
 : "${CLI_BIN:?CLI_BIN must point at digits-cli}"
 start_app --page evaluate

@@ -5,6 +5,7 @@
 # writes the model: the plots' step axis and the progress bar go on across the
 # two phases, and the summary says in words what the held-out images showed.
 source "$(dirname "$0")/lib.sh"
+GTK_WARNING_ALLOWED=$GTK_PATH_BAR_WARNING # it opens a file chooser
 : "${FONT_DIGITS:?FONT_DIGITS must point at the font digit generator}"
 data="$OUT/handwriting"
 "$FONT_DIGITS" "$data" 6 7 >/dev/null || fail "font-digits failed"

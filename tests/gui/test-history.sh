@@ -4,6 +4,7 @@
 # step of history; Ctrl+C puts the digit as text and the drawing as a picture on
 # the clipboard; Export writes the drawing, its reading and heat map as a PNG.
 source "$(dirname "$0")/lib.sh"
+GTK_WARNING_ALLOWED=$GTK_PATH_BAR_WARNING # it opens a file chooser
 start_app
 wait_for '^MODEL loaded' 20 || fail "no model loaded"
 

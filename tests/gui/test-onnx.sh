@@ -5,6 +5,7 @@
 # from gets the same confidence; an exported advanced model opens by its path, and
 # Export Model… in the menu saves it as .keras, which reads the drawing the same.
 source "$(dirname "$0")/lib.sh"
+GTK_WARNING_ALLOWED=$GTK_PATH_BAR_WARNING # it opens a file chooser
 : "${CLI_BIN:?}" "${DIGITS_MODELS_PATH:?}"
 mkdir -p "$DIGITS_MODELS_PATH"
 "$CLI_BIN" export "$DIGITS_SOURCE_DIR/models/mnist_cnn.keras" "$DIGITS_MODELS_PATH/mnist_cnn.onnx" \

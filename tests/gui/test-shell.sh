@@ -3,6 +3,7 @@
 # opened by its path then works; Ctrl+? shows the shortcuts, Ctrl+, the
 # preferences.
 source "$(dirname "$0")/lib.sh"
+GTK_WARNING_ALLOWED=$GTK_PATH_BAR_WARNING # it opens a file chooser
 start_app
 wait_for '^MODEL none' 10 || fail "expected no model"
 screenshot "$OUT/no-model.png"
