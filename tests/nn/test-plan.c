@@ -63,6 +63,37 @@ test_cnn (void)
   nn_plan_free (p);
 }
 
+/* The chunked backward stretch from the BatchNormalization after pointwise
+ * down to the relu after bn: the gradients written and read inside it (those
+ * of the depthwise and pointwise outputs) live in the thread's area, one chunk
+ * each, a layer's input and output gradients in different slots. The relus'
+ * gradients, the stretch's own input and output, stay in the batch's block:
+ * bn reads the lower one outside the stretch, the layer above writes the upper. */
+static void
+check_local_gradients (const NnPlan *p, const NnModel *m, int bn, int pointwise, int chunk)
+{
+  int relu = bn + 1, upper_relu = pointwise + 2;
+  gboolean inside = TRUE;
+  for (int i = relu + 1; i <= pointwise; i++)
+    {
+      size_t floats = (size_t) chunk * nn_shape_size (m->layers[i].out_shape);
+      inside &= p->grad_local[i] && p->grad_block[i] < 0
+                && p->grad_local_at[i] + floats <= p->grad_local_floats;
+    }
+  tap_ok (inside, "advanced, training: the gradients of %s and %s live in the thread's area, "
+          "%d images of each", m->layers[relu + 1].name, m->layers[pointwise].name, chunk);
+  tap_ok (!p->grad_local[relu] && p->grad_block[relu] >= 0 && !p->grad_local[upper_relu]
+          && p->grad_block[upper_relu] >= 0,
+          "advanced, training: the stretch's own input and output gradients (%s, %s) stay "
+          "in the batch's block", m->layers[relu].name, m->layers[upper_relu].name);
+  gboolean turns = TRUE;
+  for (int i = 1; i + 1 < m->n_layers; i++)
+    if (p->grad_local[i] && p->grad_local[i + 1])
+      turns &= p->grad_local_at[i] != p->grad_local_at[i + 1];
+  tap_ok (turns, "advanced, training: a layer reads its local gradient from one slot and "
+          "writes the next to the other");
+}
+
 static void
 test_advanced (void)
 {
@@ -145,6 +176,7 @@ test_advanced (void)
           "advanced, training: %d images at a time from %s to %s, whole slices through "
           "%s and the Dense layers", first, m->layers[bn].name, m->layers[depthwise + 1].name,
           m->layers[wino_conv].name);
+  check_local_gradients (p, m, bn, depthwise + 1, first);
   nn_plan_free (p);
   p = nn_plan_new (m, NN_MODE_INFERENCE, 32);
   tap_ok (nn_plan_train_chunk (p, m, bn, depthwise + 1) == 0, "advanced, inference: no training chunks");
@@ -208,7 +240,7 @@ check_sharing (const char *name, NnModel *m)
     {
       if (p->grad_block[a] < 0)
         {
-          every &= p->relu_of[a] >= 0 || start[a] < 0;
+          every &= p->relu_of[a] >= 0 || start[a] < 0 || p->grad_local[a];
           continue;
         }
       size_t sa = (size_t) p->max_batch * nn_shape_size (m->layers[a].out_shape);

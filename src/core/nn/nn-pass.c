@@ -125,8 +125,7 @@ chunk_of (const NnThread *t, int g0, int size)
 static gboolean
 batch_wide (const NnWorkspace *ws, int i)
 {
-  const NnLayer *l = &ws->m->layers[i];
-  return nn_layer_ops (l->kind)->batch_wide && l->trainable;
+  return ws->plan->batch_wide[i];
 }
 
 /* Training: BatchNormalization needs the whole batch for its sums, every other
@@ -243,6 +242,17 @@ grad_base (NnWorkspace *ws, int layer)
   return layer == 0 ? ws->dx : ws->grad[layer];
 }
 
+/* Where the output gradient of layer's images on thread t lies: a chunk's own
+ * in the thread's area (NnPlan.grad_local), the others at the images' place in
+ * the batch. */
+static float *
+grad_of (NnWorkspace *ws, const NnThread *t, int layer)
+{
+  if (ws->plan->grad_local[layer])
+    return t->grad_local + ws->plan->grad_local_at[layer];
+  return grad_base (ws, layer) + t->n0 * slice_size (ws, layer);
+}
+
 /* Layer i's backward on thread t's slice, the phase asked of a batch-wide kind. */
 static void
 backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
@@ -257,7 +267,7 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
   if (l->kind == NN_LAYER_MAX_POOL)
     c.dx_relu = ws->plan->relu_in_pool[l->inputs[0]];
   int gi = ws->plan->relu_of[i] >= 0 ? ws->plan->relu_of[i] : i; /* a fused relu's gradient */
-  c.dy = ws->grad[gi] + t->n0 * slice_size (ws, i);
+  c.dy = grad_of (ws, t, gi);
   gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
   c.dw = learns ? (t->tid == 0 ? ws->m->grads : t->grads) : NULL;
   int n_tmp = 0;
@@ -271,7 +281,7 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
       if (!ws->up[p])
         c.dx[j] = NULL;
       else if (ws->writer[p] == i && !repeated)
-        c.dx[j] = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+        c.dx[j] = grad_of (ws, t, p);
       else
         {
           c.dx[j] = t->tmp + (size_t) (n_tmp++) * ws->tmp_floats;
@@ -288,7 +298,7 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
       if (!is_tmp[j])
         continue;
       int p = l->inputs[j];
-      float *dst = grad_base (ws, p) + t->n0 * slice_size (ws, p);
+      float *dst = grad_of (ws, t, p);
       size_t count = t->n * slice_size (ws, p);
       for (size_t k = 0; k < count; k++)
         dst[k] += c.dx[j][k];

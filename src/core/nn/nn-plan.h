@@ -54,6 +54,16 @@ typedef struct {
    * slices), except where a layer needs whole slices (whole_slices[i]). */
   size_t train_chunk_bytes;
   gboolean *whole_slices;
+  /* Training: the layers that need the whole batch at once (BatchNormalization
+   * that learns), which bound the stretches that run chunk by chunk. */
+  gboolean *batch_wide;
+  /* Training: a gradient that backward writes and reads within one chunk of a
+   * stretch (grad_local[i]) lives in a per-thread area of grad_local_floats, at
+   * grad_local_at[i], with room for one chunk, instead of in the batch's
+   * gradient block: it stays in L2 instead of going out to memory and back. */
+  gboolean *grad_local;
+  size_t *grad_local_at;
+  size_t grad_local_floats;
   /* Per buffer (out_of's owners): only layers up to split_layer read it, and no
    * caller of a fused pass: such a buffer is reused by each group of a thread's
    * slice instead of holding every image, so that it stays in cache. */

@@ -31,6 +31,7 @@ struct _NnThread {
   float *scratch;        /* per-thread scratch, plan->scratch_floats, 64-byte aligned */
   float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */
   float *tmp;            /* d input of a layer whose producer feeds several layers */
+  float *grad_local;     /* training: the gradients kept within a chunk (plan->grad_local) */
 };
 
 /* A layer that needs the whole batch (BatchNormalization in training) runs in

@@ -117,6 +117,8 @@ workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
       alloc_grad_block (ws);
       for (int t = 1; t < nt && !ws->alloc_failed; t++)
         ws->threads[t].grads = ws_floats (ws, ws->n_params);
+      for (int t = 0; t < nt && !ws->alloc_failed && p->grad_local_floats > 0; t++)
+        ws->threads[t].grad_local = ws_floats (ws, p->grad_local_floats);
     }
   /* The engine splits batches over its own threads; BLAS threads would only
    * fight them (and spin in sched_yield on a busy machine). */
@@ -241,6 +243,8 @@ nn_workspace_prepare_backward (NnWorkspace *ws)
         th->grads = nn_alloc_floats (ws->n_params);
       if (ws->tmp_alloc > 0 && th->tmp == NULL)
         th->tmp = nn_alloc_floats (ws->tmp_alloc);
+      if (ws->plan->grad_local_floats > 0 && th->grad_local == NULL)
+        th->grad_local = nn_alloc_floats (ws->plan->grad_local_floats);
     }
 }
 
@@ -337,6 +341,7 @@ nn_workspace_free (NnWorkspace *ws)
       nn_free (ws->threads[t].scratch);
       nn_free (ws->threads[t].grads);
       nn_free (ws->threads[t].tmp);
+      nn_free (ws->threads[t].grad_local);
     }
   nn_free (ws->grad_block);
   nn_free (ws->stats);
