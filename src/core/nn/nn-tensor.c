@@ -2,7 +2,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "nn-tensor.h"
+
+/* Buffers from this size on are laid on 2 MB pages where Linux has them to
+ * give (transparent huge pages in "madvise" mode ask for it buffer by buffer). */
+#define HUGE_PAGE_BYTES (2u << 20)
 
 float *
 nn_try_alloc_floats (size_t n)
@@ -14,7 +19,13 @@ nn_try_alloc_floats (size_t n)
   size_t bytes = ((n * sizeof (float) + 63) / 64) * 64;
   if (bytes == 0)
     bytes = 64;
-  return aligned_alloc (64, bytes);
+  if (bytes < HUGE_PAGE_BYTES)
+    return aligned_alloc (64, bytes);
+  bytes = (bytes + HUGE_PAGE_BYTES - 1) / HUGE_PAGE_BYTES * HUGE_PAGE_BYTES;
+  void *p = aligned_alloc (HUGE_PAGE_BYTES, bytes);
+  if (p != NULL)
+    madvise (p, bytes, MADV_HUGEPAGE);
+  return p;
 }
 
 float *
