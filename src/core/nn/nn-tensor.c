@@ -6,7 +6,9 @@
 #include "nn-tensor.h"
 
 /* Buffers from this size on are laid on 2 MB pages where Linux has them to
- * give (transparent huge pages in "madvise" mode ask for it buffer by buffer). */
+ * give (transparent huge pages in "madvise" mode ask for it buffer by buffer):
+ * training's passes over maps of tens of MB missed the TLB all along on 4 KB
+ * pages (docs/ENGINE.md, "A pass"). */
 #define HUGE_PAGE_BYTES (2u << 20)
 
 float *
