@@ -16,7 +16,7 @@ nn_try_alloc_floats (size_t n)
 {
   /* 64 bytes: one AVX-512 register, one cache line. Size rounded up as
    * aligned_alloc wants, and never zero so the result is never NULL by accident. */
-  if (n > (SIZE_MAX - 63) / sizeof (float))
+  if (n > (SIZE_MAX - HUGE_PAGE_BYTES) / sizeof (float))
     return NULL;
   size_t bytes = ((n * sizeof (float) + 63) / 64) * 64;
   if (bytes == 0)
