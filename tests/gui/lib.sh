@@ -260,6 +260,23 @@ window_ready() {
   done
 }
 
+app_windows() { # how many of the app's windows are mapped (on X11 GTK maps each
+  # popover as a window of its own)
+  timeout 3 xdotool search --onlyvisible --pid "$APP" 2>/dev/null | wc -l
+}
+
+# wait_popovers_closed N: waits until the app maps no more than N windows again. On a
+# loaded machine the screen can look settled while a closing popover is still mapped,
+# and an open popover takes the next click outside it for itself: it closes, and the
+# click is lost.
+wait_popovers_closed() {
+  local end=$((SECONDS + $(scaled 5)))
+  until (($(app_windows) <= $1)); do
+    ((SECONDS < end)) || fail "a popover did not close"
+    sleep 0.05
+  done
+}
+
 window_gone() { # WINDOW: true once the window no longer exists or is unmapped
   ! timeout 3 xdotool search --onlyvisible --name . 2>/dev/null | grep -qx "$1"
 }

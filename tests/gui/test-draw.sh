@@ -27,6 +27,7 @@ map=$(map_after_prediction) || fail "no map for the 7"
   || fail "the default map is integrated gradients, with some mass: $map"
 screenshot "$OUT/seven.png"
 # the model info popover lists the layers
+windows=$(app_windows)
 h=$(settle root)
 click info
 settle root "$h" >/dev/null || fail "the model info popover did not open"
@@ -34,6 +35,7 @@ screenshot "$OUT/model-info.png" root
 h=$(settle root)
 key Escape
 settle root "$h" >/dev/null || fail "the model info popover did not close"
+wait_popovers_closed "$windows"
 
 # undo brings back the blank prompt, redo the 7
 before=$(count_lines '^PREDICTION blank')

@@ -29,6 +29,7 @@ for size in 1280x800 400x700; do
   [[ $(field "$line" digit) == 7 ]] || fail "the 7 was read as: $line"
 
   # the method popover, beside the Heat Map toggle
+  windows=$(app_windows)
   h=$(settle root)
   click method
   settle root "$h" >/dev/null || fail "the method popover did not open"
@@ -38,6 +39,7 @@ for size in 1280x800 400x700; do
   screenshot "$OUT/popover-$size.png" root
   key Escape
   settle root >/dev/null || true
+  wait_popovers_closed "$windows"
 
   n=$(count_lines '^INSIDE grids=[1-9]')
   click inside
