@@ -48,7 +48,12 @@ saturated() { /usr/bin/convert "$1" -alpha off -colorspace HSL -channel G -separ
   -threshold 30% -format '%[fx:round(mean*w*h)]' info:; }
 screenshot "$OUT/no-heat.png"; crop "$OUT/no-heat.png" "$canvas" "$OUT/no-heat-canvas.png"
 sat_off=$(saturated "$OUT/no-heat-canvas.png")
+# the toggle predicts again, and the map (integrated gradients, computed in the
+# background) reaches the canvas only after that prediction
+before=$(count_lines '^PREDICTION')
 click_and_settle heat
+wait_for_more '^PREDICTION' "$before" 5 || fail "the heat map toggle did not predict again"
+map_after_prediction >/dev/null || fail "no map after the heat map toggle"
 screenshot "$OUT/heat.png"; crop "$OUT/heat.png" "$canvas" "$OUT/heat-canvas.png"
 sat_on=$(saturated "$OUT/heat-canvas.png")
 echo "saturated canvas pixels: heat off=$sat_off on=$sat_on"
