@@ -55,6 +55,7 @@ timeout 5 xclip -selection clipboard -t image/png -o >"$OUT/copied.png" 2>/dev/n
 # Export: the chooser, then the PNG written whole, off the GUI thread
 mkdir -p "$OUT/export"
 rm -f "$OUT/export/"*
+map_after_prediction >/dev/null || fail "no heat map for the reopened 7" # computed in the background
 key ctrl+e
 chooser_enter 'Export Reading' "$OUT/export/seven.png"
 wait_for '^TOAST Exported “seven.png”' 10 || fail "no toast for the export"
