@@ -94,6 +94,38 @@ check_local_gradients (const NnPlan *p, const NnModel *m, int bn, int pointwise,
           "writes the next to the other");
 }
 
+/* Inference: a segment per block, each ending at its MaxPooling2D, more images at
+ * a time as the maps shrink; a pooling's output, which the next segment reads,
+ * holds a group, a map that only its block reads holds a segment's group, and
+ * the features (Flatten) the slice. */
+static void
+check_segments (const NnPlan *p, const NnModel *m)
+{
+  gboolean ends = p->n_segments == 3 && p->seg_from[0] == 1, grows = TRUE, reach = TRUE;
+  for (int s = 0; s < p->n_segments && ends; s++)
+    {
+      int to = p->seg_to[s], pool = to;
+      while (m->layers[pool].kind != NN_LAYER_MAX_POOL)
+        pool--;
+      ends &= (s == 0 || p->seg_from[s] == p->seg_to[s - 1] + 1)
+              && (s < 2 ? to == pool : to == p->split_layer);
+      grows &= p->seg_group[s] >= 1 && p->seg_group[s] <= p->group
+               && (s == 0 || p->seg_group[s] >= p->seg_group[s - 1]);
+      reach &= p->reach[p->out_of[pool]] == (s < 2 ? NN_REACH_GROUP : NN_REACH_SLICE);
+      for (int i = p->seg_from[s]; i < pool; i++)
+        if (p->out_of[i] == i && !p->fuse_skip[i] && m->layers[i].kind != NN_LAYER_DROPOUT)
+          reach &= p->reach[i] == NN_REACH_SEGMENT;
+    }
+  tap_ok (ends, "advanced, inference: three segments, each ending at its block's pooling "
+          "(the last at layer %d, the last spatial one)", p->split_layer);
+  tap_ok (grows && p->seg_group[0] < p->seg_group[2] && p->group == p->seg_group[2],
+          "advanced, inference: %d, %d and %d images at a time, in groups of %d",
+          p->seg_group[0], p->seg_group[1], p->seg_group[2], p->group);
+  tap_ok (reach && p->reach[0] == NN_REACH_SLICE,
+          "advanced, inference: the poolings' outputs hold a group, the maps within a block "
+          "a segment's group, the input and features the slice");
+}
+
 static void
 test_advanced (void)
 {
@@ -132,6 +164,7 @@ test_advanced (void)
     wino += p->winograd[i];
   tap_ok (wino == 2, "advanced: Winograd covers the two 3x3 Conv2D with 16k channels in and "
           "out (%d)", wino);
+  check_segments (p, m);
   nn_plan_free (p);
 
   p = nn_plan_new (m, NN_MODE_TRAINING, 32);

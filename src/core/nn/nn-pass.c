@@ -26,11 +26,19 @@ dropout_key (const NnWorkspace *ws, int layer)
 }
 
 /* Where layer i's values of thread t's first image lie, in images: a fused pass
- * keeps a group-local buffer's group at the start of the thread's slice. */
+ * keeps a buffer that holds less than the slice at the slice's start. */
 static size_t
 image_at (const NnWorkspace *ws, const NnThread *t, int i)
 {
-  return ws->fusing && ws->plan->group_local[ws->plan->out_of[i]] ? t->group_n0 : t->n0;
+  switch (ws->fusing ? ws->plan->reach[ws->plan->out_of[i]] : NN_REACH_SLICE)
+    {
+    case NN_REACH_SEGMENT:
+      return t->segment_n0;
+    case NN_REACH_GROUP:
+      return t->group_n0;
+    default:
+      return t->n0;
+    }
 }
 
 /* Layer i on thread t's slice: where everything lies. */
@@ -161,6 +169,26 @@ forward_training (NnWorkspace *ws, NnThread *t)
     }
 }
 
+/* Inference: the spatial layers, segment after segment over each group of the
+ * slice, each segment a few images at a time (NnPlan.seg_group). */
+static void
+forward_segments (NnWorkspace *ws, NnThread *t)
+{
+  const NnPlan *p = ws->plan;
+  for (int g0 = 0; g0 < t->n; g0 += p->group)
+    {
+      int g1 = MIN (g0 + p->group, t->n);
+      for (int s = 0; s < p->n_segments; s++)
+        for (int h0 = g0; h0 < g1; h0 += p->seg_group[s])
+          {
+            NnThread sub = chunk_of (t, h0, MIN (p->seg_group[s], g1 - h0));
+            sub.group_n0 = t->n0 + (h0 - g0);
+            sub.segment_n0 = t->n0;
+            forward_layers (ws, &sub, p->seg_from[s], MIN (p->seg_to[s], ws->m->output));
+          }
+    }
+}
+
 static void
 forward_job (NnThread *t)
 {
@@ -173,13 +201,8 @@ forward_job (NnThread *t)
       forward_training (ws, t);
       return;
     }
-  int split = MIN (ws->plan->split_layer, last);
-  for (int g0 = 0; g0 < t->n; g0 += ws->plan->group)
-    {
-      NnThread sub = chunk_of (t, g0, ws->plan->group);
-      forward_layers (ws, &sub, 1, split);
-    }
-  forward_layers (ws, t, split + 1, last);
+  forward_segments (ws, t);
+  forward_layers (ws, t, MIN (ws->plan->split_layer, last) + 1, last);
 }
 
 /* Every thread of the pool, before it goes on. */

@@ -82,23 +82,14 @@ plan_relu_in_pool (NnPlan *p, const NnModel *m)
     }
 }
 
-/* Layers up to split_layer keep a grid; per image they need `bytes`; groups of
- * images fill about half of a 1 MB L2. */
-#define GROUP_BYTES (512 * 1024)
-#define GROUP_MAX 16
-
+/* The layers up to split_layer keep a grid. */
 static void
-plan_groups (NnPlan *p, const NnModel *m)
+plan_split (NnPlan *p, const NnModel *m)
 {
-  size_t bytes = 0;
   p->split_layer = 0;
   for (int i = 1; i < m->n_layers; i++)
     if (m->layers[i].in_shape.h * m->layers[i].in_shape.w > 1)
-      {
-        p->split_layer = i;
-        bytes += nn_shape_size (m->layers[i].out_shape) * sizeof (float);
-      }
-  p->group = (int) CLAMP (GROUP_BYTES / MAX (bytes, 1), 1, GROUP_MAX);
+      p->split_layer = i;
 }
 
 /* Training runs the layers between two batch-wide ones a few images at a time
@@ -192,25 +183,92 @@ plan_local_gradients (NnPlan *p, const NnModel *m)
   g_free (turn_of);
 }
 
-/* The buffers that a group of images may reuse (NnPlan.group_local): every layer
- * writing one lies before split_layer, is not the output nor the output's input
- * (the features a fused pass keeps), and has no consumer past split_layer. */
+/* ---- inference: segments and groups ---------------------------------------- */
+
+/* A segment's maps, per image, fill about half of a 1 MB L2 with a group. */
+#define GROUP_BYTES (512 * 1024)
+#define GROUP_MAX 16
+
+/* A pooling that shrinks the map ends a segment. */
+static gboolean
+ends_segment (const NnLayer *l)
+{
+  return (l->kind == NN_LAYER_MAX_POOL || l->kind == NN_LAYER_AVG_POOL)
+         && l->out_shape.h * l->out_shape.w < l->in_shape.h * l->in_shape.w;
+}
+
+/* Per image, the bytes of the buffers that segment from .. to writes in a fused
+ * pass (a layer fused into a convolution or aliasing its input writes none). */
+static size_t
+segment_bytes (const NnPlan *p, const NnModel *m, int from, int to)
+{
+  size_t bytes = 0;
+  for (int i = from; i <= to; i++)
+    if (p->out_of[i] == i && !p->fuse_skip[i])
+      bytes += nn_shape_size (m->layers[i].out_shape) * sizeof (float);
+    else if (p->fuse_target[i] >= 0)
+      bytes += nn_shape_size (m->layers[p->fuse_target[i]].out_shape) * sizeof (float);
+  return bytes;
+}
+
 static void
-plan_group_local (NnPlan *p, const NnModel *m)
+plan_segments (NnPlan *p, const NnModel *m, int *seg_of)
+{
+  int split = p->split_layer;
+  p->n_segments = 0;
+  p->group = 1;
+  for (int from = 1, to; from <= split; from = to + 1)
+    {
+      for (to = from; to < split && !ends_segment (&m->layers[to]); to++)
+        ;
+      size_t bytes = segment_bytes (p, m, from, to);
+      if (bytes == 0 && p->n_segments > 0) /* Dropout or Flatten after the last pooling */
+        {
+          for (int i = from; i <= to; i++)
+            seg_of[i] = p->n_segments - 1;
+          p->seg_to[p->n_segments - 1] = to;
+          continue;
+        }
+      int s = p->n_segments++;
+      p->seg_from[s] = from;
+      p->seg_to[s] = to;
+      p->seg_group[s] = (int) CLAMP (GROUP_BYTES / MAX (bytes, 1), 1, GROUP_MAX);
+      p->group = MAX (p->group, p->seg_group[s]);
+      for (int i = from; i <= to; i++)
+        seg_of[i] = s;
+    }
+}
+
+/* How far each buffer's readers lie from its writers (NnPlan.reach). */
+static void
+plan_reach (NnPlan *p, const NnModel *m, const int *seg_of)
 {
   int L = m->n_layers, split = p->split_layer, feat = m->layers[m->output].inputs[0];
-  for (int i = 1; i < L; i++)
-    p->group_local[p->out_of[i]] = TRUE;
-  for (int i = 1; i < L; i++)
+  int *first = g_new (int, L);
+  for (int b = 0; b < L; b++)
     {
-      gboolean global = i >= split || i == m->output || i == feat;
-      for (int k = i + 1; k < L && !global; k++)
-        for (int j = 0; j < m->layers[k].n_inputs; j++)
-          global |= m->layers[k].inputs[j] == i && k > split;
-      if (global)
-        p->group_local[p->out_of[i]] = FALSE;
+      first[b] = G_MAXINT;
+      p->reach[b] = NN_REACH_SEGMENT;
     }
-  p->group_local[0] = FALSE; /* the input is copied in for the whole slice */
+  /* the segment that writes each buffer: its owner's, an alias's or a fused conv's */
+  for (int i = 1; i <= split; i++)
+    {
+      int b = p->fuse_target[i] >= 0 ? p->out_of[p->fuse_target[i]] : p->out_of[i];
+      first[b] = MIN (first[b], seg_of[i]);
+    }
+  for (int i = 0; i < L; i++)
+    {
+      int b = p->out_of[i];
+      if (i == 0 || i > split || i == m->output || i == feat)
+        p->reach[b] = NN_REACH_SLICE;
+      for (int k = i + 1; k < L; k++)
+        for (int j = 0; j < m->layers[k].n_inputs; j++)
+          if (m->layers[k].inputs[j] == i)
+            p->reach[b] = MAX (p->reach[b], k > split ? NN_REACH_SLICE
+                                            : seg_of[k] > first[b] ? NN_REACH_GROUP
+                                                                   : NN_REACH_SEGMENT);
+    }
+  g_free (first);
 }
 
 /* Conv2D / DepthwiseConv2D (linear, channels a multiple of NN_LANES) whose only
@@ -369,7 +427,10 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
   p->grad_block = g_new (int, L);
   p->grad_at = g_new0 (size_t, L);
   p->grad_shared = g_new0 (gboolean, L);
-  p->group_local = g_new0 (gboolean, L);
+  p->seg_from = g_new0 (int, L);
+  p->seg_to = g_new0 (int, L);
+  p->seg_group = g_new0 (int, L);
+  p->reach = g_new0 (NnReach, L);
   p->whole_slices = g_new0 (gboolean, L);
   p->batch_wide = g_new0 (gboolean, L);
   p->grad_local = g_new0 (gboolean, L);
@@ -379,7 +440,7 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
     p->fuse_target[i] = -1;
 
   plan_training_fusion (p, m);
-  plan_groups (p, m);
+  plan_split (p, m);
   plan_training_chunks (p, m);
   plan_local_gradients (p, m);
   plan_inference_fusion (p, m);
@@ -400,7 +461,10 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
     if (p->relu_of[j] >= 0)
       p->out_of[j] = p->out_of[p->relu_of[j]];
   plan_relu_in_pool (p, m);
-  plan_group_local (p, m);
+  int *seg_of = g_new0 (int, L);
+  plan_segments (p, m, seg_of);
+  plan_reach (p, m, seg_of);
+  g_free (seg_of);
   plan_gradients (p, m);
   return p;
 }
@@ -422,7 +486,10 @@ nn_plan_free (NnPlan *p)
   g_free (p->fuse_target);
   g_free (p->fuse_skip);
   g_free (p->fuse_relu);
-  g_free (p->group_local);
+  g_free (p->seg_from);
+  g_free (p->seg_to);
+  g_free (p->seg_group);
+  g_free (p->reach);
   g_free (p->whole_slices);
   g_free (p->grad_block);
   g_free (p->grad_at);

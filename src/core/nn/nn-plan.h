@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+typedef enum {
+  NN_REACH_SEGMENT,
+  NN_REACH_GROUP,
+  NN_REACH_SLICE,
+} NnReach;
+
 typedef struct {
   int n_layers;
   NnMode mode;
@@ -44,11 +50,17 @@ typedef struct {
    * gradient of a layer's output itself. */
   gboolean *relu_in_pool;
 
-  /* Inference runs the spatial layers in groups of `group` images so that their
-   * activations stay in L2; the layers after split_layer run on whole slices, so
-   * that Dense reads its weights once per slice. */
-  int group;
+  /* Inference runs the spatial layers, up to split_layer, in segments that end at
+   * a pooling: segment s, layers seg_from[s] .. seg_to[s], goes seg_group[s]
+   * images at a time so that its maps stay in L2. Past a pooling the maps are
+   * smaller and more images go at once, which the GEMMs want (a 7 x 7 map has 4
+   * Winograd tiles). The segments take turns over groups of `group` images, the
+   * largest seg_group. The layers after split_layer run on whole slices, so that
+   * Dense reads its weights once per slice. */
   int split_layer;
+  int group;
+  int n_segments;
+  int *seg_from, *seg_to, *seg_group;
   /* Training runs the layers between two BatchNormalizations a few images at a
    * time, for the same reason: about train_chunk_bytes of each map (0: whole
    * slices), except where a layer needs whole slices (whole_slices[i]). */
@@ -64,10 +76,12 @@ typedef struct {
   gboolean *grad_local;
   size_t *grad_local_at;
   size_t grad_local_floats;
-  /* Per buffer (out_of's owners): only layers up to split_layer read it, and no
-   * caller of a fused pass: such a buffer is reused by each group of a thread's
-   * slice instead of holding every image, so that it stays in cache. */
-  gboolean *group_local;
+  /* Per buffer (out_of's owners), in a fused pass: how much of a thread's slice
+   * it holds. A buffer that only its own segment reads holds a segment's group,
+   * reused by each (NN_REACH_SEGMENT), so that it stays in cache; one that later
+   * segments read holds a group (NN_REACH_GROUP); the input, the layers after
+   * split_layer, and the features and output that callers read hold the slice. */
+  NnReach *reach;
   /* nn_model_predict fuses Conv -> BatchNormalization [-> relu] into one kernel
    * epilogue: fuse_target[i] is where conv i writes (-1: no fusion), fuse_skip[j]
    * the layers it covers, fuse_relu[i] whether the relu is among them. */

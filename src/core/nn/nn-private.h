@@ -26,7 +26,8 @@ struct _NnThread {
   NnWorkspace *ws;
   int tid;
   int n0, n;             /* this thread's slice of the batch */
-  int group_n0;          /* the slice's start, where its group-local buffers hold a group */
+  int group_n0;          /* inference: where a buffer that holds a group (NN_REACH_GROUP) */
+  int segment_n0;        /* or a segment's group (NN_REACH_SEGMENT) has these images */
   NnPart part;           /* its share of each layer, when the threads split layers */
   float *scratch;        /* per-thread scratch, plan->scratch_floats, 64-byte aligned */
   float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */

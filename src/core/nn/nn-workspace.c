@@ -184,7 +184,7 @@ nn_workspace_run (NnWorkspace *ws, void (*job) (NnThread *t))
     {
       ws->threads[t].n0 = (int) ((gint64) ws->n * t / ws->nt_eff);
       ws->threads[t].n = (int) ((gint64) ws->n * (t + 1) / ws->nt_eff) - ws->threads[t].n0;
-      ws->threads[t].group_n0 = ws->threads[t].n0;
+      ws->threads[t].group_n0 = ws->threads[t].segment_n0 = ws->threads[t].n0;
       ws->threads[t].part = NN_WHOLE;
     }
   if (ws->nt_eff == 1)
@@ -203,7 +203,7 @@ nn_workspace_run_parts (NnWorkspace *ws, void (*job) (NnThread *t))
   ws->nt_eff = ws->nt;
   for (int t = 0; t < ws->nt; t++)
     {
-      ws->threads[t].n0 = ws->threads[t].group_n0 = 0;
+      ws->threads[t].n0 = ws->threads[t].group_n0 = ws->threads[t].segment_n0 = 0;
       ws->threads[t].n = ws->n;
       ws->threads[t].part = (NnPart){ t, ws->nt };
     }
