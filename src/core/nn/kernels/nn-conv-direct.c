@@ -234,6 +234,65 @@ PROW (c64, 3, 4, 6, 12, 64)
 PROW (c96, 3, 4, 6, 12, 96)
 #endif
 
+/* The same for a 3 x 3 kernel on one channel (a network's first layer) over
+ * pixels of one output row, which lie one after another: each tap's input is at
+ * a constant distance from the first pixel's, so the nine taps unroll with
+ * constant addresses, where the general tile loops over them with an address
+ * register per pixel (nn-layer-bench, predict: advanced's conv2d 9.8 -> 8.2 µs per
+ * image, cnn's 10.6 -> 7.9). */
+#define C1STEP(r) STEP_WITH (r, xp[r])
+#define C1TILE(NAME, NF_, REP)                                                       \
+  INLINE void NAME (const NnDirectConv *a, const float *x, const int *xoff, float *y, \
+                    int f0)                                                         \
+  {                                                                                 \
+    const int NF = NF_, F = a->f, c = 0;                                            \
+    REP (DECL)                                                                      \
+    _Pragma ("GCC unroll 3") for (int ky = 0; ky < 3; ky++)                         \
+      _Pragma ("GCC unroll 3") for (int kx = 0; kx < 3; kx++)                       \
+      {                                                                             \
+        const float *xp = x + xoff[0] + (size_t) ky * a->x_row + kx;                \
+        const float *wp = a->w + (size_t) (ky * 3 + kx) * F + f0;                   \
+        vf w0 = LOADW (0), w1 = LOADW (1), w2 = LOADW (2), w3 = LOADW (3);         \
+        REP (C1STEP)                                                                \
+      }                                                                             \
+    EPI (0) EPI (1) EPI (2) EPI (3)                                                 \
+    REP (OUT)                                                                       \
+  }
+/* Runs of pixels that lie in one row each, in tiles of R, then 4, then 1. */
+#define C1RUN(NAME, NF, R)                                                            \
+  C1TILE (NAME##_big, NF, REP##R)                                                     \
+  C1TILE (NAME##_4, NF, REP4)                                                         \
+  C1TILE (NAME##_1, NF, REP1)                                                         \
+  INLINE void NAME (const NnDirectConv *a, const float *x, const int *xoff, float *y, \
+                    int n, int f0)                                                    \
+  {                                                                                   \
+    for (int p = 0, end; p < n; p = end)                                              \
+      {                                                                               \
+        for (end = p + 1; end < n && xoff[end] == xoff[p] + (end - p); end++)         \
+          ;                                                                           \
+        for (; p + R <= end; p += R)                                                  \
+          NAME##_big (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);        \
+        for (; p + 4 <= end; p += 4)                                                  \
+          NAME##_4 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);          \
+        for (; p < end; p++)                                                          \
+          NAME##_1 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);          \
+      }                                                                               \
+  }
+#define C1ROW(SUFFIX, R4, R3, R2, R1)                                                \
+  C1RUN (c1run4_##SUFFIX, 4, R4)                                                     \
+  C1RUN (c1run3_##SUFFIX, 3, R3)                                                     \
+  C1RUN (c1run2_##SUFFIX, 2, R2)                                                     \
+  C1RUN (c1run1_##SUFFIX, 1, R1)                                                     \
+  INLINE void c1row_##SUFFIX (const NnDirectConv *a, const float *x, const int *xoff, \
+                              float *y, int n)                                        \
+  BLOCKS (c1run4_##SUFFIX, c1run3_##SUFFIX, c1run2_##SUFFIX, c1run1_##SUFFIX)
+
+#if VL == 16
+C1ROW (k3, 6, 8, 12, 16)
+#else
+C1ROW (k3, 3, 4, 6, 12)
+#endif
+
 void
 SIMD (nn_direct_conv_rows) (const NnDirectConv *a, const float *x, const int *xoff, float *y,
                             int n)
@@ -246,6 +305,8 @@ SIMD (nn_direct_conv_rows) (const NnDirectConv *a, const float *x, const int *xo
     prow_c64 (a, x, xoff, y, n);
   else if (pointwise && a->c == 96)
     prow_c96 (a, x, xoff, y, n);
+  else if (a->c == 1 && a->kh == 3 && a->kw == 3)
+    c1row_k3 (a, x, xoff, y, n);
   else
     row_simd (a, x, xoff, y, n);
 }
