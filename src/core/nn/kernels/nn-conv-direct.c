@@ -56,7 +56,8 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
 #define REP2(M) M (0) M (1)
 #define REP3(M) M (0) M (1) M (2)
 #define REP4(M) M (0) M (1) M (2) M (3)
-#define REP6(M) REP4 (M) M (4) M (5)
+#define REP5(M) REP4 (M) M (4)
+#define REP6(M) REP5 (M) M (5)
 #define REP8(M) REP6 (M) M (6) M (7)
 #define REP12(M) REP8 (M) M (8) M (9) M (10) M (11)
 #define REP16(M) REP12 (M) M (12) M (13) M (14) M (15)
@@ -163,7 +164,11 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
   }
 
 /* R4 .. R1 are the rows of a tile for 4 .. 1 blocks of filters, so that the sums
- * and the blocks' weights fit the registers (32 with AVX-512, 16 with AVX2). */
+ * and the blocks' weights fit the registers (32 with AVX-512, 16 with AVX2). With
+ * 4 blocks, 6 rows left GCC three sums short, kept on the stack and reloaded at
+ * every step; 5 rows fit (nn-layer-bench advanced 32, predict: conv2d_3 14-15 ->
+ * 12.4-12.8 µs per image, conv2d_2's Winograd products 35-36 -> 32-33). With
+ * AVX2 the spilled tiles measured faster than smaller ones. */
 #define ROW(SUFFIX, R4, R3, R2, R1)                                                 \
   RUN (run4_##SUFFIX, 4, R4, R4)                                                     \
   RUN (run3_##SUFFIX, 3, R3, R3)                                                     \
@@ -174,7 +179,7 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
   BLOCKS (run4_##SUFFIX, run3_##SUFFIX, run2_##SUFFIX, run1_##SUFFIX)
 
 #if VL == 16
-ROW (simd, 6, 8, 12, 16) /* 24 of the 32 registers hold sums */
+ROW (simd, 5, 8, 12, 16) /* 20 to 24 of the 32 registers hold sums */
 #else
 ROW (simd, 3, 4, 6, 12)  /* 12 of the 16 */
 #endif
@@ -225,9 +230,9 @@ ROW (simd, 3, 4, 6, 12)  /* 12 of the 16 */
   BLOCKS (prun4_##SUFFIX, prun3_##SUFFIX, prun2_##SUFFIX, prun1_##SUFFIX)
 
 #if VL == 16
-PROW (c32, 6, 8, 12, 16, 32)
-PROW (c64, 6, 8, 12, 16, 64)
-PROW (c96, 6, 8, 12, 16, 96)
+PROW (c32, 5, 8, 12, 16, 32)
+PROW (c64, 5, 8, 12, 16, 64)
+PROW (c96, 5, 8, 12, 16, 96)
 #else
 PROW (c32, 3, 4, 6, 12, 32)
 PROW (c64, 3, 4, 6, 12, 64)
@@ -288,7 +293,7 @@ PROW (c96, 3, 4, 6, 12, 96)
   BLOCKS (c1run4_##SUFFIX, c1run3_##SUFFIX, c1run2_##SUFFIX, c1run1_##SUFFIX)
 
 #if VL == 16
-C1ROW (k3, 6, 8, 12, 16)
+C1ROW (k3, 5, 8, 12, 16)
 #else
 C1ROW (k3, 3, 4, 6, 12)
 #endif
