@@ -124,8 +124,17 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
     REP (OUT)                                                                       \
   }
 
-/* A run of n output pixels: full tiles of R, then 4, then 1. xoff[p] is where
- * the window of output pixel p starts in x (floats). */
+/* Output pixels p .. end in full tiles of R, then 4, then 1. */
+#define TILES(NAME, R, p, end)                                                  \
+  for (; p + R <= end; p += R)                                                  \
+    NAME##_big (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);        \
+  for (; p + 4 <= end; p += 4)                                                  \
+    NAME##_4 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);          \
+  for (; p < end; p++)                                                          \
+    NAME##_1 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);
+
+/* A run of n output pixels. xoff[p] is where the window of output pixel p starts
+ * in x (floats). */
 #define RUN(NAME, NF, RBIG, R)                                                        \
   TILE (NAME##_big, NF, REP##RBIG)                                                    \
   TILE (NAME##_4, NF, REP4)                                                           \
@@ -134,12 +143,7 @@ typedef int vi __attribute__ ((vector_size (VBYTES)));
                     int n, int f0)                                                    \
   {                                                                                   \
     int p = 0;                                                                        \
-    for (; p + R <= n; p += R)                                                        \
-      NAME##_big (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);            \
-    for (; p + 4 <= n; p += 4)                                                        \
-      NAME##_4 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);              \
-    for (; p < n; p++)                                                                \
-      NAME##_1 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);              \
+    TILES (NAME, R, p, n)                                                             \
   }
 
 /* The body of a row function: the runs over all filter blocks, blocks of 4 then
@@ -263,7 +267,7 @@ PROW (c96, 3, 4, 6, 12, 96)
     EPI (0) EPI (1) EPI (2) EPI (3)                                                 \
     REP (OUT)                                                                       \
   }
-/* Runs of pixels that lie in one row each, in tiles of R, then 4, then 1. */
+/* Runs of pixels that lie in one row each. */
 #define C1RUN(NAME, NF, R)                                                            \
   C1TILE (NAME##_big, NF, REP##R)                                                     \
   C1TILE (NAME##_4, NF, REP4)                                                         \
@@ -275,12 +279,7 @@ PROW (c96, 3, 4, 6, 12, 96)
       {                                                                               \
         for (end = p + 1; end < n && xoff[end] == xoff[p] + (end - p); end++)         \
           ;                                                                           \
-        for (; p + R <= end; p += R)                                                  \
-          NAME##_big (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);        \
-        for (; p + 4 <= end; p += 4)                                                  \
-          NAME##_4 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);          \
-        for (; p < end; p++)                                                          \
-          NAME##_1 (a, x, xoff + p, y + (size_t) p * a->y_pixel_stride, f0);          \
+        TILES (NAME, R, p, end)                                                       \
       }                                                                               \
   }
 #define C1ROW(SUFFIX, R4, R3, R2, R1)                                                \
@@ -393,9 +392,9 @@ void
 SIMD (nn_direct_depthwise_rows) (const NnDirectConv *a, const float *x, const int *xoff,
                                  float *y, int n)
 {
-  /* 9 taps and 8 sums in 32 registers, or 9 and 4 in 16 */
-  /* 3 x 3 with the taps unrolled and the kernel in registers (nn-layer-bench
-   * advanced 32, predict: depthwise_conv2d 12.9-13.7 -> 11.3-11.7 µs per image) */
+  /* 9 taps and 8 sums in 32 registers, or 9 and 4 in 16. A 3 x 3 kernel known
+   * when compiled unrolls its taps and stays in registers (nn-layer-bench
+   * advanced 32, predict: depthwise_conv2d 12.9-13.7 -> 11.3-11.7 µs per image). */
   if (a->kh == 3 && a->kw == 3)
     depthwise_rows (a, x, xoff, y, n, VL == 16 ? 8 : 4, 3, 3);
   else
