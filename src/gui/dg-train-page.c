@@ -97,6 +97,9 @@ struct _DgTrainPage {
   char *tab_title;         /* the Train tab's own title, while it shows progress */
   char *name_problem;      /* why the model name typed cannot be used, or NULL */
   int next_run_id;
+  NnFitProgress latest;    /* the last batch's progress */
+  gboolean latest_pending; /* not shown yet */
+  guint progress_id;       /* on_progress_interval, while batches come in */
 };
 
 G_DEFINE_FINAL_TYPE (DgTrainPage, dg_train_page, GTK_TYPE_WIDGET)
@@ -615,6 +618,55 @@ show_progress (DgTrainPage *self, const NnFitProgress *p)
   set_rate (self, rate);
 }
 
+/* What a batch changes on screen (the progress bar, the tab's title, the live
+ * plots) is shown at most ten times a second: a batch that comes within
+ * PROGRESS_INTERVAL_MS of the last one shown waits for the interval's end,
+ * unless it ends an epoch. Shown for every batch, about 40 times a second for
+ * the Quick recipe, it took layout and plot drawing on a core that the training
+ * threads needed: a whole Quick run in the window took 48.9 and 52.5 s that way,
+ * and 33.8 and 39.5 s this way (two rounds alternating, 2 cores). */
+#define PROGRESS_INTERVAL_MS 100
+
+static void
+show_latest_progress (DgTrainPage *self)
+{
+  self->latest_pending = FALSE;
+  if (self->current == NULL)
+    return;
+  show_progress (self, &self->latest);
+  if (self->shown == self->current)
+    {
+      dg_plot_changed (self->batch_plot);
+      dg_plot_changed (self->lr_plot);
+    }
+}
+
+static gboolean
+on_progress_interval (gpointer data)
+{
+  DgTrainPage *self = data;
+
+  if (!self->latest_pending)
+    {
+      self->progress_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  show_latest_progress (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+queue_progress (DgTrainPage *self, const NnFitProgress *p)
+{
+  self->latest = *p;
+  self->latest_pending = TRUE;
+  if (self->progress_id != 0 && p->batch < p->batches)
+    return;
+  show_latest_progress (self);
+  if (self->progress_id == 0)
+    self->progress_id = g_timeout_add (PROGRESS_INTERVAL_MS, on_progress_interval, self);
+}
+
 static gboolean
 on_progress_msg (gpointer data)
 {
@@ -639,12 +691,7 @@ on_progress_msg (gpointer data)
       plot_line_chart_append (run->charts[CHART_BATCH], 1, x, run->ema);
       plot_line_chart_append (run->charts[CHART_LR], run->phase == 2 ? 1 : 0, x, p->lr);
       run->batches_seen++;
-      show_progress (self, p);
-      if (self->shown == run)
-        {
-          dg_plot_changed (self->batch_plot);
-          dg_plot_changed (self->lr_plot);
-        }
+      queue_progress (self, p);
       g_signal_emit (self, signals[BATCH], 0, &shown);
     }
   else
@@ -844,6 +891,7 @@ on_train_done (DgJob *job, const GError *error, gpointer data)
   if (self->disposed)
     return;
   self->current = NULL;
+  g_clear_handle_id (&self->progress_id, g_source_remove);
   set_rate (self, "");
 
   if (!error)
@@ -1097,6 +1145,7 @@ dg_train_page_dispose (GObject *object)
   DgTrainPage *self = DG_TRAIN_PAGE (object);
 
   self->disposed = TRUE;
+  g_clear_handle_id (&self->progress_id, g_source_remove);
   if (self->job)
     dg_job_cancel (self->job);
   if (self->batch_plot)
