@@ -80,7 +80,8 @@ run_build() { # BUILD_DIR SUITE_ARGS MESON_ARGS...
   count_results "$dir"
 }
 
-run_build build-ci "" --werror -Dbuildtype=debugoptimized
+# Every suite but the screenshots (scripts/screenshots.sh runs those).
+run_build build-ci "--no-suite screenshots" --werror -Dbuildtype=debugoptimized
 # The unit suite again under AddressSanitizer + UndefinedBehaviorSanitizer, with the
 # GUI library built so that its display-free parts (the job runner) are covered too.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
