@@ -300,11 +300,14 @@ plan_inference_fusion (NnPlan *p, const NnModel *m)
     }
 }
 
+/* Dropout is the identity outside training. In training it writes a map of its
+ * own: the layer before may read its output in backward (MaxPooling2D does). */
 static gboolean
-aliases_input (const NnLayer *l, const NnLayerSizes *s)
+aliases_input (const NnLayer *l, NnMode mode)
 {
   return l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_RESHAPE
-         || (l->kind == NN_LAYER_DROPOUT && s->aux == 0);
+         || (l->kind == NN_LAYER_DROPOUT
+             && (mode != NN_MODE_TRAINING || l->cfg.dropout.rate <= 0.0f));
 }
 
 /* Training shares the output-gradient buffers between layers whose gradients are
@@ -455,7 +458,7 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
       p->act[i] = p->relu_of[i] >= 0 ? NN_ACT_RELU : fused_activation (m, i);
       p->needs_z[i] = l->kind != NN_LAYER_ACTIVATION && nn_act_needs_z (fused_activation (m, i));
       p->winograd[i] = i > 0 && nn_conv_winograd_eligible (l);
-      p->out_of[i] = i > 0 && aliases_input (l, &p->sizes[i]) ? p->out_of[l->inputs[0]] : i;
+      p->out_of[i] = i > 0 && aliases_input (l, mode) ? p->out_of[l->inputs[0]] : i;
     }
   for (int j = 0; j < L; j++)
     if (p->relu_of[j] >= 0)

@@ -223,9 +223,13 @@ dropout_hash (guint32 key, guint32 i)
   return h;
 }
 
-/* One image's mask and output. Built for AVX-512 and AVX2 as well, chosen at
- * load time: the hash's 32-bit multiplies vectorise only from SSE4.1 on, and the
- * baseline build is plain x86-64 (the plain loop runs 4 to 5 times slower).
+/* One image's y = x * m, m being scale where the hash passes the threshold and
+ * 0 elsewhere. Backward recomputes the mask the same way (dx = dy * m) rather
+ * than keeping it: a stored mask was one more map written in forward and read
+ * in backward, and these passes are bound by memory, not by the hash.
+ * Built for AVX-512 and AVX2 as well, chosen at load time: the hash's 32-bit
+ * multiplies vectorise only from SSE4.1 on, and the baseline build is plain
+ * x86-64 (the plain loop runs 4 to 5 times slower).
  * Not under ThreadSanitizer: the clones' resolver runs before its runtime starts. */
 #if defined(__SANITIZE_THREAD__)
 #define DROPOUT_CLONES
@@ -234,40 +238,38 @@ dropout_hash (guint32 key, guint32 i)
 #endif
 DROPOUT_CLONES
 static void
-dropout_image (float *mk, float *yk, const float *xk, size_t per, guint32 ik, guint32 threshold,
+dropout_image (float *yk, const float *xk, size_t per, guint32 ik, guint32 threshold,
                float scale)
 {
   for (size_t i = 0; i < per; i++)
+    yk[i] = dropout_hash (ik, (guint32) i) >= threshold ? xk[i] * scale : 0.0f;
+}
+
+/* y = dropout (x) over the call's images, x and y (n, per): forward with the
+ * layer's input and output, backward with dy and dx. */
+static void
+dropout_images (const NnCall *c, float *y, const float *x)
+{
+  size_t per = nn_shape_size (c->l->out_shape);
+  float rate = c->l->cfg.dropout.rate;
+  float scale = 1.0f / (1.0f - rate);
+  guint32 threshold = (guint32) MIN ((double) rate * 4294967296.0, 4294967295.0);
+  for (int k = 0; k < c->n; k++)
     {
-      float m = dropout_hash (ik, (guint32) i) >= threshold ? scale : 0.0f;
-      mk[i] = m;
-      yk[i] = xk[i] * m;
+      /* per image: a key from the pass, the layer and the image's index in the batch */
+      guint64 s = c->dropout_key ^ ((guint64) (c->t->n0 + k) * 0xd1b54a32d192ed03ull);
+      guint32 ik = (guint32) nn_rng_next (&s);
+      dropout_image (y + k * per, x + k * per, per, ik, threshold, scale);
     }
 }
 
 static void
 nn_dropout_forward (NnCall *c)
 {
-  size_t per = nn_shape_size (c->l->out_shape);
-  size_t count = out_count (c);
-  float rate = c->l->cfg.dropout.rate;
-  if (!c->training || rate <= 0.0f)
-    {
-      if (c->y != c->x[0])
-        memcpy (c->y, c->x[0], count * sizeof (float));
-      return;
-    }
-  float scale = 1.0f / (1.0f - rate);
-  guint32 threshold = (guint32) MIN ((double) rate * 4294967296.0, 4294967295.0);
-  guint64 key = c->dropout_key;
-  float *mask = c->aux; // (n, out shape)
-  for (int k = 0; k < c->n; k++)
-    {
-      /* per image: a key from the pass, the layer and the image's index in the batch */
-      guint64 s = key ^ ((guint64) (c->t->n0 + k) * 0xd1b54a32d192ed03ull);
-      guint32 ik = (guint32) nn_rng_next (&s);
-      dropout_image (mask + k * per, c->y + k * per, c->x[0] + k * per, per, ik, threshold, scale);
-    }
+  if (c->training && c->l->cfg.dropout.rate > 0.0f)
+    dropout_images (c, c->y, c->x[0]);
+  else if (c->y != c->x[0])
+    memcpy (c->y, c->x[0], out_count (c) * sizeof (float));
 }
 
 static void
@@ -275,14 +277,10 @@ nn_dropout_backward (NnCall *c)
 {
   if (c->dx[0] == NULL)
     return;
-  size_t count = out_count (c);
-  if (!c->training || c->l->cfg.dropout.rate <= 0.0f)
-    {
-      memcpy (c->dx[0], c->dy, count * sizeof (float));
-      return;
-    }
-  for (size_t i = 0; i < count; i++)
-    c->dx[0][i] = c->dy[i] * c->aux[i];
+  if (c->training && c->l->cfg.dropout.rate > 0.0f)
+    dropout_images (c, c->dx[0], c->dy);
+  else
+    memcpy (c->dx[0], c->dy, out_count (c) * sizeof (float));
 }
 
 /* ---- Rescaling, Flatten, Reshape ---------------------------------------------- */
@@ -381,17 +379,9 @@ no_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
   (void) l, (void) n, (void) mode, (void) s;
 }
 
-/* Training keeps each image's mask (scale or 0 per value) for backward. */
-static void
-dropout_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
-{
-  if (mode == NN_MODE_TRAINING && l->cfg.dropout.rate > 0.0f)
-    s->aux = nn_shape_size (l->out_shape);
-  (void) n;
-}
 
 const NnLayerOps nn_activation_ops = { nn_activation_forward, nn_activation_backward, no_sizes };
-const NnLayerOps nn_dropout_ops = { nn_dropout_forward, nn_dropout_backward, dropout_sizes };
+const NnLayerOps nn_dropout_ops = { nn_dropout_forward, nn_dropout_backward, no_sizes };
 const NnLayerOps nn_rescaling_ops = { nn_rescaling_forward, nn_rescaling_backward, no_sizes };
 const NnLayerOps nn_add_ops = { nn_add_forward, nn_add_backward, no_sizes };
 const NnLayerOps nn_concat_ops = { nn_concat_forward, nn_concat_backward, no_sizes };
