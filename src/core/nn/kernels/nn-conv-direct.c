@@ -39,6 +39,7 @@ G_STATIC_ASSERT (NN_LANES % VL == 0);
 typedef float vf __attribute__ ((vector_size (VBYTES)));
 typedef float vfu __attribute__ ((vector_size (VBYTES), aligned (4)));
 typedef int vi __attribute__ ((vector_size (VBYTES)));
+typedef unsigned char vb __attribute__ ((vector_size (VL))); /* a byte per lane */
 
 #define LOADU(p) (*(const vfu *) (p))
 #define STOREU(p, v) (*(vfu *) (p) = (v))
@@ -548,9 +549,12 @@ SIMD (nn_relu_backward_bias) (float *dz, const float *dy, const float *y, float 
 }
 
 /* MaxPooling2D 2x2, stride 2, 'valid', C a multiple of VL, one image:
- * forward, and backward routing dy to the first maximum of each window. */
+ * forward, and backward routing dy to the first maximum of each window.
+ * Training's forward also records each output's window cell in arg (one byte:
+ * the cell 0..3, plus NN_POOL_ARG_NOT_POSITIVE where the maximum is not above
+ * 0), so that its backward reads neither x nor y. */
 INLINE void
-max_pool2_forward (float *y, const float *x, int H, int W, int C)
+max_pool2_forward (float *y, guint8 *arg, const float *x, int H, int W, int C)
 {
   int OH = H / 2, OW = W / 2;
   for (int oh = 0; oh < OH; oh++)
@@ -562,12 +566,22 @@ max_pool2_forward (float *y, const float *x, int H, int W, int C)
               d = LOADU (p + (size_t) W * C + C);
           /* (b > a ? b : a) keeps the first of equal values, as the backward expects */
           vi m = b > a;
+          vi cell = m & 1;
           a = (vf) (((vi) b & m) | ((vi) a & ~m));
           m = c > a;
+          cell = (cell & ~m) | (m & 2);
           a = (vf) (((vi) c & m) | ((vi) a & ~m));
           m = d > a;
+          cell = (cell & ~m) | (m & 3);
           a = (vf) (((vi) d & m) | ((vi) a & ~m));
-          STOREU (y + ((size_t) oh * OW + ow) * C + c0, a);
+          size_t o = ((size_t) oh * OW + ow) * C + c0;
+          STOREU (y + o, a);
+          if (arg)
+            {
+              cell |= ~(a > (vf){ 0 }) & NN_POOL_ARG_NOT_POSITIVE;
+              vb bytes = __builtin_convertvector (cell, vb);
+              memcpy (arg + o, &bytes, VL);
+            }
         }
 }
 
@@ -601,9 +615,40 @@ max_pool2_backward (float *dx, const float *x, const float *y, const float *dy, 
 }
 
 void
-SIMD (nn_max_pool2_forward) (float *y, const float *x, int H, int W, int C)
+SIMD (nn_max_pool2_forward) (float *y, guint8 *arg, const float *x, int H, int W, int C)
 {
-  max_pool2_forward (y, x, H, W, C);
+  max_pool2_forward (y, arg, x, H, W, C);
+}
+
+/* dx from dy and the cells the forward recorded: 4 stores per output, no loads
+ * of x or y. */
+void
+SIMD (nn_max_pool2_backward_arg) (float *dx, const guint8 *arg, const float *dy, int H, int W,
+                                  int C, gboolean relu)
+{
+  int OH = H / 2, OW = W / 2;
+  if (H % 2 || W % 2)
+    memset (dx, 0, (size_t) H * W * C * sizeof (float));
+  vi keep = relu ? (vi) {} + NN_POOL_ARG_NOT_POSITIVE : (vi) {};
+  for (int oh = 0; oh < OH; oh++)
+    for (int ow = 0; ow < OW; ow++)
+      {
+        size_t at[4] = { ((size_t) (2 * oh) * W + 2 * ow) * C, 0, 0, 0 };
+        at[1] = at[0] + C;
+        at[2] = at[0] + (size_t) W * C;
+        at[3] = at[2] + C;
+        size_t o = ((size_t) oh * OW + ow) * C;
+        for (int c0 = 0; c0 < C; c0 += VL)
+          {
+            vb bytes;
+            memcpy (&bytes, arg + o + c0, VL);
+            vi cell = __builtin_convertvector (bytes, vi);
+            vi g = (vi) LOADU (dy + o + c0) & ((cell & keep) == 0);
+            cell &= 3;
+            for (int q = 0; q < 4; q++)
+              STOREU (dx + at[q] + c0, (vf) (g & (cell == q)));
+          }
+      }
 }
 
 #if VL == 16

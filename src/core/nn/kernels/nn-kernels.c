@@ -949,7 +949,7 @@ nn_relu_bias_kernel_backward (float *dz, const float *dy, const float *y, float 
 }
 
 gboolean
-nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int C)
+nn_max_pool2_kernel_forward (float *y, guint8 *arg, const float *x, int n, int H, int W, int C)
 {
   NnKernelLevel level = nn_kernels_level ();
   if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
@@ -957,7 +957,7 @@ nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int 
   size_t si = (size_t) H * W * C, so = (size_t) (H / 2) * (W / 2) * C;
   for (int i = 0; i < n; i++)
     (level >= NN_KERNELS_AVX512 ? nn_max_pool2_forward_avx512 : nn_max_pool2_forward_avx2) (
-      y + i * so, x + i * si, H, W, C);
+      y + i * so, arg ? arg + i * so : NULL, x + i * si, H, W, C);
   return TRUE;
 }
 
@@ -972,6 +972,21 @@ nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y, const f
   for (int i = 0; i < n; i++)
     (level >= NN_KERNELS_AVX512 ? nn_max_pool2_backward_avx512 : nn_max_pool2_backward_avx2) (
       dx + i * si, x + i * si, y + i * so, dy + i * so, H, W, C, relu);
+  return TRUE;
+}
+
+gboolean
+nn_max_pool2_kernel_backward_arg (float *dx, const guint8 *arg, const float *dy, int n, int H,
+                                  int W, int C, gboolean relu)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
+    return FALSE;
+  size_t si = (size_t) H * W * C, so = (size_t) (H / 2) * (W / 2) * C;
+  for (int i = 0; i < n; i++)
+    (level >= NN_KERNELS_AVX512 ? nn_max_pool2_backward_arg_avx512
+                                : nn_max_pool2_backward_arg_avx2) (
+      dx + i * si, arg + i * so, dy + i * so, H, W, C, relu);
   return TRUE;
 }
 

@@ -149,11 +149,18 @@ gboolean nn_relu_bias_kernel_backward (float *dz, const float *dy, const float *
 
 /* MaxPooling2D 2x2, stride 2, 'valid' of n images (H, W, C) -> (H/2, W/2, C);
  * backward routes dy to the first maximum of each window and overwrites dx; with
- * relu, only where that maximum is positive (the backward of a relu before the pool). */
-gboolean nn_max_pool2_kernel_forward (float *y, const float *x, int n, int H, int W, int C);
+ * relu, only where that maximum is positive (the backward of a relu before the pool).
+ * arg, when not NULL, gets each output's window cell (0..3, a byte, plus
+ * NN_POOL_ARG_NOT_POSITIVE where the maximum is not above 0): training's backward
+ * then needs only dy and arg (nn_max_pool2_kernel_backward_arg). */
+#define NN_POOL_ARG_NOT_POSITIVE 4
+gboolean nn_max_pool2_kernel_forward (float *y, guint8 *arg, const float *x, int n, int H, int W,
+                                      int C);
 gboolean nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y,
                                        const float *dy, int n, int H, int W, int C,
                                        gboolean relu);
+gboolean nn_max_pool2_kernel_backward_arg (float *dx, const guint8 *arg, const float *dy, int n,
+                                           int H, int W, int C, gboolean relu);
 
 /* BatchNormalization passes (used by layers/nn-norm.c); FALSE unless C is a
  * multiple of NN_LANES and the CPU has AVX2. With a' = a where b RA + RO > 0,

@@ -49,10 +49,14 @@ void nn_relu_backward_bias_avx512 (float *dz, const float *dy, const float *y, f
                                    size_t rows, int F);
 void nn_relu_backward_bias_avx2 (float *dz, const float *dy, const float *y, float *db,
                                  size_t rows, int F);
-void nn_max_pool2_forward_avx512 (float *y, const float *x, int H, int W, int C);
+void nn_max_pool2_forward_avx512 (float *y, guint8 *arg, const float *x, int H, int W, int C);
+void nn_max_pool2_backward_arg_avx512 (float *dx, const guint8 *arg, const float *dy, int H,
+                                       int W, int C, gboolean relu);
 void nn_max_pool2_backward_avx512 (float *dx, const float *x, const float *y, const float *dy,
                                    int H, int W, int C, gboolean relu);
-void nn_max_pool2_forward_avx2 (float *y, const float *x, int H, int W, int C);
+void nn_max_pool2_forward_avx2 (float *y, guint8 *arg, const float *x, int H, int W, int C);
+void nn_max_pool2_backward_arg_avx2 (float *dx, const guint8 *arg, const float *dy, int H,
+                                     int W, int C, gboolean relu);
 void nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const float *dy,
                                  int H, int W, int C, gboolean relu);
 

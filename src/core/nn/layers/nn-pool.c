@@ -33,19 +33,31 @@ window (const NnLayer *l, PoolPad pad, int oh, int ow, int *h0, int *h1, int *w0
   *w0 = MAX (*w0, 0);
 }
 
-/* MaxPooling2D 2x2, stride 2, 'valid' (the usual one) by the SIMD kernels. */
+static gboolean
+is_pool2 (const NnPoolConfig *p)
+{
+  return p->pool_h == 2 && p->pool_w == 2 && p->stride_h == 2 && p->stride_w == 2
+         && p->padding == NN_PAD_VALID;
+}
+
+/* MaxPooling2D 2x2, stride 2, 'valid' (the usual one) by the SIMD kernels. In
+ * training, c->aux holds each output's window cell (a byte), which the forward
+ * writes and the backward reads in place of x and y: the pool's input is the
+ * largest map of its block, and backward had to read it all to find the maxima. */
 static gboolean
 max_pool2_kernel (NnCall *c, gboolean backward)
 {
-  const NnPoolConfig *p = &c->l->cfg.pool;
   NnShape in = c->l->in_shape;
-  if (p->pool_h != 2 || p->pool_w != 2 || p->stride_h != 2 || p->stride_w != 2
-      || p->padding != NN_PAD_VALID)
+  if (!is_pool2 (&c->l->cfg.pool))
     return FALSE;
+  guint8 *arg = c->training ? (guint8 *) c->aux : NULL;
+  if (backward && arg)
+    return nn_max_pool2_kernel_backward_arg (c->dx[0], arg, c->dy, c->n, in.h, in.w, in.c,
+                                             c->dx_relu);
   if (backward)
     return nn_max_pool2_kernel_backward (c->dx[0], c->x[0], c->y, c->dy, c->n, in.h, in.w, in.c,
                                          c->dx_relu);
-  return nn_max_pool2_kernel_forward (c->y, c->x[0], c->n, in.h, in.w, in.c);
+  return nn_max_pool2_kernel_forward (c->y, arg, c->x[0], c->n, in.h, in.w, in.c);
 }
 
 // y (n, OH, OW, C) from x (n, H, W, C)
@@ -245,13 +257,22 @@ nn_gap_backward (NnCall *c)
         c->dx[0][((size_t) i * P + p) * C + k] = c->dy[(size_t) i * C + k] / (float) P;
 }
 
-/* The pooling layers need nothing but their output. */
+/* The pooling layers need nothing but their output, except MaxPooling2D 2x2 in
+ * training: a byte per output (max_pool2_kernel). */
 static void
 no_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
 {
   (void) l, (void) n, (void) mode, (void) s;
 }
 
-const NnLayerOps nn_max_pool_ops = { nn_max_pool_forward, nn_max_pool_backward, no_sizes };
+static void
+max_pool_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
+{
+  if (mode == NN_MODE_TRAINING && is_pool2 (&l->cfg.pool))
+    s->aux = (nn_shape_size (l->out_shape) + sizeof (float) - 1) / sizeof (float);
+  (void) n;
+}
+
+const NnLayerOps nn_max_pool_ops = { nn_max_pool_forward, nn_max_pool_backward, max_pool_sizes };
 const NnLayerOps nn_avg_pool_ops = { nn_avg_pool_forward, nn_avg_pool_backward, no_sizes };
 const NnLayerOps nn_gap_ops = { nn_gap_forward, nn_gap_backward, no_sizes };
