@@ -104,7 +104,10 @@ plan_split (NnPlan *p, const NnModel *m)
  * repeat (advanced's conv2d_4 backward went from 67 to 172 µs per image in
  * chunks of 5). bench --train -a advanced, three rounds alternating, whole
  * slices against chunks of 256 KB: 1,094 / 1,125 / 1,063 -> 1,150 / 1,187 /
- * 1,146 img/s at one thread. */
+ * 1,146 img/s at one thread. On the AMX tiles, which neither transform the
+ * weights nor use Winograd, chunks lost too: nn-layer-bench advanced 128 20 amx,
+ * three rounds alternating, 590-604 -> 611-632 µs of CPU per image (conv2d_4's
+ * backward 23 -> 35 µs, its dz transposed and dW stored at every call). */
 static void
 plan_training_chunks (NnPlan *p, const NnModel *m)
 {
