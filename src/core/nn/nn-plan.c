@@ -304,7 +304,8 @@ plan_inference_fusion (NnPlan *p, const NnModel *m)
 }
 
 /* Dropout is the identity outside training. In training it writes a map of its
- * own: the layer before may read its output in backward (MaxPooling2D does). */
+ * own: the layer before may read its output in backward (MaxPooling2D does at
+ * the generic level and for windows other than 2 x 2). */
 static gboolean
 aliases_input (const NnLayer *l, NnMode mode)
 {

@@ -379,7 +379,6 @@ no_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
   (void) l, (void) n, (void) mode, (void) s;
 }
 
-
 const NnLayerOps nn_activation_ops = { nn_activation_forward, nn_activation_backward, no_sizes };
 const NnLayerOps nn_dropout_ops = { nn_dropout_forward, nn_dropout_backward, no_sizes };
 const NnLayerOps nn_rescaling_ops = { nn_rescaling_forward, nn_rescaling_backward, no_sizes };
