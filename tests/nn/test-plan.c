@@ -95,6 +95,37 @@ check_local_gradients (const NnPlan *p, const NnModel *m, int bn, int pointwise,
           "writes the next to the other");
 }
 
+/* Training: the maps around each pool (the relu's output it reads, its own
+ * output that Dropout reads) never leave the thread's area; the maps that a
+ * backward reads (the depthwise input, the Dropout output that a Conv2D
+ * reads) and the logits keep the batch's buffers. */
+static void
+check_local_outputs (const NnPlan *p, const NnModel *m)
+{
+  int pools = 0, local = 0;
+  gboolean right = TRUE;
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      NnLayerKind kind = m->layers[i].kind;
+      if (p->out_local[i])
+        local++;
+      if (kind == NN_LAYER_MAX_POOL)
+        {
+          pools++;
+          right &= p->out_local[i] && p->out_local[m->layers[i].inputs[0]]
+                   && p->out_local_at[i] != p->out_local_at[i - 1]
+                   && p->out_local_at[i] + nn_shape_size (m->layers[i].out_shape)
+                        <= p->out_local_floats;
+        }
+      if (kind == NN_LAYER_DROPOUT || i == m->output)
+        right &= !p->out_local[i];
+      if (kind == NN_LAYER_DEPTHWISE_CONV2D)
+        right &= !p->out_local[m->layers[i].inputs[0]];
+    }
+  tap_ok (right && pools == 3 && local == 6,
+          "advanced, training: %d maps kept within a chunk, the pools' inputs and outputs", local);
+}
+
 /* Inference: a segment per block, each ending at its MaxPooling2D, more images at
  * a time as the maps shrink; a pooling's output, which the next segment reads,
  * holds a group, a map that only its block reads holds a segment's group, and
@@ -211,8 +242,21 @@ test_advanced (void)
           "%s and the Dense layers", first, m->layers[bn].name, m->layers[depthwise + 1].name,
           m->layers[wino_conv].name);
   check_local_gradients (p, m, bn, depthwise + 1, first);
+  /* The stretch from the BatchNormalization before the first pool goes in
+   * chunks up to the Winograd Conv2D, which runs whole: the pool reads the
+   * relu's output from L2. */
+  int bn_pool = wino_conv - 4;
+  tap_ok (m->layers[bn_pool].kind == NN_LAYER_BATCH_NORM
+          && nn_plan_chunked_to (p, bn_pool, wino_conv) == wino_conv - 1
+          && nn_plan_chunked_to (p, wino_conv, wino_conv + 1) == wino_conv - 1
+          && nn_plan_chunked_to (p, bn, depthwise + 1) == depthwise + 1,
+          "advanced, training: %s to %s in chunks, %s whole", m->layers[bn_pool].name,
+          m->layers[wino_conv - 1].name, m->layers[wino_conv].name);
+  check_local_outputs (p, m);
   nn_plan_free (p);
   p = nn_plan_new (m, NN_MODE_INFERENCE, 32);
+  tap_ok (nn_plan_chunked_to (p, bn, depthwise + 1) == bn - 1,
+          "advanced, inference: no part of a stretch in training chunks");
   tap_ok (nn_plan_train_chunk (p, m, bn, depthwise + 1) == 0, "advanced, inference: no training chunks");
   nn_plan_free (p);
 }

@@ -175,7 +175,9 @@ const float *nn_model_forward (NnModel *m, NnWorkspace *ws, const float *x, int 
  * non-trainable variables get 0). If dx is not NULL it receives d loss / d x. */
 void nn_model_backward (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, float *dx);
 
-/* Output of any layer after the last forward: (N, layer out_shape), owned by ws. */
+/* Output of any layer after the last forward: (N, layer out_shape), owned by ws;
+ * NULL for a map that a training workspace keeps only a chunk at a time
+ * (nn-plan.h, out_local). */
 const float *nn_workspace_layer_output (const NnWorkspace *ws, int layer);
 /* Gradient with respect to a layer's output after the last backward, or NULL. */
 const float *nn_workspace_layer_grad (const NnWorkspace *ws, int layer);

@@ -41,6 +41,17 @@ image_at (const NnWorkspace *ws, const NnThread *t, int i)
     }
 }
 
+/* Where layer i's map of thread t's first image lies: a chunk's own in the
+ * thread's area (NnPlan.out_local), the others in the layer's buffer. */
+static float *
+map_of (NnWorkspace *ws, const NnThread *t, int i)
+{
+  const NnPlan *p = ws->plan;
+  if (p->out_local[p->out_of[i]])
+    return t->out_local + p->out_local_at[p->out_of[i]];
+  return ws->out[i] + image_at (ws, t, i) * slice_size (ws, i);
+}
+
 /* Layer i on thread t's slice: where everything lies. */
 static NnCall
 make_call (NnWorkspace *ws, NnThread *t, int i)
@@ -53,7 +64,7 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
     .m = m, .pool = ws->nt_eff > 1 && t->part.count == 1 ? ws->pool : NULL, .t = t, .l = l,
     .index = i, .n = t->n, .n_total = ws->n, .part = t->part,
     .act = p->act[i],
-    .y = ws->out[i] + at * per,
+    .y = map_of (ws, t, i),
     .z = ws->z[i] ? ws->z[i] + at * per : NULL,
     .aux = ws->aux[i] ? ws->aux[i] + at * p->sizes[i].aux : NULL,
     .stats = p->sizes[i].stats ? ws->stats + p->stats_off[i] + t->tid * p->sizes[i].stats : NULL,
@@ -66,7 +77,7 @@ make_call (NnWorkspace *ws, NnThread *t, int i)
   if (l->kind == NN_LAYER_DROPOUT)
     c.dropout_key = dropout_key (ws, i);
   for (int j = 0; j < l->n_inputs; j++)
-    c.x[j] = ws->out[l->inputs[j]] + image_at (ws, t, l->inputs[j]) * slice_size (ws, l->inputs[j]);
+    c.x[j] = map_of (ws, t, l->inputs[j]);
   return c;
 }
 
@@ -139,33 +150,36 @@ batch_wide (const NnWorkspace *ws, int i)
 /* Training: BatchNormalization needs the whole batch for its sums, every other
  * layer goes image by image. So the layers from one batch-wide layer up to the
  * next run a few images at a time (nn_plan_train_chunk), and the maps that one
- * writes and the next reads stay in L2; the batch-wide layer first gathers its
- * sums over the whole slice (meeting the other threads), then applies them
- * chunk by chunk. */
+ * writes and the next reads stay in L2, up to a layer that keeps whole slices
+ * (nn_plan_chunked_to): from there the stretch goes whole. The batch-wide
+ * layer first gathers its sums over the whole slice (meeting the other
+ * threads), then applies them chunk by chunk. */
 static void
 forward_training (NnWorkspace *ws, NnThread *t)
 {
+  const NnPlan *p = ws->plan;
   int last = ws->m->output;
   for (int from = 1, to; from <= last; from = to + 1)
     {
       for (to = from; to < last && !batch_wide (ws, to + 1); to++)
         ;
-      int chunk = nn_plan_train_chunk (ws->plan, ws->m, from, to);
+      int cto = nn_plan_chunked_to (p, from, to);
+      int chunk = cto >= from ? nn_plan_train_chunk (p, ws->m, from, cto) : 0;
       if (chunk == 0)
-        {
-          forward_layers (ws, t, from, to);
-          continue;
-        }
+        cto = from - 1;
       gboolean wide = batch_wide (ws, from);
       if (wide)
         forward_layer (ws, t, from, NN_WHOLE, NN_PHASE_GATHER);
-      for (int g0 = 0; g0 < t->n; g0 += chunk)
+      for (int g0 = 0; g0 < t->n && chunk > 0; g0 += chunk)
         {
           NnThread sub = chunk_of (t, g0, chunk);
           if (wide)
             forward_layer (ws, &sub, from, NN_WHOLE, NN_PHASE_APPLY);
-          forward_layers (ws, &sub, from + wide, to);
+          forward_layers (ws, &sub, from + wide, cto);
         }
+      if (wide && chunk == 0)
+        forward_layer (ws, t, from, NN_WHOLE, NN_PHASE_APPLY);
+      forward_layers (ws, t, MAX (cto + 1, from + wide), to);
     }
 }
 
@@ -330,29 +344,29 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
 
 /* Backward in the stretches of forward_training, from the top: a batch-wide
  * layer gathers over the slice the output gradient that the stretch above it
- * wrote whole, then it and the layers below it down to the next batch-wide one
- * go chunk by chunk. */
+ * wrote, then the layers down to the next batch-wide one go whole down to the
+ * lowest that keeps whole slices, and chunk by chunk below it. */
 static void
 backward_training (NnWorkspace *ws, NnThread *t)
 {
+  const NnPlan *p = ws->plan;
   for (int top = ws->m->output, bottom; top >= 1; top = bottom - 1)
     {
       for (bottom = top; bottom > 1 && !batch_wide (ws, bottom - 1); bottom--)
         ;
-      int chunk = nn_plan_train_chunk (ws->plan, ws->m, bottom, top);
+      int ctop = nn_plan_chunked_to (p, bottom, top);
+      int chunk = ctop >= bottom ? nn_plan_train_chunk (p, ws->m, bottom, ctop) : 0;
       if (chunk == 0)
-        {
-          for (int i = top; i >= bottom; i--)
-            backward_layer (ws, t, i, NN_PHASE_BOTH);
-          continue;
-        }
+        ctop = bottom - 1;
       gboolean wide = batch_wide (ws, top);
       if (wide)
         backward_layer (ws, t, top, NN_PHASE_GATHER);
-      for (int g0 = 0; g0 < t->n; g0 += chunk)
+      for (int i = top; i > ctop; i--)
+        backward_layer (ws, t, i, i == top && wide ? NN_PHASE_APPLY : NN_PHASE_BOTH);
+      for (int g0 = 0; g0 < t->n && chunk > 0; g0 += chunk)
         {
           NnThread sub = chunk_of (t, g0, chunk);
-          for (int i = top; i >= bottom; i--)
+          for (int i = ctop; i >= bottom; i--)
             backward_layer (ws, &sub, i, i == top && wide ? NN_PHASE_APPLY : NN_PHASE_BOTH);
         }
     }

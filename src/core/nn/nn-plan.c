@@ -142,6 +142,20 @@ nn_plan_train_chunk (const NnPlan *p, const NnModel *m, int from, int to)
   return (int) CLAMP (p->train_chunk_bytes / MAX (bytes, 1), 1, (size_t) p->max_batch);
 }
 
+/* The end of the part of a training stretch from .. to that runs chunk by
+ * chunk: the layer before the first one that keeps its stretch whole (from - 1
+ * when that is from, or when training does not go in chunks). */
+int
+nn_plan_chunked_to (const NnPlan *p, int from, int to)
+{
+  if (p->train_chunk_bytes == 0)
+    return from - 1;
+  for (int i = from; i <= to; i++)
+    if (p->whole_slices[i])
+      return i - 1;
+  return to;
+}
+
 /* The layer whose backward reads layer i's output gradient: i itself, or the
  * BatchNormalization that does i's relu. */
 static int
@@ -169,8 +183,9 @@ plan_local_gradients (NnPlan *p, const NnModel *m)
     {
       for (bottom = top; bottom > 1 && !p->batch_wide[bottom - 1]; bottom--)
         ;
-      int chunk = nn_plan_train_chunk (p, m, bottom, top), turn = 0;
-      for (int i = top - 1; chunk > 0 && i >= bottom; i--)
+      int ctop = nn_plan_chunked_to (p, bottom, top), turn = 0;
+      int chunk = ctop >= bottom ? nn_plan_train_chunk (p, m, bottom, ctop) : 0;
+      for (int i = ctop - 1; chunk > 0 && i >= bottom; i--)
         if (gradient_reader (p, i) >= bottom)
           {
             size_t floats = (size_t) chunk * nn_shape_size (m->layers[i].out_shape);
@@ -184,6 +199,92 @@ plan_local_gradients (NnPlan *p, const NnModel *m)
     p->grad_local_at[i] = turn_of[i] ? slot[0] : 0;
   p->grad_local_floats = slot[0] + slot[1];
   g_free (turn_of);
+}
+
+/* Whether training's backward of layer i reads the map of its input, or of its
+ * output. Only the kinds that chunk-local maps need are told apart; any other
+ * is taken to read both. */
+static gboolean
+backward_reads_input (const NnPlan *p, const NnModel *m, int i)
+{
+  switch (m->layers[i].kind)
+    {
+    case NN_LAYER_MAX_POOL:
+      return p->sizes[i].aux == 0; /* the 2 x 2 pool reads the cells it recorded */
+    case NN_LAYER_DROPOUT:
+      return FALSE; /* it computes its mask again */
+    case NN_LAYER_ACTIVATION:
+      return !p->relu_fused[i];
+    default:
+      return TRUE;
+    }
+}
+
+static gboolean
+backward_reads_output (const NnPlan *p, const NnModel *m, int i)
+{
+  /* BatchNormalization finds where its fused relu passed from its input. */
+  return m->layers[i].kind != NN_LAYER_BATCH_NORM && backward_reads_input (p, m, i);
+}
+
+/* Whether the map of buffer b (an owner: out_of[b] = b) lives and dies within
+ * the chunked part of a stretch, part[] numbering each part's layers: everyone
+ * who writes or reads it runs in that part, and no backward reads it. */
+static gboolean
+stays_in_chunk (const NnPlan *p, const NnModel *m, const int *part, int b)
+{
+  if (part[b] == 0 || b == m->output)
+    return FALSE;
+  for (int i = 1; i < m->n_layers; i++)
+    {
+      if (p->out_of[i] == b
+          && (part[i] != part[b] || (!p->relu_fused[i] && backward_reads_output (p, m, i))))
+        return FALSE;
+      for (int j = 0; j < m->layers[i].n_inputs && !p->relu_fused[i]; j++)
+        if (p->out_of[m->layers[i].inputs[j]] == b
+            && (part[i] != part[b] || backward_reads_input (p, m, i)))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+/* Forward's counterpart of plan_local_gradients: a map that forward writes
+ * and reads within a chunk and that no backward reads (the relu's output that
+ * a 2 x 2 pool reads, and the pool's, which Dropout reads) goes to the
+ * thread's area, in two slots taking turns, and never out to memory. */
+static void
+plan_local_outputs (NnPlan *p, const NnModel *m)
+{
+  int L = m->n_layers, n_parts = 0;
+  int *part = g_new0 (int, L), *chunk_of = g_new0 (int, L);
+  for (int from = 1, to; from <= m->output && p->train_chunk_bytes > 0; from = to + 1)
+    {
+      for (to = from; to < m->output && !p->batch_wide[to + 1]; to++)
+        ;
+      int cto = nn_plan_chunked_to (p, from, to);
+      int chunk = cto >= from ? nn_plan_train_chunk (p, m, from, cto) : 0;
+      n_parts++;
+      for (int i = from; chunk > 0 && i <= cto; i++)
+        {
+          part[i] = n_parts;
+          chunk_of[i] = chunk;
+        }
+    }
+  size_t slot[2] = { 0, 0 };
+  for (int b = 1, turn = 0, last_part = 0; b < L; b++)
+    if (p->out_of[b] == b && stays_in_chunk (p, m, part, b))
+      {
+        turn = part[b] == last_part ? turn ^ 1 : 0;
+        last_part = part[b];
+        p->out_local[b] = TRUE;
+        p->out_local_at[b] = turn ? 1 : 0; /* the slot, made an offset below */
+        slot[turn] = MAX (slot[turn], (size_t) chunk_of[b] * nn_shape_size (m->layers[b].out_shape));
+      }
+  for (int b = 1; b < L; b++)
+    p->out_local_at[b] = p->out_local_at[b] ? slot[0] : 0;
+  p->out_local_floats = slot[0] + slot[1];
+  g_free (part);
+  g_free (chunk_of);
 }
 
 /* ---- inference: segments and groups ---------------------------------------- */
@@ -442,6 +543,8 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
   p->batch_wide = g_new0 (gboolean, L);
   p->grad_local = g_new0 (gboolean, L);
   p->grad_local_at = g_new0 (size_t, L);
+  p->out_local = g_new0 (gboolean, L);
+  p->out_local_at = g_new0 (size_t, L);
   p->reduce_len = 1;
   for (int i = 0; i < L; i++)
     p->fuse_target[i] = -1;
@@ -468,6 +571,7 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
     if (p->relu_of[j] >= 0)
       p->out_of[j] = p->out_of[p->relu_of[j]];
   plan_relu_in_pool (p, m);
+  plan_local_outputs (p, m);
   int *seg_of = g_new0 (int, L);
   plan_segments (p, m, seg_of);
   plan_reach (p, m, seg_of);
@@ -502,6 +606,8 @@ nn_plan_free (NnPlan *p)
   g_free (p->grad_at);
   g_free (p->grad_shared);
   g_free (p->batch_wide);
+  g_free (p->out_local);
+  g_free (p->out_local_at);
   g_free (p->grad_local);
   g_free (p->grad_local_at);
   g_free (p);
@@ -572,7 +678,7 @@ nn_plan_bytes (const NnPlan *p, const NnModel *m, int n_threads)
     {
       const NnLayer *l = &m->layers[i];
       double per = (double) nn_shape_size (l->out_shape);
-      if (p->out_of[i] == i)
+      if (p->out_of[i] == i && !p->out_local[i])
         floats += b * per;
       if (p->needs_z[i])
         floats += b * per;
@@ -585,6 +691,6 @@ nn_plan_bytes (const NnPlan *p, const NnModel *m, int n_threads)
   floats += 2.0 * p->n_layers * 2 * NN_MAX_THREADS * p->reduce_len; /* doubles */
   if (p->mode == NN_MODE_TRAINING)
     floats += (double) p->grad_floats + (double) (n_threads - 1) * m->n_params
-              + (double) p->grad_local_floats * n_threads;
+              + (double) (p->grad_local_floats + p->out_local_floats) * n_threads;
   return floats * sizeof (float);
 }

@@ -63,7 +63,8 @@ typedef struct {
   int *seg_from, *seg_to, *seg_group;
   /* Training runs the layers between two BatchNormalizations a few images at a
    * time, for the same reason: about train_chunk_bytes of each map (0: whole
-   * slices), except where a layer needs whole slices (whole_slices[i]). */
+   * slices), up to the first layer that needs whole slices (whole_slices[i]),
+   * from which the stretch goes whole (nn_plan_chunked_to). */
   size_t train_chunk_bytes;
   gboolean *whole_slices;
   /* Training: the layers that need the whole batch at once (BatchNormalization
@@ -76,6 +77,14 @@ typedef struct {
   gboolean *grad_local;
   size_t *grad_local_at;
   size_t grad_local_floats;
+  /* Training: a map that forward writes and reads within one chunk of a stretch
+   * and that no backward reads (out_local[b], b the buffer's owner, out_of[b] =
+   * b) lives likewise in a per-thread area of out_local_floats, at
+   * out_local_at[b]; the workspace has no buffer for the batch's. So the
+   * chunks of a pass may be made smaller than planned (tests do), never larger. */
+  gboolean *out_local;
+  size_t *out_local_at;
+  size_t out_local_floats;
   /* Per buffer (out_of's owners), in a fused pass: how much of a thread's slice
    * it holds. A buffer that only its own segment reads holds a segment's group,
    * reused by each (NN_REACH_SEGMENT), so that it stays in cache; one that later
@@ -105,6 +114,9 @@ void    nn_plan_free (NnPlan *p);
 
 /* Images per chunk for layers from .. to of a training pass, 0: whole slices. */
 int     nn_plan_train_chunk (const NnPlan *p, const NnModel *m, int from, int to);
+/* The last layer of the part of stretch from .. to that goes in chunks, the
+ * layers before the first that keeps whole slices (from - 1: none). */
+int     nn_plan_chunked_to (const NnPlan *p, int from, int to);
 
 /* Consumers of layer p's output; *only is the last one. */
 int     nn_plan_consumers (const NnModel *m, int p, int *only);

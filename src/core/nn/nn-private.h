@@ -33,6 +33,7 @@ struct _NnThread {
   float *grads;          /* per-thread weight gradients, model layout; NULL for tid 0 */
   float *tmp;            /* d input of a layer whose producer feeds several layers */
   float *grad_local;     /* training: the gradients kept within a chunk (plan->grad_local) */
+  float *out_local;      /* training: the maps kept within a chunk (plan->out_local) */
 };
 
 /* A layer that needs the whole batch (BatchNormalization in training) runs in

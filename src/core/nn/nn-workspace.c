@@ -86,7 +86,7 @@ workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
     {
       const NnLayer *l = &m->layers[i];
       size_t per = nn_shape_size (l->out_shape);
-      if (p->out_of[i] == i)
+      if (p->out_of[i] == i && !p->out_local[i])
         ws->out[i] = ws_floats (ws, max_batch * per);
       if (p->needs_z[i])
         ws->z[i] = ws_floats (ws, max_batch * per);
@@ -111,7 +111,11 @@ workspace_alloc (NnWorkspace *ws, const NnModel *m, gboolean checked)
   ws->stats = ws_floats (ws, MAX (p->stats_floats, 1));
   int nt = checked ? pool_threads (m) : 1;
   for (int t = 0; t < nt && !ws->alloc_failed; t++)
-    ws->threads[t].scratch = ws_floats (ws, MAX (p->scratch_floats, 1));
+    {
+      ws->threads[t].scratch = ws_floats (ws, MAX (p->scratch_floats, 1));
+      if (p->out_local_floats > 0)
+        ws->threads[t].out_local = ws_floats (ws, p->out_local_floats);
+    }
   if (checked && ws->mode == NN_MODE_TRAINING && !ws->alloc_failed)
     {
       alloc_grad_block (ws);
@@ -152,8 +156,13 @@ pool_start (NnWorkspace *ws, const NnModel *m, GError **error)
     return FALSE;
   ws->nt = want;
   for (int t = 1; t < want; t++)
-    if (ws->threads[t].scratch == NULL)
-      ws->threads[t].scratch = nn_alloc_floats (MAX (ws->plan->scratch_floats, 1));
+    {
+      NnThread *th = &ws->threads[t];
+      if (th->scratch == NULL)
+        th->scratch = nn_alloc_floats (MAX (ws->plan->scratch_floats, 1));
+      if (th->out_local == NULL && ws->plan->out_local_floats > 0)
+        th->out_local = nn_alloc_floats (ws->plan->out_local_floats);
+    }
   return TRUE;
 }
 
@@ -342,6 +351,7 @@ nn_workspace_free (NnWorkspace *ws)
       nn_free (ws->threads[t].grads);
       nn_free (ws->threads[t].tmp);
       nn_free (ws->threads[t].grad_local);
+      nn_free (ws->threads[t].out_local);
     }
   nn_free (ws->grad_block);
   nn_free (ws->stats);

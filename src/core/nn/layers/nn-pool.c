@@ -40,10 +40,63 @@ is_pool2 (const NnPoolConfig *p)
          && p->padding == NN_PAD_VALID;
 }
 
+/* MaxPooling2D 2x2, stride 2, 'valid' in training, where the kernels cannot:
+ * the maximum of each window and its cell in arg, as the SIMD kernels do it
+ * (the first of equal values; NN_POOL_ARG_NOT_POSITIVE where it is not above 0). */
+static void
+max_pool2_forward_arg (NnCall *c, guint8 *arg)
+{
+  NnShape in = c->l->in_shape, out = c->l->out_shape;
+  int C = in.c;
+  for (int i = 0; i < c->n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          size_t o = (((size_t) i * out.h + oh) * out.w + ow) * C;
+          const float *x0 = c->x[0] + (((size_t) i * in.h + 2 * oh) * in.w + 2 * ow) * C;
+          const float *cells[4] = { x0, x0 + C, x0 + (size_t) in.w * C, x0 + (size_t) in.w * C + C };
+          for (int k = 0; k < C; k++)
+            {
+              float best = cells[0][k];
+              int cell = 0;
+              for (int q = 1; q < 4; q++)
+                if (cells[q][k] > best)
+                  {
+                    best = cells[q][k];
+                    cell = q;
+                  }
+              c->y[o + k] = best;
+              arg[o + k] = (guint8) (cell | (best > 0.0f ? 0 : NN_POOL_ARG_NOT_POSITIVE));
+            }
+        }
+}
+
+/* dx from dy and the recorded cells, where the kernels cannot. */
+static void
+max_pool2_backward_arg (NnCall *c, const guint8 *arg)
+{
+  NnShape in = c->l->in_shape, out = c->l->out_shape;
+  int C = in.c;
+  memset (c->dx[0], 0, (size_t) c->n * nn_shape_size (in) * sizeof (float));
+  for (int i = 0; i < c->n; i++)
+    for (int oh = 0; oh < out.h; oh++)
+      for (int ow = 0; ow < out.w; ow++)
+        {
+          size_t o = (((size_t) i * out.h + oh) * out.w + ow) * C;
+          float *d0 = c->dx[0] + (((size_t) i * in.h + 2 * oh) * in.w + 2 * ow) * C;
+          float *cells[4] = { d0, d0 + C, d0 + (size_t) in.w * C, d0 + (size_t) in.w * C + C };
+          for (int k = 0; k < C; k++)
+            if (!(c->dx_relu && (arg[o + k] & NN_POOL_ARG_NOT_POSITIVE)))
+              cells[arg[o + k] & 3][k] = c->dy[o + k];
+        }
+}
+
 /* MaxPooling2D 2x2, stride 2, 'valid' (the usual one) by the SIMD kernels. In
  * training, c->aux holds each output's window cell (a byte), which the forward
- * writes and the backward reads in place of x and y: the pool's input is the
- * largest map of its block, and backward had to read it all to find the maxima. */
+ * writes and the backward reads in place of x and y, at every kernel level: the
+ * pool's input is the largest map of its block, and backward had to read it all
+ * to find the maxima; now no backward reads either map (nn-plan.c keeps them
+ * within a chunk). */
 static gboolean
 max_pool2_kernel (NnCall *c, gboolean backward)
 {
@@ -52,12 +105,20 @@ max_pool2_kernel (NnCall *c, gboolean backward)
     return FALSE;
   guint8 *arg = c->training ? (guint8 *) c->aux : NULL;
   if (backward && arg)
-    return nn_max_pool2_kernel_backward_arg (c->dx[0], arg, c->dy, c->n, in.h, in.w, in.c,
-                                             c->dx_relu);
+    {
+      if (!nn_max_pool2_kernel_backward_arg (c->dx[0], arg, c->dy, c->n, in.h, in.w, in.c,
+                                             c->dx_relu))
+        max_pool2_backward_arg (c, arg);
+      return TRUE;
+    }
   if (backward)
     return nn_max_pool2_kernel_backward (c->dx[0], c->x[0], c->y, c->dy, c->n, in.h, in.w, in.c,
                                          c->dx_relu);
-  return nn_max_pool2_kernel_forward (c->y, arg, c->x[0], c->n, in.h, in.w, in.c);
+  if (nn_max_pool2_kernel_forward (c->y, arg, c->x[0], c->n, in.h, in.w, in.c))
+    return TRUE;
+  if (arg)
+    max_pool2_forward_arg (c, arg);
+  return arg != NULL;
 }
 
 // y (n, OH, OW, C) from x (n, H, W, C)
