@@ -83,10 +83,14 @@ check_local_gradients (const NnPlan *p, const NnModel *m, int bn, int pointwise,
     }
   tap_ok (inside, "advanced, training: the gradients of %s and %s live in the thread's area, "
           "%d images of each", m->layers[relu + 1].name, m->layers[pointwise].name, chunk);
-  tap_ok (!p->grad_local[relu] && p->grad_block[relu] >= 0 && !p->grad_local[upper_relu]
-          && p->grad_block[upper_relu] >= 0,
-          "advanced, training: the stretch's own input and output gradients (%s, %s) stay "
-          "in the batch's block", m->layers[relu].name, m->layers[upper_relu].name);
+  int pool = upper_relu + 1;
+  tap_ok (!p->grad_local[relu] && p->grad_block[relu] >= 0 && !p->grad_local[pool]
+          && p->grad_block[pool] >= 0 && p->grad_block[upper_relu] < 0
+          && p->pool_of[pointwise + 1] == pool && p->pool_fused[pool],
+          "advanced, training: the stretch's own input gradient (%s) and the gradient that "
+          "its top BatchNormalization reads (%s's, whose backward it does) stay in the batch's "
+          "block; %s's is never written", m->layers[relu].name, m->layers[pool].name,
+          m->layers[upper_relu].name);
   gboolean turns = TRUE;
   for (int i = 1; i + 1 < m->n_layers; i++)
     if (p->grad_local[i] && p->grad_local[i + 1])
@@ -311,6 +315,12 @@ check_sharing (const char *name, NnModel *m)
       {
         end[p->relu_of[j]] = j;
         fused_none &= p->grad_block[j] < 0;
+        if (p->pool_of[j] >= 0)
+          {
+            end[p->pool_of[j]] = j;    /* the BN reads the pool's gradient */
+            start[p->relu_of[j]] = -1; /* and nobody writes the relu's */
+            fused_none &= p->grad_block[p->relu_of[j]] < 0;
+          }
       }
   int pairs = 0, shared = 0;
   gboolean ok = TRUE, inside = TRUE, every = TRUE;
@@ -339,7 +349,7 @@ check_sharing (const char *name, NnModel *m)
         }
     }
   tap_ok (every && fused_none, "%s: every gradient that is written has a buffer; a BN doing "
-          "its relu has none of its own", name);
+          "its relu has none of its own, nor the relu of a pool it does", name);
   tap_ok (inside, "%s: every gradient buffer lies inside the block", name);
   tap_ok (ok, "%s: of %d pairs of gradients, %d share memory, none of them live at the same "
           "time, each at the same place and size", name, pairs, shared);

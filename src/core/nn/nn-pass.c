@@ -295,7 +295,8 @@ static void
 backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
 {
   const NnLayer *l = &ws->m->layers[i];
-  if (!ws->up[i] || ws->plan->relu_fused[i])
+  const NnPlan *p = ws->plan;
+  if (!ws->up[i] || p->relu_fused[i] || p->pool_fused[i])
     return;
   NnCall c = make_call (ws, t, i);
   c.phase = phase;
@@ -303,7 +304,12 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
     c.act = NN_ACT_LINEAR; /* the pool did the relu's part */
   if (l->kind == NN_LAYER_MAX_POOL)
     c.dx_relu = ws->plan->relu_in_pool[l->inputs[0]];
-  int gi = ws->plan->relu_of[i] >= 0 ? ws->plan->relu_of[i] : i; /* a fused relu's gradient */
+  int gi = p->relu_of[i] >= 0 ? p->relu_of[i] : i; /* a fused relu's gradient */
+  if (p->pool_of[i] >= 0)
+    {
+      gi = p->pool_of[i]; /* or a fused pool's, with its window cells */
+      c.pool_arg = (const guint8 *) (ws->aux[gi] + image_at (ws, t, gi) * p->sizes[gi].aux);
+    }
   c.dy = grad_of (ws, t, gi);
   gboolean learns = ws->weight_grads && l->trainable && l->n_vars > 0;
   c.dw = learns ? (t->tid == 0 ? ws->m->grads : t->grads) : NULL;
@@ -311,14 +317,14 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
   gboolean is_tmp[NN_MAX_INPUTS] = { FALSE };
   for (int j = 0; j < l->n_inputs; j++)
     {
-      int p = l->inputs[j];
+      int q = l->inputs[j];
       gboolean repeated = FALSE;
       for (int k = 0; k < j; k++)
-        repeated |= l->inputs[k] == p;
-      if (!ws->up[p])
+        repeated |= l->inputs[k] == q;
+      if (!ws->up[q])
         c.dx[j] = NULL;
-      else if (ws->writer[p] == i && !repeated)
-        c.dx[j] = grad_of (ws, t, p);
+      else if (ws->writer[q] == i && !repeated)
+        c.dx[j] = grad_of (ws, t, q);
       else
         {
           c.dx[j] = t->tmp + (size_t) (n_tmp++) * ws->tmp_floats;
@@ -334,9 +340,9 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
     {
       if (!is_tmp[j])
         continue;
-      int p = l->inputs[j];
-      float *dst = grad_of (ws, t, p);
-      size_t count = t->n * slice_size (ws, p);
+      int q = l->inputs[j];
+      float *dst = grad_of (ws, t, q);
+      size_t count = t->n * slice_size (ws, q);
       for (size_t k = 0; k < count; k++)
         dst[k] += c.dx[j][k];
     }

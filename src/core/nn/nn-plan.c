@@ -45,6 +45,21 @@ fused_activation (const NnModel *m, int index)
   return act;
 }
 
+/* pool_of (nn-plan.h) for BN j, whose relu k is fused into it. */
+static void
+plan_pool_fusion (NnPlan *p, const NnModel *m, int j, int k)
+{
+  int q = -1;
+  p->pool_of[j] = -1;
+  if (nn_plan_consumers (m, k, &q) != 1 || q == m->output || q > m->output)
+    return;
+  if (nn_max_pool_records_cells (&m->layers[q]) && m->layers[q].n_inputs == 1)
+    {
+      p->pool_of[j] = q;
+      p->pool_fused[q] = TRUE;
+    }
+}
+
 static void
 plan_training_fusion (NnPlan *p, const NnModel *m)
 {
@@ -52,6 +67,7 @@ plan_training_fusion (NnPlan *p, const NnModel *m)
     {
       int k = -1;
       p->relu_of[j] = -1;
+      p->pool_of[j] = -1;
       if (p->mode != NN_MODE_TRAINING || m->layers[j].kind != NN_LAYER_BATCH_NORM
           || j == m->output || nn_plan_consumers (m, j, &k) != 1)
         continue;
@@ -61,6 +77,7 @@ plan_training_fusion (NnPlan *p, const NnModel *m)
         {
           p->relu_of[j] = k;
           p->relu_fused[k] = TRUE;
+          plan_pool_fusion (p, m, j, k);
         }
     }
 }
@@ -157,12 +174,12 @@ nn_plan_chunked_to (const NnPlan *p, int from, int to)
 }
 
 /* The layer whose backward reads layer i's output gradient: i itself, or the
- * BatchNormalization that does i's relu. */
+ * BatchNormalization that does i's relu or pool. */
 static int
 gradient_reader (const NnPlan *p, int i)
 {
-  for (int j = 1; p->relu_fused[i] && j < p->n_layers; j++)
-    if (p->relu_of[j] == i)
+  for (int j = 1; (p->relu_fused[i] || p->pool_fused[i]) && j < p->n_layers; j++)
+    if (p->relu_of[j] == i || p->pool_of[j] == i)
       return j;
   return i;
 }
@@ -446,6 +463,11 @@ plan_grad_sharing (const NnPlan *pl, const NnModel *m, int *block)
       {
         end[pl->relu_of[p]] = p; /* read by the BN that does the relu */
         last[p] = -1;            /* never written */
+        if (pl->pool_of[p] >= 0)
+          {
+            end[pl->pool_of[p]] = p;   /* read by the BN that does the pool */
+            last[pl->relu_of[p]] = -1; /* never written either */
+          }
       }
   for (int p = 1; p < L; p++)
     if (last[p] > 0 && p <= m->output && !pl->grad_local[p])
@@ -528,6 +550,8 @@ nn_plan_new (const NnModel *m, NnMode mode, int max_batch)
   p->stats_off = g_new0 (size_t, L);
   p->relu_of = g_new (int, L);
   p->relu_fused = g_new0 (gboolean, L);
+  p->pool_of = g_new (int, L);
+  p->pool_fused = g_new0 (gboolean, L);
   p->relu_in_pool = g_new0 (gboolean, L);
   p->fuse_target = g_new (int, L);
   p->fuse_skip = g_new0 (gboolean, L);
@@ -593,6 +617,8 @@ nn_plan_free (NnPlan *p)
   g_free (p->stats_off);
   g_free (p->relu_of);
   g_free (p->relu_fused);
+  g_free (p->pool_of);
+  g_free (p->pool_fused);
   g_free (p->relu_in_pool);
   g_free (p->fuse_target);
   g_free (p->fuse_skip);

@@ -42,6 +42,13 @@ typedef struct {
    * buffer. */
   int *relu_of;
   gboolean *relu_fused;
+  /* And when that relu's only consumer is a 2 x 2 MaxPooling2D (which records
+   * its window cells in training), the pool's backward too: pool_of[j] = q
+   * means BN j takes q's output gradient and window cells in backward and
+   * routes each to its cell as it goes (pool_fused[q]: q's backward does
+   * nothing). The full-size gradient between them is never written. */
+  int *pool_of;
+  gboolean *pool_fused;
   /* Training also leaves a Conv2D's or Dense's fused relu to its only consumer
    * when that is a MaxPooling2D (relu_in_pool[i]): the pool sends no gradient
    * where the maximum it kept is not positive, which is where the relu would

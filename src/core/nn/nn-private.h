@@ -66,6 +66,9 @@ typedef struct {
   /* backward */
   const float *dy;       /* (n, out shape) */
   float *dx[NN_MAX_INPUTS]; /* (n, in shape), overwritten; NULL when not needed */
+  const guint8 *pool_arg; /* BatchNormalization: the window cells of the 2 x 2 MaxPooling2D
+                          * fused into its backward (nn-plan.h, pool_of), whose output
+                          * gradient dy then is; NULL: none */
   gboolean dx_relu;      /* MaxPooling2D: dx also through the relu that made x (nn-plan.h,
                           * relu_in_pool): none where the maximum is not positive */
   float *dw;             /* gradients base pointer (layout of m->params), or NULL */
@@ -124,6 +127,14 @@ extern const NnLayerOps nn_batch_norm_ops;                                   /* 
 extern const NnLayerOps nn_max_pool_ops, nn_avg_pool_ops, nn_gap_ops;        /* nn-pool.c */
 extern const NnLayerOps nn_activation_ops, nn_dropout_ops, nn_rescaling_ops,
   nn_add_ops, nn_concat_ops, nn_copy_ops;                                    /* nn-elementwise.c */
+
+/* MaxPooling2D 2 x 2, stride 2, 'valid' (layers/nn-pool.c): in training it
+ * records each output's window cell in c->aux, a byte per output, and its
+ * backward reads those instead of its input and output. */
+gboolean nn_max_pool_records_cells (const NnLayer *l);
+/* Bytes of one image's cells there, for a pool's output shape: its outputs,
+ * rounded up to whole floats. */
+size_t   nn_max_pool_cell_bytes (NnShape out);
 
 /* Convolution chunking: images per im2col chunk for a layer. */
 int nn_conv_chunk (const NnLayer *l, int n);

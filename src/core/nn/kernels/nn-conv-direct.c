@@ -651,6 +651,65 @@ SIMD (nn_max_pool2_backward_arg) (float *dx, const guint8 *arg, const float *dy,
       }
 }
 
+/* One pixel's dx: dy where the window's recorded cell is this pixel's, else 0. */
+INLINE void
+unpool_pixel (float *d, const guint8 *a, const float *g, int cell, int C)
+{
+#if VL == 16
+  /* GCC widens the bytes lane by lane in the generic version: compare them as
+   * bytes and let the mask pick. */
+  __m128i want = _mm_set1_epi8 ((char) cell), three = _mm_set1_epi8 (3);
+  for (int c0 = 0; c0 < C; c0 += VL)
+    {
+      __m128i bytes = _mm_and_si128 (_mm_loadu_si128 ((const __m128i *) (a + c0)), three);
+      __mmask16 m = _mm_cmpeq_epi8_mask (bytes, want);
+      _mm512_storeu_ps (d + c0, _mm512_maskz_loadu_ps (m, g + c0));
+    }
+#else
+  vi want = (vi){} + cell;
+  for (int c0 = 0; c0 < C; c0 += VL)
+    {
+      vb bytes;
+      memcpy (&bytes, a + c0, VL);
+      vi m = (__builtin_convertvector (bytes, vi) & 3) == want;
+      STOREU (d + c0, (vf) ((vi) LOADU (g + c0) & m));
+    }
+#endif
+}
+
+/* Rows r0 .. r1 of the slice's dx (a row: one pixel's C values, dx at row r0),
+ * from dy and the recorded cells, without a relu; an image's cells lie every
+ * `cells` bytes. A BatchNormalization that does the pool's backward makes its
+ * dy a block of rows at a time with this. */
+void
+SIMD (nn_max_pool2_backward_rows) (float *dx, const guint8 *arg, const float *dy, size_t r0,
+                                   size_t r1, int H, int W, int C, size_t cells)
+{
+  int OH = H / 2, OW = W / 2;
+  size_t per = (size_t) H * W, so = (size_t) OH * OW * C, i = r0 / per;
+  int h = (int) (r0 % per / W), w = (int) (r0 % per % W);
+  for (size_t r = r0; r < r1; r++)
+    {
+      float *d = dx + (r - r0) * C;
+      if (h < 2 * OH && w < 2 * OW)
+        {
+          size_t o = ((size_t) (h / 2) * OW + w / 2) * C;
+          unpool_pixel (d, arg + i * cells + o, dy + i * so + o, (h & 1) * 2 + (w & 1), C);
+        }
+      else
+        memset (d, 0, C * sizeof (float));
+      if (++w == W)
+        {
+          w = 0;
+          if (++h == H)
+            {
+              h = 0;
+              i++;
+            }
+        }
+    }
+}
+
 #if VL == 16
 /* With mask registers: GCC lowers the generic version's vector compares poorly. */
 void
@@ -889,7 +948,7 @@ SIMD (nn_winograd4_output) (float *y, const float *M, int oh, int ow, int F, int
 /* ---- BatchNormalization ---------------------------------------------------------- */
 
 /* Rows summed in floats before they are added to the double sums. */
-#define BN_FLOAT_ROWS 64
+#define BN_FLOAT_ROWS NN_BN_FLOAT_ROWS
 
 /* Channel vectors a pass of bn_sums carries: a row of up to BN_GROUP vectors is
  * read whole, in order, so that a pass streams through memory. A pass per

@@ -990,6 +990,19 @@ nn_max_pool2_kernel_backward_arg (float *dx, const guint8 *arg, const float *dy,
   return TRUE;
 }
 
+gboolean
+nn_max_pool2_kernel_backward_rows (float *dx, const guint8 *arg, const float *dy, size_t r0,
+                                   size_t r1, int H, int W, int C, size_t cells)
+{
+  NnKernelLevel level = nn_kernels_level ();
+  if (level == NN_KERNELS_GENERIC || C % NN_LANES != 0)
+    return FALSE;
+  (level >= NN_KERNELS_AVX512 ? nn_max_pool2_backward_rows_avx512
+                              : nn_max_pool2_backward_rows_avx2) (dx, arg, dy, r0, r1, H, W, C,
+                                                                  cells);
+  return TRUE;
+}
+
 /* ---- BatchNormalization ------------------------------------------------------- */
 
 gboolean

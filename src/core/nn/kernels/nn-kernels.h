@@ -161,6 +161,11 @@ gboolean nn_max_pool2_kernel_backward (float *dx, const float *x, const float *y
                                        gboolean relu);
 gboolean nn_max_pool2_kernel_backward_arg (float *dx, const guint8 *arg, const float *dy, int n,
                                            int H, int W, int C, gboolean relu);
+/* The same without a relu, for rows r0 .. r1 of the slice's dx only (a row: one
+ * pixel's C values; dx holds row r0 first), an image's cells every `cells` bytes. */
+gboolean nn_max_pool2_kernel_backward_rows (float *dx, const guint8 *arg, const float *dy,
+                                            size_t r0, size_t r1, int H, int W, int C,
+                                            size_t cells);
 
 /* BatchNormalization passes (used by layers/nn-norm.c); FALSE unless C is a
  * multiple of NN_LANES and the CPU has AVX2. With a' = a where b RA + RO > 0,
@@ -168,6 +173,9 @@ gboolean nn_max_pool2_kernel_backward_arg (float *dx, const guint8 *arg, const f
  * whose output is relu (b RA + RO) for the layer's input b; RA, RO, mb, sb, P,
  * Q, R per channel): s1 += sum a', s2 += sum a' (b - mb) sb;
  * y = a' P + b Q + R, then relu if asked. */
+/* nn_bn_sums adds its float sums over blocks of this many rows into doubles: a
+ * caller that goes a block at a time gets the same sums to the bit. */
+#define NN_BN_FLOAT_ROWS 64
 gboolean nn_bn_sums (double *s1, double *s2, const float *a, const float *b, const float *mb,
                      const float *sb, const float *ra, const float *ro, size_t rows, int C);
 gboolean nn_bn_apply (float *y, const float *a, const float *P, const float *b, const float *Q,

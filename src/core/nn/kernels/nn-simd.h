@@ -59,6 +59,10 @@ void nn_max_pool2_backward_arg_avx2 (float *dx, const guint8 *arg, const float *
                                      int W, int C, gboolean relu);
 void nn_max_pool2_backward_avx2 (float *dx, const float *x, const float *y, const float *dy,
                                  int H, int W, int C, gboolean relu);
+void nn_max_pool2_backward_rows_avx512 (float *dx, const guint8 *arg, const float *dy, size_t r0,
+                                        size_t r1, int H, int W, int C, size_t cells);
+void nn_max_pool2_backward_rows_avx2 (float *dx, const guint8 *arg, const float *dy, size_t r0,
+                                      size_t r1, int H, int W, int C, size_t cells);
 
 /* Winograd transforms (see nn-conv-direct.c): input tiles V and output-gradient
  * tiles U (points x T rows), and the output from the products M (th * tw tiles

@@ -35,7 +35,8 @@ bn_vars (const NnCall *c)
  * partial sums over a block of rows (2, C), whose place the per-channel
  * coefficients of the output pass (up to BN_COEFS of them) take once the sums
  * are done, then the forward's coefficients (2, C) for backward to tell where
- * a fused relu passed the gradient. */
+ * a fused relu passed the gradient, then a block of dy's rows that a fused
+ * pool's gradient is spread into (NN_BN_FLOAT_ROWS, C). */
 #define BN_COEFS 3
 
 typedef struct {
@@ -43,12 +44,14 @@ typedef struct {
   float *part;   /* (2, C) */
   float *coef;   /* (BN_COEFS, C), over part */
   float *fwd;    /* (2, C) */
+  float *dy;     /* (NN_BN_FLOAT_ROWS, C) */
 } BnScratch;
 
 static size_t
 bn_scratch_floats (int C)
 {
-  return 2 * (size_t) C * (sizeof (double) / sizeof (float)) + (BN_COEFS + 2) * (size_t) C;
+  return 2 * (size_t) C * (sizeof (double) / sizeof (float))
+         + (BN_COEFS + 2 + NN_BN_FLOAT_ROWS) * (size_t) C;
 }
 
 static BnScratch
@@ -59,6 +62,7 @@ bn_scratch (const NnCall *c, int C)
   sc.part = (float *) (sc.sums + 2 * C);
   sc.coef = sc.part;
   sc.fwd = sc.coef + BN_COEFS * C;
+  sc.dy = sc.fwd + 2 * C;
   return sc;
 }
 
@@ -192,50 +196,115 @@ relu_coefs (const NnCall *c, const BnVars *b, const BnScratch *sc, int C, const 
   return ra;
 }
 
+/* What backward's two passes need besides dy and x: the forward's statistics,
+ * the fused relu's coefficients (ro NULL: none), the float partial sums. */
+typedef struct {
+  int C;
+  const float *mean, *invstd, *ra, *ro;
+  float *f1, *f2; /* (C,) each */
+} BnBackward;
+
+/* Backward's dy for rows r0 .. r1 of the slice: c->dy's own, or, when the layer
+ * does a 2 x 2 pool's backward (c->pool_arg), the pool's output gradient at the
+ * cell each window took it from and 0 elsewhere, into buf, as the pool's own
+ * backward would have written them. */
+static const float *
+dy_rows (const NnCall *c, size_t r0, size_t r1, float *buf)
+{
+  NnShape in = c->l->in_shape;
+  int C = in.c;
+  if (c->pool_arg == NULL)
+    return c->dy + r0 * C;
+  NnShape out = { in.h / 2, in.w / 2, C };
+  size_t per = (size_t) in.h * in.w, cells = nn_max_pool_cell_bytes (out);
+  if (nn_max_pool2_kernel_backward_rows (buf, c->pool_arg, c->dy, r0, r1, in.h, in.w, C, cells))
+    return buf;
+  for (size_t r = r0; r < r1; r++)
+    {
+      float *d = buf + (r - r0) * C;
+      size_t i = r / per, pix = r % per;
+      int h = (int) (pix / in.w), w = (int) (pix % in.w);
+      if (h >= 2 * out.h || w >= 2 * out.w)
+        {
+          memset (d, 0, C * sizeof (float));
+          continue;
+        }
+      size_t o = ((size_t) (h / 2) * out.w + w / 2) * C;
+      const guint8 *arg = c->pool_arg + i * cells + o;
+      const float *g = c->dy + i * nn_shape_size (out) + o;
+      guint8 cell = (guint8) ((h & 1) * 2 + (w & 1));
+      for (int k = 0; k < C; k++)
+        d[k] = (arg[k] & 3) == cell ? g[k] : 0.0f;
+    }
+  return buf;
+}
+
+/* s += (sum dy, sum dy * xhat) over rows of dy and x. */
+static void
+add_backward_sums (const BnBackward *k, double *s, const float *dy, const float *x, size_t rows)
+{
+  int C = k->C;
+  const float *mean = k->mean, *invstd = k->invstd, *ra = k->ra, *ro = k->ro;
+  for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, ra, ro, rows, C) ? rows : 0;
+       r0 < rows; r0 += 32)
+    {
+      memset (k->f1, 0, C * sizeof (float));
+      memset (k->f2, 0, C * sizeof (float));
+      size_t r1 = MIN (rows, r0 + 32);
+      for (size_t r = r0; r < r1; r++)
+        for (int j = 0; j < C; j++)
+          {
+            float xhat = (x[r * C + j] - mean[j]) * invstd[j];
+            float d = ro && !(x[r * C + j] * ra[j] + ro[j] > 0.0f) ? 0.0f : dy[r * C + j];
+            k->f1[j] += d;
+            k->f2[j] += d * xhat;
+          }
+      for (int j = 0; j < C; j++)
+        {
+          s[j] += k->f1[j];
+          s[C + j] += k->f2[j];
+        }
+    }
+}
+
+static BnBackward
+backward_of (const NnCall *c, const BnVars *b, const BnScratch *sc)
+{
+  int C = c->l->in_shape.c;
+  BnBackward k = { C, c->stats, c->stats + C, NULL, NULL, sc->part, sc->part + C };
+  k.ra = relu_coefs (c, b, sc, C, &k.ro);
+  return k;
+}
+
 /* sum dy and sum dy * xhat over the slice: the gamma and beta gradients, then
- * over the batch (training), whose means go to c->stats + 2C as (m1, m2). */
+ * over the batch (training), whose means go to c->stats + 2C as (m1, m2). A
+ * fused pool's dy goes a block of rows at a time, the kernel's blocks: the
+ * same sums to the bit as over the map its backward would have written. */
 static void
 gather_backward (NnCall *c, const BnVars *b)
 {
   const NnLayer *l = c->l;
   int C = l->in_shape.c;
   size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
-  const float *mean = c->stats, *invstd = c->stats + C;
-  const float *x = c->x[0], *dy = c->dy;
   BnScratch sc = bn_scratch (c, C);
-  const float *ro;
-  const float *ra = relu_coefs (c, b, &sc, C, &ro);
+  BnBackward k = backward_of (c, b, &sc);
   double *s = sc.sums; // (2, C): sum dy, sum dy * xhat
-  float *f1 = sc.part, *f2 = f1 + C; // (C,) float partial sums
   memset (s, 0, 2 * C * sizeof (double));
-  for (size_t r0 = nn_bn_sums (s, s + C, dy, x, mean, invstd, ra, ro, rows, C) ? rows : 0;
-       r0 < rows; r0 += 32)
+  size_t block = c->pool_arg ? NN_BN_FLOAT_ROWS : MAX (rows, 1);
+  for (size_t r0 = 0; r0 < rows; r0 += block)
     {
-      memset (f1, 0, 2 * C * sizeof (float));
-      size_t r1 = MIN (rows, r0 + 32);
-      for (size_t r = r0; r < r1; r++)
-        for (int k = 0; k < C; k++)
-          {
-            float xhat = (x[r * C + k] - mean[k]) * invstd[k];
-            float d = ro && !(x[r * C + k] * ra[k] + ro[k] > 0.0f) ? 0.0f : dy[r * C + k];
-            f1[k] += d;
-            f2[k] += d * xhat;
-          }
-      for (int k = 0; k < C; k++)
-        {
-          s[k] += f1[k];
-          s[C + k] += f2[k];
-        }
+      size_t r1 = MIN (rows, r0 + block);
+      add_backward_sums (&k, s, dy_rows (c, r0, r1, sc.dy), c->x[0] + r0 * C, r1 - r0);
     }
   if (c->dw)
     {
       /* Each thread adds its own slice; the per-thread gradients are summed later. */
-      for (int k = 0; k < C; k++)
+      for (int j = 0; j < C; j++)
         {
           if (b->gamma_v >= 0)
-            c->dw[l->vars[b->gamma_v].offset + k] += (float) s[C + k];
+            c->dw[l->vars[b->gamma_v].offset + j] += (float) s[C + j];
           if (b->beta_v >= 0)
-            c->dw[l->vars[b->beta_v].offset + k] += (float) s[k];
+            c->dw[l->vars[b->beta_v].offset + j] += (float) s[j];
         }
     }
   if (!c->training)
@@ -243,55 +312,64 @@ gather_backward (NnCall *c, const BnVars *b)
   nn_sync_sum (c, s, 2 * C, 1);
   double total = (double) c->n_total * l->in_shape.h * l->in_shape.w;
   float *m1 = c->stats + 2 * C, *m2 = m1 + C;
-  for (int k = 0; k < C; k++)
+  for (int j = 0; j < C; j++)
     {
-      m1[k] = (float) (s[k] / total);
-      m2[k] = (float) (s[C + k] / total);
+      m1[j] = (float) (s[j] / total);
+      m2[j] = (float) (s[C + j] / total);
     }
 }
 
-/* Training:  dx = gamma * invstd / M * (M dy - sum dy - xhat * sum (dy xhat)),
- * with the sums over the whole batch (all threads). Inference: dx = dy gamma invstd. */
+/* dx over rows of dy and x. Training:  dx = gamma * invstd / M * (M dy - sum dy
+ * - xhat * sum (dy xhat)), with the sums over the whole batch (all threads), as
+ * dx = dy P + x Q + R with P = g, Q = -g m2 invstd, R = g (m2 invstd mean - m1)
+ * (coef: P, Q, R). Inference: dx = dy invstd gamma (coef: P, gamma). */
+static void
+apply_rows (const NnCall *c, const BnBackward *k, const float *coef, float *dx, const float *dy,
+            const float *x, size_t rows)
+{
+  int C = k->C;
+  const float *mean = k->mean, *invstd = k->invstd, *ra = k->ra, *ro = k->ro;
+  const float *g = coef, *Q = g + C, *R = Q + C;
+  if (c->training && nn_bn_apply (dx, dy, g, x, Q, R, ra, ro, FALSE, rows, C))
+    return;
+  const float *m1 = c->stats + 2 * C, *m2 = m1 + C;
+  for (size_t r = 0; r < rows; r++)
+    for (int j = 0; j < C; j++)
+      {
+        float d = ro && !(x[r * C + j] * ra[j] + ro[j] > 0.0f) ? 0.0f : dy[r * C + j];
+        if (!c->training)
+          {
+            dx[r * C + j] = d * invstd[j] * Q[j];
+            continue;
+          }
+        float xhat = (x[r * C + j] - mean[j]) * invstd[j];
+        dx[r * C + j] = g[j] * (d - m1[j] - xhat * m2[j]);
+      }
+}
+
 static void
 apply_backward (NnCall *c, const BnVars *b)
 {
   const NnLayer *l = c->l;
   int C = l->in_shape.c;
   size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
-  const float *mean = c->stats, *invstd = c->stats + C;
-  const float *x = c->x[0], *dy = c->dy;
-  float *dx = c->dx[0];
   BnScratch sc = bn_scratch (c, C);
-  const float *ro;
-  const float *ra = relu_coefs (c, b, &sc, C, &ro);
-  if (!c->training)
-    {
-      for (size_t r = 0; r < rows; r++)
-        for (int k = 0; k < C; k++)
-          {
-            float d = ro && !(x[r * C + k] * ra[k] + ro[k] > 0.0f) ? 0.0f : dy[r * C + k];
-            dx[r * C + k] = d * invstd[k] * (b->gamma ? b->gamma[k] : 1.0f);
-          }
-      return;
-    }
-  const float *m1 = c->stats + 2 * C, *m2 = m1 + C;
-  /* dx = dy P + x Q + R with P = g, Q = -g m2 invstd, R = g (m2 invstd mean - m1) */
+  BnBackward k = backward_of (c, b, &sc);
+  const float *invstd = k.invstd, *m1 = c->stats + 2 * C, *m2 = m1 + C;
   float *g = sc.coef, *Q = g + C, *R = Q + C;
-  for (int k = 0; k < C; k++)
+  for (int j = 0; j < C; j++)
     {
-      g[k] = invstd[k] * (b->gamma ? b->gamma[k] : 1.0f);
-      Q[k] = -g[k] * m2[k] * invstd[k];
-      R[k] = g[k] * (m2[k] * invstd[k] * mean[k] - m1[k]);
+      g[j] = invstd[j] * (b->gamma ? b->gamma[j] : 1.0f);
+      Q[j] = c->training ? -g[j] * m2[j] * invstd[j] : (b->gamma ? b->gamma[j] : 1.0f);
+      R[j] = c->training ? g[j] * (m2[j] * invstd[j] * k.mean[j] - m1[j]) : 0.0f;
     }
-  if (nn_bn_apply (dx, dy, g, x, Q, R, ra, ro, FALSE, rows, C))
-    return;
-  for (size_t r = 0; r < rows; r++)
-    for (int k = 0; k < C; k++)
-      {
-        float xhat = (x[r * C + k] - mean[k]) * invstd[k];
-        float d = ro && !(x[r * C + k] * ra[k] + ro[k] > 0.0f) ? 0.0f : dy[r * C + k];
-        dx[r * C + k] = g[k] * (d - m1[k] - xhat * m2[k]);
-      }
+  size_t block = c->pool_arg ? NN_BN_FLOAT_ROWS : MAX (rows, 1);
+  for (size_t r0 = 0; r0 < rows; r0 += block)
+    {
+      size_t r1 = MIN (rows, r0 + block);
+      apply_rows (c, &k, g, c->dx[0] + r0 * C, dy_rows (c, r0, r1, sc.dy), c->x[0] + r0 * C,
+                  r1 - r0);
+    }
 }
 
 static void

@@ -40,6 +40,18 @@ is_pool2 (const NnPoolConfig *p)
          && p->padding == NN_PAD_VALID;
 }
 
+gboolean
+nn_max_pool_records_cells (const NnLayer *l)
+{
+  return l->kind == NN_LAYER_MAX_POOL && is_pool2 (&l->cfg.pool);
+}
+
+size_t
+nn_max_pool_cell_bytes (NnShape out)
+{
+  return (nn_shape_size (out) + sizeof (float) - 1) / sizeof (float) * sizeof (float);
+}
+
 /* MaxPooling2D 2x2, stride 2, 'valid' in training, where the kernels cannot:
  * the maximum of each window and its cell in arg, as the SIMD kernels do it
  * (the first of equal values; NN_POOL_ARG_NOT_POSITIVE where it is not above 0). */
@@ -48,25 +60,27 @@ max_pool2_forward_arg (NnCall *c, guint8 *arg)
 {
   NnShape in = c->l->in_shape, out = c->l->out_shape;
   int C = in.c;
+  size_t stride = nn_max_pool_cell_bytes (c->l->out_shape);
   for (int i = 0; i < c->n; i++)
     for (int oh = 0; oh < out.h; oh++)
       for (int ow = 0; ow < out.w; ow++)
         {
           size_t o = (((size_t) i * out.h + oh) * out.w + ow) * C;
+          guint8 *ar = arg + i * stride + ((size_t) oh * out.w + ow) * C;
           const float *x0 = c->x[0] + (((size_t) i * in.h + 2 * oh) * in.w + 2 * ow) * C;
-          const float *cells[4] = { x0, x0 + C, x0 + (size_t) in.w * C, x0 + (size_t) in.w * C + C };
+          const float *win[4] = { x0, x0 + C, x0 + (size_t) in.w * C, x0 + (size_t) in.w * C + C };
           for (int k = 0; k < C; k++)
             {
-              float best = cells[0][k];
+              float best = win[0][k];
               int cell = 0;
               for (int q = 1; q < 4; q++)
-                if (cells[q][k] > best)
+                if (win[q][k] > best)
                   {
-                    best = cells[q][k];
+                    best = win[q][k];
                     cell = q;
                   }
               c->y[o + k] = best;
-              arg[o + k] = (guint8) (cell | (best > 0.0f ? 0 : NN_POOL_ARG_NOT_POSITIVE));
+              ar[k] = (guint8) (cell | (best > 0.0f ? 0 : NN_POOL_ARG_NOT_POSITIVE));
             }
         }
 }
@@ -77,17 +91,19 @@ max_pool2_backward_arg (NnCall *c, const guint8 *arg)
 {
   NnShape in = c->l->in_shape, out = c->l->out_shape;
   int C = in.c;
+  size_t stride = nn_max_pool_cell_bytes (c->l->out_shape);
   memset (c->dx[0], 0, (size_t) c->n * nn_shape_size (in) * sizeof (float));
   for (int i = 0; i < c->n; i++)
     for (int oh = 0; oh < out.h; oh++)
       for (int ow = 0; ow < out.w; ow++)
         {
           size_t o = (((size_t) i * out.h + oh) * out.w + ow) * C;
+          const guint8 *ar = arg + i * stride + ((size_t) oh * out.w + ow) * C;
           float *d0 = c->dx[0] + (((size_t) i * in.h + 2 * oh) * in.w + 2 * ow) * C;
-          float *cells[4] = { d0, d0 + C, d0 + (size_t) in.w * C, d0 + (size_t) in.w * C + C };
+          float *at[4] = { d0, d0 + C, d0 + (size_t) in.w * C, d0 + (size_t) in.w * C + C };
           for (int k = 0; k < C; k++)
-            if (!(c->dx_relu && (arg[o + k] & NN_POOL_ARG_NOT_POSITIVE)))
-              cells[arg[o + k] & 3][k] = c->dy[o + k];
+            if (!(c->dx_relu && (ar[k] & NN_POOL_ARG_NOT_POSITIVE)))
+              at[ar[k] & 3][k] = c->dy[o + k];
         }
 }
 
@@ -330,7 +346,7 @@ static void
 max_pool_sizes (const NnLayer *l, int n, NnMode mode, NnLayerSizes *s)
 {
   if (mode == NN_MODE_TRAINING && is_pool2 (&l->cfg.pool))
-    s->aux = (nn_shape_size (l->out_shape) + sizeof (float) - 1) / sizeof (float);
+    s->aux = nn_max_pool_cell_bytes (l->out_shape) / sizeof (float);
   (void) n;
 }
 
