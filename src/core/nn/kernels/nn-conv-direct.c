@@ -655,9 +655,8 @@ SIMD (nn_max_pool2_backward_arg) (float *dx, const guint8 *arg, const float *dy,
 INLINE void
 unpool_pixel (float *d, const guint8 *a, const float *g, int cell, int C)
 {
+  /* GCC widened the bytes lane by lane from the generic vectors: intrinsics. */
 #if VL == 16
-  /* GCC widens the bytes lane by lane in the generic version: compare them as
-   * bytes and let the mask pick. */
   __m128i want = _mm_set1_epi8 ((char) cell), three = _mm_set1_epi8 (3);
   for (int c0 = 0; c0 < C; c0 += VL)
     {
@@ -666,13 +665,13 @@ unpool_pixel (float *d, const guint8 *a, const float *g, int cell, int C)
       _mm512_storeu_ps (d + c0, _mm512_maskz_loadu_ps (m, g + c0));
     }
 #else
-  vi want = (vi){} + cell;
+  __m256i want = _mm256_set1_epi32 (cell), three = _mm256_set1_epi32 (3);
   for (int c0 = 0; c0 < C; c0 += VL)
     {
-      vb bytes;
-      memcpy (&bytes, a + c0, VL);
-      vi m = (__builtin_convertvector (bytes, vi) & 3) == want;
-      STOREU (d + c0, (vf) ((vi) LOADU (g + c0) & m));
+      __m128i bytes = _mm_loadl_epi64 ((const __m128i *) (a + c0));
+      __m256i cells = _mm256_and_si256 (_mm256_cvtepu8_epi32 (bytes), three);
+      __m256 m = _mm256_castsi256_ps (_mm256_cmpeq_epi32 (cells, want));
+      _mm256_storeu_ps (d + c0, _mm256_and_ps (m, _mm256_loadu_ps (g + c0)));
     }
 #endif
 }
