@@ -31,6 +31,13 @@ bn_vars (const NnCall *c)
   return b;
 }
 
+/* The call's rows of channels: its images' pixels. */
+static size_t
+pixels (const NnCall *c)
+{
+  return (size_t) c->n * c->l->in_shape.h * c->l->in_shape.w;
+}
+
 /* The scratch of one call: the per-channel sums in doubles (2, C), then float
  * partial sums over a block of rows (2, C), whose place the per-channel
  * coefficients of the output pass (up to BN_COEFS of them) take once the sums
@@ -92,7 +99,7 @@ gather_forward (NnCall *c, const BnVars *b)
 {
   const NnLayer *l = c->l;
   int C = l->in_shape.c;
-  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  size_t rows = pixels (c);
   float eps = l->cfg.bn.epsilon, mom = l->cfg.bn.momentum;
   float *mean = c->stats, *invstd = c->stats + C;
   const float *x = c->x[0];
@@ -142,7 +149,7 @@ apply_forward (NnCall *c, const BnVars *b)
 {
   const NnLayer *l = c->l;
   int C = l->in_shape.c;
-  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
+  size_t rows = pixels (c);
   const float *x = c->x[0];
   BnScratch sc = bn_scratch (c, C);
   float *a = sc.coef, *o = a + C;
@@ -276,6 +283,14 @@ backward_of (const NnCall *c, const BnVars *b, const BnScratch *sc)
   return k;
 }
 
+/* The rows backward's passes take at a time: all of the call's, or with a fused
+ * pool the kernel's blocks, which dy_rows spreads the pool's gradient into. */
+static size_t
+rows_at_a_time (const NnCall *c)
+{
+  return c->pool_arg ? NN_BN_FLOAT_ROWS : MAX (pixels (c), 1);
+}
+
 /* sum dy and sum dy * xhat over the slice: the gamma and beta gradients, then
  * over the batch (training), whose means go to c->stats + 2C as (m1, m2). A
  * fused pool's dy goes a block of rows at a time, the kernel's blocks: the
@@ -285,12 +300,11 @@ gather_backward (NnCall *c, const BnVars *b)
 {
   const NnLayer *l = c->l;
   int C = l->in_shape.c;
-  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
   BnScratch sc = bn_scratch (c, C);
   BnBackward k = backward_of (c, b, &sc);
   double *s = sc.sums; // (2, C): sum dy, sum dy * xhat
   memset (s, 0, 2 * C * sizeof (double));
-  size_t block = c->pool_arg ? NN_BN_FLOAT_ROWS : MAX (rows, 1);
+  size_t rows = pixels (c), block = rows_at_a_time (c);
   for (size_t r0 = 0; r0 < rows; r0 += block)
     {
       size_t r1 = MIN (rows, r0 + block);
@@ -347,28 +361,34 @@ apply_rows (const NnCall *c, const BnBackward *k, const float *coef, float *dx, 
       }
 }
 
+/* apply_rows's coefficients into coef: (P, Q, R) in training, (P, gamma) else. */
 static void
-apply_backward (NnCall *c, const BnVars *b)
+backward_coefs (const NnCall *c, const BnVars *b, const BnBackward *k, float *coef)
 {
-  const NnLayer *l = c->l;
-  int C = l->in_shape.c;
-  size_t rows = (size_t) c->n * l->in_shape.h * l->in_shape.w;
-  BnScratch sc = bn_scratch (c, C);
-  BnBackward k = backward_of (c, b, &sc);
-  const float *invstd = k.invstd, *m1 = c->stats + 2 * C, *m2 = m1 + C;
-  float *g = sc.coef, *Q = g + C, *R = Q + C;
+  int C = k->C;
+  const float *invstd = k->invstd, *m1 = c->stats + 2 * C, *m2 = m1 + C;
+  float *g = coef, *Q = g + C, *R = Q + C;
   for (int j = 0; j < C; j++)
     {
       g[j] = invstd[j] * (b->gamma ? b->gamma[j] : 1.0f);
       Q[j] = c->training ? -g[j] * m2[j] * invstd[j] : (b->gamma ? b->gamma[j] : 1.0f);
-      R[j] = c->training ? g[j] * (m2[j] * invstd[j] * k.mean[j] - m1[j]) : 0.0f;
+      R[j] = c->training ? g[j] * (m2[j] * invstd[j] * k->mean[j] - m1[j]) : 0.0f;
     }
-  size_t block = c->pool_arg ? NN_BN_FLOAT_ROWS : MAX (rows, 1);
+}
+
+static void
+apply_backward (NnCall *c, const BnVars *b)
+{
+  int C = c->l->in_shape.c;
+  BnScratch sc = bn_scratch (c, C);
+  BnBackward k = backward_of (c, b, &sc);
+  backward_coefs (c, b, &k, sc.coef);
+  size_t rows = pixels (c), block = rows_at_a_time (c);
   for (size_t r0 = 0; r0 < rows; r0 += block)
     {
       size_t r1 = MIN (rows, r0 + block);
-      apply_rows (c, &k, g, c->dx[0] + r0 * C, dy_rows (c, r0, r1, sc.dy), c->x[0] + r0 * C,
-                  r1 - r0);
+      apply_rows (c, &k, sc.coef, c->dx[0] + r0 * C, dy_rows (c, r0, r1, sc.dy),
+                  c->x[0] + r0 * C, r1 - r0);
     }
 }
 
