@@ -163,10 +163,7 @@ forward_training (NnWorkspace *ws, NnThread *t)
     {
       for (to = from; to < last && !batch_wide (ws, to + 1); to++)
         ;
-      int cto = nn_plan_chunked_to (p, from, to);
-      int chunk = cto >= from ? nn_plan_train_chunk (p, ws->m, from, cto) : 0;
-      if (chunk == 0)
-        cto = from - 1;
+      int cto, chunk = nn_plan_stretch_chunks (p, ws->m, from, to, &cto);
       gboolean wide = batch_wide (ws, from);
       if (wide)
         forward_layer (ws, t, from, NN_WHOLE, NN_PHASE_GATHER);
@@ -300,10 +297,10 @@ backward_layer (NnWorkspace *ws, NnThread *t, int i, NnPhase phase)
     return;
   NnCall c = make_call (ws, t, i);
   c.phase = phase;
-  if (ws->plan->relu_in_pool[i])
+  if (p->relu_in_pool[i])
     c.act = NN_ACT_LINEAR; /* the pool did the relu's part */
   if (l->kind == NN_LAYER_MAX_POOL)
-    c.dx_relu = ws->plan->relu_in_pool[l->inputs[0]];
+    c.dx_relu = p->relu_in_pool[l->inputs[0]];
   int gi = p->relu_of[i] >= 0 ? p->relu_of[i] : i; /* a fused relu's gradient */
   if (p->pool_of[i] >= 0)
     {
@@ -360,10 +357,7 @@ backward_training (NnWorkspace *ws, NnThread *t)
     {
       for (bottom = top; bottom > 1 && !batch_wide (ws, bottom - 1); bottom--)
         ;
-      int ctop = nn_plan_chunked_to (p, bottom, top);
-      int chunk = ctop >= bottom ? nn_plan_train_chunk (p, ws->m, bottom, ctop) : 0;
-      if (chunk == 0)
-        ctop = bottom - 1;
+      int ctop, chunk = nn_plan_stretch_chunks (p, ws->m, bottom, top, &ctop);
       gboolean wide = batch_wide (ws, top);
       if (wide)
         backward_layer (ws, t, top, NN_PHASE_GATHER);

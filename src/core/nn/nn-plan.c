@@ -173,6 +173,15 @@ nn_plan_chunked_to (const NnPlan *p, int from, int to)
   return to;
 }
 
+int
+nn_plan_stretch_chunks (const NnPlan *p, const NnModel *m, int from, int to, int *last)
+{
+  int cto = nn_plan_chunked_to (p, from, to);
+  int chunk = cto >= from ? nn_plan_train_chunk (p, m, from, cto) : 0;
+  *last = chunk > 0 ? cto : from - 1;
+  return chunk;
+}
+
 /* The layer whose backward reads layer i's output gradient: i itself, or the
  * BatchNormalization that does i's relu or pool. */
 static int
@@ -200,8 +209,8 @@ plan_local_gradients (NnPlan *p, const NnModel *m)
     {
       for (bottom = top; bottom > 1 && !p->batch_wide[bottom - 1]; bottom--)
         ;
-      int ctop = nn_plan_chunked_to (p, bottom, top), turn = 0;
-      int chunk = ctop >= bottom ? nn_plan_train_chunk (p, m, bottom, ctop) : 0;
+      int ctop, turn = 0;
+      int chunk = nn_plan_stretch_chunks (p, m, bottom, top, &ctop);
       for (int i = ctop - 1; chunk > 0 && i >= bottom; i--)
         if (gradient_reader (p, i) >= bottom)
           {
@@ -278,10 +287,9 @@ plan_local_outputs (NnPlan *p, const NnModel *m)
     {
       for (to = from; to < m->output && !p->batch_wide[to + 1]; to++)
         ;
-      int cto = nn_plan_chunked_to (p, from, to);
-      int chunk = cto >= from ? nn_plan_train_chunk (p, m, from, cto) : 0;
+      int cto, chunk = nn_plan_stretch_chunks (p, m, from, to, &cto);
       n_parts++;
-      for (int i = from; chunk > 0 && i <= cto; i++)
+      for (int i = from; i <= cto; i++)
         {
           part[i] = n_parts;
           chunk_of[i] = chunk;

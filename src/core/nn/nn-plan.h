@@ -124,6 +124,9 @@ int     nn_plan_train_chunk (const NnPlan *p, const NnModel *m, int from, int to
 /* The last layer of the part of stretch from .. to that goes in chunks, the
  * layers before the first that keeps whole slices (from - 1: none). */
 int     nn_plan_chunked_to (const NnPlan *p, int from, int to);
+/* Both for stretch from .. to: the images per chunk of its chunked part (0:
+ * none) and, in *last, that part's last layer (from - 1 when none). */
+int     nn_plan_stretch_chunks (const NnPlan *p, const NnModel *m, int from, int to, int *last);
 
 /* Consumers of layer p's output; *only is the last one. */
 int     nn_plan_consumers (const NnModel *m, int p, int *only);
