@@ -72,7 +72,7 @@ bench_arch (const char *arch, const NnDataset *ds, int batch, int threads, int b
           const float *logits = nn_model_forward (m, ws, x, batch);
           nn_loss_sparse_ce (logits, y, batch, m->n_classes, 0.0f, dlogits, NULL);
           nn_model_backward (m, ws, dlogits, batch, NULL);
-          nn_optimizer_step (opt, m, 1e-3f);
+          nn_optimizer_step (opt, m, ws, 1e-3f);
         }
       if (r >= 0)
         rates[r] = (double) steps * batch / ((g_get_monotonic_time () - t0) / 1e6);

@@ -6,6 +6,7 @@
 
 #include "nn-loss.h"
 #include "nn-optimizer.h"
+#include "nn-zoo.h"
 #include "nn-schedule.h"
 
 #define assert_close(a, b, tol) g_assert_cmpfloat_with_epsilon ((double) (a), (double) (b), (tol))
@@ -92,7 +93,7 @@ run_steps (NnOptimizerConfig cfg, float lr, const double *expect)
   for (int s = 0; s < 3; s++)
     {
       t.grads[0] = t.grads[1] = t.grads[2] = g[s];
-      nn_optimizer_step (opt, &t.model, lr);
+      nn_optimizer_step (opt, &t.model, NULL, lr);
       assert_close (t.params[0], expect[s], 2e-6);
       // non-trainable statistic and frozen layer never move
       g_assert_cmpfloat (t.params[1], ==, 1.0f);
@@ -121,6 +122,41 @@ test_adamw (void)
   // decay first: w = 1 - 1 * 0.1 * 0.1 = 0.99, then the Adam step of test_adam
   const double expect[3] = { 0.890000632451532, 0.8465402443688405, 0.8001358826821093 };
   run_steps (c, 0.1f, expect);
+}
+
+/* The step shared out over a workspace's two threads, each taking a range of the
+ * flat array that cuts through variables, moves every weight exactly as the step
+ * on one thread: a recipe's model must not depend on how its step was split. */
+static void
+test_shared_step (void)
+{
+  NnOptimizerKind kinds[] = { NN_OPTIMIZER_ADAM, NN_OPTIMIZER_ADAMW, NN_OPTIMIZER_SGD };
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      g_autoptr (NnModel) shared = nn_zoo_advanced ();
+      nn_model_init_weights_with (shared, 7, NN_INIT_FAN_IN_UNIFORM);
+      g_autoptr (NnModel) alone = nn_model_copy (shared);
+      nn_model_set_threads (shared, 2);
+      // A checked workspace starts its threads now, not at its first pass.
+      NnWorkspace *ws = nn_workspace_new_checked (shared, 8, NN_MODE_TRAINING, NULL);
+      g_assert_nonnull (ws);
+      NnOptimizerConfig c = nn_optimizer_config_default (kinds[k]);
+      c.momentum = 0.9f;
+      g_autoptr (NnOptimizer) o1 = nn_optimizer_new (&c, shared);
+      g_autoptr (NnOptimizer) o2 = nn_optimizer_new (&c, alone);
+      GRand *r = g_rand_new_with_seed (k);
+      for (int step = 0; step < 3; step++)
+        {
+          for (size_t i = 0; i < shared->n_params; i++)
+            shared->grads[i] = alone->grads[i] = (float) g_rand_double_range (r, -1, 1);
+          nn_optimizer_step (o1, shared, ws, 0.01f);
+          nn_optimizer_step (o2, alone, NULL, 0.01f);
+        }
+      g_assert_cmpmem (shared->params, shared->n_params * sizeof (float), alone->params,
+                       alone->n_params * sizeof (float));
+      g_rand_free (r);
+      nn_workspace_free (ws);
+    }
 }
 
 static void
@@ -224,6 +260,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/optimizer/adam", test_adam);
   g_test_add_func ("/train/optimizer/adamw", test_adamw);
   g_test_add_func ("/train/optimizer/sgd", test_sgd);
+  g_test_add_func ("/train/optimizer/shared-step", test_shared_step);
   g_test_add_func ("/train/schedule/cosine-restarts", test_cosine_restarts);
   g_test_add_func ("/train/schedule/warmup-cosine", test_warmup_cosine);
   g_test_add_func ("/train/callbacks/plateau", test_plateau);

@@ -225,7 +225,7 @@ train_step (Fit *f, const float *x, const guint8 *y, int n, float *loss, int *hi
     }
   memcpy (f->last_good, m->params, m->n_params * sizeof (float));
   nn_model_backward (m, f->ws, f->dlogits, n, NULL);
-  nn_optimizer_step (f->opt, m, lr);
+  nn_optimizer_step (f->opt, m, f->ws, lr);
   return TRUE;
 }
 

@@ -76,16 +76,20 @@ adam_update (const NnOptimizerConfig *c, float *w, const float *g, float *m, flo
     }
 }
 
-void
-nn_optimizer_step (NnOptimizer *opt, NnModel *model, float lr)
+/* One step on the parameters [lo, hi) of the flat array: each variable's part of
+ * that range. Every update is elementwise, so a range gives the floats the whole
+ * array would. */
+typedef struct {
+  NnOptimizer *opt;
+  NnModel *model;
+  float lr, alpha;
+} Step;
+
+static void
+step_range (const Step *s, size_t lo, size_t hi)
 {
-  g_return_if_fail (opt != NULL && model != NULL && model->n_params == opt->n_params);
-
-  const NnOptimizerConfig *c = &opt->cfg;
-  // Keras computes the bias correction in the variable dtype (float32).
-  float t = (float) (opt->iterations + 1);
-  float alpha = lr * sqrtf (1.0f - powf (c->beta_2, t)) / (1.0f - powf (c->beta_1, t));
-
+  const NnOptimizerConfig *c = &s->opt->cfg;
+  const NnModel *model = s->model;
   for (int l = 0; l < model->n_layers; l++)
     {
       const NnLayer *layer = &model->layers[l];
@@ -94,28 +98,55 @@ nn_optimizer_step (NnOptimizer *opt, NnModel *model, float lr)
       for (int k = 0; k < layer->n_vars; k++)
         {
           const NnVar *var = &layer->vars[k];
-          if (!var->trainable)
+          size_t a = MAX (var->offset, lo), b = MIN (var->offset + var->size, hi);
+          if (!var->trainable || a >= b)
             continue;
-          float *w = model->params + var->offset;
-          const float *g = model->grads + var->offset;
-          float *m = opt->m ? opt->m + var->offset : NULL;
-          float *v = opt->v ? opt->v + var->offset : NULL;
+          float *w = model->params + a;
+          const float *g = model->grads + a;
+          float *m = s->opt->m ? s->opt->m + a : NULL;
+          float *v = s->opt->v ? s->opt->v + a : NULL;
           switch (c->kind)
             {
             case NN_OPTIMIZER_SGD:
-              sgd_update (c, w, g, m, var->size, lr);
+              sgd_update (c, w, g, m, b - a, s->lr);
               break;
             case NN_OPTIMIZER_ADAMW:
-              for (size_t i = 0; i < var->size; i++)
-                w[i] -= w[i] * c->weight_decay * lr;
-              adam_update (c, w, g, m, v, var->size, alpha);
+              for (size_t i = 0; i < b - a; i++)
+                w[i] -= w[i] * c->weight_decay * s->lr;
+              adam_update (c, w, g, m, v, b - a, s->alpha);
               break;
             case NN_OPTIMIZER_ADAM:
-              adam_update (c, w, g, m, v, var->size, alpha);
+              adam_update (c, w, g, m, v, b - a, s->alpha);
               break;
             }
         }
     }
+}
+
+/* Thread tid's share of the array: whole cache lines (16 floats) but the last. */
+static void
+step_job (void *data, int tid, int nt)
+{
+  const Step *s = data;
+  size_t lines = (s->model->n_params + 15) / 16;
+  size_t lo = lines * tid / nt * 16, hi = MIN (lines * (tid + 1) / nt * 16, s->model->n_params);
+  step_range (s, lo, hi);
+}
+
+void
+nn_optimizer_step (NnOptimizer *opt, NnModel *model, NnWorkspace *ws, float lr)
+{
+  g_return_if_fail (opt != NULL && model != NULL && model->n_params == opt->n_params);
+
+  const NnOptimizerConfig *c = &opt->cfg;
+  // Keras computes the bias correction in the variable dtype (float32).
+  float t = (float) (opt->iterations + 1);
+  Step s = { .opt = opt, .model = model, .lr = lr,
+             .alpha = lr * sqrtf (1.0f - powf (c->beta_2, t)) / (1.0f - powf (c->beta_1, t)) };
+  if (ws)
+    nn_workspace_share_out (ws, step_job, &s);
+  else
+    step_range (&s, 0, model->n_params);
   nn_model_params_changed (model);
   opt->iterations++;
 }

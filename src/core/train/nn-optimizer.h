@@ -50,8 +50,10 @@ NnOptimizer *nn_optimizer_new (const NnOptimizerConfig *cfg, const NnModel *mode
 void         nn_optimizer_free (NnOptimizer *opt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NnOptimizer, nn_optimizer_free)
 
-/* One step with learning rate lr on model->grads; increments iterations. */
-void         nn_optimizer_step (NnOptimizer *opt, NnModel *model, float lr);
+/* One step with learning rate lr on model->grads; increments iterations. ws: a
+ * workspace of the model whose threads share the step out (the same floats as
+ * without), or NULL to take it on the calling thread. */
+void         nn_optimizer_step (NnOptimizer *opt, NnModel *model, NnWorkspace *ws, float lr);
 
 /* Keras's name for the optimizer ("SGD", "adam", "adamw"), and its serialized
  * config JSON for compile_config (free with g_free). */
