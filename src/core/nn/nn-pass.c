@@ -377,8 +377,8 @@ backward_job (NnThread *t)
 {
   NnWorkspace *ws = t->ws;
   NnModel *m = ws->m;
-  if (t->tid > 0 && ws->weight_grads)
-    memset (t->grads, 0, ws->n_params * sizeof (float));
+  if (ws->weight_grads)
+    memset (t->tid > 0 ? t->grads : m->grads, 0, ws->n_params * sizeof (float));
   size_t nc = m->n_classes;
   memcpy (ws->grad[m->output] + t->n0 * nc, ws->dlogits + t->n0 * nc, t->n * nc * sizeof (float));
   if (ws->mode == NN_MODE_TRAINING)
@@ -386,6 +386,23 @@ backward_job (NnThread *t)
   else
     for (int i = m->output; i >= 1; i--)
       backward_layer (ws, t, i, NN_PHASE_BOTH);
+}
+
+/* The other threads' weight gradients added to the model's, in thread order, each
+ * thread over its range of the parameters (cache lines of 16 floats). */
+static void
+sum_grads_job (NnThread *t)
+{
+  NnWorkspace *ws = t->ws;
+  size_t lines = (ws->n_params + 15) / 16, nt = ws->nt_eff;
+  size_t lo = lines * t->tid / nt * 16, hi = MIN (lines * (t->tid + 1) / nt * 16, ws->n_params);
+  float *grads = ws->m->grads;
+  for (size_t u = 1; u < nt; u++)
+    {
+      const float *g = ws->threads[u].grads;
+      for (size_t k = lo; k < hi; k++)
+        grads[k] += g[k];
+    }
 }
 
 void
@@ -400,16 +417,9 @@ nn_model_backward_ex (NnModel *m, NnWorkspace *ws, const float *dlogits, int n, 
   nn_plan_backward (ws->plan, m, dx != NULL, weight_grads, ws->up, ws->writer, &ws->n_tmp,
                     &ws->tmp_floats);
   nn_workspace_prepare_backward (ws);
-  if (weight_grads)
-    memset (m->grads, 0, m->n_params * sizeof (float));
   nn_workspace_run (ws, backward_job);
-  if (weight_grads)
-    for (int t = 1; t < ws->nt_eff; t++)
-      {
-        const float *g = ws->threads[t].grads;
-        for (size_t k = 0; k < m->n_params; k++)
-          m->grads[k] += g[k];
-      }
+  if (weight_grads && ws->nt_eff > 1)
+    nn_workspace_run (ws, sum_grads_job);
 }
 
 void

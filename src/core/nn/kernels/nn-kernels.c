@@ -201,14 +201,27 @@ nn_winograd_eligible (const NnConvDims *d)
 /* u (36, C, F) = G g G^T for every (c, f), G = [1/4 0 0; -1/6 -1/6 -1/6;
  * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], g the 3x3 kernel
  * w[ky, kx, c, f]. */
+int
+nn_winograd4_kernel_blocks (int C, int F)
+{
+  return (int) (((size_t) C * F + WINO4_BLOCK - 1) / WINO4_BLOCK);
+}
+
 void
 nn_winograd4_kernel (float *u, const float *w, int C, int F)
+{
+  nn_winograd4_kernel_part (u, w, C, F, 0, nn_winograd4_kernel_blocks (C, F));
+}
+
+void
+nn_winograd4_kernel_part (float *u, const float *w, int C, int F, int b0, int b1)
 {
   size_t CF = (size_t) C * F;
   /* WINO4_BLOCK kernels at a time, each step a loop over them that the compiler
    * turns into vector instructions (the same operations in the same order as
    * one kernel at a time, so the same floats). */
-  for (size_t cf0 = 0; cf0 < CF; cf0 += WINO4_BLOCK)
+  for (size_t cf0 = (size_t) b0 * WINO4_BLOCK; cf0 < MIN (CF, (size_t) b1 * WINO4_BLOCK);
+       cf0 += WINO4_BLOCK)
     {
       int n = (int) MIN (WINO4_BLOCK, CF - cf0);
       double g[3][3][WINO4_BLOCK], t[NN_WINO4_IN][3][WINO4_BLOCK];

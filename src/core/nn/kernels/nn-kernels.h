@@ -88,6 +88,10 @@ gboolean nn_winograd_eligible (const NnConvDims *d);
 /* u (NN_WINO4_POINTS, C, F) = G g G^T of each 3x3 kernel g of w (3, 3, C, F), for
  * the forward's F(4x4, 3x3). */
 void     nn_winograd4_kernel (float *u, const float *w, int C, int F);
+/* It goes by blocks of kernels: how many, and blocks [b0, b1) alone, which give
+ * the floats the whole transform gives them (threads may each take a part). */
+int      nn_winograd4_kernel_blocks (int C, int F);
+void     nn_winograd4_kernel_part (float *u, const float *w, int C, int F, int b0, int b1);
 
 /* Floats of scratch a convolution kernel needs for one image, forward or backward
  * (0 when none of them covers the layer). depthwise: d is a DepthwiseConv2D. */
