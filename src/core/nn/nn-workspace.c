@@ -385,8 +385,8 @@ nn_workspace_fits (const NnWorkspace *ws, const NnModel *m)
 }
 
 /* The layers whose Winograd kernels a pass redoes, shared out over the threads
- * by blocks of kernels (nn_winograd4_kernel_part): on the first thread alone they
- * were 1.5% of the cnn's two-thread training step, with the other thread idle. */
+ * by blocks of kernels (nn_winograd4_kernel_part): in a two-thread training step
+ * the first thread did them alone while the other waited. */
 typedef struct {
   NnWorkspace *ws;
   const NnModel *m;

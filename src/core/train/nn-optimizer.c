@@ -76,15 +76,15 @@ adam_update (const NnOptimizerConfig *c, float *w, const float *g, float *m, flo
     }
 }
 
-/* One step on the parameters [lo, hi) of the flat array: each variable's part of
- * that range. Every update is elementwise, so a range gives the floats the whole
- * array would. */
 typedef struct {
   NnOptimizer *opt;
   NnModel *model;
   float lr, alpha;
 } Step;
 
+/* The step on the parameters [lo, hi) of the flat array: each variable's part of
+ * that range. Every update is elementwise, so a range gives the floats the whole
+ * array would. */
 static void
 step_range (const Step *s, size_t lo, size_t hi)
 {
