@@ -6,8 +6,8 @@
 
 #include "nn-loss.h"
 #include "nn-optimizer.h"
-#include "nn-zoo.h"
 #include "nn-schedule.h"
+#include "nn-zoo.h"
 
 #define assert_close(a, b, tol) g_assert_cmpfloat_with_epsilon ((double) (a), (double) (b), (tol))
 

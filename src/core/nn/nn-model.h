@@ -160,6 +160,9 @@ int          nn_workspace_max_batch (const NnWorkspace *ws);
  * without a pool), and this returns when all are done. */
 typedef void (*NnWorkspaceJob) (void *data, int tid, int n_threads);
 void         nn_workspace_share_out (NnWorkspace *ws, NnWorkspaceJob job, void *data);
+/* Thread tid of n_threads's share [*lo, *hi) of n floats: whole cache lines of 16
+ * floats, so that no two threads write the same line, but the last. */
+void         nn_workspace_share_range (size_t n, int tid, int n_threads, size_t *lo, size_t *hi);
 /* Seeds the dropout masks of the next training forward pass (deterministic). */
 void         nn_workspace_set_seed (NnWorkspace *ws, guint64 seed);
 

@@ -389,15 +389,15 @@ backward_job (NnThread *t)
 }
 
 /* The other threads' weight gradients added to the model's, in thread order, each
- * thread over its range of the parameters (cache lines of 16 floats). */
+ * thread over its range of the parameters. */
 static void
 sum_grads_job (NnThread *t)
 {
   NnWorkspace *ws = t->ws;
-  size_t lines = (ws->n_params + 15) / 16, nt = ws->nt_eff;
-  size_t lo = lines * t->tid / nt * 16, hi = MIN (lines * (t->tid + 1) / nt * 16, ws->n_params);
+  size_t lo, hi;
+  nn_workspace_share_range (ws->n_params, t->tid, ws->nt_eff, &lo, &hi);
   float *grads = ws->m->grads;
-  for (size_t u = 1; u < nt; u++)
+  for (int u = 1; u < ws->nt_eff; u++)
     {
       const float *g = ws->threads[u].grads;
       for (size_t k = lo; k < hi; k++)

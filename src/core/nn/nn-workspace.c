@@ -510,6 +510,14 @@ nn_workspace_share_out (NnWorkspace *ws, NnWorkspaceJob job, void *data)
     nn_threads_run (ws->pool, shared_job, &(SharedJob){ job, data, ws->nt });
 }
 
+void
+nn_workspace_share_range (size_t n, int tid, int n_threads, size_t *lo, size_t *hi)
+{
+  size_t lines = (n + 15) / 16;
+  *lo = MIN (lines * tid / n_threads * 16, n);
+  *hi = MIN (lines * (tid + 1) / n_threads * 16, n);
+}
+
 int
 nn_workspace_max_batch (const NnWorkspace *ws)
 {

@@ -123,13 +123,12 @@ step_range (const Step *s, size_t lo, size_t hi)
     }
 }
 
-/* Thread tid's share of the array: whole cache lines (16 floats) but the last. */
 static void
 step_job (void *data, int tid, int nt)
 {
   const Step *s = data;
-  size_t lines = (s->model->n_params + 15) / 16;
-  size_t lo = lines * tid / nt * 16, hi = MIN (lines * (tid + 1) / nt * 16, s->model->n_params);
+  size_t lo, hi;
+  nn_workspace_share_range (s->model->n_params, tid, nt, &lo, &hi);
   step_range (s, lo, hi);
 }
 

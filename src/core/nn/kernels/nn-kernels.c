@@ -198,9 +198,6 @@ nn_winograd_eligible (const NnConvDims *d)
 
 #define WINO4_BLOCK 64
 
-/* u (36, C, F) = G g G^T for every (c, f), G = [1/4 0 0; -1/6 -1/6 -1/6;
- * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], g the 3x3 kernel
- * w[ky, kx, c, f]. */
 int
 nn_winograd4_kernel_blocks (int C, int F)
 {
@@ -213,6 +210,9 @@ nn_winograd4_kernel (float *u, const float *w, int C, int F)
   nn_winograd4_kernel_part (u, w, C, F, 0, nn_winograd4_kernel_blocks (C, F));
 }
 
+/* u (36, C, F) = G g G^T for every (c, f), G = [1/4 0 0; -1/6 -1/6 -1/6;
+ * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], g the 3x3 kernel
+ * w[ky, kx, c, f]. Blocks [b0, b1) of WINO4_BLOCK kernels alone. */
 void
 nn_winograd4_kernel_part (float *u, const float *w, int C, int F, int b0, int b1)
 {
