@@ -712,22 +712,23 @@ pad_dz (float *dst, const float *dz, int oh, int ow, int wp, int F, int pt, int 
             (size_t) ow * F * sizeof (float));
 }
 
-/* Whether dz (OH, Wp, F), its columns past OW zero, can live inside the
- * padded gradient dzp (hh, ww, F) that dx's convolution reads, so that dzp needs
- * no copy of it: when ww is Wp (a stride of 1 and pads adding up to KW - 1, as
- * 'same' gives), dzp's pixel (r, c) is dz's pixel (r - dpt, c - dpl) counted
- * along the rows, the left border being the zero columns that end the row
- * above. Then the parts of dzp before and after dz are zeroed here, once. */
-static gboolean
-dz_in_place (float *dzp, const NnConvDims *d, Pad p, int dpt, int dpl)
+/* Where dz (OH, Wp, F), its columns past OW zero, can live inside the padded
+ * gradient dzp (hh, ww, F) that dx's convolution reads, so that dzp needs no
+ * copy of it; NULL where it cannot. It can when ww is Wp (a stride of 1 and pads
+ * adding up to KW - 1, as 'same' gives): dzp's pixel (r, c) is then dz's pixel
+ * (r - dpt, c - dpl) counted along the rows, the left border being the zero
+ * columns that end the row above. The parts of dzp before and after dz are
+ * zeroed here, once. */
+static float *
+dz_inside_padded (float *dzp, const NnConvDims *d, Pad p, int dpt, int dpl)
 {
   size_t F = d->f, hh = d->h + d->kh - 1, ww = d->w + d->kw - 1;
   size_t lead = (size_t) dpt * p.wp + dpl, end = lead + (size_t) d->oh * p.wp;
   if (ww != (size_t) p.wp || end > hh * ww)
-    return FALSE;
+    return NULL;
   memset (dzp, 0, lead * F * sizeof (float));
   memset (dzp + end * F, 0, (hh * ww - end) * F * sizeof (float));
-  return TRUE;
+  return dzp + lead * F;
 }
 
 gboolean
@@ -835,8 +836,7 @@ nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x, const 
   DirectBwd s = direct_bwd_layout (&k, d, p, TRUE);
   int dpt = KH - 1 - p.pt, dpl = KW - 1 - p.pl;
   int hh = d->h + KH - 1, ww = d->w + KW - 1;
-  float *dz = dz_in_place (s.dzp, d, p, dpt, dpl) ? s.dzp + ((size_t) dpt * p.wp + dpl) * C
-                                                   : s.dz;
+  float *inside = dz_inside_padded (s.dzp, d, p, dpt, dpl), *dz = inside ? inside : s.dz;
   for (int t = 0; t < taps; t++)
     memcpy (s.wr + (size_t) (taps - 1 - t) * C, w + (size_t) t * C, C * sizeof (float));
   for (int i = 0; i < n; i++)
@@ -854,7 +854,7 @@ nn_depthwise_kernel_backward (const NnConvDims *d, int n, const float *x, const 
         }
       if (dx)
         {
-          if (dz == s.dz)
+          if (!inside)
             pad_dz (s.dzp, s.dz, d->oh, d->ow, p.wp, C, dpt, dpl, hh, ww);
           for (int h = 0, j = 0; h < d->h; h++)
             for (int xx = 0; xx < d->w; xx++, j++)
