@@ -139,7 +139,9 @@ cli_bench_train (int argc, char **argv)
   printf ("Training throughput: batch %d, %d threads, Adam, no augmentation, "
           "median of %d x %d steps\n", batch, threads, reps, batches);
   printf ("Kernels: %s%s\n", nn_kernels_level_name (peak.level),
-          peak.level == NN_KERNELS_AMX ? " (the convolutions multiply in bf16 on AMX tiles)" : "");
+          peak.level == NN_KERNELS_AMX    ? " (the convolutions multiply in bf16 on AMX tiles)"
+          : peak.level == NN_KERNELS_BF16 ? " (the 1 x 1 convolutions multiply in bf16)"
+                                          : "");
   printf ("fp32 FMA peak measured here: %.0f GFLOP/s on one core, %.0f on %d threads\n\n",
           peak.one_core, peak.all, peak.threads);
   printf ("%-9s %10s %12s %10s %9s\n", "model", "images/s", "s/60k epoch", "GFLOP/s",
@@ -167,9 +169,11 @@ cli_bench_train (int argc, char **argv)
   printf ("\nGoals: training >= 2x PyTorch and >= 60%% of the FMA peak for both models.\n"
           "GFLOP/s counts a step as three forward passes of the convolutions and Dense\n"
           "layers; \"of peak\" divides it by the peak measured above on %d threads.\n"
-          "Winograd 3x3 layers do fewer multiply-adds than that count, and AMX tiles\n"
-          "do more per cycle than the FMA units, so a share above 100%% is possible.\n"
-          "NN_KERNELS=avx512 runs the step in fp32 throughout.\n"
+          "Winograd 3x3 layers do fewer multiply-adds than that count, and bf16\n"
+          "products (AMX tiles, AVX-512 BF16) do more per cycle than the FMA units,\n"
+          "so a share above 100%% is possible.\n"
+          "NN_KERNELS=avx512 runs the step in fp32 throughout; NN_KERNELS=bf16\n"
+          "multiplies the 1x1 convolutions in bf16 where the CPU has AVX-512 BF16.\n"
           "The PyTorch peer runs beside the engine, alternately in the same minutes, in\n"
           "sh bench/compare.sh BUILD_DIR 1 torch, which prints the ratio.\n", peak.threads);
   return 0;

@@ -280,11 +280,11 @@ check_model (const char *what, NnModel *m, int n, double atol)
   test_fill (x, n * in, 11, 2.0f);
   for (int mode = 0; mode < 2; mode++)
     {
-      /* At the amx level a training pass's convolutions multiply in bf16 (8 bits
-       * of mantissa): their worst error is about 2e-3 of the layer's largest
+      /* At the bf16 and amx levels a training pass's convolutions multiply in
+       * bf16 (8 bits of mantissa): their worst error is about 2e-3 of the layer's largest
        * output, so each layer is held to 1e-2 of it (a wrong tap errs by about
        * the outputs themselves). */
-      gboolean bf16 = mode == NN_MODE_TRAINING && nn_kernels_level () == NN_KERNELS_AMX;
+      gboolean bf16 = mode == NN_MODE_TRAINING && nn_kernels_level () >= NN_KERNELS_BF16;
       NnWorkspace *ws = nn_workspace_new (m, n + 1, mode);
       /* Training mode moves the BN statistics: keep the ones the reference needs. */
       size_t bytes = MAX (m->n_params, 1) * sizeof (float);
@@ -870,8 +870,9 @@ test_layer_parts (void)
 int
 main (void)
 {
+  /* Every level the CPU has, bf16 too where it is not the default. */
   NnKernelLevel best = nn_kernels_level ();
-  for (int lvl = NN_KERNELS_GENERIC; lvl <= (int) best; lvl++)
+  for (int lvl = NN_KERNELS_GENERIC; lvl <= (int) nn_kernels_cpu_level (); lvl++)
     {
       nn_kernels_set_level (lvl);
       printf ("# kernels: %s\n", nn_kernels_level_name (lvl));
@@ -884,6 +885,7 @@ main (void)
       test_fused_and_levels ();
       test_layer_parts ();
     }
+  nn_kernels_set_level (best);
   test_zoo ();
   test_init ();
   test_errors ();

@@ -506,13 +506,14 @@ nmse (const float *a, const float *ref, size_t n)
   return den > 0 ? num / den : num;
 }
 
-/* At NN_KERNELS_AMX a training pass multiplies in bf16 on AMX tiles, which
- * finite differences cannot follow (a weight moved by a small step often
+/* At NN_KERNELS_BF16 and NN_KERNELS_AMX a training pass multiplies in bf16,
+ * which finite differences cannot follow (a weight moved by a small step often
  * rounds to the same bf16). Its gradients are checked against the AVX-512
  * level's fp32 ones, checked against finite differences above: they must
  * differ (the bf16 products ran) by no more than bf16's rounding. */
 static void
-compare_mixed_precision (const char *what, NnModel *m, int n, int threads, double max_nmse)
+compare_mixed_precision (NnKernelLevel level, const char *what, NnModel *m, int n, int threads,
+                         double max_nmse)
 {
   g_autoptr (GError) error = NULL;
   if (!nn_model_finish (m, &error))
@@ -533,14 +534,14 @@ compare_mixed_precision (const char *what, NnModel *m, int n, int threads, doubl
       g[k] = g_new (float, m->n_params);
       dx[k] = g_new (float, n * in);
       y[k] = g_new (float, out);
-      nn_kernels_set_level (k == 0 ? NN_KERNELS_AVX512 : NN_KERNELS_AMX);
+      nn_kernels_set_level (k == 0 ? NN_KERNELS_AVX512 : level);
       training_pass (m, x, w, n, g[k], dx[k], y[k]);
     }
   double eg = nmse (g[1], g[0], m->n_params), ex = nmse (dx[1], dx[0], n * in);
   double ey = nmse (y[1], y[0], out);
   tap_ok (eg > 0 && eg < max_nmse && ex < max_nmse && ey < max_nmse,
-          "[amx] %s (%d thread%s): against fp32, nmse of weight gradients %.2e, dx %.2e, "
-          "outputs %.2e", what, threads, threads > 1 ? "s" : "", eg, ex, ey);
+          "[%s] %s (%d thread%s): against fp32, nmse of weight gradients %.2e, dx %.2e, "
+          "outputs %.2e", nn_kernels_level_name (level), what, threads, threads > 1 ? "s" : "", eg, ex, ey);
   for (int k = 0; k < 2; k++)
     {
       g_free (g[k]);
@@ -550,8 +551,10 @@ compare_mixed_precision (const char *what, NnModel *m, int n, int threads, doubl
   nn_model_free (m);
 }
 
+/* level: NN_KERNELS_AMX (every stride-1 convolution on tiles) or
+ * NN_KERNELS_BF16 (the 1 x 1 ones on vectors). */
 static void
-test_mixed_precision (void)
+test_mixed_precision (NnKernelLevel level)
 {
   const NnBatchNormConfig bn = { 0.99f, 1e-3f, TRUE, TRUE };
   /* One convolution: bf16 rounds each product by about 2^-9, an nmse near 5e-6.
@@ -561,18 +564,22 @@ test_mixed_precision (void)
     { "conv2d 3x3 valid 32 -> 64", { 64, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR } },
     { "conv2d 1x1 32 -> 96", { 96, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR } },
     { "conv2d 3x3 same 32 -> 48", { 48, 1, 3, 3, 1, 1, NN_PAD_SAME, TRUE, NN_ACT_LINEAR } },
+    { "conv2d 1x1 32 -> 48", { 48, 1, 1, 1, 1, 1, NN_PAD_VALID, FALSE, NN_ACT_LINEAR } },
   };
   for (int threads = 1; threads <= 2; threads++)
     for (guint k = 0; k < G_N_ELEMENTS (single); k++)
       {
+        const NnConvConfig *cfg = &single[k].cfg;
+        if (level == NN_KERNELS_BF16 && cfg->kh != 1)
+          continue;
         int l;
         NnModel *m = input_model ((NnShape){ 7, 6, 32 }, &l);
-        l = nn_model_add_conv2d (m, "conv2d", l, &single[k].cfg);
-        if (single[k].cfg.filters == 48) /* and 48 -> 16: odd multiples of 16 both ways */
-          l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 16, 1, 3, 3, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR });
+        l = nn_model_add_conv2d (m, "conv2d", l, cfg);
+        if (cfg->filters == 48) /* and 48 -> 16: odd multiples of 16 both ways */
+          l = nn_model_add_conv2d (m, "conv2d_1", l, &(NnConvConfig){ 16, 1, cfg->kh, cfg->kw, 1, 1, NN_PAD_VALID, TRUE, NN_ACT_LINEAR });
         l = nn_model_add_flatten (m, "flatten", l);
         nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 5, TRUE, NN_ACT_LINEAR });
-        compare_mixed_precision (single[k].name, m, 3, threads, 2e-5);
+        compare_mixed_precision (level, single[k].name, m, 3, threads, 2e-5);
       }
   /* advanced's first block: relus and the fp32 layers between carry the
    * rounding on, and a relu near 0 may flip; a wrong product would give an
@@ -591,8 +598,8 @@ test_mixed_precision (void)
       l = nn_model_add_max_pool (m, "max_pooling2d", l, &(NnPoolConfig){ 2, 2, 2, 2, NN_PAD_VALID });
       l = nn_model_add_flatten (m, "flatten", l);
       nn_model_add_dense (m, "dense", l, &(NnDenseConfig){ 3, TRUE, NN_ACT_SOFTMAX });
-      compare_mixed_precision ("conv2d, BN, relu conv2d 3x3, conv2d 1x1, BN, max_pool", m, 5,
-                               threads, 1e-2);
+      compare_mixed_precision (level, "conv2d, BN, relu conv2d 3x3, conv2d 1x1, BN, max_pool",
+                               m, 5, threads, 1e-2);
     }
 }
 
@@ -600,8 +607,8 @@ int
 main (void)
 {
   /* Every kernel level the CPU has: the vector kernels and the plain C paths.
-   * The amx level differs from avx512 only in training's convolutions, whose
-   * bf16 products finite differences cannot follow: test_mixed_precision
+   * The bf16 and amx levels differ from avx512 only in training's convolutions,
+   * whose bf16 products finite differences cannot follow: test_mixed_precision
    * checks them against avx512's. */
   NnKernelLevel best = nn_kernels_level ();
   for (int lvl = NN_KERNELS_GENERIC; lvl <= (int) MIN (best, NN_KERNELS_AVX512); lvl++)
@@ -613,11 +620,13 @@ main (void)
       test_graphs ();
       test_frozen ();
     }
-  if (best == NN_KERNELS_AMX)
-    test_mixed_precision ();
-  else
-    printf ("# mixed precision: skipped, this CPU has no AMX with bf16 (level %s)\n",
-            nn_kernels_level_name (best));
+  NnKernelLevel cpu = nn_kernels_cpu_level ();
+  for (int lvl = NN_KERNELS_BF16; lvl <= NN_KERNELS_AMX; lvl++)
+    if ((int) cpu >= lvl)
+      test_mixed_precision (lvl);
+    else
+      printf ("# mixed precision at %s: skipped, this CPU's best level is %s\n",
+              nn_kernels_level_name (lvl), nn_kernels_level_name (cpu));
   nn_kernels_set_level (best);
   return tap_done ();
 }

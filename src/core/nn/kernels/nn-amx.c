@@ -1,9 +1,11 @@
 /* nn-amx.c: training's stride-1 convolutions on AMX tiles, bf16 multiplies
- * with fp32 sums (docs/ENGINE.md, "Mixed precision on AMX tiles").
+ * with fp32 sums (docs/ENGINE.md, "Mixed precision on AMX tiles"), and the same
+ * products on AVX-512 BF16 vectors where a CPU has no tiles.
  *
  * Compiled with the AMX and AVX-512 BF16 instructions (meson.build); called
  * only at level NN_KERNELS_AMX, which nn-kernels.c sets when the CPU has them
- * and Linux grants the tile state. An A tile holds 16 rows of 32 bf16 and a B
+ * and Linux grants the tile state, and at NN_KERNELS_BF16, where only the
+ * vector products and the conversions run. An A tile holds 16 rows of 32 bf16 and a B
  * tile 16 pairs of rows of 16 columns, so one TDPBF16PS does 16 x 16 x 32
  * multiply-adds, and a core does about 15 times the multiply-adds of its
  * AVX-512 FMA units. */
@@ -49,13 +51,15 @@ static const TileConfig tile_config = {
 static void
 amx_begin (void)
 {
-  _tile_loadconfig (&tile_config);
+  if (nn_kernels_level () == NN_KERNELS_AMX)
+    _tile_loadconfig (&tile_config);
 }
 
 static void
 amx_end (void)
 {
-  _tile_release ();
+  if (nn_kernels_level () == NN_KERNELS_AMX)
+    _tile_release ();
 }
 
 static int
@@ -197,8 +201,8 @@ pad_image_bf16 (guint16 *xb, const float *x, const NnConvDims *d, Grid g)
  * grid rows by 32 output channels at a time (16 for the last ones when F is an
  * odd multiple of 16): rows [0, direct) into y, the rest into yext. */
 static void
-conv_products (float *y, float *yext, int direct, const guint16 *xb, const guint16 *wb,
-               const NnConvDims *d, Grid g)
+conv_products_tiles (float *y, float *yext, int direct, const guint16 *xb, const guint16 *wb,
+                     const NnConvDims *d, Grid g)
 {
   int C = d->c, F = d->f, K32 = k_padded (C);
   size_t a_stride = (size_t) C * sizeof (guint16), b_stride = (size_t) F * 2 * sizeof (guint16);
@@ -240,6 +244,82 @@ conv_products (float *y, float *yext, int direct, const guint16 *xb, const guint
             _tile_stored (3, o + (size_t) TILE_ROWS * F + 16, y_stride);
           }
       }
+}
+
+/* The same products on AVX-512 BF16 vectors, where a CPU has no tiles: one
+ * VDPBF16PS multiplies a pair of bf16 broadcast from A into 16 pairs of B's row
+ * (a tile row's worth of columns) and adds both products to 16 fp32 sums. A
+ * block of VEC_ROWS grid rows by 32 output channels stays in 16 registers while
+ * the taps and the channel pairs go by. */
+#define VEC_ROWS 8
+
+static inline __m512
+dot_pair (__m512 sum, const guint16 *a, __m512i b)
+{
+  gint32 both;
+  memcpy (&both, a, sizeof both); /* two bf16, read as one lane */
+  __m512i pair = _mm512_set1_epi32 (both);
+  return _mm512_dpbf16_ps (sum, (__m512bh) pair, (__m512bh) b);
+}
+
+/* sums (VEC_ROWS, 2) += rows of A times 16 or 32 columns of packed pairs, over
+ * `pairs` pairs: A's row r, pair k at a + r a_row + k a_pair, B's pair row k at
+ * b + k b_row (all in bf16). */
+static inline void
+dot_block (__m512 sums[VEC_ROWS][2], const guint16 *a, size_t a_row, size_t a_pair,
+           const guint16 *b, size_t b_row, int pairs, gboolean two)
+{
+  for (int k = 0; k < pairs; k++)
+    {
+      __m512i b0 = _mm512_loadu_si512 (b + (size_t) k * b_row);
+      __m512i b1 = two ? _mm512_loadu_si512 (b + (size_t) k * b_row + 32) : b0;
+      const guint16 *ak = a + (size_t) k * a_pair;
+#pragma GCC unroll 8
+      for (int r = 0; r < VEC_ROWS; r++)
+        {
+          sums[r][0] = dot_pair (sums[r][0], ak + r * a_row, b0);
+          sums[r][1] = dot_pair (sums[r][1], ak + r * a_row, b1);
+        }
+    }
+}
+
+static void
+conv_products_vectors (float *y, float *yext, int direct, const guint16 *xb, const guint16 *wb,
+                       const NnConvDims *d, Grid g)
+{
+  int C = d->c, F = d->f, K32 = k_padded (C);
+  for (int r0 = 0; r0 < g.rows; r0 += VEC_ROWS)
+    for (int n = 0; n < F; n += 32)
+      {
+        gboolean two = n + 16 < F;
+        __m512 sums[VEC_ROWS][2];
+        for (int r = 0; r < VEC_ROWS; r++)
+          sums[r][0] = sums[r][1] = _mm512_setzero_ps ();
+        for (int ky = 0; ky < d->kh; ky++)
+          for (int kx = 0; kx < d->kw; kx++)
+            {
+              const guint16 *a = xb + (size_t) (r0 + ky * g.wp + kx) * C;
+              const guint16 *b = wb + (size_t) (ky * d->kw + kx) * K32 * F + (size_t) n * 2;
+              dot_block (sums, a, C, 2, b, (size_t) F * 2, C / 2, two);
+            }
+        float *o = (r0 < direct ? y : yext) + (size_t) r0 * F + n;
+        for (int r = 0; r < VEC_ROWS; r++)
+          {
+            _mm512_storeu_ps (o + (size_t) r * F, sums[r][0]);
+            if (two)
+              _mm512_storeu_ps (o + (size_t) r * F + 16, sums[r][1]);
+          }
+      }
+}
+
+static void
+conv_products (float *y, float *yext, int direct, const guint16 *xb, const guint16 *wb,
+               const NnConvDims *d, Grid g)
+{
+  if (nn_kernels_level () == NN_KERNELS_AMX)
+    conv_products_tiles (y, yext, direct, xb, wb, d, g);
+  else
+    conv_products_vectors (y, yext, direct, xb, wb, d, g);
 }
 
 /* y (OH, OW, F) = relu? (conv + shift) of the padded image xb. The grid's first
@@ -288,7 +368,9 @@ typedef struct {
   float *dz;         /* (OH, OW, F): one image's */
   guint16 *xb;       /* (pixels, C): the forward's padded image */
   guint16 *pairs[2]; /* (pixels / 2, C, 2): its pixels in pairs from even, odd ones */
-  guint16 *dzt;      /* (F, grid rows): dz on the forward's grid, transposed */
+  guint16 *dzb;      /* (grid rows + 2, F): dz on the forward's grid (vectors) */
+  guint16 *dzt;      /* (F, grid rows): dz on the grid transposed (tiles), or in pairs of
+                      * grid rows (vectors, dz_pairs) */
   float *dwt;        /* (KH KW, F, C): dW transposed, summed over the images */
 } BwdScratch;
 
@@ -305,6 +387,7 @@ bwd_layout (Carve *k, const NnConvDims *d)
   s.xb = carve (k, ((size_t) g.pixels * C + NN_AMX_K) * sizeof (guint16));
   for (int e = 0; e < 2; e++)
     s.pairs[e] = carve (k, (size_t) g.pixels / 2 * C * 2 * sizeof (guint16));
+  s.dzb = carve (k, ((size_t) (g.rows + 2) * F + NN_AMX_K) * sizeof (guint16));
   s.dzt = carve (k, (size_t) F * g.rows * sizeof (guint16));
   s.dwt = carve (k, taps * F * C * sizeof (float));
   return s;
@@ -376,12 +459,24 @@ transpose_dz (guint16 *dzt, const float *dz, const NnConvDims *d, Grid g)
     }
 }
 
+/* dzp (grid rows / 2, F, 2) = dz (OH, OW, F) on the grid in pairs of grid rows,
+ * zero in the columns past OW and the rows past OH Wp, through dzb. */
+static void
+dz_pairs (guint16 *dzp, guint16 *dzb, const float *dz, const NnConvDims *d, Grid g)
+{
+  NnConvDims on_grid = { .h = d->oh, .w = d->ow, .c = d->f };
+  Grid rows = { .wp = g.wp, .rows = g.rows, .pixels = g.rows + 2 };
+  pad_image_bf16 (dzb, dz, &on_grid, rows);
+  guint16 *const pairs[2] = { dzp, NULL };
+  pack_pairs (pairs, dzb, rows.pixels, d->f, FALSE);
+}
+
 /* dwt[tap] (F, C) += sum over grid rows q of dz (q)^T xb (q + tap's offset):
  * A tiles from dzt, B tiles from the pairs that start at the offset's parity;
  * 32 x 32 blocks of (f, c), 16 at the edge of an odd multiple of 16. */
 static void
-dw_products (float *dwt, const guint16 *dzt, guint16 *const pairs[2], const NnConvDims *d,
-             Grid g)
+dw_products_tiles (float *dwt, const guint16 *dzt, guint16 *const pairs[2], const NnConvDims *d,
+                   Grid g)
 {
   int C = d->c, F = d->f;
   size_t a_stride = (size_t) g.rows * sizeof (guint16), b_stride = (size_t) C * 2 * sizeof (guint16);
@@ -435,6 +530,43 @@ dw_products (float *dwt, const guint16 *dzt, guint16 *const pairs[2], const NnCo
       }
 }
 
+/* The same on vectors, with dz in pairs of grid rows instead of transposed:
+ * dzp (grid rows / 2, F, 2), so that a filter's pair over two grid rows is
+ * one broadcast. A's rows are filters, B's columns channels. */
+static void
+dw_products_vectors (float *dwt, const guint16 *dzp, guint16 *const pairs[2], const NnConvDims *d,
+                     Grid g)
+{
+  int C = d->c, F = d->f;
+  for (int ky = 0; ky < d->kh; ky++)
+    for (int kx = 0; kx < d->kw; kx++)
+      {
+        int off = ky * g.wp + kx;
+        const guint16 *pr = pairs[off & 1] + (size_t) (off >> 1) * C * 2;
+        float *tap = dwt + (size_t) (ky * d->kw + kx) * F * C;
+        for (int f = 0; f < F; f += VEC_ROWS)
+          for (int c = 0; c < C; c += 32)
+            {
+              gboolean two = c + 16 < C;
+              float *t = tap + (size_t) f * C + c;
+              __m512 sums[VEC_ROWS][2];
+              for (int r = 0; r < VEC_ROWS; r++)
+                {
+                  sums[r][0] = _mm512_loadu_ps (t + (size_t) r * C);
+                  sums[r][1] = two ? _mm512_loadu_ps (t + (size_t) r * C + 16) : sums[r][0];
+                }
+              dot_block (sums, dzp + (size_t) f * 2, 2, (size_t) F * 2, pr + (size_t) c * 2,
+                         (size_t) C * 2, g.rows / 2, two);
+              for (int r = 0; r < VEC_ROWS; r++)
+                {
+                  _mm512_storeu_ps (t + (size_t) r * C, sums[r][0]);
+                  if (two)
+                    _mm512_storeu_ps (t + (size_t) r * C + 16, sums[r][1]);
+                }
+            }
+      }
+}
+
 /* dw (KH, KW, C, F) += dwt (KH KW, F, C) turned back. */
 static void
 add_dw (float *dw, const float *dwt, const NnConvDims *d)
@@ -475,8 +607,16 @@ nn_amx_conv_backward (const NnConvDims *d, int n, const float *x, const float *w
         {
           pad_image_bf16 (s.xb, x + i * in, d, g);
           pack_pairs (s.pairs, s.xb, g.pixels, d->c, d->kh * d->kw > 1);
-          transpose_dz (s.dzt, dz, d, g);
-          dw_products (s.dwt, s.dzt, s.pairs, d, g);
+          if (nn_kernels_level () == NN_KERNELS_AMX)
+            {
+              transpose_dz (s.dzt, dz, d, g);
+              dw_products_tiles (s.dwt, s.dzt, s.pairs, d, g);
+            }
+          else
+            {
+              dz_pairs (s.dzt, s.dzb, dz, d, g);
+              dw_products_vectors (s.dwt, s.dzt, s.pairs, d, g);
+            }
         }
     }
   amx_end ();

@@ -1,5 +1,6 @@
-/* nn-amx.h: inside kernels/ only: training's convolutions on AMX tiles
- * (nn-amx.c), bf16 multiplies with fp32 sums, at level NN_KERNELS_AMX. */
+/* nn-amx.h: inside kernels/ only: training's convolutions as bf16 multiplies
+ * with fp32 sums (nn-amx.c), on AMX tiles at level NN_KERNELS_AMX, on AVX-512
+ * BF16 vectors at NN_KERNELS_BF16. */
 #pragma once
 
 #include <glib.h>

@@ -77,7 +77,8 @@ nn_kernels_fma_loop (NnKernelLevel level, guint64 iterations, float *sink)
   guint64 per_iteration;
   switch (MIN (level, nn_kernels_level ()))
     {
-    case NN_KERNELS_AMX: /* the fp32 peak: AMX's bf16 products are not FMAs */
+    case NN_KERNELS_AMX: /* the fp32 peak: the bf16 products are not FMAs */
+    case NN_KERNELS_BF16:
     case NN_KERNELS_AVX512:
       result = fma_loop_avx512 (iterations);
       per_iteration = ACC_512 * 16;

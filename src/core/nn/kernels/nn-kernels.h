@@ -31,21 +31,28 @@ typedef enum {
   NN_KERNELS_GENERIC, /* plain C and BLAS */
   NN_KERNELS_AVX2,    /* AVX2 + FMA */
   NN_KERNELS_AVX512,  /* AVX-512 F/VL/DQ/BW */
+  NN_KERNELS_BF16,    /* AVX-512, and training's 1 x 1 convolutions multiply in bf16 (AVX-512 BF16) */
   NN_KERNELS_AMX,     /* AVX-512, and training multiplies in bf16 on AMX tiles */
 } NnKernelLevel;
 
-/* The level in use: the best the CPU has, or what nn_kernels_set_level() or the
- * environment variable NN_KERNELS (generic, avx2, avx512, amx) asked for, never
- * above what the CPU has.
+/* The level in use: the best the CPU has (but avx512 where that is bf16), or what
+ * nn_kernels_set_level() or the environment variable NN_KERNELS (generic, avx2,
+ * avx512, bf16) asked for, never above what the CPU has.
  *
  * Inference computes in fp32 at every level, so that it matches Keras to the
  * last digits. At NN_KERNELS_AMX a training pass multiplies in bf16 with fp32
  * sums (mixed precision; weights, gradients and every other layer stay fp32):
  * the products of its stride-1 Conv2Ds whose channels are multiples of 16,
- * forward, dx and dW (nn-amx.c). */
+ * forward, dx and dW (nn-amx.c). At NN_KERNELS_BF16 (AVX-512 BF16 without the
+ * tiles) only its 1 x 1 Conv2Ds do, on vectors: the 3 x 3 ones keep Winograd's
+ * fp32 products, four times fewer than the direct convolution's where bf16
+ * vectors do only twice as many per cycle. That level is used only when asked
+ * for. */
 NnKernelLevel nn_kernels_level (void);
 /* Returns the level actually set. For tests and benchmarks. */
 NnKernelLevel nn_kernels_set_level (NnKernelLevel level);
+/* The best level the CPU has, whichever is in use. */
+NnKernelLevel nn_kernels_cpu_level (void);
 const char   *nn_kernels_level_name (NnKernelLevel level);
 
 /* Runs `iterations` rounds of independent multiply-adds at `level` (no higher
