@@ -281,9 +281,9 @@ check_model (const char *what, NnModel *m, int n, double atol)
   for (int mode = 0; mode < 2; mode++)
     {
       /* At the bf16 and amx levels a training pass's convolutions multiply in
-       * bf16 (8 bits of mantissa): their worst error is about 2e-3 of the layer's largest
-       * output, so each layer is held to 1e-2 of it (a wrong tap errs by about
-       * the outputs themselves). */
+       * bf16 (8 bits of mantissa): their worst error is about 2e-3 of the
+       * layer's largest output, so each layer is held to 1e-2 of it (a wrong
+       * tap errs by about the outputs themselves). */
       gboolean bf16 = mode == NN_MODE_TRAINING && nn_kernels_level () >= NN_KERNELS_BF16;
       NnWorkspace *ws = nn_workspace_new (m, n + 1, mode);
       /* Training mode moves the BN statistics: keep the ones the reference needs. */

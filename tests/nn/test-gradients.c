@@ -541,7 +541,8 @@ compare_mixed_precision (NnKernelLevel level, const char *what, NnModel *m, int 
   double ey = nmse (y[1], y[0], out);
   tap_ok (eg > 0 && eg < max_nmse && ex < max_nmse && ey < max_nmse,
           "[%s] %s (%d thread%s): against fp32, nmse of weight gradients %.2e, dx %.2e, "
-          "outputs %.2e", nn_kernels_level_name (level), what, threads, threads > 1 ? "s" : "", eg, ex, ey);
+          "outputs %.2e", nn_kernels_level_name (level), what, threads, threads > 1 ? "s" : "",
+          eg, ex, ey);
   for (int k = 0; k < 2; k++)
     {
       g_free (g[k]);

@@ -48,17 +48,24 @@ static const TileConfig tile_config = {
 };
 
 /* Around a thread's products: configure its tiles, then free them. */
+/* Whether the products run on the tiles (level amx) or on vectors (bf16). */
+static gboolean
+on_tiles (void)
+{
+  return nn_kernels_level () == NN_KERNELS_AMX;
+}
+
 static void
 amx_begin (void)
 {
-  if (nn_kernels_level () == NN_KERNELS_AMX)
+  if (on_tiles ())
     _tile_loadconfig (&tile_config);
 }
 
 static void
 amx_end (void)
 {
-  if (nn_kernels_level () == NN_KERNELS_AMX)
+  if (on_tiles ())
     _tile_release ();
 }
 
@@ -316,7 +323,7 @@ static void
 conv_products (float *y, float *yext, int direct, const guint16 *xb, const guint16 *wb,
                const NnConvDims *d, Grid g)
 {
-  if (nn_kernels_level () == NN_KERNELS_AMX)
+  if (on_tiles ())
     conv_products_tiles (y, yext, direct, xb, wb, d, g);
   else
     conv_products_vectors (y, yext, direct, xb, wb, d, g);
@@ -607,7 +614,7 @@ nn_amx_conv_backward (const NnConvDims *d, int n, const float *x, const float *w
         {
           pad_image_bf16 (s.xb, x + i * in, d, g);
           pack_pairs (s.pairs, s.xb, g.pixels, d->c, d->kh * d->kw > 1);
-          if (nn_kernels_level () == NN_KERNELS_AMX)
+          if (on_tiles ())
             {
               transpose_dz (s.dzt, dz, d, g);
               dw_products_tiles (s.dwt, s.dzt, s.pairs, d, g);

@@ -11,8 +11,20 @@
 static int cpu_level = -1;  /* what the CPU has */
 static int use_level = -1;  /* what we use */
 
-/* AMX tiles with bf16 products, AVX-512 BF16 for the conversions, and Linux's
- * leave to use the tiles. */
+/* AVX-512 BF16: VDPBF16PS and the conversions to bf16, which the tiles need too. */
+static gboolean
+has_avx512_bf16 (void)
+{
+#ifdef NN_HAVE_AMX
+  unsigned a, b, c, d;
+  return __get_cpuid_count (7, 1, &a, &b, &c, &d) && ((a >> 5) & 1);
+#else
+  return FALSE;
+#endif
+}
+
+/* AMX tiles with bf16 products, and Linux's leave to use the tiles (asked
+ * only where the CPU has AVX-512 BF16). */
 static gboolean
 has_amx_bf16 (void)
 {
@@ -21,21 +33,7 @@ has_amx_bf16 (void)
   if (!__get_cpuid_count (7, 0, &a, &b, &c, &d))
     return FALSE;
   gboolean tiles = (d >> 24) & 1, bf16_tiles = (d >> 22) & 1;
-  __get_cpuid_count (7, 1, &a, &b, &c, &d);
-  gboolean avx512_bf16 = (a >> 5) & 1;
-  return tiles && bf16_tiles && avx512_bf16 && nn_amx_request ();
-#else
-  return FALSE;
-#endif
-}
-
-/* AVX-512 BF16: VDPBF16PS and the conversions to bf16. */
-static gboolean
-has_avx512_bf16 (void)
-{
-#ifdef NN_HAVE_AMX
-  unsigned a, b, c, d;
-  return __get_cpuid_count (7, 1, &a, &b, &c, &d) && ((a >> 5) & 1);
+  return tiles && bf16_tiles && nn_amx_request ();
 #else
   return FALSE;
 #endif
